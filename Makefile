@@ -1,0 +1,48 @@
+SHELL := /bin/bash
+# dlfs — the two commands of the README are `make demo` and `make test`.
+# Both create .venv on first use. torch is pinned to the CPU build 2.13.0, which pip on
+# these machines takes from a local wheel; it is installed first, then the package.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.dlfs-installed
+PIP    := $(PY) -m pip install -q --disable-pip-version-check
+
+# Make (and any tests it spawns) quiet and reproducible.
+export PYTHONHASHSEED := 0
+export MPLBACKEND := Agg
+
+.PHONY: demo test lint bench docs clean help
+
+help:
+	@echo "make demo   - install (first time) and run the main job"
+	@echo "make test   - install dev tools (first time) and run the whole suite"
+	@echo "make lint   - ruff check"
+	@echo "make bench  - run benchmarks/, write benchmarks/results/latest.{json,md}"
+	@echo "make docs   - turn every lesson into a notebook under build/notebooks"
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) torch==2.13.0 numpy 2> >(grep -v "is ignored: it is neither" >&2)
+	$(PIP) -e '.[dev,notebook]' 2> >(grep -v "is ignored: it is neither" >&2)
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/dlfs tour
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks
+
+bench: $(STAMP)
+	$(PY) benchmarks/run_all.py
+
+docs: $(STAMP)
+	$(PY) -m dlfs.curriculum.notebooks build/notebooks
+
+clean:
+	rm -rf build runs .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,21 @@
+"""The lesson catalog: one module per library area, each with a ``LESSONS`` tuple.
+
+This is the only list of lessons. To add one: write the file under ``src/dlfs/lessons/``,
+then add a :class:`~dlfs.curriculum.schema.Lesson` to the area module here. The registry
+test fails if a lesson file exists that no entry names, or an entry names a missing file.
+"""
+
+from ..schema import Lesson
+from . import attention, autograd, data, gym, nn, sequences, setup, tensors, vision
+
+LESSONS: tuple[Lesson, ...] = (
+    *setup.LESSONS,
+    *tensors.LESSONS,
+    *autograd.LESSONS,
+    *nn.LESSONS,
+    *data.LESSONS,
+    *vision.LESSONS,
+    *sequences.LESSONS,
+    *attention.LESSONS,
+    *gym.LESSONS,
+)

@@ -1,0 +1,5 @@
+"""Lessons of the nn area (see ../../lessons/)."""
+
+from ..schema import Lesson
+
+LESSONS: tuple[Lesson, ...] = ()

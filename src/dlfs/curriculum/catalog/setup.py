@@ -1,0 +1,14 @@
+"""Lessons about the environment and the playground tools."""
+
+from ..schema import Lesson
+
+LESSONS: tuple[Lesson, ...] = (
+    Lesson(
+        id="env-setup",
+        title_en="Environment setup and the utils toolbox",
+        title_zh="环境搭建与 utils 工具库封装",
+        path="ch00_setup/env_tour.py",
+        at=("pytorch:0", "autograd:00", "liuer:1"),
+        checks=("tests/test_playground.py",),
+    ),
+)

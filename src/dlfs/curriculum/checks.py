@@ -1,0 +1,83 @@
+"""`dlfs check`: run what backs a lesson, record the result, and derive statuses from it.
+
+A lesson's check is (1) the lesson itself in quick mode, whose assertions test its claims,
+and (2) the pytest targets listed in its ``checks``, run in a subprocess from the source
+checkout. Progress ticks come only from these recorded results.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass
+
+from ..paths import repo_root
+from .progress import ProgressStore
+from .registry import lesson_file, lessons_at
+from .runner import run_lesson
+from .schema import Lesson, Track, TrackEntry
+
+NOT_WRITTEN = "not written yet"
+NOT_CHECKED = "not checked"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Outcome of checking one lesson; ``notes`` explains skipped parts."""
+
+    lesson_id: str
+    passed: bool
+    detail: str
+    notes: tuple[str, ...] = ()
+
+
+def lesson_key(lesson: Lesson) -> str:
+    """The progress-store key of a lesson's check."""
+    return f"lesson:{lesson.id}"
+
+
+def lesson_status(lesson: Lesson, store: ProgressStore) -> str:
+    """``not written yet`` / ``not checked`` / ``passed`` / ``failed``."""
+    if not lesson_file(lesson).is_file():
+        return NOT_WRITTEN
+    return store.status(lesson_key(lesson)) or NOT_CHECKED
+
+
+def entry_done(track: Track, entry: TrackEntry, store: ProgressStore) -> bool:
+    """An entry is ticked when it has lessons and every one of them passed its check."""
+    lessons = lessons_at(track.id, entry.key)
+    return bool(lessons) and all(lesson_status(x, store) == "passed" for x in lessons)
+
+
+def _run_pytest(targets: tuple[str, ...]) -> tuple[bool, str, list[str]]:
+    root = repo_root()
+    if root is None:
+        return True, "", ["backing tests live in the source checkout; ran the lesson only"]
+    missing = [t for t in targets if not (root / t.split("::")[0]).exists()]
+    if missing:
+        return False, f"backing test files are missing: {', '.join(missing)}", []
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *targets],
+        cwd=root, capture_output=True, text=True,
+    )
+    lines = [ln for ln in proc.stdout.strip().splitlines() if ln.strip()]
+    summary = lines[-1] if lines else proc.stderr.strip()[-200:]
+    return proc.returncode == 0, f"pytest: {summary}", []
+
+
+def check_lesson(lesson: Lesson, store: ProgressStore | None = None) -> CheckResult:
+    """Run a lesson in quick mode plus its backing tests and record the outcome."""
+    store = store or ProgressStore()
+    if not lesson_file(lesson).is_file():
+        return CheckResult(lesson.id, False, NOT_WRITTEN)
+    run = run_lesson(lesson, quick=True)
+    if not run.ok:
+        detail = f"lesson failed: {run.error}"
+        store.record(lesson_key(lesson), passed=False, detail=detail)
+        return CheckResult(lesson.id, False, detail)
+    passed, detail, notes = True, f"lesson ran in {run.seconds:.1f} s", []
+    if lesson.checks:
+        passed, test_detail, notes = _run_pytest(lesson.checks)
+        detail = f"{detail}; {test_detail}" if test_detail else detail
+    store.record(lesson_key(lesson), passed=passed, detail=detail)
+    return CheckResult(lesson.id, passed, detail, tuple(notes))

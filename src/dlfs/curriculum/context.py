@@ -1,0 +1,72 @@
+"""What a running lesson needs to know about itself: its mode and where to write.
+
+A lesson starts with::
+
+    ctx = lesson_context("broadcasting")
+    steps = 50 if ctx.quick else 2000
+
+The mode comes from the runner (``dlfs run --quick``/``--full`` set ``DLFS_LESSON_MODE``),
+or, when the file runs as ``python lesson.py [--quick|--full]``, from its own arguments.
+Without either the lesson runs in full mode. Outputs go to ``runs/<lesson-id>/``, never into
+the source tree.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..paths import runs_dir
+
+MODE_ENV = "DLFS_LESSON_MODE"
+
+
+def _mode_from_environment() -> str:
+    mode = os.environ.get(MODE_ENV)
+    if mode is None:
+        if "--quick" in sys.argv[1:]:
+            mode = "quick"
+        elif "--full" in sys.argv[1:]:
+            mode = "full"
+        else:
+            mode = "full"
+    if mode not in ("quick", "full"):
+        raise ValueError(f"{MODE_ENV} must be 'quick' or 'full', got {mode!r}")
+    return mode
+
+
+@dataclass(frozen=True)
+class LessonContext:
+    """Mode and output directory of one lesson run."""
+
+    lesson_id: str
+    quick: bool
+
+    @property
+    def out_dir(self) -> Path:
+        """``runs/<lesson-id>/``, created on first use."""
+        path = runs_dir() / self.lesson_id
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def path(self, name: str) -> Path:
+        """Path of an output file inside :attr:`out_dir`."""
+        return self.out_dir / name
+
+    def savefig(self, fig: Any, name: str) -> Path:
+        """Save a matplotlib figure as ``runs/<lesson-id>/<name>``, close it, print the path."""
+        import matplotlib.pyplot as plt
+
+        target = self.path(name)
+        fig.savefig(target, dpi=110, bbox_inches="tight")
+        plt.close(fig)
+        print(f"[figure] {target}")
+        return target
+
+
+def lesson_context(lesson_id: str) -> LessonContext:
+    """The context for the lesson ``lesson_id`` (quick or full mode, output directory)."""
+    return LessonContext(lesson_id=lesson_id, quick=_mode_from_environment() == "quick")
