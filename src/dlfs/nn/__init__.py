@@ -1,0 +1,18 @@
+"""``dlfs.nn`` mirrors ``torch.nn``: same constructor arguments, parameter names and results,
+with the forward math written from basic tensor operations.
+
+Containers (``Sequential``, ``ModuleList``, ``ModuleDict``) and ``Module``/``Parameter`` are
+torch's own: they are infrastructure, not the math this project re-implements.
+"""
+
+from torch.nn import Module, ModuleDict, ModuleList, Parameter, Sequential
+
+from . import functional, init
+from .activation import *  # noqa: F403
+from .conv import *  # noqa: F403
+from .dropout import *  # noqa: F403
+from .linear import *  # noqa: F403
+from .loss import *  # noqa: F403
+from .normalization import *  # noqa: F403
+from .pooling import *  # noqa: F403
+from .sparse import *  # noqa: F403

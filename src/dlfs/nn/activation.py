@@ -1,0 +1,3 @@
+"""activation modules (to be written)."""
+
+__all__: list[str] = []

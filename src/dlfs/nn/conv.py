@@ -1,0 +1,3 @@
+"""conv modules (to be written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""dropout modules (to be written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,13 @@
+"""``dlfs.nn.functional`` mirrors ``torch.nn.functional``, written from basic tensor ops.
+
+    import dlfs.nn.functional as F
+"""
+
+from .activation import *  # noqa: F403
+from .conv import *  # noqa: F403
+from .dropout import *  # noqa: F403
+from .linear import *  # noqa: F403
+from .loss import *  # noqa: F403
+from .normalization import *  # noqa: F403
+from .pooling import *  # noqa: F403
+from .sparse import *  # noqa: F403

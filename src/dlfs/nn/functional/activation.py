@@ -1,0 +1,3 @@
+"""activation functions (to be written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""conv functions (to be written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""dropout functions (to be written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""linear functions (to be written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""loss functions (to be written)."""
+
+__all__: list[str] = []

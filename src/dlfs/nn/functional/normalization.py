@@ -1,0 +1,3 @@
+"""normalization functions (to be written)."""
+
+__all__: list[str] = []

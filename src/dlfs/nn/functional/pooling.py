@@ -1,0 +1,3 @@
+"""pooling functions (to be written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""sparse functions (to be written)."""
+
+__all__: list[str] = []

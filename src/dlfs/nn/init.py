@@ -1,0 +1,1 @@
+"""Parameter initialization, mirroring torch.nn.init (to be written)."""

@@ -1,0 +1,3 @@
+"""linear modules (to be written)."""
+
+__all__: list[str] = []

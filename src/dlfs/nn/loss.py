@@ -1,0 +1,3 @@
+"""loss modules (to be written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""normalization modules (to be written)."""
+
+__all__: list[str] = []

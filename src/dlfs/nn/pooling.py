@@ -1,0 +1,3 @@
+"""pooling modules (to be written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""sparse modules (to be written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,1 @@
+"""``dlfs.optim`` mirrors ``torch.optim`` (to be written)."""
