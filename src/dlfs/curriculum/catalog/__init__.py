@@ -6,13 +6,27 @@ test fails if a lesson file exists that no entry names, or an entry names a miss
 """
 
 from ..schema import Lesson
-from . import attention, autograd, data, gym, nn, sequences, setup, tensors, vision
+from . import (
+    attention,
+    autograd,
+    data,
+    engines,
+    gym,
+    nn,
+    optim,
+    sequences,
+    setup,
+    tensors,
+    vision,
+)
 
 LESSONS: tuple[Lesson, ...] = (
     *setup.LESSONS,
     *tensors.LESSONS,
     *autograd.LESSONS,
+    *engines.LESSONS,
     *nn.LESSONS,
+    *optim.LESSONS,
     *data.LESSONS,
     *vision.LESSONS,
     *sequences.LESSONS,

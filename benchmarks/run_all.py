@@ -1,0 +1,82 @@
+"""Run every ``benchmarks/bench_*.py`` and write ``benchmarks/results/latest.json`` and
+``latest.md``. Each benchmark module defines ``run(quick: bool = False) -> list[dict]`` whose
+rows hold at least ``name``, ``value`` and ``unit`` (and optionally ``note``).
+
+    python benchmarks/run_all.py [--quick] [--only NAME]
+
+Figures quoted in the README and in issue notes come from here; speeds are ratios measured
+in one run, because the machine is shared and noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import platform
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import torch
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+
+
+def _load(path: Path):
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    parser.add_argument("--only", help="run only benchmarks whose file name contains this")
+    args = parser.parse_args(argv)
+    files = sorted(HERE.glob("bench_*.py"))
+    if args.only:
+        files = [f for f in files if args.only in f.stem]
+    report = {
+        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {torch.get_num_threads()} torch threads",
+        "torch": torch.__version__,
+        "quick": args.quick,
+        "benchmarks": {},
+    }
+    failed = 0
+    for path in files:
+        print(f"== {path.stem}", flush=True)
+        start = time.perf_counter()
+        try:
+            rows = _load(path).run(quick=args.quick)
+        except Exception as exc:  # one broken benchmark must not hide the others
+            failed += 1
+            print(f"   FAILED: {type(exc).__name__}: {exc}", file=sys.stderr)
+            report["benchmarks"][path.stem] = {"error": f"{type(exc).__name__}: {exc}"}
+            continue
+        for row in rows:
+            print(f"   {row['name']}: {row['value']:.4g} {row['unit']}  {row.get('note', '')}")
+        report["benchmarks"][path.stem] = {"seconds": round(time.perf_counter() - start, 1),
+                                           "rows": rows}
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(report, indent=1, ensure_ascii=False))
+    lines = [f"# Benchmarks ({report['when']}, torch {report['torch']}, {report['machine']})",
+             "", "| benchmark | measure | value | unit | note |", "|---|---|---|---|---|"]
+    for stem, result in report["benchmarks"].items():
+        for row in result.get("rows", []):
+            lines.append(f"| {stem} | {row['name']} | {row['value']:.4g} | {row['unit']} | "
+                         f"{row.get('note', '')} |")
+        if "error" in result:
+            lines.append(f"| {stem} | FAILED | | | {result['error']} |")
+    (RESULTS / "latest.md").write_text("\n".join(lines) + "\n")
+    print(f"wrote {RESULTS / 'latest.json'} and latest.md")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+"""Lessons of the optim area (see ../../lessons/)."""
+
+from ..schema import Lesson
+
+LESSONS: tuple[Lesson, ...] = ()
