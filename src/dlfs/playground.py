@@ -207,6 +207,8 @@ def _float_stats(values: np.ndarray) -> dict[str, Any]:
 
 
 def _inspect_tensor(t: torch.Tensor) -> dict[str, Any]:
+    # Reading .grad of a non-leaf warns; it is only kept there after retain_grad().
+    grad = t.grad if (t.is_leaf or t.retains_grad) else None
     info: dict[str, Any] = {
         "kind": "Parameter" if isinstance(t, nn.Parameter) else "Tensor",
         "shape": tuple(t.shape),
@@ -215,7 +217,7 @@ def _inspect_tensor(t: torch.Tensor) -> dict[str, Any]:
         "requires_grad": t.requires_grad,
         "is_leaf": t.is_leaf,
         "grad_fn": type(t.grad_fn).__name__ if t.grad_fn is not None else None,
-        "grad": tuple(t.grad.shape) if t.grad is not None else None,
+        "grad": tuple(grad.shape) if grad is not None else None,
         "stride": tuple(t.stride()),
         "contiguous": t.is_contiguous(),
         "storage_offset": t.storage_offset(),
@@ -295,10 +297,16 @@ def _inspect_any(obj: Any) -> dict[str, Any]:
     return {"kind": type(obj).__name__, "value": repr(obj)[:80]}
 
 
-_ORDER = ("shape", "dtype", "device", "requires_grad", "is_leaf", "grad_fn", "grad",
-          "stride", "contiguous", "storage_offset", "storage_hint", "writeable", "numel",
-          "bytes", "min", "max", "mean", "std", "nan", "inf", "training", "parameters",
-          "trainable", "frozen", "buffers", "devices", "dtypes", "length", "value")
+_GROUPS = (
+    ("", ("shape", "dtype", "device", "numel", "bytes")),
+    ("autograd", ("requires_grad", "is_leaf", "grad_fn", "grad")),
+    ("memory", ("stride", "contiguous", "storage_offset", "is_view", "writeable")),
+    ("storage", ("storage_hint",)),
+    ("values", ("min", "max", "mean", "std", "nan", "inf")),
+    ("module", ("training", "parameters", "trainable", "frozen", "buffers", "devices",
+                "dtypes")),
+    ("", ("length", "value")),
+)
 
 
 def _fmt(value: Any) -> str:
@@ -309,10 +317,12 @@ def _fmt(value: Any) -> str:
 
 def _render(info: Mapping[str, Any], name: str, indent: int, lines: list[str]) -> None:
     pad = "  " * indent
-    fields = [f"{k}={_fmt(info[k])}" for k in _ORDER if k in info]
     lines.append(f"{pad}{name} <{info['kind']}>")
-    for i in range(0, len(fields), 4):
-        lines.append(f"{pad}  " + "  ".join(fields[i:i + 4]))
+    for title, keys in _GROUPS:
+        fields = [_fmt(info[k]) if k == "storage_hint" else f"{k}={_fmt(info[k])}"
+                  for k in keys if k in info]
+        if fields:
+            lines.append(f"{pad}  {title + ': ' if title else ''}{'  '.join(fields)}")
     if info.get("nan") or info.get("inf"):
         lines.append(f"{pad}  !! contains {info.get('nan', 0)} NaN and "
                      f"{info.get('inf', 0)} Inf values")

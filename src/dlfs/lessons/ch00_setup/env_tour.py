@@ -1,0 +1,121 @@
+# %% [markdown]
+# # Day 0 · Environment setup and the utils toolbox — 环境搭建与 utils 工具库封装
+#
+# **Library files:** `src/dlfs/playground.py` (the toolbox), `src/dlfs/paths.py`.
+#
+# Before any model, check the workbench: which Python and torch run this code, what hardware
+# torch sees, and whether basic arithmetic and autograd give the right answers. Then meet the
+# five tools every later lesson uses:
+#
+# | tool | question it answers |
+# |---|---|
+# | `env_report()` | what am I running on? (`dlfs doctor` prints it) |
+# | `seed_everything(seed)` | how do I get the same random numbers again? |
+# | `inspect(t)` | what exactly is this tensor: shape, dtype, strides, NaNs? |
+# | `time_block(label)` / `compare(...)` | how long does this take, and which is faster? |
+# | `model_summary(model, x)` | what shape leaves every layer, and how many parameters? |
+#
+# Since the package is installed in editable mode (`pip install -e .`, which `make demo`
+# does), `import dlfs` works from any directory: no `PYTHONPATH=.` or `.env` file needed.
+
+# %%
+import torch
+from torch import nn
+
+from dlfs.curriculum import lesson_context
+from dlfs.playground import (
+    compare,
+    env_report,
+    format_env_report,
+    get_device,
+    inspect,
+    model_summary,
+    seed_everything,
+    time_block,
+)
+
+ctx = lesson_context("env-setup")
+
+# %% [markdown]
+# ## 1. The environment report
+# `env_report()` returns a dict; `format_env_report` lays it out. Its sanity check compares
+# a matrix product with an elementwise sum and an autograd derivative with the hand result.
+
+# %%
+report = env_report()
+print(format_env_report(report))
+assert report["problems"] == [], f"environment problems: {report['problems']}"
+device = get_device()
+print(f"\nget_device() picked: {device}")
+if not torch.cuda.is_available():
+    print("note: no CUDA GPU here, so GPU code paths in later lessons print a note and skip")
+
+# %% [markdown]
+# ## 2. Seeds: the same seed gives the same numbers
+# `seed_everything` seeds Python's `random`, NumPy and torch together.
+
+# %%
+seed_everything(42)
+a = torch.randn(3)
+seed_everything(42)
+b = torch.randn(3)
+print("first draw :", a)
+print("second draw:", b)
+assert torch.equal(a, b), "same seed must reproduce the same draw"
+
+# %% [markdown]
+# ## 3. `inspect`: a tensor's passport
+# A transpose is a *view*: same storage, different strides, no longer contiguous.
+
+# %%
+x = torch.arange(12.0).reshape(3, 4)
+xt = x.t()
+info = inspect(xt, "x.t()")
+assert info["shape"] == (4, 3) and info["stride"] == (1, 4)
+assert info["contiguous"] is False and info["is_view"] is True
+assert xt.data_ptr() == x.data_ptr(), "a transpose shares storage with its base"
+
+bad = torch.tensor([1.0, float("nan"), float("inf"), -2.0])
+info_bad = inspect(bad, "bad")
+assert info_bad["nan"] == 1 and info_bad["inf"] == 1
+
+# %% [markdown]
+# ## 4. Timing: `time_block` and `compare`
+# `time_block` prints `label: time`; `compare` runs candidates in one go and prints the ratio
+# to the fastest. Ratios from one run are what to trust on a busy machine.
+
+# %%
+n = 256 if ctx.quick else 1024
+m1, m2 = torch.randn(n, n), torch.randn(n, n)
+with time_block(f"matmul {n}x{n}") as tb:
+    m1 @ m2
+assert tb.elapsed > 0
+
+# The same product two ways: a BLAS matmul, and a broadcast multiply followed by a sum,
+# which first materializes a (64, n, n) temporary.
+rows = m1[:64]
+assert torch.allclose(rows @ m2, (rows[:, :, None] * m2[None, :, :]).sum(1), atol=1e-3)
+results = compare({
+    "torch matmul": lambda: rows @ m2,
+    "broadcast-multiply-sum": lambda: (rows[:, :, None] * m2[None, :, :]).sum(1),
+}, repeat=5, number=3)
+assert results[0].label == "torch matmul", "BLAS matmul should beat the naive broadcast"
+
+# %% [markdown]
+# ## 5. `model_summary`: shapes through a small CNN
+# For a 1×28×28 image: conv 3×3 with padding 1 keeps 28×28, max-pool halves it to 14×14.
+
+# %%
+model = nn.Sequential(
+    nn.Conv2d(1, 8, kernel_size=3, padding=1),  # (B, 8, 28, 28)
+    nn.ReLU(),
+    nn.MaxPool2d(2),                            # (B, 8, 14, 14)
+    nn.Flatten(),                               # (B, 1568)
+    nn.Linear(8 * 14 * 14, 10),                 # (B, 10)
+)
+summary = model_summary(model, torch.zeros(2, 1, 28, 28))
+print(summary)
+assert summary.rows[2].output_shape == (2, 8, 14, 14)
+assert summary.total_params == (1 * 8 * 9 + 8) + (1568 * 10 + 10)
+
+print("\nDay 0 done: the toolbox works. Next: `dlfs run tensor-basics`.")
