@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -147,6 +148,7 @@ def test_tour_runs_three_lessons_and_points_onwards(capsys):
     for lesson_id in ("env-setup", "tensor-basics", "autograd-basics"):
         assert f"=== {lesson_id}: done" in out
     assert "Where to go next" in out and "dlfs list" in out
+    assert re.search(r"dlfs run [a-z0-9-]+ +# the next lesson", out)
 
 
 @pytest.mark.skipif(shutil.which("dlfs") is None and not (

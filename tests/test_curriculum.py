@@ -176,3 +176,15 @@ def test_lesson_status_values(tmp_path, monkeypatch):
     missing = _fake_lesson(tmp_path, monkeypatch, "")
     (tmp_path / "fake.py").unlink()
     assert lesson_status(missing, store) == "not written yet"
+
+
+def test_lessons_convert_to_notebooks(tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    pytest.importorskip("jupytext")
+    from dlfs.curriculum.notebooks import main
+
+    assert main([str(tmp_path), "env-setup"]) == 0
+    nb = nbformat.read(tmp_path / "env-setup.ipynb", as_version=4)
+    kinds = [cell.cell_type for cell in nb.cells]
+    assert kinds[0] == "markdown" and "code" in kinds
+    assert "环境搭建" in nb.cells[0].source

@@ -176,7 +176,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def _next_lesson_after_tour() -> str | None:
-    for lesson in lessons_in("pytorch"):
+    """The first written lesson after the tour: PyTorch track order first, then any."""
+    for lesson in [*lessons_in("pytorch"), *all_lessons()]:
         if lesson.id not in TOUR and lesson_file(lesson).is_file():
             return lesson.id
     return None
@@ -191,7 +192,7 @@ def cmd_tour(args: argparse.Namespace) -> int:
     nxt = _next_lesson_after_tour()
     print("Tour finished. Where to go next:")
     if nxt:
-        print(f"  dlfs run {nxt}        # the next lesson of the PyTorch track")
+        print(f"  dlfs run {nxt:<16} # the next lesson")
     print("  dlfs list                # every track, lesson and gap")
     print("  dlfs check env-setup     # record a passed check; see it in `dlfs progress`")
     return 0
