@@ -10,4 +10,19 @@ LESSONS: tuple[Lesson, ...] = (
         path="ch01_tensors/tensor_basics.py",
         at=("pytorch:1",),
     ),
+    Lesson(
+        id="reshape-view",
+        title_en="Reshaping: reshape / view / permute / contiguous",
+        title_zh="维度变换大通关：reshape / view / permute / contiguous",
+        path="ch01_tensors/reshape_view.py",
+        at=("pytorch:2",),
+    ),
+    Lesson(
+        id="broadcasting",
+        title_en="Broadcasting, in depth",
+        title_zh="广播机制深度解析",
+        path="ch01_tensors/broadcasting.py",
+        at=("pytorch:3",),
+        checks=("tests/tensors/test_broadcast.py",),
+    ),
 )

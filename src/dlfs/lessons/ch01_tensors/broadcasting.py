@@ -1,0 +1,161 @@
+# %% [markdown]
+# # Day 3 · Broadcasting, in depth — 广播机制深度解析
+#
+# **Library files:** `src/dlfs/tensors/broadcast.py` (`broadcast_shape`, `expand_dims_for`).
+#
+# When an elementwise op meets two tensors of different shapes, torch lines the shapes up at
+# their **right** end, pads the shorter one with 1s on the left, and then in each dimension
+# needs the sizes to be equal or one of them to be 1 (which gets stretched, without copying).
+# `broadcast_shape` implements that rule from scratch; we check it against
+# `torch.broadcast_shapes`, use broadcasting for real work (centring data, pairwise distances),
+# meet its silent trap, and see why gradients of a broadcast operand are *sums*.
+
+# %%
+import warnings
+
+import matplotlib.pyplot as plt
+import torch
+import torch.nn.functional as F
+
+from dlfs.curriculum import lesson_context
+from dlfs.tensors import BroadcastError, broadcast_shape, expand_dims_for
+
+ctx = lesson_context("broadcasting")
+torch.manual_seed(0)
+
+# %% [markdown]
+# ## 1. The rule, checked on examples
+# Each row prints the shapes right-aligned, the way the rule compares them.
+
+# %%
+examples = [
+    [(3, 4), (4,)],
+    [(3, 1), (1, 4)],
+    [(8, 1, 6, 1), (7, 1, 5)],
+    [(2, 3, 4), ()],
+    [(5, 1, 4), (3, 1), (1,)],
+    [(0, 3), (1, 3)],
+]
+for shapes in examples:
+    ours = broadcast_shape(*shapes)
+    assert ours == tuple(torch.broadcast_shapes(*shapes))
+    width = max(len(s) for s in shapes) * 4 + 2
+    for s in shapes:
+        print(f"{' '.join(f'{d:>3}' for d in s) or '() scalar':>{width}}")
+    print(f"{'-' * width}\n{' '.join(f'{d:>3}' for d in ours):>{width}}   = broadcast_shape\n")
+
+# %% [markdown]
+# ## 2. When it fails, the message says where
+# Compare our message with torch's for the same shapes.
+
+# %%
+try:
+    broadcast_shape((4, 3), (4,))
+except BroadcastError as exc:
+    print("ours :", exc)
+    assert "dimension -1" in str(exc) and "(4, 3)" in str(exc)
+try:
+    torch.zeros(4, 3) + torch.zeros(4)
+except RuntimeError as exc:
+    print("torch:", exc)
+# The fix is to say which axis the vector belongs to: (4,) -> (4, 1).
+assert broadcast_shape((4, 3), (4, 1)) == (4, 3)
+
+# %% [markdown]
+# ## 3. Broadcasting at work
+# **Centring features:** `X (N, D) - mean (D,)` subtracts the column means from every row.
+# **Pairwise distances:** `a[:, None, :] - b[None, :, :]` is `(N, 1, D) - (1, M, D) → (N, M, D)`.
+
+# %%
+X = torch.randn(100, 3) * torch.tensor([1.0, 5.0, 10.0]) + torch.tensor([2.0, -1.0, 7.0])
+Xc = X - X.mean(dim=0)  # (100, 3) - (3,) -> (100, 3)
+assert torch.allclose(Xc.mean(dim=0), torch.zeros(3), atol=1e-5)
+
+N, M, D = 6, 4, 2
+a, b = torch.randn(N, D), torch.randn(M, D)
+diff = a[:, None, :] - b[None, :, :]  # (N, M, D)
+dist = diff.pow(2).sum(-1).sqrt()     # (N, M)
+print("pairwise distances", tuple(diff.shape), "->", tuple(dist.shape))
+assert broadcast_shape((N, 1, D), (1, M, D)) == (N, M, D)
+assert torch.allclose(dist, torch.cdist(a, b), atol=1e-5)
+
+# %% [markdown]
+# ## 4. The silent trap: `(N,)` against `(N, 1)` gives `(N, N)`
+# A model that outputs `(N, 1)` compared with targets of shape `(N,)` broadcasts to an
+# `(N, N)` matrix of every prediction minus every target: no error, a wrong loss.
+# `F.mse_loss` warns about it; a hand-written loss does not.
+
+# %%
+pred = torch.randn(5, 1)
+target = torch.randn(5)
+wrong = ((pred - target) ** 2).mean()
+right = ((pred.squeeze(1) - target) ** 2).mean()
+print(f"(pred - target).shape = {tuple((pred - target).shape)}; wrong loss {wrong:.3f}, "
+      f"right loss {right:.3f}")
+assert (pred - target).shape == (5, 5) and not torch.isclose(wrong, right)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    F.mse_loss(pred, target)
+assert any("target size" in str(w.message) for w in caught), "mse_loss should warn"
+print("F.mse_loss warned:", str(caught[0].message)[:80], "...")
+
+# %% [markdown]
+# ## 5. Gradients of a broadcast operand are sums
+# If `b (C,)` was stretched over the batch in `y = x + b`, every stretched copy sends its
+# gradient back to the same element, so `dL/db = sum over the stretched dims of dL/dy`.
+# `expand_dims_for(shape, target)` names those dims (what autograd engines call unbroadcast).
+
+# %%
+x = torch.randn(4, 3, 5)
+bias = torch.randn(3, 1, requires_grad=True)  # (3, 1) stretched to (4, 3, 5)
+y = x * 2 + bias
+g = torch.randn_like(y)
+y.backward(g)
+dims = expand_dims_for(bias.shape, y.shape)
+print("bias", tuple(bias.shape), "was stretched along dims", dims, "of", tuple(y.shape))
+assert dims == (0, 2)
+by_hand = g.sum(dim=dims, keepdim=True).reshape(bias.shape)
+assert torch.allclose(bias.grad, by_hand, atol=1e-6)
+
+# %% [markdown]
+# ## 6. Stretching is free; the result is not
+# `expand` uses stride 0, so a `(1, 1000)` row "stretched" to 1000 rows costs nothing — but
+# the sum of two broadcast tensors is a real `(1000, 1000)` tensor.
+
+# %%
+row = torch.randn(1, 1000)
+stretched = row.expand(1000, 1000)
+assert stretched.stride() == (0, 1) and stretched.data_ptr() == row.data_ptr()
+col = torch.randn(1000, 1)
+full = row + col  # (1000, 1000), 4 MB of new memory
+print(f"row.expand: {row.untyped_storage().nbytes()} bytes; row + col: "
+      f"{full.untyped_storage().nbytes()} bytes")
+assert full.untyped_storage().nbytes() == 1000 * 1000 * 4
+
+# %% [markdown]
+# ## 7. Picture: `(3, 1) + (1, 4) → (3, 4)`
+# The faded cells are the stretched copies that never exist in memory.
+
+# %%
+u = torch.tensor([[0.0], [10.0], [20.0]])  # (3, 1)
+w = torch.tensor([[1.0, 2.0, 3.0, 4.0]])   # (1, 4)
+s = u + w                                  # (3, 4)
+fig, axes = plt.subplots(1, 3, figsize=(10, 3))
+for ax, (title, t, real) in zip(axes, [("u (3, 1) stretched", u.expand(3, 4), (slice(None), 0)),
+                                      ("w (1, 4) stretched", w.expand(3, 4), (0, slice(None))),
+                                      ("u + w (3, 4)", s, (slice(None), slice(None)))]):
+    alpha = torch.full((3, 4), 0.35)
+    alpha[real] = 1.0
+    ax.imshow(t.numpy(), cmap="magma", vmin=0, vmax=25, alpha=alpha.numpy())
+    for i in range(3):
+        for j in range(4):
+            ax.text(j, i, f"{t[i, j]:.0f}", ha="center", va="center",
+                    bbox={"fc": "white", "alpha": 0.7, "lw": 0})
+    ax.set_title(title)
+    ax.set_xticks([])
+    ax.set_yticks([])
+fig.suptitle("broadcasting: faded cells are stretched copies (stride 0), not stored")
+ctx.savefig(fig, "broadcast.png")
+assert s.shape == broadcast_shape(u.shape, w.shape)
+
+print("\nDay 3 done. Next: `dlfs run indexing-masks`.")
