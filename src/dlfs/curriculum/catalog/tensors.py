@@ -25,4 +25,26 @@ LESSONS: tuple[Lesson, ...] = (
         at=("pytorch:3",),
         checks=("tests/tensors/test_broadcast.py",),
     ),
+    Lesson(
+        id="indexing-masks",
+        title_en="Advanced indexing and masks",
+        title_zh="高级索引与 Mask",
+        path="ch01_tensors/indexing_masks.py",
+        at=("pytorch:4",),
+    ),
+    Lesson(
+        id="einsum",
+        title_en="Einsum, from scratch",
+        title_zh="Einsum 爱因斯坦求和约定（从零实现）",
+        path="ch01_tensors/einsum_from_scratch.py",
+        at=("pytorch:5",),
+        checks=("tests/tensors/test_einsum.py",),
+    ),
+    Lesson(
+        id="numpy-interop",
+        title_en="NumPy <-> PyTorch conversion traps",
+        title_zh="NumPy 与 PyTorch 的互转陷阱",
+        path="ch01_tensors/numpy_interop.py",
+        at=("pytorch:6",),
+    ),
 )
