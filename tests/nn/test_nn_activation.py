@@ -1,0 +1,100 @@
+"""Parity of dlfs activations (functional and modules) with torch, values and gradients."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as TF
+from nn_parity_helpers import check_fn, check_module
+from torch import nn
+
+import dlfs.nn as dnn
+import dlfs.nn.functional as F
+
+pytestmark = pytest.mark.filterwarnings("ignore:Implicit dimension choice")
+
+SHAPES = [(1, 5), (3, 7), (2, 3, 4, 5)]
+
+
+def _x(shape: tuple[int, ...], scale: float = 3.0) -> torch.Tensor:
+    torch.manual_seed(sum(shape))
+    return torch.randn(shape, dtype=torch.float64) * scale
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("name,kwargs", [
+    ("relu", {}), ("leaky_relu", {}), ("leaky_relu", {"negative_slope": 0.2}),
+    ("gelu", {}), ("gelu", {"approximate": "tanh"}), ("silu", {}), ("sigmoid", {}),
+    ("tanh", {}), ("softplus", {}), ("softplus", {"beta": 2.0, "threshold": 3.0}),
+])
+def test_elementwise_functional(name, kwargs, shape):
+    check_fn(getattr(F, name), getattr(TF, name), _x(shape), kwargs=kwargs)
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("shape,dim", [((1, 5), -1), ((3, 7), 0), ((2, 3, 4, 5), 1),
+                                       ((2, 3, 4), None), ((4, 6), None)])
+def test_softmax_family(name, shape, dim):
+    check_fn(getattr(F, name), getattr(TF, name), _x(shape, 10.0), kwargs={"dim": dim})
+
+
+def test_softmax_dtype_argument():
+    x = _x((3, 4)).float()
+    check_fn(F.softmax, TF.softmax, x, kwargs={"dim": 1, "dtype": torch.float64},
+             dtypes=(torch.float32,))
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "softplus", "silu", "gelu", "log_softmax",
+                                  "softmax"])
+def test_extreme_inputs_stay_finite(name):
+    x = torch.tensor([[-1000.0, -50.0, -1e-9, 0.0, 1e-9, 50.0, 1000.0]], dtype=torch.float64)
+    kwargs = {"dim": -1} if "softmax" in name else {}
+    check_fn(getattr(F, name), getattr(TF, name), x, kwargs=kwargs)
+
+
+def test_relu_gradient_at_zero_is_zero():
+    x = torch.zeros(3, dtype=torch.float64, requires_grad=True)
+    F.relu(x).sum().backward()
+    assert x.grad.abs().sum() == 0
+
+
+@pytest.mark.parametrize("name,kwargs", [("relu", {}), ("leaky_relu", {"negative_slope": 0.1}),
+                                         ("silu", {})])
+def test_inplace_variants(name, kwargs):
+    def run(fn):
+        def f(x):
+            y = x * 1.0  # a non-leaf, so the in-place op is allowed
+            out = fn(y, inplace=True, **kwargs)
+            assert out.data_ptr() == y.data_ptr()
+            return out
+        return f
+    check_fn(run(getattr(F, name)), run(getattr(TF, name)), _x((3, 4)))
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: m.ReLU(), lambda m: m.ReLU(inplace=True), lambda m: m.LeakyReLU(),
+    lambda m: m.LeakyReLU(0.3, inplace=True), lambda m: m.GELU(), lambda m: m.GELU("tanh"),
+    lambda m: m.SiLU(), lambda m: m.Sigmoid(), lambda m: m.Tanh(), lambda m: m.Softmax(dim=1),
+    lambda m: m.LogSoftmax(dim=-1), lambda m: m.Softplus(), lambda m: m.Softplus(0.5, 4.0),
+    lambda m: m.Softmax(),
+])
+@pytest.mark.parametrize("shape", [(1, 4), (2, 3, 5)])
+def test_activation_modules(make, shape):
+    inplace = getattr(make(nn), "inplace", False)
+    x = _x(shape)
+
+    def wrap(module):
+        class Wrapped(nn.Module):  # in-place ops need a non-leaf input
+            def __init__(self):
+                super().__init__()
+                self.inner = module
+
+            def forward(self, t):
+                return self.inner(t * 1.0 if inplace else t)
+        return Wrapped()
+    check_module(lambda: wrap(make(dnn)), lambda: wrap(make(nn)), x)
+
+
+def test_gelu_rejects_unknown_approximation():
+    with pytest.raises(ValueError, match="approximate"):
+        F.gelu(torch.ones(2), approximate="fast")
