@@ -47,4 +47,12 @@ LESSONS: tuple[Lesson, ...] = (
         path="ch01_tensors/numpy_interop.py",
         at=("pytorch:6",),
     ),
+    Lesson(
+        id="shape-cheatsheet",
+        title_en="Review: the shape-transformation cheat sheet",
+        title_zh="复盘：维度变换速查表",
+        path="ch01_tensors/shape_cheatsheet.py",
+        at=("pytorch:7",),
+        checks=("tests/tensors/test_cheatsheet_docs.py",),
+    ),
 )

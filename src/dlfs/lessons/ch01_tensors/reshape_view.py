@@ -164,12 +164,19 @@ inspect(heads, "heads", show=True)
 assert heads.shape == (B, H, T, D) and not heads.is_contiguous()
 assert torch.equal(heads[1, 2, 3], h[1, 3, 2 * D:3 * D])  # head 2 of token 3 = channels 6..8
 merged = heads.permute(0, 2, 1, 3).reshape(B, T, C)  # (B, T, C)
-assert torch.equal(merged, h)
+assert torch.equal(merged, h) and shares_memory(merged, h), "undoing the permute: still a view"
+# Attention's output is a (B, H, T, D) tensor laid out in that order (e.g. from a matmul);
+# merging its heads needs a copy. (An elementwise op like `heads * 1.0` would NOT do: it keeps
+# the memory layout of its input.)
+assert (heads * 1.0).stride() == heads.stride()
+out = heads.contiguous()  # (B, H, T, D), contiguous in that order
 try:
-    heads.transpose(1, 2).view(B, T, C)
+    out.transpose(1, 2).view(B, T, C)
 except RuntimeError:
-    print("heads.transpose(1, 2).view(B, T, C) fails; .reshape or .contiguous().view works")
-assert torch.equal(heads.transpose(1, 2).contiguous().view(B, T, C), h)
+    print("out.transpose(1, 2).view(B, T, C) fails; .reshape or .contiguous().view works")
+else:
+    raise AssertionError("view should refuse to merge heads that are not adjacent in memory")
+assert torch.equal(out.transpose(1, 2).contiguous().view(B, T, C), h)
 
 # %% [markdown]
 # ## 9. Picture: the same 12 numbers read with two recipes
