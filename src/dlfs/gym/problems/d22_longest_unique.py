@@ -1,0 +1,42 @@
+"""Day 22 · Longest piece without a repeated letter (sliding window)."""
+
+from __future__ import annotations
+
+import random
+
+from ..problem import Problem
+from ..templates import longest_unique_substring
+
+
+def solve(inp: str) -> str:
+    return f"{longest_unique_substring(inp.strip())}\n"
+
+
+def brute(inp: str) -> str:
+    s = inp.strip()
+    best = max((j - i for i in range(len(s)) for j in range(i + 1, len(s) + 1)
+                if len(set(s[i:j])) == j - i), default=0)
+    return f"{best}\n"
+
+
+def generate(rng: random.Random) -> str:
+    letters = "abcdef"[:rng.randint(1, 6)]
+    return "".join(rng.choice(letters) for _ in range(rng.randint(1, 20))) + "\n"
+
+
+PROBLEM = Problem(
+    id="longest-unique-substring", day=22, topic="two pointers",
+    title_en="Longest piece without a repeated letter", title_zh="无重复字符的最长子串",
+    statement_en=(
+        "Print the length of the longest contiguous piece of a word in which no letter occurs twic"
+        "e."),
+    statement_zh="输出单词中不含重复字母的最长连续片段的长度。",
+    input_format="One line: a non-empty word.",
+    output_format="One integer.",
+    examples=(("abcabcbb\n", "3\n"), ("bbbbb\n", "1\n"), ("pwwkew\n", "3\n")),
+    similar_to="LeetCode 3",
+    header=("Window [left, right]: remember each letter's last position and jump left past "
+            "it: O(n). Edge cases: the repeat is before left (do not move left backwards); "
+            "all letters equal."),
+    solve=solve, brute=brute, generate=generate,
+)

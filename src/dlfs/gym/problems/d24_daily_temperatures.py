@@ -1,0 +1,45 @@
+"""Day 24 · Days until a warmer day (monotonic stack)."""
+
+from __future__ import annotations
+
+import random
+
+from ..problem import Problem
+from ..templates import next_greater
+
+
+def solve(inp: str) -> str:
+    tok = list(map(int, inp.split()))
+    nxt = next_greater(tok[1:1 + tok[0]])
+    return " ".join(str(j - i if j >= 0 else 0) for i, j in enumerate(nxt)) + "\n"
+
+
+def brute(inp: str) -> str:
+    tok = list(map(int, inp.split()))
+    t = tok[1:1 + tok[0]]
+    out = []
+    for i in range(len(t)):
+        out.append(next((j - i for j in range(i + 1, len(t)) if t[j] > t[i]), 0))
+    return " ".join(map(str, out)) + "\n"
+
+
+def generate(rng: random.Random) -> str:
+    n = rng.randint(1, 20)
+    return f"{n}\n{' '.join(str(rng.randint(30, 40)) for _ in range(n))}\n"
+
+
+PROBLEM = Problem(
+    id="daily-temperatures", day=24, topic="monotonic stack",
+    title_en="Days until a warmer day", title_zh="每日温度",
+    statement_en=(
+        "For each day's temperature, print how many days you must wait until a strictly "
+        "warmer day, or 0 if no warmer day follows."),
+    statement_zh="对每天的温度，输出还要等几天才会出现严格更高的温度；之后没有更暖的日子则输出 0。",
+    input_format="Line 1: n. Line 2: n integers.",
+    output_format="One line: n integers.",
+    examples=(("8\n73 74 75 71 69 72 76 73\n", "1 1 4 2 1 1 0 0\n"),),
+    similar_to="LeetCode 739",
+    header=("A stack of days still waiting, temperatures decreasing; a warmer day pops and "
+            "answers them: O(n). Edge cases: equal temperatures are not warmer."),
+    solve=solve, brute=brute, generate=generate,
+)
