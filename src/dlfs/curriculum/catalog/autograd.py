@@ -4,6 +4,20 @@ from ..schema import Lesson
 
 LESSONS: tuple[Lesson, ...] = (
     Lesson(
+        id="autograd-playground",
+        title_en="Autograd playground: environment check and a first Jacobian",
+        title_zh="自动求导实验场：环境检查与第一个雅可比矩阵",
+        path="ch02_autograd/autograd_playground.py",
+        at=("autograd:00",),
+    ),
+    Lesson(
+        id="manual-gd",
+        title_en="Manual gradient descent for y = 2x + 1",
+        title_zh="手动梯度下降拟合 y = 2x + 1",
+        path="ch02_autograd/manual_gd.py",
+        at=("autograd:01",),
+    ),
+    Lesson(
         id="autograd-basics",
         title_en="Autograd: requires_grad, backward, detach",
         title_zh="Autograd 机制：requires_grad、backward 与 detach",

@@ -1,0 +1,116 @@
+# %% [markdown]
+# # Autograd 00 · Interactive playground: environment check and a first Jacobian — 交互式实验场
+#
+# **Library files:** `src/dlfs/playground.py` (`env_report`, `inspect`); the from-scratch
+# engines that compute the same derivatives are in `src/dlfs/autograd/`.
+#
+# A playground to change and re-run (open it as a notebook with `jupytext --to ipynb`).
+# First we make sure the tools work, then ask autograd for the derivative of a function we
+# can also differentiate by hand — first a scalar one, then a vector function, whose
+# derivative is a matrix: the **Jacobian** `J[i, j] = ∂f_i / ∂x_j`.
+#
+# Try it: edit `f` and `jacobian_by_hand` in section 3 (keep them in agreement) and re-run.
+
+# %%
+import matplotlib.pyplot as plt
+import torch
+
+from dlfs.curriculum import lesson_context
+from dlfs.playground import env_report, inspect
+
+ctx = lesson_context("autograd-playground")
+torch.manual_seed(0)
+
+# %% [markdown]
+# ## 1. Environment check
+# `env_report` runs a sanity check (a matmul and a derivative against hand results).
+
+# %%
+report = env_report()
+for key in ("python", "torch", "torch_build", "threads", "cuda_available", "mps_available"):
+    print(f"{key:<15} {report[key]}")
+assert report["problems"] == [], report["problems"]
+if not report["cuda_available"]:
+    print("note: no CUDA GPU; everything in this series runs on the CPU")
+
+# %% [markdown]
+# ## 2. A scalar derivative, everywhere at once
+# For y = tanh(x), dy/dx = 1 − tanh(x)². Autograd gives the derivative at every point of a
+# grid in one backward pass (each y_i depends only on x_i, so the gradient of Σ y_i is the
+# list of derivatives).
+
+# %%
+x = torch.linspace(-3, 3, 61, dtype=torch.float64, requires_grad=True)
+y = torch.tanh(x)
+y.sum().backward()
+by_hand = 1 - torch.tanh(x.detach()) ** 2
+print(f"max |autograd - hand| over {x.numel()} points: {(x.grad - by_hand).abs().max():.1e}")
+assert torch.allclose(x.grad, by_hand, atol=1e-12)
+
+fig, ax = plt.subplots(figsize=(6, 3.5))
+ax.plot(x.detach(), y.detach(), label="tanh(x)")
+ax.plot(x.detach(), x.grad, label="autograd d/dx")
+ax.plot(x.detach()[::4], by_hand[::4], "k.", label="1 - tanh(x)^2 (hand)")
+ax.legend()
+ax.set_title("the derivative from autograd sits on the hand-derived one")
+ctx.savefig(fig, "tanh_derivative.png")
+
+# %% [markdown]
+# ## 3. A first Jacobian
+# f(x) = [x₀² x₁, 5 x₀ + sin x₁, x₀ x₁ x₂] maps R³ → R³. By hand:
+#
+# ```
+# J = [[2 x₀ x₁,  x₀²,     0    ],
+#      [5,        cos x₁,  0    ],
+#      [x₁ x₂,    x₀ x₂,   x₀ x₁]]
+# ```
+#
+# Autograd builds J one row at a time: `backward` on f_i gives row i (∂f_i/∂x).
+# `torch.autograd.functional.jacobian` does that loop for us.
+
+# %%
+def f(x: torch.Tensor) -> torch.Tensor:
+    """R^3 -> R^3, (3,) -> (3,)."""
+    return torch.stack([x[0] ** 2 * x[1], 5 * x[0] + torch.sin(x[1]), x[0] * x[1] * x[2]])
+
+
+def jacobian_by_hand(x: torch.Tensor) -> torch.Tensor:
+    """The matrix above, (3, 3)."""
+    x0, x1, x2 = x
+    zero = torch.zeros((), dtype=x.dtype)
+    return torch.stack([
+        torch.stack([2 * x0 * x1, x0 ** 2, zero]),
+        torch.stack([torch.full((), 5.0, dtype=x.dtype), torch.cos(x1), zero]),
+        torch.stack([x1 * x2, x0 * x2, x0 * x1]),
+    ])
+
+
+point = torch.tensor([1.5, -0.5, 2.0], dtype=torch.float64)
+rows = []
+for i in range(3):
+    xi = point.clone().requires_grad_()
+    f(xi)[i].backward()          # row i: the gradient of the i-th output
+    rows.append(xi.grad)
+J_rows = torch.stack(rows)       # (3, 3)
+J_func = torch.autograd.functional.jacobian(f, point)
+J_hand = jacobian_by_hand(point)
+print("J by hand:\n", J_hand)
+inspect(J_func, "J from torch.autograd.functional.jacobian")
+assert torch.allclose(J_rows, J_hand) and torch.allclose(J_func, J_hand)
+
+# %% [markdown]
+# ## 4. The Jacobian as the best linear approximation
+# f(x + δ) ≈ f(x) + J δ, with an error that shrinks like |δ|². Halving δ should cut the
+# error by about 4.
+
+# %%
+direction = torch.tensor([0.3, -0.2, 0.5], dtype=torch.float64)
+errors = []
+for eps in [1e-1, 5e-2, 2.5e-2]:
+    delta = eps * direction
+    errors.append((f(point + delta) - f(point) - J_hand @ delta).norm().item())
+ratios = [errors[i] / errors[i + 1] for i in range(2)]
+print("linearisation errors:", [f"{e:.2e}" for e in errors], "ratios", [f"{r:.2f}" for r in ratios])
+assert all(3.5 < r < 4.5 for r in ratios), "second-order error: halving δ quarters it"
+
+print("\nPlayground checked. Next: `dlfs run manual-gd` (autograd 01).")

@@ -1,0 +1,113 @@
+# %% [markdown]
+# # Autograd 01 · Manual gradient descent for y = 2x + 1 — 手动梯度下降拟合 y = 2x + 1
+#
+# **Library files:** none yet — this is the loop every optimizer in `src/dlfs/optim/`
+# automates; the from-scratch engines in `src/dlfs/autograd/` automate the derivative.
+#
+# Fit ŷ = w·x + b to noisy points of y = 2x + 1 with the mean squared error
+#
+#     L(w, b) = (1/N) Σ (w·xᵢ + b − yᵢ)²
+#     ∂L/∂w   = (2/N) Σ (w·xᵢ + b − yᵢ)·xᵢ
+#     ∂L/∂b   = (2/N) Σ (w·xᵢ + b − yᵢ)
+#
+# and update w ← w − lr·∂L/∂w, b ← b − lr·∂L/∂b. At every step we also ask autograd for the
+# same two numbers and assert they equal the hand-derived ones.
+
+# %%
+import matplotlib.pyplot as plt
+import torch
+
+from dlfs.curriculum import lesson_context
+
+ctx = lesson_context("manual-gd")
+gen = torch.Generator().manual_seed(0)
+
+# %% [markdown]
+# ## 1. Data
+
+# %%
+N = 64
+x = torch.linspace(-1, 1, N, dtype=torch.float64)
+y = 2 * x + 1 + 0.1 * torch.randn(N, generator=gen, dtype=torch.float64)
+
+# %% [markdown]
+# ## 2. The loop, with gradients by hand and by autograd side by side
+
+# %%
+def grads_by_hand(w: float, b: float) -> tuple[float, float]:
+    """(∂L/∂w, ∂L/∂b) from the formulas above."""
+    r = w * x + b - y  # residuals, (N,)
+    return (2 / N * (r * x).sum()).item(), (2 / N * r.sum()).item()
+
+
+w, b, lr = 0.0, 0.0, 0.5
+steps = 60 if ctx.quick else 300
+history = []
+for step in range(steps):
+    dw, db = grads_by_hand(w, b)
+    wt = torch.tensor(w, dtype=torch.float64, requires_grad=True)
+    bt = torch.tensor(b, dtype=torch.float64, requires_grad=True)
+    loss = ((wt * x + bt - y) ** 2).mean()
+    loss.backward()
+    assert abs(wt.grad.item() - dw) < 1e-12 and abs(bt.grad.item() - db) < 1e-12, step
+    history.append((loss.item(), w, b))
+    w, b = w - lr * dw, b - lr * db
+    if step % (steps // 6) == 0:
+        print(f"step {step:3d}  loss {loss.item():.5f}  w {w:.4f}  b {b:.4f}  "
+              f"dL/dw hand {dw:+.5f} = autograd {wt.grad.item():+.5f}")
+print(f"final: w = {w:.4f}, b = {b:.4f} (truth 2, 1)")
+assert abs(w - 2) < 0.05 and abs(b - 1) < 0.05
+
+# %% [markdown]
+# ## 3. The answer gradient descent should find: the least-squares solution
+# The minimum of L solves the normal equations; `torch.linalg.lstsq` gives it directly.
+
+# %%
+X = torch.stack([x, torch.ones_like(x)], dim=1)  # (N, 2)
+w_star, b_star = torch.linalg.lstsq(X, y[:, None]).solution.squeeze(1).tolist()
+print(f"least squares: w* = {w_star:.4f}, b* = {b_star:.4f}")
+assert abs(w - w_star) < 1e-3 and abs(b - b_star) < 1e-3
+
+# %% [markdown]
+# ## 4. The same loop the way you will write it from now on
+# Parameters with `requires_grad`, `backward()`, an update under `no_grad`, and zeroing the
+# gradient (skip that and the gradients accumulate — see autograd 02).
+
+# %%
+wp = torch.zeros((), dtype=torch.float64, requires_grad=True)
+bp = torch.zeros((), dtype=torch.float64, requires_grad=True)
+for _ in range(steps):
+    loss = ((wp * x + bp - y) ** 2).mean()
+    loss.backward()
+    with torch.no_grad():
+        wp -= lr * wp.grad
+        bp -= lr * bp.grad
+    wp.grad = None
+    bp.grad = None
+assert abs(wp.item() - w) < 1e-10 and abs(bp.item() - b) < 1e-10
+print("the autograd loop lands on exactly the same w and b")
+
+# %% [markdown]
+# ## 5. Pictures: the fit, and the path through the loss landscape
+
+# %%
+losses, ws, bs = zip(*history)
+fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+axes[0].scatter(x, y, s=8, label="data")
+axes[0].plot(x, w * x + b, "r", label=f"fit {w:.2f}x + {b:.2f}")
+axes[0].legend()
+axes[1].semilogy(losses)
+axes[1].set_xlabel("step")
+axes[1].set_title("loss")
+gw, gb = torch.meshgrid(torch.linspace(-0.5, 3, 80, dtype=torch.float64),
+                        torch.linspace(-0.5, 2, 80, dtype=torch.float64), indexing="ij")
+L = ((gw[..., None] * x + gb[..., None] - y) ** 2).mean(-1)  # (80, 80)
+axes[2].contour(gw, gb, L, levels=30)
+axes[2].plot(ws, bs, "r.-", markersize=3)
+axes[2].set_xlabel("w")
+axes[2].set_ylabel("b")
+axes[2].set_title("gradient descent path")
+ctx.savefig(fig, "manual_gd.png")
+assert losses[-1] < losses[0] / 100
+
+print("\nNext: `dlfs run autograd-basics` (autograd 02).")
