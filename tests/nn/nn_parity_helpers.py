@@ -8,7 +8,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from dlfs.testing import assert_fn_parity, assert_module_parity
+from dlfs.testing import assert_fn_parity, assert_module_parity, tolerances
 
 DTYPES = (torch.float64, torch.float32)
 
@@ -42,7 +42,7 @@ def check_module(make_ours: Callable[[], nn.Module], make_ref: Callable[[], nn.M
         ref.train(train)
         ours.train(train)
         assert_module_parity(ours, ref, *[cast(x, dtype) for x in inputs],
-                             forward_kwargs=forward_kwargs)
+                             forward_kwargs=forward_kwargs, **tolerances(dtype))
         ref.load_state_dict(ours.state_dict(), strict=True)
     assert ours is not None and ref is not None
     return ours, ref
