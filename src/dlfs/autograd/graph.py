@@ -1,0 +1,110 @@
+"""Look at a computation graph of either engine: Graphviz ``to_dot`` text and a matplotlib
+drawing (no Graphviz needed).
+
+A graph is a DAG: each node (a :class:`Value` or a :class:`Tensor`) points to the parents it
+was computed from. Leaves are drawn on the left, the output on the right.
+
+>>> from dlfs.autograd import Value
+>>> a, b = Value(2.0, label="a"), Value(3.0, label="b")
+>>> print(to_dot(a * b))
+digraph {
+  rankdir=LR;
+  node [fontname="Helvetica"];
+  n0 [shape=record, label="{a | data 2 | grad 0}"];
+  n1 [shape=record, label="{b | data 3 | grad 0}"];
+  n2 [shape=record, label="{* | data 6 | grad 0}"];
+  n0 -> n2;
+  n1 -> n2;
+}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .scalar import Value
+from .tensor import Tensor
+
+__all__ = ["depths", "draw_graph", "nodes", "to_dot"]
+
+Node = Value | Tensor
+
+
+def nodes(root: Node) -> list[Node]:
+    """Every node ``root`` depends on (constants included), parents before children."""
+    order: list[Node] = []
+    seen: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, parents_done = stack.pop()
+        if parents_done:
+            order.append(node)
+        elif id(node) not in seen:
+            seen.add(id(node))
+            stack.append((node, True))
+            stack.extend((p, False) for p in reversed(node.parents) if id(p) not in seen)
+    return order
+
+
+def depths(order: list[Node]) -> dict[int, int]:
+    """Longest distance from a leaf, by ``id(node)`` (leaves are 0); ``order`` as :func:`nodes`."""
+    depth: dict[int, int] = {}
+    for node in order:
+        depth[id(node)] = 1 + max((depth[id(p)] for p in node.parents), default=-1)
+    return depth
+
+
+def _describe(node: Node) -> list[str]:
+    """The lines shown for one node: its name or op, then numbers or shape."""
+    if isinstance(node, Value):
+        return [node.label or node.op or "leaf", f"data {node.data:.4g}", f"grad {node.grad:.4g}"]
+    kind = node.op or ("param" if node.requires_grad else "input")
+    return [kind, f"{node.shape} {node.dtype}"]
+
+
+def to_dot(root: Node) -> str:
+    """The graph of ``root`` in Graphviz dot format (render with ``dot -Tpng``)."""
+    order = nodes(root)
+    name = {id(n): f"n{i}" for i, n in enumerate(order)}
+    lines = ["digraph {", "  rankdir=LR;", '  node [fontname="Helvetica"];']
+    for node in order:
+        text = " | ".join(_describe(node)).replace('"', "'")
+        lines.append(f'  {name[id(node)]} [shape=record, label="{{{text}}}"];')
+    for node in order:
+        lines.extend(f"  {name[id(p)]} -> {name[id(node)]};" for p in node.parents)
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def draw_graph(root: Node, ax: Any = None, title: str | None = None) -> Any:
+    """Draw the DAG of ``root`` with matplotlib; returns the figure.
+
+    Columns are depths (leaves left, ``root`` right); arrows run from parent to child.
+    """
+    import matplotlib.pyplot as plt
+
+    order = nodes(root)
+    depth = depths(order)
+    columns: dict[int, list[Node]] = {}
+    for node in order:
+        columns.setdefault(depth[id(node)], []).append(node)
+    height = max(len(c) for c in columns.values())
+    if ax is None:
+        _, ax = plt.subplots(figsize=(2.2 * len(columns) + 1, 1.1 * height + 1))
+    pos = {id(n): (d, (len(col) - 1) / 2 - i) for d, col in columns.items()
+           for i, n in enumerate(col)}
+    for node in order:
+        for parent in node.parents:
+            ax.annotate("", xy=pos[id(node)], xytext=pos[id(parent)],
+                        arrowprops={"arrowstyle": "->", "color": "0.5",
+                                    "shrinkA": 28, "shrinkB": 28})
+    for node in order:
+        leaf = not node.parents
+        ax.text(*pos[id(node)], "\n".join(_describe(node)), ha="center", va="center",
+                fontsize=8, bbox={"boxstyle": "round", "fc": "#dbe9f6" if leaf else "#fde2c8"})
+    ax.set_xlim(-0.6, len(columns) - 0.4)
+    ax.set_ylim(-height / 2 - 0.2, height / 2 + 0.2)
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return ax.figure
