@@ -9,6 +9,7 @@ from torch.nn import Module, ModuleDict, ModuleList, Parameter, Sequential
 
 from . import functional, init
 from .activation import *  # noqa: F403
+from .attention import *  # noqa: F403
 from .conv import *  # noqa: F403
 from .dropout import *  # noqa: F403
 from .linear import *  # noqa: F403

@@ -1,0 +1,98 @@
+"""Scaled dot-product attention, written out.
+
+    Attention(Q, K, V) = softmax(Q K^T * scale + M) V,     scale = 1 / sqrt(D)
+
+Shapes (batch dims ``...`` may be (B, H) or anything broadcastable):
+    query (..., T, D), key (..., S, D), value (..., S, Dv) -> (..., T, Dv)
+
+A mask either *selects* (bool: True = may attend) or is *added* (float: 0 or -inf, or any
+bias such as ALiBi). A query row whose every key is masked gets zero weights instead of
+NaN (a "safe" softmax), as PyTorch's kernels do.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+
+from .dropout import dropout
+
+__all__ = ["causal_mask", "masked_softmax", "scaled_dot_product_attention"]
+
+
+def causal_mask(T: int, S: int | None = None, device: torch.device | str | None = None
+                ) -> Tensor:
+    """Bool (T, S) mask, True where query t may see key s: s <= t (top-left aligned).
+
+    >>> causal_mask(3).int().tolist()
+    [[1, 0, 0], [1, 1, 0], [1, 1, 1]]
+    """
+    S = T if S is None else S
+    return torch.ones(T, S, dtype=torch.bool, device=device).tril()
+
+
+def masked_softmax(scores: Tensor, dim: int = -1) -> Tensor:
+    """softmax along ``dim`` where a slice of all ``-inf`` gives zeros, not NaN.
+
+    The usual max-subtraction keeps exp() from overflowing; for an all ``-inf`` slice the
+    max is replaced by 0 and the denominator by 1, so no NaN appears in values or gradients.
+    """
+    m = scores.amax(dim=dim, keepdim=True)
+    m = torch.where(torch.isinf(m) & (m < 0), torch.zeros_like(m), m).detach()
+    e = torch.exp(scores - m)
+    denom = e.sum(dim=dim, keepdim=True)
+    denom = torch.where(denom == 0, torch.ones_like(denom), denom)
+    return e / denom
+
+
+def _as_additive(mask: Tensor, dtype: torch.dtype) -> Tensor:
+    """Bool (True = keep) -> 0 / -inf float; float masks are returned as they are."""
+    if mask.dtype == torch.bool:
+        zeros = torch.zeros(mask.shape, dtype=dtype, device=mask.device)
+        return zeros.masked_fill(~mask, float("-inf"))
+    return mask
+
+
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
+                                 attn_mask: Tensor | None = None, dropout_p: float = 0.0,
+                                 is_causal: bool = False, scale: float | None = None,
+                                 enable_gqa: bool = False) -> Tensor:
+    """Same contract as ``torch.nn.functional.scaled_dot_product_attention``.
+
+    With ``enable_gqa`` the key/value heads (dim -3) are shared by groups of query heads:
+    query (B, Hq, T, D) with key (B, Hkv, S, D), Hq divisible by Hkv.
+
+    >>> q = torch.randn(2, 4, 5, 8)
+    >>> scaled_dot_product_attention(q, q, q, is_causal=True).shape
+    torch.Size([2, 4, 5, 8])
+    """
+    if is_causal and attn_mask is not None:
+        raise ValueError("scaled_dot_product_attention: give attn_mask or is_causal=True, "
+                         "not both")
+    if query.shape[-1] != key.shape[-1]:
+        raise ValueError(f"scaled_dot_product_attention: query dim {query.shape[-1]} != key "
+                         f"dim {key.shape[-1]} (query {tuple(query.shape)}, key "
+                         f"{tuple(key.shape)})")
+    if key.shape[-2] != value.shape[-2]:
+        raise ValueError(f"scaled_dot_product_attention: key has {key.shape[-2]} positions, "
+                         f"value has {value.shape[-2]}")
+    if enable_gqa and query.dim() >= 3 and key.shape[-3] != query.shape[-3]:
+        hq, hkv = query.shape[-3], key.shape[-3]
+        if hq % hkv:
+            raise ValueError(f"scaled_dot_product_attention: {hq} query heads are not a "
+                             f"multiple of {hkv} key/value heads")
+        key = key.repeat_interleave(hq // hkv, dim=-3)      # (B, Hq, S, D)
+        value = value.repeat_interleave(hq // hkv, dim=-3)  # (B, Hq, S, Dv)
+    T, S = query.shape[-2], key.shape[-2]
+    scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
+    scores = (query @ key.transpose(-2, -1)) * scale        # (..., T, S)
+    if is_causal:
+        attn_mask = causal_mask(T, S, device=query.device)
+    if attn_mask is not None:
+        scores = scores + _as_additive(attn_mask, scores.dtype)
+    weights = masked_softmax(scores, dim=-1)                # (..., T, S)
+    if dropout_p > 0.0:
+        weights = dropout(weights, p=dropout_p, training=True)
+    return weights @ value                                  # (..., T, Dv)
