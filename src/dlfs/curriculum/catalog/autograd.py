@@ -24,4 +24,11 @@ LESSONS: tuple[Lesson, ...] = (
         path="ch02_autograd/autograd_basics.py",
         at=("pytorch:8", "autograd:02"),
     ),
+    Lesson(
+        id="graph-leaves-detach",
+        title_en="grad_fn, leaves, retain_graph, detach",
+        title_zh="grad_fn、叶子节点、retain_graph 与 detach",
+        path="ch02_autograd/graph_leaves_detach.py",
+        at=("autograd:03",),
+    ),
 )
