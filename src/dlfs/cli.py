@@ -35,6 +35,7 @@ from .curriculum import (
     run_lesson,
 )
 from .errors import DlfsError
+from .gym.cli import register as register_gym
 from .paths import PACKAGE_DIR
 
 #: Lessons that `dlfs tour` runs, in order, and the first lesson it points to afterwards.
@@ -242,6 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("doctor", cmd_doctor, "environment report and sanity check (Day 0)")
     add("tour", cmd_tour, "a short guided run through the first lessons")
+    register_gym(sub)
     return parser
 
 
