@@ -44,9 +44,18 @@ def lesson_status(lesson: Lesson, store: ProgressStore) -> str:
 
 
 def entry_done(track: Track, entry: TrackEntry, store: ProgressStore) -> bool:
-    """An entry is ticked when it has lessons and every one of them passed its check."""
+    """An entry is ticked when it has lessons and every one of them passed its check.
+
+    A gym day also needs the day's problems accepted by the judge (``gym:<problem-id>``).
+    """
     lessons = lessons_at(track.id, entry.key)
-    return bool(lessons) and all(lesson_status(x, store) == "passed" for x in lessons)
+    done = bool(lessons) and all(lesson_status(x, store) == "passed" for x in lessons)
+    if done and track.id == "gym":
+        from ..gym.problems import problems_for_day  # lazy: dlfs.gym imports the curriculum
+
+        done = all(store.status(f"gym:{p.id}") == "passed"
+                   for p in problems_for_day(int(entry.key)))
+    return done
 
 
 def _run_pytest(targets: tuple[str, ...]) -> tuple[bool, str, list[str]]:

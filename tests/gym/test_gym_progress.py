@@ -1,0 +1,36 @@
+"""A gym day is ticked only when its lesson check passed AND both its problems were accepted."""
+
+from __future__ import annotations
+
+from dlfs.cli import main
+from dlfs.curriculum import ProgressStore, entry_done, get_track
+from dlfs.gym.problems import problems_for_day
+
+
+def test_gym_day_needs_lesson_and_accepted_problems(capsys):
+    track = get_track("gym")
+    day3 = track.entry("3")
+    store = ProgressStore()
+    store.record("lesson:gym-deque", passed=True)
+    assert not entry_done(track, day3, store)  # lesson alone is not enough
+    first, second = problems_for_day(3)
+    store.record(f"gym:{first.id}", passed=True)
+    assert not entry_done(track, day3, store)
+    store.record(f"gym:{second.id}", passed=False)
+    assert not entry_done(track, day3, store)
+    store.record(f"gym:{second.id}", passed=True)
+    assert entry_done(track, day3, store)
+    store.record("lesson:gym-deque", passed=False)  # problems alone are not enough either
+    assert not entry_done(track, day3, store)
+    store.record("lesson:gym-deque", passed=True)
+
+    assert main(["progress", "--track", "gym"]) == 0
+    out = capsys.readouterr().out
+    assert "* [x] Day 3 " in out and "* [ ] Day 4 " in out
+
+
+def test_other_tracks_ignore_gym_keys():
+    track = get_track("pytorch")
+    store = ProgressStore()
+    for entry in track.entries:
+        assert not entry_done(track, entry, store)
