@@ -1,0 +1,148 @@
+"""Real data sets read from ``dlfs.paths.data_dir()`` (``./data`` by default), with stand-ins.
+
+=====================  ===============================================  =======================
+function               files looked for                                 stand-in when missing
+=====================  ===============================================  =======================
+``mnist``              ``data/mnist/{train,t10k}-{images-idx3,          digits upscaled to
+                       labels-idx1}-ubyte[.gz]``                        28×28 (1797 images)
+``mnist(kind=          ``data/fashion-mnist/`` (same names)             the same digits
+"fashion-mnist")``
+``cifar10``            ``data/cifar10/[cifar-10-batches-py/]``          synthetic shapes,
+                       ``data_batch_1…5``, ``test_batch``               3 classes
+``digit_recognizer``   ``data/digit-recognizer/{train,test}.csv``       digits 28×28
+=====================  ===============================================  =======================
+
+Nothing is downloaded. When files are missing, one :class:`~dlfs.data.DataFallbackWarning`
+says where to put them and which stand-in is used; the returned data set's ``source``
+attribute says the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..dataset import TensorDataset
+from ..errors import DataFormatError
+from ..formats.cifar import CIFAR10_CLASSES, read_cifar_batch, read_cifar_meta
+from ..formats.csv_table import read_csv
+from ..formats.idx import read_idx
+from ._common import ImageArrayDataset, real_data_dir, split_indices, warn_stand_in
+from .digits import digits_uint8
+from .shapes import SHAPE_CLASSES, make_shapes
+
+__all__ = ["FASHION_CLASSES", "cifar10", "digit_recognizer", "mnist"]
+
+DIGIT_CLASSES = tuple(str(d) for d in range(10))
+FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                   "Sneaker", "Bag", "Ankle boot")
+
+
+def _find(folder: Path, stem: str) -> Path | None:
+    for name in (stem, stem + ".gz", stem.replace("-idx", ".idx"),
+                 stem.replace("-idx", ".idx") + ".gz"):
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def _check_split(split: str) -> None:
+    if split not in ("train", "test"):
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+
+
+def mnist(split: str = "train", kind: str = "mnist", root: str | Path | None = None,
+          transform: Callable[[Any], Any] | None = None) -> ImageArrayDataset:
+    """MNIST or Fashion-MNIST: samples ``(image, label)``, image uint8 ``(28, 28)``.
+
+    Real files: 60000 train / 10000 test images. Stand-in: scikit-learn's digits upscaled
+    to 28×28 (about 1438 train / 359 test), with digit class names.
+    """
+    _check_split(split)
+    if kind not in ("mnist", "fashion-mnist"):
+        raise ValueError(f"kind must be 'mnist' or 'fashion-mnist', got {kind!r}")
+    folder = real_data_dir(kind, root)
+    prefix = "train" if split == "train" else "t10k"
+    images_path = _find(folder, f"{prefix}-images-idx3-ubyte")
+    labels_path = _find(folder, f"{prefix}-labels-idx1-ubyte")
+    if images_path and labels_path:
+        images, labels = read_idx(images_path), read_idx(labels_path)
+        if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+            raise DataFormatError(images_path, "header", f"images (N, H, W) matching "
+                                  f"{labels_path.name}", f"{images.shape} and {labels.shape}")
+        classes = FASHION_CLASSES if kind == "fashion-mnist" else DIGIT_CLASSES
+        return ImageArrayDataset(images, labels, classes, transform, source=str(folder))
+    warn_stand_in(kind, folder, f"{prefix}-images-idx3-ubyte[.gz] and "
+                  f"{prefix}-labels-idx1-ubyte[.gz]", "scikit-learn digits upscaled to 28x28")
+    images, labels = digits_uint8(28)
+    idx = split_indices(len(images), split, 0.2, seed=0).numpy()
+    return ImageArrayDataset(images[idx], labels[idx], DIGIT_CLASSES, transform,
+                             source="stand-in: scikit-learn digits 28x28")
+
+
+def _cifar_folder(folder: Path) -> Path | None:
+    for candidate in (folder, folder / "cifar-10-batches-py"):
+        if (candidate / "test_batch").is_file():
+            return candidate
+    return None
+
+
+def cifar10(split: str = "train", root: str | Path | None = None,
+            transform: Callable[[Any], Any] | None = None) -> ImageArrayDataset:
+    """CIFAR-10: samples ``(image, label)``, image uint8 ``(32, 32, 3)``, 10 classes.
+
+    Real files: 50000 train (five batches) / 10000 test. Stand-in: the synthetic shapes set
+    (600 train / 200 test, 3 classes: circle, square, triangle).
+    """
+    _check_split(split)
+    folder = real_data_dir("cifar10", root)
+    found = _cifar_folder(folder)
+    if found is not None:
+        names = [f"data_batch_{i}" for i in range(1, 6)] if split == "train" else ["test_batch"]
+        missing = [n for n in names if not (found / n).is_file()]
+        if missing:
+            raise DataFormatError(found, "directory", "all of " + ", ".join(names),
+                                  "missing " + ", ".join(missing))
+        parts = [read_cifar_batch(found / n) for n in names]
+        meta = found / "batches.meta"
+        classes = read_cifar_meta(meta) if meta.is_file() else list(CIFAR10_CLASSES)
+        return ImageArrayDataset(np.concatenate([p[0] for p in parts]),
+                                 np.concatenate([p[1] for p in parts]), classes, transform,
+                                 source=str(found))
+    warn_stand_in("cifar10", folder, "data_batch_1..5 and test_batch (the python version)",
+                  "synthetic shapes, 3 classes")
+    images, labels = make_shapes(800, 32, seed=0)
+    part = slice(0, 600) if split == "train" else slice(600, 800)
+    return ImageArrayDataset(images[part], labels[part], SHAPE_CLASSES, transform,
+                             source="stand-in: synthetic shapes (seed 0)")
+
+
+def digit_recognizer(split: str = "train", root: str | Path | None = None) -> TensorDataset:
+    """Kaggle's Digit Recognizer CSVs: ``label, pixel0 … pixel783`` per row.
+
+    Returns x float32 ``(N, 1, 28, 28)`` in [0, 1] and, for ``train``, y int64 ``(N,)``
+    (Kaggle's ``test.csv`` has no labels: x only). Stand-in: digits 28×28 (split 80/20).
+    """
+    _check_split(split)
+    folder = real_data_dir("digit-recognizer", root)
+    path = folder / f"{split}.csv"
+    if path.is_file():
+        table = read_csv(path)
+        pixels = [c for c in table.columns if c != "label"]
+        if len(pixels) != 784:
+            raise DataFormatError(path, "line 1 (header)", "label and 784 pixel columns",
+                                  f"{len(pixels)} pixel columns")
+        x = np.stack([table.numeric(c) for c in pixels], axis=1)
+        xt = torch.tensor(x / 255.0, dtype=torch.float32).view(-1, 1, 28, 28)  # (N, 1, 28, 28)
+        if "label" not in table.columns:
+            return TensorDataset(xt)
+        return TensorDataset(xt, torch.tensor(table.numeric("label"), dtype=torch.int64))
+    warn_stand_in("digit-recognizer", folder, f"{split}.csv", "scikit-learn digits 28x28")
+    images, labels = digits_uint8(28)
+    idx = split_indices(len(images), split, 0.2, seed=0)
+    xt = torch.tensor(images, dtype=torch.float32)[idx].unsqueeze(1) / 255  # (N, 1, 28, 28)
+    return TensorDataset(xt, torch.tensor(labels)[idx])

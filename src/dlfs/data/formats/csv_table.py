@@ -1,0 +1,130 @@
+"""Kaggle-style CSV files: a header row, then one record per row (quoted fields allowed).
+
+:func:`read_csv` keeps every field as text and remembers the line each record started on,
+so that a later conversion error can say exactly where it happened::
+
+    train.csv: line 7, column 6 ('Age'): expected a number or an empty field, found 'abc'
+
+:func:`csv_dataset` turns chosen numeric columns into a :class:`~dlfs.data.TensorDataset`.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..dataset import TensorDataset
+from ..errors import DataFormatError
+
+__all__ = ["CsvTable", "csv_dataset", "read_csv"]
+
+
+@dataclass
+class CsvTable:
+    """A parsed CSV: ``columns`` (header names), ``rows`` (lists of strings), ``lines``."""
+
+    path: Path
+    columns: list[str]
+    rows: list[list[str]]
+    lines: list[int] = field(default_factory=list)  # line number where each row starts
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def index(self, name: str) -> int:
+        """Position of column ``name``; an unknown name lists the known ones."""
+        if name not in self.columns:
+            raise DataFormatError(self.path, "line 1 (header)", f"a column named {name!r}",
+                                  f"columns {self.columns}")
+        return self.columns.index(name)
+
+    def column(self, name: str) -> list[str]:
+        """The raw text of one column."""
+        j = self.index(name)
+        return [row[j] for row in self.rows]
+
+    def numeric(self, name: str, missing: float = math.nan) -> np.ndarray:
+        """One column as float64 ``(N,)``; empty fields become ``missing``.
+
+        A field that is not a number raises an error naming its line and column.
+        """
+        j = self.index(name)
+        out = np.empty(len(self.rows))
+        for i, row in enumerate(self.rows):
+            text = row[j].strip()
+            try:
+                out[i] = float(text) if text else missing
+            except ValueError:
+                raise DataFormatError(self.path, f"line {self.lines[i]}, column {j + 1} ({name!r})",
+                                      "a number or an empty field", repr(row[j])) from None
+        return out
+
+    def categories(self, name: str) -> tuple[np.ndarray, list[str]]:
+        """One text column as integer codes ``(N,)`` and the sorted category names."""
+        values = self.column(name)
+        names = sorted(set(values))
+        lookup = {v: k for k, v in enumerate(names)}
+        return np.array([lookup[v] for v in values], dtype=np.int64), names
+
+
+def read_csv(path: str | Path, required: Sequence[str] = (), delimiter: str = ",") -> CsvTable:
+    """Read a CSV with a header; every record must have as many fields as the header.
+
+    ``required`` columns must appear in the header. Blank lines are skipped.
+    """
+    path = Path(path)
+    with path.open(newline="", encoding="utf-8-sig") as f:  # utf-8-sig drops a BOM
+        reader = csv.reader(f, delimiter=delimiter, strict=True)
+        try:
+            header = next(reader, None)
+            if header is None:
+                raise DataFormatError(path, "line 1", "a header row", "an empty file")
+            columns = [h.strip() for h in header]
+            rows, lines = [], []
+            start = reader.line_num + 1
+            for row in reader:
+                if row:
+                    if len(row) != len(columns):
+                        raise DataFormatError(path, f"line {start}", f"{len(columns)} fields "
+                                              f"(as in the header)", f"{len(row)}")
+                    rows.append(row)
+                    lines.append(start)
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            raise DataFormatError(path, f"line {reader.line_num}", "well-formed CSV",
+                                  str(exc)) from exc
+    table = CsvTable(path, columns, rows, lines)
+    for name in required:
+        table.index(name)
+    return table
+
+
+def csv_dataset(path: str | Path, target: str | None, features: Sequence[str] | None = None,
+                missing: float = math.nan) -> TensorDataset:
+    """Numeric columns as x float32 ``(N, F)`` and ``target`` as y ``(N,)``.
+
+    ``features`` defaults to every column but the target. y is int64 when every target value
+    is a whole number, else float32. ``target=None`` (a Kaggle test file) gives x only.
+    """
+    table = read_csv(path, required=[c for c in [target, *(features or [])] if c])
+    names = list(features) if features is not None else [c for c in table.columns if c != target]
+    x = np.stack([table.numeric(c, missing) for c in names], axis=1) if names else \
+        np.zeros((len(table), 0))
+    xt = torch.tensor(x, dtype=torch.float32)  # (N, F)
+    if target is None:
+        return TensorDataset(xt)
+    y = table.numeric(target)
+    if np.isnan(y).any():
+        row = int(np.flatnonzero(np.isnan(y))[0])
+        raise DataFormatError(table.path, f"line {table.lines[row]}, column "
+                              f"{table.index(target) + 1} ({target!r})", "a target value",
+                              "an empty field")
+    whole = np.all(np.mod(y, 1) == 0)
+    yt = torch.tensor(y, dtype=torch.int64 if whole else torch.float32)
+    return TensorDataset(xt, yt)
