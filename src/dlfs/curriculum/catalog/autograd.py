@@ -31,4 +31,18 @@ LESSONS: tuple[Lesson, ...] = (
         path="ch02_autograd/graph_leaves_detach.py",
         at=("autograd:03",),
     ),
+    Lesson(
+        id="hooks",
+        title_en="Tensor and module hooks",
+        title_zh="张量钩子与模块钩子",
+        path="ch02_autograd/hooks.py",
+        at=("autograd:04",),
+    ),
+    Lesson(
+        id="jacobian-hessian",
+        title_en="VJP, Jacobian and Hessian",
+        title_zh="向量-雅可比积、雅可比矩阵与黑塞矩阵",
+        path="ch02_autograd/jacobian_hessian.py",
+        at=("autograd:05",),
+    ),
 )
