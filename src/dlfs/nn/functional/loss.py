@@ -66,11 +66,16 @@ def _warn_if_broadcast(input: Tensor, target: Tensor, name: str) -> None:
                       UserWarning, stacklevel=3)
 
 
-def _log_softmax(x: Tensor, dim: int) -> Tensor:
-    """log softmax(x) = x - logsumexp(x), with the max subtracted first for stability."""
+def _logsumexp(x: Tensor, dim: int) -> Tensor:
+    """log sum_c exp(x_c) = m + log sum_c exp(x_c - m) with m = max_c x_c, so no exp overflows.
+    ``m`` is a constant for autograd: the result does not depend on it.  (B, C, ...) -> (B, ...)"""
     m = x.detach().amax(dim=dim, keepdim=True)                     # (B, 1, d1, ...)
-    shifted = x - m
-    return shifted - shifted.exp().sum(dim=dim, keepdim=True).log()
+    return (x - m).exp().sum(dim=dim).log() + m.squeeze(dim)
+
+
+def _log_softmax(x: Tensor, dim: int) -> Tensor:
+    """log softmax(x) = x - logsumexp(x)."""
+    return x - _logsumexp(x, dim).unsqueeze(dim)
 
 
 # --------------------------------------------------------------------------- regression
@@ -128,8 +133,8 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
 # --------------------------------------------------------------------------- classification
 
 
-def _check_class_target(input: Tensor, target: Tensor, ignore_index: int) -> None:
-    """Class targets: integer dtype, shape = input's shape without the class dim, in range."""
+def _check_class_target(input: Tensor, target: Tensor) -> None:
+    """Class targets: int64 (or uint8), shaped like the input without its class dim."""
     if target.is_floating_point() or target.dtype not in (torch.int64, torch.uint8):
         raise LossInputError(
             f"class-index targets must be int64 (torch.long), got {target.dtype}; "
@@ -140,23 +145,25 @@ def _check_class_target(input: Tensor, target: Tensor, ignore_index: int) -> Non
         raise LossInputError(
             f"input of shape {tuple(input.shape)} (classes on dim {class_dim}) needs a target "
             f"of shape {tuple(expected)}, got {tuple(target.shape)}")
-    n_classes = input.shape[class_dim]
-    bad = (target != ignore_index) & ((target < 0) | (target >= n_classes))
-    if bool(bad.any()):
-        value = int(target[bad].flatten()[0])
-        raise LossInputError(f"Target {value} is out of bounds: class indices must lie in "
-                             f"[0, {n_classes - 1}] (or equal ignore_index={ignore_index})")
 
 
-def _picked_and_weights(logp: Tensor, target: Tensor, weight: Tensor | None,
-                        ignore_index: int) -> tuple[Tensor, Tensor]:
-    """``logp[i, y_i]`` and the per-target weight ``w[y_i]`` (0 where ignored); ``(B, d1, ...)``."""
-    class_dim = 0 if logp.dim() == 1 else 1
+def _pick(x: Tensor, target: Tensor, weight: Tensor | None,
+          ignore_index: int) -> tuple[Tensor, Tensor, Tensor]:
+    """``x[i, y_i]``, the per-target weight ``w[y_i]`` (0 where ignored) and the mask of
+    targets that count; each ``(B, d1, ...)``."""
+    class_dim = 0 if x.dim() == 1 else 1
     valid = target != ignore_index                                   # (B, d1, ...)
-    safe = torch.where(valid, target, torch.zeros_like(target)).long()
-    picked = logp.gather(class_dim, safe.unsqueeze(class_dim)).squeeze(class_dim)
-    w = valid.to(logp.dtype) if weight is None else weight[safe] * valid
-    return picked, w                                                 # (B, d1, ...) each
+    safe = target.masked_fill(~valid, 0).long()
+    try:
+        picked = x.gather(class_dim, safe.unsqueeze(class_dim)).squeeze(class_dim)
+    except RuntimeError:
+        n = x.shape[class_dim]
+        bad = valid & ((target < 0) | (target >= n))
+        value = int(target[bad].flatten()[0]) if bool(bad.any()) else "?"
+        raise LossInputError(f"Target {value} is out of bounds: class indices must lie in "
+                             f"[0, {n - 1}] (or equal ignore_index={ignore_index})") from None
+    w = valid.to(x.dtype) if weight is None else weight[safe] * valid
+    return picked, w, valid
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -170,8 +177,8 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
     tensor(0.7500)
     """
     _check_reduction(reduction)
-    _check_class_target(input, target, ignore_index)
-    picked, w = _picked_and_weights(input, target, weight, ignore_index)
+    _check_class_target(input, target)
+    picked, w, _ = _pick(input, target, weight, ignore_index)
     losses = -w * picked                                             # (B, d1, ...)
     if reduction == "mean":
         return losses.sum() / w.sum()
@@ -184,8 +191,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     """Softmax cross-entropy on logits ``input`` ``(B, C, d1, ...)`` (or ``(B, C)``, ``(C,)``).
 
     target is either class indices (int64, ``(B, d1, ...)``) or class probabilities (float,
-    same shape as input). With label smoothing ``eps`` the index target becomes
-    ``(1 - eps) * onehot + eps / C``:
+    same shape as input). For an index target ``y``, with ``log p_ic = x_ic - logsumexp_c x_ic``:
+    ``nll_i = w[y_i] * (logsumexp_c x_ic - x_{i, y_i})`` (no full log-softmax needed), and
+    with label smoothing ``eps`` (target ``(1 - eps) * onehot + eps / C``):
     ``l_i = (1 - eps) * nll_i + eps / C * sum_c w_c * (-log p_ic)``.
 
     >>> cross_entropy(torch.zeros(2, 4), torch.tensor([0, 3]))   # log(4)
@@ -193,21 +201,22 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     """
     if not 0.0 <= label_smoothing <= 1.0:
         raise LossInputError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
-    class_dim = 0 if input.dim() == 1 else 1
-    n_classes = input.shape[class_dim]
     if input.shape == target.shape:
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
     _check_reduction(reduction)
-    _check_class_target(input, target, ignore_index)
-    logp = _log_softmax(input, class_dim)                            # (B, C, d1, ...)
-    picked, w = _picked_and_weights(logp, target, weight, ignore_index)
-    nll = -w * picked                                                # (B, d1, ...)
+    _check_class_target(input, target)
+    class_dim = 0 if input.dim() == 1 else 1
+    lse = _logsumexp(input, class_dim)                               # (B, d1, ...)
+    x_y, w, valid = _pick(input, target, weight, ignore_index)       # (B, d1, ...) each
+    nll = w * (lse - x_y)
     loss = nll.sum() / w.sum() if reduction == "mean" else _reduce(nll, reduction)
     if label_smoothing == 0.0:
         return loss
+    logp = input - lse.unsqueeze(class_dim)                          # (B, C, d1, ...)
     wlogp = logp if weight is None else logp * _class_view(weight, logp)
-    smooth = -wlogp.sum(class_dim) * (target != ignore_index)       # (B, d1, ...)
+    smooth = -wlogp.sum(class_dim) * valid                           # (B, d1, ...)
     smooth = smooth.sum() / w.sum() if reduction == "mean" else _reduce(smooth, reduction)
+    n_classes = input.shape[class_dim]
     return (1 - label_smoothing) * loss + smooth * (label_smoothing / n_classes)
 
 
