@@ -101,6 +101,7 @@ def test_tensor_subset_concat():
     assert len(ds + sub) == 7
 
 
+@pytest.mark.filterwarnings("ignore:Length of split:UserWarning")
 @pytest.mark.parametrize("lengths", [[3, 7], [0.5, 0.5], [0.3, 0.3, 0.4], [0.33, 0.33, 0.34],
                                      [1.0, 0.0], [1, 1, 8]])
 def test_random_split_matches_torch(lengths):

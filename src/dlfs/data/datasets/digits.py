@@ -7,6 +7,8 @@ written for 28×28 MNIST run unchanged on embedded data.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import torch
 
@@ -17,8 +19,12 @@ from ._common import split_indices
 __all__ = ["digits", "digits_uint8"]
 
 
+@functools.lru_cache(maxsize=4)
 def _images(size: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """All 1797 images as float32 ``(N, 1, size, size)`` in [0, 1] and labels ``(N,)``."""
+    """All 1797 images as float32 ``(N, 1, size, size)`` in [0, 1] and labels ``(N,)``.
+
+    Cached; callers index or copy, never modify, the returned tensors.
+    """
     from sklearn.datasets import load_digits
 
     bunch = load_digits()
