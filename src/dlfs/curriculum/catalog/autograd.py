@@ -45,4 +45,18 @@ LESSONS: tuple[Lesson, ...] = (
         path="ch02_autograd/jacobian_hessian.py",
         at=("autograd:05",),
     ),
+    Lesson(
+        id="grad-management",
+        title_en="Gradient accumulation, clipping, gradcheck, freezing",
+        title_zh="梯度累积、裁剪、数值检验与冻结",
+        path="ch02_autograd/grad_management.py",
+        at=("autograd:06",),
+    ),
+    Lesson(
+        id="custom-function",
+        title_en="Custom autograd Functions: ReLU, straight-through estimator, multi-input",
+        title_zh="自定义 autograd Function：ReLU、直通估计器与多输入函数",
+        path="ch02_autograd/custom_function.py",
+        at=("autograd:07",),
+    ),
 )
