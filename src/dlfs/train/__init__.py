@@ -1,0 +1,32 @@
+"""The one training loop (``fit``), its checkpoints, callbacks, AMP and helpers.
+"""
+
+from .amp import amp_dtype, autocast_factory, make_grad_scaler
+from .callbacks import Callback, CallbackList, Checkpointing, EarlyStopping
+from .checkpoint import (
+    CheckpointManager,
+    CorruptCheckpointError,
+    atomic_save,
+    load_checkpoint,
+    save_checkpoint,
+)
+from .config import TrainConfig
+from .history import History
+from .loop import Trainer, TrainState, default_forward, fit, move_to
+from .nan_guard import NaNGuard, NonFiniteError
+from .profiler import ProfilerCallback
+from .reporting import MetricsLogger, ProgressBar
+from .resume import CheckpointWarning
+from .rng import capture_rng_state, restore_rng_state
+from .tensorboard import TensorBoardLogger
+from .utils import BatchSizeResult, accuracy, find_max_batch_size, split_batch, step_memory_bytes
+
+__all__ = [
+    "BatchSizeResult", "Callback", "CallbackList", "CheckpointManager", "CheckpointWarning",
+    "Checkpointing", "CorruptCheckpointError", "EarlyStopping", "History", "MetricsLogger",
+    "NaNGuard", "NonFiniteError", "ProfilerCallback", "ProgressBar", "TensorBoardLogger",
+    "TrainConfig", "TrainState", "Trainer", "accuracy", "amp_dtype", "atomic_save",
+    "autocast_factory", "capture_rng_state", "default_forward", "find_max_batch_size", "fit",
+    "load_checkpoint", "make_grad_scaler", "move_to", "restore_rng_state", "save_checkpoint",
+    "split_batch", "step_memory_bytes",
+]

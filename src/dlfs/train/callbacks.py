@@ -1,0 +1,157 @@
+"""Callbacks: the only place a training run has side effects (bars, files, stopping).
+
+The loop calls these hooks in this order for every optimizer step::
+
+    on_train_begin
+      on_epoch_begin
+        on_batch_begin → (forward) → on_forward_end(output, loss) → (backward)   × accum
+        on_backward_end → (clip, optimizer step) → on_step_end(logs)
+      on_epoch_end(logs)
+    on_train_end                       (always, also after an error: see trainer.error)
+
+Each hook receives the :class:`~dlfs.train.loop.Trainer`, whose attributes (``model``,
+``optimizer``, ``state``, ``history``, ``config``…) a callback may read; setting
+``trainer.should_stop = True`` ends the run after the current step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from .checkpoint import CheckpointManager
+
+if TYPE_CHECKING:
+    from .loop import Trainer
+
+__all__ = ["Callback", "CallbackList", "Checkpointing", "EarlyStopping"]
+
+
+class Callback:
+    """Base class: override the hooks you need; each default does nothing."""
+
+    def on_train_begin(self, trainer: Trainer) -> None: ...
+
+    def on_epoch_begin(self, trainer: Trainer) -> None: ...
+
+    def on_batch_begin(self, trainer: Trainer) -> None: ...
+
+    def on_forward_end(self, trainer: Trainer, output: Any, loss: Any) -> None: ...
+
+    def on_backward_end(self, trainer: Trainer) -> None: ...
+
+    def on_step_end(self, trainer: Trainer, logs: dict[str, float]) -> None: ...
+
+    def on_epoch_end(self, trainer: Trainer, logs: dict[str, float]) -> None: ...
+
+    def on_train_end(self, trainer: Trainer) -> None: ...
+
+
+_HOOKS = ("on_train_begin", "on_epoch_begin", "on_batch_begin", "on_forward_end",
+          "on_backward_end", "on_step_end", "on_epoch_end", "on_train_end")
+
+
+class CallbackList:
+    """Calls a hook on every callback, in order."""
+
+    def __init__(self, callbacks: Iterable[Callback]):
+        self.callbacks = list(callbacks)
+        for cb in self.callbacks:
+            if not isinstance(cb, Callback):
+                raise TypeError(f"callbacks: {cb!r} is not a dlfs.train.Callback "
+                                f"(subclass Callback and override its hooks)")
+
+    def __getattr__(self, hook: str) -> Any:
+        if hook not in _HOOKS:
+            raise AttributeError(hook)
+
+        def call(*args: Any) -> None:
+            for cb in self.callbacks:
+                getattr(cb, hook)(*args)
+
+        return call
+
+    def find(self, kind: type) -> Callback | None:
+        """The first callback of a given class, or None."""
+        return next((cb for cb in self.callbacks if isinstance(cb, kind)), None)
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs.
+
+    >>> es = EarlyStopping("val/loss", patience=1)
+    >>> es.improved(1.0), es.improved(1.0), es.improved(0.5)
+    (True, False, True)
+    """
+
+    def __init__(self, monitor: str = "val/loss", *, patience: int = 3, mode: str = "min",
+                 min_delta: float = 0.0):
+        if mode not in ("min", "max"):
+            raise ValueError(f"EarlyStopping: mode must be 'min' or 'max', got {mode!r}")
+        if patience < 1:
+            raise ValueError(f"EarlyStopping: patience must be >= 1, got {patience}")
+        self.monitor, self.patience, self.mode, self.min_delta = monitor, patience, mode, min_delta
+        self.best: float | None = None
+        self.bad_epochs = 0
+
+    def improved(self, value: float) -> bool:
+        """Record ``value``; True if it beats the best so far by more than ``min_delta``."""
+        sign = 1.0 if self.mode == "min" else -1.0
+        if self.best is None or sign * (self.best - value) > self.min_delta:
+            self.best, self.bad_epochs = value, 0
+            return True
+        self.bad_epochs += 1
+        return False
+
+    def on_epoch_end(self, trainer: Trainer, logs: dict[str, float]) -> None:
+        if self.monitor not in logs:
+            raise KeyError(f"EarlyStopping: metric {self.monitor!r} is not in the epoch logs "
+                           f"{sorted(logs)}")
+        if not self.improved(logs[self.monitor]) and self.bad_epochs >= self.patience:
+            trainer.should_stop = True
+            trainer.history.events.append(
+                f"early stop after epoch {int(logs['epoch'])}: {self.monitor} did not improve "
+                f"for {self.patience} epoch(s) (best {self.best:.6g})")
+
+
+class Checkpointing(Callback):
+    """Write checkpoints: every ``every`` steps, after each epoch, when training stops,
+    and ``best.pt`` whenever the monitored epoch metric improves.
+
+    Added by ``fit`` when ``checkpoint_dir`` is set. After an error (e.g. the NaN guard) it
+    writes nothing, so the last good checkpoint stays the newest one.
+    """
+
+    def __init__(self, directory: str, *, keep_last: int = 3, every: int | None = None,
+                 monitor: str = "val/loss", mode: str = "min"):
+        self.manager = CheckpointManager(directory, keep_last)
+        self.every, self.monitor = every, monitor
+        self.tracker = EarlyStopping(monitor, mode=mode, patience=1)
+        self.last_saved_step: int | None = None
+        self.saved: list[str] = []
+
+    def _save(self, trainer: Trainer) -> None:
+        step = trainer.state.step
+        path = self.manager.save(trainer.checkpoint_payload(), step)
+        self.last_saved_step = step
+        self.saved.append(str(path))
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        self.last_saved_step = trainer.state.step  # a resumed run has this one already
+        best = trainer.checkpoint_extra.get("best")
+        if best is not None:
+            self.tracker.best = float(best)
+
+    def on_step_end(self, trainer: Trainer, logs: dict[str, float]) -> None:
+        if self.every is not None and trainer.state.step % self.every == 0:
+            self._save(trainer)
+
+    def on_epoch_end(self, trainer: Trainer, logs: dict[str, float]) -> None:
+        if self.monitor in logs and self.tracker.improved(logs[self.monitor]):
+            trainer.checkpoint_extra["best"] = float(logs[self.monitor])
+            self.manager.save_best(trainer.checkpoint_payload())
+        self._save(trainer)
+
+    def on_train_end(self, trainer: Trainer) -> None:
+        if trainer.error is None and self.last_saved_step != trainer.state.step:
+            self._save(trainer)

@@ -1,0 +1,368 @@
+"""The training loop every model uses: ``fit(model, train_loader, loss_fn=…, optimizer=…)``.
+
+One optimizer step = ``grad_accum_steps`` micro-batches::
+
+    for each micro-batch (x, y):
+        with autocast:  loss = loss_fn(model(x), y)           # train mode
+        (loss / grad_accum_steps).backward()                   # gradients add up
+    [unscale] → [clip_grad_norm] → optimizer.step() → zero_grad → [scheduler.step()]
+
+then, at the end of each epoch, validation in eval mode under ``torch.no_grad()``.
+Everything else — bars, TensorBoard, checkpoints, the NaN guard — is a callback.
+
+Exact resume: a checkpoint stores the counters, the RNG states, the optimizer/scheduler/
+scaler states and the data position. A loader with ``state_dict()``/``load_state_dict()``
+(``dlfs.data.DataLoader``) restores its own position; for any other loader (torch's), the
+order of epoch ``e`` is made a function of ``seed + e`` (its ``generator`` is re-seeded at
+each epoch start, and the RNG state at the epoch start is kept) and the batches already used
+are drawn again and skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+from .. import __version__
+from ..playground import get_device, seed_everything
+from .amp import amp_dtype, autocast_factory, make_grad_scaler
+from .callbacks import Callback, CallbackList, Checkpointing
+from .config import TrainConfig
+from .history import History
+from .resume import load_resume_payload
+from .rng import capture_rng_state, restore_rng_state
+
+__all__ = ["Trainer", "TrainState", "fit"]
+
+Metric = Callable[[Any, Any], Any]  # (output, target) -> batch mean (tensor or float)
+
+
+@dataclass
+class TrainState:
+    """Where the run is: ``epoch`` (0-based, the one in progress), ``step`` (optimizer steps
+    done), ``batch_in_epoch`` (micro-batches of this epoch consumed), running epoch sums."""
+
+    epoch: int = 0
+    step: int = 0
+    batch_in_epoch: int = 0
+    sums: dict[str, float] = field(default_factory=dict)  # "n", "train/loss", metric names
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"epoch": self.epoch, "step": self.step, "batch_in_epoch": self.batch_in_epoch,
+                "sums": dict(self.sums)}
+
+
+def default_forward(model: nn.Module, batch: Any) -> tuple[Any, Any]:
+    """``(x, y) -> (model(x), y)``; pass ``forward=`` to ``fit`` for other batch layouts."""
+    if not (isinstance(batch, (list, tuple)) and len(batch) == 2):
+        raise ValueError(f"fit: a batch must be a pair (inputs, targets), got "
+                         f"{type(batch).__name__}; pass forward=lambda model, batch: "
+                         "(output, target) for other layouts")
+    x, y = batch
+    return model(x), y
+
+
+def move_to(obj: Any, device: torch.device) -> Any:
+    """Tensors inside lists/tuples/dicts moved to ``device`` (other values unchanged)."""
+    if isinstance(obj, torch.Tensor):
+        return obj.to(device, non_blocking=True)
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(move_to(o, device) for o in obj)
+    if isinstance(obj, dict):
+        return {k: move_to(v, device) for k, v in obj.items()}
+    return obj
+
+
+def _batch_size(target: Any) -> int:
+    return int(target.shape[0]) if isinstance(target, torch.Tensor) and target.dim() else 1
+
+
+def _reseed_loader(loader: Any, seed: int) -> None:
+    """Make the loader's order a function of ``seed`` (its generator and its sampler's)."""
+    for owner in (loader, getattr(loader, "sampler", None)):
+        gen = getattr(owner, "generator", None)
+        if isinstance(gen, torch.Generator):
+            gen.manual_seed(seed)
+
+
+class Trainer:
+    """One training run; ``fit`` builds it and calls :meth:`run`. Callbacks read its fields."""
+
+    def __init__(self, model: nn.Module, train_loader: Iterable, *, loss_fn: Callable,
+                 optimizer: torch.optim.Optimizer, config: TrainConfig, scheduler: Any = None,
+                 val_loader: Iterable | None = None, metrics: Mapping[str, Metric] | None = None,
+                 callbacks: Iterable[Callback] = (), forward: Callable | None = None):
+        self.model, self.train_loader, self.val_loader = model, train_loader, val_loader
+        self.loss_fn, self.optimizer, self.scheduler = loss_fn, optimizer, scheduler
+        self.config = config
+        self.metrics = dict(metrics or {})
+        self.forward = forward or default_forward
+        self.device = get_device(config.device)
+        dtype = amp_dtype(config.amp, self.device)
+        self.autocast = autocast_factory(self.device, dtype)
+        self.scaler = make_grad_scaler(self.device, dtype)
+        self.monitor = config.monitor or ("val/loss" if val_loader is not None else "train/loss")
+        self.callbacks = CallbackList(self._with_builtin_callbacks(list(callbacks)))
+        self.state, self.history = TrainState(), History()
+        self.checkpoint_extra: dict[str, Any] = {}  # small values callbacks keep across resumes
+        self.should_stop, self.error = False, None
+        self._epoch_rng: dict[str, Any] | None = None
+        self._pending, self._losses = 0, []
+        self._resume: dict[str, Any] | None = None  # the payload while resuming mid-epoch
+
+    def _with_builtin_callbacks(self, callbacks: list[Callback]) -> list[Callback]:
+        from .tensorboard import TensorBoardLogger
+
+        cfg = self.config
+        if cfg.log_dir is not None and not any(isinstance(c, TensorBoardLogger) for c in callbacks):
+            callbacks.append(TensorBoardLogger(cfg.log_dir))
+        if cfg.checkpoint_dir is not None:  # last, so it sees what other callbacks changed
+            callbacks.append(Checkpointing(cfg.checkpoint_dir, keep_last=cfg.keep_last,
+                                           every=cfg.checkpoint_every, monitor=self.monitor,
+                                           mode=cfg.monitor_mode))
+        return callbacks
+
+    # ---- the run ------------------------------------------------------------------------
+
+    def planned_steps(self) -> int | None:
+        """Total optimizer steps of the run, when it can be known in advance."""
+        per_epoch = None
+        if hasattr(self.train_loader, "__len__"):
+            per_epoch = -(-len(self.train_loader) // self.config.grad_accum_steps)
+        by_epochs = None if self.config.epochs is None or per_epoch is None else \
+            self.config.epochs * per_epoch
+        options = [s for s in (by_epochs, self.config.max_steps) if s is not None]
+        return min(options) if options else None
+
+    def _finished(self) -> bool:
+        cfg = self.config
+        return (self.should_stop or (cfg.max_steps is not None and self.state.step >= cfg.max_steps)
+                or (cfg.epochs is not None and self.state.epoch >= cfg.epochs))
+
+    def run(self) -> History:
+        """Train until ``epochs`` or ``max_steps`` or a callback's stop; return the History."""
+        self.model.to(self.device)
+        if not self._load_resume():
+            seed_everything(self.config.seed)
+        self.optimizer.zero_grad(set_to_none=True)
+        self.callbacks.on_train_begin(self)
+        try:
+            while not self._finished():
+                self._run_epoch()
+        except BaseException as exc:
+            self.error = exc
+            raise
+        finally:
+            self.callbacks.on_train_end(self)
+        return self.history
+
+    def _at_epoch_end(self) -> bool:
+        return (hasattr(self.train_loader, "__len__")
+                and self.state.batch_in_epoch >= len(self.train_loader))
+
+    def _run_epoch(self) -> None:
+        batches = self._open_epoch()
+        self.model.train()
+        for batch in batches:
+            self._micro_step(batch)
+            if self._pending == self.config.grad_accum_steps:
+                self._optimizer_step()
+                if self._finished() and not self._at_epoch_end():
+                    return  # stopped mid-epoch; a checkpoint continues from here
+        if self._pending:
+            self._optimizer_step()  # a last, shorter accumulation group
+        self._end_epoch()
+
+    # ---- data order ---------------------------------------------------------------------
+
+    def _open_epoch(self) -> Iterator[Any]:
+        loader, resume = self.train_loader, self._resume
+        self._resume = None
+        if resume is None:  # a fresh epoch
+            self.state.batch_in_epoch, self.state.sums = 0, {}
+            self._epoch_rng = capture_rng_state()
+            _reseed_loader(loader, self.config.seed + self.state.epoch)
+            self.callbacks.on_epoch_begin(self)
+            return iter(loader)
+        if self._at_epoch_end():
+            return iter(())
+        if resume.get("loader") is not None and hasattr(loader, "load_state_dict"):
+            loader.load_state_dict(resume["loader"])
+            return iter(loader)
+        now = capture_rng_state()  # replay the epoch's start, skip the batches already used
+        restore_rng_state(self._epoch_rng)
+        _reseed_loader(loader, self.config.seed + self.state.epoch)
+        batches = iter(loader)
+        for _ in range(self.state.batch_in_epoch):
+            next(batches)
+        restore_rng_state(now)
+        return batches
+
+    # ---- one micro-batch, one optimizer step ----------------------------------------------
+
+    def _micro_step(self, batch: Any) -> None:
+        self.callbacks.on_batch_begin(self)
+        batch = move_to(batch, self.device)
+        with self.autocast():
+            output, target = self.forward(self.model, batch)
+            loss = self.loss_fn(output, target)
+        self.callbacks.on_forward_end(self, output, loss)
+        scaled = loss / self.config.grad_accum_steps
+        (self.scaler.scale(scaled) if self.scaler is not None else scaled).backward()
+        self._pending += 1
+        self.state.batch_in_epoch += 1
+        value = loss.detach().item()
+        self._losses.append(value)
+        self._accumulate(self.state.sums, "train/loss", value, output, target)
+
+    def _accumulate(self, sums: dict[str, float], loss_key: str, loss: float, output: Any,
+                    target: Any) -> None:
+        n = _batch_size(target)
+        sums["n"] = sums.get("n", 0.0) + n
+        sums[loss_key] = sums.get(loss_key, 0.0) + loss * n
+        prefix = loss_key.split("/")[0]
+        with torch.no_grad():
+            for name, fn in self.metrics.items():
+                key = f"{prefix}/{name}"
+                sums[key] = sums.get(key, 0.0) + float(fn(output.detach(), target)) * n
+
+    def _optimizer_step(self) -> None:
+        if self._pending < self.config.grad_accum_steps:  # mean over the shorter group
+            for p in self.model.parameters():
+                if p.grad is not None:
+                    p.grad.mul_(self.config.grad_accum_steps / self._pending)
+        self.callbacks.on_backward_end(self)
+        if self.scaler is not None:
+            self.scaler.unscale_(self.optimizer)
+        if self.config.clip_grad_norm is not None:
+            nn.utils.clip_grad_norm_(self.model.parameters(), self.config.clip_grad_norm)
+        lr = float(self.optimizer.param_groups[0]["lr"])
+        if self.scaler is not None:
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+        else:
+            self.optimizer.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        if self.scheduler is not None and self.config.scheduler_interval == "step" \
+                and not self._is_plateau():
+            self.scheduler.step()
+        self.state.step += 1
+        loss = sum(self._losses) / len(self._losses)
+        self._pending, self._losses = 0, []
+        self.history.step_loss.append(loss)
+        self.history.step_lr.append(lr)
+        self.callbacks.on_step_end(self, {"train/loss": loss, "train/lr": lr})
+
+    def _is_plateau(self) -> bool:
+        return isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau)
+
+    # ---- epoch end and validation -----------------------------------------------------------
+
+    def _end_epoch(self) -> None:
+        sums = self.state.sums
+        logs: dict[str, float] = {"epoch": self.state.epoch, "step": self.state.step}
+        logs.update({k: v / sums["n"] for k, v in sums.items() if k != "n"})
+        if self.val_loader is not None:
+            logs.update(self.evaluate(self.val_loader))
+        if self.scheduler is not None and self._is_plateau():
+            self.scheduler.step(logs[self.monitor])
+        elif self.scheduler is not None and self.config.scheduler_interval == "epoch":
+            self.scheduler.step()
+        self.history.epochs.append(logs)
+        self.state.epoch += 1
+        self.state.batch_in_epoch, self.state.sums = 0, {}
+        self.callbacks.on_epoch_end(self, logs)
+
+    def evaluate(self, loader: Iterable, prefix: str = "val") -> dict[str, float]:
+        """Mean loss and metrics over ``loader`` in eval mode under ``no_grad``."""
+        was_training = self.model.training
+        self.model.eval()
+        sums: dict[str, float] = {}
+        with torch.no_grad():
+            for batch in loader:
+                batch = move_to(batch, self.device)
+                with self.autocast():
+                    output, target = self.forward(self.model, batch)
+                    loss = self.loss_fn(output, target)
+                self._accumulate(sums, f"{prefix}/loss", loss.item(), output, target)
+        self.model.train(was_training)
+        if not sums:
+            raise ValueError(f"evaluate: the {prefix} loader yielded no batches")
+        return {k: v / sums["n"] for k, v in sums.items() if k != "n"}
+
+    # ---- checkpoints --------------------------------------------------------------------------
+
+    def checkpoint_payload(self) -> dict[str, Any]:
+        """Everything a resume needs, as tensors and plain containers (weights_only-safe)."""
+        loader_state = (self.train_loader.state_dict()
+                        if hasattr(self.train_loader, "state_dict") else None)
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict() if self.scheduler is not None else None,
+            "scaler": self.scaler.state_dict() if self.scaler is not None else None,
+            "trainer": self.state.to_dict(), "extra": dict(self.checkpoint_extra),
+            "rng": capture_rng_state(), "epoch_rng": self._epoch_rng, "loader": loader_state,
+            "history": self.history.to_dict(), "config": self.config.to_dict(),
+            "versions": {"dlfs": __version__, "torch": str(torch.__version__)},
+        }
+
+    def _load_resume(self) -> bool:
+        """Restore the newest good checkpoint if resuming; False when starting fresh."""
+        if not self.config.resume:
+            return False
+        path, payload, notes = load_resume_payload(self.config)
+        if payload is None:
+            self.history.events.extend(notes)
+            return False
+        self.model.load_state_dict(payload["model"])
+        self.optimizer.load_state_dict(payload["optimizer"])
+        for obj, key in ((self.scheduler, "scheduler"), (self.scaler, "scaler")):
+            if obj is not None and payload[key] is not None:
+                obj.load_state_dict(payload[key])
+        t = payload["trainer"]
+        self.state = TrainState(t["epoch"], t["step"], t["batch_in_epoch"], dict(t["sums"]))
+        self.checkpoint_extra = dict(payload["extra"])
+        self.history = History.from_dict(payload["history"])
+        self.history.events.extend(notes)
+        self._epoch_rng = payload["epoch_rng"]
+        restore_rng_state(payload["rng"])
+        if self.state.batch_in_epoch > 0:
+            self._resume = payload
+        return True
+
+
+def fit(model: nn.Module, train_loader: Iterable, *, loss_fn: Callable,
+        optimizer: torch.optim.Optimizer, scheduler: Any = None,
+        config: TrainConfig | None = None, val_loader: Iterable | None = None,
+        metrics: Mapping[str, Metric] | None = None, callbacks: Iterable[Callback] = (),
+        forward: Callable[[nn.Module, Any], tuple[Any, Any]] | None = None,
+        **options: Any) -> History:
+    """Train ``model`` on ``train_loader``; return the :class:`History`.
+
+    Options are the fields of :class:`TrainConfig` (``epochs``, ``max_steps``, ``device``,
+    ``grad_accum_steps``, ``clip_grad_norm``, ``amp``, ``log_dir``, ``checkpoint_dir``,
+    ``resume``, ``seed`` …), given as keywords or as ``config=`` (keywords override it).
+    Batches are ``(x, y)`` pairs: ``output = model(x)`` with ``x`` of shape ``(B, …)`` and
+    ``loss_fn(output, y)`` a scalar mean over the batch. ``metrics`` maps names to
+    ``fn(output, y) -> batch mean``; they appear as ``train/<name>`` and ``val/<name>``.
+
+    >>> model = torch.nn.Linear(3, 1)
+    >>> data = [(torch.randn(4, 3), torch.randn(4, 1)) for _ in range(5)]
+    >>> h = fit(model, data, loss_fn=torch.nn.functional.mse_loss,
+    ...         optimizer=torch.optim.SGD(model.parameters(), lr=0.1), epochs=2, device="cpu")
+    >>> len(h.step_loss), [row["epoch"] for row in h.epochs]
+    (10, [0, 1])
+    """
+    unknown = sorted(set(options) - set(TrainConfig.field_names()))
+    if unknown:
+        raise TypeError(f"fit: unknown option(s) {unknown}; valid: {TrainConfig.field_names()}")
+    config = config.replace(**options) if config is not None else TrainConfig(**options)
+    trainer = Trainer(model, train_loader, loss_fn=loss_fn, optimizer=optimizer,
+                      config=config, scheduler=scheduler, val_loader=val_loader,
+                      metrics=metrics, callbacks=callbacks, forward=forward)
+    return trainer.run()

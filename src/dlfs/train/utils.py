@@ -1,0 +1,146 @@
+"""Helpers for Days 16–18: batch-size finder, micro-batch splitting, an accuracy metric.
+
+Memory of one training step at batch size B is roughly
+
+    M(B) = params + grads + optimizer state + B * (input + activations kept for backward)
+
+so it grows linearly in B and the largest batch under a budget can be found by doubling then
+bisecting. On CUDA the peak is measured (``torch.cuda.max_memory_allocated``). On CPU the
+allocator keeps no statistics, so the finder *counts bytes*: parameters, their gradients, the
+batch, and every tensor autograd saves for backward (seen through
+``torch.autograd.graph.saved_tensors_hooks``, each storage counted once). That estimate misses
+short-lived temporaries, so leave some headroom in the budget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+__all__ = ["BatchSizeResult", "accuracy", "find_max_batch_size", "split_batch",
+           "step_memory_bytes"]
+
+
+def accuracy(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Fraction of rows whose arg-max class equals the target; output (B, K), target (B,).
+
+    >>> accuracy(torch.tensor([[0.1, 0.9], [0.8, 0.2]]), torch.tensor([1, 1]))
+    tensor(0.5000)
+    """
+    return (output.argmax(dim=-1) == target).float().mean()
+
+
+def split_batch(batch: Any, n: int) -> list[Any]:
+    """Split a batch (tensor, or tuple/list/dict of tensors, batch first) into ``n``
+    micro-batches along dim 0 — what gradient accumulation feeds one at a time.
+
+    >>> [x.shape[0] for x, y in split_batch((torch.zeros(10, 3), torch.zeros(10)), 4)]
+    [3, 3, 2, 2]
+    """
+    if n < 1:
+        raise ValueError(f"split_batch: n must be >= 1, got {n}")
+    if isinstance(batch, torch.Tensor):
+        if batch.shape[0] < n:
+            raise ValueError(f"split_batch: {batch.shape[0]} rows cannot make {n} micro-batches")
+        return list(torch.tensor_split(batch, n))
+    if isinstance(batch, (list, tuple)):
+        parts = [split_batch(item, n) for item in batch]
+        return [type(batch)(p[i] for p in parts) for i in range(n)]
+    if isinstance(batch, dict):
+        parts_by_key = {k: split_batch(v, n) for k, v in batch.items()}
+        return [{k: v[i] for k, v in parts_by_key.items()} for i in range(n)]
+    raise TypeError(f"split_batch: cannot split a {type(batch).__name__}")
+
+
+def _nbytes(t: torch.Tensor) -> int:
+    return t.untyped_storage().nbytes()
+
+
+def _run_step(model: nn.Module, batch: Any, loss_fn: Callable | None) -> None:
+    if isinstance(batch, (list, tuple)) and len(batch) == 2 and loss_fn is not None:
+        loss = loss_fn(model(batch[0]), batch[1])
+    else:
+        out = model(batch[0] if isinstance(batch, (list, tuple)) else batch)
+        loss = out.float().sum()
+    loss.backward()
+
+
+def step_memory_bytes(model: nn.Module, batch: Any, loss_fn: Callable | None = None) -> int:
+    """Bytes one forward + backward of ``batch`` needs (measured on CUDA, counted on CPU)."""
+    model.zero_grad(set_to_none=True)
+    device = next(model.parameters()).device
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+        torch.cuda.reset_peak_memory_stats(device)
+        _run_step(model, batch, loss_fn)
+        torch.cuda.synchronize(device)
+        peak = torch.cuda.max_memory_allocated(device)
+        model.zero_grad(set_to_none=True)
+        return int(peak)
+    saved: dict[int, int] = {}
+
+    def pack(t: torch.Tensor) -> torch.Tensor:
+        saved[t.untyped_storage().data_ptr()] = _nbytes(t)
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        _run_step(model, batch, loss_fn)
+    params = sum(_nbytes(p) for p in model.parameters())
+    grads = sum(_nbytes(p.grad) for p in model.parameters() if p.grad is not None)
+    inputs = {id(t): _nbytes(t) for t in _leaves(batch)}
+    model.zero_grad(set_to_none=True)
+    return params + grads + sum(inputs.values()) + sum(saved.values())
+
+
+def _leaves(batch: Any) -> list[torch.Tensor]:
+    if isinstance(batch, torch.Tensor):
+        return [batch]
+    if isinstance(batch, (list, tuple)):
+        return [t for item in batch for t in _leaves(item)]
+    if isinstance(batch, dict):
+        return [t for item in batch.values() for t in _leaves(item)]
+    return []
+
+
+@dataclass
+class BatchSizeResult:
+    """The largest batch size that fits, its bytes, and every size tried ``{B: bytes}``."""
+
+    batch_size: int
+    bytes_used: int
+    trials: dict[int, int] = field(default_factory=dict)
+
+
+def find_max_batch_size(model: nn.Module, make_batch: Callable[[int], Any], budget_bytes: int,
+                        *, loss_fn: Callable | None = None,
+                        max_batch_size: int = 1 << 16) -> BatchSizeResult:
+    """Largest B in ``[1, max_batch_size]`` whose training step fits in ``budget_bytes``.
+
+    ``make_batch(B)`` returns a batch ``(x, y)`` with ``x`` of shape ``(B, …)`` (or just
+    ``x``; the loss is then ``model(x).sum()``), already on the model's device.
+    """
+    trials: dict[int, int] = {}
+
+    def fits(b: int) -> bool:
+        try:
+            trials[b] = step_memory_bytes(model, make_batch(b), loss_fn)
+        except torch.cuda.OutOfMemoryError:
+            trials[b] = budget_bytes + 1
+            torch.cuda.empty_cache()
+        return trials[b] <= budget_bytes
+
+    if not fits(1):
+        raise ValueError(f"find_max_batch_size: even batch size 1 needs {trials[1]:,} bytes, "
+                         f"more than the budget of {budget_bytes:,}")
+    low, high = 1, 2  # invariant: low fits; high is untested or does not fit
+    while high <= max_batch_size and fits(high):
+        low, high = high, high * 2
+    high = min(high, max_batch_size + 1)
+    while high - low > 1:  # bisect between the last fitting and first failing size
+        mid = (low + high) // 2
+        low, high = (mid, high) if fits(mid) else (low, mid)
+    return BatchSizeResult(low, trials[low], dict(sorted(trials.items())))
