@@ -59,4 +59,11 @@ LESSONS: tuple[Lesson, ...] = (
         path="ch02_autograd/custom_function.py",
         at=("autograd:07",),
     ),
+    Lesson(
+        id="tensor-interop",
+        title_en="Tensor operations, GPU and NumPy interop under autograd",
+        title_zh="张量操作、GPU 与 NumPy 互操作（自动求导视角）",
+        path="ch02_autograd/tensor_interop.py",
+        at=("autograd:08",),
+    ),
 )
