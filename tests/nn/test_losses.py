@@ -153,6 +153,17 @@ def test_binary_cross_entropy_clamps_log_at_edges():
     y = torch.tensor([1.0, 0.0, 1.0], dtype=D)
     torch.testing.assert_close(DF.binary_cross_entropy(x, y, reduction="none"),
                                TF.binary_cross_entropy(x, y, reduction="none"))
+    x.requires_grad_(True)
+    (g,) = torch.autograd.grad(DF.binary_cross_entropy(x, y), x)
+    assert torch.isfinite(g).all()                     # no 0 * inf = nan past the floor
+    z = torch.tensor([40.0, 3.0, -40.0], requires_grad=True)   # sigmoid(40) == 1 in float32
+    t = torch.tensor([0.0, 1.0, 1.0])
+    (ours,) = torch.autograd.grad(DF.binary_cross_entropy(torch.sigmoid(z), t), z)
+    (ref,) = torch.autograd.grad(TF.binary_cross_entropy(torch.sigmoid(z), t), z)
+    torch.testing.assert_close(ours[:2], ref[:2])      # past the floor: 0, like torch
+    # sigmoid(-40) = 4e-18 is representable: ours is the exact d/dz = (s - 1) / 3 = -1/3;
+    # torch caps 1 / (x (1 - x)) at 1e12 in its BCE backward and returns about -4e-6.
+    assert abs(ours[2].item() + 1 / 3) < 1e-6 and abs(ref[2].item()) < 1e-5
 
 
 @pytest.mark.parametrize("shape", [(1,), (5,), (4, 3), (2, 3, 4)])
@@ -286,6 +297,11 @@ def test_loss_module_buffers_move_and_load():
     (DF.binary_cross_entropy, (torch.rand(4, 1), torch.rand(4)), r"\(4,\) must equal"),
     (DF.binary_cross_entropy, (torch.randn(4) * 3, torch.rand(4)), "between 0 and 1"),
     (DF.binary_cross_entropy_with_logits, (torch.randn(4, 1), torch.rand(4)), "must equal"),
+    (DF.binary_cross_entropy_with_logits, (torch.randn(4), torch.ones(4, dtype=torch.long)),
+     "floating point"),
+    (DF.binary_cross_entropy, (torch.rand(4), torch.ones(4, dtype=torch.long)), "target.float"),
+    (DF.cross_entropy, (torch.randn(2, 5, 5, 3), torch.randint(0, 3, (2, 5, 5))),
+     r"classes on dim 1"),
     (DF.mse_loss, (torch.randn(3), torch.randn(3)), "not a valid value"),
 ])
 def test_bad_inputs_raise_clear_errors(fn, args, match):

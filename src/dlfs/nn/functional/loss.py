@@ -11,6 +11,7 @@ positions of a sequence). Logits are ``(B, C, d1, ...)``, class targets ``(B, d1
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import torch
@@ -243,7 +244,11 @@ def _cross_entropy_probs(input: Tensor, target: Tensor, weight: Tensor | None,
     return -terms.sum(class_dim)                                     # (B, d1, ...)
 
 
-def _check_same_shape(input: Tensor, target: Tensor, name: str) -> None:
+def _check_binary_target(input: Tensor, target: Tensor, name: str) -> None:
+    """Binary targets: floating point (0./1. or soft labels), same shape as the input."""
+    if not target.is_floating_point():
+        raise LossInputError(f"{name}: targets must be floating point (0./1. or "
+                             f"probabilities), got {target.dtype}; use target.float()")
     if input.shape != target.shape:
         raise LossInputError(
             f"{name}: target shape {tuple(target.shape)} must equal input shape "
@@ -251,17 +256,27 @@ def _check_same_shape(input: Tensor, target: Tensor, name: str) -> None:
             "logits to (B,))")
 
 
+def _floored_log(x: Tensor, one_minus: bool = False) -> Tensor:
+    """``max(log(x), -100)`` (or of ``log(1 - x)``) whose gradient is finite everywhere:
+    where the floor applies, the log is evaluated at a harmless 0.5 and its branch discarded,
+    so no ``0 * inf = nan`` reaches the gradient."""
+    u = 1 - x if one_minus else x
+    ok = u > math.exp(-100)
+    safe = torch.where(ok, x, torch.full_like(x, 0.5))
+    log_u = torch.log1p(-safe) if one_minus else safe.log()
+    return torch.where(ok, log_u, torch.full_like(x, -100.0))
+
+
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          reduction: str = "mean") -> Tensor:
     """``l = -w [y log x + (1 - y) log(1 - x)]`` on probabilities ``x`` in [0, 1]; each log
-    is clamped at -100 like torch, so ``x = 0`` or ``1`` gives a finite loss. Shapes ``(*)``."""
-    _check_same_shape(input, target, "binary_cross_entropy")
+    is floored at -100 like torch, so ``x = 0`` or ``1`` gives a finite loss (and, past the
+    floor, a zero gradient: torch instead divides by ``max(x (1 - x), 1e-12)``). Shapes ``(*)``."""
+    _check_binary_target(input, target, "binary_cross_entropy")
     if bool(((input < 0) | (input > 1)).any()):
         raise LossInputError("binary_cross_entropy: all elements of input should be between "
                              "0 and 1 (did you pass logits? use binary_cross_entropy_with_logits)")
-    log_x = input.log().clamp(min=-100)
-    log_1mx = torch.log1p(-input).clamp(min=-100)
-    loss = (target - 1) * log_1mx - target * log_x
+    loss = (target - 1) * _floored_log(input, one_minus=True) - target * _floored_log(input)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)
@@ -283,7 +298,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
     >>> binary_cross_entropy_with_logits(torch.tensor([0.0]), torch.tensor([1.0]))
     tensor(0.6931)
     """
-    _check_same_shape(input, target, "binary_cross_entropy_with_logits")
+    _check_binary_target(input, target, "binary_cross_entropy_with_logits")
     log_sig = _log_sigmoid(input)
     if pos_weight is not None:
         log_weight = (pos_weight - 1) * target + 1                   # (*)

@@ -1,0 +1,227 @@
+# %% [markdown]
+# # Day 9 · Loss function inputs: shape and dtype details — Loss 函数的输入细节
+#
+# **Library files:** `src/dlfs/nn/functional/loss.py` (every loss, from tensor ops),
+# `src/dlfs/nn/loss.py` (the `nn.*Loss` modules); proof of equality with torch in
+# `tests/nn/test_losses.py`.
+#
+# Most loss bugs are not in the math but in what goes *in*: the dtype of the target, whether
+# the model output is a logit or a probability, and whether two shapes really match. Each
+# pitfall below is run twice — with `torch.nn` and with our `dlfs.nn` — shown failing (the
+# error message is caught and checked), and then fixed.
+#
+# | loss | input | target |
+# |---|---|---|
+# | `CrossEntropyLoss` | logits `(B, C)` or `(B, C, d1, ...)` | int64 `(B,)` / `(B, d1, ...)`, or float probabilities shaped like the input |
+# | `NLLLoss` | **log**-probabilities `(B, C, ...)` | int64 `(B, ...)` |
+# | `BCEWithLogitsLoss` | logits, any shape | float, **same** shape |
+# | `BCELoss` | probabilities in [0, 1] | float, **same** shape |
+# | `MSELoss` / `L1Loss` | any shape | same shape (else it broadcasts!) |
+
+# %%
+import math
+import warnings
+
+import matplotlib.pyplot as plt
+import torch
+from torch import nn
+
+import dlfs.nn as dnn
+from dlfs.curriculum import lesson_context
+from dlfs.errors import DlfsError
+
+ctx = lesson_context("loss-inputs")
+torch.manual_seed(0)
+
+
+def fails(fn, *args):
+    """Run ``fn(*args)``, require that it raises, and return the first line of the message."""
+    try:
+        fn(*args)
+    except (RuntimeError, ValueError, IndexError, DlfsError) as err:
+        return f"{type(err).__name__}: {str(err).splitlines()[0]}"
+    raise AssertionError(f"{fn} accepted {args}")
+
+
+B, C = 4, 3
+logits = torch.randn(B, C)                          # (B, C): raw scores from a model
+labels = torch.tensor([0, 2, 1, 2])                 # (B,) int64 class indices
+ce_torch, ce_ours = nn.CrossEntropyLoss(), dnn.CrossEntropyLoss()
+reference = ce_torch(logits, labels)
+assert torch.allclose(ce_ours(logits, labels), reference)
+print(f"logits {tuple(logits.shape)}, labels {tuple(labels.shape)} {labels.dtype}: "
+      f"cross-entropy {reference.item():.4f} (torch and dlfs agree)")
+
+# %% [markdown]
+# ## 1. Class-index targets must be int64
+# Labels read from a CSV or built with `torch.tensor([0., 2., ...])` are float; labels made
+# by NumPy on some platforms are int32. Both are refused: an index is not a number to be
+# regressed, and the kernels index with 64-bit integers.
+
+# %%
+for bad in (labels.float(), labels.int()):
+    msg_t, msg_o = fails(ce_torch, logits, bad), fails(ce_ours, logits, bad)
+    print(f"target {bad.dtype}:\n  torch -> {msg_t}\n  dlfs  -> {msg_o}")
+    assert "Long" in msg_t and "int64" in msg_o
+fixed = ce_ours(logits, labels.float().long())
+assert torch.allclose(fixed, reference)
+print("fix: target.long() ->", round(fixed.item(), 4))
+
+# %% [markdown]
+# ## 2. One-hot targets are *probabilities*, so they must be float
+# When the target has the input's shape `(B, C)`, it is read as a distribution over classes.
+# A float one-hot gives exactly the index loss; an int64 one-hot is refused.
+
+# %%
+onehot = torch.zeros(B, C, dtype=torch.long).scatter_(1, labels[:, None], 1)   # (B, C)
+msg_t, msg_o = fails(ce_torch, logits, onehot), fails(ce_ours, logits, onehot)
+print(f"int64 one-hot:\n  torch -> {msg_t}\n  dlfs  -> {msg_o}")
+assert "floating point" in msg_t and "floating point" in msg_o
+assert torch.allclose(ce_ours(logits, onehot.float()), reference)
+soft = torch.softmax(torch.randn(B, C), dim=1)      # soft labels (e.g. distillation)
+assert torch.allclose(ce_ours(logits, soft), ce_torch(logits, soft))
+print("fix: onehot.float() gives the same loss as the indices; soft labels work too")
+
+# %% [markdown]
+# ## 3. Logits, not probabilities, go into CrossEntropyLoss
+# CrossEntropyLoss applies log-softmax itself. Feeding it `softmax(logits)` raises no error,
+# it silently squashes the scores into [0, 1]: even a perfect, certain prediction keeps a
+# loss of at least `log(1 + (C - 1) / e)`, and the gradients shrink.
+
+# %%
+certain = torch.tensor([[50.0, -50.0, -50.0]])                        # (1, C)
+y0 = torch.tensor([0])
+right = ce_ours(certain, y0).item()
+double = ce_ours(torch.softmax(certain, dim=1), y0).item()
+floor = math.log(1 + (C - 1) / math.e)
+print(f"certain and correct: loss on logits {right:.2e}, on softmax probabilities {double:.4f} "
+      f"(floor log(1 + (C-1)/e) = {floor:.4f})")
+assert right < 1e-6 and abs(double - floor) < 1e-6
+
+x = logits.clone().requires_grad_(True)
+ce_ours(x, labels).backward()
+g_logits = x.grad.norm().item()
+x.grad = None
+ce_ours(torch.softmax(x, dim=1), labels).backward()
+g_double = x.grad.norm().item()
+print(f"gradient norm: {g_logits:.4f} on logits vs {g_double:.4f} through an extra softmax")
+assert g_double < g_logits
+
+# %% [markdown]
+# ## 4. NLLLoss wants log-probabilities
+# `NLLLoss` only picks `-input[i, y_i]`; it does not normalize. On raw logits the "loss" can
+# be negative and is minimized by making one logit huge. `log_softmax` + `NLLLoss` equals
+# `CrossEntropyLoss`.
+
+# %%
+nll = dnn.NLLLoss()
+big = torch.tensor([[5.0, 1.0, 0.0]])
+print(f"NLLLoss on raw logits: {nll(big, y0).item():.2f} (a negative 'loss')")
+assert nll(big, y0) < 0
+assert torch.allclose(nll(torch.log_softmax(logits, 1), labels), reference)
+print("fix: NLLLoss(log_softmax(logits)) == CrossEntropyLoss(logits)")
+
+# %% [markdown]
+# ## 5. Images and sequences: classes go on dim 1
+# A segmentation map predicts a class per pixel: logits `(B, C, H, W)`, target `(B, H, W)`.
+# A model that puts classes last, `(B, H, W, C)` (as a Linear head on `(B, H, W, D)` does),
+# must permute first. Token models: `(B, T, V)` logits need `(B, V, T)`, or flatten to
+# `(B*T, V)` with targets `(B*T,)`.
+
+# %%
+H = W = 5
+seg_last = torch.randn(2, H, W, C)                                     # (B, H, W, C)
+seg_target = torch.randint(0, C, (2, H, W))                            # (B, H, W)
+msg_t, msg_o = fails(ce_torch, seg_last, seg_target), fails(ce_ours, seg_last, seg_target)
+print(f"(B, H, W, C) logits:\n  torch -> {msg_t}\n  dlfs  -> {msg_o}")
+assert "size mismatch" in msg_t and "classes on dim 1" in msg_o
+per_pixel = ce_ours(seg_last.permute(0, 3, 1, 2), seg_target)          # (B, C, H, W)
+flat = ce_ours(seg_last.reshape(-1, C), seg_target.reshape(-1))        # (B*H*W, C)
+assert torch.allclose(per_pixel, flat) and torch.allclose(per_pixel,
+                                                          ce_torch(seg_last.permute(0, 3, 1, 2),
+                                                                   seg_target))
+print(f"fix: permute to (B, C, H, W) or flatten to (B*H*W, C): both give {per_pixel.item():.4f}")
+
+# %% [markdown]
+# ## 6. Binary targets: float, and exactly the input's shape
+# A binary classifier usually ends in `Linear(d, 1)`, giving logits `(B, 1)`, while labels
+# come as `(B,)`. The BCE losses refuse the mismatch; integer labels are refused too.
+#
+# MSELoss is more dangerous: `(B, 1) - (B,)` *broadcasts* to `(B, B)` and returns a number
+# that means nothing (torch only warns).
+
+# %%
+bce_t, bce_o = nn.BCEWithLogitsLoss(), dnn.BCEWithLogitsLoss()
+z = torch.randn(B, 1)                                                  # (B, 1) logits
+t01 = torch.tensor([1.0, 0.0, 0.0, 1.0])                               # (B,)
+msg_t, msg_o = fails(bce_t, z, t01), fails(bce_o, z, t01)
+print(f"logits (B, 1) vs targets (B,):\n  torch -> {msg_t}\n  dlfs  -> {msg_o}")
+assert "must be the same as input size" in msg_t and "must equal input shape" in msg_o
+msg_t, msg_o = fails(bce_t, z.squeeze(1), t01.long()), fails(bce_o, z.squeeze(1), t01.long())
+print(f"int64 targets:\n  torch -> {msg_t}\n  dlfs  -> {msg_o}")
+assert "Float" in msg_t or "Long" in msg_t
+assert "floating point" in msg_o
+good = bce_o(z.squeeze(1), t01)
+assert torch.allclose(good, bce_t(z, t01.unsqueeze(1)))
+print(f"fix: logits.squeeze(1) or target.unsqueeze(1) -> {good.item():.4f}")
+
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    wrong = dnn.MSELoss()(z, t01)                                       # (B, 1) vs (B,)
+assert caught and "broadcast" in str(caught[0].message)
+right = dnn.MSELoss()(z.squeeze(1), t01)
+print(f"MSE (B,1) vs (B,): {wrong.item():.4f} (a (B, B) average, with a warning) "
+      f"vs {right.item():.4f} after squeeze")
+assert not torch.allclose(wrong, right)
+
+# %% [markdown]
+# ## 7. Probabilities vs logits for BCE: stability
+# `BCELoss` wants probabilities in [0, 1]; logits are refused. `sigmoid` then `BCELoss` works
+# but saturates: from a confident wrong logit `x ≈ 17` on, `sigmoid(x)` rounds to 1 in float32,
+# `log(1 - 1)` is clamped at -100, and the loss sticks at 100 with no gradient.
+# `BCEWithLogitsLoss` computes `(1 - y) x - log sigmoid(x)` in one stable expression: exactly
+# `x` here, with gradient 1.
+
+# %%
+msg_o = fails(dnn.BCELoss(), torch.tensor([2.5]), torch.tensor([1.0]))
+print(f"BCELoss on a logit: dlfs -> {msg_o}")
+assert "between 0 and 1" in msg_o
+xs = torch.linspace(-60, 60, 241, requires_grad=True)                  # (241,) logits
+zeros = torch.zeros_like(xs)
+via_sigmoid = dnn.BCELoss(reduction="none")(torch.sigmoid(xs), zeros)
+stable = dnn.BCEWithLogitsLoss(reduction="none")(xs, zeros)
+i40 = int((xs.detach() == 40).nonzero())
+print(f"x = 40, y = 0: sigmoid+BCELoss {via_sigmoid[i40].item():.2f}, "
+      f"BCEWithLogitsLoss {stable[i40].item():.2f}")
+assert via_sigmoid[i40].item() == 100.0 and abs(stable[i40].item() - 40.0) < 1e-4
+(g_sig,) = torch.autograd.grad(via_sigmoid[i40], xs)
+(g_stab,) = torch.autograd.grad(stable[i40], xs)
+assert g_sig[i40] == 0 and abs(g_stab[i40].item() - 1) < 1e-6
+print("gradient at x = 40: 0 through sigmoid+BCELoss, 1 with BCEWithLogitsLoss")
+
+fig, ax = plt.subplots(figsize=(6, 3.5))
+ax.plot(xs.detach(), via_sigmoid.detach(), label="BCELoss(sigmoid(x), 0)")
+ax.plot(xs.detach(), stable.detach(), "--", label="BCEWithLogitsLoss(x, 0)")
+ax.set_xlabel("logit x")
+ax.set_ylabel("loss for target 0")
+ax.set_title("float32: the two-step loss saturates, the fused one stays exact")
+ax.legend()
+ctx.savefig(fig, "bce_saturation.png")
+
+# %% [markdown]
+# ## 8. What 'mean' means with class weights and ignore_index
+# With `weight` the mean is a *weighted* mean: `sum_i w[y_i] l_i / sum_i w[y_i]`, and targets
+# equal to `ignore_index` (default -100, e.g. padding tokens) drop out of both sums.
+
+# %%
+w = torch.tensor([1.0, 2.0, 0.5])
+padded = torch.tensor([0, 2, -100, 2])
+per_item = dnn.CrossEntropyLoss(weight=w, reduction="none")(logits, padded)   # (B,)
+kept = padded != -100
+by_hand = per_item.sum() / w[padded[kept]].sum()
+ours = dnn.CrossEntropyLoss(weight=w)(logits, padded)
+assert torch.allclose(ours, by_hand) and torch.allclose(ours, nn.CrossEntropyLoss(weight=w)(
+    logits, padded))
+assert per_item[2] == 0
+print(f"weighted mean: {ours.item():.4f} = sum(w[y] * l) / sum(w[y]) over kept targets "
+      f"(per-item {[round(v, 3) for v in per_item.tolist()]})")
