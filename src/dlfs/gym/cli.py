@@ -22,7 +22,7 @@ from .journal import FIELDS, append_review, journal_path, read_reviews, topic_st
 from .judge import history_path, judge, read_history, record
 from .problem import Problem
 from .problems import PROBLEMS, get_problem
-from .starter import starter_source
+from .starter import render_problem, starter_source
 
 
 def _title(p: Problem, lang: str | None) -> str:
@@ -44,20 +44,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     p = get_problem(args.id)
-    similar = f"   (similar to {p.similar_to})" if p.similar_to else ""
-    print(f"# {p.id} — Day {p.day}, {p.topic}{similar}\n")
-    if args.lang != "zh":
-        print(f"## {p.title_en}\n\n{p.statement_en}\n")
-    if args.lang != "en":
-        print(f"## {p.title_zh}\n\n{p.statement_zh}\n")
-    print(f"Input:  {p.input_format}\nOutput: {p.output_format}")
-    print(f"Limits: {p.limits.time_s:g} s per test, {p.limits.memory_mb} MB"
-          + (f", numbers compared within {p.float_tol:g}" if p.float_tol else ""))
-    for i, (inp, out) in enumerate(p.examples, 1):
-        print(f"\n--- example {i} input ---\n{inp.rstrip()}\n--- example {i} output ---\n"
-              f"{out.rstrip()}")
-    if args.hint:
-        print(f"\nHint (complexity and edge cases): {p.header}")
+    print(render_problem(p, lang=args.lang, hint=args.hint))
     print(f"\nStart: dlfs gym new {p.id}    Check: dlfs gym check {p.id} <file.py>")
     return 0
 

@@ -1,5 +1,6 @@
-"""The starter file ``dlfs gym new <id>`` writes: the problem as a comment, the seed's header
-to fill in, and a stdin→stdout skeleton that reads all input at once."""
+"""Problems as text: the card ``dlfs gym show`` prints (and lessons reuse), and the starter
+file ``dlfs gym new <id>`` writes: the problem as a comment, the seed's header to fill in,
+and a stdin→stdout skeleton that reads all input at once."""
 
 from __future__ import annotations
 
@@ -59,3 +60,28 @@ def main() -> None:
 if __name__ == "__main__":
     main()
 '''
+
+
+def render_problem(p: Problem, lang: str | None = None, hint: bool = False) -> str:
+    """A problem card: statement(s), formats, limits, examples and, with ``hint``, the header.
+
+    >>> from dlfs.gym.problems import get_problem
+    >>> card = render_problem(get_problem("coin-change"), lang="en", hint=True)
+    >>> "Fewest coins" in card and "零钱" not in card and "Hint" in card
+    True
+    """
+    similar = f"   (similar to {p.similar_to})" if p.similar_to else ""
+    parts = [f"# {p.id} — Day {p.day}, {p.topic}{similar}\n"]
+    if lang != "zh":
+        parts.append(f"## {p.title_en}\n\n{p.statement_en}\n")
+    if lang != "en":
+        parts.append(f"## {p.title_zh}\n\n{p.statement_zh}\n")
+    tol = f", numbers compared within {p.float_tol:g}" if p.float_tol else ""
+    parts.append(f"Input:  {p.input_format}\nOutput: {p.output_format}\n"
+                 f"Limits: {p.limits.time_s:g} s per test, {p.limits.memory_mb} MB{tol}")
+    for i, (inp, out) in enumerate(p.examples, 1):
+        parts.append(f"\n--- example {i} input ---\n{inp.rstrip()}\n"
+                     f"--- example {i} output ---\n{out.rstrip()}")
+    if hint:
+        parts.append(f"\nHint (complexity and edge cases): {p.header}")
+    return "\n".join(parts)

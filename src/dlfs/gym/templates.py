@@ -198,14 +198,13 @@ def top_k(iterable: Iterable[Any], k: int, key: Callable[[Any], Any] | None = No
     _check_int("k", k, minimum=0)
     if k == 0:
         return []
-    key = key or (lambda v: v)
     heap: list[tuple[Any, int, Any]] = []  # (key, -index, item): the root is the worst kept
     for i, item in enumerate(iterable):
-        entry = (key(item), -i, item)
+        kv = item if key is None else key(item)
         if len(heap) < k:
-            heapq.heappush(heap, entry)
-        elif entry[:2] > heap[0][:2]:
-            heapq.heapreplace(heap, entry)
+            heapq.heappush(heap, (kv, -i, item))
+        elif kv > heap[0][0]:  # an equal key arrives later, so it loses the tie: skip it
+            heapq.heapreplace(heap, (kv, -i, item))
     heap.sort(key=lambda e: e[:2], reverse=True)
     return [item for _, _, item in heap]
 

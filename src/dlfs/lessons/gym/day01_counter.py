@@ -1,0 +1,73 @@
+# %% [markdown]
+# # Gym Day 1 · Counter: frequencies, anagrams — Counter 频次统计/异位词
+#
+# **Library files:** `src/dlfs/gym/templates.py` (`anagram_groups`, `group_by_key`),
+# `src/dlfs/gym/problems/d01_*.py`.
+#
+# `collections.Counter` is a dict that maps items to counts. It builds in O(n), answers
+# "how many x?" in O(1) (0 for a missing key, no KeyError), compares by content, and has
+# arithmetic: `+` adds counts, `-` subtracts and drops non-positive ones, `&`/`|` take
+# minimum/maximum.
+
+# %%
+from collections import Counter
+
+from dlfs.curriculum import lesson_context
+from dlfs.gym.templates import anagram_groups
+
+ctx = lesson_context("gym-counter")
+DAY = 1
+
+words = "the cat and the hat and the bat".split()
+counts = Counter(words)
+print(counts)
+assert counts["the"] == 3 and counts["dog"] == 0        # missing key -> 0, not KeyError
+assert counts.most_common(2) == [("the", 3), ("and", 2)]  # ties keep first-seen order
+
+# %% [markdown]
+# ## Anagrams: equal multisets of letters
+# Two words are anagrams exactly when their Counters are equal. `sorted(w)` gives the
+# same answer in O(L log L); the Counter is O(L). `-` tells you what is missing.
+
+# %%
+assert Counter("listen") == Counter("silent")
+assert Counter("ab") != Counter("abb")
+missing = Counter("banana") - Counter("nab")
+print("letters of 'banana' not covered by 'nab':", dict(missing))
+assert missing == Counter({"a": 2, "n": 1})
+groups = anagram_groups(["eat", "tea", "tan", "ate", "nat", "bat"])
+print(groups)
+assert groups == [["eat", "tea", "ate"], ["tan", "nat"], ["bat"]]
+
+# %% [markdown]
+# ## most_common(k) and its tie order
+# `most_common` sorts by count only; equal counts stay in first-insertion order. When a
+# problem wants ties broken alphabetically, sort explicitly by `(-count, word)`.
+
+# %%
+c = Counter("b a b c a".split())
+assert c.most_common() == [("b", 2), ("a", 2), ("c", 1)]
+by_rule = sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))
+assert by_rule == [("a", 2), ("b", 2), ("c", 1)]
+print("most_common:", c.most_common(), " explicit rule:", by_rule)
+
+# %% [markdown]
+# ## Today's two problems
+# Each card below is what `dlfs gym show <id> --hint` prints, followed by the reference
+# solution. Try them yourself first: `dlfs gym new <id>` writes a starter file and
+# `dlfs gym check <id> <file>` judges it (the day is ticked in `dlfs progress --track gym`
+# once both are accepted). Then write the three-line review: `dlfs gym review <id>`.
+
+# %%
+import inspect
+
+from dlfs.gym.problem import outputs_match
+from dlfs.gym.problems import problems_for_day
+from dlfs.gym.starter import render_problem
+
+for problem in problems_for_day(DAY):
+    print(render_problem(problem, lang="en", hint=True))
+    print("\nReference solution:\n" + inspect.getsource(problem.solve))
+    for inp, out in problem.examples:
+        assert outputs_match(problem.solve(inp), out, problem.float_tol)
+    print("=" * 72)

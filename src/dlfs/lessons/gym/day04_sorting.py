@@ -1,0 +1,82 @@
+# %% [markdown]
+# # Gym Day 4 · Sorting: key, lambda, tuples — 排序技巧
+#
+# **Library files:** `src/dlfs/gym/problems/d04_*.py`.
+#
+# Python's sort (Timsort) is O(n log n) and **stable**: items with equal keys keep their
+# order. A `key` function maps each item to something comparable, computed once per item.
+# Tuples compare element by element, which gives multi-level orders in one sort; negate a
+# number to flip just that level.
+
+# %%
+from functools import cmp_to_key
+
+from dlfs.curriculum import lesson_context
+
+ctx = lesson_context("gym-sorting")
+DAY = 4
+
+people = [("ann", 90, 20), ("bob", 95, 21), ("cat", 90, 19), ("dan", 90, 19)]
+ranked = sorted(people, key=lambda p: (-p[1], p[2], p[0]))   # score desc, age asc, name
+print([p[0] for p in ranked])
+assert [p[0] for p in ranked] == ["bob", "cat", "dan", "ann"]
+
+# %% [markdown]
+# ## Stability lets you sort in passes, least important key first
+# Sorting by name, then (stably) by score descending gives "score desc, name asc".
+# `reverse=True` keeps stability too (equal items stay in input order).
+
+# %%
+two_pass = sorted(sorted(people, key=lambda p: p[0]), key=lambda p: p[1], reverse=True)
+assert [p[0] for p in two_pass] == ["bob", "ann", "cat", "dan"]
+assert two_pass == sorted(people, key=lambda p: (-p[1], p[0]))
+
+# %% [markdown]
+# ## Strings cannot be negated: use two passes or a comparator
+# To sort words by length descending and then *reverse* alphabetical order, you cannot
+# write `-word`. `functools.cmp_to_key` turns an old-style comparator into a key.
+
+# %%
+words = ["pear", "fig", "plum", "kiwi", "date"]
+
+
+def cmp(a: str, b: str) -> int:
+    if len(a) != len(b):
+        return len(b) - len(a)                  # longer first
+    return (a < b) - (a > b)                    # then reverse alphabetical
+
+
+by_cmp = sorted(words, key=cmp_to_key(cmp))
+by_passes = sorted(sorted(words, reverse=True), key=len, reverse=True)
+print(by_cmp)
+assert by_cmp == by_passes == ["plum", "pear", "kiwi", "date", "fig"]
+
+# %% [markdown]
+# ## The classic trap: numbers read as strings sort lexicographically
+
+# %%
+as_text = sorted(["10", "9", "100"])
+as_int = sorted(["10", "9", "100"], key=int)
+assert as_text == ["10", "100", "9"] and as_int == ["9", "10", "100"]
+print("as text:", as_text, " key=int:", as_int)
+
+# %% [markdown]
+# ## Today's two problems
+# Each card below is what `dlfs gym show <id> --hint` prints, followed by the reference
+# solution. Try them yourself first: `dlfs gym new <id>` writes a starter file and
+# `dlfs gym check <id> <file>` judges it (the day is ticked in `dlfs progress --track gym`
+# once both are accepted). Then write the three-line review: `dlfs gym review <id>`.
+
+# %%
+import inspect
+
+from dlfs.gym.problem import outputs_match
+from dlfs.gym.problems import problems_for_day
+from dlfs.gym.starter import render_problem
+
+for problem in problems_for_day(DAY):
+    print(render_problem(problem, lang="en", hint=True))
+    print("\nReference solution:\n" + inspect.getsource(problem.solve))
+    for inp, out in problem.examples:
+        assert outputs_match(problem.solve(inp), out, problem.float_tol)
+    print("=" * 72)

@@ -1,0 +1,80 @@
+# %% [markdown]
+# # Gym Day 8 · itertools basics: product, permutations — itertools 基础
+#
+# **Library files:** `src/dlfs/gym/problems/d08_*.py`.
+#
+# `itertools` builds the standard search spaces lazily, in lexicographic order of the
+# input positions: `product` (every tuple, nested loops), `permutations` (orderings),
+# `combinations` (subsets of a fixed size, positions increasing), and
+# `combinations_with_replacement`. Their sizes: n^r, n!/(n-r)!, C(n, r), C(n+r-1, r).
+
+# %%
+import math
+from itertools import combinations, combinations_with_replacement, permutations, product
+
+from dlfs.curriculum import lesson_context
+
+ctx = lesson_context("gym-itertools")
+DAY = 8
+
+n, r = 4, 2
+items = "abcd"
+sizes = {
+    "product": (len(list(product(items, repeat=r))), n ** r),
+    "permutations": (len(list(permutations(items, r))), math.perm(n, r)),
+    "combinations": (len(list(combinations(items, r))), math.comb(n, r)),
+    "with replacement": (len(list(combinations_with_replacement(items, r))),
+                         math.comb(n + r - 1, r)),
+}
+for name, (got, formula) in sizes.items():
+    print(f"{name:<17} {got:>3} tuples (formula {formula})")
+    assert got == formula
+
+# %% [markdown]
+# ## product is nested loops
+
+# %%
+nested = [(x, y) for x in "ab" for y in "12"]
+assert list(product("ab", "12")) == nested == [("a", "1"), ("a", "2"), ("b", "1"), ("b", "2")]
+
+# %% [markdown]
+# ## permutations treat equal items as different positions
+# "aab" has 3! = 6 permutations but only 3 distinct strings: dedupe with a set.
+
+# %%
+perms = ["".join(p) for p in permutations("aab")]
+assert len(perms) == 6 and sorted(set(perms)) == ["aab", "aba", "baa"]
+print("permutations of 'aab':", perms)
+
+# %% [markdown]
+# ## Brute force over subsets: every subset of n items via product((0, 1), repeat=n)
+# Fine for n up to ~20 (10^6 subsets); the gym's oracles use exactly this.
+
+# %%
+values = [3, 34, 4, 12, 5, 2]
+target = 9
+hits = [mask for mask in product((0, 1), repeat=len(values))
+        if sum(v for v, m in zip(values, mask) if m) == target]
+print(f"{len(hits)} subsets of {values} sum to {target}")
+assert len(hits) == 2      # {4, 5} and {3, 4, 2}
+
+# %% [markdown]
+# ## Today's two problems
+# Each card below is what `dlfs gym show <id> --hint` prints, followed by the reference
+# solution. Try them yourself first: `dlfs gym new <id>` writes a starter file and
+# `dlfs gym check <id> <file>` judges it (the day is ticked in `dlfs progress --track gym`
+# once both are accepted). Then write the three-line review: `dlfs gym review <id>`.
+
+# %%
+import inspect
+
+from dlfs.gym.problem import outputs_match
+from dlfs.gym.problems import problems_for_day
+from dlfs.gym.starter import render_problem
+
+for problem in problems_for_day(DAY):
+    print(render_problem(problem, lang="en", hint=True))
+    print("\nReference solution:\n" + inspect.getsource(problem.solve))
+    for inp, out in problem.examples:
+        assert outputs_match(problem.solve(inp), out, problem.float_tol)
+    print("=" * 72)

@@ -1,0 +1,101 @@
+# %% [markdown]
+# # Gym Day 17 · Fast I/O and constant-factor tuning (sys.stdin) — 快速 I/O 与常数优化
+#
+# **Library files:** `src/dlfs/gym/templates.py` (`fast_input`, `read_ints`),
+# `src/dlfs/playground.py` (`compare`), `src/dlfs/gym/problems/d17_*.py`.
+#
+# With 10^6 numbers on stdin, *reading* can cost more than solving. `input()` pays a
+# Python-level call, a decode and a line split per line. `sys.stdin.buffer.read().split()`
+# reads all bytes at once and splits in C; `map(int, ...)` then converts in C as well.
+# We measure both on the same bytes (an in-memory stdin), plus the output side:
+# one `"\n".join` vs one `print` per line.
+
+# %%
+import io
+import sys
+from contextlib import redirect_stdout
+
+from dlfs.curriculum import lesson_context
+from dlfs.gym.templates import read_ints
+from dlfs.playground import compare
+
+ctx = lesson_context("gym-fast-io")
+DAY = 17
+
+n = 100_000 if ctx.quick else 1_000_000
+values = [(i * 7919) % 1_000_003 - 500_000 for i in range(n)]
+data = (f"{n}\n" + "\n".join(map(str, values)) + "\n").encode()
+
+
+def with_input() -> list[int]:
+    old = sys.stdin
+    sys.stdin = io.TextIOWrapper(io.BytesIO(data))
+    try:
+        count = int(input())
+        return [int(input()) for _ in range(count)]
+    finally:
+        sys.stdin = old
+
+
+def with_buffer() -> list[int]:
+    tok = io.BytesIO(data).read().split()          # what sys.stdin.buffer.read() gives
+    return list(map(int, tok[1:1 + int(tok[0])]))
+
+
+assert with_input() == with_buffer() == values == read_ints(data)[1:]
+print(f"reading {n:,} integers, one per line:")
+res = {r.label: r.min for r in compare(
+    {"input() per line": with_input, "sys.stdin.buffer.read().split()": with_buffer}, repeat=3)}
+ratio = res["input() per line"] / res["sys.stdin.buffer.read().split()"]
+print(f"bulk reading is {ratio:.1f}x faster")
+assert ratio > 1.5
+
+# %% [markdown]
+# ## Output: one write instead of n prints
+
+# %%
+small = values[: n // 4]
+
+
+def print_each() -> None:
+    with redirect_stdout(io.StringIO()):
+        for v in small:
+            print(v)
+
+
+def join_once() -> None:
+    with redirect_stdout(io.StringIO()):
+        sys.stdout.write("\n".join(map(str, small)) + "\n")
+
+
+res = {r.label: r.min for r in compare({"print per line": print_each,
+                                        "one join + write": join_once}, repeat=3)}
+assert res["one join + write"] < res["print per line"]
+
+# %% [markdown]
+# ## Other constant factors worth knowing
+# * Local variables are faster than globals: wrap the solution in `main()`.
+# * `a.append` in a hot loop: bind `push = a.append` once (small win), or use a
+#   comprehension.
+# * Avoid `str +=` in a loop; collect pieces and `"".join` them.
+
+# %% [markdown]
+# ## Today's two problems
+# Each card below is what `dlfs gym show <id> --hint` prints, followed by the reference
+# solution. Try them yourself first: `dlfs gym new <id>` writes a starter file and
+# `dlfs gym check <id> <file>` judges it (the day is ticked in `dlfs progress --track gym`
+# once both are accepted). Then write the three-line review: `dlfs gym review <id>`.
+
+# %%
+import inspect
+
+from dlfs.gym.problem import outputs_match
+from dlfs.gym.problems import problems_for_day
+from dlfs.gym.starter import render_problem
+
+for problem in problems_for_day(DAY):
+    print(render_problem(problem, lang="en", hint=True))
+    print("\nReference solution:\n" + inspect.getsource(problem.solve))
+    for inp, out in problem.examples:
+        assert outputs_match(problem.solve(inp), out, problem.float_tol)
+    print("=" * 72)

@@ -1,0 +1,81 @@
+# %% [markdown]
+# # Gym Day 18 · Strings and parsing — 字符串与解析专项
+#
+# **Library files:** `src/dlfs/gym/templates.py` (`kmp_search`), `src/dlfs/gym/problems/d18_*.py`.
+#
+# Strings are immutable: `s += c` in a loop may copy (O(n^2) in the worst case); collect
+# parts and `"".join` them. Parsing is a small state machine: a position, a current number,
+# a stack for nesting. `re` tokenizes in one line.
+
+# %%
+import re
+
+from dlfs.curriculum import lesson_context
+from dlfs.gym.templates import kmp_search
+
+ctx = lesson_context("gym-strings")
+DAY = 18
+
+expr = " 12 + 3*4 - 10/ 3"
+tokens = re.findall(r"\d+|[-+*/()]", expr)
+print(tokens)
+assert tokens == ["12", "+", "3", "*", "4", "-", "10", "/", "3"]
+
+# %% [markdown]
+# ## Division: Python's // rounds down, many problems want "toward zero"
+
+# %%
+assert -7 // 2 == -4 and int(-7 / 2) == -3
+trunc = lambda a, b: abs(a) // abs(b) * (1 if (a >= 0) == (b > 0) else -1)
+assert trunc(-7, 2) == -3 and trunc(7, -2) == -3 and trunc(7, 2) == 3
+print("-7 // 2 =", -7 // 2, " but truncation gives", trunc(-7, 2))
+
+# %% [markdown]
+# ## Balanced brackets with a stack
+
+# %%
+def balanced(s: str) -> bool:
+    pairs, stack = {")": "(", "]": "[", "}": "{"}, []
+    for ch in s:
+        if ch in "([{":
+            stack.append(ch)
+        elif ch in pairs and (not stack or stack.pop() != pairs[ch]):
+            return False
+    return not stack
+
+
+assert balanced("a[b(c)]{}") and not balanced("(]") and not balanced("((")
+
+# %% [markdown]
+# ## Finding every occurrence: KMP vs str.find in a loop
+# Overlapping matches need the loop to restart at i + 1, a classic slip.
+
+# %%
+text, pat = "abababa", "aba"
+found, i = [], text.find(pat)
+while i != -1:
+    found.append(i)
+    i = text.find(pat, i + 1)
+assert found == kmp_search(text, pat) == [0, 2, 4]
+print("occurrences of", pat, "in", text, "->", found)
+
+# %% [markdown]
+# ## Today's two problems
+# Each card below is what `dlfs gym show <id> --hint` prints, followed by the reference
+# solution. Try them yourself first: `dlfs gym new <id>` writes a starter file and
+# `dlfs gym check <id> <file>` judges it (the day is ticked in `dlfs progress --track gym`
+# once both are accepted). Then write the three-line review: `dlfs gym review <id>`.
+
+# %%
+import inspect
+
+from dlfs.gym.problem import outputs_match
+from dlfs.gym.problems import problems_for_day
+from dlfs.gym.starter import render_problem
+
+for problem in problems_for_day(DAY):
+    print(render_problem(problem, lang="en", hint=True))
+    print("\nReference solution:\n" + inspect.getsource(problem.solve))
+    for inp, out in problem.examples:
+        assert outputs_match(problem.solve(inp), out, problem.float_tol)
+    print("=" * 72)

@@ -1,0 +1,89 @@
+# %% [markdown]
+# # Gym Day 25 · Heap / top-k — 堆/TopK 专题
+#
+# **Library files:** `src/dlfs/gym/templates.py` (`top_k`, `MaxHeap`, `merge_k_sorted`),
+# `src/dlfs/gym/problems/d25_*.py`.
+#
+# Three heap patterns: keep the k best (a size-k min-heap, O(n log k)); repeatedly combine
+# the two smallest or largest (a greedy simulation); merge sorted streams (a heap of
+# heads). Tie rules are where solutions go wrong, so we state them and test them.
+
+# %%
+import heapq
+import random
+from collections import Counter
+
+from dlfs.curriculum import lesson_context
+from dlfs.gym.templates import MaxHeap, top_k
+
+ctx = lesson_context("gym-top-k")
+DAY = 25
+rng = random.Random(25)
+
+# %% [markdown]
+# ## top_k keeps input order among ties, exactly like a stable sort
+
+# %%
+for _ in range(300):
+    a = [(rng.randint(0, 3), i) for i in range(rng.randint(0, 12))]
+    k = rng.randint(0, 14)
+    assert top_k(a, k, key=lambda p: p[0]) == sorted(a, key=lambda p: p[0], reverse=True)[:k]
+print("top_k == sorted(..., reverse=True)[:k] including ties")
+
+# %% [markdown]
+# ## Top-k frequent with an explicit tie rule (smaller value first)
+
+# %%
+nums = [4, 1, 1, 2, 2, 3, 4]
+counts = Counter(nums)
+best = top_k(sorted(counts.items()), 2, key=lambda kv: kv[1])
+assert [v for v, _ in best] == [1, 2]
+print("two most frequent (ties: smaller first):", [v for v, _ in best])
+
+# %% [markdown]
+# ## Greedy combining: Huffman's rule
+# Joining the two shortest ropes first is optimal; compare with joining in input order.
+
+# %%
+ropes = [8, 4, 6, 12]
+heap = ropes[:]
+heapq.heapify(heap)
+greedy = 0
+while len(heap) > 1:
+    joined = heapq.heappop(heap) + heapq.heappop(heap)
+    greedy += joined
+    heapq.heappush(heap, joined)
+in_order, acc = 0, ropes[0]
+for r in ropes[1:]:
+    acc += r
+    in_order += acc
+print(f"greedy cost {greedy}, left-to-right cost {in_order}")
+assert greedy == 58 and in_order == 60
+
+mh = MaxHeap([2, 7, 4, 1, 8, 1])
+while len(mh) > 1:
+    a, b = mh.pop(), mh.pop()
+    if a != b:
+        mh.push(a - b)
+assert mh.pop() == 1
+
+# %% [markdown]
+# ## Today's two problems
+# Each card below is what `dlfs gym show <id> --hint` prints, followed by the reference
+# solution. Try them yourself first: `dlfs gym new <id>` writes a starter file and
+# `dlfs gym check <id> <file>` judges it (the day is ticked in `dlfs progress --track gym`
+# once both are accepted). Then write the three-line review: `dlfs gym review <id>`.
+
+# %%
+import inspect
+
+from dlfs.gym.problem import outputs_match
+from dlfs.gym.problems import problems_for_day
+from dlfs.gym.starter import render_problem
+
+for problem in problems_for_day(DAY):
+    print(render_problem(problem, lang="en", hint=True))
+    print("\nReference solution:\n" + inspect.getsource(problem.solve))
+    for inp, out in problem.examples:
+        assert outputs_match(problem.solve(inp), out, problem.float_tol)
+    print("=" * 72)

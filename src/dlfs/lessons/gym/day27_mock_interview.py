@@ -1,0 +1,63 @@
+# %% [markdown]
+# # Gym Day 27 · Mock interview (talk through the approach) — 模拟面试
+#
+# **Library files:** `src/dlfs/gym/problems/__init__.py`, `src/dlfs/gym/problems/d27_*.py`,
+# `src/dlfs/gym/judge.py`.
+#
+# ## The think-aloud template (say each line before you type)
+# 1. **Restate** the problem in one sentence, with the input size and limits.
+# 2. **Examples**: walk through the given one; invent an edge case (empty, one item,
+#    all equal, negative).
+# 3. **Brute force** first, with its complexity: it is your oracle and your fallback.
+# 4. **Pattern**: which template does the bottleneck call for (hash map, two pointers,
+#    heap, binary search on the answer, monotonic stack, BFS, DP)? Say why it is correct.
+# 5. **Complexity** of the plan, checked against the limits.
+# 6. **Code** in small named pieces; read input once, print once.
+# 7. **Test**: the examples, the edge cases, then compare with the brute force on random
+#    inputs (that is what `dlfs gym check` does).
+#
+# ## A timed mixed set
+# Below, a set of three problems drawn from different weeks (45 minutes: 15 each). For each
+# we print the card and a think-aloud skeleton filled from the problem's own header.
+
+# %%
+import random
+
+from dlfs.curriculum import lesson_context
+from dlfs.gym.problems import PROBLEMS
+
+ctx = lesson_context("gym-mock-interview")
+DAY = 27
+
+rng = random.Random(27)
+weeks = [[p for p in PROBLEMS if lo <= p.day <= hi] for lo, hi in ((1, 7), (8, 14), (15, 26))]
+mock_set = [rng.choice(week) for week in weeks]
+for p in mock_set:
+    approach, _, edges = p.header.partition("Edge cases:")
+    print(f"[15 min] {p.id} (day {p.day}, {p.topic}): {p.title_en}")
+    print(f"   1. restate: {p.statement_en[:90]}...")
+    print(f"   4-5. pattern and complexity: {approach.strip()}")
+    print(f"   2. edge cases: {edges.strip() or '(find them yourself)'}")
+assert len({p.topic for p in mock_set}) == 3
+assert all(p.header for p in mock_set)
+
+# %% [markdown]
+# ## Today's two problems
+# Each card below is what `dlfs gym show <id> --hint` prints, followed by the reference
+# solution. Try them yourself first: `dlfs gym new <id>` writes a starter file and
+# `dlfs gym check <id> <file>` judges it (the day is ticked in `dlfs progress --track gym`
+# once both are accepted). Then write the three-line review: `dlfs gym review <id>`.
+
+# %%
+import inspect
+
+from dlfs.gym.problem import outputs_match
+from dlfs.gym.problems import problems_for_day
+from dlfs.gym.starter import render_problem
+
+for problem in problems_for_day(DAY):
+    print(render_problem(problem, lang="en", hint=True))
+    print("\nReference solution:\n" + inspect.getsource(problem.solve))
+    for inp, out in problem.examples:
+        assert outputs_match(problem.solve(inp), out, problem.float_tol)
+    print("=" * 72)
