@@ -47,17 +47,29 @@ def nodes(root: Node) -> list[Node]:
 
 
 def depths(order: list[Node]) -> dict[int, int]:
-    """Longest distance from a leaf, by ``id(node)`` (leaves are 0); ``order`` as :func:`nodes`."""
+    """Drawing column of each node, by ``id(node)``; ``order`` as :func:`nodes`.
+
+    An op sits one column right of its deepest parent; a leaf sits just left of its
+    first-placed consumer (so a weight is drawn next to the matmul that uses it).
+    """
     depth: dict[int, int] = {}
     for node in order:
-        depth[id(node)] = 1 + max((depth[id(p)] for p in node.parents), default=-1)
+        if node.parents:
+            depth[id(node)] = 1 + max(depth.get(id(p), 0) for p in node.parents)
+    for node in order:
+        for p in node.parents:
+            if not p.parents:
+                depth[id(p)] = min(depth.get(id(p), depth[id(node)] - 1), depth[id(node)] - 1)
+    if not order[-1].parents:
+        depth[id(order[-1])] = 0
     return depth
 
 
 def _describe(node: Node) -> list[str]:
     """The lines shown for one node: its name or op, then numbers or shape."""
     if isinstance(node, Value):
-        return [node.label or node.op or "leaf", f"data {node.data:.4g}", f"grad {node.grad:.4g}"]
+        name = f"{node.label} = {node.op}" if node.label and node.op else node.label or node.op
+        return [name or "leaf", f"data {node.data:.4g}", f"grad {node.grad:.4g}"]
     kind = node.op or ("param" if node.requires_grad else "input")
     return [kind, f"{node.shape} {node.dtype}"]
 
@@ -88,9 +100,9 @@ def draw_graph(root: Node, ax: Any = None, title: str | None = None) -> Any:
     columns: dict[int, list[Node]] = {}
     for node in order:
         columns.setdefault(depth[id(node)], []).append(node)
-    height = max(len(c) for c in columns.values())
+    width, height = max(columns) + 1, max(len(c) for c in columns.values())
     if ax is None:
-        _, ax = plt.subplots(figsize=(2.2 * len(columns) + 1, 1.1 * height + 1))
+        _, ax = plt.subplots(figsize=(2.2 * width + 1, 1.1 * height + 1))
     pos = {id(n): (d, (len(col) - 1) / 2 - i) for d, col in columns.items()
            for i, n in enumerate(col)}
     for node in order:
@@ -102,7 +114,7 @@ def draw_graph(root: Node, ax: Any = None, title: str | None = None) -> Any:
         leaf = not node.parents
         ax.text(*pos[id(node)], "\n".join(_describe(node)), ha="center", va="center",
                 fontsize=8, bbox={"boxstyle": "round", "fc": "#dbe9f6" if leaf else "#fde2c8"})
-    ax.set_xlim(-0.6, len(columns) - 0.4)
+    ax.set_xlim(-0.6, width - 0.4)
     ax.set_ylim(-height / 2 - 0.2, height / 2 + 0.2)
     ax.axis("off")
     if title:
