@@ -72,7 +72,7 @@ def train(model: nn.Module, micro: int, steps: int) -> list[float]:
     return losses
 
 
-steps = 40 if ctx.quick else 200
+steps = 25 if ctx.quick else 200
 run_big, run_acc = train(make_model(), 1, steps), train(make_model(), 4, steps)
 assert max(abs(a - b) for a, b in zip(run_big, run_acc)) < 1e-10
 print(f"{steps} SGD steps: batch 32 and 4x8 accumulated give the same losses "
