@@ -11,4 +11,12 @@ LESSONS: tuple[Lesson, ...] = (
         at=("pytorch:9", "topics:losses"),
         checks=("tests/nn/test_losses.py",),
     ),
+    Lesson(
+        id="optimizers-and-grads",
+        title_en="Optimizers and gradient management",
+        title_zh="Optimizer 与梯度管理",
+        path="ch03_optim/optimizers.py",
+        at=("pytorch:10",),
+        checks=("tests/optim/test_optimizers.py", "tests/optim/test_lr_scheduler.py"),
+    ),
 )
