@@ -1,0 +1,139 @@
+"""The debug checklist cannot rot: every ```python block in docs/debug_checklist.md and its
+Chinese translation runs as written (fresh namespace, CPU, quiet), and the two files stay in
+step (same items, same number of blocks per item, the same four parts in every item).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import random
+import re
+import tokenize
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+FILES = ("debug_checklist.md", "debug_checklist.zh-CN.md")
+# The four parts of every numbered item, as each language spells them.
+PARTS = {
+    "debug_checklist.md": ("**Symptom**", "**Confirm**", "**Fix**", "**See also:**"),
+    "debug_checklist.zh-CN.md": ("**症状**", "**确认**", "**修复**", "**延伸阅读：**"),
+}
+FENCE = re.compile(r"^```python\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+
+
+def _sections(text: str) -> list[tuple[str, str]]:
+    """(heading, body) for every ``## `` heading, in order (text before the first is dropped)."""
+    parts = re.split(r"^## (.+)$", text, flags=re.MULTILINE)
+    return list(zip(parts[1::2], parts[2::2]))
+
+
+def _slug(heading: str) -> str:
+    """An ASCII test id from a heading: '3. Device mismatch' -> '3-device-mismatch'."""
+    words = re.findall(r"[A-Za-z0-9]+", heading)
+    return "-".join(words).lower() or "section"
+
+
+def _blocks() -> list[pytest.param]:
+    params = []
+    for name in FILES:
+        for heading, body in _sections((DOCS / name).read_text(encoding="utf-8")):
+            for k, code in enumerate(FENCE.findall(body), start=1):
+                test_id = f"{name.removesuffix('.md')}:{_slug(heading)}:{k}"
+                params.append(pytest.param(name, heading, code, id=test_id))
+    return params
+
+
+@contextlib.contextmanager
+def _restored_global_state():
+    """Blocks seed RNGs and may set PYTHONHASHSEED; leave the test process as it was.
+
+    The blocks use tiny tensors, for which extra intra-op threads only add overhead; on a
+    busy shared 2-core machine two threads made a 100-step loop ~10x slower than one.
+    """
+    py_state, np_state = random.getstate(), np.random.get_state()
+    env_hash = os.environ.get("PYTHONHASHSEED")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    with torch.random.fork_rng(devices=[]):
+        try:
+            yield
+        finally:
+            torch.set_num_threads(threads)
+            random.setstate(py_state)
+            np.random.set_state(np_state)
+            if env_hash is None:
+                os.environ.pop("PYTHONHASHSEED", None)
+            else:
+                os.environ["PYTHONHASHSEED"] = env_hash
+
+
+@pytest.mark.parametrize(("name", "heading", "code"), _blocks())
+def test_block_runs(name: str, heading: str, code: str) -> None:
+    assert "assert" in code, f"{name} / {heading}: a block must check what it claims"
+    out = io.StringIO()
+    with _restored_global_state(), warnings.catch_warnings(record=True) as caught, \
+            contextlib.redirect_stdout(out):
+        warnings.simplefilter("always")
+        exec(compile(code, f"<{name}: {heading}>", "exec"), {"__name__": "__checklist__"})
+    stray = [w for w in caught if not issubclass(w.category, DeprecationWarning)]
+    assert not stray, f"{name} / {heading}: the block leaks warnings: {stray[0].message}"
+
+
+def test_both_languages_have_the_same_items_and_blocks() -> None:
+    en, zh = (_sections((DOCS / n).read_text(encoding="utf-8")) for n in FILES)
+    assert len(en) == len(zh), f"## headings: {len(en)} in English, {len(zh)} in Chinese"
+    for (h_en, b_en), (h_zh, b_zh) in zip(en, zh):
+        num_en, num_zh = (re.match(r"(\d+)\.", h) for h in (h_en, h_zh))
+        assert bool(num_en) == bool(num_zh), f"numbering differs: {h_en!r} vs {h_zh!r}"
+        if num_en:
+            assert num_en.group(1) == num_zh.group(1), f"{h_en!r} vs {h_zh!r}"
+        assert len(FENCE.findall(b_en)) == len(FENCE.findall(b_zh)), \
+            f"{h_en!r}: block counts differ between the two files"
+    total = sum(len(FENCE.findall(b)) for _, b in en)
+    assert total >= 12, f"only {total} runnable blocks"
+
+
+def _code_without_comments(code: str) -> list[tuple[int, str]]:
+    """The tokens of a block minus comments and layout: the code a translation must keep."""
+    skip = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT}
+    return [(tok.type, tok.string) for tok in tokenize.generate_tokens(io.StringIO(code).readline)
+            if tok.type not in skip]
+
+
+def test_translation_keeps_the_code() -> None:
+    """Only comments may differ between the English and the Chinese blocks."""
+    en, zh = (_sections((DOCS / n).read_text(encoding="utf-8")) for n in FILES)
+    for (heading, b_en), (_, b_zh) in zip(en, zh):
+        for k, (c_en, c_zh) in enumerate(zip(FENCE.findall(b_en), FENCE.findall(b_zh)), 1):
+            assert _code_without_comments(c_en) == _code_without_comments(c_zh), \
+                f"{heading!r}, block {k}: the code differs beyond comments"
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_every_item_has_symptom_confirm_fix_and_see_also(name: str) -> None:
+    items = [(h, b) for h, b in _sections((DOCS / name).read_text(encoding="utf-8"))
+             if re.match(r"\d+\.", h)]
+    assert len(items) >= 12, f"{name}: {len(items)} numbered items"
+    for heading, body in items:
+        missing = [p for p in PARTS[name] if p not in body]
+        assert not missing, f"{name} / {heading}: missing {missing}"
+        assert FENCE.search(body), f"{name} / {heading}: no runnable block"
+
+
+def test_lesson_pointers_name_registered_lessons() -> None:
+    """A 'lesson `id`' pointer must name a lesson the registry knows."""
+    from dlfs.curriculum import all_lessons
+
+    known = {lesson.id for lesson in all_lessons()}
+    for name in FILES:
+        text = (DOCS / name).read_text(encoding="utf-8")
+        named = set(re.findall(r"`dlfs run ([a-z0-9-]+)`", text))
+        assert named, f"{name}: no lesson pointers"
+        assert named <= known, f"{name}: unknown lesson ids {sorted(named - known)}"
