@@ -2,4 +2,14 @@
 
 from ..schema import Lesson
 
-LESSONS: tuple[Lesson, ...] = ()
+LESSONS: tuple[Lesson, ...] = (
+    Lesson(
+        id="dataset-dataloader",
+        title_en="Custom Dataset and DataLoader",
+        title_zh="DataLoader 与 Dataset 自定义",
+        path="ch05_data/dataset_dataloader.py",
+        at=("pytorch:12", "liuer:8", "topics:data"),
+        checks=("tests/data/test_data_loader.py", "tests/data/test_data_collate_sampler.py",
+                "tests/data/test_data_formats.py"),
+    ),
+)
