@@ -19,4 +19,12 @@ LESSONS: tuple[Lesson, ...] = (
         at=("pytorch:10",),
         checks=("tests/optim/test_optimizers.py", "tests/optim/test_lr_scheduler.py"),
     ),
+    Lesson(
+        id="adamw-vs-adam",
+        title_en="L2 penalty vs weight decay: Adam vs AdamW",
+        title_zh="L2 正则与权重衰减：Adam 与 AdamW",
+        path="ch03_optim/adamw_vs_adam.py",
+        at=("book:3", "topics:engineering"),
+        checks=("tests/optim/test_optimizers.py",),
+    ),
 )
