@@ -24,7 +24,7 @@ def broadcastable_shapes(draw):
     return shapes
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(broadcastable_shapes())
 def test_matches_torch_on_broadcastable_shapes(shapes):
     assert broadcast_shape(*shapes) == tuple(torch.broadcast_shapes(*shapes))
@@ -33,7 +33,7 @@ def test_matches_torch_on_broadcastable_shapes(shapes):
     assert broadcast_shape(*shapes) == tuple(torch.broadcast_tensors(*tensors)[0].shape)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(st.lists(st.integers(0, 4), max_size=4).map(tuple), min_size=1, max_size=3))
 def test_agrees_with_torch_on_any_shapes(shapes):
     """Random shapes: either both succeed with the same result or both refuse."""

@@ -32,6 +32,11 @@ COMMON = {
     "broadcast-size-1": ("ij,ij->ij", [(1, 3), (2, 3)]),
     "upper-case": ("Ba,aA", [(2, 3), (3, 4)]),
     "zero-size": ("ij,jk->ik", [(0, 3), (3, 2)]),
+    "ellipsis-matmul": ("...ij,...jk->...ik", [(2, 1, 3, 4), (5, 4, 6)]),
+    "ellipsis-implicit": ("ba...", [(2, 3, 4)]),
+    "ellipsis-summed": ("...ij->ij", [(2, 3, 4)]),
+    "ellipsis-attention": ("...qd,...kd->...qk", [(2, 3, 5, 4), (2, 3, 6, 4)]),
+    "ellipsis-dot": ("...i,...i", [(2, 3, 4), (3, 4)]),
 }
 
 
@@ -76,7 +81,7 @@ def test_integer_tensors():
 
 @st.composite
 def random_equation(draw):
-    """A valid equation over 1–3 operands with label sizes 1–3 (repeats allowed)."""
+    """A valid equation over 1–3 operands with label sizes 1–3 (repeats, maybe '...')."""
     labels = "abcdeXY"
     sizes = {ch: draw(st.integers(1, 3)) for ch in labels}
     n_ops = draw(st.integers(1, 3))
@@ -89,6 +94,16 @@ def random_equation(draw):
     else:
         equation = ",".join(terms)
     shapes = [tuple(sizes[ch] for ch in t) for t in terms]
+    if draw(st.booleans()):  # put '...' in front of every term, with broadcastable batch dims
+        batch = draw(st.lists(st.integers(1, 3), max_size=2))
+        lhs, arrow, rhs = equation.partition("->")
+        equation = ",".join("..." + t for t in lhs.split(",")) + arrow + ("..." + rhs if arrow else "")
+        new_shapes = []
+        for s in shapes:
+            lead = batch[len(batch) - draw(st.integers(0, len(batch))):]
+            lead = [1 if draw(st.booleans()) else d for d in lead]
+            new_shapes.append(tuple(lead) + s)
+        shapes = new_shapes
     return equation, shapes
 
 
@@ -122,7 +137,10 @@ def test_parse_equation():
     ("i1,j->ij", [(2,), (3,)], "unexpected character '1'"),
     ("ij->i,j", [(2, 3)], "unexpected character ','"),
     ("i-j", [(2,)], "unexpected character '-'"),
-    ("...ij->ij", [(2, 3)], "ellipsis"),
+    ("....ij->ij", [(2, 3)], "at most one '...' and no other dots"),
+    ("...i...->i", [(2, 3)], "at most one '...'"),
+    ("...ijk->ij", [(2, 3)], "operand 0 has 2 dimension(s) but its subscript '...ijk' names 3"),
+    ("...ij->...i...", [(2, 3)], "at most one '...' in the output"),
     ("ii->i", [(2, 3)], "repeated label 'i' in operand 0 needs equal sizes"),
 ])
 def test_malformed_equations_say_what_was_expected(equation, shapes, needle):

@@ -18,8 +18,10 @@ one operand (``"ii->i"``) takes a diagonal, and a letter that appears in one ope
 not in the output is summed out right away (``"ij->i"``). With no ``->`` the output is every
 letter that appears exactly once, in alphabetical (ASCII) order, as in NumPy and torch.
 
-Three or more operands are contracted left to right, pairwise. ``torch.einsum`` is the
-built-in this mirrors (``tests/tensors/test_einsum.py``); ellipsis (``...``) is not supported.
+An ellipsis (``"...ij,...jk->...ik"``) stands for unnamed leading dimensions; they are
+rewritten as fresh letters once the operands' shapes are known. Three or more operands are
+contracted left to right, pairwise. ``torch.einsum`` is the built-in this mirrors
+(``tests/tensors/test_einsum.py``).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import torch
 
 from ..errors import DlfsError
 
-__all__ = ["EinsumError", "Equation", "einsum", "parse_equation"]
+__all__ = ["EinsumError", "Equation", "einsum", "expand_ellipsis", "parse_equation"]
 
 _LETTERS = set(string.ascii_letters)
 
@@ -68,8 +70,8 @@ def parse_equation(equation: str) -> Equation:
                           f"got {type(equation).__name__}")
     eq = equation.replace(" ", "")
     if "..." in eq:
-        raise EinsumError(f"einsum: ellipsis '...' is not supported here, got {equation!r}; "
-                          f"name every dimension with a letter")
+        raise EinsumError(f"einsum: parse_equation needs letters only, got {equation!r}; "
+                          f"einsum() itself rewrites '...' once it knows the shapes")
     if eq.count("->") > 1:
         raise EinsumError(f"einsum: expected at most one '->' in the equation, got {equation!r}")
     lhs, arrow, rhs = eq.partition("->")
@@ -105,6 +107,50 @@ def _check_output(inputs: tuple[str, ...], output: str, equation: str) -> None:
         if label not in seen:
             raise EinsumError(f"einsum: output label {label!r} in {equation!r} does not "
                               f"appear in any input; expected one of {sorted(seen)}")
+
+
+def expand_ellipsis(equation: str, ndims: list[int]) -> str:
+    """Rewrite ``...`` as fresh letters, given each operand's number of dimensions.
+
+    The ellipsis stands for the leading dimensions a term does not name; across operands they
+    are aligned at the right and broadcast, like ``broadcast_shape``. In the output they come
+    first when the equation is implicit, and are summed when an explicit output omits ``...``.
+
+    >>> expand_ellipsis("...ij,...jk->...ik", [4, 3])
+    'ABij,Bjk->ABik'
+    >>> expand_ellipsis("ba...", [3])
+    'baA->Aab'
+    """
+    eq = equation.replace(" ", "")
+    lhs, arrow, rhs = eq.partition("->")
+    terms = lhs.split(",")
+    if len(terms) != len(ndims):
+        raise EinsumError(f"einsum: equation {equation!r} has {len(terms)} input term(s) "
+                          f"but {len(ndims)} operand(s) were given")
+    counts = []
+    for i, (term, ndim) in enumerate(zip(terms, ndims)):
+        named = len(term.replace("...", ""))
+        if "." in term.replace("...", "", 1):
+            raise EinsumError(f"einsum: term {term!r} of {equation!r}: expected at most one "
+                              f"'...' and no other dots")
+        if named > ndim:
+            raise EinsumError(f"einsum: operand {i} has {ndim} dimension(s) but its subscript "
+                              f"{term!r} names {named}")
+        counts.append(ndim - named if "..." in term else 0)
+    spare = [c for c in string.ascii_uppercase + string.ascii_lowercase if c not in eq]
+    if len(spare) < max(counts):
+        raise EinsumError(f"einsum: not enough unused letters to name the {max(counts)} "
+                          f"dimensions behind '...' in {equation!r}")
+    ell = "".join(spare[:max(counts)])
+    new_terms = [t.replace("...", ell[len(ell) - n:]) for t, n in zip(terms, counts)]
+    if arrow:
+        if rhs.count("...") > 1:
+            raise EinsumError(f"einsum: expected at most one '...' in the output of {equation!r}")
+        out = rhs.replace("...", ell)
+    else:
+        once = _label_counts(tuple(t.replace("...", "") for t in terms))
+        out = ell + "".join(sorted(k for k, c in once.items() if c == 1))
+    return ",".join(new_terms) + "->" + out
 
 
 def _label_sizes(eq: Equation, operands: tuple[torch.Tensor, ...]) -> dict[str, int]:
@@ -202,6 +248,8 @@ def einsum(equation: str, *operands: torch.Tensor) -> torch.Tensor:
         operands = tuple(operands[0])
     if not operands:
         raise EinsumError("einsum: expected at least one operand after the equation")
+    if isinstance(equation, str) and "..." in equation:
+        equation = expand_ellipsis(equation, [x.dim() for x in operands])
     eq = parse_equation(equation)
     dtypes = {x.dtype for x in operands}
     if len(dtypes) > 1:

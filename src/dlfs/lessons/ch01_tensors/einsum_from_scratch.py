@@ -7,6 +7,7 @@
 # *letters that appear in the inputs but not in the output are multiplied and summed over;
 # letters in the output are kept, in the order written.* A letter repeated inside one input
 # takes a diagonal. With no `->`, the output is every letter used exactly once, sorted.
+# `...` stands for any number of leading dimensions.
 #
 # Our `einsum` turns any such equation into permutes, reshapes and **one batched matmul** per
 # pair of operands. We check it against `torch.einsum` and against the explicit operation
@@ -18,7 +19,7 @@ import torch
 
 from dlfs.curriculum import lesson_context
 from dlfs.playground import compare
-from dlfs.tensors import EinsumError, einsum, parse_equation
+from dlfs.tensors import EinsumError, einsum, expand_ellipsis, parse_equation
 
 ctx = lesson_context("einsum")
 torch.manual_seed(0)
@@ -100,6 +101,18 @@ print("'ij,jk' ->", parse_equation("ij,jk").output, "| 'ji' ->", parse_equation(
       "| 'ij,ij' ->", repr(parse_equation("ij,ij").output))
 assert torch.equal(einsum("ji", A), A.T) and torch.equal(torch.einsum("ji", A), A.T)
 assert torch.allclose(einsum("ij,ij", A, A), (A * A).sum())
+
+# %% [markdown]
+# An ellipsis names "all the leading dimensions", which then broadcast like Day 3's rule.
+# `einsum` rewrites it as fresh letters once it sees the shapes (`expand_ellipsis`).
+
+# %%
+rewritten = expand_ellipsis("...qd,...kd->...qk", [Q.dim(), Kt.dim()])
+print("'...qd,...kd->...qk' becomes", repr(rewritten))
+assert rewritten == "ABqd,ABkd->ABqk"
+assert torch.allclose(einsum("...qd,...kd->...qk", Q, Kt), Q @ Kt.transpose(-2, -1), atol=1e-5)
+lead = einsum("...ij,...jk->...ik", torch.randn(2, 1, 3, 4), torch.randn(5, 4, 6))
+assert lead.shape == (2, 5, 3, 6)  # batch dims (2, 1) and (5,) broadcast to (2, 5)
 
 # %% [markdown]
 # ## 5. Malformed equations get a message that says what was expected
