@@ -154,7 +154,7 @@ model = nn.Sequential(nn.Linear(10, 6), nn.Sigmoid(), nn.Linear(6, 4), nn.Sigmoi
                       nn.Linear(4, 1), nn.Sigmoid())
 optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
 loss_fn = nn.BCELoss()
-epochs = 8 if ctx.quick else 60
+epochs = 5 if ctx.quick else 60
 history = []
 for _epoch in range(epochs):
     total = 0.0
