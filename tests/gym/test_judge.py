@@ -10,8 +10,8 @@ import pytest
 
 from dlfs.curriculum import ProgressStore
 from dlfs.errors import DlfsError
-from dlfs.gym.judge import judge, read_history, record
-from dlfs.gym.problems import get_problem
+from dlfs.gym.judge import RunOutcome, judge, judge_runner, read_history, record
+from dlfs.gym.problems import PROBLEMS, get_problem
 
 FAST = dict(n_tests=4, time_s=1.0, shrink_tries=6)
 
@@ -157,3 +157,31 @@ def test_record_feeds_progress_and_history(tmp_path):
     assert [r["verdict"] for r in rows] == ["AC", "RE"]
     assert rows[0]["topic"] == problem.topic and rows[0]["day"] == 28
     json.dumps(rows)
+
+
+@pytest.mark.parametrize("problem", PROBLEMS, ids=lambda p: p.id)
+def test_every_reference_passes_its_own_judge(problem):
+    """The judging procedure (examples, generated tests vs brute) accepts each reference."""
+    report = judge_runner(problem, lambda inp: RunOutcome("ok", problem.solve(inp), "", 0.0),
+                          n_tests=15)
+    assert report.verdict == "AC", report
+
+
+@pytest.mark.parametrize("pid", ["frequent-words", "running-median", "calculator", "course-order"])
+def test_reference_as_a_script_passes_the_subprocess_judge(tmp_path, pid):
+    code = (f"import sys\nfrom dlfs.gym.problems import get_problem\n"
+            f"sys.stdout.write(get_problem({pid!r}).solve(sys.stdin.read()))\n")
+    report = judge(get_problem(pid), _write(tmp_path, "ref", code), n_tests=2, time_s=5.0)
+    assert report.verdict == "AC", report
+
+
+def test_runner_wa_is_shrunk_in_process():
+    problem = get_problem("window-max")
+
+    def off_by_one_on_long(inp):
+        out = problem.solve(inp)
+        return RunOutcome("ok", out + (" 0" if len(inp.split()) > 12 else ""), "", 0.0)
+
+    report = judge_runner(problem, off_by_one_on_long, n_tests=40, shrink_tries=30)
+    assert report.verdict == "WA" and len(report.failing_input.split()) > 12
+    assert report.source.startswith("generated")

@@ -28,7 +28,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -132,12 +133,10 @@ def run_solution(path: Path, inp: str, *, time_s: float, memory_mb: int) -> RunO
 @dataclass
 class _Judging:
     problem: Problem
-    path: Path
-    time_s: float
-    memory_mb: int
+    run: Callable[[str], RunOutcome]
 
     def verdict(self, inp: str, expected: str) -> tuple[str, RunOutcome]:
-        run = run_solution(self.path, inp, time_s=self.time_s, memory_mb=self.memory_mb)
+        run = self.run(inp)
         if run.status != "ok":
             return run.status, run
         ok = outputs_match(run.stdout, expected, self.problem.float_tol)
@@ -172,10 +171,26 @@ def judge(problem: Problem, solution: str | os.PathLike[str], *, n_tests: int = 
     path = Path(solution).resolve()
     if not path.is_file():
         raise DlfsError(f"solution file not found: {solution}")
+    time_s = time_s or problem.limits.time_s
+    memory_mb = memory_mb or problem.limits.memory_mb
+    report = judge_runner(
+        problem, lambda inp: run_solution(path, inp, time_s=time_s, memory_mb=memory_mb),
+        n_tests=n_tests, seed=seed, shrink_tries=shrink_tries)
+    if report.verdict == "TLE":
+        report = replace(report, detail=f"no answer within {time_s:g} s")
+    return report
+
+
+def judge_runner(problem: Problem, run: Callable[[str], RunOutcome], *, n_tests: int = 30,
+                 seed: int = 0, shrink_tries: int = 25) -> JudgeReport:
+    """The judging procedure with any way of running a solution (input text → outcome).
+
+    :func:`judge` passes a subprocess runner; a test can pass the reference solution
+    in-process (``lambda inp: RunOutcome("ok", problem.solve(inp), "", 0.0)``).
+    """
     if n_tests < 0:
         raise ValueError(f"judge: n_tests must be >= 0, got {n_tests}")
-    ctx = _Judging(problem, path, time_s or problem.limits.time_s,
-                   memory_mb or problem.limits.memory_mb)
+    ctx = _Judging(problem, run)
     rng = random.Random(f"{problem.id}:{seed}")
     tests = [(inp, out, f"example {i + 1}") for i, (inp, out) in enumerate(problem.examples)]
     total = len(tests) + n_tests
@@ -198,8 +213,6 @@ def judge(problem: Problem, solution: str | os.PathLike[str], *, n_tests: int = 
                 inp, expected, got = small, small_exp, small_got
                 source += ", shrunk"
         detail = _tail(run.stderr) if verdict in ("RE", "MLE") else ""
-        if verdict == "TLE":
-            detail = f"no answer within {ctx.time_s:g} s"
         return JudgeReport(problem.id, verdict, k, total, slowest, inp, expected, got,
                            detail, source)
     return JudgeReport(problem.id, "AC", total, total, slowest)
