@@ -12,4 +12,12 @@ LESSONS: tuple[Lesson, ...] = (
         checks=("tests/data/test_data_loader.py", "tests/data/test_data_collate_sampler.py",
                 "tests/data/test_data_formats.py"),
     ),
+    Lesson(
+        id="dataloader-workers",
+        title_en="DataLoader speed-up with num_workers",
+        title_zh="DataLoader 加速",
+        path="ch05_data/num_workers.py",
+        at=("pytorch:18",),
+        checks=("tests/data/test_data_loader.py",),
+    ),
 )
