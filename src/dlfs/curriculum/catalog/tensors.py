@@ -16,6 +16,7 @@ LESSONS: tuple[Lesson, ...] = (
         title_zh="维度变换大通关：reshape / view / permute / contiguous",
         path="ch01_tensors/reshape_view.py",
         at=("pytorch:2",),
+        checks=("tests/tensors/test_cheatsheet_docs.py",),  # the sheet re-checks these claims
     ),
     Lesson(
         id="broadcasting",
@@ -31,6 +32,7 @@ LESSONS: tuple[Lesson, ...] = (
         title_zh="高级索引与 Mask",
         path="ch01_tensors/indexing_masks.py",
         at=("pytorch:4",),
+        checks=("tests/tensors/test_cheatsheet_docs.py",),  # the sheet re-checks these claims
     ),
     Lesson(
         id="einsum",
@@ -46,6 +48,7 @@ LESSONS: tuple[Lesson, ...] = (
         title_zh="NumPy 与 PyTorch 的互转陷阱",
         path="ch01_tensors/numpy_interop.py",
         at=("pytorch:6",),
+        checks=("tests/tensors/test_cheatsheet_docs.py",),  # the sheet re-checks these claims
     ),
     Lesson(
         id="shape-cheatsheet",

@@ -10,6 +10,7 @@
 # recording, and `detach` cuts a tensor out of the graph.
 
 # %%
+import matplotlib.pyplot as plt
 import torch
 
 from dlfs.curriculum import lesson_context
@@ -94,4 +95,43 @@ except RuntimeError as exc:
 u.backward(torch.ones(3))
 assert torch.equal(v.grad, 2 * v.detach())
 print("with gradient=ones: v.grad =", v.grad.tolist())
+
+# %% [markdown]
+# ## 6. The accumulation trap in a training loop
+# Fit w in y = 3x by gradient descent, once zeroing the gradient each step and once
+# forgetting to. Without zeroing, step t uses the *sum* of all gradients so far: the
+# update keeps its momentum past the minimum and the loss oscillates instead of settling.
+
+# %%
+xs = torch.linspace(-1, 1, 32, dtype=torch.float64)
+ys = 3 * xs
+
+
+def fit(zero_grad: bool, steps: int) -> list[float]:
+    """Gradient descent on w for the mean squared error; returns the loss per step."""
+    w_fit = torch.zeros((), dtype=torch.float64, requires_grad=True)
+    losses = []
+    for _ in range(steps):
+        loss = ((w_fit * xs - ys) ** 2).mean()
+        losses.append(loss.item())
+        loss.backward()
+        with torch.no_grad():
+            w_fit -= 0.3 * w_fit.grad
+        if zero_grad:
+            w_fit.grad = None
+    return losses
+
+
+n_steps = 40 if ctx.quick else 100
+good, trapped = fit(True, n_steps), fit(False, n_steps)
+print(f"final loss with zeroing {good[-1]:.2e}, without {trapped[-1]:.2e}")
+assert good[-1] < 1e-6 and trapped[-1] > 100 * good[-1]
+fig, ax = plt.subplots(figsize=(6, 3.5))
+ax.semilogy(good, label="grad zeroed every step")
+ax.semilogy(trapped, label="grad never zeroed (accumulates)")
+ax.set_xlabel("step")
+ax.set_ylabel("loss")
+ax.set_title("the accumulation trap")
+ax.legend()
+ctx.savefig(fig, "accumulation_trap.png")
 print("\nDay 8 done. The autograd series goes deeper: `dlfs list --track autograd`.")
