@@ -20,4 +20,12 @@ LESSONS: tuple[Lesson, ...] = (
         at=("pytorch:18",),
         checks=("tests/data/test_data_loader.py",),
     ),
+    Lesson(
+        id="data-transforms",
+        title_en="Transforms: ToTensor, Normalize, Resize, crops, flips, Compose",
+        title_zh="数据变换：ToTensor、Normalize、Resize、裁剪、翻转与 Compose",
+        path="ch05_data/transforms.py",
+        at=("topics:data",),
+        checks=("tests/data/test_data_transforms.py", "tests/data/test_data_formats.py"),
+    ),
 )
