@@ -147,6 +147,12 @@ def test_inspect_counts_nan_and_inf_and_ignores_them_in_stats(capsys):
     assert "1 NaN and 2 Inf" in capsys.readouterr().out
 
 
+def test_inspect_meta_tensor_has_no_values():
+    info = inspect(torch.empty(2, 3, device="meta"), show=False)
+    assert info["device"] == "meta" and info["shape"] == (2, 3) and "min" not in info
+    assert "no data" in info["storage_hint"]
+
+
 def test_inspect_integer_and_bool_tensors():
     info = inspect(torch.tensor([3, 1, 2]), show=False)
     assert info["min"] == 1 and info["max"] == 3 and "mean" not in info

@@ -232,7 +232,9 @@ def _inspect_tensor(t: torch.Tensor) -> dict[str, Any]:
         info["storage_hint"] = "shares storage with another tensor (a view)"
     else:
         info["storage_hint"] = "owns its storage"
-    if (t.is_floating_point() or t.is_complex()) and t.numel():
+    if t.is_meta:  # a shape-only tensor: there are no values to summarize
+        info["storage_hint"] = "meta tensor: shape and dtype only, no data"
+    elif (t.is_floating_point() or t.is_complex()) and t.numel():
         values = t.detach().to("cpu")
         values = values.abs() if t.is_complex() else values
         info.update(_float_stats(values.double().numpy()))
