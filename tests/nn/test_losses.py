@@ -311,3 +311,21 @@ def test_bad_inputs_raise_clear_errors(fn, args, match):
     assert isinstance(info.value, ValueError)
     with pytest.raises((RuntimeError, ValueError, IndexError)):   # torch refuses them too
         getattr(TF, fn.__name__)(*args, **kwargs)
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
+                                  "binary_cross_entropy_with_logits", "kl_div",
+                                  "cross_entropy", "nll_loss", "binary_cross_entropy"])
+def test_float32_loosely(name):
+    g = _gen(18)
+    x = torch.randn(6, 4, generator=g)
+    if name in ("cross_entropy", "nll_loss"):
+        args = (x.log_softmax(1) if name == "nll_loss" else x, torch.randint(0, 4, (6,), generator=g))
+    elif name == "binary_cross_entropy":
+        args = (torch.rand(6, 4, generator=g) * 0.9 + 0.05, torch.rand(6, 4, generator=g))
+    elif name == "kl_div":
+        args = (x.log_softmax(1), torch.rand(6, 4, generator=g).softmax(1))
+    else:
+        args = (x, torch.rand(6, 4, generator=g))
+    kw = {"reduction": "batchmean"} if name == "kl_div" else {}
+    assert_fn_parity(getattr(DF, name), getattr(TF, name), *args, kwargs=kw)

@@ -208,3 +208,13 @@ def test_float32_trajectory_close():
             o.step()
     for p, q in zip(m1.parameters(), m2.parameters()):
         torch.testing.assert_close(p, q, atol=1e-5, rtol=1e-4)
+
+
+def test_step_hooks_and_torch_infrastructure_work():
+    model, opt, _, _ = _pair("SGD", {"lr": 0.1, "momentum": 0.9})
+    calls = []
+    opt.register_step_pre_hook(lambda o, args, kwargs: calls.append("pre"))
+    opt.register_step_post_hook(lambda o, args, kwargs: calls.append("post"))
+    _train(model, opt, 2, False)
+    assert calls == ["pre", "post", "pre", "post"]
+    assert isinstance(opt, torch.optim.Optimizer)
