@@ -268,5 +268,5 @@ def einsum(equation: str, *operands: torch.Tensor) -> torch.Tensor:
         x, term = _sum_out(x, term, later | set(ty))
         out = "".join(dict.fromkeys(ch for ch in term + ty if ch in later))
         x, term = _contract_pair(x, term, y, ty, out, sizes), out
-    x = x.expand([sizes[ch] for ch in term])  # a lone operand's size-1 dims stay as they are
+    x = x.expand([sizes[ch] for ch in term])  # stretch leftover size-1 dims (no-op for one operand)
     return _permute_to(x, term, eq.output)
