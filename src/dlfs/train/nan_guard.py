@@ -1,15 +1,17 @@
 """The NaN/Inf guard: stop at the first non-finite loss or gradient and name where it began.
 
 Forward hooks on every submodule note the first module (in execution order) whose output
-contains NaN or ±Inf; a gradient hook on each module output notes the first module (in
-backward order) whose output gradient went non-finite. When the loss or a parameter gradient
-is non-finite, the guard raises :class:`NonFiniteError` *before* the optimizer step, so the
-weights and the newest checkpoint stay the last good ones.
+contains NaN or ±Inf; gradient hooks on each module's input and output tensors find the first
+module (in backward order) whose backward turned a finite gradient into a non-finite one.
+When the loss or a parameter gradient is non-finite, the guard raises
+:class:`NonFiniteError` *before* the optimizer step, so the weights and the newest checkpoint
+stay the last good ones.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -21,7 +23,7 @@ from .callbacks import Callback
 if TYPE_CHECKING:
     from .loop import Trainer
 
-__all__ = ["NaNGuard", "NonFiniteError", "first_nonfinite_param"]
+__all__ = ["NaNGuard", "NonFiniteError", "blame_gradient", "first_nonfinite_param"]
 
 
 class NonFiniteError(DlfsError, FloatingPointError):
@@ -59,6 +61,34 @@ def first_nonfinite_param(model: nn.Module) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class _GradEvent:
+    """A non-finite gradient seen by a hook: at a module's ``input`` or ``output`` tensor."""
+
+    where: str
+    name: str
+    label: str
+    ptr: int
+
+
+def blame_gradient(events: list[_GradEvent]) -> str | None:
+    """The module whose backward first turned a finite gradient into NaN/Inf.
+
+    That is a module whose *input* gradient is non-finite while its *output* gradient was
+    finite. Hooks on one tensor fire together (a container and its first child share the
+    input), so among simultaneous events the deepest module is named.
+    """
+    bad_outputs = {e.name for e in events if e.where == "output"}
+    producers = [e for e in events if e.where == "input" and e.name not in bad_outputs]
+    if producers:
+        same_time = [e for e in producers if e.ptr == producers[0].ptr]
+        culprit = max(same_time, key=lambda e: e.name.count(".") + (e.name != ""))
+        return f"{culprit.label}, whose backward made a finite gradient non-finite"
+    if events:
+        return f"{events[0].label}, whose output gradient was already non-finite (the loss?)"
+    return None
+
+
 class NaNGuard(Callback):
     """Raise :class:`NonFiniteError` on the first non-finite loss or gradient.
 
@@ -70,29 +100,36 @@ class NaNGuard(Callback):
         self.check_grads = check_grads
         self._handles: list[Any] = []
         self.bad_output: str | None = None
-        self.bad_grad: str | None = None
+        self.grad_events: list[_GradEvent] = []
 
     def _label(self, name: str, module: nn.Module) -> str:
         return f"'{name or '<model>'}' ({type(module).__name__})"
 
-    def _forward_hook(self, name: str):
-        def hook(module: nn.Module, inputs: Any, output: Any) -> None:
-            for t in _tensors(output):
-                if self.bad_output is None and not _finite(t):
-                    self.bad_output = self._label(name, module)
-                if t.requires_grad and torch.is_grad_enabled():
-                    t.register_hook(self._grad_hook(self._label(name, module)))
-        return hook
+    def _watch_grads(self, tensors: Any, where: str, name: str, module: nn.Module) -> None:
+        if not torch.is_grad_enabled():
+            return
+        for t in _tensors(tensors):
+            if t.requires_grad:
+                t.register_hook(self._grad_hook(where, name, self._label(name, module)))
 
-    def _grad_hook(self, label: str):
+    def _grad_hook(self, where: str, name: str, label: str):
         def hook(grad: torch.Tensor) -> None:
-            if self.bad_grad is None and not _finite(grad):
-                self.bad_grad = label
+            if len(self.grad_events) < 256 and not _finite(grad):
+                self.grad_events.append(_GradEvent(where, name, label, grad.data_ptr()))
         return hook
 
     def on_train_begin(self, trainer: Trainer) -> None:
         for name, module in trainer.model.named_modules():
-            self._handles.append(module.register_forward_hook(self._forward_hook(name)))
+            def pre_hook(mod: nn.Module, inputs: Any, name: str = name) -> None:
+                self._watch_grads(inputs, "input", name, mod)
+
+            def hook(mod: nn.Module, inputs: Any, output: Any, name: str = name) -> None:
+                if self.bad_output is None and not all(_finite(t) for t in _tensors(output)):
+                    self.bad_output = self._label(name, mod)
+                self._watch_grads(output, "output", name, mod)
+
+            self._handles.append(module.register_forward_pre_hook(pre_hook))
+            self._handles.append(module.register_forward_hook(hook))
 
     def on_batch_begin(self, trainer: Trainer) -> None:
         self.bad_output = None
@@ -105,15 +142,14 @@ class NaNGuard(Callback):
                                  self.bad_output, detail)
 
     def on_backward_end(self, trainer: Trainer) -> None:
+        events, self.grad_events = self.grad_events, []
         if not self.check_grads or trainer.scaler is not None:
-            self.bad_grad = None
             return
         param = first_nonfinite_param(trainer.model)
         if param is not None:
-            module = self.bad_grad or f"'{param.rsplit('.', 1)[0]}' (owner of the parameter)"
+            module = blame_gradient(events) or f"'{param.rsplit('.', 1)[0]}' (owns the parameter)"
             raise NonFiniteError("gradient", trainer.state.step, trainer.state.epoch, module,
                                  f"first non-finite parameter gradient: {param}")
-        self.bad_grad = None
 
     def on_train_end(self, trainer: Trainer) -> None:
         for handle in self._handles:

@@ -53,19 +53,20 @@ class TensorBoardLogger(Callback):
                 warnings.warn(f"TensorBoardLogger: could not trace the model graph: {exc}",
                               stacklevel=2)
 
-    def _histograms(self, trainer: Trainer, prefix: str, grads: bool) -> None:
+    def _histograms(self, trainer: Trainer, prefix: str, step: int) -> None:
         for name, p in trainer.model.named_parameters():
-            values = p.grad if grads else p
+            values = p.grad if prefix == "grads" else p
             if values is not None:
                 self.writer.add_histogram(f"{prefix}/{name}", values.detach().float().cpu(),
-                                          trainer.state.step)
+                                          step)
 
     def _histograms_due(self, trainer: Trainer, step: int) -> bool:
         return self.histogram_every is not None and step % self.histogram_every == 0
 
     def on_backward_end(self, trainer: Trainer) -> None:
-        if self._histograms_due(trainer, trainer.state.step + 1):  # the step being made
-            self._histograms(trainer, "grads", grads=True)
+        step = trainer.state.step + 1  # the step these gradients are about to make
+        if self._histograms_due(trainer, step):
+            self._histograms(trainer, "grads", step)
 
     def on_step_end(self, trainer: Trainer, logs: dict[str, float]) -> None:
         step = trainer.state.step
@@ -73,7 +74,7 @@ class TensorBoardLogger(Callback):
             for tag, value in logs.items():
                 self.writer.add_scalar(tag, value, step)
         if self._histograms_due(trainer, step):
-            self._histograms(trainer, "weights", grads=False)
+            self._histograms(trainer, "weights", step)
 
     def on_epoch_end(self, trainer: Trainer, logs: dict[str, float]) -> None:
         step = trainer.state.step

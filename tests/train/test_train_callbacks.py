@@ -1,0 +1,226 @@
+"""Callbacks: TensorBoard events read back, profiler table + trace, NaN guard naming the
+culprit, metrics logs, early stopping, progress bar; the batch-size finder."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+import torch
+from torch import nn
+from torch.utils.data import DataLoader as TorchLoader
+from torch.utils.data import TensorDataset as TorchTensorDataset
+
+from dlfs.train import (
+    EarlyStopping,
+    MetricsLogger,
+    NaNGuard,
+    NonFiniteError,
+    ProfilerCallback,
+    ProgressBar,
+    TensorBoardLogger,
+    accuracy,
+    find_max_batch_size,
+    fit,
+    load_checkpoint,
+    step_memory_bytes,
+)
+
+
+def _fit(tiny, model=None, epochs=2, val=True, **options):
+    x, y = tiny.data()
+    model = model or tiny.model()
+    loader = TorchLoader(TorchTensorDataset(x, y), batch_size=16)
+    hist = fit(model, loader, loss_fn=nn.functional.mse_loss,
+               optimizer=torch.optim.SGD(model.parameters(), lr=options.pop("lr", 0.05)),
+               epochs=epochs, val_loader=loader if val else None, device="cpu", **options)
+    return model, hist
+
+
+# ---- TensorBoard ----------------------------------------------------------------------------------
+
+def test_fit_log_dir_writes_events_that_tensorboard_reads_back(tmp_path, tiny):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    _, hist = _fit(tiny, log_dir=tmp_path / "tb")
+    acc = EventAccumulator(str(tmp_path / "tb"))
+    acc.Reload()
+    tags = set(acc.Tags()["scalars"])
+    assert {"train/loss", "train/lr", "val/loss", "train/loss_epoch"} <= tags
+    losses = [e.value for e in acc.Scalars("train/loss")]
+    assert [e.step for e in acc.Scalars("train/loss")] == list(range(1, 9))
+    assert losses == pytest.approx(hist.step_loss, rel=1e-6)
+    assert [e.value for e in acc.Scalars("val/loss")] == pytest.approx(hist.metric("val/loss"))
+
+
+def test_tensorboard_histograms_and_images(tmp_path, tiny):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    logger = TensorBoardLogger(str(tmp_path / "tb"), histogram_every=2,
+                               image_fn=lambda t: {"weights/first": t.model.body[0].weight[None]})
+    _fit(tiny, callbacks=[logger])
+    acc = EventAccumulator(str(tmp_path / "tb"), size_guidance={"histograms": 0, "images": 0})
+    acc.Reload()
+    hists = set(acc.Tags()["histograms"])
+    assert {"weights/body.0.weight", "grads/body.0.weight", "grads/body.3.bias"} <= hists
+    assert [e.step for e in acc.Histograms("grads/body.0.weight")] == [2, 4, 6, 8]
+    assert acc.Tags()["images"] == ["weights/first"]
+
+
+# ---- profiler ---------------------------------------------------------------------------------------
+
+def test_profiler_writes_a_trace_and_a_top_ops_table(tmp_path, tiny):
+    prof = ProfilerCallback(tmp_path / "trace.json", wait=0, warmup=1, active=2)
+    model = nn.Sequential(nn.Linear(4, 64), nn.ReLU(), nn.Linear(64, 1))
+    _fit(tiny, model=model, epochs=1, val=False, callbacks=[prof])
+    trace = json.loads((tmp_path / "trace.json").read_text())
+    assert trace["traceEvents"]
+    assert "Self CPU" in prof.table
+    assert any(op in prof.table for op in ("aten::addmm", "aten::mm", "aten::matmul"))
+    assert any(op in prof.op_totals for op in ("aten::addmm", "aten::mm"))
+
+
+# ---- NaN guard ---------------------------------------------------------------------------------------
+
+class LogOfInput(nn.Module):
+    """log(x): NaN for negative inputs (the planted bug)."""
+
+    def forward(self, x):
+        return torch.log(x)
+
+
+class SqrtOfInput(nn.Module):
+    """sqrt(|x|): finite forward, but d/dx at x = 0 is inf (a gradient-only NaN source)."""
+
+    def forward(self, x):
+        return torch.sqrt(x.abs())
+
+
+def test_nan_guard_names_the_module_that_made_nan_and_keeps_the_checkpoint(tmp_path, tiny):
+    model = nn.Sequential(nn.Linear(4, 8), LogOfInput(), nn.Linear(8, 1))
+    with torch.no_grad():
+        model[0].weight.fill_(0.1), model[0].bias.zero_()  # positive inputs → positive outputs
+    ckpt = tmp_path / "ckpt"
+    x, y = tiny.data()
+    x = x.abs() + 0.1
+    loader = TorchLoader(TorchTensorDataset(x, y), batch_size=8)
+    good = fit(model, loader, loss_fn=nn.functional.mse_loss, callbacks=[NaNGuard()],
+               optimizer=torch.optim.SGD(model.parameters(), lr=0.0), epochs=1,
+               checkpoint_dir=ckpt, device="cpu")
+    assert all(torch.isfinite(torch.tensor(good.step_loss)))
+    saved = {p.name: p.read_bytes() for p in ckpt.iterdir()}
+    before = [p.detach().clone() for p in model.parameters()]
+    x[40:] = -1.0  # the 6th batch: Linear gives -0.4 → log → NaN
+    bad_loader = TorchLoader(TorchTensorDataset(x, y), batch_size=8)
+    with pytest.raises(NonFiniteError, match=r"module '1' \(LogOfInput\)") as info:
+        fit(model, bad_loader, loss_fn=nn.functional.mse_loss, callbacks=[NaNGuard()],
+            optimizer=torch.optim.SGD(model.parameters(), lr=1e-3), epochs=1,
+            checkpoint_dir=ckpt, device="cpu")
+    assert info.value.kind == "loss" and info.value.step == 5  # 5 good steps ran first
+    assert {p.name: p.read_bytes() for p in ckpt.iterdir()} == saved  # checkpoints untouched
+    assert load_checkpoint(ckpt / "step-00000008.pt")["trainer"]["step"] == 8
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+    assert not all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+
+
+def test_nan_guard_blames_the_loss_when_outputs_are_finite(tiny):
+    model = tiny.model()
+    with pytest.raises(NonFiniteError, match="no module output.*loss function made it"):
+        fit(model, [tiny.data(8)], loss_fn=lambda out, y: torch.log(out - out).mean(),
+            optimizer=torch.optim.SGD(model.parameters(), lr=0.1), epochs=1, device="cpu",
+            callbacks=[NaNGuard()])
+
+
+def test_nan_guard_catches_a_gradient_only_nan_before_the_step(tiny):
+    model = nn.Sequential(nn.Linear(4, 4), nn.Sequential(SqrtOfInput(), nn.Linear(4, 4)),
+                          nn.ReLU(inplace=True), nn.Linear(4, 1))
+    with torch.no_grad():
+        model[0].weight.zero_(), model[0].bias.zero_()  # sqrt at exactly 0: inf slope
+    before = [p.detach().clone() for p in model.parameters()]
+    with pytest.raises(NonFiniteError, match=r"gradient.*'1.0' \(SqrtOfInput\), whose backward") as info:
+        fit(model, [tiny.data(8)], loss_fn=nn.functional.mse_loss,
+            optimizer=torch.optim.SGD(model.parameters(), lr=0.1), epochs=1, device="cpu",
+            callbacks=[NaNGuard()])
+    assert info.value.kind == "gradient" and "0.weight" in str(info.value)
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))  # no step taken
+
+
+def test_without_the_guard_nan_goes_through(tiny):
+    model = nn.Sequential(nn.Linear(4, 8), LogOfInput(), nn.Linear(8, 1))
+    with torch.no_grad():
+        model[0].bias.fill_(-1.0), model[0].weight.zero_()
+    hist = fit(model, [tiny.data(8)], loss_fn=nn.functional.mse_loss,
+               optimizer=torch.optim.SGD(model.parameters(), lr=0.1), epochs=1, device="cpu")
+    assert torch.isnan(torch.tensor(hist.step_loss)).all()
+
+
+# ---- metrics log, early stopping, progress bar ------------------------------------------------------
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_metrics_logger_writes_one_row_per_epoch(tmp_path, tiny, suffix):
+    path = tmp_path / f"metrics{suffix}"
+    _, hist = _fit(tiny, epochs=3, callbacks=[MetricsLogger(path)])
+    if suffix == ".csv":
+        rows = list(csv.DictReader(path.open()))
+        got = [float(r["val/loss"]) for r in rows]
+    else:
+        rows = [json.loads(line) for line in path.read_text().splitlines()]
+        got = [r["val/loss"] for r in rows]
+    assert got == pytest.approx(hist.metric("val/loss"))
+    assert [int(float(r["epoch"])) for r in rows] == [0, 1, 2]
+
+
+def test_early_stopping_stops_when_the_metric_stalls(tiny):
+    _, hist = _fit(tiny, epochs=20, lr=0.0, callbacks=[EarlyStopping("val/loss", patience=2)])
+    assert len(hist.epochs) == 3  # epoch 0 sets the best; 1 and 2 do not improve → stop
+    assert "early stop after epoch 2" in hist.events[-1]
+    with pytest.raises(KeyError, match="not in the epoch logs"):
+        _fit(tiny, epochs=1, val=False, callbacks=[EarlyStopping("val/acc")])
+
+
+def test_progress_bar_is_quiet_off_a_terminal_and_draws_when_forced(tiny):
+    quiet, loud = io.StringIO(), io.StringIO()
+    _fit(tiny, epochs=1, callbacks=[ProgressBar(file=quiet)])
+    _fit(tiny, epochs=1, callbacks=[ProgressBar(enabled=True, file=loud)])
+    assert quiet.getvalue() == ""
+    assert "4/4" in loud.getvalue() and "step" in loud.getvalue()
+
+
+def test_metrics_accuracy_through_fit():
+    torch.manual_seed(0)
+    x = torch.randn(64, 2)
+    y = (x[:, 0] > 0).long()
+    model = nn.Linear(2, 2)
+    loader = TorchLoader(TorchTensorDataset(x, y), batch_size=16)
+    hist = fit(model, loader, loss_fn=nn.functional.cross_entropy, metrics={"acc": accuracy},
+               optimizer=torch.optim.SGD(model.parameters(), lr=0.5), epochs=10,
+               val_loader=loader, device="cpu")
+    assert hist.last("val/acc") > 0.9
+
+
+# ---- batch-size finder ------------------------------------------------------------------------------
+
+def test_step_memory_counts_params_grads_and_saved_activations():
+    model = nn.Sequential(nn.Linear(100, 1000), nn.ReLU(), nn.Linear(1000, 10))
+    params = sum(p.numel() for p in model.parameters()) * 4
+    b = 32
+    x = torch.randn(b, 100)
+    got = step_memory_bytes(model, x)
+    # kept for backward: x (B*100), the ReLU output (B*1000, shared with Linear 2's input)
+    activations = 4 * b * (100 + 1000)
+    assert params * 2 + activations <= got <= params * 2 + activations + 4 * b * 1100 + 4096
+
+
+def test_find_max_batch_size_is_the_largest_that_fits():
+    model = nn.Sequential(nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 10))
+    make = lambda b: (torch.randn(b, 64), torch.randint(0, 10, (b,)))
+    budget = 400_000
+    result = find_max_batch_size(model, make, budget, loss_fn=nn.functional.cross_entropy)
+    b = result.batch_size
+    assert result.bytes_used <= budget
+    assert step_memory_bytes(model, make(b + 1), nn.functional.cross_entropy) > budget
+    assert 1 < b < 4096 and len(result.trials) < 30
+    with pytest.raises(ValueError, match="even batch size 1"):
+        find_max_batch_size(model, make, 1000)
