@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 import torch
 import torch.utils.data as tud
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dlfs.data import (
     DataLoader,
@@ -219,3 +221,26 @@ def test_custom_batch_sampler_and_collate():
     ds = make_ds(5)
     loader = DataLoader(ds, batch_sampler=[[4, 0], [2]], collate_fn=lambda b: [s[1].item() for s in b])
     assert list(loader) == [[4, 0], [2]] and len(loader) == 2
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(1, 40), batch_size=st.one_of(st.none(), st.integers(1, 12)),
+       shuffle=st.booleans(), drop_last=st.booleans(), seed=st.integers(0, 2**31))
+def test_random_configurations_match_torch(n, batch_size, shuffle, drop_last, seed):
+    if batch_size is None:
+        drop_last = False
+    ds = make_ds(n)
+    kwargs = dict(batch_size=batch_size, shuffle=shuffle, drop_last=drop_last)
+    ours = DataLoader(ds, generator=torch.Generator().manual_seed(seed), **kwargs)
+    ref = tud.DataLoader(ds, generator=torch.Generator().manual_seed(seed), **kwargs)
+    assert len(ours) == len(ref)
+    assert as_lists(ours, epochs=2) == as_lists(ref, epochs=2)
+
+
+def test_iterable_dataset_is_refused_clearly():
+    class Stream(tud.IterableDataset):
+        def __iter__(self):
+            return iter(range(3))
+
+    with pytest.raises(TypeError, match="IterableDataset"):
+        DataLoader(Stream())

@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dlfs.data.image_ops import bilinear_resize, pad, resize, resized_shape
 from dlfs.data.transforms import (
@@ -35,6 +37,14 @@ def test_bilinear_matches_interpolate(shape, out):
     torch.testing.assert_close(bilinear_resize(x32, *out), interp(x32, *out), atol=1e-5, rtol=1e-5)
     chw = x[0]  # a single (C, H, W) image goes through Resize
     torch.testing.assert_close(Resize(out)(chw), interp(chw[None], *out)[0], atol=1e-12, rtol=0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(h=st.integers(1, 20), w=st.integers(1, 20), oh=st.integers(1, 30), ow=st.integers(1, 30),
+       batch=st.integers(1, 2), seed=st.integers(0, 1000))
+def test_bilinear_random_sizes_match_interpolate(h, w, oh, ow, batch, seed):
+    x = torch.randn(batch, 2, h, w, dtype=torch.float64, generator=torch.Generator().manual_seed(seed))
+    torch.testing.assert_close(bilinear_resize(x, oh, ow), interp(x, oh, ow), atol=1e-12, rtol=1e-12)
 
 
 def test_resize_shapes_and_uint8_arrays():

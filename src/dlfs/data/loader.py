@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import torch
+import torch.utils.data as tud
 
 from ._pool import MultiProcessIter, WorkerPool
 from .collate import default_collate, default_convert
@@ -123,6 +124,9 @@ class DataLoader:
                  worker_init_fn: Callable[[int], None] | None = None,
                  generator: torch.Generator | None = None, persistent_workers: bool = False,
                  prefetch_factor: int | None = None):
+        if isinstance(dataset, tud.IterableDataset):
+            raise TypeError("dlfs.data.DataLoader reads map-style data sets (len and [i]); "
+                            "use torch.utils.data.DataLoader for an IterableDataset")
         _check_options(batch_size, shuffle, sampler, batch_sampler, num_workers, drop_last,
                        timeout, persistent_workers, prefetch_factor)
         if sampler is None:
