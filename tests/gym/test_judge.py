@@ -13,7 +13,7 @@ from dlfs.errors import DlfsError
 from dlfs.gym.judge import RunOutcome, judge, judge_runner, read_history, record
 from dlfs.gym.problems import PROBLEMS, get_problem
 
-FAST = dict(n_tests=4, time_s=1.0, shrink_tries=6)
+FAST = dict(n_tests=4, n_large=0, time_s=1.0, shrink_tries=6)
 
 READ = "import sys\ntok = sys.stdin.buffer.read().split()\n"
 
@@ -132,6 +132,18 @@ def test_wa_input_is_shrunk(tmp_path):
     assert int(shrunk.failing_input.split()[0]) > 6
 
 
+def test_quadratic_solution_gets_tle_on_the_large_test(tmp_path):
+    """Correct but O(n^2): passes the small generated tests, runs out of time at the limits."""
+    code = READ + textwrap.dedent("""\
+        n, t = int(tok[0]), int(tok[1]); a = list(map(int, tok[2:2 + n]))
+        print(sum(a[i] + a[j] == t for i in range(n) for j in range(i + 1, n)))
+        """)
+    report = judge(get_problem("pair-count"), _write(tmp_path, "quadratic", code),
+                   n_tests=3, n_large=1, time_s=1.0)
+    assert report.verdict == "TLE" and report.source == "large test 1", report
+    assert report.tests_passed == len(get_problem("pair-count").examples) + 3
+
+
 def test_hand_examples_come_first(tmp_path):
     code = "print('nope')\n"
     report = judge(get_problem("window-max"), _write(tmp_path, "nope", code), **FAST)
@@ -163,7 +175,7 @@ def test_record_feeds_progress_and_history(tmp_path):
 def test_every_reference_passes_its_own_judge(problem):
     """The judging procedure (examples, generated tests vs brute) accepts each reference."""
     report = judge_runner(problem, lambda inp: RunOutcome("ok", problem.solve(inp), "", 0.0),
-                          n_tests=15)
+                          n_tests=15, n_large=0)
     assert report.verdict == "AC", report
 
 
@@ -171,7 +183,8 @@ def test_every_reference_passes_its_own_judge(problem):
 def test_reference_as_a_script_passes_the_subprocess_judge(tmp_path, pid):
     code = (f"import sys\nfrom dlfs.gym.problems import get_problem\n"
             f"sys.stdout.write(get_problem({pid!r}).solve(sys.stdin.read()))\n")
-    report = judge(get_problem(pid), _write(tmp_path, "ref", code), n_tests=2, time_s=5.0)
+    report = judge(get_problem(pid), _write(tmp_path, "ref", code), n_tests=2, n_large=1,
+                   time_s=5.0)
     assert report.verdict == "AC", report
 
 

@@ -3,7 +3,7 @@
     dlfs gym list [--day N] [--lang en|zh]
     dlfs gym show <id> [--lang en|zh] [--hint]
     dlfs gym new <id> [--dir D] [--force]
-    dlfs gym check <id> <file.py> [--tests N] [--seed S] [--time-limit SEC]
+    dlfs gym check <id> <file.py> [--tests N] [--large N] [--seed S] [--time-limit SEC]
     dlfs gym review <id> [--what ... --mistake ... --lesson ...]
     dlfs gym stats
 
@@ -61,14 +61,19 @@ def cmd_new(args: argparse.Namespace) -> int:
     return 0
 
 
+def _clip(text: str, limit: int = 600) -> str:
+    text = text.rstrip()
+    return text if len(text) <= limit else f"{text[:limit]} … ({len(text):,} characters)"
+
+
 def _print_failure(report) -> None:
     if report.detail:
         print(f"\n{report.detail}")
     if report.failing_input is not None:
-        print(f"\n--- input ({report.source}) ---\n{report.failing_input.rstrip()}")
+        print(f"\n--- input ({report.source}) ---\n{_clip(report.failing_input)}")
     if report.verdict == "WA":
-        print(f"--- expected ---\n{report.expected.rstrip()}\n"
-              f"--- your output ---\n{report.got.rstrip()}")
+        print(f"--- expected ---\n{_clip(report.expected)}\n"
+              f"--- your output ---\n{_clip(report.got)}")
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -76,9 +81,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     if not Path(args.file).is_file():
         raise DlfsError(f"solution file not found: {args.file} "
                         f"(create one with `dlfs gym new {p.id}`)")
+    large = f" + {args.large} large" if p.large is not None and args.large else ""
     print(f"judging {args.file} on {p.id}: {len(p.examples)} examples + {args.tests} "
-          "generated tests ...", flush=True)
-    report = judge(p, args.file, n_tests=args.tests, seed=args.seed, time_s=args.time_limit)
+          f"generated{large} tests ...", flush=True)
+    report = judge(p, args.file, n_tests=args.tests, n_large=args.large, seed=args.seed,
+                   time_s=args.time_limit)
     record(p, report, args.file)
     print(report.summary())
     if not report.accepted:
@@ -166,6 +173,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("id")
     p.add_argument("file")
     p.add_argument("--tests", type=int, default=30, help="generated tests (default 30)")
+    p.add_argument("--large", type=int, default=2,
+                   help="tests at the stated limits, where the problem has them (default 2)")
     p.add_argument("--seed", type=int, default=0, help="seed of the generated tests")
     p.add_argument("--time-limit", type=float, default=None, dest="time_limit",
                    help="seconds per test (default: the problem's limit)")

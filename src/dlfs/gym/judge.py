@@ -15,8 +15,9 @@ MLE   memory limit exceeded (a ``MemoryError`` under the address-space limit)
 ====  ==========================================================================
 
 The hand examples run first, then ``n_tests`` generated inputs checked against the
-problem's brute-force oracle. :func:`record` stores the verdict in the learner's progress
-(key ``gym:<problem-id>``) and appends it to the judge history.
+problem's brute-force oracle, then (where the problem has them) a few inputs at the
+stated limits checked against the reference solution. :func:`record` stores the verdict
+in the learner's progress (key ``gym:<problem-id>``) and appends it to the judge history.
 """
 
 from __future__ import annotations
@@ -162,8 +163,8 @@ class _Judging:
 
 
 def judge(problem: Problem, solution: str | os.PathLike[str], *, n_tests: int = 30,
-          seed: int = 0, time_s: float | None = None, memory_mb: int | None = None,
-          shrink_tries: int = 25) -> JudgeReport:
+          n_large: int = 2, seed: int = 0, time_s: float | None = None,
+          memory_mb: int | None = None, shrink_tries: int = 25) -> JudgeReport:
     """Judge a solution file on the hand examples, then on ``n_tests`` generated tests.
 
     ``time_s``/``memory_mb`` override the problem's limits (the tests use short ones).
@@ -175,38 +176,46 @@ def judge(problem: Problem, solution: str | os.PathLike[str], *, n_tests: int = 
     memory_mb = memory_mb or problem.limits.memory_mb
     report = judge_runner(
         problem, lambda inp: run_solution(path, inp, time_s=time_s, memory_mb=memory_mb),
-        n_tests=n_tests, seed=seed, shrink_tries=shrink_tries)
+        n_tests=n_tests, n_large=n_large, seed=seed, shrink_tries=shrink_tries)
     if report.verdict == "TLE":
         report = replace(report, detail=f"no answer within {time_s:g} s")
     return report
 
 
 def judge_runner(problem: Problem, run: Callable[[str], RunOutcome], *, n_tests: int = 30,
-                 seed: int = 0, shrink_tries: int = 25) -> JudgeReport:
+                 n_large: int = 2, seed: int = 0, shrink_tries: int = 25) -> JudgeReport:
     """The judging procedure with any way of running a solution (input text → outcome).
+
+    Order: hand examples, ``n_tests`` generated inputs checked against ``brute``, then (for
+    problems with a ``large`` generator) ``n_large`` inputs at the limits checked against
+    ``solve``, where an O(n^2) solution runs out of time.
 
     :func:`judge` passes a subprocess runner; a test can pass the reference solution
     in-process (``lambda inp: RunOutcome("ok", problem.solve(inp), "", 0.0)``).
     """
-    if n_tests < 0:
-        raise ValueError(f"judge: n_tests must be >= 0, got {n_tests}")
+    if n_tests < 0 or n_large < 0:
+        raise ValueError(f"judge: need n_tests, n_large >= 0, got {n_tests}, {n_large}")
     ctx = _Judging(problem, run)
     rng = random.Random(f"{problem.id}:{seed}")
     tests = [(inp, out, f"example {i + 1}") for i, (inp, out) in enumerate(problem.examples)]
-    total = len(tests) + n_tests
+    n_large = n_large if problem.large is not None else 0
+    total = len(tests) + n_tests + n_large
     slowest = 0.0
     for k in range(total):
         if k < len(tests):
             inp, expected, source = tests[k]
-        else:
+        elif k < len(tests) + n_tests:
             inp = problem.generate(rng)
             expected, source = problem.brute(inp), f"generated test {k - len(tests) + 1}"
+        else:
+            inp = problem.large(rng)  # type: ignore[misc]
+            expected, source = problem.solve(inp), f"large test {k - len(tests) - n_tests + 1}"
         verdict, run = ctx.verdict(inp, expected)
         slowest = max(slowest, run.seconds)
         if verdict == "AC":
             continue
         got = run.stdout
-        if verdict == "WA" and k >= len(tests) and shrink_tries > 0:
+        if verdict == "WA" and source.startswith("generated") and shrink_tries > 0:
             small, small_exp, small_got = ctx.shrink(
                 inp, random.Random(f"{problem.id}:shrink:{seed}"), shrink_tries)
             if small != inp:

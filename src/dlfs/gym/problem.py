@@ -11,7 +11,7 @@ a random-input generator ``generate``; the judge compares a learner's output aga
 ...             examples=(("x\\n", "x\\n"),), header="O(1).",
 ...             solve=lambda s: s, brute=lambda s: s, generate=lambda rng: "y\\n")
 >>> p.limits.time_s, p.check_examples()
-(2.0, [])
+(3.0, [])
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ _ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 class Limits:
     """Per-test resource limits: wall-clock seconds and address-space megabytes."""
 
-    time_s: float = 2.0
+    time_s: float = 3.0
     memory_mb: int = 512
 
     def __post_init__(self) -> None:
@@ -56,6 +56,8 @@ class Problem:
         brute: brute-force oracle, input text → output text.
         generate: random test input from a seeded ``random.Random`` (small enough for brute).
         float_tol: compare numeric tokens with this absolute/relative tolerance (None: exact).
+        large: optional generator of an input at the stated limits; the judge checks such
+            inputs against ``solve`` (brute would be too slow), so a slow solution gets TLE.
     """
 
     id: str
@@ -75,6 +77,7 @@ class Problem:
     limits: Limits = field(default_factory=Limits)
     similar_to: str = ""
     float_tol: float | None = None
+    large: Callable[[random.Random], str] | None = None
 
     def __post_init__(self) -> None:
         if not _ID_RE.match(self.id):

@@ -27,6 +27,12 @@ def generate(rng: random.Random) -> str:
     return f"{n} {rng.randint(1, n)}\n{' '.join(map(str, a))}\n"
 
 
+def large(rng: random.Random) -> str:
+    n = 200_000
+    vals = " ".join(str(rng.randint(-10**9, 10**9)) for _ in range(n))
+    return f"{n} {n // 2}\n{vals}\n"
+
+
 PROBLEM = Problem(
     id="window-max", day=3, topic="deque",
     title_en="Maximum of every window", title_zh="滑动窗口最大值",
@@ -37,11 +43,11 @@ PROBLEM = Problem(
     statement_zh=(
         "宽度为 k 的窗口在 n 个整数上从左到右每次滑动一格，输出每个位置（共 n-k+1 个）窗口内的最大"
         "值。"),
-    input_format="Line 1: n k (1 <= k <= n). Line 2: n integers.",
+    input_format="Line 1: n k (1 <= k <= n <= 2·10^5). Line 2: n integers.",
     output_format="One line: n - k + 1 integers.",
     examples=(("8 3\n1 3 -1 -3 5 3 6 7\n", "3 3 5 5 6 7\n"), ("1 1\n-4\n", "-4\n")),
     similar_to="LeetCode 239",
     header=("Deque of indices with decreasing values; each index is pushed and popped once: "
             "O(n). Edge cases: k = 1; k = n; equal values; negative numbers."),
-    solve=solve, brute=brute, generate=generate,
+    solve=solve, brute=brute, generate=generate, large=large,
 )

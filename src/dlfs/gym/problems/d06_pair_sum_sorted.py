@@ -32,6 +32,13 @@ def generate(rng: random.Random) -> str:
     return f"{n} {rng.randint(-15, 15)}\n{' '.join(map(str, a))}\n"
 
 
+def large(rng: random.Random) -> str:
+    n = 200_000
+    a = sorted(rng.randint(-10**9, 10**9) for _ in range(n))
+    target = a[rng.randrange(n)] + a[rng.randrange(n)] if rng.random() < 0.5 else 1
+    return f"{n} {target}\n{' '.join(map(str, a))}\n"
+
+
 PROBLEM = Problem(
     id="pair-sum-sorted", day=6, topic="two pointers",
     title_en="Pair with a given sum (sorted input)", title_zh="有序数组两数之和",
@@ -42,11 +49,11 @@ PROBLEM = Problem(
     statement_zh=(
         "n 个整数按非降序排列。找位置 i < j（从 1 开始）使 a[i] + a[j] = target。若有多组，输出 i "
         "最小的，i 相同时取 j 最大的；没有则输出 -1。"),
-    input_format="Line 1: n target. Line 2: n sorted integers.",
+    input_format="Line 1: n target (n <= 2·10^5). Line 2: n sorted integers.",
     output_format="One line: i j, or -1.",
     examples=(("4 9\n2 7 11 15\n", "1 2\n"), ("5 4\n1 2 2 3 3\n", "1 5\n"), ("1 2\n1\n", "-1\n")),
     similar_to="LeetCode 167",
     header=("Two pointers from both ends, moving the one that fixes the sum: O(n), O(1) "
             "memory. Edge cases: n = 1; duplicates; negative numbers; no pair."),
-    solve=solve, brute=brute, generate=generate,
+    solve=solve, brute=brute, generate=generate, large=large,
 )

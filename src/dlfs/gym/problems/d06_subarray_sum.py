@@ -27,6 +27,11 @@ def generate(rng: random.Random) -> str:
     return f"{n} {rng.randint(-4, 4)}\n{' '.join(map(str, a))}\n"
 
 
+def large(rng: random.Random) -> str:
+    n = 200_000
+    return f"{n} {rng.randint(-5, 5)}\n{' '.join(str(rng.randint(-3, 3)) for _ in range(n))}\n"
+
+
 PROBLEM = Problem(
     id="subarray-sum-k", day=6, topic="prefix sums",
     title_en="Count subarrays with sum k", title_zh="和为 k 的子数组个数",
@@ -34,11 +39,11 @@ PROBLEM = Problem(
         "Count the non-empty contiguous pieces a[i..j] of an integer array (values may be "
         "negative or zero) whose elements add up to exactly k."),
     statement_zh="统计整数数组（可含负数和 0）中元素之和恰为 k 的非空连续子数组的个数。",
-    input_format="Line 1: n k. Line 2: n integers.",
+    input_format="Line 1: n k (n <= 2·10^5). Line 2: n integers.",
     output_format="One integer.",
     examples=(("3 2\n1 1 1\n", "2\n"), ("4 0\n0 0 1 -1\n", "6\n")),
     similar_to="LeetCode 560",
     header=("Running prefix sum; add how many earlier prefixes equal sum - k (Counter seeded "
             "with {0: 1}): O(n). Edge cases: zeros and negatives (sliding windows fail); k = 0."),
-    solve=solve, brute=brute, generate=generate,
+    solve=solve, brute=brute, generate=generate, large=large,
 )

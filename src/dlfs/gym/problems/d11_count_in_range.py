@@ -12,9 +12,9 @@ def solve(inp: str) -> str:
     tok = list(map(int, inp.split()))
     n, q = tok[0], tok[1]
     a = sorted(tok[2:2 + n])
-    qs = tok[2 + n:]
-    return "\n".join(str(max(0, upper_bound(a, qs[2 * i + 1]) - lower_bound(a, qs[2 * i])))
-                     for i in range(q)) + "\n"
+    qs = tok[2 + n:2 + n + 2 * q]
+    counts = [max(0, upper_bound(a, hi) - lower_bound(a, lo)) for lo, hi in zip(qs[::2], qs[1::2])]
+    return "\n".join(map(str, counts)) + "\n"
 
 
 def brute(inp: str) -> str:
@@ -35,6 +35,16 @@ def generate(rng: random.Random) -> str:
     return f"{n} {q}\n{' '.join(map(str, a))}\n" + "\n".join(rows) + "\n"
 
 
+def large(rng: random.Random) -> str:
+    n = q = 100_000
+    vals = " ".join(str(rng.randint(-10**9, 10**9)) for _ in range(n))
+    rows = []
+    for _ in range(q):
+        lo = rng.randint(-10**9, 10**9)
+        rows.append(f"{lo} {lo + rng.randint(0, 10**8)}")
+    return f"{n} {q}\n{vals}\n" + "\n".join(rows) + "\n"
+
+
 PROBLEM = Problem(
     id="count-in-range", day=11, topic="bisect",
     title_en="How many values fall in a range", title_zh="区间计数",
@@ -44,11 +54,11 @@ PROBLEM = Problem(
     statement_zh=(
         "给定 n 个整数与 q 个询问。询问 lo hi：有多少个数 v 满足 lo <= v <= hi？若 lo > hi 答案为 "
         "0。"),
-    input_format="Line 1: n q. Line 2: n integers. Next q lines: lo hi.",
+    input_format="Line 1: n q (both <= 10^5). Line 2: n integers. Next q lines: lo hi.",
     output_format="q lines, one count each.",
     examples=(("5 3\n1 5 2 5 9\n2 5\n6 8\n9 1\n", "3\n0\n0\n"),),
     header=("Sort once, then bisect_right(hi) - bisect_left(lo) per question: "
             "O((n + q) log n). Edge cases: lo > hi makes the difference negative, clamp it "
             "at 0; duplicates on the borders."),
-    solve=solve, brute=brute, generate=generate,
+    solve=solve, brute=brute, generate=generate, large=large,
 )

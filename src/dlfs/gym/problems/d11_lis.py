@@ -28,6 +28,11 @@ def generate(rng: random.Random) -> str:
     return f"{n}\n{' '.join(str(rng.randint(-5, 5)) for _ in range(n))}\n"
 
 
+def large(rng: random.Random) -> str:
+    n = 100_000
+    return f"{n}\n{' '.join(str(rng.randint(0, 10**9)) for _ in range(n))}\n"
+
+
 PROBLEM = Problem(
     id="longest-increasing", day=11, topic="bisect",
     title_en="Longest strictly increasing subsequence", title_zh="最长严格递增子序列",
@@ -38,11 +43,11 @@ PROBLEM = Problem(
     statement_zh=(
         "从整数数组中按原顺序挑出尽量多的元素，使每个值都严格大于前一个被挑的值。输出最多能挑几个"
         "。"),
-    input_format="Line 1: n (>= 1). Line 2: n integers.",
+    input_format="Line 1: n (1 <= n <= 10^5). Line 2: n integers.",
     output_format="One integer.",
     examples=(("8\n10 9 2 5 3 7 101 18\n", "4\n"), ("3\n7 7 7\n", "1\n")),
     similar_to="LeetCode 300",
     header=("tails[L] = smallest tail of an increasing run of length L+1; bisect_left keeps it "
             "strict: O(n log n). Edge cases: equal values do not count (use bisect_left)."),
-    solve=solve, brute=brute, generate=generate,
+    solve=solve, brute=brute, generate=generate, large=large,
 )

@@ -32,6 +32,11 @@ def generate(rng: random.Random) -> str:
     return f"{n}\n{' '.join(str(rng.randint(-20, 20)) for _ in range(n))}\n"
 
 
+def large(rng: random.Random) -> str:
+    n = 100_000
+    return f"{n}\n{' '.join(str(rng.randint(-10**6, 10**6)) for _ in range(n))}\n"
+
+
 PROBLEM = Problem(
     id="running-median", day=12, topic="heapq",
     title_en="Median after every number", title_zh="数据流的中位数",
@@ -42,11 +47,11 @@ PROBLEM = Problem(
     statement_zh=(
         "整数逐个到达。每到达一个，输出目前所有数的中位数：个数为奇数取中间值，为偶数取中间两数的"
         "平均值。保留一位小数。"),
-    input_format="Line 1: n. Line 2: n integers.",
+    input_format="Line 1: n (n <= 10^5). Line 2: n integers.",
     output_format="One line: n medians such as 2.0 2.5.",
     examples=(("4\n5 15 1 3\n", "5.0 10.0 5.0 4.0\n"), ("2\n-1 -2\n", "-1.0 -1.5\n")),
     similar_to="LeetCode 295",
     header=("A max-heap for the lower half and a min-heap for the upper half, sizes differ by "
             "at most one: O(log n) per number. Edge cases: negative halves like -1.5."),
-    solve=solve, brute=brute, generate=generate, float_tol=1e-6,
+    solve=solve, brute=brute, generate=generate, large=large, float_tol=1e-6,
 )

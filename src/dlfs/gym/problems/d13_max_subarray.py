@@ -27,6 +27,11 @@ def generate(rng: random.Random) -> str:
     return f"{n}\n{' '.join(str(rng.randint(-9, 6)) for _ in range(n))}\n"
 
 
+def large(rng: random.Random) -> str:
+    n = 200_000
+    return f"{n}\n{' '.join(str(rng.randint(-10_000, 9_000)) for _ in range(n))}\n"
+
+
 PROBLEM = Problem(
     id="max-subarray", day=13, topic="dynamic programming",
     title_en="Largest sum of a contiguous piece", title_zh="最大子数组和",
@@ -34,11 +39,11 @@ PROBLEM = Problem(
         "Find the largest possible sum of a non-empty contiguous piece of an integer array. "
         "If all numbers are negative the answer is the largest single number."),
     statement_zh="求整数数组中非空连续子数组的最大和。若全为负数，答案是最大的那个数。",
-    input_format="Line 1: n (>= 1). Line 2: n integers.",
+    input_format="Line 1: n (1 <= n <= 2·10^5). Line 2: n integers (|v| <= 10^4).",
     output_format="One integer.",
     examples=(("9\n-2 1 -3 4 -1 2 1 -5 4\n", "6\n"), ("2\n-3 -1\n", "-1\n")),
     similar_to="LeetCode 53",
     header=("Kadane: the best piece ending here either extends the previous one or starts "
             "fresh: O(n). Edge cases: all negative (do not answer 0); n = 1."),
-    solve=solve, brute=brute, generate=generate,
+    solve=solve, brute=brute, generate=generate, large=large,
 )

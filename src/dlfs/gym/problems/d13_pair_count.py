@@ -32,6 +32,12 @@ def generate(rng: random.Random) -> str:
     return f"{n} {rng.randint(-6, 6)}\n{' '.join(str(rng.randint(-5, 5)) for _ in range(n))}\n"
 
 
+def large(rng: random.Random) -> str:
+    n = 200_000
+    vals = " ".join(str(rng.randint(-10_000, 10_000)) for _ in range(n))
+    return f"{n} {rng.randint(-100, 100)}\n{vals}\n"
+
+
 PROBLEM = Problem(
     id="pair-count", day=13, topic="Counter",
     title_en="Count pairs with a given sum", title_zh="和为 t 的数对个数",
@@ -41,11 +47,11 @@ PROBLEM = Problem(
     statement_zh=(
         "统计无序整数数组中满足 i < j 且 a[i] + a[j] = t 的位置对数。n 可达 2·10^5，O(n^2) 双重循"
         "环会超时。"),
-    input_format="Line 1: n t. Line 2: n integers.",
+    input_format="Line 1: n t (n <= 2·10^5). Line 2: n integers (|v| <= 10^9).",
     output_format="One integer.",
     examples=(("5 6\n1 5 7 -1 5\n", "3\n"), ("4 2\n1 1 1 1\n", "6\n")),
     similar_to="a counting variant of LeetCode 1",
     header=("One pass: add how many earlier values equal t - v, then count v: O(n). "
             "Edge cases: v = t - v (count pairs, not values twice); many duplicates."),
-    solve=solve, brute=brute, generate=generate,
+    solve=solve, brute=brute, generate=generate, large=large,
 )

@@ -34,6 +34,14 @@ def generate(rng: random.Random) -> str:
     return f"{q}\n{' '.join(map(str, xs))}\n"
 
 
+def large(rng: random.Random) -> str:
+    xs = []
+    for _ in range(10_000):  # many values right below a perfect square: floats round up
+        r = rng.randint(10**8, 10**9)
+        xs.append(r * r - rng.choice([0, 1, 2]))
+    return f"{len(xs)}\n{' '.join(map(str, xs))}\n"
+
+
 PROBLEM = Problem(
     id="integer-sqrt", day=14, topic="binary search",
     title_en="Integer square roots", title_zh="整数平方根",
@@ -44,11 +52,11 @@ PROBLEM = Problem(
     statement_zh=(
         "对每个非负整数 x，输出满足 r·r <= x 的最大整数 r。x 可达 10^18，浮点开方会丢精度，请只用"
         "整数运算。"),
-    input_format="Line 1: q. Line 2: q integers x.",
+    input_format="Line 1: q (q <= 10^4). Line 2: q integers x (0 <= x <= 10^18).",
     output_format="q lines, one r each.",
     examples=(("4\n0 8 9 1000000\n", "0\n2\n3\n1000\n"),),
     similar_to="LeetCode 69",
     header=("first_true on r in [0, x]: the predicate (r+1)^2 > x is false…true: O(log x). "
             "Edge cases: x = 0 and 1; perfect squares; 10^18 - 1 (float sqrt rounds up)."),
-    solve=solve, brute=brute, generate=generate,
+    solve=solve, brute=brute, generate=generate, large=large,
 )

@@ -42,6 +42,11 @@ def generate(rng: random.Random) -> str:
     return f"{rng.randint(0, 14)} {len(steps)}\n{' '.join(map(str, steps))}\n"
 
 
+def large(rng: random.Random) -> str:
+    steps = sorted(rng.sample(range(1, 11), rng.randint(2, 5)))
+    return f"10000 {len(steps)}\n{' '.join(map(str, steps))}\n"
+
+
 PROBLEM = Problem(
     id="climb-stairs", day=16, topic="functools",
     title_en="Ways to climb the stairs", title_zh="爬楼梯的方法数",
@@ -52,12 +57,12 @@ PROBLEM = Problem(
     statement_zh=(
         "楼梯共 n 级，每次可以爬允许的步数 s1, …, sm 之一。恰好到达顶端的不同走法有多少种？"
         "输出对 1 000 000 007 取模的结果（n 最大 10^4；n = 0 时算 1 种）。"),
-    input_format="Line 1: n m. Line 2: m distinct positive step sizes.",
+    input_format="Line 1: n m (n <= 10^4, m <= 10). Line 2: m distinct positive step sizes.",
     output_format="One integer.",
     examples=(("4 2\n1 2\n", "5\n"), ("3 1\n2\n", "0\n"), ("0 1\n1\n", "1\n")),
     similar_to="LeetCode 70",
     header=("ways(n) = sum of ways(n - s): memoize with functools.lru_cache, O(n·m). "
             "Edge cases: n = 0; unreachable n (0 ways); deep recursion (raise the limit or "
             "fill the cache bottom-up); take the modulus."),
-    solve=solve, brute=brute, generate=generate,
+    solve=solve, brute=brute, generate=generate, large=large,
 )

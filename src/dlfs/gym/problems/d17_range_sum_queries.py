@@ -5,17 +5,15 @@ from __future__ import annotations
 import random
 
 from ..problem import Problem
-from ..templates import fast_input, prefix_sums
+from ..templates import prefix_sums, read_ints
 
 
 def solve(inp: str) -> str:
-    r = fast_input(inp.encode())
-    n, q = r.int(), r.int()
-    p = prefix_sums(r.ints(n))
-    out = []
-    for _ in range(q):
-        lo, hi = r.int(), r.int()
-        out.append(p[hi] - p[lo - 1])
+    tok = read_ints(inp.encode())
+    n, q = tok[0], tok[1]
+    p = prefix_sums(tok[2:2 + n])
+    qs = tok[2 + n:2 + n + 2 * q]
+    out = [p[hi] - p[lo - 1] for lo, hi in zip(qs[::2], qs[1::2])]
     return "\n".join(map(str, out)) + "\n"  # one join, one write
 
 
@@ -40,6 +38,16 @@ def generate(rng: random.Random) -> str:
     return f"{n} {q}\n{vals}\n" + "\n".join(rows) + "\n"
 
 
+def large(rng: random.Random) -> str:
+    n = q = 200_000
+    vals = " ".join(str(rng.randint(-1000, 1000)) for _ in range(n))
+    rows = []
+    for _ in range(q):
+        lo = rng.randint(1, n)
+        rows.append(f"{lo} {rng.randint(lo, n)}")
+    return f"{n} {q}\n{vals}\n" + "\n".join(rows) + "\n"
+
+
 PROBLEM = Problem(
     id="range-sum-queries", day=17, topic="fast I/O",
     title_en="Many range-sum questions", title_zh="大量区间和询问",
@@ -50,11 +58,11 @@ PROBLEM = Problem(
     statement_zh=(
         "给定 n 个整数与 q 个询问 lo hi（从 1 开始，含两端），回答第 lo 到第 hi 个数之和。n、q 最"
         "大 2·10^5：每个询问 O(1) 回答，并一次性输出所有结果。"),
-    input_format="Line 1: n q. Line 2: n integers. Next q lines: lo hi.",
+    input_format="Line 1: n q (both <= 2·10^5). Line 2: n integers. Next q lines: lo hi.",
     output_format="q lines.",
     examples=(("5 3\n1 2 3 4 5\n1 5\n2 3\n4 4\n", "15\n5\n4\n"),),
     similar_to="LeetCode 303",
     header=("Prefix sums p with p[0] = 0; answer p[hi] - p[lo-1]; collect answers and join "
             "once: O(n + q). Edge cases: lo = hi; lo = 1; negative values."),
-    solve=solve, brute=brute, generate=generate,
+    solve=solve, brute=brute, generate=generate, large=large,
 )

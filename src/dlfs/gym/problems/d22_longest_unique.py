@@ -24,6 +24,11 @@ def generate(rng: random.Random) -> str:
     return "".join(rng.choice(letters) for _ in range(rng.randint(1, 20))) + "\n"
 
 
+def large(rng: random.Random) -> str:
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    return "".join(rng.choice(letters) for _ in range(200_000)) + "\n"
+
+
 PROBLEM = Problem(
     id="longest-unique-substring", day=22, topic="two pointers",
     title_en="Longest piece without a repeated letter", title_zh="无重复字符的最长子串",
@@ -31,12 +36,12 @@ PROBLEM = Problem(
         "Print the length of the longest contiguous piece of a word in which no letter occurs twic"
         "e."),
     statement_zh="输出单词中不含重复字母的最长连续片段的长度。",
-    input_format="One line: a non-empty word.",
+    input_format="One line: a non-empty word of at most 2·10^5 printable letters.",
     output_format="One integer.",
     examples=(("abcabcbb\n", "3\n"), ("bbbbb\n", "1\n"), ("pwwkew\n", "3\n")),
     similar_to="LeetCode 3",
     header=("Window [left, right]: remember each letter's last position and jump left past "
             "it: O(n). Edge cases: the repeat is before left (do not move left backwards); "
             "all letters equal."),
-    solve=solve, brute=brute, generate=generate,
+    solve=solve, brute=brute, generate=generate, large=large,
 )

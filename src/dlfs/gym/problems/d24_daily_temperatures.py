@@ -28,6 +28,12 @@ def generate(rng: random.Random) -> str:
     return f"{n}\n{' '.join(str(rng.randint(30, 40)) for _ in range(n))}\n"
 
 
+def large(rng: random.Random) -> str:
+    n = 100_000  # mostly falling: each day waits long, the naive scan is quadratic
+    vals = [n - i + rng.randint(0, 3) for i in range(n)]
+    return f"{n}\n{' '.join(map(str, vals))}\n"
+
+
 PROBLEM = Problem(
     id="daily-temperatures", day=24, topic="monotonic stack",
     title_en="Days until a warmer day", title_zh="每日温度",
@@ -35,11 +41,11 @@ PROBLEM = Problem(
         "For each day's temperature, print how many days you must wait until a strictly "
         "warmer day, or 0 if no warmer day follows."),
     statement_zh="对每天的温度，输出还要等几天才会出现严格更高的温度；之后没有更暖的日子则输出 0。",
-    input_format="Line 1: n. Line 2: n integers.",
+    input_format="Line 1: n (n <= 10^5). Line 2: n integers.",
     output_format="One line: n integers.",
     examples=(("8\n73 74 75 71 69 72 76 73\n", "1 1 4 2 1 1 0 0\n"),),
     similar_to="LeetCode 739",
     header=("A stack of days still waiting, temperatures decreasing; a warmer day pops and "
             "answers them: O(n). Edge cases: equal temperatures are not warmer."),
-    solve=solve, brute=brute, generate=generate,
+    solve=solve, brute=brute, generate=generate, large=large,
 )

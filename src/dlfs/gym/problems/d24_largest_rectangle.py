@@ -30,6 +30,11 @@ def generate(rng: random.Random) -> str:
     return f"{n}\n{' '.join(str(rng.randint(0, 8)) for _ in range(n))}\n"
 
 
+def large(rng: random.Random) -> str:
+    n = 100_000
+    return f"{n}\n{' '.join(str(rng.randint(0, 10**4)) for _ in range(n))}\n"
+
+
 PROBLEM = Problem(
     id="largest-rectangle", day=24, topic="monotonic stack",
     title_en="Largest rectangle in a histogram", title_zh="柱状图中最大的矩形",
@@ -37,11 +42,11 @@ PROBLEM = Problem(
         "A histogram has n bars of width 1 standing side by side with the given heights. "
         "What is the largest area of an axis-aligned rectangle that fits inside the bars?"),
     statement_zh="n 根宽为 1 的柱子并排而立，高度给定。能放进柱状图内部的最大矩形面积是多少？",
-    input_format="Line 1: n. Line 2: n non-negative heights.",
+    input_format="Line 1: n (n <= 10^5). Line 2: n non-negative heights.",
     output_format="One integer.",
     examples=(("6\n2 1 5 6 2 3\n", "10\n"), ("3\n0 0 0\n", "0\n")),
     similar_to="LeetCode 84",
     header=("Stack of bars with increasing heights; popping a bar fixes its widest extent: "
             "O(n). Edge cases: a sentinel 0 at the end flushes the stack; zero heights."),
-    solve=solve, brute=brute, generate=generate,
+    solve=solve, brute=brute, generate=generate, large=large,
 )

@@ -30,6 +30,11 @@ def generate(rng: random.Random) -> str:
     return f"{len(coins)} {rng.randint(0, 25)}\n{' '.join(map(str, coins))}\n"
 
 
+def large(rng: random.Random) -> str:
+    coins = rng.sample(range(3, 200), 8)
+    return f"8 10000\n{' '.join(map(str, coins))}\n"
+
+
 PROBLEM = Problem(
     id="coin-change", day=26, topic="dynamic programming",
     title_en="Fewest coins for an amount", title_zh="零钱兑换",
@@ -38,12 +43,13 @@ PROBLEM = Problem(
         "of coins that add up to exactly the amount? Print -1 if it cannot be done."),
     statement_zh=(
         "每种面值的硬币都有无限个，凑出恰好等于金额所需的最少硬币数是多少？无法凑出则输出 -1。"),
-    input_format="Line 1: n amount. Line 2: n distinct positive coin values.",
+    input_format=("Line 1: n amount (n <= 10, amount <= 10^4). "
+                  "Line 2: n distinct positive coin values."),
     output_format="One integer.",
     examples=(("3 11\n1 2 5\n", "3\n"), ("1 3\n2\n", "-1\n"), ("1 0\n7\n", "0\n")),
     similar_to="LeetCode 322",
     header=("best[a] = 1 + min over coins of best[a - c]: O(n · amount). Edge cases: "
             "amount 0 needs 0 coins; impossible amounts; greedy by largest coin is wrong "
             "(coins 1 3 4, amount 6)."),
-    solve=solve, brute=brute, generate=generate,
+    solve=solve, brute=brute, generate=generate, large=large,
 )
