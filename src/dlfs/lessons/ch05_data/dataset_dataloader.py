@@ -15,6 +15,7 @@
 
 # %%
 import math
+import shutil
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -47,6 +48,7 @@ torch.manual_seed(0)
 
 # %%
 root = ctx.path("hymenoptera") / "train"
+shutil.rmtree(root, ignore_errors=True)  # start clean: a previous run may have left files
 images, labels = make_shapes(12, seed=0)
 for kind, label_value in (("ants", 0), ("bees", 1)):
     folder = root / f"{kind}_image"

@@ -11,6 +11,8 @@
 # no PIL or torchvision needed.
 
 # %%
+import shutil
+
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
@@ -117,6 +119,7 @@ assert xb.shape == (16, 3, 32, 32) and yb.shape == (16,)
 
 # %%
 root = ctx.path("shapes_folder")
+shutil.rmtree(root, ignore_errors=True)  # start clean: a previous run may have left files
 write_image_folder(root, train.images[:30], train.targets[:30], train.classes)
 folder = ImageFolder(root, transform=ToTensor())
 print("ImageFolder classes:", folder.classes, "| samples:", len(folder))
