@@ -71,6 +71,9 @@ def _print_failure(report) -> None:
         print(f"\n{report.detail}")
     if report.failing_input is not None:
         print(f"\n--- input ({report.source}) ---\n{_clip(report.failing_input)}")
+    if report.verdict == "TLE" and report.source.startswith("large"):
+        print("(every smaller test passed: the answer is right but the algorithm is too slow "
+              "at these sizes; see the problem's limits and `dlfs gym show <id> --hint`)")
     if report.verdict == "WA":
         print(f"--- expected ---\n{_clip(report.expected)}\n"
               f"--- your output ---\n{_clip(report.got)}")
