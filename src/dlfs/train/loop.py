@@ -26,8 +26,10 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.profiler import record_function
 
 from .. import __version__
+from ..errors import DlfsError
 from ..playground import get_device, seed_everything
 from .amp import amp_dtype, autocast_factory, make_grad_scaler
 from .callbacks import Callback, CallbackList, Checkpointing
@@ -155,6 +157,8 @@ class Trainer:
                 self._run_epoch()
         except BaseException as exc:
             self.error = exc
+            if isinstance(exc, DlfsError):  # e.g. NonFiniteError: carry the run so far
+                exc.history = self.history  # type: ignore[attr-defined]
             raise
         finally:
             self.callbacks.on_train_end(self)
@@ -207,12 +211,13 @@ class Trainer:
     def _micro_step(self, batch: Any) -> None:
         self.callbacks.on_batch_begin(self)
         batch = move_to(batch, self.device)
-        with self.autocast():
+        with record_function("dlfs/forward"), self.autocast():  # labels for the profiler
             output, target = self.forward(self.model, batch)
             loss = self.loss_fn(output, target)
         self.callbacks.on_forward_end(self, output, loss)
         scaled = loss / self.config.grad_accum_steps
-        (self.scaler.scale(scaled) if self.scaler is not None else scaled).backward()
+        with record_function("dlfs/backward"):
+            (self.scaler.scale(scaled) if self.scaler is not None else scaled).backward()
         self._pending += 1
         self.state.batch_in_epoch += 1
         value = loss.detach().item()
@@ -241,11 +246,12 @@ class Trainer:
         if self.config.clip_grad_norm is not None:
             nn.utils.clip_grad_norm_(self.model.parameters(), self.config.clip_grad_norm)
         lr = float(self.optimizer.param_groups[0]["lr"])
-        if self.scaler is not None:
-            self.scaler.step(self.optimizer)
-            self.scaler.update()
-        else:
-            self.optimizer.step()
+        with record_function("dlfs/optimizer_step"):
+            if self.scaler is not None:
+                self.scaler.step(self.optimizer)
+                self.scaler.update()
+            else:
+                self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
         if self.scheduler is not None and self.config.scheduler_interval == "step" \
                 and not self._is_plateau():
@@ -264,6 +270,10 @@ class Trainer:
 
     def _end_epoch(self) -> None:
         sums = self.state.sums
+        if not sums:
+            raise ValueError(f"fit: the training loader yielded no batches in epoch "
+                             f"{self.state.epoch} (empty data set, or drop_last with too few "
+                             "samples?)")
         logs: dict[str, float] = {"epoch": self.state.epoch, "step": self.state.step}
         logs.update({k: v / sums["n"] for k, v in sums.items() if k != "n"})
         if self.val_loader is not None:

@@ -28,7 +28,8 @@ __all__ = ["NaNGuard", "NonFiniteError", "blame_gradient", "first_nonfinite_para
 
 class NonFiniteError(DlfsError, FloatingPointError):
     """Training met NaN/Inf. ``kind`` is ``"loss"`` or ``"gradient"``; ``module`` names the
-    first module whose output (or output gradient) was non-finite, if one was found."""
+    first module whose output (or gradient) went non-finite, if one was found. Raised out of
+    ``fit``, it also carries ``history``: the losses of the steps before it."""
 
     def __init__(self, kind: str, step: int, epoch: int, module: str | None, detail: str):
         self.kind, self.step, self.epoch, self.module = kind, step, epoch, module

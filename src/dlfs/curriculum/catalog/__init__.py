@@ -17,6 +17,7 @@ from . import (
     sequences,
     setup,
     tensors,
+    training,
     vision,
 )
 
@@ -31,5 +32,6 @@ LESSONS: tuple[Lesson, ...] = (
     *vision.LESSONS,
     *sequences.LESSONS,
     *attention.LESSONS,
+    *training.LESSONS,
     *gym.LESSONS,
 )

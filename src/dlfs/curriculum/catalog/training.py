@@ -1,0 +1,15 @@
+"""Lessons of the training area: the trainer, checkpoints, NaN hunting, AMP, profiling
+(see ../../lessons/ch06_training/)."""
+
+from ..schema import Lesson
+
+LESSONS: tuple[Lesson, ...] = (
+    Lesson(
+        id="save-load-resume",
+        title_en="Saving, loading and resuming training",
+        title_zh="模型保存、加载与断点续训",
+        path="ch06_training/save_resume.py",
+        at=("pytorch:13", "topics:saving"),
+        checks=("tests/train/test_train_checkpoint.py", "tests/train/test_train_resume.py"),
+    ),
+)
