@@ -144,6 +144,14 @@ def test_quadratic_solution_gets_tle_on_the_large_test(tmp_path):
     assert report.tests_passed == len(get_problem("pair-count").examples) + 3
 
 
+def test_float_sqrt_is_caught_by_the_large_test(tmp_path):
+    """int(math.sqrt(x)) is right for small x and wrong just below big perfect squares."""
+    code = READ + "import math\nprint('\\n'.join(str(int(math.sqrt(int(v)))) for v in tok[1:]))\n"
+    report = judge(get_problem("integer-sqrt"), _write(tmp_path, "float_sqrt", code),
+                   n_tests=3, n_large=1, time_s=3.0)
+    assert report.verdict == "WA" and report.source == "large test 1", report
+
+
 def test_hand_examples_come_first(tmp_path):
     code = "print('nope')\n"
     report = judge(get_problem("window-max"), _write(tmp_path, "nope", code), **FAST)

@@ -36,7 +36,7 @@ PROBLEM = Problem(
         "Print the length of the longest contiguous piece of a word in which no letter occurs twic"
         "e."),
     statement_zh="输出单词中不含重复字母的最长连续片段的长度。",
-    input_format="One line: a non-empty word of at most 2·10^5 printable letters.",
+    input_format="One line: a non-empty word of at most 2·10^5 letters and digits.",
     output_format="One integer.",
     examples=(("abcabcbb\n", "3\n"), ("bbbbb\n", "1\n"), ("pwwkew\n", "3\n")),
     similar_to="LeetCode 3",
