@@ -12,4 +12,12 @@ LESSONS: tuple[Lesson, ...] = (
         at=("pytorch:13", "topics:saving"),
         checks=("tests/train/test_train_checkpoint.py", "tests/train/test_train_resume.py"),
     ),
+    Lesson(
+        id="train-template",
+        title_en="The minimal runnable training template",
+        title_zh="复盘：最小可运行训练模板",
+        path="ch06_training/train_template.py",
+        at=("pytorch:14",),
+        checks=("tests/train/test_train_fit.py",),
+    ),
 )
