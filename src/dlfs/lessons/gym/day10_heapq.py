@@ -1,5 +1,5 @@
 # %% [markdown]
-# # Gym Day 10 · heapq: top-k, min-heap, simulation — heapq
+# # Gym Day 10 · heapq: top-k, min-heap, simulation — heapq 堆：Top-K、最小堆、模拟
 #
 # **Library files:** `src/dlfs/gym/templates.py` (`top_k`, `MaxHeap`),
 # `src/dlfs/playground.py` (`compare`), `src/dlfs/gym/problems/d10_*.py`.

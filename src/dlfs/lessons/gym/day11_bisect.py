@@ -1,5 +1,5 @@
 # %% [markdown]
-# # Gym Day 11 · bisect: binary search, sorted sequences — bisect
+# # Gym Day 11 · bisect: binary search, sorted sequences — bisect 二分查找与有序序列
 #
 # **Library files:** `src/dlfs/gym/templates.py` (`lower_bound`, `upper_bound`,
 # `binary_search`, `lis_length`), `src/dlfs/gym/problems/d11_*.py`.
