@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from dlfs.data import DataFallbackWarning, DataFormatError, DataLoader
-from dlfs.data.datasets import cifar10, digit_recognizer, make_shapes, mnist
+from dlfs.data.datasets import ants_bees, cifar10, digit_recognizer, make_shapes, mnist
 from dlfs.data.formats import (
     ImageFolder,
     LabelFileDataset,
@@ -237,3 +237,22 @@ def test_digit_recognizer_csv(tmp_path):
     assert x[1, 0, 0, 1].item() == pytest.approx(57 / 255)
     (x_test,) = digit_recognizer("test")[:]
     assert x_test.shape == (1, 1, 28, 28)
+
+
+def test_ants_bees_both_layouts_and_stand_in():
+    with pytest.warns(DataFallbackWarning, match="hymenoptera_data"):
+        stand_in, stand_in_val = ants_bees("train"), ants_bees("val")
+    assert stand_in.classes == ["ants", "bees"] and set(stand_in.targets.tolist()) == {0, 1}
+    assert len(stand_in) + len(stand_in_val) == 240
+    images, labels = make_shapes(6, seed=4)
+    root = data_dir() / "hymenoptera_data"
+    write_image_folder(root / "train", images, labels % 2, ["ants", "bees"])
+    folders = ants_bees("train")
+    assert isinstance(folders, ImageFolder) and folders.classes == ["ants", "bees"]
+    for kind in ("ants", "bees"):
+        (root / "val" / f"{kind}_image").mkdir(parents=True)
+        write_image(root / "val" / f"{kind}_image" / f"{kind}1.ppm", images[0])
+        generate_labels(root / "val", f"{kind}_image")
+    val = ants_bees("val", transform=ToTensor())
+    assert len(val) == 2 and [val[i][1] for i in range(2)] == [0, 1]
+    assert val[0][0].shape == (3, 32, 32)

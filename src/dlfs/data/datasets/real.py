@@ -10,6 +10,9 @@ function               files looked for                                 stand-in
 ``cifar10``            ``data/cifar10/[cifar-10-batches-py/]``          synthetic shapes,
                        ``data_batch_1…5``, ``test_batch``               3 classes
 ``digit_recognizer``   ``data/digit-recognizer/{train,test}.csv``       digits 28×28
+``ants_bees``          ``data/hymenoptera_data/{train,val}/`` with      circles as "ants",
+                       ``ants/``, ``bees/`` or ``ants_image/`` +        squares as "bees"
+                       ``ants_label/`` (and the same for bees)          (shapes)
 =====================  ===============================================  =======================
 
 Nothing is downloaded. When files are missing, one :class:`~dlfs.data.DataFallbackWarning`
@@ -26,16 +29,17 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..dataset import TensorDataset
+from ..dataset import ConcatDataset, TensorDataset
 from ..errors import DataFormatError
 from ..formats.cifar import CIFAR10_CLASSES, read_cifar_batch, read_cifar_meta
 from ..formats.csv_table import read_csv
 from ..formats.idx import read_idx
+from ..formats.image_folder import ImageFolder, LabelFileDataset
 from ._common import ImageArrayDataset, real_data_dir, split_indices, warn_stand_in
 from .digits import digits_uint8
 from .shapes import SHAPE_CLASSES, make_shapes
 
-__all__ = ["FASHION_CLASSES", "cifar10", "digit_recognizer", "mnist"]
+__all__ = ["FASHION_CLASSES", "ants_bees", "cifar10", "digit_recognizer", "mnist"]
 
 DIGIT_CLASSES = tuple(str(d) for d in range(10))
 FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
@@ -146,3 +150,32 @@ def digit_recognizer(split: str = "train", root: str | Path | None = None) -> Te
     idx = split_indices(len(images), split, 0.2, seed=0)
     xt = torch.tensor(images, dtype=torch.float32)[idx].unsqueeze(1) / 255  # (N, 1, 28, 28)
     return TensorDataset(xt, torch.tensor(labels)[idx])
+
+
+def ants_bees(split: str = "train", root: str | Path | None = None,
+              transform: Callable[[Any], Any] | None = None) -> Any:
+    """The ants/bees practice images: samples ``(image, label)``, label 0 ants / 1 bees.
+
+    Two real layouts are read from ``data/hymenoptera_data/<split>/``: class folders
+    (``ants/``, ``bees/``) through :class:`~dlfs.data.formats.ImageFolder`, or image and
+    label-file folders (``ants_image/`` + ``ants_label/``) through
+    :class:`~dlfs.data.formats.LabelFileDataset`. JPEG files need Pillow. Stand-in:
+    synthetic circles ("ants") and squares ("bees"), uint8 ``(32, 32, 3)``.
+    """
+    if split not in ("train", "val"):
+        raise ValueError(f"split must be 'train' or 'val', got {split!r}")
+    folder = real_data_dir("hymenoptera_data", root) / split
+    if (folder / "ants").is_dir() and (folder / "bees").is_dir():
+        return ImageFolder(folder, transform=transform)
+    if (folder / "ants_image").is_dir() and (folder / "bees_image").is_dir():
+        index = {"ants": 0, "bees": 1}
+        return ConcatDataset([LabelFileDataset(folder, f"{k}_image", f"{k}_label", transform,
+                                               label_to_index=index) for k in index])
+    warn_stand_in("ants/bees", folder, "ants/ and bees/ (or ants_image/ + ants_label/ ...)",
+                  "synthetic circles as ants and squares as bees")
+    images, labels = make_shapes(360, 32, seed=1)
+    keep = labels < 2  # circles and squares only
+    images, labels = images[keep], labels[keep]
+    part = slice(0, 160) if split == "train" else slice(160, None)
+    return ImageArrayDataset(images[part], labels[part], ("ants", "bees"), transform,
+                             source="stand-in: synthetic shapes (circles, squares)")
