@@ -189,7 +189,11 @@ class DataLoader:
     def state_dict(self) -> dict[str, Any]:
         """The iteration state: the current epoch's plan, batches yielded, generator state.
 
-        Only plain Python values and tensors, so it loads with ``torch.load(weights_only=True)``.
+        The epoch's index batches are stored explicitly, so the current epoch resumes exactly
+        even without a ``generator`` (later epochs then follow torch's global RNG, which a
+        checkpoint saves separately). Taking a state pulls the rest of the epoch's order from
+        the sampler at once. Only plain Python values and tensors, so it loads with
+        ``torch.load(weights_only=True)``.
         """
         plan = self._plan
         if plan is not None:
@@ -198,7 +202,7 @@ class DataLoader:
             "epochs_started": self._epochs_started,
             "epoch": plan.epoch if plan else None,
             "base_seed": plan.base_seed if plan else None,
-            "order": plan.order if plan else None,
+            "order": [list(b) if isinstance(b, list) else b for b in plan.order] if plan else None,
             "num_yielded": plan.num_yielded if plan else 0,
             "generator_state": self.generator.get_state() if self.generator is not None else None,
         }
