@@ -36,7 +36,7 @@ class NonFiniteError(DlfsError, FloatingPointError):
         where = f"module {module}" if module else "no module output (look at the loss / data)"
         super().__init__(f"non-finite {kind} at step {step} (epoch {epoch}): first seen in "
                          f"{where}; {detail}. Training stopped before the optimizer step; "
-                         "the last checkpoint is untouched.")
+                         "weights and checkpoints are still the last good ones.")
 
 
 def _tensors(obj: Any) -> Iterator[torch.Tensor]:

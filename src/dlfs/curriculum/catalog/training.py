@@ -20,4 +20,12 @@ LESSONS: tuple[Lesson, ...] = (
         at=("pytorch:14",),
         checks=("tests/train/test_train_fit.py",),
     ),
+    Lesson(
+        id="nan-hunting",
+        title_en="Locating and fixing NaN / exploding loss",
+        title_zh="NaN / Loss 爆炸的定位与修复",
+        path="ch06_training/nan_hunting.py",
+        at=("pytorch:15",),
+        checks=("tests/train/test_train_callbacks.py",),
+    ),
 )
