@@ -244,3 +244,26 @@ def test_iterable_dataset_is_refused_clearly():
 
     with pytest.raises(TypeError, match="IterableDataset"):
         DataLoader(Stream())
+
+
+def test_workers_exit_after_epoch_after_break_and_after_errors():
+    import gc
+    import multiprocessing as mp
+
+    ds = make_ds(12)
+    list(DataLoader(ds, batch_size=2, num_workers=2))
+    assert mp.active_children() == []  # an epoch that ran to the end stops its workers
+    it = iter(DataLoader(ds, batch_size=2, num_workers=2))
+    next(it)
+    assert len(mp.active_children()) == 2
+    del it  # an abandoned epoch stops its workers when the iterator goes away
+    gc.collect()
+    assert mp.active_children() == []
+    with pytest.raises(DataLoaderWorkerError):
+        list(DataLoader(Failing(), batch_size=4, num_workers=2))
+    assert mp.active_children() == []
+    persistent = DataLoader(ds, batch_size=2, num_workers=2, persistent_workers=True)
+    list(persistent)
+    assert len(mp.active_children()) == 2  # kept for the next epoch
+    persistent.shutdown_workers()
+    assert mp.active_children() == []
