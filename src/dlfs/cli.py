@@ -6,6 +6,9 @@
     dlfs progress [--track T]
     dlfs doctor
     dlfs tour
+    dlfs train gpt [--quick] [--steps N] [--explain-shapes] ...   (dlfs.recipes.cli)
+    dlfs sample [--run DIR] [--prompt TEXT]                       (dlfs.recipes.cli)
+    dlfs gym list|show|new|check|review|stats                     (dlfs.gym.cli)
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from .curriculum import (
 from .errors import DlfsError
 from .gym.cli import register as register_gym
 from .paths import PACKAGE_DIR
+from .recipes.cli import register as register_recipes
 
 #: Lessons that `dlfs tour` runs, in order, and the first lesson it points to afterwards.
 TOUR = ("env-setup", "tensor-basics", "autograd-basics")
@@ -244,6 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("doctor", cmd_doctor, "environment report and sanity check (Day 0)")
     add("tour", cmd_tour, "a short guided run through the first lessons")
     register_gym(sub)
+    register_recipes(sub)
     return parser
 
 

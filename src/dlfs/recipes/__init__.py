@@ -1,0 +1,1 @@
+"""Recipes: thin projects that wire library pieces into a complete job."""

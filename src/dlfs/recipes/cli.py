@@ -1,0 +1,133 @@
+"""`dlfs train gpt` and `dlfs sample`: the capstone on the command line (parse, then call
+:mod:`dlfs.recipes.gpt`; all printing happens here)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from typing import Any
+
+from ..errors import DlfsError
+
+# torch and the model are imported inside the commands, so that `dlfs list` stays fast.
+
+#: `--quick`: a smoke run of the whole pipeline in seconds (what the tests use).
+QUICK = {"max_steps": 30, "eval_every": 15, "eval_batches": 2, "n_layer": 2, "n_embd": 64,
+         "sample_tokens": 60}
+
+
+def _minutes(seconds: float) -> str:
+    return f"{int(seconds // 60)}m{seconds % 60:04.1f}s"
+
+
+def _recipe_from_args(args: argparse.Namespace) -> Any:
+    from .gpt import GPTRecipe
+
+    changes: dict[str, Any] = dict(QUICK) if args.quick else {}
+    mapping = {"steps": "max_steps", "tokenizer": "tokenizer", "data": "data", "out": "out_dir",
+               "resume": "resume", "fused": "fused", "amp": "amp", "prompt": "prompt",
+               "sample_tokens": "sample_tokens", "seed": "seed", "batch_size": "batch_size",
+               "block_size": "block_size", "layers": "n_layer", "heads": "n_head",
+               "width": "n_embd", "lr": "lr", "eval_every": "eval_every"}
+    for arg, field in mapping.items():
+        value = getattr(args, arg)
+        if value is not None and value is not False:
+            changes[field] = value
+    try:
+        return dataclasses.replace(GPTRecipe(), **changes)
+    except ValueError as exc:
+        raise DlfsError(str(exc)) from exc
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from ..models import format_trace
+    from .gpt import build_model, prepare_text, train_gpt
+
+    recipe = _recipe_from_args(args)
+    print(f"dlfs train gpt: the from-scratch GPT on {recipe.data!r}"
+          f"{' (quick smoke run)' if args.quick else ''}", flush=True)
+    prepared = prepare_text(recipe)
+    print(prepared.description)
+    print(f"tokenizer {recipe.tokenizer}: vocabulary {prepared.tokenizer.vocab_size}; "
+          f"train {len(prepared.train_ids):,} tokens, val {len(prepared.val_ids):,} tokens")
+    model = build_model(recipe, prepared.tokenizer.vocab_size)
+    print(f"model: {recipe.n_layer} layers, {recipe.n_head} heads, width {recipe.n_embd}, "
+          f"context {recipe.block_size}: {model.num_params() / 1e6:.2f} M parameters "
+          f"({'fused torch kernels' if recipe.fused else 'from-scratch layers'})")
+    if args.explain_shapes:
+        x = prepared.train_ids[:recipe.block_size + 1]
+        rows = model.explain(x[None, :-1].repeat(2, 1), x[None, 1:].repeat(2, 1))
+        print("\nEvery tensor of one forward pass (batch 2):")
+        print(format_trace(rows))
+        print()
+    print(f"training {recipe.max_steps} steps, batch {recipe.batch_size} x {recipe.block_size} "
+          f"tokens; checkpoints in {recipe.out_dir}/checkpoints, TensorBoard logs in "
+          f"{recipe.out_dir}/tensorboard", flush=True)
+
+    def report(step: int, train: float, val: float, seconds: float) -> None:
+        print(f"step {step:>6}  train loss {train:.3f}  val loss {val:.3f}  "
+              f"{_minutes(seconds)}", flush=True)
+
+    run = train_gpt(recipe, prepared=prepared, report=report)
+    print(f"\ndone: val loss {run.val_loss:.3f} after {recipe.max_steps} steps; "
+          f"training took {_minutes(run.seconds)}")
+    print(f"--- sample (temperature {recipe.temperature}, prompt {run.prompt!r}) ---")
+    print(run.sample)
+    print("---")
+    print("Next:")
+    print(f"  dlfs sample --run {recipe.out_dir} --prompt 'The '   # more text from this model")
+    print(f"  dlfs train gpt --resume --steps {2 * recipe.max_steps}   # continue training")
+    print("  dlfs list --track pytorch                 # the lessons behind every piece")
+    return 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from .gpt import load_run, sample_text
+
+    model, tokenizer, _ = load_run(args.run)
+    text = sample_text(model, tokenizer, args.prompt, args.tokens,
+                       temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,
+                       seed=args.seed)
+    print(text)
+    return 0
+
+
+def register(sub: Any) -> None:
+    """Add `train` and `sample` to the `dlfs` sub-command parser."""
+    p = sub.add_parser("train", help="train a model (the capstone: `dlfs train gpt`)",
+                       description="Train the from-scratch GPT on a built-in corpus or your text.")
+    p.set_defaults(func=cmd_train)
+    p.add_argument("what", choices=["gpt"], help="what to train")
+    p.add_argument("--quick", action="store_true", help="a seconds-long smoke run")
+    p.add_argument("--steps", type=int, help="optimizer steps (default 2000)")
+    p.add_argument("--tokenizer", choices=["char", "bpe"], help="default char")
+    p.add_argument("--data", help="'help' (default), 'stdlib', or a UTF-8 text file")
+    p.add_argument("--out", help="run directory (default runs/gpt)")
+    p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint")
+    p.add_argument("--explain-shapes", action="store_true",
+                   help="print every tensor's shape in one forward pass first")
+    p.add_argument("--fused", action="store_true",
+                   help="use torch's fused attention/LayerNorm/GELU kernels (for speed)")
+    p.add_argument("--amp", choices=["bf16"], help="bfloat16 autocast on the CPU")
+    p.add_argument("--prompt", help="text the final sample starts from")
+    p.add_argument("--sample-tokens", type=int, help="tokens to sample at the end")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--block-size", type=int)
+    p.add_argument("--layers", type=int)
+    p.add_argument("--heads", type=int)
+    p.add_argument("--width", type=int)
+    p.add_argument("--lr", type=float)
+    p.add_argument("--eval-every", type=int)
+
+    p = sub.add_parser("sample", help="sample text from a trained GPT run",
+                       description="Generate text from a run directory or a checkpoint file.")
+    p.set_defaults(func=cmd_sample)
+    p.add_argument("--run", default="runs/gpt",
+                   help="run directory or checkpoint file (default runs/gpt)")
+    p.add_argument("--prompt", default="The ")
+    p.add_argument("--tokens", type=int, default=300)
+    p.add_argument("--temperature", type=float, default=0.8, help="0 means greedy")
+    p.add_argument("--top-k", type=int)
+    p.add_argument("--top-p", type=float)
+    p.add_argument("--seed", type=int, default=0)
