@@ -9,6 +9,7 @@ the machine hits both alike.
 
 from __future__ import annotations
 
+import gc
 import statistics
 import time
 
@@ -96,21 +97,49 @@ def _median_ms(steps: list, repeats: int) -> list[float]:
     return [statistics.median(t) for t in times]
 
 
-def run(quick: bool = False) -> list[dict]:
+def _pair_ms(repeats: int) -> tuple[float, float]:
+    """Median ms per step of the NumPy engine and of torch, interleaved, after a warm-up."""
     rng = np.random.default_rng(0)
     ours, ref = _numpy_step(rng), _torch_step(rng)
     _median_ms([ours, ref], 5)  # warm-up: first calls allocate and load kernels
-    ours_ms, ref_ms = _median_ms([ours, ref], 20 if quick else 200)
-    scalar = _scalar_step(rng)
-    (scalar_ms,) = _median_ms([scalar], 2 if quick else 5)
+    ours_ms, ref_ms = _median_ms([ours, ref], repeats)
+    return ours_ms, ref_ms
+
+
+def run(quick: bool = False) -> list[dict]:
+    from threadpoolctl import threadpool_limits  # ships with scikit-learn
+
+    repeats = 20 if quick else 200
     shape = f"MLP {'-'.join(map(str, SIZES))}, batch {BATCH}, float32"
+    ours_ms, ref_ms = _pair_ms(repeats)
+    threads = torch.get_num_threads()
+    try:  # one BLAS thread each: no spinning threads competing on a busy machine
+        torch.set_num_threads(1)
+        with threadpool_limits(limits=1):
+            ours_1, ref_1 = _pair_ms(repeats)
+    finally:
+        torch.set_num_threads(threads)
+    scalar = _scalar_step(np.random.default_rng(0))
+    (scalar_ms,) = _median_ms([scalar], 2 if quick else 5)
+    gc.disable()  # the share of a step that is Python's garbage collector (no cycles to find)
+    try:
+        (scalar_nogc_ms,) = _median_ms([scalar], 2 if quick else 5)
+    finally:
+        gc.enable()
     return [
-        {"name": "numpy engine step", "value": ours_ms, "unit": "ms", "note": shape},
+        {"name": "numpy engine step", "value": ours_ms, "unit": "ms",
+         "note": f"{shape}, default threads ({threads} torch)"},
         {"name": "torch eager step", "value": ref_ms, "unit": "ms", "note": shape},
         {"name": "numpy engine / torch", "value": ours_ms / ref_ms, "unit": "x",
          "note": "goal: <= 2"},
+        {"name": "numpy engine step, 1 thread", "value": ours_1, "unit": "ms", "note": shape},
+        {"name": "torch eager step, 1 thread", "value": ref_1, "unit": "ms", "note": shape},
+        {"name": "numpy engine / torch, 1 thread", "value": ours_1 / ref_1, "unit": "x",
+         "note": "goal: <= 2"},
         {"name": "scalar engine step", "value": scalar_ms, "unit": "ms",
          "note": "Value MLP 2-16-16-1, 100 points (~68k nodes per step)"},
+        {"name": "scalar engine step, gc disabled", "value": scalar_nogc_ms, "unit": "ms",
+         "note": "the same; the difference is time in the garbage collector"},
     ]
 
 
