@@ -192,3 +192,17 @@ def test_works_with_dlfs_optimizers_and_validates():
         dsched.SequentialLR(opt, [dsched.StepLR(opt, 2)], milestones=[3])
     with pytest.raises(ValueError, match="momentum or beta1"):
         dsched.OneCycleLR(torch.optim.Adagrad([p]), max_lr=0.1, total_steps=5)
+
+
+@pytest.mark.filterwarnings("ignore:Detected call of")   # torch's ChainedScheduler start-up
+def test_sequential_with_a_nested_chained_scheduler():
+    def build(mod):
+        opt = _optimizer()
+        chained = tsched.ChainedScheduler([mod.LinearLR(opt, start_factor=0.1, total_iters=8),
+                                           mod.MultiStepLR(opt, milestones=[4, 6])])
+        cosine = mod.CosineAnnealingLR(opt, T_max=30)
+        seq_mod = dsched if mod is dsched else tsched
+        return opt, seq_mod.SequentialLR(opt, [chained, cosine], milestones=[10])
+
+    (opt_a, seq_a), (opt_b, seq_b) = build(dsched), build(tsched)
+    _assert_same(_run(opt_a, seq_a, steps=40)[0], _run(opt_b, seq_b, steps=40)[0])

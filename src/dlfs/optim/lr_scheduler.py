@@ -208,6 +208,16 @@ class LambdaLR(LRScheduler):
 
 
 
+def _undo_initial_step(schedulers: Sequence[Any]) -> None:
+    """Step back every scheduler (recursing into composite ones) by the step its
+    construction took."""
+    for s in schedulers:
+        if hasattr(s, "_schedulers"):
+            _undo_initial_step(s._schedulers)
+        else:
+            s.last_epoch -= 1
+
+
 class SequentialLR(LRScheduler):
     """Run ``schedulers[i]`` between ``milestones[i-1]`` and ``milestones[i]``; e.g. a
     LinearLR warm-up for 5 epochs, then CosineAnnealingLR: ``milestones=[5]``.
@@ -235,8 +245,7 @@ class SequentialLR(LRScheduler):
         # Building each scheduler already took one step: undo them, then start the first.
         for group in optimizer.param_groups:
             group["lr"] = group["initial_lr"]
-        for s in self._schedulers:
-            s.last_epoch -= 1
+        _undo_initial_step(self._schedulers)
         first = self._schedulers[bisect_right(self._milestones, 0)]
         first._initial_step()
         self._last_lr = first.get_last_lr()
