@@ -1,5 +1,7 @@
-"""Decoding strategies: greedy, temperature, top-k, top-p, repetition penalty, KV cache."""
+"""Decoding strategies: greedy, temperature, top-k, top-p, repetition penalty, KV cache,
+beam search (GNMT length penalty) and diverse beam search."""
 
+from .beam import Hypothesis, beam_search, diverse_beam_search, length_penalty
 from .sampling import (
     apply_repetition_penalty,
     generate,
