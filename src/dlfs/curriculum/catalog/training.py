@@ -28,4 +28,12 @@ LESSONS: tuple[Lesson, ...] = (
         at=("pytorch:15",),
         checks=("tests/train/test_train_callbacks.py",),
     ),
+    Lesson(
+        id="amp-bf16",
+        title_en="Mixed precision (AMP): bfloat16 on the CPU",
+        title_zh="混合精度训练初探",
+        path="ch06_training/amp_bf16.py",
+        at=("pytorch:17",),
+        checks=("tests/train/test_train_fit.py",),
+    ),
 )
