@@ -155,3 +155,34 @@ def test_rms_norm(normalized, shape, kwargs):
         _randomize(mod)
         return mod
     check_module(lambda: make(dnn), lambda: make(nn), _x(*shape))
+
+
+@pytest.mark.parametrize("name", ["BatchNorm2d", "LayerNorm"])
+def test_hand_written_backward_is_accurate_for_offset_inputs(name):
+    """A large mean and a small spread, in float32: our output and input gradient are no
+    further from the float64 truth than torch's own float32 kernel is."""
+    torch.manual_seed(3)
+    x64 = torch.randn(4, 3, 5, 6, dtype=torch.float64) * 0.1 + 100.0
+    dy = torch.randn(4, 3, 5, 6, dtype=torch.float64)
+    args = (3,) if name == "BatchNorm2d" else ((5, 6),)
+
+    def run(module, dtype):
+        x = x64.to(dtype).clone().requires_grad_()
+        y = module.to(dtype)(x)
+        y.backward(dy.to(dtype))
+        return y.double(), x.grad.double()
+
+    y_true, g_true = run(getattr(nn, name)(*args), torch.float64)
+    y_ref, g_ref = run(getattr(nn, name)(*args), torch.float32)
+    y_ours, g_ours = run(getattr(dnn, name)(*args), torch.float32)
+    for ours, ref, true in ((y_ours, y_ref, y_true), (g_ours, g_ref, g_true)):
+        err_ours, err_ref = (ours - true).abs().max(), (ref - true).abs().max()
+        assert err_ours <= 2 * err_ref + 1e-5, (err_ours, err_ref)
+
+
+def test_second_derivative_is_refused_loudly():
+    x = torch.randn(4, 3, dtype=torch.float64, requires_grad=True)
+    y = F.layer_norm(x, (3,))
+    (g,) = torch.autograd.grad((y * y.detach()).sum(), x, create_graph=True)
+    with pytest.raises(RuntimeError):
+        g.sum().backward()

@@ -16,6 +16,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from .norm_backward import BatchNormTrain, LayerNormRows
+
 __all__ = ["batch_norm", "group_norm", "instance_norm", "layer_norm", "rms_norm"]
 
 
@@ -30,6 +32,15 @@ def _affine(x_hat: Tensor, weight: Tensor | None, bias: Tensor | None, shape: li
     if bias is not None:
         x_hat = x_hat + bias.reshape(shape)
     return x_hat
+
+
+def _var_mean(x: Tensor, dims: int | tuple[int, ...] | list[int]) -> tuple[Tensor, Tensor]:
+    """Biased variance and mean over ``dims`` (kept as size-1 dims), in two passes:
+    mean = sum(x) / n, var = sum((x - mean)^2) / n. (Measured several times faster on CPU
+    than the one-pass torch.var_mean, and as accurate.)"""
+    mean = x.mean(dims, keepdim=True)
+    xc = x - mean
+    return (xc * xc).mean(dims, keepdim=True), mean
 
 
 @torch.no_grad()
@@ -51,20 +62,21 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     """
     shape = _channel_shape(input)
     if training:
-        dims = [0] + list(range(2, input.dim()))
         n = input.numel() // input.shape[1]
         if n <= 1:
             raise ValueError(f"Expected more than 1 value per channel when training, "
                              f"got input size {list(input.shape)}")
-        var, mean = torch.var_mean(input, dim=dims, correction=0)  # (C,), (C,)
+        y, mean, var = BatchNormTrain.apply(input, weight, bias, eps)  # mean, var (C,)
         _update_running(running_mean, mean, momentum)
         _update_running(running_var, var * (n / (n - 1)), momentum)
-    else:
-        if running_mean is None or running_var is None:
-            raise ValueError("batch_norm in eval mode needs running_mean and running_var")
-        mean, var = running_mean, running_var
-    x_hat = (input - mean.reshape(shape)) * torch.rsqrt(var.reshape(shape) + eps)
-    return _affine(x_hat, weight, bias, shape)
+        return y
+    if running_mean is None or running_var is None:
+        raise ValueError("batch_norm in eval mode needs running_mean and running_var")
+    scale = torch.rsqrt(running_var + eps)  # (C,)
+    if weight is not None:
+        scale = scale * weight
+    shift = -running_mean * scale if bias is None else bias - running_mean * scale
+    return torch.addcmul(shift.reshape(shape), input, scale.reshape(shape))  # x * A + B
 
 
 def layer_norm(input: Tensor, normalized_shape: list[int] | tuple[int, ...],
@@ -78,13 +90,14 @@ def layer_norm(input: Tensor, normalized_shape: list[int] | tuple[int, ...],
     if tuple(input.shape[input.dim() - len(dims):]) != tuple(normalized_shape):
         raise ValueError(f"layer_norm: input {tuple(input.shape)} does not end with "
                          f"normalized_shape {tuple(normalized_shape)}")
-    var, mean = torch.var_mean(input, dim=dims, correction=0, keepdim=True)  # (*, 1, ..)
-    y = (input - mean) * torch.rsqrt(var + eps)
-    if weight is not None:
-        y = y * weight
-    if bias is not None:
-        y = y + bias
-    return y
+    D = 1
+    for size in normalized_shape:
+        D *= size
+    rows = input.reshape(-1, D)  # (N, D)
+    w = weight.reshape(D) if weight is not None else None
+    b = bias.reshape(D) if bias is not None else None
+    y = LayerNormRows.apply(rows, w, b, eps)  # (N, D)
+    return y.reshape(input.shape)
 
 
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
@@ -97,7 +110,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
     if C % num_groups:
         raise ValueError(f"group_norm: {C} channels are not divisible into {num_groups} groups")
     g = input.reshape(B, num_groups, -1)  # (B, G, C/G * spatial)
-    var, mean = torch.var_mean(g, dim=-1, correction=0, keepdim=True)  # (B, G, 1)
+    var, mean = _var_mean(g, -1)  # (B, G, 1)
     x_hat = ((g - mean) * torch.rsqrt(var + eps)).reshape(input.shape)
     return _affine(x_hat, weight, bias, _channel_shape(input))
 
@@ -120,7 +133,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
         if n <= 1:
             raise ValueError(f"Expected more than 1 spatial element when training, "
                              f"got input size {list(input.shape)}")
-        var, mean = torch.var_mean(input, dim=dims, correction=0, keepdim=True)  # (B, C, 1..)
+        var, mean = _var_mean(input, dims)  # (B, C, 1, ...)
         _update_running(running_mean, mean.detach().flatten(2).mean((0, 2)), momentum)
         _update_running(running_var, (var.detach() * (n / (n - 1))).flatten(2).mean((0, 2)),
                         momentum)

@@ -1,0 +1,95 @@
+"""Forward + backward time of dlfs.nn layers against torch.nn, measured in one run.
+
+Each row is the ratio t(dlfs) / t(torch) of the fastest of interleaved repetitions (the
+machine is shared and noisy; the minimum is the least disturbed run, and only ratios from
+the same run mean anything). Torch runs single-threaded here: on an oversubscribed 2-core
+machine a multi-threaded kernel waits for its slowest thread and timings scatter by 10x.
+Goals: Conv2d within 3x of the built-in kernel, the others within 1.5x.
+
+    python benchmarks/bench_nn_modules.py [--quick]
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+import dlfs.nn as dnn
+
+
+def _cases(quick: bool) -> list[tuple[str, Callable[[], nn.Module], Callable[[], nn.Module],
+                                      Callable[[], tuple], float]]:
+    """(name, make ours, make torch, make inputs, goal)."""
+    b = 8 if quick else 32
+    x_conv = lambda: (torch.randn(b, 64, 32, 32, requires_grad=True),)
+    x_lin = lambda: (torch.randn(4 * b * 4, 1024, requires_grad=True),)
+    x_ln = lambda: (torch.randn(b, 256, 512, requires_grad=True),)
+    x_ce = lambda: (torch.randn(b * 32, 1000, requires_grad=True),
+                    torch.randint(0, 1000, (b * 32,)))
+    cases = [
+        ("Linear(1024, 1024)", lambda: dnn.Linear(1024, 1024), lambda: nn.Linear(1024, 1024),
+         x_lin, 1.5),
+        ("Conv2d(64, 64, 3, padding=1)", lambda: dnn.Conv2d(64, 64, 3, padding=1),
+         lambda: nn.Conv2d(64, 64, 3, padding=1), x_conv, 3.0),
+        ("BatchNorm2d(64)", lambda: dnn.BatchNorm2d(64), lambda: nn.BatchNorm2d(64), x_conv,
+         1.5),
+        ("LayerNorm(512)", lambda: dnn.LayerNorm(512), lambda: nn.LayerNorm(512), x_ln, 1.5),
+    ]
+    if hasattr(dnn, "CrossEntropyLoss"):
+        cases.append(("CrossEntropyLoss", lambda: dnn.CrossEntropyLoss(),
+                      lambda: nn.CrossEntropyLoss(), x_ce, 1.5))
+    return cases
+
+
+def _step(module: nn.Module, inputs: tuple) -> float:
+    start = time.perf_counter()
+    out = module(*inputs)
+    out.backward(torch.ones_like(out))
+    return time.perf_counter() - start
+
+
+def compare(make_ours: Callable[[], nn.Module], make_ref: Callable[[], nn.Module],
+            make_inputs: Callable[[], tuple], reps: int) -> tuple[float, float]:
+    """Fastest seconds of one forward+backward for ours and for torch, interleaved."""
+    torch.manual_seed(0)
+    ref = make_ref()
+    ours = make_ours()
+    ours.load_state_dict(ref.state_dict())
+    inputs = make_inputs()
+    times: dict[str, list[float]] = {"ours": [], "ref": []}
+    for i in range(reps + 2):
+        for key, module in (("ours", ours), ("ref", ref)):
+            for t in inputs:
+                t.grad = None
+            module.zero_grad(set_to_none=True)
+            elapsed = _step(module, inputs)
+            if i >= 2:  # two warm-up rounds
+                times[key].append(elapsed)
+    return min(times["ours"]), min(times["ref"])
+
+
+def run(quick: bool = False) -> list[dict]:
+    reps = 3 if quick else 20
+    rows = []
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        timings = [(case, compare(*case[1:4], reps)) for case in _cases(quick)]
+    finally:
+        torch.set_num_threads(threads)
+    for (name, _, _, _, goal), (t_ours, t_ref) in timings:
+        ratio = t_ours / t_ref
+        verdict = "meets" if ratio <= goal else "misses"
+        rows.append({"name": f"{name} fwd+bwd dlfs/torch", "value": round(ratio, 3),
+                     "unit": "x", "note": f"{t_ours * 1e3:.1f} ms vs {t_ref * 1e3:.1f} ms; "
+                                          f"{verdict} goal {goal}x"})
+    return rows
+
+
+if __name__ == "__main__":
+    for row in run(quick="--quick" in sys.argv):
+        print(f"{row['name']}: {row['value']:.3g}{row['unit']}  ({row['note']})")
