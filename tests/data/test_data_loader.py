@@ -112,6 +112,7 @@ def test_workers_match_torch_batches_and_worker_seeds():
                                   **kwargs), epochs=2)
     assert [b[:2] for b in ours] == [b[:2] for b in ref]  # torch draws and indices
     assert [b[2] for b in ours][:4] == [[0, 0], [1, 1], [0, 0], [1, 1]]  # round-robin
+    assert [b[3] for b in ours] == [b[3] for b in ref]  # NumPy: seeded like torch's workers
     assert [b[4] for b in ours] == [b[4] for b in ref]  # Python's random: base_seed + id
     assert ours[0][0] != ours[4][0]  # the second epoch draws new seeds
 

@@ -6,9 +6,11 @@ queue. ``None`` on the index queue means "exit". A failure is sent back as a
 :class:`WorkerFailure` that names the worker, the dataset index and the traceback text, so
 the main process can raise a readable error.
 
-Seeding: worker ``w`` seeds Python's ``random``, NumPy and torch with ``base_seed + w``
-(NumPy takes it modulo 2**32), so random augmentations differ between workers yet repeat
-from run to run when the loader's generator is seeded.
+Seeding: worker ``w`` seeds Python's ``random`` and torch with ``base_seed + w``, and NumPy
+with four 32-bit words that a ``SeedSequence`` mixes from ``(w, base_seed)`` (NumPy seeds
+are 32-bit, so the 64-bit base seed is split in halves). These are the seeds torch's own
+workers use, so random augmentations differ between workers yet repeat from run to run
+when the loader's generator is seeded — and match torch's DataLoader draw for draw.
 """
 
 from __future__ import annotations
@@ -59,10 +61,13 @@ class WorkerFailure:
     traceback: str
 
 
-def _seed_worker(seed: int) -> None:
+def _seed_worker(base_seed: int, worker_id: int) -> None:
+    seed = base_seed + worker_id
     random.seed(seed)
     torch.manual_seed(seed)
-    np.random.seed(seed % 2**32)
+    mask = 0xFFFFFFFF
+    words = np.random.SeedSequence([worker_id, base_seed & mask, base_seed >> 32, 0])
+    np.random.seed(words.generate_state(4))
 
 
 def _fetch(dataset: Any, indices: Any, collate_fn: Callable, auto_collation: bool,
@@ -89,7 +94,7 @@ def worker_loop(dataset: Any, index_queue: Any, result_queue: Any, collate_fn: C
     """Body of worker process ``worker_id``: seed, run ``worker_init_fn``, then serve tasks."""
     global _worker_info
     seed = base_seed + worker_id
-    _seed_worker(seed)
+    _seed_worker(base_seed, worker_id)
     torch.set_num_threads(1)  # workers share the cores with the main process
     _worker_info = WorkerInfo(worker_id, num_workers, seed, dataset)
     if worker_init_fn is not None:

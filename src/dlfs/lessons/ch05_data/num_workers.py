@@ -72,8 +72,9 @@ assert [b[2][0].item() for b in double[:4]] == [0, 1, 0, 1], "batches go round-r
 
 # %% [markdown]
 # ## 2. Random augmentation in workers: different per worker, repeatable per seed
-# Worker w seeds `random`, NumPy and torch with `base_seed + w`, where `base_seed` is drawn
-# from the loader's generator. The same generator seed reproduces every random draw.
+# Worker w seeds `random` and torch with `base_seed + w` (NumPy with words mixed from w and
+# `base_seed`), where `base_seed` is drawn from the loader's generator. The same generator
+# seed reproduces every random draw.
 
 # %%
 again, other = epoch(2), epoch(2, seed=1)
