@@ -100,3 +100,14 @@ def test_a_wrong_torch_function_is_caught():
 def test_needs_a_differentiable_input():
     with pytest.raises(TypeError, match="no differentiable input"):
         gradcheck(lambda a: a, np.ones(3))
+
+
+def test_the_worst_mismatch_over_all_inputs_is_reported():
+    def skewed(a: Tensor, b: Tensor) -> Tensor:  # wrong for both inputs, far worse for b
+        out = a.data * b.data
+        return make_node(out, (a, b), lambda g: (g * b.data * 1.01, g * a.data * 3.0), "skewed")
+
+    a = Tensor(np.array([[1.0, 1.0], [5.0, 1.0]]))  # dL/db = a: largest at (1, 0)
+    b = Tensor(np.full((2, 2), 2.0))
+    with pytest.raises(GradcheckError, match=r"d\(output at \(1, 0\)\) / d\(input 1 at \(1, 0\)"):
+        gradcheck(skewed, a, b)

@@ -181,17 +181,21 @@ def gradcheck(fn: Callable[..., Any], *inputs: Any, eps: float = 1e-6, atol: flo
     arrays = [engine.to_array(x) if engine.is_input(x) else None for x in inputs]
     analytic, numeric = _jacobians(engine, fn, inputs, arrays, eps)
     positions = [i for i, a in enumerate(arrays) if a is not None]
-    out_shape = engine.output(_call(engine, fn, inputs, arrays)[0]).shape
+    worst = None  # (excess, input position, its Jacobians, flat index)
     for i, A, N in zip(positions, analytic, numeric):
         excess = np.abs(A - N) - (atol + rtol * np.abs(N))
-        if excess.size and excess.max() > 0:
-            k, j = np.unravel_index(int(np.argmax(excess)), excess.shape)
-            at_out = tuple(int(n) for n in np.unravel_index(int(k), out_shape))
-            at_in = tuple(int(n) for n in np.unravel_index(int(j), arrays[i].shape))
-            raise GradcheckError(
-                f"gradcheck: d(output at {at_out}) / d(input {i} at {at_in}"
-                f", shape {arrays[i].shape}): analytical {A[k, j]:.6g} vs numerical "
-                f"{N[k, j]:.6g}, |difference| {abs(A[k, j] - N[k, j]):.3g} exceeds "
-                f"atol + rtol*|numerical| = {atol + rtol * abs(N[k, j]):.3g}"
-            )
+        if excess.size and excess.max() > 0 and (worst is None or excess.max() > worst[0]):
+            worst = (excess.max(), i, A, N, int(np.argmax(excess)))
+    if worst is not None:
+        _, i, A, N, flat = worst
+        k, j = np.unravel_index(flat, A.shape)
+        out_shape = engine.output(_call(engine, fn, inputs, arrays)[0]).shape
+        at_out = tuple(int(n) for n in np.unravel_index(int(k), out_shape))
+        at_in = tuple(int(n) for n in np.unravel_index(int(j), arrays[i].shape))
+        raise GradcheckError(
+            f"gradcheck: d(output at {at_out}) / d(input {i} at {at_in}, shape "
+            f"{arrays[i].shape}): analytical {A[k, j]:.6g} vs numerical {N[k, j]:.6g}, "
+            f"|difference| {abs(A[k, j] - N[k, j]):.3g} exceeds atol + rtol*|numerical| = "
+            f"{atol + rtol * abs(N[k, j]):.3g}"
+        )
     return True
