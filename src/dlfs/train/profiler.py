@@ -25,8 +25,10 @@ class ProfilerCallback(Callback):
     """Profile ``active`` optimizer steps after ``wait + warmup`` steps.
 
     After the active steps, :attr:`table` holds the top ``row_limit`` ops sorted by
-    ``sort_by`` (a string table from ``key_averages().table``) and :attr:`trace_path` the
-    written Chrome trace (JSON).
+    ``sort_by`` (a string table from ``key_averages().table``), :attr:`op_totals` /
+    :attr:`op_inclusive` the self / inclusive CPU time per op in µs (the loop's
+    ``dlfs/forward``, ``dlfs/backward``, ``dlfs/optimizer_step`` labels among them), and
+    :attr:`trace_path` the written Chrome trace (JSON).
     """
 
     def __init__(self, trace_path: str | Path, *, wait: int = 1, warmup: int = 1,
@@ -38,6 +40,7 @@ class ProfilerCallback(Callback):
         self.record_shapes, self.profile_memory = record_shapes, profile_memory
         self.table: str | None = None
         self.op_totals: dict[str, float] = {}  # op name -> self CPU time in µs
+        self.op_inclusive: dict[str, float] = {}  # op/label -> CPU time incl. children, µs
         self._prof: Any = None
         self._steps_left = 0
 
@@ -47,6 +50,7 @@ class ProfilerCallback(Callback):
         averages = prof.key_averages()
         self.table = averages.table(sort_by=self.sort_by, row_limit=self.row_limit)
         self.op_totals = {e.key: float(e.self_cpu_time_total) for e in averages}
+        self.op_inclusive = {e.key: float(e.cpu_time_total) for e in averages}
 
     def on_train_begin(self, trainer: Trainer) -> None:
         activities = [ProfilerActivity.CPU]

@@ -36,4 +36,12 @@ LESSONS: tuple[Lesson, ...] = (
         at=("pytorch:17",),
         checks=("tests/train/test_train_fit.py",),
     ),
+    Lesson(
+        id="profiling",
+        title_en="Simple profiling with torch.profiler",
+        title_zh="简单的性能分析",
+        path="ch06_training/profiling.py",
+        at=("pytorch:19",),
+        checks=("tests/train/test_train_callbacks.py",),
+    ),
 )

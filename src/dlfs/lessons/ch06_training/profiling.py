@@ -1,0 +1,97 @@
+# %% [markdown]
+# # Day 19 · Simple profiling — 简单的性能分析
+#
+# **Library files:** `src/dlfs/train/profiler.py` (`ProfilerCallback`), the
+# `record_function` labels in `src/dlfs/train/loop.py` (`dlfs/forward`, `dlfs/backward`,
+# `dlfs/optimizer_step`), `src/dlfs/playground.py` (`time_block`).
+#
+# "Training is slow" is not actionable; "60 % of a step is one convolution's backward" is.
+# `torch.profiler` records every aten op (and CUDA kernel on a GPU) with its time. The
+# callback profiles a few steps after a short warm-up (the first steps pay one-off costs),
+# then gives a **top-ops table** and a **Chrome trace** to open in `chrome://tracing` or
+# https://ui.perfetto.dev.
+#
+# Reading the table: *self* time is spent in the op itself; *total* time includes the ops it
+# called. Sort by self time to find the hot kernels, look at total time of the labels to see
+# the forward / backward / optimizer split.
+
+# %%
+import matplotlib.pyplot as plt
+import torch
+from sklearn.datasets import load_digits
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from dlfs.curriculum import lesson_context
+from dlfs.train import ProfilerCallback, fit
+
+ctx = lesson_context("profiling")
+torch.set_num_threads(1)  # steadier numbers on a shared machine
+
+digits = load_digits()
+X = torch.tensor(digits.images, dtype=torch.float32).unsqueeze(1) / 16.0  # (1797, 1, 8, 8)
+Y = torch.tensor(digits.target)                                           # (1797,)
+loader = DataLoader(TensorDataset(X, Y), batch_size=128, shuffle=True,
+                    generator=torch.Generator())
+
+
+def make_cnn():
+    torch.manual_seed(0)
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(),     # (B, 32, 8, 8)
+        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(),    # (B, 64, 8, 8)
+        nn.MaxPool2d(2),                               # (B, 64, 4, 4)
+        nn.Flatten(),                                  # (B, 1024)
+        nn.Linear(1024, 128), nn.ReLU(),               # (B, 128)
+        nn.Linear(128, 10),                            # (B, 10)
+    )
+
+
+# %% [markdown]
+# ## 1. Profile three steps of `fit`
+# Schedule: skip 1 step, warm up 1 step, record 3 (`wait=1, warmup=1, active=3`).
+
+# %%
+model = make_cnn()
+prof = ProfilerCallback(ctx.path("trace.json"), wait=1, warmup=1, active=3, row_limit=12)
+fit(model, loader, loss_fn=nn.functional.cross_entropy,
+    optimizer=torch.optim.Adam(model.parameters(), lr=1e-3), max_steps=5 if ctx.quick else 14,
+    callbacks=[prof], device="cpu")
+print(prof.table)
+print("Chrome trace:", prof.trace_path, f"({prof.trace_path.stat().st_size / 1024:.0f} KiB)")
+assert prof.trace_path.exists()
+
+# %% [markdown]
+# ## 2. Where the time goes
+# The hot ops are the convolutions and matmuls and their backward kernels; the elementwise
+# ops (ReLU, the Adam update) are cheap. We check that a convolution or matmul op is among the
+# top five by self time. Data loading shows up too: many small `aten::select`/`aten::stack`
+# calls are the DataLoader picking samples one by one and collating them (Day 18).
+
+# %%
+ops = sorted(((t, k) for k, t in prof.op_totals.items() if k.startswith("aten::")),
+             reverse=True)
+top5 = [k for _, k in ops[:5]]
+print("top 5 ops by self CPU time:", top5)
+heavy = ("conv", "mm", "addmm", "matmul", "convolution")
+assert any(any(h in k for h in heavy) for k in top5), top5
+
+phases = {k.split("/")[1]: prof.op_inclusive.get(k, 0.0)
+          for k in ("dlfs/forward", "dlfs/backward", "dlfs/optimizer_step")}
+total = sum(phases.values())
+for name, t in phases.items():
+    print(f"{name:15s} {t / 1e3:8.2f} ms  ({100 * t / total:4.1f} %)")
+assert phases["backward"] > 0 and phases["forward"] > 0
+# backward computes two gradients per conv/linear layer (input and weights), so it usually
+# costs 1-3x the forward; the exact ratio depends on the kernels, so check a sane band
+print(f"backward / forward = {phases['backward'] / phases['forward']:.2f}")
+assert 0.5 < phases["backward"] / phases["forward"] < 10
+
+# %%
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.2))
+names = [k.replace("aten::", "") for _, k in ops[:8]][::-1]
+ax1.barh(names, [t / 1e3 for t, _ in ops[:8]][::-1])
+ax1.set(xlabel="self CPU time over 3 steps (ms)", title="top ops")
+ax2.bar(list(phases), [t / 1e3 for t in phases.values()], color=["C0", "C1", "C2"])
+ax2.set(ylabel="ms over 3 steps", title="step phases")
+ctx.savefig(fig, "profile.png")
