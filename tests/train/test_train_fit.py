@@ -222,6 +222,13 @@ def test_works_with_dlfs_dataloader(tiny):
     assert len(hist.step_loss) == 8 and len(hist.epochs) == 2
 
 
+def test_empty_loader_is_an_error_not_an_endless_loop(tiny):
+    model = tiny.model()
+    with pytest.raises(ValueError, match="yielded no batches"):
+        fit(model, [], loss_fn=nn.functional.mse_loss, optimizer=_sgd(model), max_steps=3,
+            device="cpu")
+
+
 def test_bad_batch_layout_says_how_to_fix(tiny):
     model = tiny.model()
     with pytest.raises(ValueError, match="pass forward="):
