@@ -113,7 +113,10 @@ def test_trajectory_matches_torch(case, grouped):
             torch.testing.assert_close(value, ref.state[q][key], **TOL)
 
 
-@pytest.mark.parametrize("case", CASES[1::2], ids=[_ids(c) for c in CASES[1::2]])
+RICHEST = [CASES[i] for i in (2, 4, 9, 13, 18, 20)]      # most options, every optimizer
+
+
+@pytest.mark.parametrize("case", RICHEST, ids=[_ids(c) for c in RICHEST])
 def test_state_dict_round_trip_and_cross_loading(case):
     """Save mid-run, load into a fresh optimizer (ours and torch's): same trajectory."""
     name, kw = case
