@@ -71,7 +71,8 @@ def _logsumexp(x: Tensor, dim: int) -> Tensor:
     """log sum_c exp(x_c) = m + log sum_c exp(x_c - m) with m = max_c x_c, so no exp overflows.
     ``m`` is a constant for autograd: the result does not depend on it.  (B, C, ...) -> (B, ...)"""
     m = x.detach().amax(dim=dim, keepdim=True)                     # (B, 1, d1, ...)
-    return (x - m).exp().sum(dim=dim).log() + m.squeeze(dim)
+    e = (x - m).exp_()             # in place: x - m is a temporary, this saves a (B, C) copy
+    return e.sum(dim=dim).log() + m.squeeze(dim)                   # (B, d1, ...)
 
 
 def _log_softmax(x: Tensor, dim: int) -> Tensor:
