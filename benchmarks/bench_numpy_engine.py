@@ -86,56 +86,56 @@ def _scalar_step(rng: np.random.Generator):
     return step
 
 
-def _median_ms(steps: list, repeats: int) -> list[float]:
-    """Interleave the steps; the median milliseconds of each."""
+def _times_ms(steps: list, repeats: int) -> list[list[float]]:
+    """Interleave the steps ``repeats`` times; the milliseconds of every call of each."""
     times: list[list[float]] = [[] for _ in steps]
     for _ in range(repeats):
         for step, record in zip(steps, times):
             start = time.perf_counter()
             step()
             record.append((time.perf_counter() - start) * 1e3)
-    return [statistics.median(t) for t in times]
+    return times
 
 
-def _pair_ms(repeats: int) -> tuple[float, float]:
-    """Median ms per step of the NumPy engine and of torch, interleaved, after a warm-up."""
+def _pair_rows(repeats: int, label: str) -> list[dict]:
+    """NumPy engine vs torch: median times, their ratio, and the ratio of the fastest calls
+    (the best estimate of each one's cost when nothing else competes for the cores)."""
     rng = np.random.default_rng(0)
-    ours, ref = _numpy_step(rng), _torch_step(rng)
-    _median_ms([ours, ref], 5)  # warm-up: first calls allocate and load kernels
-    ours_ms, ref_ms = _median_ms([ours, ref], repeats)
-    return ours_ms, ref_ms
+    steps = [_numpy_step(rng), _torch_step(rng)]
+    _times_ms(steps, 5)  # warm-up: first calls allocate and load kernels
+    ours, ref = _times_ms(steps, repeats)
+    shape = f"MLP {'-'.join(map(str, SIZES))}, batch {BATCH}, float32, {label}"
+    ours_med, ref_med = statistics.median(ours), statistics.median(ref)
+    return [
+        {"name": f"numpy engine step ({label})", "value": ours_med, "unit": "ms",
+         "note": f"median; {shape}"},
+        {"name": f"torch eager step ({label})", "value": ref_med, "unit": "ms",
+         "note": f"median; fastest {min(ref):.3g} ms vs ours {min(ours):.3g} ms"},
+        {"name": f"numpy engine / torch ({label})", "value": ours_med / ref_med, "unit": "x",
+         "note": f"medians; fastest calls: {min(ours) / min(ref):.2f}x; goal <= 2"},
+    ]
 
 
 def run(quick: bool = False) -> list[dict]:
     from threadpoolctl import threadpool_limits  # ships with scikit-learn
 
     repeats = 20 if quick else 200
-    shape = f"MLP {'-'.join(map(str, SIZES))}, batch {BATCH}, float32"
-    ours_ms, ref_ms = _pair_ms(repeats)
     threads = torch.get_num_threads()
-    try:  # one BLAS thread each: no spinning threads competing on a busy machine
+    rows = _pair_rows(repeats, f"{threads} threads")
+    try:  # one thread each: no spinning BLAS threads competing on a busy machine
         torch.set_num_threads(1)
         with threadpool_limits(limits=1):
-            ours_1, ref_1 = _pair_ms(repeats)
+            rows += _pair_rows(repeats, "1 thread")
     finally:
         torch.set_num_threads(threads)
     scalar = _scalar_step(np.random.default_rng(0))
-    (scalar_ms,) = _median_ms([scalar], 2 if quick else 5)
+    scalar_ms = statistics.median(_times_ms([scalar], 2 if quick else 5)[0])
     gc.disable()  # the share of a step that is Python's garbage collector (no cycles to find)
     try:
-        (scalar_nogc_ms,) = _median_ms([scalar], 2 if quick else 5)
+        scalar_nogc_ms = statistics.median(_times_ms([scalar], 2 if quick else 5)[0])
     finally:
         gc.enable()
-    return [
-        {"name": "numpy engine step", "value": ours_ms, "unit": "ms",
-         "note": f"{shape}, default threads ({threads} torch)"},
-        {"name": "torch eager step", "value": ref_ms, "unit": "ms", "note": shape},
-        {"name": "numpy engine / torch", "value": ours_ms / ref_ms, "unit": "x",
-         "note": "goal: <= 2"},
-        {"name": "numpy engine step, 1 thread", "value": ours_1, "unit": "ms", "note": shape},
-        {"name": "torch eager step, 1 thread", "value": ref_1, "unit": "ms", "note": shape},
-        {"name": "numpy engine / torch, 1 thread", "value": ours_1 / ref_1, "unit": "x",
-         "note": "goal: <= 2"},
+    return rows + [
         {"name": "scalar engine step", "value": scalar_ms, "unit": "ms",
          "note": "Value MLP 2-16-16-1, 100 points (~68k nodes per step)"},
         {"name": "scalar engine step, gc disabled", "value": scalar_nogc_ms, "unit": "ms",
