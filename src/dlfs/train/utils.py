@@ -7,9 +7,10 @@ Memory of one training step at batch size B is roughly
 so it grows linearly in B and the largest batch under a budget can be found by doubling then
 bisecting. On CUDA the peak is measured (``torch.cuda.max_memory_allocated``). On CPU the
 allocator keeps no statistics, so the finder *counts bytes*: parameters, their gradients, the
-batch, and every tensor autograd saves for backward (seen through
-``torch.autograd.graph.saved_tensors_hooks``, each storage counted once). That estimate misses
-short-lived temporaries, so leave some headroom in the budget.
+batch, and every tensor the forward pass saves for backward (seen through
+``torch.autograd.graph.saved_tensors_hooks``, each storage counted once) — the memory held at
+the end of the forward, the usual peak. That estimate misses short-lived temporaries and the
+optimizer state, so leave some headroom in the budget.
 """
 
 from __future__ import annotations
@@ -60,13 +61,11 @@ def _nbytes(t: torch.Tensor) -> int:
     return t.untyped_storage().nbytes()
 
 
-def _run_step(model: nn.Module, batch: Any, loss_fn: Callable | None) -> None:
+def _forward_loss(model: nn.Module, batch: Any, loss_fn: Callable | None) -> torch.Tensor:
     if isinstance(batch, (list, tuple)) and len(batch) == 2 and loss_fn is not None:
-        loss = loss_fn(model(batch[0]), batch[1])
-    else:
-        out = model(batch[0] if isinstance(batch, (list, tuple)) else batch)
-        loss = out.float().sum()
-    loss.backward()
+        return loss_fn(model(batch[0]), batch[1])
+    out = model(batch[0] if isinstance(batch, (list, tuple)) else batch)
+    return out.float().sum()
 
 
 def step_memory_bytes(model: nn.Module, batch: Any, loss_fn: Callable | None = None) -> int:
@@ -76,7 +75,7 @@ def step_memory_bytes(model: nn.Module, batch: Any, loss_fn: Callable | None = N
     if device.type == "cuda":
         torch.cuda.synchronize(device)
         torch.cuda.reset_peak_memory_stats(device)
-        _run_step(model, batch, loss_fn)
+        _forward_loss(model, batch, loss_fn).backward()
         torch.cuda.synchronize(device)
         peak = torch.cuda.max_memory_allocated(device)
         model.zero_grad(set_to_none=True)
@@ -88,12 +87,15 @@ def step_memory_bytes(model: nn.Module, batch: Any, loss_fn: Callable | None = N
         return t
 
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        _run_step(model, batch, loss_fn)
-    params = sum(_nbytes(p) for p in model.parameters())
+        loss = _forward_loss(model, batch, loss_fn)  # what is saved here lives until backward
+    loss.backward()
+    params = {p.untyped_storage().data_ptr(): _nbytes(p) for p in model.parameters()}
     grads = sum(_nbytes(p.grad) for p in model.parameters() if p.grad is not None)
-    inputs = {id(t): _nbytes(t) for t in _leaves(batch)}
+    inputs = {t.untyped_storage().data_ptr(): _nbytes(t) for t in _leaves(batch)}
+    # a Linear saves its weight for backward: that storage is already counted as a parameter
+    activations = sum(n for ptr, n in saved.items() if ptr not in params and ptr not in inputs)
     model.zero_grad(set_to_none=True)
-    return params + grads + sum(inputs.values()) + sum(saved.values())
+    return sum(params.values()) + grads + sum(inputs.values()) + activations
 
 
 def _leaves(batch: Any) -> list[torch.Tensor]:

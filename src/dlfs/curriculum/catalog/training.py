@@ -44,4 +44,12 @@ LESSONS: tuple[Lesson, ...] = (
         at=("pytorch:19",),
         checks=("tests/train/test_train_callbacks.py",),
     ),
+    Lesson(
+        id="memory-batch-size",
+        title_en="Memory management and batch-size tuning",
+        title_zh="显存管理与 Batch Size 调优",
+        path="ch06_training/memory_batch_size.py",
+        at=("pytorch:16",),
+        checks=("tests/train/test_train_callbacks.py", "tests/train/test_train_fit.py"),
+    ),
 )
