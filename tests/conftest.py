@@ -8,6 +8,12 @@ import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+import torch  # noqa: E402
+
+# The tests use small tensors, for which one thread is as fast as two on a quiet machine
+# and many times faster on a busy one (torch's worker threads wait on each other).
+torch.set_num_threads(1)
+
 
 @pytest.fixture(autouse=True)
 def _isolated_dirs(tmp_path, monkeypatch):

@@ -9,6 +9,7 @@ from ..schema import Lesson
 from . import (
     attention,
     autograd,
+    capstone,
     data,
     engines,
     gym,
@@ -32,6 +33,7 @@ LESSONS: tuple[Lesson, ...] = (
     *vision.LESSONS,
     *sequences.LESSONS,
     *attention.LESSONS,
+    *capstone.LESSONS,
     *training.LESSONS,
     *gym.LESSONS,
 )

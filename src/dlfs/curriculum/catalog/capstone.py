@@ -1,0 +1,22 @@
+"""Lessons of the capstone: the language-model loop and the GPT's shapes."""
+
+from ..schema import Lesson
+
+LESSONS: tuple[Lesson, ...] = (
+    Lesson(
+        id="lm-training-loop",
+        title_en="The language-model training loop",
+        title_zh="语言模型训练闭环",
+        path="ch09_gpt/lm_training_loop.py",
+        at=("pytorch:25",),
+        checks=("tests/recipes/test_gpt_recipe.py", "tests/text/test_tokenizers.py"),
+    ),
+    Lesson(
+        id="capstone-shapes",
+        title_en="Capstone: a minimal LM and every tensor shape",
+        title_zh="验收：手写最小 LM 并解释 Tensor Shape",
+        path="ch09_gpt/capstone_shapes.py",
+        at=("pytorch:27",),
+        checks=("tests/models/test_gpt.py", "tests/generate/test_sampling.py"),
+    ),
+)
