@@ -234,3 +234,31 @@ def test_bad_batch_layout_says_how_to_fix(tiny):
     with pytest.raises(ValueError, match="pass forward="):
         fit(model, [{"x": torch.zeros(2, 4)}], loss_fn=nn.functional.mse_loss,
             optimizer=_sgd(model), epochs=1, device="cpu")
+
+
+def test_epoch_scheduler_and_plateau_scheduler(tiny):
+    x, y = tiny.data()
+    loader = TorchLoader(TorchTensorDataset(x, y), batch_size=16)  # 4 steps per epoch
+    model = tiny.model()
+    opt = _sgd(model, lr=0.1)
+    hist = fit(model, loader, loss_fn=nn.functional.mse_loss, optimizer=opt, epochs=3,
+               scheduler=torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5),
+               scheduler_interval="epoch", device="cpu")
+    assert hist.step_lr == pytest.approx([0.1] * 4 + [0.05] * 4 + [0.025] * 4)
+    model = tiny.model()
+    opt = _sgd(model, lr=0.01)
+    # mode="max" on a falling val loss: "no improvement" every epoch → halve after epoch 1
+    plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="max", factor=0.5,
+                                                         patience=0)
+    hist = fit(model, loader, loss_fn=nn.functional.mse_loss, optimizer=opt, epochs=3,
+               scheduler=plateau, val_loader=loader, device="cpu")
+    assert hist.metric("val/loss")[1] < hist.metric("val/loss")[0]
+    assert hist.step_lr == pytest.approx([0.01] * 8 + [0.005] * 4)
+
+
+def test_config_accepts_paths_and_is_plain_data(tmp_path):
+    cfg = TrainConfig(epochs=1, checkpoint_dir=tmp_path / "c", log_dir=tmp_path / "tb")
+    assert cfg.checkpoint_dir == str(tmp_path / "c")
+    assert all(isinstance(v, (int, float, str, bool, type(None))) for v in cfg.to_dict().values())
+    with pytest.raises(Exception, match="cannot assign"):
+        cfg.epochs = 2  # frozen
