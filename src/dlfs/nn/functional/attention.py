@@ -33,26 +33,44 @@ def causal_mask(T: int, S: int | None = None, device: torch.device | str | None 
     return torch.ones(T, S, dtype=torch.bool, device=device).tril()
 
 
+class _SafeSoftmax(torch.autograd.Function):
+    """softmax over the last dim with a hand-written backward.
+
+    Forward: y = exp(x - m) / sum(exp(x - m)), m = row max (0 for an all -inf row, whose
+    denominator is then replaced by 1 so the row becomes zeros instead of NaN).
+    Backward: dx = y * (g - sum(g * y)), the softmax Jacobian-vector product, which needs
+    only y — one saved tensor and three kernels instead of autograd's chain of six.
+    """
+
+    @staticmethod
+    def forward(ctx, x: Tensor) -> Tensor:  # type: ignore[override]
+        m = x.amax(dim=-1, keepdim=True)
+        m = m.masked_fill(m == float("-inf"), 0.0)
+        e = torch.exp(x - m)
+        denom = e.sum(dim=-1, keepdim=True)
+        y = e / denom.masked_fill(denom == 0, 1.0)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g: Tensor) -> Tensor:  # type: ignore[override]
+        (y,) = ctx.saved_tensors
+        return y * (g - (g * y).sum(dim=-1, keepdim=True))
+
+
 def masked_softmax(scores: Tensor, dim: int = -1) -> Tensor:
     """softmax along ``dim`` where a slice of all ``-inf`` gives zeros, not NaN.
 
     The usual max-subtraction keeps exp() from overflowing; for an all ``-inf`` slice the
     max is replaced by 0 and the denominator by 1, so no NaN appears in values or gradients.
+
+    >>> masked_softmax(torch.tensor([[0.0, 0.0], [float("-inf"), float("-inf")]]))
+    tensor([[0.5000, 0.5000],
+            [0.0000, 0.0000]])
     """
-    m = scores.amax(dim=dim, keepdim=True)
-    m = torch.where(torch.isinf(m) & (m < 0), torch.zeros_like(m), m).detach()
-    e = torch.exp(scores - m)
-    denom = e.sum(dim=dim, keepdim=True)
-    denom = torch.where(denom == 0, torch.ones_like(denom), denom)
-    return e / denom
-
-
-def _as_additive(mask: Tensor, dtype: torch.dtype) -> Tensor:
-    """Bool (True = keep) -> 0 / -inf float; float masks are returned as they are."""
-    if mask.dtype == torch.bool:
-        zeros = torch.zeros(mask.shape, dtype=dtype, device=mask.device)
-        return zeros.masked_fill(~mask, float("-inf"))
-    return mask
+    if dim in (-1, scores.dim() - 1):
+        return _SafeSoftmax.apply(scores)
+    return _SafeSoftmax.apply(scores.transpose(dim, -1)).transpose(dim, -1)
 
 
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
@@ -90,8 +108,10 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     scores = (query @ key.transpose(-2, -1)) * scale        # (..., T, S)
     if is_causal:
         attn_mask = causal_mask(T, S, device=query.device)
-    if attn_mask is not None:
-        scores = scores + _as_additive(attn_mask, scores.dtype)
+    if attn_mask is not None and attn_mask.dtype == torch.bool:
+        scores = scores.masked_fill(~attn_mask, float("-inf"))  # blocked pairs get -inf
+    elif attn_mask is not None:
+        scores = scores + attn_mask                             # additive bias
     weights = masked_softmax(scores, dim=-1)                # (..., T, S)
     if dropout_p > 0.0:
         weights = dropout(weights, p=dropout_p, training=True)
