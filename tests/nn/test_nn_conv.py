@@ -150,3 +150,16 @@ def test_conv_errors():
         dnn.Conv2d(2, 2, 3, stride=2, padding="same")
     with pytest.raises(ValueError, match="groups"):
         F.conv2d(torch.zeros(1, 3, 5, 5), torch.zeros(2, 2, 3, 3), groups=2)
+
+
+def test_im2col_col2im_are_adjoint_and_twice_differentiable():
+    """<unfold(x), c> == <x, fold(c)>, and gradgradcheck passes through both."""
+    x, c = _x(2, 3, 5, 4), _x(2, 3 * 4, 9)
+    kwargs = {"kernel_size": 2, "padding": 1, "stride": 2}
+    lhs = (F.unfold(x, **kwargs) * c).sum()
+    rhs = (x * F.fold(c, (5, 4), **kwargs)).sum()
+    torch.testing.assert_close(lhs, rhs)
+    w = _x(2, 3, 2, 2)
+    assert torch.autograd.gradgradcheck(
+        lambda a, b: F.conv2d(a, b, stride=2, padding=1),
+        (x.requires_grad_(), w.requires_grad_()))

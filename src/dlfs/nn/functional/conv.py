@@ -1,10 +1,12 @@
 """Convolution as matrix multiplication: im2col (``unfold``), col2im (``fold``), ``pad``,
 ``conv1d``, ``conv2d`` and ``conv_transpose2d``.
 
-The sliding windows of an image are a strided *view* (``Tensor.unfold``), so im2col costs one
-copy; a convolution is then one batched matmul of the flattened kernel with that matrix:
+im2col (see ``im2col.py``) copies every kernel window of the padded image into a column; a
+convolution is then one batched matmul of the flattened kernel with those columns:
 
     out[b, o, l] = sum_k W[o, k] * cols[b, k, l],   k = (c, i, j),  l = (h_out, w_out)
+
+and a transposed convolution is the same matmul with W^T followed by col2im.
 
 Output size along one axis (n input, p padding each side, k kernel, d dilation, s stride):
 
@@ -15,6 +17,8 @@ from __future__ import annotations
 
 import torch
 from torch import Tensor
+
+from .im2col import col2im, im2col
 
 __all__ = ["conv1d", "conv2d", "conv_output_size", "conv_transpose2d", "fold", "pad",
            "unfold"]
@@ -102,20 +106,6 @@ def _windows(x: Tensor, kernel: tuple[int, int], stride: tuple[int, int],
     return x
 
 
-def _scatter_windows(cols: Tensor, size: tuple[int, int], stride: tuple[int, int],
-                     dilation: tuple[int, int]) -> Tensor:
-    """Inverse of ``_windows``: sum (B, C, kh, kw, Lh, Lw) window values into (B, C, *size)."""
-    B, C, kh, kw, Lh, Lw = cols.shape
-    (sh, sw), (dh, dw) = stride, dilation
-    out = cols.new_zeros(B, C, *size)
-    for i in range(kh):
-        for j in range(kw):
-            rows = slice(i * dh, i * dh + sh * (Lh - 1) + 1, sh)
-            columns = slice(j * dw, j * dw + sw * (Lw - 1) + 1, sw)
-            out[:, :, rows, columns] += cols[:, :, i, j]  # every window's tap (i, j) at once
-    return out
-
-
 def unfold(input: Tensor, kernel_size: IntPair, dilation: IntPair = 1, padding: IntPair = 0,
            stride: IntPair = 1) -> Tensor:
     """im2col: (B, C, H, W) -> (B, C*kh*kw, L), one column per window, L = Ho * Wo.
@@ -127,9 +117,9 @@ def unfold(input: Tensor, kernel_size: IntPair, dilation: IntPair = 1, padding: 
     x = input if batched else input.unsqueeze(0)
     ph, pw = _pair(padding)
     x = _pad_constant(x, [(pw, pw), (ph, ph)], 0.0)
-    win = _windows(x, _pair(kernel_size), _pair(stride), _pair(dilation))  # (B, C, Ho, Wo, kh, kw)
-    B, C, Ho, Wo, kh, kw = win.shape
-    cols = win.permute(0, 1, 4, 5, 2, 3).reshape(B, C * kh * kw, Ho * Wo)  # (B, C*kh*kw, L)
+    cols = im2col(x, _pair(kernel_size), _pair(stride), _pair(dilation))  # (B, C, kh, kw, Ho, Wo)
+    B, C, kh, kw, Ho, Wo = cols.shape
+    cols = cols.reshape(B, C * kh * kw, Ho * Wo)  # (B, C*kh*kw, L), a view
     return cols if batched else cols[0]
 
 
@@ -156,7 +146,7 @@ def fold(input: Tensor, output_size: IntPair, kernel_size: IntPair, dilation: In
         raise ValueError(f"fold: input of shape {tuple(input.shape)} does not match "
                          f"{kh}x{kw} windows giving {Lh}x{Lw} blocks")
     cols = cols.reshape(B, K // (kh * kw), kh, kw, Lh, Lw)  # (B, C, kh, kw, Lh, Lw)
-    out = _scatter_windows(cols, (H + 2 * ph, W + 2 * pw), (sh, sw), (dh, dw))
+    out = col2im(cols, (H + 2 * ph, W + 2 * pw), (sh, sw), (dh, dw))
     out = out[:, :, ph:ph + H, pw:pw + W]  # drop the padding: (B, C, H, W)
     return out if batched else out[0]
 
@@ -203,14 +193,13 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: In
     if C != Cg * groups:
         raise ValueError(f"conv2d: input has {C} channels, weight {tuple(weight.shape)} with "
                          f"groups={groups} expects {Cg * groups}")
-    win = _windows(x, (kh, kw), stride, dilation)  # (B, C, Ho, Wo, kh, kw)
-    Ho, Wo = win.shape[2:4]
-    cols = win.reshape(B, groups, Cg, Ho, Wo, kh, kw).permute(0, 1, 2, 5, 6, 3, 4)
-    cols = cols.reshape(B, groups, Cg * kh * kw, Ho * Wo)  # (B, G, K, L), one copy
+    cols = im2col(x, (kh, kw), stride, dilation)  # (B, C, kh, kw, Ho, Wo)
+    Ho, Wo = cols.shape[-2:]
+    cols = cols.reshape(B, groups, Cg * kh * kw, Ho * Wo)  # (B, G, K, L), a view
     w = weight.reshape(groups, C_out // groups, Cg * kh * kw)  # (G, Og, K)
     out = torch.matmul(w, cols).reshape(B, C_out, Ho, Wo)  # (B, G, Og, L) -> (B, C_out, Ho, Wo)
     if bias is not None:
-        out = out + bias.reshape(1, -1, 1, 1)
+        out = out.add_(bias.reshape(1, -1, 1, 1))  # in place: the matmul result is ours
     return out if batched else out[0]
 
 
@@ -253,7 +242,7 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
     cols = cols.reshape(B, groups * Og, kh, kw, H, W)
     H_out = (H - 1) * sh - 2 * ph + dh * (kh - 1) + oph + 1
     W_out = (W - 1) * sw - 2 * pw + dw * (kw - 1) + opw + 1
-    full = _scatter_windows(cols, (H_out + 2 * ph, W_out + 2 * pw), (sh, sw), (dh, dw))
+    full = col2im(cols, (H_out + 2 * ph, W_out + 2 * pw), (sh, sw), (dh, dw))
     out = full[:, :, ph:ph + H_out, pw:pw + W_out]  # (B, C_out, H_out, W_out)
     if bias is not None:
         out = out + bias.reshape(1, -1, 1, 1)
