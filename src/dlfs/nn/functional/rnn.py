@@ -28,9 +28,16 @@ Step = Callable[[Tensor, State], State]
 
 
 def _project(x: Tensor, w: Tensor, b: Tensor | None) -> Tensor:
-    """x W^T + b for x (..., C), w (G, C) -> (..., G)."""
+    """x W^T + b for x (..., C), w (G, C) -> (..., G) (one addmm call for 2-D x)."""
+    if b is not None and x.dim() == 2:
+        return torch.addmm(b, x, w.t())  # (B, G)
     y = x.matmul(w.t())  # (..., G)
     return y if b is None else y + b
+
+
+def _add_recurrent(gx: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
+    """gx + h W_hh^T + b_hh: the input part plus the recurrent part of all gates, (B, G)."""
+    return _project(h, w_hh, gx if b_hh is None else gx + b_hh)
 
 
 def _positive_part(x: Tensor) -> Tensor:
@@ -44,7 +51,7 @@ def rnn_step(gx: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None,
 
     Shapes: gx (B, H), h (B, H), w_hh (H, H) -> (B, H).
     """
-    a = gx + _project(h, w_hh, b_hh)  # (B, H)
+    a = _add_recurrent(gx, h, w_hh, b_hh)  # (B, H)
     if nonlinearity == "tanh":
         return torch.tanh(a)
     if nonlinearity == "relu":
@@ -62,7 +69,7 @@ def lstm_step(gx: Tensor, h: Tensor, c: Tensor, w_hh: Tensor, b_hh: Tensor | Non
 
     Shapes: gx (B, 4H), h (B, P), c (B, H), w_hh (4H, P), w_hr (P, H) -> h' (B, P), c' (B, H).
     """
-    gates = gx + _project(h, w_hh, b_hh)  # (B, 4H)
+    gates = _add_recurrent(gx, h, w_hh, b_hh)  # (B, 4H)
     i, f, g, o = gates.chunk(4, dim=-1)  # 4 x (B, H)
     c_next = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)  # (B, H)
     h_next = torch.sigmoid(o) * torch.tanh(c_next)  # (B, H)
@@ -146,10 +153,11 @@ def recurrent_scan(gx: Tensor, state: State, step: Step, reverse: bool = False,
     >>> out.shape, h[0].tolist()
     (torch.Size([5, 2, 3]), [5.0, 5.0, 5.0])
     """
-    steps = range(gx.shape[0] - 1, -1, -1) if reverse else range(gx.shape[0])
-    outputs: list[Tensor] = [gx] * gx.shape[0]  # placeholders, every slot is overwritten
+    gx_t = gx.unbind(0)  # T x (B, G); unbind (not gx[t]) keeps the backward O(T)
+    steps = range(len(gx_t) - 1, -1, -1) if reverse else range(len(gx_t))
+    outputs: list[Tensor] = list(gx_t)  # placeholders, every slot is overwritten
     for t in steps:
-        new = step(gx[t], state)
+        new = step(gx_t[t], state)
         if lengths is not None:
             alive = (t < lengths).unsqueeze(-1)  # (B, 1)
             state = tuple(torch.where(alive, n, s) for n, s in zip(new, state))
