@@ -31,7 +31,6 @@ from dlfs.curriculum import lesson_context
 from dlfs.train import accuracy, fit, step_memory_bytes
 
 ctx = lesson_context("amp-bf16")
-torch.set_num_threads(1)  # one thread: timings that a busy, shared machine disturbs less
 print("CPU capability seen by torch:", torch.backends.cpu.get_cpu_capability())
 
 # %% [markdown]
@@ -106,19 +105,24 @@ for amp in (None, "bf16"):  # warm-up: the first optimizer step in a process imp
     fit(warm, [batch], loss_fn=nn.functional.cross_entropy, amp=amp, max_steps=2,
         optimizer=torch.optim.SGD(warm.parameters(), lr=0.1), device="cpu")
 results = {}
-for amp in (None, "bf16"):
-    model = make_model()
-    start = time.perf_counter()
-    hist = fit(model, DataLoader(train_ds, batch_size=128, shuffle=True,
-                                 generator=torch.Generator()),
-               loss_fn=nn.functional.cross_entropy,
-               optimizer=torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9),
-               epochs=EPOCHS, amp=amp, val_loader=DataLoader(val_ds, batch_size=512),
-               metrics={"acc": accuracy}, device="cpu")
-    seconds = time.perf_counter() - start
-    results[amp or "fp32"] = (seconds / len(hist.step_loss), hist)
-    print(f"{amp or 'fp32':5s}: {1e3 * seconds / len(hist.step_loss):6.2f} ms/step, "
-          f"val acc {hist.last('val/acc'):.3f}, final train loss {hist.step_loss[-1]:.4f}")
+threads = torch.get_num_threads()
+torch.set_num_threads(1)  # one thread: timings that a busy, shared machine disturbs less
+try:
+    for amp in (None, "bf16"):
+        model = make_model()
+        start = time.perf_counter()
+        hist = fit(model, DataLoader(train_ds, batch_size=128, shuffle=True,
+                                     generator=torch.Generator()),
+                   loss_fn=nn.functional.cross_entropy,
+                   optimizer=torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9),
+                   epochs=EPOCHS, amp=amp, val_loader=DataLoader(val_ds, batch_size=512),
+                   metrics={"acc": accuracy}, device="cpu")
+        seconds = time.perf_counter() - start
+        results[amp or "fp32"] = (seconds / len(hist.step_loss), hist)
+        print(f"{amp or 'fp32':5s}: {1e3 * seconds / len(hist.step_loss):6.2f} ms/step, "
+              f"val acc {hist.last('val/acc'):.3f}, final train loss {hist.step_loss[-1]:.4f}")
+finally:
+    torch.set_num_threads(threads)
 
 speed = results["fp32"][0] / results["bf16"][0]
 acc32, acc16 = (results[k][1].last("val/acc") for k in ("fp32", "bf16"))

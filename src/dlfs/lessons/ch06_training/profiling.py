@@ -26,7 +26,6 @@ from dlfs.curriculum import lesson_context
 from dlfs.train import ProfilerCallback, fit
 
 ctx = lesson_context("profiling")
-torch.set_num_threads(1)  # steadier numbers on a shared machine
 
 digits = load_digits()
 X = torch.tensor(digits.images, dtype=torch.float32).unsqueeze(1) / 16.0  # (1797, 1, 8, 8)
@@ -54,9 +53,14 @@ def make_cnn():
 # %%
 model = make_cnn()
 prof = ProfilerCallback(ctx.path("trace.json"), wait=1, warmup=1, active=3, row_limit=12)
-fit(model, loader, loss_fn=nn.functional.cross_entropy,
-    optimizer=torch.optim.Adam(model.parameters(), lr=1e-3), max_steps=5 if ctx.quick else 14,
-    callbacks=[prof], device="cpu")
+threads = torch.get_num_threads()
+torch.set_num_threads(1)  # steadier numbers on a shared machine
+try:
+    fit(model, loader, loss_fn=nn.functional.cross_entropy,
+        optimizer=torch.optim.Adam(model.parameters(), lr=1e-3),
+        max_steps=5 if ctx.quick else 14, callbacks=[prof], device="cpu")
+finally:
+    torch.set_num_threads(threads)
 print(prof.table)
 print("Chrome trace:", prof.trace_path, f"({prof.trace_path.stat().st_size / 1024:.0f} KiB)")
 assert prof.trace_path.exists()
