@@ -186,3 +186,11 @@ def test_second_derivative_is_refused_loudly():
     (g,) = torch.autograd.grad((y * y.detach()).sum(), x, create_graph=True)
     with pytest.raises(RuntimeError):
         g.sum().backward()
+
+
+def test_layer_norm_fused_path_agrees():
+    ours = dnn.LayerNorm(5).double()
+    _randomize(ours)
+    fused = dnn.LayerNorm(5, fused=True).double()
+    fused.load_state_dict(ours.state_dict())
+    assert_module_parity(ours, fused, _x(3, 4, 5), load_state=False)
