@@ -12,12 +12,13 @@ from .checkpoint import (
 )
 from .config import TrainConfig
 from .history import History
-from .loop import Trainer, TrainState, default_forward, fit, move_to
+from .loop import Trainer, default_forward, fit, move_to
 from .nan_guard import NaNGuard, NonFiniteError
 from .profiler import ProfilerCallback
 from .reporting import MetricsLogger, ProgressBar
 from .resume import CheckpointWarning
 from .rng import capture_rng_state, restore_rng_state
+from .state import TrainState
 from .tensorboard import TensorBoardLogger
 from .utils import BatchSizeResult, accuracy, find_max_batch_size, split_batch, step_memory_bytes
 

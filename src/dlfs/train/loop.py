@@ -21,41 +21,25 @@ are drawn again and skipped.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 from torch import nn
 from torch.profiler import record_function
 
-from .. import __version__
 from ..errors import DlfsError
 from ..playground import get_device, seed_everything
 from .amp import amp_dtype, autocast_factory, make_grad_scaler
 from .callbacks import Callback, CallbackList, Checkpointing
 from .config import TrainConfig
 from .history import History
-from .resume import load_resume_payload
+from .resume import checkpoint_payload, load_resume_payload, restore_trainer
 from .rng import capture_rng_state, restore_rng_state
+from .state import TrainState
 
 __all__ = ["Trainer", "TrainState", "fit"]
 
 Metric = Callable[[Any, Any], Any]  # (output, target) -> batch mean (tensor or float)
-
-
-@dataclass
-class TrainState:
-    """Where the run is: ``epoch`` (0-based, the one in progress), ``step`` (optimizer steps
-    done), ``batch_in_epoch`` (micro-batches of this epoch consumed), running epoch sums."""
-
-    epoch: int = 0
-    step: int = 0
-    batch_in_epoch: int = 0
-    sums: dict[str, float] = field(default_factory=dict)  # "n", "train/loss", metric names
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"epoch": self.epoch, "step": self.step, "batch_in_epoch": self.batch_in_epoch,
-                "sums": dict(self.sums)}
 
 
 def default_forward(model: nn.Module, batch: Any) -> tuple[Any, Any]:
@@ -112,7 +96,7 @@ class Trainer:
         self.state, self.history = TrainState(), History()
         self.checkpoint_extra: dict[str, Any] = {}  # small values callbacks keep across resumes
         self.should_stop, self.error = False, None
-        self._epoch_rng: dict[str, Any] | None = None
+        self.epoch_rng: dict[str, Any] | None = None
         self._pending, self._losses = 0, []
         self._resume: dict[str, Any] | None = None  # the payload while resuming mid-epoch
 
@@ -188,7 +172,7 @@ class Trainer:
         self._resume = None
         if resume is None:  # a fresh epoch
             self.state.batch_in_epoch, self.state.sums = 0, {}
-            self._epoch_rng = capture_rng_state()
+            self.epoch_rng = capture_rng_state()
             _reseed_loader(loader, self.config.seed + self.state.epoch)
             self.callbacks.on_epoch_begin(self)
             return iter(loader)
@@ -198,7 +182,7 @@ class Trainer:
             loader.load_state_dict(resume["loader"])
             return iter(loader)
         now = capture_rng_state()  # replay the epoch's start, skip the batches already used
-        restore_rng_state(self._epoch_rng)
+        restore_rng_state(self.epoch_rng)
         _reseed_loader(loader, self.config.seed + self.state.epoch)
         batches = iter(loader)
         for _ in range(self.state.batch_in_epoch):
@@ -307,40 +291,19 @@ class Trainer:
     # ---- checkpoints --------------------------------------------------------------------------
 
     def checkpoint_payload(self) -> dict[str, Any]:
-        """Everything a resume needs, as tensors and plain containers (weights_only-safe)."""
-        loader_state = (self.train_loader.state_dict()
-                        if hasattr(self.train_loader, "state_dict") else None)
-        return {
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "scheduler": self.scheduler.state_dict() if self.scheduler is not None else None,
-            "scaler": self.scaler.state_dict() if self.scaler is not None else None,
-            "trainer": self.state.to_dict(), "extra": dict(self.checkpoint_extra),
-            "rng": capture_rng_state(), "epoch_rng": self._epoch_rng, "loader": loader_state,
-            "history": self.history.to_dict(), "config": self.config.to_dict(),
-            "versions": {"dlfs": __version__, "torch": str(torch.__version__)},
-        }
+        """Everything a resume needs (see :func:`dlfs.train.resume.checkpoint_payload`)."""
+        return checkpoint_payload(self)
 
     def _load_resume(self) -> bool:
         """Restore the newest good checkpoint if resuming; False when starting fresh."""
         if not self.config.resume:
             return False
-        path, payload, notes = load_resume_payload(self.config)
+        _, payload, notes = load_resume_payload(self.config)
         if payload is None:
             self.history.events.extend(notes)
             return False
-        self.model.load_state_dict(payload["model"])
-        self.optimizer.load_state_dict(payload["optimizer"])
-        for obj, key in ((self.scheduler, "scheduler"), (self.scaler, "scaler")):
-            if obj is not None and payload[key] is not None:
-                obj.load_state_dict(payload[key])
-        t = payload["trainer"]
-        self.state = TrainState(t["epoch"], t["step"], t["batch_in_epoch"], dict(t["sums"]))
-        self.checkpoint_extra = dict(payload["extra"])
-        self.history = History.from_dict(payload["history"])
+        restore_trainer(self, payload)
         self.history.events.extend(notes)
-        self._epoch_rng = payload["epoch_rng"]
-        restore_rng_state(payload["rng"])
         if self.state.batch_in_epoch > 0:
             self._resume = payload
         return True

@@ -1,4 +1,4 @@
-"""Finding the checkpoint a resumed run starts from, and saying what was skipped.
+"""Resuming: what a checkpoint of a run holds, finding the newest good one, restoring it.
 
 ``resume=True`` takes the newest ``step-*.pt`` in ``checkpoint_dir`` that reads back intact;
 each newer file that is truncated or damaged is reported with a :class:`CheckpointWarning`
@@ -10,12 +10,21 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import torch
+
+from .. import __version__
 from .checkpoint import CheckpointManager, load_checkpoint
 from .config import TrainConfig
+from .history import History
+from .rng import capture_rng_state, restore_rng_state
+from .state import TrainState
 
-__all__ = ["CheckpointWarning", "load_resume_payload"]
+if TYPE_CHECKING:
+    from .loop import Trainer
+
+__all__ = ["CheckpointWarning", "checkpoint_payload", "load_resume_payload", "restore_trainer"]
 
 
 class CheckpointWarning(UserWarning):
@@ -43,3 +52,36 @@ def load_resume_payload(config: TrainConfig) -> tuple[Path | None, dict[str, Any
         return None, None, notes
     notes.append(f"resumed from {path} (step {payload['trainer']['step']})")
     return path, payload, notes
+
+
+def checkpoint_payload(trainer: Trainer) -> dict[str, Any]:
+    """Everything a resume needs, as tensors and plain containers (weights_only-safe):
+    model, optimizer, scheduler, scaler, counters, RNG states (now and at the epoch start),
+    the loader's position (if it has ``state_dict``), history, config and versions."""
+    loader = trainer.train_loader
+    optional = {"scheduler": trainer.scheduler, "scaler": trainer.scaler}
+    return {
+        "model": trainer.model.state_dict(),
+        "optimizer": trainer.optimizer.state_dict(),
+        **{k: (v.state_dict() if v is not None else None) for k, v in optional.items()},
+        "trainer": trainer.state.to_dict(), "extra": dict(trainer.checkpoint_extra),
+        "rng": capture_rng_state(), "epoch_rng": trainer.epoch_rng,
+        "loader": loader.state_dict() if hasattr(loader, "state_dict") else None,
+        "history": trainer.history.to_dict(), "config": trainer.config.to_dict(),
+        "versions": {"dlfs": __version__, "torch": str(torch.__version__)},
+    }
+
+
+def restore_trainer(trainer: Trainer, payload: dict[str, Any]) -> None:
+    """Put a :func:`checkpoint_payload` back into ``trainer`` (the data position is applied
+    when the epoch is reopened)."""
+    trainer.model.load_state_dict(payload["model"])
+    trainer.optimizer.load_state_dict(payload["optimizer"])
+    for obj, key in ((trainer.scheduler, "scheduler"), (trainer.scaler, "scaler")):
+        if obj is not None and payload[key] is not None:
+            obj.load_state_dict(payload[key])
+    trainer.state = TrainState.from_dict(payload["trainer"])
+    trainer.checkpoint_extra = dict(payload["extra"])
+    trainer.history = History.from_dict(payload["history"])
+    trainer.epoch_rng = payload["epoch_rng"]
+    restore_rng_state(payload["rng"])
