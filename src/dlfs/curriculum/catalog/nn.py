@@ -2,4 +2,13 @@
 
 from ..schema import Lesson
 
-LESSONS: tuple[Lesson, ...] = ()
+LESSONS: tuple[Lesson, ...] = (
+    Lesson(
+        id="train-eval-modes",
+        title_en="Side effects of train/eval mode (Dropout, BatchNorm)",
+        title_zh="Train/Eval 模式的副作用（Dropout 与 BatchNorm）",
+        path="ch03_nn/train_eval_modes.py",
+        at=("pytorch:11", "book:3", "topics:module"),
+        checks=("tests/nn/test_nn_dropout.py", "tests/nn/test_nn_normalization.py"),
+    ),
+)
