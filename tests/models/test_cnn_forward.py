@@ -131,3 +131,13 @@ def test_resnet_trains_one_step():
     grads = [p.grad for p in model.parameters()]
     assert all(g is not None and torch.isfinite(g).all() for g in grads)
     assert model.layer1[0].conv1.weight.grad.abs().sum() > 0
+
+
+def test_narrow_resnet_width_option():
+    from dlfs.models.cnn import ResNet, ResNetConfig
+    model = ResNet(ResNetConfig(layers=(1, 1, 1, 1), num_classes=3, in_channels=1,
+                                small_input=True, width=8))
+    shapes = _shapes(model_summary(model, (2, 1, 16, 16), depth=1))
+    assert shapes["layer1"] == (2, 8, 16, 16)
+    assert shapes["layer4"] == (2, 64, 2, 2)
+    assert model.fc.in_features == 64

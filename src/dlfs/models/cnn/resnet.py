@@ -102,7 +102,8 @@ class Bottleneck(nn.Module):
 @dataclass(frozen=True)
 class ResNetConfig:
     """Options of :class:`ResNet`: ``block`` is "basic" or "bottleneck", ``layers`` the
-    number of blocks per stage; ``residual=False`` builds the plain counterpart."""
+    number of blocks per stage; ``residual=False`` builds the plain counterpart; a smaller
+    ``width`` makes a narrow ResNet for quick experiments (torchvision: 64)."""
 
     block: str = "basic"
     layers: tuple[int, int, int, int] = (2, 2, 2, 2)
@@ -111,6 +112,7 @@ class ResNetConfig:
     small_input: bool = False
     residual: bool = True
     zero_init_residual: bool = False
+    width: int = 64                  # channels of the stem and layer1; stages double it
 
 
 _BLOCKS: dict[str, type[BasicBlock] | type[Bottleneck]] = {
@@ -124,22 +126,22 @@ class ResNet(nn.Module):
         super().__init__()
         if cfg.block not in _BLOCKS:
             raise ValueError(f"block must be one of {sorted(_BLOCKS)}, got {cfg.block!r}")
-        block = _BLOCKS[cfg.block]
+        block, w = _BLOCKS[cfg.block], cfg.width
         if cfg.small_input:
-            self.conv1 = nn.Conv2d(cfg.in_channels, 64, 3, stride=1, padding=1, bias=False)
+            self.conv1 = nn.Conv2d(cfg.in_channels, w, 3, stride=1, padding=1, bias=False)
             self.maxpool: nn.Module = nn.Identity()
         else:
-            self.conv1 = nn.Conv2d(cfg.in_channels, 64, 7, stride=2, padding=3, bias=False)
+            self.conv1 = nn.Conv2d(cfg.in_channels, w, 7, stride=2, padding=3, bias=False)
             self.maxpool = nn.MaxPool2d(3, stride=2, padding=1)
-        self.bn1 = nn.BatchNorm2d(64)
+        self.bn1 = nn.BatchNorm2d(w)
         self.relu = nn.ReLU(inplace=True)
-        self.in_channels = 64
-        self.layer1 = self._stage(block, 64, cfg.layers[0], 1, cfg.residual)
-        self.layer2 = self._stage(block, 128, cfg.layers[1], 2, cfg.residual)
-        self.layer3 = self._stage(block, 256, cfg.layers[2], 2, cfg.residual)
-        self.layer4 = self._stage(block, 512, cfg.layers[3], 2, cfg.residual)
+        self.in_channels = w
+        self.layer1 = self._stage(block, w, cfg.layers[0], 1, cfg.residual)
+        self.layer2 = self._stage(block, 2 * w, cfg.layers[1], 2, cfg.residual)
+        self.layer3 = self._stage(block, 4 * w, cfg.layers[2], 2, cfg.residual)
+        self.layer4 = self._stage(block, 8 * w, cfg.layers[3], 2, cfg.residual)
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
-        self.fc = nn.Linear(512 * block.expansion, cfg.num_classes)
+        self.fc = nn.Linear(8 * w * block.expansion, cfg.num_classes)
         init_weights_(self, conv="kaiming_out", linear="default")
         if cfg.zero_init_residual:  # each block starts as the identity
             for m in self.modules():

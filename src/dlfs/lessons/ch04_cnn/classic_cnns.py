@@ -1,0 +1,195 @@
+# %% [markdown]
+# # Classic CNNs: LeNet → AlexNet → VGG → NiN — 经典卷积神经网络
+#
+# **Library files:** `src/dlfs/models/cnn/lenet.py`, `alexnet.py`, `vgg.py`, `nin.py`,
+# `lecture_nets.py` (Liu Er's lecture-10 CNN), `registry.py`; the layers come from
+# `src/dlfs/nn/conv.py` and `pooling.py`; tables from `dlfs.playground.model_summary`.
+# Tests: `tests/models/test_cnn_params.py`, `tests/models/test_cnn_forward.py`.
+#
+# Four networks, four ideas:
+#
+# | net | year | idea |
+# |---|---|---|
+# | LeNet-5 | 1998 | conv → pool → conv → pool → fully connected: local filters, shared weights |
+# | AlexNet | 2012 | the same recipe, much wider and deeper, ReLU + dropout, trained on GPUs |
+# | VGG | 2014 | only 3×3 convs, stacked in blocks; depth as the design knob |
+# | NiN | 2013 | 1×1 convs (a per-pixel MLP) and global average pooling instead of big FC layers |
+#
+# Every model below is composed from `dlfs.nn` layers only; the parameter counts are those
+# torchvision publishes for its (identically laid out) models.
+
+# %%
+import matplotlib.pyplot as plt
+import torch
+
+from dlfs import nn
+from dlfs.curriculum import lesson_context
+from dlfs.models.cnn import alexnet, get_model, lenet5, liuer_cnn, nin, vgg11, vgg16
+from dlfs.playground import model_summary, seed_everything
+
+ctx = lesson_context("classic-cnns")
+seed_everything(0)
+
+
+def n_params(model: torch.nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def meta(factory, **kw) -> torch.nn.Module:
+    """Build on the meta device: shapes only, no memory, so even VGG-16 costs nothing."""
+    with torch.device("meta"):
+        return factory(**kw)
+
+
+# %% [markdown]
+# ## 1. LeNet-5 on a 28×28 digit
+# `model_summary` runs one forward pass and records every layer's output shape. Follow the
+# side length: 28 (conv 5×5 with padding 2 keeps it) → 14 (pool) → 10 (conv 5×5) → 5 (pool),
+# so the first fully connected layer sees 16 · 5 · 5 = 400 numbers.
+
+# %%
+lenet = lenet5()
+summary = model_summary(lenet, (2, 1, 28, 28))
+print(summary)
+shapes = {r.name: r.output_shape for r in summary.rows}
+assert shapes["features.2"] == (2, 6, 14, 14)
+assert shapes["features.5"] == (2, 16, 5, 5)
+assert shapes["classifier.0"] == (2, 400)
+assert summary.total_params == 61_706
+
+# %% [markdown]
+# Where are LeNet's parameters? A conv layer has C_out · C_in · k² + C_out of them, however
+# large the image; a fully connected layer has in · out + out. The two convs hold
+# 156 + 2,416; the first FC layer alone 48,120.
+
+# %%
+conv_params = sum(n_params(m) for m in lenet.modules() if isinstance(m, nn.Conv2d))
+fc_params = sum(n_params(m) for m in lenet.modules() if isinstance(m, nn.Linear))
+print(f"LeNet-5: conv {conv_params:,}   fully connected {fc_params:,}")
+assert conv_params == (6 * 1 * 25 + 6) + (16 * 6 * 25 + 16) == 2_572
+assert fc_params == 61_706 - 2_572
+
+# %% [markdown]
+# ## 2. Liu Er's lecture-10 CNN (刘二大人 第 10 讲)
+# conv 5×5 (10 channels) → max-pool → conv 5×5 (20) → max-pool → one linear layer.
+# 28 → 24 → 12 → 8 → 4, hence the famous `Linear(320, 10)`: 20 · 4 · 4 = 320.
+
+# %%
+liuer = liuer_cnn()
+summary = model_summary(liuer, (2, 1, 28, 28))
+print(summary)
+rows = [r for r in summary.rows if r.name == "fc"]
+assert liuer.fc.in_features == 320 and rows[0].output_shape == (2, 10)
+assert summary.total_params == 8_490
+
+# %% [markdown]
+# ## 3. AlexNet and VGG: where the parameters live
+# At ImageNet size (224×224) the convolutional trunk is small; the fully connected head is
+# huge, because its first layer connects every one of 256 · 6 · 6 (AlexNet) or 512 · 7 · 7
+# (VGG) features to 4096 units.
+
+# %%
+TORCHVISION = {"alexnet": 61_100_840, "vgg11": 132_863_336, "vgg16": 138_357_544}
+for name, factory in [("alexnet", alexnet), ("vgg11", vgg11), ("vgg16", vgg16)]:
+    model = meta(factory)
+    total, head = n_params(model), n_params(model.classifier)
+    print(f"{name:8s} total {total:>12,}   classifier {head:>12,} ({head / total:.0%})   "
+          f"torchvision {TORCHVISION[name]:,}")
+    assert total == TORCHVISION[name]
+    assert head / total > 0.85
+first_fc = meta(vgg16).classifier[0]
+assert (first_fc.in_features, first_fc.out_features) == (25_088, 4096)
+print(f"VGG-16's first FC layer alone: {n_params(first_fc):,} parameters")
+
+# %% [markdown]
+# ## 4. VGG's bet: two 3×3 convs instead of one 5×5
+# Two stacked 3×3 convs see a 5×5 window (each output pixel depends on a 5×5 patch), with
+# 2 · 9 · C² weights instead of 25 · C², and an extra ReLU in between. We check the receptive
+# field by pushing a single bright pixel through: its influence spreads over exactly 5×5.
+
+# %%
+C = 64
+two_3x3 = nn.Sequential(nn.Conv2d(C, C, 3, padding=1, bias=False), nn.ReLU(),
+                        nn.Conv2d(C, C, 3, padding=1, bias=False))
+one_5x5 = nn.Conv2d(C, C, 5, padding=2, bias=False)
+print(f"two 3x3: {n_params(two_3x3):,} weights   one 5x5: {n_params(one_5x5):,} weights")
+assert n_params(two_3x3) == 18 * C * C < n_params(one_5x5) == 25 * C * C
+
+probe = nn.Sequential(nn.Conv2d(1, 1, 3, padding=1, bias=False),
+                      nn.Conv2d(1, 1, 3, padding=1, bias=False))
+for conv in probe:
+    nn.init.ones_(conv.weight)
+impulse = torch.zeros(1, 1, 11, 11)
+impulse[0, 0, 5, 5] = 1.0
+with torch.no_grad():
+    reach = probe(impulse)[0, 0] != 0
+rows_hit, cols_hit = reach.any(1).nonzero().flatten(), reach.any(0).nonzero().flatten()
+print("pixels reached by one input pixel through two 3x3 convs:",
+      f"rows {rows_hit.min().item()}..{rows_hit.max().item()},",
+      f"cols {cols_hit.min().item()}..{cols_hit.max().item()}")
+assert reach.sum() == 25 and rows_hit.tolist() == cols_hit.tolist() == [3, 4, 5, 6, 7]
+
+# %% [markdown]
+# ## 5. VGG on small images
+# `small_input=True` keeps the five 3×3 blocks but gives the classifier 512 inputs (a 32×32
+# image is 1×1 after five halvings) and 512-wide hidden layers. The five pools round up, so a
+# 28×28 digit survives them: 28 → 14 → 7 → 4 → 2 → 1.
+
+# %%
+small_vgg = vgg11(num_classes=10, in_channels=1, small_input=True)
+summary = model_summary(small_vgg, (2, 1, 28, 28), depth=1)
+print(summary)
+shapes = {r.name: r.output_shape for r in summary.rows}
+assert shapes["features"] == (2, 512, 1, 1) and shapes["classifier"] == (2, 10)
+
+# %% [markdown]
+# ## 6. NiN: a 1×1 convolution is a linear layer applied at every pixel
+# NiN follows each conv with two 1×1 convs. A 1×1 conv with weight (C_out, C_in, 1, 1) is
+# exactly `Linear(C_in, C_out)` applied to the channel vector of every pixel — we check it
+# with the same weights. NiN ends with a block of `num_classes` channels and a global
+# average pool: no fully connected layer at all.
+
+# %%
+conv1x1 = nn.Conv2d(16, 8, kernel_size=1)
+linear = nn.Linear(16, 8)
+with torch.no_grad():
+    linear.weight.copy_(conv1x1.weight[:, :, 0, 0])
+    linear.bias.copy_(conv1x1.bias)
+x = torch.randn(2, 16, 5, 7)
+with torch.no_grad():
+    by_conv = conv1x1(x)                                            # (2, 8, 5, 7)
+    by_linear = linear(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)   # per pixel, back to NCHW
+assert torch.allclose(by_conv, by_linear, atol=1e-6)
+print("1x1 conv == Linear on each pixel's channels:", tuple(by_conv.shape))
+
+small_nin = nin(num_classes=10, in_channels=1, small_input=True)
+summary = model_summary(small_nin, (2, 1, 28, 28), depth=1)
+print(summary)
+assert not any(isinstance(m, nn.Linear) for m in small_nin.modules())
+nin_imagenet = n_params(meta(nin))
+print(f"NiN at 1000 classes: {nin_imagenet:,} parameters, vs AlexNet's "
+      f"{TORCHVISION['alexnet']:,}")
+assert nin_imagenet < TORCHVISION["alexnet"] / 5
+
+# %% [markdown]
+# ## 7. The four side by side
+# Parameter counts at their ImageNet configuration (1000 classes; LeNet at its own 10 classes
+# on 28×28), on a log scale: the jump from LeNet to AlexNet is three orders of magnitude, and
+# NiN gets back most of it by dropping the fully connected head.
+
+# %%
+counts = {"LeNet-5": n_params(meta(lenet5)), "AlexNet": n_params(meta(alexnet)),
+          "VGG-11": n_params(meta(vgg11)), "VGG-16": n_params(meta(vgg16)),
+          "NiN": n_params(meta(nin))}
+for name, count in counts.items():
+    print(f"{name:8s} {count:>13,}")
+assert counts["LeNet-5"] < counts["NiN"] < counts["AlexNet"] < counts["VGG-11"] < counts["VGG-16"]
+assert get_model("lenet5").__class__ is lenet.__class__
+
+fig, ax = plt.subplots(figsize=(6, 3))
+ax.bar(list(counts), list(counts.values()), color="tab:blue")
+ax.set_yscale("log")
+ax.set_ylabel("parameters")
+ax.set_title("Classic CNNs: parameter counts")
+fig.tight_layout()
+ctx.savefig(fig, "classic_cnn_params.png")
