@@ -11,4 +11,13 @@ LESSONS: tuple[Lesson, ...] = (
         at=("liuer:12",),
         checks=("tests/nn/test_rnn_parity.py", "tests/nn/test_rnn_cells_packed.py"),
     ),
+    Lesson(
+        id="rnn-from-scratch",
+        title_en="RNNs from scratch: the hidden-state recurrence, deep and bidirectional "
+                 "RNNs, gates, backprop through time",
+        title_zh="从零实现循环神经网络：隐状态递推、深层与双向、门控、随时间反向传播",
+        path="ch07_rnn/rnn_from_scratch.py",
+        at=("book:6",),
+        checks=("tests/nn/test_rnn_parity.py", "tests/nn/test_rnn_cells_packed.py"),
+    ),
 )
