@@ -58,7 +58,7 @@ def test_fit_log_dir_writes_events_that_tensorboard_reads_back(tmp_path, tiny):
 def test_tensorboard_histograms_and_images(tmp_path, tiny):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    logger = TensorBoardLogger(str(tmp_path / "tb"), histogram_every=2,
+    logger = TensorBoardLogger(str(tmp_path / "tb"), histogram_every=2, graph_input=torch.zeros(2, 4),
                                image_fn=lambda t: {"weights/first": t.model.body[0].weight[None]})
     _fit(tiny, callbacks=[logger])
     acc = EventAccumulator(str(tmp_path / "tb"), size_guidance={"histograms": 0, "images": 0})
@@ -67,6 +67,8 @@ def test_tensorboard_histograms_and_images(tmp_path, tiny):
     assert {"weights/body.0.weight", "grads/body.0.weight", "grads/body.3.bias"} <= hists
     assert [e.step for e in acc.Histograms("grads/body.0.weight")] == [2, 4, 6, 8]
     assert acc.Tags()["images"] == ["weights/first"]
+    assert acc.Tags()["graph"] and any("Linear" in node.name or "linear" in node.op
+                                       for node in acc.Graph().node)
 
 
 # ---- profiler ---------------------------------------------------------------------------------------

@@ -48,7 +48,9 @@ class TensorBoardLogger(Callback):
         self.writer = SummaryWriter(self.log_dir, purge_step=trainer.state.step or None)
         if self.graph_input is not None:
             try:
-                self.writer.add_graph(trainer.model, self.graph_input)
+                with warnings.catch_warnings():  # add_graph traces with the deprecated jit
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    self.writer.add_graph(trainer.model, self.graph_input)
             except Exception as exc:  # tracing fails on data-dependent control flow
                 warnings.warn(f"TensorBoardLogger: could not trace the model graph: {exc}",
                               stacklevel=2)
