@@ -11,4 +11,12 @@ LESSONS: tuple[Lesson, ...] = (
         at=("pytorch:22",),
         checks=("tests/nn/test_positional.py",),
     ),
+    Lesson(
+        id="self-attention",
+        title_en="Self-attention: Q, K, V from scratch, multi-head, causal mask",
+        title_zh="Self-Attention 实现：从零写 Q、K、V，多头与因果掩码",
+        path="ch08_attention/self_attention.py",
+        at=("pytorch:23", "book:7"),
+        checks=("tests/nn/test_attention_parity.py",),
+    ),
 )
