@@ -11,4 +11,12 @@ LESSONS: tuple[Lesson, ...] = (
         at=("pytorch:11", "book:3", "topics:module"),
         checks=("tests/nn/test_nn_dropout.py", "tests/nn/test_nn_normalization.py"),
     ),
+    Lesson(
+        id="conv-arithmetic",
+        title_en="Convolution and pooling arithmetic: stride, padding, ceil_mode",
+        title_zh="卷积与池化的尺寸计算：步幅、填充与 ceil_mode",
+        path="ch03_nn/conv_arithmetic.py",
+        at=("book:4", "liuer:10", "topics:module"),
+        checks=("tests/nn/test_nn_conv.py", "tests/nn/test_nn_pooling.py"),
+    ),
 )
