@@ -226,3 +226,14 @@ def test_find_max_batch_size_is_the_largest_that_fits():
     assert 1 < b < 4096 and len(result.trials) < 30
     with pytest.raises(ValueError, match="even batch size 1"):
         find_max_batch_size(model, make, 1000)
+
+
+def test_observing_callbacks_do_not_change_the_run(tmp_path, tiny):
+    """Logging, the guard, the bar and the profiler only watch: same weights bitwise."""
+    plain, _ = _fit(tiny, epochs=2)
+    watched, _ = _fit(tiny, epochs=2, callbacks=[
+        TensorBoardLogger(str(tmp_path / "tb"), histogram_every=1, graph_input=torch.zeros(2, 4)),
+        MetricsLogger(tmp_path / "m.jsonl", steps=True), NaNGuard(), ProgressBar(enabled=False),
+        ProfilerCallback(tmp_path / "trace.json", wait=0, warmup=1, active=1)])
+    for a, b in zip(plain.parameters(), watched.parameters()):
+        assert torch.equal(a, b)

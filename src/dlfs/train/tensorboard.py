@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from .callbacks import Callback
+from .rng import capture_rng_state, restore_rng_state
 
 if TYPE_CHECKING:
     from .loop import Trainer
@@ -47,6 +48,7 @@ class TensorBoardLogger(Callback):
         # purge_step: after a resume, events written past the checkpoint are dropped
         self.writer = SummaryWriter(self.log_dir, purge_step=trainer.state.step or None)
         if self.graph_input is not None:
+            rng = capture_rng_state()  # tracing runs a forward (dropout draws random numbers)
             try:
                 with warnings.catch_warnings():  # add_graph traces with the deprecated jit
                     warnings.simplefilter("ignore", DeprecationWarning)
@@ -54,6 +56,8 @@ class TensorBoardLogger(Callback):
             except Exception as exc:  # tracing fails on data-dependent control flow
                 warnings.warn(f"TensorBoardLogger: could not trace the model graph: {exc}",
                               stacklevel=2)
+            finally:
+                restore_rng_state(rng)  # so a logged run and a resumed run stay identical
 
     def _histograms(self, trainer: Trainer, prefix: str, step: int) -> None:
         for name, p in trainer.model.named_parameters():
