@@ -102,6 +102,7 @@ def test_unbatched_input(mode, with_hx):
                 dtypes=(torch.float64, torch.float32))
 
 
+@pytest.mark.filterwarnings("ignore:LSTM with projections is not supported with oneDNN")
 @pytest.mark.parametrize("num_layers,bidirectional,with_hx,batch",
                          [(1, False, True, 3), (2, True, False, 1), (3, True, True, 2),
                           (2, False, True, None)])

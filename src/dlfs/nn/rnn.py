@@ -47,7 +47,8 @@ def _input_projection(x: Tensor, w_ih: Tensor, b: Tensor | None) -> Tensor:
 class RNNBase(nn.Module):
     """Shared parameters and time loop of ``RNN``, ``LSTM`` and ``GRU`` (``mode`` picks the cell).
 
-    ``fused=True`` (not in torch) calls torch's built-in kernel instead, for speed comparisons.
+    ``fused=True`` (not in torch) calls torch's built-in kernel instead, for speed comparisons
+    (tensor input only: a PackedSequence always takes the from-scratch path).
     """
 
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,

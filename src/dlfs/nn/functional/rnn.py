@@ -156,6 +156,8 @@ def recurrent_scan(gx: Tensor, state: State, step: Step, reverse: bool = False,
     gx_t = gx.unbind(0)  # T x (B, G); unbind (not gx[t]) keeps the backward O(T)
     steps = range(len(gx_t) - 1, -1, -1) if reverse else range(len(gx_t))
     outputs: list[Tensor] = list(gx_t)  # placeholders, every slot is overwritten
+    if lengths is not None:
+        lengths = lengths.to(gx.device)  # (B,)
     for t in steps:
         new = step(gx_t[t], state)
         if lengths is not None:
