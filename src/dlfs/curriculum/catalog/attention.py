@@ -19,4 +19,12 @@ LESSONS: tuple[Lesson, ...] = (
         at=("pytorch:23", "book:7"),
         checks=("tests/nn/test_attention_parity.py",),
     ),
+    Lesson(
+        id="transformer-block",
+        title_en="The Transformer block: residual + LayerNorm, Post-LN vs Pre-LN",
+        title_zh="Transformer Block：残差与 LayerNorm，Post-LN 与 Pre-LN",
+        path="ch08_attention/transformer_block.py",
+        at=("pytorch:24", "book:8"),
+        checks=("tests/nn/test_transformer_parity.py",),
+    ),
 )
