@@ -19,4 +19,12 @@ LESSONS: tuple[Lesson, ...] = (
         at=("book:4", "liuer:10", "topics:module"),
         checks=("tests/nn/test_nn_conv.py", "tests/nn/test_nn_pooling.py"),
     ),
+    Lesson(
+        id="universal-approximation",
+        title_en="Activations and the universal approximator",
+        title_zh="激活函数与万能逼近",
+        path="ch03_nn/universal_approximation.py",
+        at=("book:2", "topics:module"),
+        checks=("tests/nn/test_nn_activation.py", "tests/nn/test_nn_linear.py"),
+    ),
 )
