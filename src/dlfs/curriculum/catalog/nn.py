@@ -27,4 +27,13 @@ LESSONS: tuple[Lesson, ...] = (
         at=("book:2", "topics:module"),
         checks=("tests/nn/test_nn_activation.py", "tests/nn/test_nn_linear.py"),
     ),
+    Lesson(
+        id="module-basics",
+        title_en="nn.Module building blocks: a minimal module, Sequential, a digits classifier",
+        title_zh="nn.Module 基础组件：最小模块、Sequential 与手写数字分类",
+        path="ch03_nn/module_basics.py",
+        at=("topics:module", "liuer:9", "liuer:10"),
+        checks=("tests/nn/test_nn_linear.py", "tests/nn/test_nn_conv.py",
+                "tests/nn/test_nn_normalization.py"),
+    ),
 )
