@@ -1,0 +1,243 @@
+# %% [markdown]
+# # ResNet and modern CNNs: GoogLeNet → ResNet → DenseNet → MobileNet → EfficientNet — ResNet 与现代卷积网络
+#
+# **Library files:** `src/dlfs/models/cnn/googlenet.py`, `resnet.py`, `densenet.py`,
+# `mobilenet.py`, `efficientnet.py`, `layers.py` (ConvNormAct, SqueezeExcitation,
+# StochasticDepth), `weight_init.py`; tables from `dlfs.playground.model_summary`.
+# Tests: `tests/models/test_cnn_params.py`, `test_cnn_forward.py`, `test_cnn_state_dict.py`.
+#
+# | net | idea |
+# |---|---|
+# | GoogLeNet | parallel branches of different kernel sizes, made cheap by 1×1 "reduce" convs |
+# | ResNet | learn a correction F(x) and add it back: y = relu(F(x) + x) |
+# | DenseNet | concatenate instead of add: every layer sees all earlier feature maps |
+# | MobileNetV2 | depthwise separable convs inside an inverted residual (expand → filter → project) |
+# | EfficientNet | scale width, depth and resolution together; MBConv with squeeze-excitation |
+#
+# The models use torchvision's layer names, so its parameter counts (asserted below) and
+# state dicts carry over.
+
+# %%
+import matplotlib.pyplot as plt
+import torch
+
+from dlfs import nn
+from dlfs.curriculum import lesson_context
+from dlfs.models.cnn import (
+    BasicBlock,
+    Inception,
+    ResNet,
+    ResNetConfig,
+    SqueezeExcitation,
+    StochasticDepth,
+    densenet121,
+    efficientnet_b0,
+    get_model,
+    googlenet,
+    mobilenet_v2,
+)
+from dlfs.playground import model_summary, seed_everything
+
+ctx = lesson_context("modern-cnns")
+seed_everything(0)
+
+
+def n_params(model: torch.nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def meta(name: str, **kw) -> torch.nn.Module:
+    """Build on the meta device: shapes and parameter counts, no memory."""
+    with torch.device("meta"):
+        return get_model(name, **kw)
+
+
+# %% [markdown]
+# ## 1. An Inception block
+# GoogLeNet's block 3a takes 192 channels and runs four branches side by side: 1×1 (64),
+# 1×1 → 3×3 (128), 1×1 → "5×5" (32; torchvision, whose layout we follow, uses a 3×3 kernel
+# here), 3×3 max-pool → 1×1 (32). Every branch keeps H×W, so they concatenate on channels:
+# 64 + 128 + 32 + 32 = 256.
+
+# %%
+block = Inception(192, 64, 96, 128, 16, 32, 32).eval()
+x = torch.randn(1, 192, 8, 8)
+with torch.no_grad():
+    outs = [block.branch1(x), block.branch2(x), block.branch3(x), block.branch4(x)]
+    y = block(x)
+for i, o in enumerate(outs, 1):
+    print(f"branch{i}: {tuple(o.shape)}")
+print(f"concatenated: {tuple(y.shape)}")
+assert y.shape == (1, 256, 8, 8) and sum(o.shape[1] for o in outs) == 256
+
+# %% [markdown]
+# Why the 1×1 "reduce" conv? Going 192 → 128 channels with a 3×3 kernel directly costs
+# 192 · 128 · 9 weights; squeezing to 96 channels first costs 192 · 96 + 96 · 128 · 9.
+
+# %%
+direct = 192 * 128 * 9
+reduced = 192 * 96 + 96 * 128 * 9
+print(f"3x3 directly: {direct:,} weights   1x1 reduce then 3x3: {reduced:,}")
+assert reduced < 0.6 * direct
+
+net = googlenet(num_classes=10, small_input=True)
+summary = model_summary(net, (1, 3, 32, 32), depth=1)
+print(summary)
+shapes = {r.name: r.output_shape for r in summary.rows}
+assert shapes["inception3b"] == (1, 480, 8, 8) and shapes["inception5b"] == (1, 1024, 2, 2)
+print(f"GoogLeNet at 1000 classes: {n_params(meta('googlenet')):,} parameters, "
+      f"{n_params(meta('googlenet', aux_logits=True)):,} with the two auxiliary heads")
+assert n_params(meta("googlenet")) == 6_624_904
+
+# %% [markdown]
+# ## 2. The residual block
+# `BasicBlock(64, 128, stride=2)` halves H×W and doubles the channels, so the input cannot be
+# added as it is: the *projection shortcut* (`downsample`: 1×1 conv, stride 2, + BN) maps it
+# to the same shape first. When the last BN of the branch has γ = 0 (torchvision's
+# `zero_init_residual`), F(x) = 0 and the block is exactly relu(x): a new block starts as
+# (almost) the identity, so stacking more cannot make the net worse at initialization.
+
+# %%
+down = BasicBlock(64, 128, stride=2).eval()
+x = torch.randn(2, 64, 16, 16)
+with torch.no_grad():
+    print("projection shortcut:", tuple(down.downsample(x).shape),
+          " block output:", tuple(down(x).shape))
+    assert down(x).shape == down.downsample(x).shape == (2, 128, 8, 8)
+    same = BasicBlock(64, 64).eval()
+    nn.init.zeros_(same.bn2.weight)
+    assert same.downsample is None and torch.equal(same(x), torch.relu(x))
+print("with gamma = 0 in bn2, BasicBlock(64, 64)(x) == relu(x)")
+
+# %% [markdown]
+# ## 3. Residual vs plain: the gradient at initialization
+# `plainnet18` is ResNet-18 with the shortcuts removed: the same 18 weighted layers (it only
+# lacks the 3 projection convs). We build narrow versions (width 8) of both at two or three
+# depths, push one batch through in training mode and compare the gradient norm reaching the
+# first conv with the one at the classifier. With shortcuts, the ratio stays moderate as the
+# net gets deeper; without them it explodes — the signal that the first layers of a deep plain
+# net are hard to train (the "degradation problem" of He et al.).
+
+# %%
+res18, plain18 = meta("resnet18"), meta("plainnet18")
+print(f"resnet18 {n_params(res18):,} parameters, plainnet18 {n_params(plain18):,} "
+      f"(difference = the projection shortcuts)")
+
+depths = {18: (2, 2, 2, 2), 34: (4, 4, 4, 4)} if ctx.quick else {
+    18: (2, 2, 2, 2), 34: (4, 4, 4, 4), 66: (8, 8, 8, 8)}
+x = torch.randn(16, 1, 8, 8, generator=torch.Generator().manual_seed(1))
+target = torch.randint(0, 10, (16,), generator=torch.Generator().manual_seed(2))
+ratio: dict[tuple[int, bool], float] = {}
+layer_norms: dict[bool, list[float]] = {}
+for depth, layers in depths.items():
+    for residual in (True, False):
+        torch.manual_seed(0)
+        model = ResNet(ResNetConfig(layers=layers, num_classes=10, in_channels=1,
+                                    small_input=True, residual=residual, width=8))
+        torch.nn.functional.cross_entropy(model(x), target).backward()
+        ratio[depth, residual] = (model.conv1.weight.grad.norm() / model.fc.weight.grad.norm()).item()
+        if depth == 34:
+            layer_norms[residual] = [m.weight.grad.norm().item() for n, m in model.named_modules()
+                                     if isinstance(m, nn.Conv2d) and "downsample" not in n]
+    print(f"{depth} layers: |grad conv1| / |grad fc| = {ratio[depth, True]:8.1f} (residual)   "
+          f"{ratio[depth, False]:10.1f} (plain)")
+assert ratio[34, False] > 5 * ratio[34, True]
+assert ratio[34, False] / ratio[18, False] > ratio[34, True] / ratio[18, True]
+
+fig, ax = plt.subplots(figsize=(6, 3))
+for residual, label in ((True, "residual (ResNet-34 layout)"), (False, "plain, same layers")):
+    ax.semilogy(layer_norms[residual], marker=".", label=label)
+ax.set_xlabel("conv layer (input -> output)")
+ax.set_ylabel("gradient norm at init")
+ax.legend()
+fig.tight_layout()
+ctx.savefig(fig, "residual_vs_plain_grad.png")
+
+# %% [markdown]
+# ## 4. DenseNet: channels grow by k per layer
+# A dense layer adds k = 32 new channels to everything it received; a transition halves the
+# channels and the size. DenseNet-121's blocks have 6, 12, 24, 16 layers:
+# 64 → 64 + 6·32 = 256 → 128 → 128 + 12·32 = 512 → 256 → 256 + 24·32 = 1024 → 512 →
+# 512 + 16·32 = 1024.
+
+# %%
+dense = densenet121(num_classes=10, small_input=True)
+summary = model_summary(dense.features, (1, 3, 32, 32), depth=1)
+print(summary)
+channels = {r.name: r.output_shape[1] for r in summary.rows}
+expected = {"denseblock1": 256, "transition1": 128, "denseblock2": 512, "transition2": 256,
+            "denseblock3": 1024, "transition3": 512, "denseblock4": 1024}
+assert {k: channels[k] for k in expected} == expected
+assert n_params(meta("densenet121")) == 7_978_856
+
+# %% [markdown]
+# ## 5. MobileNetV2: depthwise separable convolutions
+# A 3×3 conv from C_in = 32 to C_out = 64 channels has 32 · 64 · 9 weights. Split it into a
+# depthwise 3×3 (groups = 32: one filter per channel, 32 · 9 weights) and a pointwise 1×1
+# (32 · 64): the output has the same shape for 1/C_out + 1/k² of the weights.
+
+# %%
+full = nn.Conv2d(32, 64, 3, padding=1, bias=False)
+separable = nn.Sequential(nn.Conv2d(32, 32, 3, padding=1, groups=32, bias=False),
+                          nn.Conv2d(32, 64, 1, bias=False))
+x = torch.randn(2, 32, 14, 14)
+with torch.no_grad():
+    assert full(x).shape == separable(x).shape == (2, 64, 14, 14)
+share = n_params(separable) / n_params(full)
+print(f"full 3x3: {n_params(full):,}   depthwise + pointwise: {n_params(separable):,} "
+      f"({share:.3f} = 1/64 + 1/9)")
+assert abs(share - (1 / 64 + 1 / 9)) < 1e-12
+
+mobile = mobilenet_v2(num_classes=10, small_input=True)
+summary = model_summary(mobile.features, (1, 3, 32, 32), depth=1)
+print(summary)
+print(f"MobileNetV2 at 1000 classes: {n_params(meta('mobilenet_v2')):,} parameters")
+assert summary.rows[-1].output_shape == (1, 1280, 2, 2)
+assert n_params(meta("mobilenet_v2")) == 3_504_872
+
+# %% [markdown]
+# ## 6. EfficientNet: squeeze-excitation, stochastic depth, compound scaling
+# The SE gate turns each channel's mean into a weight in (0, 1) and rescales the channel.
+# Stochastic depth drops a whole residual branch for some samples while training (identity
+# in eval), with a probability that grows linearly along the net up to 0.2. Compound scaling
+# multiplies widths and depths: torchvision's B1 is B0 with depth × 1.1, B2 with width × 1.1
+# and depth × 1.2 — and our counts match its published 7,794,184 and 9,109,994.
+
+# %%
+se = SqueezeExcitation(16, 4)
+x = torch.randn(2, 16, 5, 5)
+with torch.no_grad():
+    gate = se(x) / x                                    # (2, 16, 5, 5): one value per channel
+assert torch.allclose(gate, gate[..., :1, :1].expand_as(gate), atol=1e-5)
+assert ((gate > 0) & (gate < 1)).all()
+
+b0 = efficientnet_b0(num_classes=10, small_input=True)
+probs = [m.p for m in b0.modules() if isinstance(m, StochasticDepth)]
+print("stochastic depth probabilities:", [round(p, 3) for p in probs])
+assert probs[0] == 0 and abs(probs[-1] - 0.2 * 15 / 16) < 1e-12
+
+scaled = {"B0": n_params(meta("efficientnet_b0")),
+          "B1": n_params(meta("efficientnet_b0", depth_mult=1.1)),
+          "B2": n_params(meta("efficientnet_b0", width_mult=1.1, depth_mult=1.2))}
+print("EfficientNet parameters:", {k: f"{v:,}" for k, v in scaled.items()})
+assert scaled == {"B0": 5_288_548, "B1": 7_794_184, "B2": 9_109_994}
+
+# %% [markdown]
+# ## 7. All families at ImageNet size
+# Parameter counts at 1000 classes, equal to torchvision's published figures.
+
+# %%
+TORCHVISION = {"googlenet": 6_624_904, "resnet18": 11_689_512, "resnet34": 21_797_672,
+               "resnet50": 25_557_032, "densenet121": 7_978_856, "mobilenet_v2": 3_504_872,
+               "efficientnet_b0": 5_288_548}
+counts = {name: n_params(meta(name)) for name in TORCHVISION}
+for name, count in counts.items():
+    print(f"{name:16s} {count:>12,}")
+assert counts == TORCHVISION
+
+fig, ax = plt.subplots(figsize=(7, 3))
+ax.bar(list(counts), [c / 1e6 for c in counts.values()], color="tab:green")
+ax.set_ylabel("parameters (millions)")
+ax.tick_params(axis="x", rotation=30)
+fig.tight_layout()
+ctx.savefig(fig, "modern_cnn_params.png")
