@@ -7,19 +7,46 @@ exits non-zero; ``--debug`` shows the traceback.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class DlfsError(Exception):
     """Base class for errors whose message is meant for the user."""
 
 
-class UnknownLessonError(DlfsError, LookupError):
-    """A lesson id or track entry that the registry does not know."""
+def closest(ref: str, names: Iterable[str], n: int = 3, cutoff: float = 0.5) -> list[str]:
+    """The names most like ``ref``: close spellings first, then names containing it.
+
+    >>> closest("deque", ["gym-deque", "broadcasting"]), closest("envsetup", ["env-setup"])
+    (['gym-deque'], ['env-setup'])
+    """
+    names = list(names)
+    out = difflib.get_close_matches(ref, names, n=n, cutoff=cutoff)
+    out += [x for x in names if ref and ref.lower() in x.lower() and x not in out]
+    return out[:n]
+
+
+class UnknownNameError(DlfsError, LookupError):
+    """A name (lesson id, gym problem, model …) that a registry does not know.
+
+    The message suggests the closest known names and the command that lists them all.
+    """
+
+    what = "name"
+    listing = "dlfs list"
 
     def __init__(self, ref: str, suggestions: list[str]):
         self.ref = ref
         self.suggestions = suggestions
         hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
-        super().__init__(f"unknown lesson {ref!r}{hint} (see `dlfs list`)")
+        super().__init__(f"unknown {self.what} {ref!r}{hint} (see `{self.listing}`)")
+
+
+class UnknownLessonError(UnknownNameError):
+    """A lesson id or track entry that the registry does not know."""
+
+    what, listing = "lesson", "dlfs list"
 
 
 class UnknownTrackError(DlfsError, LookupError):

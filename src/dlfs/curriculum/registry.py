@@ -8,10 +8,9 @@ never reach the command line.
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 
-from ..errors import UnknownLessonError, UnknownTrackError
+from ..errors import UnknownLessonError, UnknownTrackError, closest
 from .catalog import LESSONS
 from .schema import Lesson, Track
 from .tracks import TRACKS
@@ -82,11 +81,7 @@ def lessons_in(track_id: str) -> list[Lesson]:
 
 def suggest(ref: str, n: int = 3) -> list[str]:
     """The registered ids closest to ``ref`` (for "did you mean" messages)."""
-    ids = list(_BY_ID)
-    close = difflib.get_close_matches(ref, ids, n=n, cutoff=0.5)
-    if not close:  # fall back to substring matches: "deque" -> "deque-vs-list"
-        close = [i for i in ids if ref and ref.lower() in i][:n]
-    return close
+    return closest(ref, _BY_ID, n=n)
 
 
 def get_lesson(ref: str) -> Lesson:

@@ -11,127 +11,71 @@ Each module defines ``PROBLEM``; add a new one by importing it here and appendin
 
 from __future__ import annotations
 
-import difflib
+import importlib
 
-from ...errors import DlfsError
+from ...errors import UnknownNameError, closest
 from ..problem import Problem
-from . import (
-    d01_frequent_words,
-    d01_valid_anagram,
-    d02_group_anagrams,
-    d02_reachable_count,
-    d03_maze_shortest_path,
-    d03_window_max,
-    d04_merge_intervals,
-    d04_rank_students,
-    d05_first_unique,
-    d05_josephus,
-    d06_pair_sum_sorted,
-    d06_subarray_sum,
-    d07_longest_consecutive,
-    d07_range_add,
-    d08_distinct_permutations,
-    d08_phone_words,
-    d09_run_length,
-    d09_summary_ranges,
-    d10_k_closest_points,
-    d10_meeting_rooms,
-    d11_count_in_range,
-    d11_lis,
-    d12_merge_sorted_lists,
-    d12_running_median,
-    d13_max_subarray,
-    d13_pair_count,
-    d14_integer_sqrt,
-    d14_kth_largest,
-    d15_flatten_nested,
-    d15_interleave,
-    d16_climb_stairs,
-    d16_word_break,
-    d17_big_sum,
-    d17_range_sum_queries,
-    d18_calculator,
-    d18_decode_string,
-    d19_course_order,
-    d19_islands,
-    d20_network_delay,
-    d20_top_k_frequent,
-    d21_friend_groups,
-    d21_prefix_count,
-    d22_longest_unique,
-    d22_min_window,
-    d23_eating_speed,
-    d23_ship_capacity,
-    d24_daily_temperatures,
-    d24_largest_rectangle,
-    d25_connect_ropes,
-    d25_last_stone,
-    d26_coin_change,
-    d26_edit_distance,
-    d27_knapsack,
-    d27_lcs,
-    d28_find_all,
-    d28_house_robber,
-)
 
-_MODULES = (
-    d01_frequent_words,
-    d01_valid_anagram,
-    d02_group_anagrams,
-    d02_reachable_count,
-    d03_maze_shortest_path,
-    d03_window_max,
-    d04_merge_intervals,
-    d04_rank_students,
-    d05_first_unique,
-    d05_josephus,
-    d06_pair_sum_sorted,
-    d06_subarray_sum,
-    d07_longest_consecutive,
-    d07_range_add,
-    d08_distinct_permutations,
-    d08_phone_words,
-    d09_run_length,
-    d09_summary_ranges,
-    d10_k_closest_points,
-    d10_meeting_rooms,
-    d11_count_in_range,
-    d11_lis,
-    d12_merge_sorted_lists,
-    d12_running_median,
-    d13_max_subarray,
-    d13_pair_count,
-    d14_integer_sqrt,
-    d14_kth_largest,
-    d15_flatten_nested,
-    d15_interleave,
-    d16_climb_stairs,
-    d16_word_break,
-    d17_big_sum,
-    d17_range_sum_queries,
-    d18_calculator,
-    d18_decode_string,
-    d19_course_order,
-    d19_islands,
-    d20_network_delay,
-    d20_top_k_frequent,
-    d21_friend_groups,
-    d21_prefix_count,
-    d22_longest_unique,
-    d22_min_window,
-    d23_eating_speed,
-    d23_ship_capacity,
-    d24_daily_temperatures,
-    d24_largest_rectangle,
-    d25_connect_ropes,
-    d25_last_stone,
-    d26_coin_change,
-    d26_edit_distance,
-    d27_knapsack,
-    d27_lcs,
-    d28_find_all,
-    d28_house_robber,
+# One explicit list; each name is a module of this package that defines PROBLEM.
+_MODULE_NAMES = (
+    "d01_frequent_words",
+    "d01_valid_anagram",
+    "d02_group_anagrams",
+    "d02_reachable_count",
+    "d03_maze_shortest_path",
+    "d03_window_max",
+    "d04_merge_intervals",
+    "d04_rank_students",
+    "d05_first_unique",
+    "d05_josephus",
+    "d06_pair_sum_sorted",
+    "d06_subarray_sum",
+    "d07_longest_consecutive",
+    "d07_range_add",
+    "d08_distinct_permutations",
+    "d08_phone_words",
+    "d09_run_length",
+    "d09_summary_ranges",
+    "d10_k_closest_points",
+    "d10_meeting_rooms",
+    "d11_count_in_range",
+    "d11_lis",
+    "d12_merge_sorted_lists",
+    "d12_running_median",
+    "d13_max_subarray",
+    "d13_pair_count",
+    "d14_integer_sqrt",
+    "d14_kth_largest",
+    "d15_flatten_nested",
+    "d15_interleave",
+    "d16_climb_stairs",
+    "d16_word_break",
+    "d17_big_sum",
+    "d17_range_sum_queries",
+    "d18_calculator",
+    "d18_decode_string",
+    "d19_course_order",
+    "d19_islands",
+    "d20_network_delay",
+    "d20_top_k_frequent",
+    "d21_friend_groups",
+    "d21_prefix_count",
+    "d22_longest_unique",
+    "d22_min_window",
+    "d23_eating_speed",
+    "d23_ship_capacity",
+    "d24_daily_temperatures",
+    "d24_largest_rectangle",
+    "d25_connect_ropes",
+    "d25_last_stone",
+    "d26_coin_change",
+    "d26_edit_distance",
+    "d27_knapsack",
+    "d27_lcs",
+    "d28_find_all",
+    "d28_house_robber",
 )
+_MODULES = tuple(importlib.import_module(f"{__name__}.{name}") for name in _MODULE_NAMES)
 
 PROBLEMS: tuple[Problem, ...] = tuple(m.PROBLEM for m in _MODULES)
 _BY_ID: dict[str, Problem] = {}
@@ -141,14 +85,10 @@ for _p in PROBLEMS:
     _BY_ID[_p.id] = _p
 
 
-class UnknownProblemError(DlfsError, LookupError):
+class UnknownProblemError(UnknownNameError):
     """A problem id that the gym does not know; suggests the closest ones."""
 
-    def __init__(self, ref: str, suggestions: list[str]):
-        self.ref = ref
-        self.suggestions = suggestions
-        hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
-        super().__init__(f"unknown gym problem {ref!r}{hint} (see `dlfs gym list`)")
+    what, listing = "gym problem", "dlfs gym list"
 
 
 def get_problem(problem_id: str) -> Problem:
@@ -156,9 +96,7 @@ def get_problem(problem_id: str) -> Problem:
     try:
         return _BY_ID[problem_id]
     except KeyError:
-        close = difflib.get_close_matches(problem_id, list(_BY_ID), n=3, cutoff=0.5)
-        close += [i for i in _BY_ID if problem_id and problem_id in i and i not in close][:3]
-        raise UnknownProblemError(problem_id, close[:3]) from None
+        raise UnknownProblemError(problem_id, closest(problem_id, _BY_ID)) from None
 
 
 def problems_for_day(day: int) -> list[Problem]:
