@@ -88,11 +88,11 @@ print(f"table {tuple(table.shape)}; PE[p]·PE[p-3] = {torch.cos(3 * w).sum().ite
       "for every p")
 
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.5))
-im = ax1.imshow(table.T, aspect="auto", cmap="RdBu", origin="lower")
+im = ax1.imshow(table.T.numpy(), aspect="auto", cmap="RdBu", origin="lower")
 ax1.set(xlabel="position p", ylabel="feature", title="sinusoidal table PE (C x T)")
 fig.colorbar(im, ax=ax1)
 for j in (0, 2, 6, 12):
-    ax2.plot(table[:, j], label=f"column {j}: w = {w[j // 2].item():.3g}")
+    ax2.plot(table[:, j].numpy(), label=f"column {j}: w = {w[j // 2].item():.3g}")
 ax2.set(xlabel="position p", title="a few columns: fast to slow waves")
 ax2.legend(fontsize=7)
 ctx.savefig(fig, "sinusoidal.png")
@@ -144,14 +144,14 @@ for delta in (0, 2, 7):
 
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
 for pair, color in ((0, "tab:blue"), (1, "tab:orange"), (3, "tab:green")):
-    xs, ys = rotated[:, 2 * pair], rotated[:, 2 * pair + 1]
+    xs, ys = rotated[:, 2 * pair].numpy(), rotated[:, 2 * pair + 1].numpy()
     ax1.plot(xs, ys, "o-", color=color, ms=3, label=f"pair {pair}: θ = {theta[pair]:.3g}")
-    ax1.annotate("p=0", (xs[0].item(), ys[0].item()), fontsize=7)
+    ax1.annotate("p=0", (xs[0], ys[0]), fontsize=7)
 ax1.set(aspect="equal", title="RoPE: each pair turns on a circle as p grows")
 ax1.legend(fontsize=7)
 distance = torch.arange(0, 64 if ctx.quick else 256)
-ax2.plot(distance, [score(int(d), 0) for d in distance], lw=3, alpha=0.5, label="n = 0")
-ax2.plot(distance, [score(int(d) + 30, 30) for d in distance], "k--", lw=1, label="n = 30")
+ax2.plot(distance.numpy(), [score(int(d), 0) for d in distance], lw=3, alpha=0.5, label="n = 0")
+ax2.plot(distance.numpy(), [score(int(d) + 30, 30) for d in distance], "k--", lw=1, label="n = 30")
 ax2.set(xlabel="m - n", ylabel="<RoPE(q, m), RoPE(k, n)>",
         title="the score is a function of m - n alone")
 ax2.legend(fontsize=7)
@@ -175,7 +175,7 @@ causal = torch.ones(T, T).tril().bool()
 fig, axes = plt.subplots(1, 3, figsize=(11, 3.3))
 for ax, h in zip(axes, (0, 3, 7)):
     shown = bias[h].masked_fill(~causal, float("nan"))
-    im = ax.imshow(shown, cmap="viridis", vmin=bias.min().item(), vmax=0.0)  # one scale
+    im = ax.imshow(shown.numpy(), cmap="viridis", vmin=bias.min().item(), vmax=0.0)  # one scale
     ax.set(title=f"head {h}: slope 1/{int(1 / slopes[h])}", xlabel="key j", ylabel="query i")
 fig.colorbar(im, ax=list(axes))
 ctx.savefig(fig, "alibi.png")

@@ -168,7 +168,7 @@ print(f"hand-built head: query t puts ≥ {prev_map.diagonal(-1).min():.2f} of i
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
 for ax, m, title in ((ax1, prev_map, "hand-built 'previous token' head"),
                      (ax2, random_map, "a randomly initialized head (causal)")):
-    im = ax.imshow(m, cmap="Blues", vmin=0, vmax=1)
+    im = ax.imshow(m.numpy(), cmap="Blues", vmin=0, vmax=1)
     ax.set(title=title, xlabel="key s", ylabel="query t")
 fig.colorbar(im, ax=[ax1, ax2])
 ctx.savefig(fig, "attention_maps.png")

@@ -136,7 +136,7 @@ assert norms["Post-LN"][-1] > norms["Pre-LN"][-1], "Post-LN: larger gradients at
 
 fig, ax = plt.subplots(figsize=(6, 3.6))
 for name, g in norms.items():
-    ax.plot(range(1, L + 1), g, "o-", label=name)
+    ax.plot(range(1, L + 1), g.numpy(), "o-", label=name)
 ax.set(xlabel="layer (1 = next to the input)", ylabel="||grad|| of the layer's parameters",
        title=f"gradient norm per layer at init (L={L}, C={C}, mean of {seeds} seeds)")
 ax.legend()
