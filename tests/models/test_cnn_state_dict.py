@@ -7,10 +7,12 @@ loaded back with ``weights_only=True`` as a ``--weights FILE`` user would.
 
 from __future__ import annotations
 
+import pytest
 import torch
 from torch import nn as tnn
 
-from dlfs.models.cnn import resnet18
+from dlfs.errors import DlfsError
+from dlfs.models.cnn import WeightsMismatchError, lenet5, load_weights, resnet18
 
 
 class RefBlock(tnn.Module):
@@ -70,8 +72,7 @@ def test_torchvision_format_file_loads_strictly_and_agrees(tmp_path):
     torch.save(ref.state_dict(), path)
 
     ours = resnet18(num_classes=10).double()
-    result = ours.load_state_dict(torch.load(path, weights_only=True), strict=True)
-    assert not result.missing_keys and not result.unexpected_keys
+    assert load_weights(ours, path) is ours  # strict, weights_only=True
     assert int(ours.bn1.num_batches_tracked) == 7
 
     x = torch.randn(2, 3, 33, 29, dtype=torch.float64, generator=g)  # odd sizes
@@ -86,3 +87,44 @@ def test_our_state_dict_loads_into_the_reference():
     ref = RefResNet18(num_classes=10)
     ref.load_state_dict(ours.state_dict(), strict=True)
     assert [k for k, _ in ours.named_parameters()] == [k for k, _ in ref.named_parameters()]
+
+
+def test_load_weights_unwraps_checkpoints_and_module_prefix(tmp_path):
+    ref = lenet5()
+    sd = ref.state_dict()
+    for name, obj in [("plain", sd), ("wrapped", {"state_dict": sd, "epoch": 3}),
+                      ("ddp", {"model": {f"module.{k}": v for k, v in sd.items()}})]:
+        torch.save(obj, tmp_path / f"{name}.pth")
+        ours = load_weights(lenet5(), tmp_path / f"{name}.pth")
+        for k, v in ours.state_dict().items():
+            assert torch.equal(v, sd[k]), (name, k)
+
+
+def test_load_weights_names_mismatches(tmp_path):
+    torch.save(lenet5(num_classes=7).state_dict(), tmp_path / "seven.pth")
+    with pytest.raises(WeightsMismatchError, match=r"2 shape: classifier.5.weight: "
+                                                    r"file \(7, 84\) vs model \(10, 84\)"):
+        load_weights(lenet5(), tmp_path / "seven.pth")
+    with pytest.raises(WeightsMismatchError, match="shape"):  # non-strict still checks shapes
+        load_weights(lenet5(), tmp_path / "seven.pth", strict=False)
+
+    backbone = {k: v for k, v in lenet5().state_dict().items() if k.startswith("features")}
+    torch.save(backbone, tmp_path / "backbone.pth")
+    with pytest.raises(WeightsMismatchError, match="6 missing: classifier.1.weight"):
+        load_weights(lenet5(), tmp_path / "backbone.pth")
+    model = load_weights(lenet5(), tmp_path / "backbone.pth", strict=False)
+    assert torch.equal(model.features[0].weight, backbone["features.0.weight"])
+
+
+def test_load_weights_bad_files(tmp_path):
+    with pytest.raises(DlfsError, match="not found"):
+        load_weights(lenet5(), tmp_path / "nope.pth")
+    (tmp_path / "junk.pth").write_bytes(b"not a checkpoint")
+    with pytest.raises(DlfsError, match="cannot read"):
+        load_weights(lenet5(), tmp_path / "junk.pth")
+    torch.save(lenet5(), tmp_path / "whole_model.pth")  # a pickled module: refused safely
+    with pytest.raises(DlfsError, match="cannot read"):
+        load_weights(lenet5(), tmp_path / "whole_model.pth")
+    torch.save({"lr": torch.tensor(0.1), "note": "x"}, tmp_path / "no_sd.pth")
+    with pytest.raises(DlfsError, match="no state dict"):
+        load_weights(lenet5(), tmp_path / "no_sd.pth")

@@ -42,3 +42,4 @@ from .resnet import (
 )
 from .vgg import VGG, VGGConfig, vgg11, vgg16
 from .weight_init import init_weights_
+from .weights import WeightsMismatchError, load_weights, unwrap_state_dict

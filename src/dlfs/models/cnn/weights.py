@@ -1,0 +1,80 @@
+"""Load a state-dict file (e.g. torchvision's ``resnet18-f37072fd.pth``) into a zoo model.
+
+Our models use torchvision's parameter names, so its weight files load as they are. What
+:func:`load_weights` adds is a careful reader: ``weights_only=True`` (no code runs from the
+file), the common wrappers unwrapped (``{"state_dict": ...}``, ``{"model": ...}``, and the
+``module.`` prefix that ``DataParallel``/DDP leave), and a :class:`WeightsMismatchError` that
+names the missing, unexpected and wrongly shaped keys instead of a wall of text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from dlfs import nn
+from dlfs.errors import DlfsError
+
+__all__ = ["WeightsMismatchError", "load_weights", "unwrap_state_dict"]
+
+
+class WeightsMismatchError(DlfsError):
+    """The file's keys or shapes do not fit the model."""
+
+
+def unwrap_state_dict(obj: Any) -> dict[str, torch.Tensor]:
+    """The tensor mapping inside a loaded checkpoint, with any ``module.`` prefix removed.
+
+    >>> unwrap_state_dict({"model": {"module.fc.weight": torch.zeros(1)}}).keys()
+    dict_keys(['fc.weight'])
+    """
+    for key in ("state_dict", "model_state_dict", "model"):
+        if isinstance(obj, Mapping) and isinstance(obj.get(key), Mapping):
+            obj = obj[key]
+            break
+    if not isinstance(obj, Mapping) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
+        raise DlfsError("the weights file holds no state dict (a mapping of names to tensors)")
+    if obj and all(k.startswith("module.") for k in obj):
+        return {k[len("module."):]: v for k, v in obj.items()}
+    return dict(obj)
+
+
+def _mismatch_report(model: nn.Module, sd: Mapping[str, torch.Tensor], limit: int = 5) -> str:
+    ours = model.state_dict()
+    missing = [k for k in ours if k not in sd]
+    unexpected = [k for k in sd if k not in ours]
+    shapes = [f"{k}: file {tuple(sd[k].shape)} vs model {tuple(ours[k].shape)}"
+              for k in ours if k in sd and sd[k].shape != ours[k].shape]
+    parts = []
+    for label, items in (("missing", missing), ("unexpected", unexpected), ("shape", shapes)):
+        if items:
+            more = f" (+{len(items) - limit} more)" if len(items) > limit else ""
+            parts.append(f"{len(items)} {label}: {', '.join(items[:limit])}{more}")
+    return "; ".join(parts)
+
+
+def load_weights(model: nn.Module, path: str | Path, strict: bool = True) -> nn.Module:
+    """Load the state dict in ``path`` into ``model`` (in place) and return the model.
+
+    ``strict=False`` skips missing/unexpected keys (e.g. a backbone without its head) but
+    still refuses wrong shapes.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DlfsError(f"weights file {str(path)!r} not found")
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # unpickling errors come in many types
+        raise DlfsError(f"cannot read weights file {str(path)!r}: {err}") from err
+    sd = unwrap_state_dict(obj)
+    report = _mismatch_report(model, sd)
+    ours = model.state_dict()
+    wrong_shape = any(k in ours and sd[k].shape != ours[k].shape for k in sd)
+    if report and (strict or wrong_shape):
+        raise WeightsMismatchError(
+            f"{path.name} does not fit {type(model).__name__}: {report}")
+    model.load_state_dict(sd, strict=strict)
+    return model
