@@ -141,3 +141,13 @@ def test_narrow_resnet_width_option():
     assert shapes["layer1"] == (2, 8, 16, 16)
     assert shapes["layer4"] == (2, 64, 2, 2)
     assert model.fc.in_features == 64
+
+
+def test_efficientnet_bn_eps_option():
+    from dlfs import nn
+    with torch.device("meta"):
+        default = efficientnet_b0()
+        tf_style = efficientnet_b0(bn_eps=1e-3)
+    eps = {m.eps for m in default.modules() if isinstance(m, nn.BatchNorm2d)}
+    assert eps == {1e-5}  # torchvision's B0
+    assert {m.eps for m in tf_style.modules() if isinstance(m, nn.BatchNorm2d)} == {1e-3}

@@ -12,8 +12,9 @@ C_in / 4) before the linear projection, and stochastic depth on the branch:
 
 The drop probability grows linearly with the block index up to 0.2; in eval mode it is the
 identity. torchvision layout (``features.N.M.block.K``, ``classifier.1``); 5,288,548
-parameters for B0 at 1000 classes. BatchNorm eps 1e-3 as in the reference implementation.
-``small_input=True``: stem stride 1.
+parameters for B0 at 1000 classes. BatchNorm eps: torchvision's B0-B4 keep the default 1e-5
+(so its weights reproduce its outputs here); the TensorFlow reference, torchvision's B5-B7
+and the V2 family use 1e-3 (``bn_eps=1e-3``). ``small_input=True``: stem stride 1.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ class MBConv(nn.Module):
     """(B, C_in, H, W) -> (B, C_out, H/stride, W/stride)."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int,
-                 expand_ratio: int, drop_prob: float, bn_eps: float = 1e-3) -> None:
+                 expand_ratio: int, drop_prob: float, bn_eps: float = 1e-5) -> None:
         super().__init__()
         self.use_res_connect = stride == 1 and in_channels == out_channels
         hidden = make_divisible(in_channels * expand_ratio)
@@ -77,7 +78,7 @@ class EfficientNetConfig:
     num_classes: int = 1000
     in_channels: int = 3
     small_input: bool = False
-    bn_eps: float = 1e-3
+    bn_eps: float = 1e-5             # torchvision B0-B4; 1e-3 in the TF reference
     stages: tuple[tuple[int, int, int, int, int, int], ...] = B0_STAGES
 
 
