@@ -40,6 +40,9 @@ def _recipe_from_args(args: argparse.Namespace) -> Any:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    if args.what == "charrnn":
+        from .charrnn import cmd_train_charrnn
+        return cmd_train_charrnn(args)
     from ..models import format_trace
     from .gpt import build_model, prepare_text, train_gpt
 
@@ -97,7 +100,9 @@ def register(sub: Any) -> None:
     p = sub.add_parser("train", help="train a model (the capstone: `dlfs train gpt`)",
                        description="Train the from-scratch GPT on a built-in corpus or your text.")
     p.set_defaults(func=cmd_train)
-    p.add_argument("what", choices=["gpt"], help="what to train")
+    p.add_argument("what", choices=["gpt", "charrnn"], help="what to train")
+    p.add_argument("--cell", choices=["rnn", "lstm", "gru", "all"],
+                   help="charrnn only: the recurrent layer (default lstm)")
     p.add_argument("--quick", action="store_true", help="a seconds-long smoke run")
     p.add_argument("--steps", type=int, help="optimizer steps (default 2000)")
     p.add_argument("--tokenizer", choices=["char", "bpe"], help="default char")
