@@ -36,4 +36,12 @@ LESSONS: tuple[Lesson, ...] = (
         checks=("tests/nn/test_nn_linear.py", "tests/nn/test_nn_conv.py",
                 "tests/nn/test_nn_normalization.py"),
     ),
+    Lesson(
+        id="init-stability",
+        title_en="Weight initialization and numerical stability",
+        title_zh="权重初始化与数值稳定性",
+        path="ch03_nn/init_stability.py",
+        at=("book:3", "topics:engineering"),
+        checks=("tests/nn/test_nn_activation.py",),
+    ),
 )
