@@ -98,3 +98,9 @@ def test_activation_modules(make, shape):
 def test_gelu_rejects_unknown_approximation():
     with pytest.raises(ValueError, match="approximate"):
         F.gelu(torch.ones(2), approximate="fast")
+
+
+def test_relu_keeps_integer_dtype_and_nan():
+    assert torch.equal(F.relu(torch.tensor([-1, 2])), torch.tensor([0, 2]))
+    out = F.relu(torch.tensor([float("nan"), -1.0]))
+    assert torch.isnan(out[0]) and out[1] == 0

@@ -25,7 +25,7 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """
     if inplace:
         return input.masked_fill_(input <= 0, 0)
-    return torch.where(input <= 0, 0.0, input)
+    return torch.where(input <= 0, 0, input)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
