@@ -19,4 +19,12 @@ LESSONS: tuple[Lesson, ...] = (
         at=("pytorch:27",),
         checks=("tests/models/test_gpt.py", "tests/generate/test_sampling.py"),
     ),
+    Lesson(
+        id="interview-drill",
+        title_en="Theory interview questions",
+        title_zh="理论面试题准备",
+        path="ch09_gpt/interview_drill.py",
+        at=("pytorch:26",),
+        checks=("tests/test_interview_questions_docs.py",),
+    ),
 )
