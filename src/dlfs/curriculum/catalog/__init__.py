@@ -13,6 +13,7 @@ from . import (
     data,
     engines,
     gym,
+    llm,
     nn,
     optim,
     sequences,
@@ -34,6 +35,7 @@ LESSONS: tuple[Lesson, ...] = (
     *sequences.LESSONS,
     *attention.LESSONS,
     *capstone.LESSONS,
+    *llm.LESSONS,
     *training.LESSONS,
     *gym.LESSONS,
 )

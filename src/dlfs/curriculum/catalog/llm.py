@@ -1,0 +1,26 @@
+"""Lessons of efficient attention and modern LLM components (book chapters 9–10, PEFT)."""
+
+from ..schema import Lesson
+
+LESSONS: tuple[Lesson, ...] = (
+    Lesson(
+        id="efficient-attention",
+        title_en="Efficient attention: online softmax, tiles, windows, kernels",
+        title_zh="高效注意力：在线 softmax、分块、滑动窗口与线性注意力",
+        path="ch10_llm/efficient_attention.py",
+        at=("book:9",),
+        checks=("tests/attention/test_attention_flash.py",
+                "tests/attention/test_attention_sparse_linear.py",
+                "tests/attention/test_attention_memory.py"),
+    ),
+    Lesson(
+        id="llm-components",
+        title_en="Modern LLM components: RMSNorm, RoPE, SwiGLU, GQA/MLA, MoE, LoRA, DPO",
+        title_zh="现代大模型组件：RMSNorm、RoPE、SwiGLU、GQA/MLA、MoE、LoRA、DPO",
+        path="ch10_llm/llm_components.py",
+        at=("book:10",),
+        checks=("tests/attention/test_attention_variants.py",
+                "tests/llm/test_llm_swiglu_moe.py", "tests/llm/test_llm_dpo_scaling.py",
+                "tests/peft/test_peft_lora_adapters.py"),
+    ),
+)
