@@ -1,0 +1,168 @@
+# %% [markdown]
+# # Day 28 · Final review — 总复盘
+#
+# **Library files:** `src/dlfs/curriculum/` (the registry, `ProgressStore`, `entry_done`),
+# `src/dlfs/tensors/broadcast.py`, `src/dlfs/autograd/scalar.py`, `src/dlfs/nn/normalization.py`,
+# `src/dlfs/nn/functional/attention.py`, `src/dlfs/models/gpt.py` (`GPT`, `KVCache`).
+#
+# Two parts. First, where you stand: the 29 days of the roadmap, the lesson behind each, and
+# which ones your recorded checks have ticked (`dlfs check <id>` records them; nothing here is
+# ticked by hand). Second, six facts the course kept coming back to, each re-checked with one
+# library call and an assertion — if you can predict every printed number before it appears,
+# you are done.
+
+# %%
+import torch
+
+import dlfs.nn as nn
+import dlfs.nn.functional as F
+from dlfs.autograd import Value
+from dlfs.curriculum import (
+    NOT_WRITTEN,
+    ProgressStore,
+    entry_done,
+    get_track,
+    lesson_context,
+    lesson_status,
+    lessons_at,
+)
+from dlfs.models import GPT, GPTConfig, KVCache
+from dlfs.playground import inspect
+from dlfs.tensors.broadcast import BroadcastError, broadcast_shape
+
+ctx = lesson_context("final-review")
+torch.manual_seed(0)
+
+# %% [markdown]
+# ## 1. The roadmap and your progress
+# A day is ticked when it has lessons and every one of them passed its last recorded check.
+
+# %%
+track = get_track("pytorch")
+store = ProgressStore()
+written = ticked = 0
+for entry in track.entries:
+    lessons = lessons_at(track.id, entry.key)
+    statuses = [lesson_status(lesson, store) for lesson in lessons]
+    has_file = bool(lessons) and NOT_WRITTEN not in statuses
+    done = entry_done(track, entry, store)
+    written += has_file
+    ticked += done
+    ids = ", ".join(lesson.id for lesson in lessons) or "—"
+    print(f"[{'x' if done else ' '}] Day {entry.key:>2}  {ids:32s} {entry.title_en}")
+    assert not done or has_file                # a tick needs a lesson that exists
+print(f"{written}/{len(track.entries)} days have lessons; {ticked} ticked in {store.path}")
+assert len(track.entries) == 29 and written >= 28
+assert "final-review" in [lesson.id for lesson in lessons_at("pytorch", "28")]
+untried = [e.key for e in track.entries if lessons_at(track.id, e.key)
+           and not entry_done(track, e, store)]
+if untried:
+    print(f"next: `dlfs check {lessons_at(track.id, untried[0])[0].id}` (Day {untried[0]})")
+
+# %% [markdown]
+# ## 2. A view shares storage (Days 1–2)
+# `view`, `transpose` and slicing make a new tensor header over the *same* numbers: writing
+# through one writes through the other. `reshape` copies only when it must.
+
+# %%
+x = torch.arange(6.0)
+v = x.view(2, 3)                               # (2, 3) over x's storage
+v[1, 2] = 100.0
+assert x[5] == 100.0 and v.data_ptr() == x.data_ptr()
+t = v.t()                                      # (3, 2): strides swapped, nothing copied
+info = inspect(t, "v.t()", show=False)
+assert info["is_view"] and info["stride"] == (1, 3) and not info["contiguous"]
+assert t.reshape(6).data_ptr() != x.data_ptr()  # not contiguous: reshape had to copy
+print(f"view shares storage; v.t() has strides {info['stride']} and is not contiguous")
+
+# %% [markdown]
+# ## 3. The broadcasting rule (Day 3)
+# Align shapes at the right; each size pair must be equal or contain a 1.
+
+# %%
+for a, b in [((8, 1, 6, 1), (7, 1, 5)), ((4, 1), (3,)), ((2, 3), ())]:
+    shape = broadcast_shape(a, b)
+    assert shape == tuple(torch.broadcast_shapes(a, b)) == (torch.ones(a) + torch.ones(b)).shape
+    print(f"{a} with {b} -> {shape}")
+try:
+    broadcast_shape((2, 3), (3, 2))
+except BroadcastError as err:
+    print("(2, 3) with (3, 2):", str(err).split(": ", 1)[1])
+else:
+    raise AssertionError("(2, 3) and (3, 2) must not broadcast")
+
+# %% [markdown]
+# ## 4. Gradients accumulate (Days 8 and 10)
+# A node used twice receives the sum of both paths' gradients — and `backward()` called twice
+# adds into `.grad` again, which is why every training step starts with `zero_grad()`.
+
+# %%
+a = Value(3.0)
+y = a * a + a                                  # dy/da = 2a + 1 = 7: two paths add up
+y.backward()
+assert a.grad == 7.0
+w = torch.tensor(3.0, requires_grad=True)
+for _ in range(2):
+    (w * w + w).backward()
+assert w.grad.item() == 14.0                   # 7 + 7: the second backward accumulated
+print(f"one backward: dy/da = {a.grad}; two backwards without zero_grad: {w.grad.item()}")
+
+# %% [markdown]
+# ## 5. BatchNorm in train vs eval (Day 11)
+# Training normalizes with the batch's own statistics and nudges the running estimates
+# (momentum 0.1); eval uses the running estimates and changes nothing.
+
+# %%
+bn = nn.BatchNorm1d(3)
+xb = torch.randn(16, 3) * 2 + 5                # (B, C): mean ≈ 5
+out = bn(xb)                                   # train mode
+assert torch.allclose(out.mean(0), torch.zeros(3), atol=1e-5)
+assert torch.allclose(bn.running_mean, 0.1 * xb.mean(0), atol=1e-6)
+bn.eval()
+frozen = bn.running_mean.clone()
+out_eval = bn(xb)
+assert torch.equal(bn.running_mean, frozen) and out_eval.mean() > 1.0  # not re-centred
+ref = torch.nn.BatchNorm1d(3)
+ref.load_state_dict(bn.state_dict())
+assert torch.allclose(ref.eval()(xb), out_eval, atol=1e-6)
+print(f"train output mean {out.mean():.2e}; eval output mean {out_eval.mean():.2f} "
+      "(running stats after one step are still far from the data)")
+
+# %% [markdown]
+# ## 6. The causal mask (Day 23)
+# Position t may look at positions ≤ t only, so changing a later token leaves every earlier
+# output exactly as it was.
+
+# %%
+mask = F.causal_mask(4)
+assert mask.int().tolist() == [[1, 0, 0, 0], [1, 1, 0, 0], [1, 1, 1, 0], [1, 1, 1, 1]]
+q, k, val = (torch.randn(1, 2, 5, 4) for _ in range(3))  # (B, H, T, D)
+o1 = F.scaled_dot_product_attention(q, k, val, is_causal=True)
+assert torch.allclose(o1, torch.nn.functional.scaled_dot_product_attention(
+    q, k, val, is_causal=True), atol=1e-6)
+k2, v2 = k.clone(), val.clone()
+k2[..., 4, :] += 10.0
+v2[..., 4, :] -= 10.0                          # change only the last position
+o2 = F.scaled_dot_product_attention(q, k2, v2, is_causal=True)
+assert torch.equal(o1[..., :4, :], o2[..., :4, :]) and not torch.equal(o1[..., 4, :], o2[..., 4, :])
+print("causal attention: positions 0-3 unchanged when position 4 changes")
+
+# %% [markdown]
+# ## 7. The KV cache changes the work, not the numbers (Days 25–27)
+# Feeding a tiny GPT one token at a time with a cache gives the same logits as one full pass.
+
+# %%
+cfg = GPTConfig(vocab_size=17, block_size=16, n_layer=2, n_head=2, n_embd=16)
+gpt = GPT(cfg).eval()
+idx = torch.randint(0, cfg.vocab_size, (2, 10))          # (B, T)
+with torch.no_grad():
+    full, _ = gpt(idx)                                   # (B, T, V)
+    cache = KVCache()
+    steps = [gpt(idx[:, :3], cache=cache)[0]]            # prefill: (B, 3, V)
+    steps += [gpt(idx[:, t:t + 1], cache=cache)[0] for t in range(3, 10)]  # (B, 1, V) each
+stepwise = torch.cat(steps, dim=1)                       # (B, T, V)
+assert cache.length == 10 and torch.allclose(stepwise, full, atol=1e-5)
+assert cache.bytes() == 2 * 10 * (2 * cfg.n_layer * cfg.n_embd * 4)  # B·T·(2·L·C·4 bytes)
+print(f"cached decoding = full pass (max diff {(stepwise - full).abs().max():.1e}); "
+      f"cache {cache.bytes():,} bytes")
+print("Course complete. Keep docs/debug_checklist.md close — `dlfs list` shows every lesson.")
