@@ -102,6 +102,17 @@ assert (first_fc.in_features, first_fc.out_features) == (25_088, 4096)
 print(f"VGG-16's first FC layer alone: {n_params(first_fc):,} parameters")
 
 # %% [markdown]
+# AlexNet's ImageNet stem (11×11, stride 4) would shrink a 32×32 image to nothing before the
+# last pool, so `small_input=True` uses a 3×3 stride-1 stem, pools the maps to 2×2 and narrows
+# the hidden layers to 1024.
+
+# %%
+summary = model_summary(alexnet(num_classes=10, small_input=True), (2, 3, 32, 32), depth=1)
+print(summary)
+shapes = {r.name: r.output_shape for r in summary.rows}
+assert shapes["features"] == (2, 256, 3, 3) and shapes["avgpool"] == (2, 256, 2, 2)
+
+# %% [markdown]
 # ## 4. VGG's bet: two 3×3 convs instead of one 5×5
 # Two stacked 3×3 convs see a 5×5 window (each output pixel depends on a 5×5 patch), with
 # 2 · 9 · C² weights instead of 25 · C², and an extra ReLU in between. We check the receptive

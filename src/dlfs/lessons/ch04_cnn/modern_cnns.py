@@ -110,6 +110,18 @@ with torch.no_grad():
 print("with gamma = 0 in bn2, BasicBlock(64, 64)(x) == relu(x)")
 
 # %% [markdown]
+# ResNet-18 for small images (`small_input=True`: 3×3 stem, no max-pool): each stage after the
+# first halves the side and doubles the channels; a 16×16 input goes 16 → 8 → 4 → 2.
+
+# %%
+summary = model_summary(get_model("resnet18", num_classes=10, small_input=True), (1, 3, 16, 16),
+                        depth=1)
+print(summary)
+shapes = {r.name: r.output_shape for r in summary.rows}
+assert [shapes[f"layer{i}"] for i in range(1, 5)] == [
+    (1, 64, 16, 16), (1, 128, 8, 8), (1, 256, 4, 4), (1, 512, 2, 2)]
+
+# %% [markdown]
 # ## 3. Residual vs plain: the gradient at initialization
 # `plainnet18` is ResNet-18 with the shortcuts removed: the same 18 weighted layers (it only
 # lacks the 3 projection convs). We build narrow versions (width 8) of both at two or three
@@ -162,7 +174,7 @@ ctx.savefig(fig, "residual_vs_plain_grad.png")
 
 # %%
 dense = densenet121(num_classes=10, small_input=True)
-summary = model_summary(dense.features, (1, 3, 32, 32), depth=1)
+summary = model_summary(dense.features, (1, 3, 16, 16), depth=1)  # 16 -> 8 -> 4 -> 2
 print(summary)
 channels = {r.name: r.output_shape[1] for r in summary.rows}
 expected = {"denseblock1": 256, "transition1": 128, "denseblock2": 512, "transition2": 256,
@@ -212,6 +224,9 @@ assert torch.allclose(gate, gate[..., :1, :1].expand_as(gate), atol=1e-5)
 assert ((gate > 0) & (gate < 1)).all()
 
 b0 = efficientnet_b0(num_classes=10, small_input=True)
+summary = model_summary(b0.features, (1, 3, 32, 32), depth=1)
+print(summary)
+assert [r.output_shape[1] for r in summary.rows] == [32, 16, 24, 40, 80, 112, 192, 320, 1280]
 probs = [m.p for m in b0.modules() if isinstance(m, StochasticDepth)]
 print("stochastic depth probabilities:", [round(p, 3) for p in probs])
 assert probs[0] == 0 and abs(probs[-1] - 0.2 * 15 / 16) < 1e-12
