@@ -23,4 +23,12 @@ LESSONS: tuple[Lesson, ...] = (
                 "tests/llm/test_llm_swiglu_moe.py", "tests/llm/test_llm_dpo_scaling.py",
                 "tests/peft/test_peft_lora_adapters.py"),
     ),
+    Lesson(
+        id="peft-lora",
+        title_en="PEFT: LoRA and adapters on the GPT",
+        title_zh="参数高效微调：在 GPT 上使用 LoRA 与 Adapter",
+        path="ch10_llm/peft_lora.py",
+        at=("topics:peft",),
+        checks=("tests/peft/test_peft_lora_adapters.py",),
+    ),
 )
