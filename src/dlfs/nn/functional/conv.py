@@ -96,16 +96,6 @@ def _pad_constant(x: Tensor, widths: list[tuple[int, int]], value: float) -> Ten
 
 
 # ---------------------------------------------------------------------------- im2col/col2im
-def _windows(x: Tensor, kernel: tuple[int, int], stride: tuple[int, int],
-             dilation: tuple[int, int]) -> Tensor:
-    """Strided view of every (dilated) kernel window: (B, C, H, W) -> (B, C, Ho, Wo, kh, kw)."""
-    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
-    x = x.unfold(2, dh * (kh - 1) + 1, sh).unfold(3, dw * (kw - 1) + 1, sw)  # (B, C, Ho, Wo, ., .)
-    if dh > 1 or dw > 1:
-        x = x[..., ::dh, ::dw]  # keep every d-th tap: (B, C, Ho, Wo, kh, kw)
-    return x
-
-
 def unfold(input: Tensor, kernel_size: IntPair, dilation: IntPair = 1, padding: IntPair = 0,
            stride: IntPair = 1) -> Tensor:
     """im2col: (B, C, H, W) -> (B, C*kh*kw, L), one column per window, L = Ho * Wo.

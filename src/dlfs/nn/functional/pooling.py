@@ -13,7 +13,7 @@ import math
 import torch
 from torch import Tensor
 
-from .conv import IntPair, _pad_constant, _pair, _windows
+from .conv import IntPair, _pad_constant, _pair
 
 __all__ = ["adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool2d", "max_pool2d",
            "pool_output_size"]
@@ -31,6 +31,18 @@ def pool_output_size(n: int, kernel: int, stride: int, padding: int = 0, dilatio
     if ceil_mode and (out - 1) * stride >= n + padding:
         out -= 1  # the last window would start inside the right padding
     return out
+
+
+def _windows(x: Tensor, kernel: tuple[int, int], stride: tuple[int, int],
+             dilation: tuple[int, int]) -> Tensor:
+    """Strided *view* (no copy) of every (dilated) window: (B, C, H, W) -> (B, C, Ho, Wo, kh, kw).
+
+    Pooling reduces over the last two dims of this view directly."""
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    x = x.unfold(2, dh * (kh - 1) + 1, sh).unfold(3, dw * (kw - 1) + 1, sw)  # (B, C, Ho, Wo, ., .)
+    if dh > 1 or dw > 1:
+        x = x[..., ::dh, ::dw]  # keep every d-th tap: (B, C, Ho, Wo, kh, kw)
+    return x
 
 
 def _pool_windows(x: Tensor, kernel: tuple[int, int], stride: tuple[int, int],
