@@ -137,3 +137,45 @@ def test_lesson_pointers_name_registered_lessons() -> None:
         named = set(re.findall(r"`dlfs run ([a-z0-9-]+)`", text))
         assert named, f"{name}: no lesson pointers"
         assert named <= known, f"{name}: unknown lesson ids {sorted(named - known)}"
+
+
+# "lesson coming in Day 2 (…), Day 3 (…) and Day 7" / "第 2 天（…）和第 3 天（…）的课程即将推出":
+# the clause that makes the promise, then every day number named inside it.
+COMING = {
+    "debug_checklist.md": (re.compile(r"\bcoming\b(.*?)(?:[.;](?:\s|$)|\Z)", re.DOTALL),
+                           re.compile(r"\bDay\s+(\d+)")),
+    "debug_checklist.zh-CN.md": (re.compile(r"([^；。]*?)即将推出", re.DOTALL),
+                                 re.compile(r"第\s*(\d+)\s*天")),
+}
+# "(Day 20, `dlfs run debugging-drill`)" / "（第 20 天，`dlfs run debugging-drill`）"
+DAY_POINTER = {
+    "debug_checklist.md": re.compile(r"\(Day\s+(\d+),\s+`dlfs run ([a-z0-9-]+)`\)"),
+    "debug_checklist.zh-CN.md": re.compile(r"（第\s*(\d+)\s*天，\s*`dlfs run ([a-z0-9-]+)`）"),
+}
+
+
+def _promised_days(name: str, text: str) -> set[str]:
+    clause, day = COMING[name]
+    return {d for c in clause.findall(text) for d in day.findall(c)}
+
+
+def test_no_lesson_is_promised_for_a_day_that_has_one() -> None:
+    """'Coming in Day N' may only be said of roadmap days that still have no lesson, and a
+    '(Day N, `dlfs run id`)' pointer must name a lesson registered at that day."""
+    from dlfs.curriculum import get_lesson, get_track, lessons_at
+
+    # the parser itself: it must see the promises in both spellings
+    assert _promised_days(FILES[0], "lesson coming in Day 2 (x), Day 3 (y) and\nDay 7. Day 8") \
+        == {"2", "3", "7"}
+    assert _promised_days(FILES[1], "讲形状；第 2 天（x）和\n第 9 天（y）的课程即将推出。第 8 天") \
+        == {"2", "9"}
+
+    written = {e.key for e in get_track("pytorch").entries if lessons_at("pytorch", e.key)}
+    for name in FILES:
+        text = (DOCS / name).read_text(encoding="utf-8")
+        stale = sorted(_promised_days(name, text) & written, key=int)
+        assert not stale, (f"{name}: says a lesson is coming for day(s) {stale}, which have "
+                           "lessons now: point to them with `dlfs run <id>`")
+        for day, lesson_id in DAY_POINTER[name].findall(text):
+            assert ("pytorch", day) in get_lesson(lesson_id).places, \
+                f"{name}: lesson {lesson_id} is not the roadmap's Day {day}"
