@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 import torch.nn.functional as TF
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from nn_parity_helpers import check_fn, check_module
 from torch import nn
 
@@ -163,3 +165,20 @@ def test_im2col_col2im_are_adjoint_and_twice_differentiable():
     assert torch.autograd.gradgradcheck(
         lambda a, b: F.conv2d(a, b, stride=2, padding=1),
         (x.requires_grad_(), w.requires_grad_()))
+
+
+@settings(max_examples=20, deadline=None)
+@given(data=st.data())
+def test_conv2d_random_configurations(data):
+    """Random kernel/stride/padding/dilation/groups, including sizes where the kernel
+    only just fits; float64 values and gradients equal to torch's."""
+    draw = lambda lo, hi: data.draw(st.integers(lo, hi))  # noqa: E731
+    groups = draw(1, 3)
+    cin, cout = groups * draw(1, 2), groups * draw(1, 2)
+    kh, kw, dh, dw = draw(1, 4), draw(1, 4), draw(1, 2), draw(1, 2)
+    ph, pw, sh, sw = draw(0, 2), draw(0, 2), draw(1, 3), draw(1, 3)
+    H = draw(max(1, dh * (kh - 1) + 1 - 2 * ph), 9)
+    W = draw(max(1, dw * (kw - 1) + 1 - 2 * pw), 9)
+    x, w = _x(draw(1, 2), cin, H, W), _x(cout, cin // groups, kh, kw)
+    kwargs = {"stride": (sh, sw), "padding": (ph, pw), "dilation": (dh, dw), "groups": groups}
+    check_fn(F.conv2d, TF.conv2d, x, w, _x(cout), kwargs=kwargs, dtypes=(torch.float64,))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 import torch.nn.functional as TF
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from nn_parity_helpers import check_fn, check_module
 from torch import nn
 
@@ -81,3 +83,22 @@ def test_pool_output_size_matches(n, k, s, p):
 def test_padding_larger_than_half_kernel_is_rejected():
     with pytest.raises(ValueError, match="half"):
         F.max_pool2d(torch.zeros(1, 1, 5, 5), 2, padding=2)
+
+
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_pooling_random_configurations(data):
+    """Random kernel/stride/padding/dilation/ceil_mode for max and avg pooling."""
+    draw = lambda lo, hi: data.draw(st.integers(lo, hi))  # noqa: E731
+    kh, kw, sh, sw = draw(1, 4), draw(1, 4), draw(1, 3), draw(1, 3)
+    ph, pw = draw(0, kh // 2), draw(0, kw // 2)
+    dh, dw = draw(1, 2), draw(1, 2)
+    H, W = draw(dh * (kh - 1) + 1, 9), draw(dw * (kw - 1) + 1, 9)
+    ceil = data.draw(st.booleans())
+    x = _x(draw(1, 2), 2, H, W)
+    common = {"kernel_size": (kh, kw), "stride": (sh, sw), "padding": (ph, pw), "ceil_mode": ceil}
+    check_fn(F.max_pool2d, TF.max_pool2d, x, kwargs={**common, "dilation": (dh, dw)},
+             dtypes=(torch.float64,))
+    include = data.draw(st.booleans())
+    check_fn(F.avg_pool2d, TF.avg_pool2d, x, kwargs={**common, "count_include_pad": include},
+             dtypes=(torch.float64,))
