@@ -36,10 +36,16 @@ class UnknownNameError(DlfsError, LookupError):
     what = "name"
     listing = "dlfs list"
 
-    def __init__(self, ref: str, suggestions: list[str]):
+    def __init__(self, ref: str, suggestions: list[str], known: Iterable[str] = ()):
         self.ref = ref
         self.suggestions = suggestions
-        hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
+        known = sorted(known)
+        if suggestions:
+            hint = f"; did you mean {', '.join(suggestions)}?"
+        elif known:  # nothing alike: a short registry can list everything it knows
+            hint = f"; known {self.what}s: {', '.join(known)}"
+        else:
+            hint = ""
         super().__init__(f"unknown {self.what} {ref!r}{hint} (see `{self.listing}`)")
 
 

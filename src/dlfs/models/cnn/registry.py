@@ -15,13 +15,12 @@ unknown model 'resnet-18'; did you mean resnet18, resnet50, resnet34?
 
 from __future__ import annotations
 
-import difflib
 import inspect
 from collections.abc import Callable
 from typing import Any
 
 from dlfs import nn
-from dlfs.errors import DlfsError
+from dlfs.errors import UnknownNameError, closest
 
 from .alexnet import alexnet
 from .densenet import densenet121
@@ -57,23 +56,17 @@ MODELS: dict[str, Callable[..., nn.Module]] = {
 }
 
 
-class UnknownModelError(DlfsError, LookupError):
+class UnknownModelError(UnknownNameError):
     """A model name that ``MODELS`` does not know."""
 
-    def __init__(self, name: str, suggestions: list[str]) -> None:
-        self.name = name
-        self.suggestions = suggestions
-        hint = (f"; did you mean {', '.join(suggestions)}?" if suggestions
-                else f"; known models: {', '.join(sorted(MODELS))}")
-        super().__init__(f"unknown model {name!r}{hint}")
+    what, listing = "model", "dlfs.models.cnn.MODELS"
 
 
 def get_model(name: str, **kw: Any) -> nn.Module:
     """Build the model called ``name`` with the factory's keyword arguments ``kw``."""
     if name not in MODELS:
         key = name.lower().replace("-", "").replace(" ", "")
-        close = difflib.get_close_matches(key, list(MODELS), n=3, cutoff=0.6)
-        raise UnknownModelError(name, close)
+        raise UnknownModelError(name, closest(key, MODELS, cutoff=0.6), known=MODELS)
     return MODELS[name](**kw)
 
 
