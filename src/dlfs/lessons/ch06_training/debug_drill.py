@@ -9,8 +9,9 @@
 #
 # The method, for every bug: **run** → read the **symptom** → **confirm** it with a small
 # probe (one tensor, one batch, one step) → **fix one thing** → run again. Only the first bug
-# crashes and only the second prints `nan`; the last three train without a word and simply
-# learn worse. Those are the ones a checklist is for.
+# crashes and only the second prints `nan`; the last three raise nothing at all — the loss
+# just will not go down (here it even climbs, mostly because of bug 5). Those are the ones a
+# checklist is for.
 
 # %%
 import math
