@@ -18,5 +18,6 @@ from .normalization import *  # noqa: F403
 from .pooling import *  # noqa: F403
 from .positional import *  # noqa: F403
 from .rnn import *  # noqa: F403
+from .rnn_cell import *  # noqa: F403
 from .sparse import *  # noqa: F403
 from .transformer import *  # noqa: F403
