@@ -28,7 +28,7 @@ from ..data.text.batching import SeqDataLoader
 from ..errors import DlfsError
 from ..models.charrnn import CELLS, CharRNN
 from ..nn import functional as F
-from ..optim import Adam
+from ..optim import SGD, Adam
 from ..train import Callback, fit
 
 __all__ = ["CharRNNRecipe", "CharRNNRun", "GradNormRecorder", "QUICK", "cmd_train_charrnn",
@@ -46,6 +46,7 @@ class CharRNNRecipe:
     batch_size: int = 32
     max_steps: int = 1500
     lr: float = 2e-3
+    optimizer: str = "adam"            # or "sgd" (plain SGD: exploding gradients show)
     grad_clip: float | None = 1.0
     eval_every: int = 100
     eval_batches: int = 8
@@ -59,6 +60,9 @@ class CharRNNRecipe:
     temperature: float = 0.8
 
     def __post_init__(self) -> None:
+        if self.optimizer not in ("adam", "sgd"):
+            raise ValueError(f"CharRNNRecipe: optimizer must be 'adam' or 'sgd', got "
+                             f"{self.optimizer!r}")
         if self.cell not in CELLS:
             raise ValueError(f"CharRNNRecipe: cell must be one of {sorted(CELLS)}, got "
                              f"{self.cell!r}")
@@ -180,7 +184,8 @@ def train_charrnn(recipe: CharRNNRecipe, *, callbacks: Sequence[Callback] = (),
     files = {"checkpoint_dir": str(out / "checkpoints"), "log_dir": str(out / "tensorboard"),
              "checkpoint_every": recipe.eval_every, "resume": recipe.resume} if checkpoints else {}
     start = time.perf_counter()
-    fit(model, loader, optimizer=Adam(model.parameters(), lr=recipe.lr),
+    opt = (Adam if recipe.optimizer == "adam" else SGD)(model.parameters(), lr=recipe.lr)
+    fit(model, loader, optimizer=opt,
         loss_fn=lambda logits, y: F.cross_entropy(logits.reshape(-1, V), y.reshape(-1)),
         forward=lambda m, batch: (m(batch[0])[0], batch[1]),
         callbacks=[norms, evaluator, *callbacks], max_steps=recipe.max_steps, device="cpu",

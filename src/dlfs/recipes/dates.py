@@ -84,6 +84,7 @@ def train_date_model(recipe: DateRecipe, task: DateTask | None = None,
 def evaluate_dates(model: Seq2Seq, task: DateTask, pairs: list[tuple[str, str]],
                    batch_size: int = 500) -> DateEval:
     """Greedy-decode every source of ``pairs``; exact match and character BLEU-4."""
+    was_training = model.training
     model.eval()
     predictions: list[str] = []
     weights: list[torch.Tensor] = []
@@ -94,6 +95,7 @@ def evaluate_dates(model: Seq2Seq, task: DateTask, pairs: list[tuple[str, str]],
         predictions += [task.vocab.decode(row) for row in ids.tolist()]
         if a is not None:
             weights += [w[:, :n] for w, n in zip(a, b.src_lengths.tolist())]   # (T, S_i)
+    model.train(was_training)
     targets = [t for _, t in pairs]
     exact = sum(p == t for p, t in zip(predictions, targets)) / len(pairs)
     bleu = corpus_bleu([list(p) for p in predictions], [[list(t)] for t in targets])

@@ -20,4 +20,13 @@ LESSONS: tuple[Lesson, ...] = (
         at=("book:6",),
         checks=("tests/nn/test_rnn_parity.py", "tests/nn/test_rnn_cells_packed.py"),
     ),
+    Lesson(
+        id="charrnn-lm",
+        title_en="Character language models: RNN vs LSTM vs GRU, perplexity, gradient "
+                 "clipping, temperature sampling",
+        title_zh="字符级语言模型：RNN、LSTM、GRU 对比，困惑度，梯度裁剪，温度采样",
+        path="ch07_rnn/charrnn_lm.py",
+        at=("book:6",),
+        checks=("tests/sequences/test_seq_batching.py", "tests/sequences/test_seq_charrnn.py"),
+    ),
 )

@@ -1,0 +1,120 @@
+# %% [markdown]
+# # Character language models: RNN vs LSTM vs GRU, gradient clipping, temperature — 字符级语言模型：RNN、LSTM、GRU 对比，梯度裁剪与温度采样
+#
+# **Library files:** `src/dlfs/data/text/batching.py` (random and sequential partitioning of
+# a token stream), `src/dlfs/models/charrnn.py` (`CharRNN`: Embedding -> RNN/LSTM/GRU ->
+# Linear, `generate` with temperature), `src/dlfs/recipes/charrnn.py` (training with
+# `dlfs.train.fit`, perplexity, gradient-norm recording). Tests:
+# `tests/sequences/test_seq_batching.py`, `tests/sequences/test_seq_charrnn.py`.
+#
+# A language model predicts the next character from the ones before it. We measure it by
+# **perplexity** = exp(mean cross-entropy): a model as unsure as a uniform pick among k
+# characters has perplexity k. The same from the command line: `dlfs train charrnn --cell all`.
+
+# %%
+import dataclasses
+import math
+
+import matplotlib.pyplot as plt
+import torch
+
+from dlfs.curriculum import lesson_context
+from dlfs.data.text.batching import seq_data_iter_random, seq_data_iter_sequential
+from dlfs.recipes.charrnn import QUICK, CharRNNRecipe, perplexity, train_charrnn
+
+ctx = lesson_context("charrnn-lm")
+torch.manual_seed(0)
+
+# %% [markdown]
+# ## 1. Cutting one long stream into (X, Y) minibatches
+# Y is X shifted by one character. *Sequential* partitioning lays the stream out as B
+# parallel rows, so batch i+1 continues batch i row by row (a hidden state may be carried
+# over); *random* partitioning shuffles length-T pieces (the state must restart each batch).
+
+# %%
+stream = torch.arange(30)
+gen = torch.Generator().manual_seed(1)
+print("sequential, B=2, T=4:")
+seq_batches = list(seq_data_iter_sequential(stream, 2, 4, gen))
+for x, y in seq_batches:
+    print("  X", x.tolist(), " Y", y.tolist())
+for (x0, _), (x1, _) in zip(seq_batches, seq_batches[1:]):
+    assert torch.equal(x1[:, 0], x0[:, -1] + 1)        # rows continue across batches
+print("random, B=2, T=4:")
+for x, y in seq_data_iter_random(stream, 2, 4, gen):
+    print("  X", x.tolist(), " Y", y.tolist())
+    assert torch.equal(y, x + 1)
+
+# %% [markdown]
+# ## 2. Three cells on Python's help topics
+# Same width, same data, same steps, Adam, gradients clipped to norm 1. The validation
+# perplexity is measured every few steps.
+
+# %%
+base = CharRNNRecipe(**QUICK) if ctx.quick else CharRNNRecipe(max_steps=600, eval_every=50)
+runs = {}
+for cell in ("rnn", "lstm", "gru"):
+    run = train_charrnn(dataclasses.replace(base, cell=cell), checkpoints=False)
+    runs[cell] = run
+    print(f"{cell:>4}: val perplexity {[round(perplexity(e[2]), 1) for e in run.evals]} "
+          f"({run.seconds:.1f}s)")
+V = runs["rnn"].tokenizer.vocab_size
+print(f"vocabulary {V}: a uniform guess has perplexity {V}")
+for cell, run in runs.items():
+    assert run.val_perplexity < V / 2, (cell, run.val_perplexity)        # far from uniform
+    assert run.evals[-1][2] < run.evals[0][2]                            # and improving
+
+fig, ax = plt.subplots(figsize=(6, 3.5))
+for cell, run in runs.items():
+    ax.plot([e[0] for e in run.evals], [perplexity(e[2]) for e in run.evals], "o-", label=cell)
+ax.set(xlabel="step", ylabel="validation perplexity", yscale="log",
+       title="character LM on help topics")
+ax.legend()
+ctx.savefig(fig, "perplexity.png")
+
+# %% [markdown]
+# ## 3. Gradient clipping matters
+# Backpropagation through time multiplies by W_hh once per step, so gradient norms can
+# spike. Plain SGD with a large learning rate takes a step proportional to the gradient: one
+# spike throws the weights far away. Clipping rescales the whole gradient when its norm
+# exceeds θ:  g <- g * min(1, θ / ||g||).  Both runs below are identical except for the clip.
+
+# %%
+steps = 60 if ctx.quick else 300
+sgd = dataclasses.replace(base, cell="rnn", optimizer="sgd", lr=6.0, num_steps=50,
+                          max_steps=steps, eval_every=steps // 2)
+clipped = train_charrnn(dataclasses.replace(sgd, grad_clip=1.0), checkpoints=False)
+unclipped = train_charrnn(dataclasses.replace(sgd, grad_clip=None), checkpoints=False)
+for name, run in (("clipped", clipped), ("unclipped", unclipped)):
+    print(f"{name:>9}: max gradient norm {max(run.grad_norms):6.2f}, "
+          f"final val loss {run.evals[-1][2]:.3f} (uniform guess: {math.log(V):.3f})")
+assert max(clipped.grad_norms) > 1.0                  # the clip was active at some steps
+assert clipped.evals[-1][2] < unclipped.evals[-1][2]  # and it ends with the better model
+
+fig, ax = plt.subplots(figsize=(6, 3.5))
+ax.plot(unclipped.grad_norms, label="no clipping")
+ax.plot(clipped.grad_norms, label="clip at 1.0 (norm before clipping)")
+ax.axhline(1.0, color="gray", ls="--", lw=0.8)
+ax.set(xlabel="step", ylabel="global gradient norm", yscale="log", title="SGD, lr 6, RNN")
+ax.legend()
+ctx.savefig(fig, "grad_norms.png")
+
+# %% [markdown]
+# ## 4. Temperature sampling
+# Dividing the logits by a temperature τ before the softmax sharpens (τ < 1) or flattens
+# (τ > 1) the distribution; τ -> 0 is greedy decoding. The state is carried from step to step,
+# so each new character costs one cell step.
+
+# %%
+model, tok = runs["lstm"].model, runs["lstm"].tokenizer
+prompt = torch.tensor([tok.encode("The ")])
+for tau in (0.0, 0.5, 1.0, 1.5):
+    out = model.generate(prompt, 60, temperature=tau, generator=torch.Generator().manual_seed(0))
+    print(f"τ={tau}: {tok.decode(out[0].tolist())!r}")
+logits, _ = model(prompt)
+last = logits[0, -1]
+entropy = [float(-(p * p.log()).sum()) for p in (torch.softmax(last.detach() / t, -1)
+                                                 for t in (0.5, 1, 2))]
+print("entropy of the next-character distribution at τ = 0.5, 1, 2:",
+      [round(h, 3) for h in entropy])
+assert entropy[0] < entropy[1] < entropy[2]          # higher temperature, flatter distribution
