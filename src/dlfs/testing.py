@@ -124,8 +124,11 @@ def assert_module_parity(ours: nn.Module, ref: nn.Module, *inputs: Any,
         raise AssertionError(f"parameter names differ: ours {names_a}, reference {names_b}")
     assert_fn_parity(ours, ref, *inputs, kwargs=forward_kwargs, grad=grad,
                      atol=atol, rtol=rtol, seed=seed)
-    dtype = next(iter(ref.parameters()), torch.empty((), dtype=torch.float64)).dtype
-    tol = tolerances(dtype)
+    # tolerance from the module's floating tensors, else from the inputs (BatchNorm with
+    # affine=False has no parameters but must not get float64 tolerances in float32)
+    floats = [t for t in [*ref.parameters(), *ref.buffers(), *_tensors(list(inputs))]
+              if t.is_floating_point()]
+    tol = tolerances(floats[0].dtype if floats else torch.float64)
     if atol is not None:
         tol["atol"] = atol
     if rtol is not None:
