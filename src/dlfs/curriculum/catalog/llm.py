@@ -24,6 +24,14 @@ LESSONS: tuple[Lesson, ...] = (
                 "tests/peft/test_peft_lora_adapters.py"),
     ),
     Lesson(
+        id="scaling-law",
+        title_en="A small scaling law: loss vs parameters of tiny GPTs",
+        title_zh="小型缩放定律：微型 GPT 的损失与参数量",
+        path="ch10_llm/scaling_law.py",
+        at=("book:10",),
+        checks=("tests/llm/test_llm_dpo_scaling.py",),
+    ),
+    Lesson(
         id="peft-lora",
         title_en="PEFT: LoRA and adapters on the GPT",
         title_zh="参数高效微调：在 GPT 上使用 LoRA 与 Adapter",

@@ -1,0 +1,125 @@
+# %% [markdown]
+# # Chapter 10 · A small scaling law — 小型缩放定律实验
+#
+# **Library files:** `src/dlfs/llm/scaling.py` (`fit_power_law`, `PowerLaw`),
+# `src/dlfs/models/gpt.py`.
+#
+# Language-model loss falls with model size N roughly as a power law plus a floor:
+#
+#     L(N) = a · N^(−α) + c
+#
+# c is the loss no model size removes (the text's own entropy, plus what the fixed training
+# budget allows); α says how fast size pays. We first check the fitting routine on data
+# with known parameters, then train tiny character GPTs of growing width on the same budget
+# and fit their validation losses. N counts the non-embedding parameters (the Transformer
+# blocks), as scaling-law papers do.
+#
+# Honest warning: with a few hundred steps (quick mode) tiny models are far from done and
+# the points are noisy; the law needs the full mode (1,200 steps per model, a few minutes).
+
+# %%
+import math
+
+import matplotlib.pyplot as plt
+import torch
+
+from dlfs.curriculum import lesson_context
+from dlfs.data.text.corpus import help_topics_text
+from dlfs.data.text.tokenizers import CharTokenizer
+from dlfs.llm import fit_power_law
+from dlfs.models import GPT, GPTConfig
+
+ctx = lesson_context("scaling-law")
+torch.set_num_threads(1)   # tiny matrices: one thread is fastest on a shared 2-core machine
+
+# %% [markdown]
+# ## 1. The fit, on data whose answer we know
+# For a fixed α the model is linear in (a, c): solve that by least squares, and search over
+# the single number α (a grid, then golden-section). Noise-free data give the parameters
+# back; 1 % noise gives them approximately.
+
+# %%
+N = torch.logspace(3, 7, 10, dtype=torch.float64)
+truth = dict(a=80.0, alpha=0.3, c=1.5)
+clean = truth["a"] * N ** -truth["alpha"] + truth["c"]
+fit = fit_power_law(N, clean)
+print(f"truth a={truth['a']}, alpha={truth['alpha']}, c={truth['c']}")
+print(f"fit   a={fit.a:.4f}, alpha={fit.alpha:.6f}, c={fit.c:.6f}")
+assert abs(fit.alpha - 0.3) < 1e-6 and abs(fit.a - 80) < 1e-3 and abs(fit.c - 1.5) < 1e-6
+noise = 1 + 0.01 * torch.randn(10, generator=torch.Generator().manual_seed(0), dtype=N.dtype)
+noisy = fit_power_law(N, clean * noise)
+print(f"with 1% noise: a={noisy.a:.1f}, alpha={noisy.alpha:.3f}, c={noisy.c:.3f}")
+assert abs(noisy.alpha - 0.3) < 0.1 and abs(noisy.c - 1.5) < 0.15
+
+# %% [markdown]
+# ## 2. Tiny GPTs of growing width, one budget
+# One layer, two heads, context 32, batch 16, AdamW; the learning rate shrinks as
+# 1/sqrt(width) (wider models want smaller steps). Every model sees the same tokens.
+
+# %%
+text = help_topics_text()[:200_000]
+tok = CharTokenizer.from_text(text)
+ids = torch.tensor(tok.encode(text))
+train_ids, val_ids = ids[:180_000], ids[180_000:]
+widths = [16, 64] if ctx.quick else [8, 16, 24, 32, 48, 64]
+steps = 150 if ctx.quick else 1200
+T, B = 32, 16
+
+
+def batch(source, starts):
+    x = torch.stack([source[s:s + T] for s in starts])                  # (B, T)
+    y = torch.stack([source[s + 1:s + T + 1] for s in starts])          # (B, T)
+    return x, y
+
+
+def train_and_evaluate(width):
+    torch.manual_seed(0)
+    cfg = GPTConfig(vocab_size=tok.vocab_size, block_size=T, n_layer=1, n_head=2, n_embd=width)
+    model = GPT(cfg)
+    opt = torch.optim.AdamW(model.parameters(), lr=4e-3 * math.sqrt(16 / width),
+                            weight_decay=0.0)
+    g = torch.Generator().manual_seed(1)
+    for _ in range(steps):
+        _, loss = model(*batch(train_ids, torch.randint(0, len(train_ids) - T - 1, (B,),
+                                                        generator=g).tolist()))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        starts = torch.linspace(0, len(val_ids) - T - 1, 64).long().tolist()
+        val = model(*batch(val_ids, starts))[1].item()
+    n_blocks = sum(p.numel() for name, p in model.named_parameters() if name.startswith("h."))
+    return n_blocks, val
+
+
+points = []
+for width in widths:
+    n, val = train_and_evaluate(width)
+    points.append((n, val))
+    print(f"width {width:3d}: N = {n:7,} non-embedding params, val loss {val:.3f}")
+chance = math.log(tok.vocab_size)
+assert all(val < chance for _, val in points), "every model must beat a uniform guess"
+
+# %% [markdown]
+# ## 3. Fit and plot
+# On a log–log plot L − c against N is a straight line of slope −α.
+
+# %%
+Ns = [n for n, _ in points]
+Ls = [val for _, val in points]
+fig, ax = plt.subplots(figsize=(5, 3.4))
+ax.semilogx(Ns, Ls, "o", label="tiny GPTs (val loss)")
+if len(points) >= 3:
+    law = fit_power_law(Ns, Ls)
+    print(f"fit: L(N) = {law.a:.2f} * N^(-{law.alpha:.3f}) + {law.c:.3f}  (SSE {law.sse:.2e})")
+    grid = torch.logspace(math.log10(min(Ns)), math.log10(max(Ns)), 50, dtype=torch.float64)
+    ax.semilogx(grid, law(grid), "-", label=f"fit: α={law.alpha:.2f}, c={law.c:.2f}")
+    assert law.alpha > 0.05 and law.a > 0, "loss must fall with size"
+    assert Ls[-1] < Ls[0], "the largest model must beat the smallest"
+else:
+    print("quick mode: two points only (a law needs at least three); run with --full")
+ax.set_xlabel("non-embedding parameters N")
+ax.set_ylabel("validation loss")
+ax.set_title(f"{steps} steps per model")
+ax.legend()
+ctx.savefig(fig, "scaling_law.png")
