@@ -124,8 +124,13 @@ def test_adapter_identity_and_gpt():
     idx = torch.randint(0, cfg.vocab_size, (2, 7))
     before, _ = model(idx)
     assert apply_adapters(model, d_model=cfg.n_embd, bottleneck=3) == 2 * cfg.n_layer
+    assert apply_adapters(model, d_model=cfg.n_embd, bottleneck=3) == 0     # already wrapped
+    assert apply_lora(model, r=2) == 3 * cfg.n_layer                        # LoRA inside
+    assert apply_lora(model, r=2) == 0
     after, _ = model(idx)
     torch.testing.assert_close(after, before, rtol=0, atol=0)
+    after_lora, _ = model(idx)
+    torch.testing.assert_close(after_lora, before, rtol=0, atol=0)
     trainable = mark_only_adapters_trainable(model)
     C, m = cfg.n_embd, 3
     assert trainable == 2 * cfg.n_layer * (2 * C * m + m + C)

@@ -63,7 +63,8 @@ def apply_adapters(model: nn.Module, d_model: int, bottleneck: int,
     targets = set(target_names)
     found = [(parent, name, child) for parent in model.modules()
              for name, child in parent.named_children()
-             if name in targets and not isinstance(parent, WithAdapter)]
+             if name in targets and not isinstance(parent, WithAdapter)
+             and not isinstance(child, WithAdapter)]                 # never wrap twice
     for parent, name, child in found:
         setattr(parent, name, WithAdapter(child, d_model, bottleneck))
     return len(found)
