@@ -29,4 +29,13 @@ LESSONS: tuple[Lesson, ...] = (
         at=("book:6",),
         checks=("tests/sequences/test_seq_batching.py", "tests/sequences/test_seq_charrnn.py"),
     ),
+    Lesson(
+        id="seq2seq-attention",
+        title_en="Seq2seq with Bahdanau attention: normalizing dates in four languages, "
+                 "BLEU, attention heat maps",
+        title_zh="带 Bahdanau 注意力的序列到序列模型：四种语言的日期规范化、BLEU、注意力热图",
+        path="ch07_rnn/seq2seq_attention.py",
+        at=("book:7",),
+        checks=("tests/sequences/test_seq_dates_seq2seq.py", "tests/sequences/test_seq_bleu.py"),
+    ),
 )
