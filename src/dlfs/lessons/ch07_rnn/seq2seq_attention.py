@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt
 import torch
 
 from dlfs.curriculum import lesson_context
-from dlfs.data.text.dates import FORMATS, format_date, make_date_task
+from dlfs.data.text.dates import FORMATS, format_date
 from dlfs.metrics import modified_precision, sentence_bleu
 from dlfs.models.seq2seq import AdditiveAttention
 from dlfs.recipes.dates import DateRecipe, evaluate_dates, train_date_model
