@@ -79,3 +79,14 @@ def test_bad_shapes_are_clear():
         flash_attention(q, torch.randn(1, 4, 6), torch.randn(1, 4, 6))
     with pytest.raises(ValueError, match="block sizes"):
         flash_attention(q, q, q, block_q=0)
+
+
+def test_causal_skips_masked_tiles():
+    from dlfs.attention.flash import _tiles
+
+    n = 6                                             # 6 x 6 tiles of 4 x 4
+    dense = list(_tiles(24, 24, 4, 4, is_causal=False))
+    causal = list(_tiles(24, 24, 4, 4, is_causal=True))
+    assert len(dense) == n * n
+    assert len(causal) == n * (n + 1) // 2            # the upper triangle is never computed
+    assert sum(needs_mask for *_, needs_mask in causal) == n   # only diagonal tiles are masked
