@@ -13,6 +13,7 @@ from . import (
     data,
     engines,
     gym,
+    liuer,
     nn,
     optim,
     review,
@@ -38,4 +39,5 @@ LESSONS: tuple[Lesson, ...] = (
     *training.LESSONS,
     *review.LESSONS,
     *gym.LESSONS,
+    *liuer.LESSONS,
 )
