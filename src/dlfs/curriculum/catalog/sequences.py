@@ -38,4 +38,14 @@ LESSONS: tuple[Lesson, ...] = (
         at=("book:7",),
         checks=("tests/sequences/test_seq_dates_seq2seq.py", "tests/sequences/test_seq_bleu.py"),
     ),
+    Lesson(
+        id="liuer-rnn-classifier",
+        title_en="RNN classifier: bidirectional GRU over packed sequences (stand-in data: "
+                 "which standard-library package a line of source comes from)",
+        title_zh="循环神经网络（高级篇）：双向 GRU 与打包序列分类器"
+                 "（替代数据：源码行来自哪个标准库包）",
+        path="ch07_rnn/liuer_rnn_classifier.py",
+        at=("liuer:13",),
+        checks=("tests/sequences/test_seq_rnn_classifier.py",),
+    ),
 )
