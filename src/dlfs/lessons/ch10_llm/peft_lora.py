@@ -53,7 +53,8 @@ cut = int(0.9 * len(ids_py))
 py_train, py_val = ids_py[:cut], ids_py[cut:]
 print(f"vocabulary {tok.vocab_size}; English {len(ids_en):,} chars, Python {len(ids_py):,} chars")
 
-cfg = GPTConfig(vocab_size=tok.vocab_size, block_size=32, n_layer=2, n_head=4, n_embd=64)
+cfg = GPTConfig(vocab_size=tok.vocab_size, block_size=32, n_layer=2, n_head=4,
+                n_embd=48 if ctx.quick else 64)
 evaluation = GPTRecipe(block_size=cfg.block_size, batch_size=16,
                        eval_batches=2 if ctx.quick else 10)
 
@@ -80,7 +81,7 @@ def train(model, ids, steps, lr):
 # ## 2. Pretrain on English
 
 # %%
-base = train(GPT(cfg), ids_en, steps=80 if ctx.quick else 1500, lr=3e-3)
+base = train(GPT(cfg), ids_en, steps=60 if ctx.quick else 1500, lr=3e-3)
 base_py = estimate_loss(base, py_val, evaluation)
 base_en = estimate_loss(base, ids_en[-20_000:], evaluation)
 print(f"pretrained: loss on English {base_en:.3f}, on Python {base_py:.3f}")
@@ -115,7 +116,7 @@ trainable = {
     "LoRA r=8": mark_only_lora_trainable(lora_model),
     "adapters m=16": mark_only_adapters_trainable(adapter_model),
 }
-steps = 40 if ctx.quick else 1000
+steps = 30 if ctx.quick else 1000
 results = {}
 for name, model, lr in [("full fine-tuning", full_model, 1e-3), ("LoRA r=8", lora_model, 5e-3),
                         ("adapters m=16", adapter_model, 5e-3)]:
