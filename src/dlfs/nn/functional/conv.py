@@ -183,6 +183,11 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: In
     if C != Cg * groups:
         raise ValueError(f"conv2d: input has {C} channels, weight {tuple(weight.shape)} with "
                          f"groups={groups} expects {Cg * groups}")
+    span = [d * (k - 1) + 1 for d, k in zip(dilation, (kh, kw))]  # kernel extent (dilated)
+    if span[0] > x.shape[2] or span[1] > x.shape[3]:
+        raise ValueError(f"conv2d: the kernel spans {span[0]}x{span[1]} pixels (size "
+                         f"{kh}x{kw}, dilation {dilation}) but the padded input is only "
+                         f"{x.shape[2]}x{x.shape[3]}")
     cols = im2col(x, (kh, kw), stride, dilation)  # (B, C, kh, kw, Ho, Wo)
     Ho, Wo = cols.shape[-2:]
     cols = cols.reshape(B, groups, Cg * kh * kw, Ho * Wo)  # (B, G, K, L), a view
