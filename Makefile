@@ -16,7 +16,7 @@ export MPLBACKEND := Agg
 .PHONY: demo test lint bench docs clean help
 
 help:
-	@echo "make demo   - install (first time) and run the main job"
+	@echo "make demo   - install (first time), train the capstone GPT (~5 min), sample text"
 	@echo "make test   - install dev tools (first time) and run the whole suite"
 	@echo "make lint   - ruff check"
 	@echo "make bench  - run benchmarks/, write benchmarks/results/latest.{json,md}"
@@ -29,7 +29,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/dlfs tour
+	$(VENV)/bin/dlfs train gpt
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks

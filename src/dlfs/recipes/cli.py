@@ -80,6 +80,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     print("Next:")
     print(f"  dlfs sample --run {recipe.out_dir} --prompt 'The '   # more text from this model")
     print(f"  dlfs train gpt --resume --steps {2 * recipe.max_steps}   # continue training")
+    print("  dlfs run capstone-shapes                  # Day 27: every tensor shape, explained")
+    print("  dlfs tour                                 # the 60-second tour of the lessons")
     print("  dlfs list --track pytorch                 # the lessons behind every piece")
     return 0
 
@@ -104,7 +106,7 @@ def register(sub: Any) -> None:
     p.add_argument("--cell", choices=["rnn", "lstm", "gru", "all"],
                    help="charrnn only: the recurrent layer (default lstm)")
     p.add_argument("--quick", action="store_true", help="a seconds-long smoke run")
-    p.add_argument("--steps", type=int, help="optimizer steps (default 2000)")
+    p.add_argument("--steps", type=int, help="optimizer steps (default 3000, about 4 minutes on 2 CPU cores)")
     p.add_argument("--tokenizer", choices=["char", "bpe"], help="default char")
     p.add_argument("--data", help="'help' (default), 'stdlib', or a UTF-8 text file")
     p.add_argument("--out", help="run directory (default runs/gpt)")

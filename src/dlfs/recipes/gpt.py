@@ -54,7 +54,7 @@ class GPTRecipe:
     dropout: float = 0.0
     fused: bool = False
     batch_size: int = 12
-    max_steps: int = 2000
+    max_steps: int = 3000
     lr: float = 1e-3
     min_lr: float = 1e-4
     warmup_steps: int = 100
