@@ -106,7 +106,8 @@ def register(sub: Any) -> None:
     p.add_argument("--cell", choices=["rnn", "lstm", "gru", "all"],
                    help="charrnn only: the recurrent layer (default lstm)")
     p.add_argument("--quick", action="store_true", help="a seconds-long smoke run")
-    p.add_argument("--steps", type=int, help="optimizer steps (default 3000, about 4 minutes on 2 CPU cores)")
+    p.add_argument("--steps", type=int,
+                   help="optimizer steps (default 3000, about 4 minutes on 2 CPU cores)")
     p.add_argument("--tokenizer", choices=["char", "bpe"], help="default char")
     p.add_argument("--data", help="'help' (default), 'stdlib', or a UTF-8 text file")
     p.add_argument("--out", help="run directory (default runs/gpt)")
