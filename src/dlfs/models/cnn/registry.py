@@ -10,7 +10,7 @@ images, choosing ``small_input=True`` or ``image_size=...`` as that factory expe
 ...     get_model("resnet-18")
 ... except UnknownModelError as err:
 ...     print(err)
-unknown model 'resnet-18'; did you mean resnet18, resnet50, resnet34?
+unknown model 'resnet-18'; did you mean resnet18, resnet50, resnet34? (see `dlfs.models.cnn.MODELS`)
 """
 
 from __future__ import annotations
