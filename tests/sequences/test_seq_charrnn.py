@@ -60,3 +60,8 @@ def test_cli_train_charrnn_quick(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "validation perplexity: gru" in out
     assert any((tmp_path / "gru" / "checkpoints").iterdir())
+
+
+def test_cli_rejects_gpt_only_options(capsys):
+    assert main(["train", "charrnn", "--quick", "--heads", "2"]) != 0
+    assert "--heads apply to `dlfs train gpt` only" in capsys.readouterr().err

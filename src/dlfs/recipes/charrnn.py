@@ -165,7 +165,9 @@ def prepare(recipe: CharRNNRecipe) -> tuple[CharTokenizer, torch.Tensor, torch.T
     """Tokenizer over the whole corpus, and the train and validation id streams (N,)."""
     corpus = load_corpus(recipe.data, max_chars=recipe.max_chars)
     tokenizer = CharTokenizer.from_text(corpus.text)
-    encode = lambda s: torch.tensor(tokenizer.encode(s), dtype=torch.long)  # noqa: E731
+
+    def encode(text: str) -> torch.Tensor:
+        return torch.tensor(tokenizer.encode(text), dtype=torch.long)    # (N,)
     return tokenizer, encode(corpus.split("train")), encode(corpus.split("val"))
 
 
@@ -209,8 +211,11 @@ def _recipes_from_args(args: argparse.Namespace) -> list[CharRNNRecipe]:
         value = getattr(args, arg, None)
         if value is not None and value is not False:
             changes[field] = value
-    if not getattr(args, "out", None):
-        changes["out_dir"] = "runs/charrnn"
+    gpt_only = [flag for flag in ("tokenizer", "fused", "amp", "heads", "explain_shapes")
+                if getattr(args, flag, None)]
+    if gpt_only:
+        names = ", ".join("--" + flag.replace("_", "-") for flag in gpt_only)
+        raise DlfsError(f"dlfs train charrnn: {names} apply to `dlfs train gpt` only")
     cell = getattr(args, "cell", None) or "lstm"
     cells = sorted(CELLS) if cell == "all" else [cell]
     try:
