@@ -78,11 +78,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(run.sample)
     print("---")
     print("Next:")
-    print(f"  dlfs sample --run {recipe.out_dir} --prompt 'The '   # more text from this model")
-    print(f"  dlfs train gpt --resume --steps {2 * recipe.max_steps}   # continue training")
-    print("  dlfs run capstone-shapes                  # Day 27: every tensor shape, explained")
-    print("  dlfs tour                                 # the 60-second tour of the lessons")
-    print("  dlfs list --track pytorch                 # the lessons behind every piece")
+    for command, why in [
+        (f"dlfs sample --run {recipe.out_dir} --prompt 'The '", "more text from this model"),
+        (f"dlfs train gpt --resume --steps {2 * recipe.max_steps}", "continue training"),
+        ("dlfs run capstone-shapes", "Day 27: every tensor shape, explained"),
+        ("dlfs tour", "the 60-second tour of the lessons"),
+        ("dlfs list --track pytorch", "the lessons behind every piece"),
+    ]:
+        print(f"  {command:<44} # {why}")
     return 0
 
 
