@@ -262,3 +262,14 @@ def test_config_accepts_paths_and_is_plain_data(tmp_path):
     assert all(isinstance(v, (int, float, str, bool, type(None))) for v in cfg.to_dict().values())
     with pytest.raises(Exception, match="cannot assign"):
         cfg.epochs = 2  # frozen
+
+
+def test_move_to_keeps_namedtuple_batches():
+    from collections import namedtuple
+
+    from dlfs.train import move_to
+
+    Batch = namedtuple("Batch", "x y")
+    moved = move_to(Batch(torch.ones(2), {"m": torch.zeros(1)}), torch.device("cpu"))
+    assert isinstance(moved, Batch) and torch.equal(moved.x, torch.ones(2))
+    assert torch.equal(moved.y["m"], torch.zeros(1))

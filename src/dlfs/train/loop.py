@@ -56,6 +56,8 @@ def move_to(obj: Any, device: torch.device) -> Any:
     """Tensors inside lists/tuples/dicts moved to ``device`` (other values unchanged)."""
     if isinstance(obj, torch.Tensor):
         return obj.to(device, non_blocking=True)
+    if isinstance(obj, tuple) and hasattr(obj, "_fields"):  # a NamedTuple batch
+        return type(obj)(*(move_to(o, device) for o in obj))
     if isinstance(obj, (list, tuple)):
         return type(obj)(move_to(o, device) for o in obj)
     if isinstance(obj, dict):
