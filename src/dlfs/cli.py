@@ -41,6 +41,7 @@ from .errors import DlfsError
 from .gym.cli import register as register_gym
 from .paths import PACKAGE_DIR
 from .recipes.cli import register as register_recipes
+from .recipes.kaggle_digits import register as register_kaggle
 
 #: Lessons that `dlfs tour` runs, in order, and the first lesson it points to afterwards.
 TOUR = ("env-setup", "tensor-basics", "autograd-basics")
@@ -249,6 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("tour", cmd_tour, "a short guided run through the first lessons")
     register_gym(sub)
     register_recipes(sub)
+    register_kaggle(sub)
     return parser
 
 

@@ -1,0 +1,327 @@
+"""Kaggle's Digit Recognizer end to end: CSVs in, k-fold LeNet-5, ``submission.csv`` out.
+
+The competition ships ``train.csv`` (``label, pixel0 … pixel783``: one 28×28 grey image per
+row, values 0…255) and ``test.csv`` (the pixel columns only) and scores a ``submission.csv``
+with the header ``ImageId,Label`` and one row per test image, ``ImageId`` counting from 1.
+
+The pipeline (:func:`run_digit_recognizer`):
+
+1. read and validate both CSVs (:func:`read_digits_csv`; a bad cell is reported by line and
+   column);
+2. k-fold cross-validation: fold ``f`` trains LeNet-5 (ReLU, :func:`dlfs.models.cnn.lenet5`)
+   on the other folds and measures accuracy on fold ``f``;
+3. the submission **averages the softmax outputs of the k fold models** on ``test.csv``
+   (no extra retraining on all data: every image was seen by k-1 of the k models);
+4. write ``submission.csv`` (:func:`write_submission`).
+
+Without the real files, :func:`write_standin_csvs` writes scikit-learn's digits (upscaled to
+28×28) in the same layout, 80 % as ``train.csv`` and the held-out 20 % as ``test.csv``, so the
+very same code path runs offline; the held-out labels are kept to score the submission.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+    import torch
+
+# numpy, torch and dlfs.data are imported inside the functions, so that registering the
+# `dlfs kaggle` command does not slow down `dlfs list`.
+
+__all__ = ["KaggleDigitsResult", "kfold_indices", "read_digits_csv", "read_submission",
+           "run_digit_recognizer", "write_digits_csv", "write_standin_csvs",
+           "write_submission"]
+
+PIXELS = tuple(f"pixel{i}" for i in range(784))
+
+
+def write_digits_csv(path: str | Path, images: np.ndarray,
+                     labels: np.ndarray | None = None) -> Path:
+    """Write images uint8 ``(N, 28, 28)`` (or ``(N, 784)``) in Kaggle's layout.
+
+    With ``labels`` ``(N,)`` the first column is ``label`` (``train.csv``); without, the file
+    has the pixel columns only (``test.csv``).
+    """
+    import numpy as np
+
+    path = Path(path)
+    flat = np.asarray(images).reshape(len(images), -1)  # (N, 784)
+    if flat.shape[1] != 784:
+        raise ValueError(f"images must have 784 pixels each, got {flat.shape[1]}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow((["label"] if labels is not None else []) + list(PIXELS))
+        for i, row in enumerate(flat.astype(np.int64).tolist()):
+            w.writerow(([int(labels[i])] if labels is not None else []) + row)
+    return path
+
+
+def _bad_cell(table: Any) -> Exception:
+    """The first cell that is not a whole number, as an error naming its line and column."""
+    from dlfs.data.errors import DataFormatError
+
+    for row, line in zip(table.rows, table.lines, strict=True):
+        for j, text in enumerate(row):
+            if not text.strip().lstrip("-").isdigit():
+                return DataFormatError(table.path, f"line {line}, column {j + 1} "
+                                       f"({table.columns[j]!r})", "an integer 0..255",
+                                       repr(text))
+    return DataFormatError(table.path, "data", "whole numbers")  # not reached
+
+
+def read_digits_csv(path: str | Path) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Read a Digit Recognizer CSV: x float32 ``(N, 1, 28, 28)`` in [0, 1] and y int64
+    ``(N,)`` (``None`` for ``test.csv``, which has no ``label`` column).
+
+    The header must be ``[label,] pixel0 … pixel783``; every pixel an integer 0…255 and
+    every label 0…9, else a :class:`~dlfs.data.DataFormatError` names the line and column.
+    """
+    import numpy as np
+    import torch
+
+    from dlfs.data.errors import DataFormatError
+    from dlfs.data.formats.csv_table import read_csv
+
+    table = read_csv(path)
+    has_label = bool(table.columns) and table.columns[0] == "label"
+    j0 = 1 if has_label else 0
+    if tuple(table.columns[j0:]) != PIXELS:
+        found = ",".join(table.columns[:3]) + f",… ({len(table.columns)} columns)"
+        raise DataFormatError(table.path, "line 1 (header)",
+                              "[label,] pixel0 … pixel783", found)
+    if not table.rows:
+        raise DataFormatError(table.path, "line 2", "at least one image row", "none")
+    try:
+        cells = np.array(table.rows, dtype=np.int64)  # (N, j0 + 784)
+    except ValueError:
+        raise _bad_cell(table) from None
+    bad = np.argwhere((cells[:, j0:] < 0) | (cells[:, j0:] > 255))  # (K, 2) row, pixel
+    if len(bad):
+        i, j = int(bad[0, 0]), int(bad[0, 1]) + j0
+        raise DataFormatError(table.path, f"line {table.lines[i]}, column {j + 1} "
+                              f"({table.columns[j]!r})", "an integer 0..255", str(cells[i, j]))
+    x = torch.tensor(cells[:, j0:], dtype=torch.float32).view(-1, 1, 28, 28) / 255
+    if not has_label:
+        return x, None
+    y = cells[:, 0]
+    wrong = np.flatnonzero((y < 0) | (y > 9))
+    if len(wrong):
+        raise DataFormatError(table.path, f"line {table.lines[wrong[0]]}, column 1 ('label')",
+                              "a digit 0..9", str(y[wrong[0]]))
+    return x, torch.tensor(y)
+
+
+def write_submission(path: str | Path, labels: Sequence[int] | torch.Tensor) -> Path:
+    """Write ``ImageId,Label`` rows, ``ImageId`` = 1 … N, ``Label`` the predicted digit."""
+    import torch
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["ImageId", "Label"])
+        for i, label in enumerate(torch.as_tensor(labels).tolist(), start=1):
+            w.writerow([i, int(label)])
+    return path
+
+
+def read_submission(path: str | Path) -> torch.Tensor:
+    """Read and check a submission: header ``ImageId,Label``, ids 1…N in order, labels 0…9.
+
+    Returns the labels int64 ``(N,)``.
+    """
+    import torch
+
+    from dlfs.data.errors import DataFormatError
+    from dlfs.data.formats.csv_table import read_csv
+
+    table = read_csv(path)
+    if table.columns != ["ImageId", "Label"]:
+        raise DataFormatError(table.path, "line 1 (header)", "ImageId,Label",
+                              ",".join(table.columns))
+    labels = []
+    for i, (row, line) in enumerate(zip(table.rows, table.lines, strict=True), start=1):
+        if row[0].strip() != str(i):
+            raise DataFormatError(table.path, f"line {line}, column 1 ('ImageId')", str(i),
+                                  repr(row[0]))
+        if row[1].strip() not in tuple("0123456789"):
+            raise DataFormatError(table.path, f"line {line}, column 2 ('Label')",
+                                  "a digit 0..9", repr(row[1]))
+        labels.append(int(row[1]))
+    return torch.tensor(labels, dtype=torch.int64)
+
+
+def write_standin_csvs(folder: str | Path, test_fraction: float = 0.2,
+                       seed: int = 0) -> tuple[Path, Path, torch.Tensor]:
+    """scikit-learn digits 28×28 as ``folder/train.csv`` and ``folder/test.csv``.
+
+    Returns both paths and the held-out labels ``(N_test,)`` (``test.csv`` has none).
+    """
+    import torch
+
+    from dlfs.data.datasets._common import split_indices
+    from dlfs.data.datasets.digits import digits_uint8
+
+    images, labels = digits_uint8(28)  # (1797, 28, 28), (1797,)
+    tr = split_indices(len(images), "train", test_fraction, seed).numpy()
+    te = split_indices(len(images), "test", test_fraction, seed).numpy()
+    folder = Path(folder)
+    train = write_digits_csv(folder / "train.csv", images[tr], labels[tr])
+    test = write_digits_csv(folder / "test.csv", images[te])
+    return train, test, torch.tensor(labels[te])
+
+
+def kfold_indices(n: int, k: int, seed: int = 0) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """``k`` (train, validation) index pairs: a seeded shuffle of 0…n-1 cut into k folds.
+
+    >>> [(len(a), len(b)) for a, b in kfold_indices(10, 3)]
+    [(6, 4), (7, 3), (7, 3)]
+    """
+    import torch
+
+    if not 2 <= k <= n:
+        raise ValueError(f"k-fold needs 2 <= k <= n, got k={k}, n={n}")
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    folds = torch.tensor_split(order, k)
+    return [(torch.cat([f for j, f in enumerate(folds) if j != i]), folds[i])
+            for i in range(k)]
+
+
+@dataclass
+class KaggleDigitsResult:
+    """Outcome of :func:`run_digit_recognizer`."""
+
+    fold_accuracies: list[float]
+    submission: Path
+    n_train: int
+    n_test: int
+    test_accuracy: float | None = None   # only when the test labels are known (stand-in)
+    predictions: Any = None              # predicted labels int64 (M,)
+
+    @property
+    def mean_accuracy(self) -> float:
+        return sum(self.fold_accuracies) / len(self.fold_accuracies)
+
+
+def run_digit_recognizer(train_csv: str | Path, test_csv: str | Path, out_dir: str | Path,
+                         folds: int = 5, epochs: int = 10, max_train: int | None = None,
+                         seed: int = 0, test_labels: torch.Tensor | None = None,
+                         report: Callable[[int, float], None] | None = None
+                         ) -> KaggleDigitsResult:
+    """k-fold LeNet-5 on ``train_csv``; the fold models' averaged softmax labels
+    ``test_csv``; ``out_dir/submission.csv`` is written. ``report(fold, accuracy)`` is
+    called after each fold; ``max_train`` keeps only the first rows (quick runs)."""
+    import torch
+
+    from dlfs.models.cnn import lenet5
+
+    from .vision import accuracy, predict_logits, train_classifier
+
+    x, y = read_digits_csv(train_csv)   # (N, 1, 28, 28), (N,)
+    x_test, _ = read_digits_csv(test_csv)  # (M, 1, 28, 28)
+    assert y is not None
+    if max_train is not None:
+        x, y = x[:max_train], y[:max_train]
+    probs = torch.zeros(len(x_test), 10)  # (M, 10)
+    accs = []
+    for f, (tr, va) in enumerate(kfold_indices(len(x), folds, seed)):
+        torch.manual_seed(seed + f)
+        model = train_classifier(lenet5(10, activation="relu"), x[tr], y[tr], epochs=epochs,
+                                 batch_size=32, lr=3e-3, seed=seed + f)
+        accs.append(accuracy(model, x[va], y[va]))
+        probs += predict_logits(model, x_test).softmax(1) / folds
+        if report is not None:
+            report(f, accs[-1])
+    pred = probs.argmax(1)  # (M,)
+    path = write_submission(Path(out_dir) / "submission.csv", pred)
+    test_acc = None
+    if test_labels is not None:
+        test_acc = (pred == test_labels).float().mean().item()
+    return KaggleDigitsResult(accs, path, len(x), len(x_test), test_acc, pred)
+
+
+# --- the command line: `dlfs kaggle digits` (parses, calls the functions above, prints) ---
+
+QUICK = {"folds": 2, "epochs": 4, "max_train": 600}
+
+
+def _data_files(args) -> tuple[Path, Path, torch.Tensor | None, str]:
+    """train.csv, test.csv, held-out labels (stand-in only) and a line saying which data."""
+    from dlfs.errors import DlfsError
+    from dlfs.paths import data_dir
+
+    if args.data is not None:
+        folder = Path(args.data)
+        missing = [n for n in ("train.csv", "test.csv") if not (folder / n).is_file()]
+        if missing:
+            raise DlfsError(f"{folder}: missing {' and '.join(missing)} (download them from "
+                            f"Kaggle's Digit Recognizer page and put them there)")
+        return folder / "train.csv", folder / "test.csv", None, f"data: Kaggle CSVs in {folder}"
+    real = data_dir() / "digit-recognizer"
+    if (real / "train.csv").is_file() and (real / "test.csv").is_file():
+        return real / "train.csv", real / "test.csv", None, f"data: Kaggle CSVs in {real}"
+    train, test, labels = write_standin_csvs(Path(args.out) / "data")
+    return train, test, labels, (
+        f"data: no Kaggle files in {real} (or --data DIR), so the offline stand-in is used: "
+        f"scikit-learn digits upscaled to 28x28, written in Kaggle's CSV layout to "
+        f"{train.parent} (train.csv 80 %, held-out test.csv 20 %)")
+
+
+def cmd_kaggle(args) -> int:
+    """`dlfs kaggle digits`: the whole pipeline with progress lines."""
+    import torch
+
+    from dlfs.errors import DlfsError
+
+    torch.set_num_threads(args.threads if args.threads else 1 if args.quick else 2)
+    train, test, labels, line = _data_files(args)
+    print(f"dlfs kaggle digits{' (quick smoke run)' if args.quick else ''}")
+    print(line, flush=True)
+    opts = dict(QUICK) if args.quick else {"folds": 5, "epochs": 10, "max_train": None}
+    for name in ("folds", "epochs"):
+        if getattr(args, name) is not None:
+            opts[name] = getattr(args, name)
+    print(f"model: LeNet-5 (ReLU); {opts['folds']}-fold cross-validation, {opts['epochs']} "
+          f"epochs per fold; submission = average of the {opts['folds']} fold models' "
+          f"softmax outputs (no retraining on all data)", flush=True)
+    if opts["folds"] < 2 or opts["epochs"] < 1:
+        raise DlfsError(f"--folds must be >= 2 and --epochs >= 1, got {opts['folds']} and "
+                        f"{opts['epochs']}")
+    result = run_digit_recognizer(
+        train, test, args.out, folds=opts["folds"], epochs=opts["epochs"],
+        max_train=opts["max_train"], seed=args.seed, test_labels=labels,
+        report=lambda f, a: print(f"fold {f + 1}/{opts['folds']}: validation accuracy "
+                                  f"{a:.2%}", flush=True))
+    print(f"cross-validation: mean accuracy {result.mean_accuracy:.2%} "
+          f"(folds: {', '.join(f'{a:.2%}' for a in result.fold_accuracies)}) "
+          f"on {result.n_train} training images")
+    if result.test_accuracy is not None:
+        print(f"stand-in only: the held-out labels are known; the submission scores "
+              f"{result.test_accuracy:.2%} on {result.n_test} test images")
+    print(f"wrote {result.submission} ({result.n_test} rows, header ImageId,Label)")
+    return 0
+
+
+def register(sub) -> None:
+    """Add `dlfs kaggle digits` to the `dlfs` sub-command parser."""
+    p = sub.add_parser("kaggle", help="Kaggle practice pipelines (`dlfs kaggle digits`)",
+                       description="Kaggle's Digit Recognizer: CSVs in, k-fold LeNet-5, "
+                                   "submission.csv out. Runs offline on a stand-in.")
+    p.set_defaults(func=cmd_kaggle)
+    p.add_argument("what", choices=["digits"], help="which competition")
+    p.add_argument("--data", help="folder with Kaggle's train.csv and test.csv "
+                                   "(default: data/digit-recognizer/, else the stand-in)")
+    p.add_argument("--folds", type=int, help="k of k-fold cross-validation (default 5)")
+    p.add_argument("--epochs", type=int, help="epochs per fold (default 10)")
+    p.add_argument("--out", default="runs/kaggle-digits", help="run directory "
+                                                                "(default runs/kaggle-digits)")
+    p.add_argument("--quick", action="store_true", help="a seconds-long smoke run")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, help="torch CPU threads (default 2; 1 with --quick)")
