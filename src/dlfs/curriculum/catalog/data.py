@@ -28,4 +28,12 @@ LESSONS: tuple[Lesson, ...] = (
         at=("topics:data",),
         checks=("tests/data/test_data_transforms.py", "tests/data/test_data_formats.py"),
     ),
+    Lesson(
+        id="tensorboard-logging",
+        title_en="TensorBoard: scalars, images and histograms",
+        title_zh="TensorBoard 可视化：标量、图片与直方图",
+        path="ch05_data/tensorboard_logging.py",
+        at=("topics:data", "topics:training"),
+        checks=("tests/train/test_train_callbacks.py",),
+    ),
 )
