@@ -14,6 +14,7 @@ from . import (
     data,
     engines,
     gym,
+    kaggle,
     liuer,
     llm,
     nn,
@@ -44,4 +45,5 @@ LESSONS: tuple[Lesson, ...] = (
     *review.LESSONS,
     *gym.LESSONS,
     *liuer.LESSONS,
+    *kaggle.LESSONS,
 )

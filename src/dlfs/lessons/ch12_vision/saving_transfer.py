@@ -1,0 +1,157 @@
+# %% [markdown]
+# # Saving, loading and transfer learning — 模型保存、加载与迁移学习
+#
+# **Library files:** `src/dlfs/models/cnn/vgg.py` (VGG, `classifier[6]`),
+# `src/dlfs/models/cnn/weights.py` (`load_weights`: torchvision-format files, `weights_only=True`),
+# `src/dlfs/recipes/vision.py` (`train_classifier`, `accuracy`, `shapes_tensors`).
+# Tests: `tests/models/test_cnn_state_dict.py`, `tests/recipes/test_vision_recipes.py`.
+#
+# 1. whole model vs `state_dict`; 2. the custom-class pitfall of pickled models;
+# 3. `torch.load(..., weights_only=True)` refusing a pickled model, and the fix;
+# 4. VGG head surgery (`add_module`, replacing `classifier[6]`);
+# 5. transfer: a checkpoint trained on one task (which shape: circle / square / triangle),
+#    its backbone frozen, a new head fine-tuned on another labelling of the shapes set
+#    (does the shape have corners? circle vs square-or-triangle).
+
+# %%
+import pickle
+import sys
+
+import torch
+
+from dlfs import nn
+from dlfs.curriculum import lesson_context
+from dlfs.models.cnn import VGG, VGGConfig, load_weights
+from dlfs.recipes.vision import accuracy, shapes_tensors, train_classifier
+
+ctx = lesson_context("saving-transfer")
+torch.manual_seed(0)
+N, EPOCHS = (600, 6) if ctx.quick else (1800, 10)
+# A small-input VGG with batch norm: five conv stages (one narrow conv each) and VGG-16's
+# head layout:
+# classifier = Linear, ReLU, Dropout, Linear, ReLU, Dropout, Linear  (indices 0 … 6)
+LAYOUT = (16, "M", 32, "M", 32, "M", 32, "M", 32, "M")
+
+
+def small_vgg(num_classes: int) -> VGG:
+    return VGG(VGGConfig(LAYOUT, num_classes, batch_norm=True, small_input=True, dropout=0.1))
+
+
+# %% [markdown]
+# ## Task A: which shape? (the "pretraining" task, 3 classes)
+
+# %%
+xa, ya = shapes_tensors(N, seed=7)            # (N, 3, 32, 32), labels 0/1/2
+n_a = int(0.8 * N)
+model_a = train_classifier(small_vgg(3), xa[:n_a], ya[:n_a], epochs=EPOCHS, lr=1e-2)
+acc_a = accuracy(model_a, xa[n_a:], ya[n_a:])
+print(f"task A: {n_a} train images, test accuracy {acc_a:.1%} (chance 33%)")
+assert acc_a > 0.5
+
+# %% [markdown]
+# ## Whole model vs state_dict
+# `torch.save(model)` pickles the object: its class is stored *by name* (module + class),
+# the code is not. `torch.save(model.state_dict())` stores only name → tensor.
+
+# %%
+whole, sd_path = ctx.path("whole_model.pt"), ctx.path("task_a_state_dict.pt")
+torch.save(model_a, whole)
+torch.save(model_a.state_dict(), sd_path)
+print(f"whole model {whole.stat().st_size:,} bytes, state_dict {sd_path.stat().st_size:,} bytes")
+print("state_dict keys:", list(model_a.state_dict())[:4], "…")
+fresh = load_weights(small_vgg(3), sd_path)   # weights_only=True inside
+model_a.eval()
+fresh.eval()
+assert torch.equal(fresh(xa[:5]), model_a(xa[:5]))
+
+# %% [markdown]
+# ## `weights_only=True` refuses a pickled model (the default since PyTorch 2.6)
+# Unpickling can run arbitrary code, so the safe loader accepts tensors and plain
+# containers only. A whole-model file needs the `VGG` class: refused.
+
+# %%
+try:
+    torch.load(whole, weights_only=True)
+    raise AssertionError("a pickled model should be refused")
+except pickle.UnpicklingError as exc:
+    print("refused:", str(exc).split(".")[0] + ".", "(the class VGG is not an allowed global)")
+# Fix 1 (recommended): save and load the state_dict (above). Fix 2, only for a file you
+# trust: weights_only=False runs the unpickler.
+trusted = torch.load(whole, weights_only=False)
+trusted.eval()
+assert torch.equal(trusted(xa[:5]), model_a(xa[:5]))
+
+
+# %% [markdown]
+# ## The custom-class pitfall
+# A pickled model can only be loaded where its class can be imported under the same name.
+
+
+# %%
+class TinyNet(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(x)
+
+
+tiny_path = ctx.path("tiny_whole.pt")
+torch.save(TinyNet(), tiny_path)
+home, cls = sys.modules[TinyNet.__module__], TinyNet
+print(f"TinyNet is pickled as {TinyNet.__module__}.{TinyNet.__qualname__}")
+del home.TinyNet                               # what a fresh script without the class sees
+try:
+    torch.load(tiny_path, weights_only=False)
+    raise AssertionError("loading should fail without the class")
+except AttributeError as exc:
+    print("without the class:", exc)
+home.TinyNet = cls                             # fix: import/define the class first
+assert isinstance(torch.load(tiny_path, weights_only=False), cls)
+
+# %% [markdown]
+# ## Head surgery: `add_module` and replacing `classifier[6]`
+
+# %%
+demo = small_vgg(3)
+demo.classifier.add_module("add_linear", nn.Linear(3, 2))   # appends a layer: 3 -> 2
+print("after add_module:", demo.classifier[-1], "output", tuple(demo(xa[:2]).shape))
+assert demo(xa[:2]).shape == (2, 2)
+
+model_b = load_weights(small_vgg(3), sd_path)               # start from task A's weights
+print("old head:", model_b.classifier[6])
+model_b.classifier[6] = nn.Linear(512, 2)                    # the new task has 2 classes
+print("new head:", model_b.classifier[6])
+assert model_b(xa[:2]).shape == (2, 2)
+
+# %% [markdown]
+# ## Transfer: freeze the backbone, train the head on task B (corners or not)
+#
+# Pitfall: `requires_grad_(False)` freezes *parameters*; BatchNorm's running statistics
+# are buffers and still move whenever the layer runs in train mode.
+
+# %%
+for p in model_b.features.parameters():
+    p.requires_grad_(False)
+frozen = {k: v.clone() for k, v in model_b.features.named_parameters()}
+stats = model_b.features[1].running_mean.clone()
+head_before = model_b.classifier[6].weight.clone()
+trainable = sum(p.numel() for p in model_b.parameters() if p.requires_grad)
+total = sum(p.numel() for p in model_b.parameters())
+print(f"trainable parameters: {trainable:,} of {total:,}")
+
+xb, yb = shapes_tensors(N, seed=8)             # (N, 3, 32, 32)
+yb = (yb > 0).long()                           # 0 circle, 1 square or triangle
+n_b = int(0.8 * N)
+acc_before = accuracy(model_b, xb[n_b:], yb[n_b:])
+train_classifier(model_b, xb[:n_b], yb[:n_b], epochs=EPOCHS, lr=3e-3)
+acc_after = accuracy(model_b, xb[n_b:], yb[n_b:])
+print(f"task B accuracy: new head untrained {acc_before:.1%}, after fine-tuning {acc_after:.1%}")
+for k, v in model_b.features.named_parameters():
+    assert torch.equal(v, frozen[k]), k        # the frozen backbone did not move
+assert not torch.equal(model_b.classifier[6].weight, head_before)   # the head learned
+moved = (model_b.features[1].running_mean - stats).abs().max().item()
+print(f"BatchNorm running_mean moved by up to {moved:.3g} (buffers are not frozen)")
+assert moved > 0
+assert acc_after > max(acc_before, 0.75)       # majority class alone gives about 67%
