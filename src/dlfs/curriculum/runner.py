@@ -22,6 +22,7 @@ class LessonResult:
     ok: bool
     seconds: float
     error: str | None = None
+    cpu_seconds: float = 0.0   # CPU time of this process: robust to other load on the machine
 
 
 def _describe_failure(exc: BaseException, path: str) -> str:
@@ -44,7 +45,7 @@ def run_lesson(lesson: Lesson, *, quick: bool) -> LessonResult:
     saved_argv, saved_mode = sys.argv[:], os.environ.get(MODE_ENV)
     os.environ[MODE_ENV] = "quick" if quick else "full"
     sys.argv = [path]
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     try:
         runpy.run_path(path, run_name="__main__")
         ok, error = True, None
@@ -61,4 +62,5 @@ def run_lesson(lesson: Lesson, *, quick: bool) -> LessonResult:
             os.environ[MODE_ENV] = saved_mode
         if "matplotlib.pyplot" in sys.modules:
             sys.modules["matplotlib.pyplot"].close("all")
-    return LessonResult(lesson.id, ok, time.perf_counter() - start, error)
+    return LessonResult(lesson.id, ok, time.perf_counter() - start, error,
+                        time.process_time() - cpu_start)
