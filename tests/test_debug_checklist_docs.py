@@ -5,18 +5,12 @@ step (same items, same number of blocks per item, the same four parts in every i
 
 from __future__ import annotations
 
-import contextlib
-import io
-import os
-import random
 import re
-import tokenize
-import warnings
 from pathlib import Path
 
-import numpy as np
 import pytest
-import torch
+
+from dlfs.docblocks import FENCE, code_tokens, run_block
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 FILES = ("debug_checklist.md", "debug_checklist.zh-CN.md")
@@ -25,7 +19,6 @@ PARTS = {
     "debug_checklist.md": ("**Symptom**", "**Confirm**", "**Fix**", "**See also:**"),
     "debug_checklist.zh-CN.md": ("**症状**", "**确认**", "**修复**", "**延伸阅读：**"),
 }
-FENCE = re.compile(r"^```python\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 
 
 def _sections(text: str) -> list[tuple[str, str]]:
@@ -50,39 +43,10 @@ def _blocks() -> list[pytest.param]:
     return params
 
 
-@contextlib.contextmanager
-def _restored_global_state():
-    """Blocks seed RNGs and may set PYTHONHASHSEED; leave the test process as it was.
-
-    The blocks use tiny tensors, for which extra intra-op threads only add overhead; on a
-    busy shared 2-core machine two threads made a 100-step loop ~10x slower than one.
-    """
-    py_state, np_state = random.getstate(), np.random.get_state()
-    env_hash = os.environ.get("PYTHONHASHSEED")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    with torch.random.fork_rng(devices=[]):
-        try:
-            yield
-        finally:
-            torch.set_num_threads(threads)
-            random.setstate(py_state)
-            np.random.set_state(np_state)
-            if env_hash is None:
-                os.environ.pop("PYTHONHASHSEED", None)
-            else:
-                os.environ["PYTHONHASHSEED"] = env_hash
-
-
 @pytest.mark.parametrize(("name", "heading", "code"), _blocks())
 def test_block_runs(name: str, heading: str, code: str) -> None:
     assert "assert" in code, f"{name} / {heading}: a block must check what it claims"
-    out = io.StringIO()
-    with _restored_global_state(), warnings.catch_warnings(record=True) as caught, \
-            contextlib.redirect_stdout(out):
-        warnings.simplefilter("always")
-        exec(compile(code, f"<{name}: {heading}>", "exec"), {"__name__": "__checklist__"})
-    stray = [w for w in caught if not issubclass(w.category, DeprecationWarning)]
+    stray = run_block(code, f"{name}: {heading}")
     assert not stray, f"{name} / {heading}: the block leaks warnings: {stray[0].message}"
 
 
@@ -100,19 +64,12 @@ def test_both_languages_have_the_same_items_and_blocks() -> None:
     assert total >= 12, f"only {total} runnable blocks"
 
 
-def _code_without_comments(code: str) -> list[tuple[int, str]]:
-    """The tokens of a block minus comments and layout: the code a translation must keep."""
-    skip = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT}
-    return [(tok.type, tok.string) for tok in tokenize.generate_tokens(io.StringIO(code).readline)
-            if tok.type not in skip]
-
-
 def test_translation_keeps_the_code() -> None:
     """Only comments may differ between the English and the Chinese blocks."""
     en, zh = (_sections((DOCS / n).read_text(encoding="utf-8")) for n in FILES)
     for (heading, b_en), (_, b_zh) in zip(en, zh):
         for k, (c_en, c_zh) in enumerate(zip(FENCE.findall(b_en), FENCE.findall(b_zh)), 1):
-            assert _code_without_comments(c_en) == _code_without_comments(c_zh), \
+            assert code_tokens(c_en) == code_tokens(c_zh), \
                 f"{heading!r}, block {k}: the code differs beyond comments"
 
 

@@ -6,22 +6,16 @@ the same questions with the same code (comments aside).
 
 from __future__ import annotations
 
-import contextlib
-import io
-import random
 import re
-import tokenize
-import warnings
 from pathlib import Path
 
-import numpy as np
 import pytest
-import torch
+
+from dlfs.docblocks import FENCE, code_tokens, run_block
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = ("interview_questions.md", "interview_questions.zh-CN.md")
 SEE_IT = {"interview_questions.md": "**See it:**", "interview_questions.zh-CN.md": "**动手看：**"}
-FENCE = re.compile(r"^```python\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 QUESTION = re.compile(r"^### (Q\d+)\. (.+)$", re.MULTILINE)
 MIN_QUESTIONS, MIN_BLOCKS = 40, 10
 
@@ -50,31 +44,10 @@ def _blocks() -> list[pytest.param]:
             for k, code in enumerate(FENCE.findall(body), start=1)]
 
 
-@contextlib.contextmanager
-def _isolated():
-    """One intra-op thread (tiny tensors; extra threads only add overhead on a busy shared
-    machine) and the RNG states of the test process restored afterwards."""
-    py_state, np_state = random.getstate(), np.random.get_state()
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    with torch.random.fork_rng(devices=[]):
-        try:
-            yield
-        finally:
-            torch.set_num_threads(threads)
-            random.setstate(py_state)
-            np.random.set_state(np_state)
-
-
 @pytest.mark.parametrize(("name", "qid", "code"), _blocks())
 def test_block_runs(name: str, qid: str, code: str) -> None:
     assert "assert" in code, f"{name} / {qid}: a block must check what it claims"
-    out = io.StringIO()
-    with _isolated(), warnings.catch_warnings(record=True) as caught, \
-            contextlib.redirect_stdout(out):
-        warnings.simplefilter("always")
-        exec(compile(code, f"<{name}: {qid}>", "exec"), {"__name__": "__interview__"})
-    stray = [w for w in caught if not issubclass(w.category, DeprecationWarning)]
+    stray = run_block(code, f"{name}: {qid}")
     assert not stray, f"{name} / {qid}: the block leaks warnings: {stray[0].message}"
 
 
@@ -117,13 +90,6 @@ def test_unknown_lesson_ids_are_refused() -> None:
         get_lesson("no-such-interview-lesson")
 
 
-def _code_without_comments(code: str) -> list[tuple[int, str]]:
-    """The tokens of a block minus comments and layout: the code a translation must keep."""
-    skip = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT}
-    return [(tok.type, tok.string) for tok in tokenize.generate_tokens(io.StringIO(code).readline)
-            if tok.type not in skip]
-
-
 def test_both_languages_ask_the_same_questions_with_the_same_code() -> None:
     en, zh = (_questions(n) for n in FILES)
     assert [q for q, _ in en] == [q for q, _ in zh], "question numbers differ"
@@ -131,7 +97,7 @@ def test_both_languages_ask_the_same_questions_with_the_same_code() -> None:
         c_en, c_zh = FENCE.findall(b_en), FENCE.findall(b_zh)
         assert len(c_en) == len(c_zh), f"{qid}: {len(c_en)} blocks in English, {len(c_zh)} in Chinese"
         for k, (a, b) in enumerate(zip(c_en, c_zh), start=1):
-            assert _code_without_comments(a) == _code_without_comments(b), \
+            assert code_tokens(a) == code_tokens(b), \
                 f"{qid}, block {k}: the code differs beyond comments"
     groups = [re.findall(r"^## ", _text(n), flags=re.MULTILINE) for n in FILES]
     assert len(groups[0]) == len(groups[1]), "the two files have different groups"
