@@ -29,7 +29,7 @@ from ..errors import DlfsError
 from ..models.charrnn import CELLS, CharRNN
 from ..nn import functional as F
 from ..optim import SGD, Adam
-from ..train import Callback, fit
+from ..train import Callback, ProgressBar, fit
 
 __all__ = ["CharRNNRecipe", "CharRNNRun", "GradNormRecorder", "QUICK", "cmd_train_charrnn",
            "perplexity", "train_charrnn"]
@@ -244,7 +244,7 @@ def cmd_train_charrnn(args: argparse.Namespace) -> int:
             print(f"  step {int(step):>5}  train loss {train:.3f}  val loss {val:.3f}  "
                   f"val perplexity {perplexity(val):7.2f}", flush=True)
 
-        run = train_charrnn(recipe, report=report)
+        run = train_charrnn(recipe, report=report, callbacks=[ProgressBar()])  # TTY only
         results.append((recipe.cell, run))
         print(f"  done in {run.seconds:.1f}s; max gradient norm before clipping "
               f"{max(run.grad_norms):.2f}")

@@ -44,6 +44,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         from .charrnn import cmd_train_charrnn
         return cmd_train_charrnn(args)
     from ..models import format_trace
+    from ..train import ProgressBar
     from .gpt import build_model, prepare_text, train_gpt
 
     recipe = _recipe_from_args(args)
@@ -71,7 +72,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"step {step:>6}  train loss {train:.3f}  val loss {val:.3f}  "
               f"{_minutes(seconds)}", flush=True)
 
-    run = train_gpt(recipe, prepared=prepared, report=report)
+    # the bar draws only on a terminal, so logs and `make demo | tee` stay clean
+    run = train_gpt(recipe, prepared=prepared, report=report, callbacks=[ProgressBar()])
     print(f"\ndone: val loss {run.val_loss:.3f} after {recipe.max_steps} steps; "
           f"training took {_minutes(run.seconds)}")
     print(f"--- sample (temperature {recipe.temperature}, prompt {run.prompt!r}) ---")
