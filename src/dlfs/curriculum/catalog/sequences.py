@@ -48,4 +48,20 @@ LESSONS: tuple[Lesson, ...] = (
         at=("liuer:13",),
         checks=("tests/sequences/test_seq_rnn_classifier.py",),
     ),
+    Lesson(
+        id="text-preprocessing",
+        title_en="Text preprocessing: corpus, vocabulary, tokenizers (and BPE compression)",
+        title_zh="文本预处理：语料、词表与分词器（以及 BPE 压缩率）",
+        path="ch07_rnn/text_preprocessing.py",
+        at=("book:6",),
+        checks=("tests/text/test_tokenizers.py",),
+    ),
+    Lesson(
+        id="lstm-gru-gates",
+        title_en="LSTM and GRU gates, watched step by step",
+        title_zh="LSTM 与 GRU 的门控，逐步观察",
+        path="ch07_rnn/lstm_gru_gates.py",
+        at=("book:6",),
+        checks=("tests/nn/test_rnn_cells_packed.py",),
+    ),
 )
