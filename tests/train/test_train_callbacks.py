@@ -237,3 +237,28 @@ def test_observing_callbacks_do_not_change_the_run(tmp_path, tiny):
         ProfilerCallback(tmp_path / "trace.json", wait=0, warmup=1, active=1)])
     for a, b in zip(plain.parameters(), watched.parameters()):
         assert torch.equal(a, b)
+
+
+def test_periodic_eval_rows_reports_and_resume(tmp_path):
+    import torch
+
+    from dlfs.train import PeriodicEval, fit
+
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 1)
+    data = [(torch.randn(4, 3), torch.randn(4, 1)) for _ in range(6)]
+    reports = []
+
+    def run(max_steps, resume):
+        ev = PeriodicEval(2, lambda m: m.weight.detach().abs().sum().item(),
+                          report=lambda *row: reports.append(row))
+        fit(model, data, loss_fn=torch.nn.functional.mse_loss,
+            optimizer=torch.optim.SGD(model.parameters(), lr=0.1), max_steps=max_steps,
+            device="cpu", callbacks=[ev], checkpoint_dir=str(tmp_path), resume=resume)
+        return ev
+
+    first = run(5, False)
+    assert [row[0] for row in first.evals] == [2, 4, 5]       # every 2 steps, and the end
+    assert all(len(r) == 4 and r[3] >= 0 for r in reports)    # step, train, value, seconds
+    again = run(8, True)
+    assert [row[0] for row in again.evals] == [2, 4, 5, 6, 8]  # the curve continues

@@ -29,7 +29,7 @@ from ..errors import DlfsError
 from ..models.charrnn import CELLS, CharRNN
 from ..nn import functional as F
 from ..optim import SGD, Adam
-from ..train import Callback, ProgressBar, fit
+from ..train import Callback, PeriodicEval, ProgressBar, fit
 
 __all__ = ["CharRNNRecipe", "CharRNNRun", "GradNormRecorder", "QUICK", "cmd_train_charrnn",
            "perplexity", "train_charrnn"]
@@ -117,34 +117,6 @@ class GradNormRecorder(Callback):
         self.norms.append(float(torch.cat(grads).norm()))
 
 
-class PeriodicEval(Callback):
-    """Every ``eval_every`` steps (and at the end): [step, train loss, val loss] into ``evals``."""
-
-    def __init__(self, val_ids: torch.Tensor, recipe: CharRNNRecipe,
-                 report: Callable[[int, float, float], None] | None = None):
-        self.val_ids, self.recipe, self.report = val_ids, recipe, report
-        self.evals: list[list[float]] = []
-
-    def _eval(self, trainer: Any) -> None:
-        step = trainer.state.step
-        if self.evals and self.evals[-1][0] == step:
-            return
-        recent = trainer.history.step_loss[-self.recipe.eval_every:] or [float("nan")]
-        row = [step, sum(recent) / len(recent),
-               estimate_loss(trainer.model, self.val_ids, self.recipe)]
-        self.evals.append(row)
-        if self.report:
-            self.report(*row)
-
-    def on_step_end(self, trainer: Any, logs: dict[str, float]) -> None:
-        if trainer.state.step % self.recipe.eval_every == 0:
-            self._eval(trainer)
-
-    def on_train_end(self, trainer: Any) -> None:
-        if trainer.error is None:
-            self._eval(trainer)
-
-
 @dataclass
 class CharRNNRun:
     """What :func:`train_charrnn` returns."""
@@ -172,7 +144,7 @@ def prepare(recipe: CharRNNRecipe) -> tuple[CharTokenizer, torch.Tensor, torch.T
 
 
 def train_charrnn(recipe: CharRNNRecipe, *, callbacks: Sequence[Callback] = (),
-                  report: Callable[[int, float, float], None] | None = None,
+                  report: Callable[[int, float, float, float], None] | None = None,
                   checkpoints: bool = True) -> CharRNNRun:
     """Train one CharRNN per ``recipe`` (checkpoints and TensorBoard under ``out_dir`` when
     ``checkpoints``), then sample ``sample_chars`` characters from ``prompt``."""
@@ -181,7 +153,9 @@ def train_charrnn(recipe: CharRNNRecipe, *, callbacks: Sequence[Callback] = (),
     model = CharRNN(tokenizer.vocab_size, recipe.hidden, recipe.layers, recipe.cell)
     loader = SeqDataLoader(train_ids, recipe.batch_size, recipe.num_steps, seed=recipe.seed)
     V = tokenizer.vocab_size
-    norms, evaluator = GradNormRecorder(), PeriodicEval(val_ids, recipe, report)
+    norms = GradNormRecorder()
+    evaluator = PeriodicEval(recipe.eval_every,
+                             lambda m: estimate_loss(m, val_ids, recipe), report)
     out = Path(recipe.out_dir) / recipe.cell
     files = {"checkpoint_dir": str(out / "checkpoints"), "log_dir": str(out / "tensorboard"),
              "checkpoint_every": recipe.eval_every, "resume": recipe.resume} if checkpoints else {}
@@ -240,7 +214,7 @@ def cmd_train_charrnn(args: argparse.Namespace) -> int:
               f"clip {recipe.grad_clip}; checkpoints in {recipe.out_dir}/{recipe.cell}",
               flush=True)
 
-        def report(step: float, train: float, val: float) -> None:
+        def report(step: float, train: float, val: float, seconds: float) -> None:
             print(f"  step {int(step):>5}  train loss {train:.3f}  val loss {val:.3f}  "
                   f"val perplexity {perplexity(val):7.2f}", flush=True)
 

@@ -18,7 +18,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import torch
 
@@ -31,7 +30,7 @@ from ..models import GPT, GPTConfig
 from ..nn import functional as F
 from ..optim import AdamW
 from ..optim.lr_scheduler import LambdaLR
-from ..train import Callback, fit, load_checkpoint
+from ..train import Callback, PeriodicEval, fit, load_checkpoint
 
 __all__ = ["GPTRecipe", "GPTRun", "PreparedText", "TokenWindows", "build_model", "load_run",
            "prepare_text", "sample_text", "train_gpt"]
@@ -142,42 +141,6 @@ def estimate_loss(model: GPT, ids: torch.Tensor, recipe: GPTRecipe) -> float:
     return sum(losses) / len(losses)
 
 
-class PeriodicEval(Callback):
-    """Every ``every`` steps (and at the end) estimate the validation loss; the results are
-    kept in the checkpoint, so a resumed run keeps its curve. ``report`` receives
-    ``(step, train_loss, val_loss, seconds)``; the CLI prints there."""
-
-    def __init__(self, val_ids: torch.Tensor, recipe: GPTRecipe,
-                 report: Callable[[int, float, float, float], None] | None = None):
-        self.val_ids, self.recipe, self.report = val_ids, recipe, report
-        self.start = time.perf_counter()
-        self.evals: list[list[float]] = []   # [step, train loss, val loss]
-
-    def on_train_begin(self, trainer: Any) -> None:
-        # the same list object lives in the checkpoint: a resumed run continues its curve
-        self.evals = trainer.checkpoint_extra.setdefault("evals", [])
-
-    def _eval(self, trainer: Any) -> None:
-        step = trainer.state.step
-        evals = self.evals
-        if evals and evals[-1][0] == step:
-            return
-        val = estimate_loss(trainer.model, self.val_ids, self.recipe)
-        recent = trainer.history.step_loss[-self.recipe.eval_every:] or [float("nan")]
-        train = sum(recent) / len(recent)
-        evals.append([step, train, val])
-        if self.report:
-            self.report(step, train, val, time.perf_counter() - self.start)
-
-    def on_step_end(self, trainer: Any, logs: dict[str, float]) -> None:
-        if trainer.state.step % self.recipe.eval_every == 0:
-            self._eval(trainer)
-
-    def on_train_end(self, trainer: Any) -> None:
-        if trainer.error is None:
-            self._eval(trainer)
-
-
 @dataclass
 class GPTRun:
     """What :func:`train_gpt` returns."""
@@ -264,7 +227,8 @@ def train_gpt(recipe: GPTRecipe, *, prepared: PreparedText | None = None,
                       lr=recipe.lr, betas=(0.9, 0.99))
     scheduler = LambdaLR(optimizer, warmup_cosine(recipe))
     V = tokenizer.vocab_size
-    evaluator = PeriodicEval(prepared.val_ids, recipe, report)
+    evaluator = PeriodicEval(recipe.eval_every,
+                             lambda m: estimate_loss(m, prepared.val_ids, recipe), report)
     start = time.perf_counter()
     fit(model, loader, optimizer=optimizer, scheduler=scheduler,
         loss_fn=lambda logits, y: F.cross_entropy(logits.reshape(-1, V), y.reshape(-1)),

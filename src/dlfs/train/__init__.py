@@ -2,7 +2,7 @@
 """
 
 from .amp import amp_dtype, autocast_factory, make_grad_scaler
-from .callbacks import Callback, CallbackList, Checkpointing, EarlyStopping
+from .callbacks import Callback, CallbackList, Checkpointing, EarlyStopping, PeriodicEval
 from .checkpoint import (
     CheckpointManager,
     CorruptCheckpointError,
@@ -25,7 +25,8 @@ from .utils import BatchSizeResult, accuracy, find_max_batch_size, split_batch, 
 __all__ = [
     "BatchSizeResult", "Callback", "CallbackList", "CheckpointManager", "CheckpointWarning",
     "Checkpointing", "CorruptCheckpointError", "EarlyStopping", "History", "MetricsLogger",
-    "NaNGuard", "NonFiniteError", "ProfilerCallback", "ProgressBar", "TensorBoardLogger",
+    "NaNGuard", "NonFiniteError", "PeriodicEval", "ProfilerCallback", "ProgressBar",
+    "TensorBoardLogger",
     "TrainConfig", "TrainState", "Trainer", "accuracy", "amp_dtype", "atomic_save",
     "autocast_factory", "capture_rng_state", "default_forward", "find_max_batch_size", "fit",
     "load_checkpoint", "make_grad_scaler", "move_to", "restore_rng_state", "save_checkpoint",

@@ -16,7 +16,8 @@ Each hook receives the :class:`~dlfs.train.loop.Trainer`, whose attributes (``mo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from .checkpoint import CheckpointManager
@@ -24,7 +25,7 @@ from .checkpoint import CheckpointManager
 if TYPE_CHECKING:
     from .loop import Trainer
 
-__all__ = ["Callback", "CallbackList", "Checkpointing", "EarlyStopping"]
+__all__ = ["Callback", "CallbackList", "Checkpointing", "EarlyStopping", "PeriodicEval"]
 
 
 class Callback:
@@ -155,3 +156,43 @@ class Checkpointing(Callback):
     def on_train_end(self, trainer: Trainer) -> None:
         if trainer.error is None and self.last_saved_step != trainer.state.step:
             self._save(trainer)
+
+
+class PeriodicEval(Callback):
+    """Every ``every`` optimizer steps, and once at the end, call ``evaluate(model) -> float``
+    (e.g. a validation loss) and keep ``[step, mean train loss since the last one, value]``.
+
+    ``evals`` lives in the checkpoint (``checkpoint_extra["evals"]``), so a resumed run
+    continues its curve. ``report(step, train_loss, value, seconds)`` receives each row as
+    it is made; the command line prints there.
+    """
+
+    def __init__(self, every: int, evaluate: Callable[[Any], float],
+                 report: Callable[[int, float, float, float], None] | None = None):
+        if every < 1:
+            raise ValueError(f"PeriodicEval: every must be >= 1, got {every}")
+        self.every, self.evaluate, self.report = every, evaluate, report
+        self.evals: list[list[float]] = []
+        self.start = time.perf_counter()
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        self.start = time.perf_counter()
+        self.evals = trainer.checkpoint_extra.setdefault("evals", [])
+
+    def _eval(self, trainer: Trainer) -> None:
+        step = trainer.state.step
+        if self.evals and self.evals[-1][0] == step:
+            return
+        recent = trainer.history.step_loss[-self.every:] or [float("nan")]
+        row = [step, sum(recent) / len(recent), self.evaluate(trainer.model)]
+        self.evals.append(row)
+        if self.report:
+            self.report(*row, time.perf_counter() - self.start)
+
+    def on_step_end(self, trainer: Trainer, logs: dict[str, float]) -> None:
+        if trainer.state.step % self.every == 0:
+            self._eval(trainer)
+
+    def on_train_end(self, trainer: Trainer) -> None:
+        if trainer.error is None:
+            self._eval(trainer)
