@@ -39,10 +39,21 @@ def _recipe_from_args(args: argparse.Namespace) -> Any:
         raise DlfsError(str(exc)) from exc
 
 
+#: `dlfs train <what>` for every recipe but the GPT: module (under dlfs.recipes) and function.
+OTHER_RECIPES = {
+    "charrnn": ("charrnn", "cmd_train_charrnn"),
+    "mnist": ("mnist", "cmd_train_mnist"),
+    "finetune": ("finetune", "cmd_train_finetune"),
+    "transformer": ("seq2seq_transformer", "cmd_train_transformer"),
+}
+
+
 def cmd_train(args: argparse.Namespace) -> int:
-    if args.what == "charrnn":
-        from .charrnn import cmd_train_charrnn
-        return cmd_train_charrnn(args)
+    if args.what in OTHER_RECIPES:
+        import importlib
+
+        module, function = OTHER_RECIPES[args.what]
+        return getattr(importlib.import_module(f"{__package__}.{module}"), function)(args)
     from ..models import format_trace
     from ..train import ProgressBar
     from .gpt import build_model, prepare_text, train_gpt
@@ -105,16 +116,28 @@ def cmd_sample(args: argparse.Namespace) -> int:
 def register(sub: Any) -> None:
     """Add `train` and `sample` to the `dlfs` sub-command parser."""
     p = sub.add_parser("train", help="train a model (the capstone: `dlfs train gpt`)",
-                       description="Train the from-scratch GPT on a built-in corpus or your text.")
+                       description="Train a model: the capstone GPT (gpt), character RNNs "
+                       "(charrnn), "
+                       "a CNN on MNIST IDX files (mnist), a fine-tuned zoo CNN (finetune) or "
+                       "the encoder-decoder Transformer (transformer).")
     p.set_defaults(func=cmd_train)
-    p.add_argument("what", choices=["gpt", "charrnn"], help="what to train")
+    p.add_argument("what", choices=["gpt", *OTHER_RECIPES], help="what to train")
     p.add_argument("--cell", choices=["rnn", "lstm", "gru", "all"],
                    help="charrnn only: the recurrent layer (default lstm)")
+    p.add_argument("--task", choices=["dates", "sort", "copy"],
+                   help="transformer only: the sequence-to-sequence task (default dates)")
+    p.add_argument("--norm", choices=["post", "pre"],
+                   help="transformer only: Post-LN (2017 paper) or Pre-LN (default pre)")
+    p.add_argument("--weights", metavar="FILE",
+                   help="finetune only: a torchvision-format state_dict to start from")
+    p.add_argument("--arch", help="finetune only: the zoo model (default resnet18)")
+    p.add_argument("--epochs", type=int, help="mnist / finetune: passes over the data")
     p.add_argument("--quick", action="store_true", help="a seconds-long smoke run")
     p.add_argument("--steps", type=int,
                    help="optimizer steps (default 3000, about 4 minutes on 2 CPU cores)")
     p.add_argument("--tokenizer", choices=["char", "bpe"], help="default char")
-    p.add_argument("--data", help="'help' (default), 'stdlib', or a UTF-8 text file")
+    p.add_argument("--data", help="gpt/charrnn: 'help' (default), 'stdlib', or a UTF-8 text "
+                   "file; mnist: the folder with the four IDX files (default data/mnist)")
     p.add_argument("--out", help="run directory (default runs/gpt)")
     p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint")
     p.add_argument("--explain-shapes", action="store_true",
