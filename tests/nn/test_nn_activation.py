@@ -104,3 +104,24 @@ def test_relu_keeps_integer_dtype_and_nan():
     assert torch.equal(F.relu(torch.tensor([-1, 2])), torch.tensor([0, 2]))
     out = F.relu(torch.tensor([float("nan"), -1.0]))
     assert torch.isnan(out[0]) and out[1] == 0
+
+
+def test_gelu_hand_written_backward_is_twice_differentiable():
+    """GELU's backward is written by hand; under create_graph it must still be exact."""
+    x = _x((3, 5), 2.0).requires_grad_()
+    assert torch.autograd.gradgradcheck(F.gelu, (x,))
+    (g,) = torch.autograd.grad(F.gelu(x).sum(), x, create_graph=True)
+    (g_ref,) = torch.autograd.grad(TF.gelu(x).sum(), x, create_graph=True)
+    torch.testing.assert_close(g, g_ref, rtol=0, atol=1e-12)
+    (h,) = torch.autograd.grad(g.sum(), x)
+    (h_ref,) = torch.autograd.grad(g_ref.sum(), x)
+    torch.testing.assert_close(h, h_ref, rtol=0, atol=1e-12)
+
+
+def test_safe_softmax_and_attention_are_twice_differentiable():
+    """The attention softmax writes into its buffers in place except under create_graph."""
+    gen = torch.Generator().manual_seed(0)
+    q, k, v = (torch.randn(2, 3, 5, 4, dtype=torch.float64, generator=gen).requires_grad_()
+               for _ in range(3))
+    assert torch.autograd.gradgradcheck(
+        lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True), (q, k, v))

@@ -46,16 +46,19 @@ class _SafeSoftmax(torch.autograd.Function):
     def forward(ctx, x: Tensor) -> Tensor:  # type: ignore[override]
         m = x.amax(dim=-1, keepdim=True)
         m = m.masked_fill(m == float("-inf"), 0.0)
-        e = torch.exp(x - m)
+        e = (x - m).exp_()                       # one new (..., S) tensor, then in place
         denom = e.sum(dim=-1, keepdim=True)
-        y = e / denom.masked_fill(denom == 0, 1.0)
+        y = e.div_(denom.masked_fill(denom == 0, 1.0))
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
     def backward(ctx, g: Tensor) -> Tensor:  # type: ignore[override]
         (y,) = ctx.saved_tensors
-        return y * (g - (g * y).sum(dim=-1, keepdim=True))
+        s = (g * y).sum(dim=-1, keepdim=True)
+        if torch.is_grad_enabled():              # double backward: autograd records this
+            return y * (g - s)
+        return (g - s).mul_(y)
 
 
 def masked_softmax(scores: Tensor, dim: int = -1) -> Tensor:
@@ -105,11 +108,13 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         value = value.repeat_interleave(hq // hkv, dim=-3)  # (B, Hq, S, Dv)
     T, S = query.shape[-2], key.shape[-2]
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
-    scores = (query @ key.transpose(-2, -1)) * scale        # (..., T, S)
+    # The product is a fresh tensor, so scaling and masking may write into it (autograd
+    # allows it: neither the matmul's nor the scaling's backward needs the overwritten values).
+    scores = (query @ key.transpose(-2, -1)).mul_(scale)    # (..., T, S)
     if is_causal:
         attn_mask = causal_mask(T, S, device=query.device)
     if attn_mask is not None and attn_mask.dtype == torch.bool:
-        scores = scores.masked_fill(~attn_mask, float("-inf"))  # blocked pairs get -inf
+        scores = scores.masked_fill_(~attn_mask, float("-inf"))  # blocked pairs get -inf
     elif attn_mask is not None:
         scores = scores + attn_mask                             # additive bias
     weights = masked_softmax(scores, dim=-1)                # (..., T, S)

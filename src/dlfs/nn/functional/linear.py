@@ -17,8 +17,10 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     >>> linear(x, w, b).shape
     torch.Size([2, 4])
     """
-    if input.dim() == 2 and bias is not None:
-        return torch.addmm(bias, input, weight.t())  # (B, out): b + x W^T in one matmul call
+    if bias is not None and input.dim() >= 1:
+        rows = input.reshape(-1, input.shape[-1])  # (N, in), a view when input is contiguous
+        y = torch.addmm(bias, rows, weight.t())  # (N, out): b + x W^T in one matmul call
+        return y.view(*input.shape[:-1], weight.shape[0])  # (*, out)
     y = input.matmul(weight.t())  # (*, out)
     if bias is not None:
         y = y + bias
