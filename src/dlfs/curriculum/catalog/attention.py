@@ -27,4 +27,12 @@ LESSONS: tuple[Lesson, ...] = (
         at=("pytorch:24", "book:8"),
         checks=("tests/nn/test_transformer_parity.py",),
     ),
+    Lesson(
+        id="vanilla-transformer",
+        title_en="The vanilla Transformer: encoder-decoder on dates and sorting",
+        title_zh="原始 Transformer：编码器–解码器（日期规范化与排序）",
+        path="ch08_attention/vanilla_transformer.py",
+        at=("book:8",),
+        checks=("tests/sequences/test_transformer_seq2seq.py",),
+    ),
 )

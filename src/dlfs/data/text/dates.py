@@ -23,7 +23,8 @@ from torch import Tensor
 
 from .batching import pad_sequences
 
-__all__ = ["FORMATS", "CharVocab", "DateBatch", "DateTask", "format_date", "make_date_task"]
+__all__ = ["FORMATS", "CharVocab", "DateBatch", "DateTask", "Seq2SeqBatch", "Seq2SeqTask",
+           "format_date", "make_date_task"]
 
 MONTHS = {
     "en": ["January", "February", "March", "April", "May", "June", "July", "August",
@@ -137,7 +138,12 @@ class DateBatch(NamedTuple):
 
 @dataclass(frozen=True)
 class DateTask:
-    """Train and test (source, target) pairs whose dates do not overlap, and the vocabulary."""
+    """Train and test (source, target) pairs whose dates do not overlap, and the vocabulary.
+
+    Nothing in it is specific to dates: the toy copy/sort tasks
+    (:mod:`dlfs.data.text.toy_seq`) use the same container under its generic name
+    :data:`Seq2SeqTask`.
+    """
 
     train: list[tuple[str, str]]
     test: list[tuple[str, str]]
@@ -154,6 +160,11 @@ class DateTask:
     def tensors(self, split: str) -> DateBatch:
         """The whole ``'train'`` or ``'test'`` split as one padded batch."""
         return self.batch(self.train if split == "train" else self.test)
+
+
+#: Generic names for any character-level (source, target) task with this interface.
+Seq2SeqTask = DateTask
+Seq2SeqBatch = DateBatch
 
 
 def make_date_task(n_train: int = 20_000, n_test: int = 1_000, *, seed: int = 0,
