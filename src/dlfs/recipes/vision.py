@@ -14,7 +14,9 @@ the benchmark (``benchmarks/bench_vision.py``), the tests and the lessons share 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -23,7 +25,7 @@ from dlfs import nn
 from dlfs.data import DataLoader, TensorDataset
 
 __all__ = ["VisionRun", "accuracy", "predict_logits", "train_classifier",
-           "train_lenet_digits", "train_resnet_shapes", "shapes_tensors"]
+           "timed_run", "train_lenet_digits", "train_resnet_shapes", "shapes_tensors"]
 
 
 @dataclass
@@ -56,10 +58,20 @@ def accuracy(model: nn.Module, x: Tensor, y: Tensor) -> float:
 
 def train_classifier(model: nn.Module, x: Tensor, y: Tensor, *, epochs: int,
                      batch_size: int = 64, lr: float = 2e-3, weight_decay: float = 0.0,
-                     seed: int = 0) -> nn.Module:
+                     seed: int = 0, augment: Callable[[Tensor], Tensor] | None = None,
+                     callbacks: Sequence[Any] = ()) -> nn.Module:
     """Train ``model`` on ``x`` ``(N, C, H, W)``, ``y`` ``(N,)`` with Adam and a cosine-decayed
-    learning rate, through :func:`dlfs.train.fit` on the CPU; returns the model."""
+    learning rate, through :func:`dlfs.train.fit` on the CPU; returns the model.
+
+    ``augment`` maps a training batch ``(B, C, H, W)`` to an altered one of the same shape
+    (e.g. random shifts); it runs in train mode only. ``callbacks`` go to ``fit`` (e.g. a
+    :class:`dlfs.train.ProgressBar`).
+    """
     from dlfs.train import fit
+
+    def forward(model: nn.Module, batch: tuple[Tensor, Tensor]) -> tuple[Tensor, Tensor]:
+        xb, yb = batch
+        return model(augment(xb) if augment is not None and model.training else xb), yb
 
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
@@ -70,12 +82,15 @@ def train_classifier(model: nn.Module, x: Tensor, y: Tensor, *, epochs: int,
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps,
                                                 pct_start=0.15)
     fit(model, loader, loss_fn=nn.functional.cross_entropy, optimizer=opt, scheduler=sched,
-        epochs=epochs, device="cpu", seed=seed, log_every=max(1, steps))
+        epochs=epochs, device="cpu", seed=seed, log_every=max(1, steps), forward=forward,
+        callbacks=callbacks)
     return model
 
 
-def _timed(build, x_tr: Tensor, y_tr: Tensor, x_te: Tensor, y_te: Tensor, epochs: int,
-           **train_kw: float) -> VisionRun:
+def timed_run(build: Callable[[], nn.Module], x_tr: Tensor, y_tr: Tensor, x_te: Tensor,
+              y_te: Tensor, epochs: int, **train_kw: Any) -> VisionRun:
+    """Build a model, :func:`train_classifier` it on ``(x_tr, y_tr)`` (``train_kw`` passed on),
+    measure test accuracy on ``(x_te, y_te)``; wall and CPU seconds cover both."""
     wall, cpu = time.perf_counter(), time.process_time()
     model = train_classifier(build(), x_tr, y_tr, epochs=epochs, **train_kw)
     acc = accuracy(model, x_te, y_te)
@@ -97,8 +112,8 @@ def train_lenet_digits(epochs: int = 12, seed: int = 0, n_train: int | None = No
     if n_train is not None:
         x_tr, y_tr = x_tr[:n_train], y_tr[:n_train]
     torch.manual_seed(seed)
-    return _timed(lambda: lenet5(10, activation="relu"), x_tr, y_tr, x_te, y_te, epochs,
-                  batch_size=batch_size, lr=lr, seed=seed)
+    return timed_run(lambda: lenet5(10, activation="relu"), x_tr, y_tr, x_te, y_te, epochs,
+                     batch_size=batch_size, lr=lr, seed=seed)
 
 
 def shapes_tensors(n: int, seed: int) -> tuple[Tensor, Tensor]:
@@ -120,5 +135,5 @@ def train_resnet_shapes(epochs: int = 8, seed: int = 0, n_train: int = 1200,
     x_tr, y_tr = shapes_tensors(n_train, seed=100)   # (n_train, 3, 32, 32)
     x_te, y_te = shapes_tensors(n_test, seed=101)    # (n_test, 3, 32, 32)
     torch.manual_seed(seed)
-    return _timed(lambda: resnet18(num_classes=3, small_input=True, width=width), x_tr, y_tr,
-                  x_te, y_te, epochs, batch_size=batch_size, lr=lr, seed=seed)
+    return timed_run(lambda: resnet18(num_classes=3, small_input=True, width=width), x_tr,
+                     y_tr, x_te, y_te, epochs, batch_size=batch_size, lr=lr, seed=seed)

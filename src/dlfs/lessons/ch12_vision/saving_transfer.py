@@ -3,15 +3,19 @@
 #
 # **Library files:** `src/dlfs/models/cnn/vgg.py` (VGG, `classifier[6]`),
 # `src/dlfs/models/cnn/weights.py` (`load_weights`: torchvision-format files, `weights_only=True`),
-# `src/dlfs/recipes/vision.py` (`train_classifier`, `accuracy`, `shapes_tensors`).
-# Tests: `tests/models/test_cnn_state_dict.py`, `tests/recipes/test_vision_recipes.py`.
+# `src/dlfs/recipes/vision.py` (`train_classifier`, `accuracy`),
+# `src/dlfs/recipes/finetune.py` (`pretrain_on_shapes`, `new_head`, `backbone_features`: the
+# code behind `dlfs train finetune`).
+# Tests: `tests/models/test_cnn_state_dict.py`, `tests/recipes/test_vision_recipes.py`,
+# `tests/recipes/test_mnist_finetune.py`.
 #
 # 1. whole model vs `state_dict`; 2. the custom-class pitfall of pickled models;
 # 3. `torch.load(..., weights_only=True)` refusing a pickled model, and the fix;
 # 4. VGG head surgery (`add_module`, replacing `classifier[6]`);
 # 5. transfer: a checkpoint trained on one task (which shape: circle / square / triangle),
 #    its backbone frozen, a new head fine-tuned on another labelling of the shapes set
-#    (does the shape have corners? circle vs square-or-triangle).
+#    (does the shape have corners? circle vs square-or-triangle) — the same steps as
+#    `dlfs train finetune`.
 
 # %%
 import pickle
@@ -22,7 +26,8 @@ import torch
 from dlfs import nn
 from dlfs.curriculum import lesson_context
 from dlfs.models.cnn import VGG, VGGConfig, load_weights
-from dlfs.recipes.vision import accuracy, shapes_tensors, train_classifier
+from dlfs.recipes.finetune import backbone_features, new_head, pretrain_on_shapes, shapes_task
+from dlfs.recipes.vision import accuracy, train_classifier
 
 ctx = lesson_context("saving-transfer")
 torch.manual_seed(0)
@@ -41,11 +46,9 @@ def small_vgg(num_classes: int) -> VGG:
 # ## Task A: which shape? (the "pretraining" task, 3 classes)
 
 # %%
-xa, ya = shapes_tensors(N, seed=7)            # (N, 3, 32, 32), labels 0/1/2
-n_a = int(0.8 * N)
-model_a = train_classifier(small_vgg(3), xa[:n_a], ya[:n_a], epochs=EPOCHS, lr=1e-2)
-acc_a = accuracy(model_a, xa[n_a:], ya[n_a:])
-print(f"task A: {n_a} train images, test accuracy {acc_a:.1%} (chance 33%)")
+xa, ya, _, _ = shapes_task("shape", N, seed=7)   # (0.8N, 3, 32, 32), labels 0/1/2
+model_a, acc_a = pretrain_on_shapes(lambda: small_vgg(3), N, EPOCHS, lr=1e-2)
+print(f"task A: {len(xa)} train images, test accuracy {acc_a:.1%} (chance 33%)")
 assert acc_a > 0.5
 
 # %% [markdown]
@@ -128,30 +131,46 @@ assert model_b(xa[:2]).shape == (2, 2)
 # %% [markdown]
 # ## Transfer: freeze the backbone, train the head on task B (corners or not)
 #
-# Pitfall: `requires_grad_(False)` freezes *parameters*; BatchNorm's running statistics
-# are buffers and still move whenever the layer runs in train mode.
+# `new_head` puts a fresh `Linear(512, 2)` at `classifier[6]` and freezes every other
+# parameter. A frozen backbone in eval mode is a fixed function, so its features are
+# computed **once** and the head trains on them alone: the same head as running the whole
+# model every step, for the price of one forward pass.
 
 # %%
-for p in model_b.features.parameters():
-    p.requires_grad_(False)
-frozen = {k: v.clone() for k, v in model_b.features.named_parameters()}
-stats = model_b.features[1].running_mean.clone()
-head_before = model_b.classifier[6].weight.clone()
-trainable = sum(p.numel() for p in model_b.parameters() if p.requires_grad)
-total = sum(p.numel() for p in model_b.parameters())
-print(f"trainable parameters: {trainable:,} of {total:,}")
+HEAD = "classifier.6"
+xb, yb, xb_test, yb_test = shapes_task("corners", N, seed=8)   # 0 circle, 1 square/triangle
+head, trainable, n_frozen = new_head(model_b, HEAD, 2)
+print(f"trainable parameters: {trainable:,} of {trainable + n_frozen:,}")
+frozen = {k: v.clone() for k, v in model_b.named_parameters() if not k.startswith(HEAD)}
+buffers = {k: v.clone() for k, v in model_b.named_buffers()}
+head_before = head.weight.clone()
 
-xb, yb = shapes_tensors(N, seed=8)             # (N, 3, 32, 32)
-yb = (yb > 0).long()                           # 0 circle, 1 square or triangle
-n_b = int(0.8 * N)
-acc_before = accuracy(model_b, xb[n_b:], yb[n_b:])
-train_classifier(model_b, xb[:n_b], yb[:n_b], epochs=EPOCHS, lr=3e-3)
-acc_after = accuracy(model_b, xb[n_b:], yb[n_b:])
+f_train = backbone_features(model_b, HEAD, xb)                 # (0.8N, 512), once
+f_test = backbone_features(model_b, HEAD, xb_test)             # (0.2N, 512)
+print("features:", tuple(f_train.shape), tuple(f_test.shape))
+acc_before = accuracy(head, f_test, yb_test)
+train_classifier(head, f_train, yb, epochs=EPOCHS, lr=3e-3)
+acc_after = accuracy(model_b, xb_test, yb_test)               # the whole model, head in place
 print(f"task B accuracy: new head untrained {acc_before:.1%}, after fine-tuning {acc_after:.1%}")
-for k, v in model_b.features.named_parameters():
-    assert torch.equal(v, frozen[k]), k        # the frozen backbone did not move
-assert not torch.equal(model_b.classifier[6].weight, head_before)   # the head learned
-moved = (model_b.features[1].running_mean - stats).abs().max().item()
-print(f"BatchNorm running_mean moved by up to {moved:.3g} (buffers are not frozen)")
-assert moved > 0
+assert acc_after == accuracy(head, f_test, yb_test)            # features-once == full model
+for k, v in model_b.named_parameters():
+    if not k.startswith(HEAD):
+        assert torch.equal(v, frozen[k]), k                    # the frozen backbone did not move
+for k, v in model_b.named_buffers():
+    assert torch.equal(v, buffers[k]), k                       # eval mode: BN stats kept
+assert not torch.equal(head.weight, head_before)               # the head learned
 assert acc_after > max(acc_before, 0.75)       # majority class alone gives about 67%
+
+# %% [markdown]
+# Pitfall: `requires_grad_(False)` freezes *parameters*; BatchNorm's running statistics
+# are buffers and still move whenever the layer runs in train mode — which is what
+# fine-tuning the whole model with `model.train()` would do.
+
+# %%
+model_b.train()
+with torch.no_grad():
+    model_b(xb[:64])
+model_b.eval()
+moved = (model_b.features[1].running_mean - buffers["features.1.running_mean"]).abs().max().item()
+print(f"one train-mode pass: BatchNorm running_mean moved by up to {moved:.3g}")
+assert moved > 0

@@ -1,0 +1,226 @@
+"""Recipe: transfer learning with a frozen backbone (`dlfs train finetune`).
+
+    backbone weights ──> freeze every parameter ──> swap the head for a new Linear
+        ──> features (N, F) computed ONCE with the backbone in eval mode
+        ──> train the head alone on (features, labels) ──> put it back, save the state_dict
+
+Where the backbone weights come from:
+
+- ``--weights FILE``: a torchvision-format state dict (e.g. ``resnet18-f37072fd.pth``) loaded
+  strictly into the zoo model at its 1000-class configuration (:func:`load_weights` names any
+  missing, unexpected or wrongly shaped key). The new head learns *which shape* (circle /
+  square / triangle, 3 classes) on the shapes set, the images resized to ``image_size`` and
+  normalised with ImageNet's channel mean and std, as those weights expect.
+- no file (nothing is downloaded): transfer *within the project*. The model (small-input
+  layout) is first trained on task A, *which shape*; then its backbone is frozen and a new
+  head learns task B, *has corners* (circle vs square-or-triangle), on other images.
+
+A frozen backbone in eval mode is a fixed function, so computing its features once and
+training the head on them gives the same head as running the whole model every step, at the
+cost of one forward pass. (Running it in train mode would also move BatchNorm's running
+statistics, which ``requires_grad_(False)`` does not freeze.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import Tensor
+
+from dlfs import nn
+from dlfs.errors import DlfsError
+
+from .vision import accuracy, predict_logits, shapes_tensors, train_classifier
+
+__all__ = ["HEADS", "FinetuneRun", "backbone_features", "cmd_train_finetune", "corner_labels",
+           "finetune", "freeze_backbone", "new_head", "pretrain_on_shapes",
+           "replace_head", "shapes_task"]
+
+#: where each zoo model keeps its final Linear layer (torchvision's names)
+HEADS = {"resnet18": "fc", "resnet34": "fc", "resnet50": "fc", "plainnet18": "fc",
+         "googlenet": "fc", "densenet121": "classifier", "alexnet": "classifier.6",
+         "vgg11": "classifier.6", "vgg16": "classifier.6", "mobilenet_v2": "classifier.1",
+         "efficientnet_b0": "classifier.1"}
+#: the small-input layout used when the backbone is pretrained here (kept fast on a CPU)
+PRETRAIN_KW: dict[str, dict] = {"resnet18": {"width": 8}, "resnet34": {"width": 8},
+                                "resnet50": {"width": 8}, "vgg11": {"batch_norm": True},
+                                "vgg16": {"batch_norm": True}}
+IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+TASKS = {"shape": "which shape? (circle / square / triangle)",
+         "corners": "has corners? (circle vs square or triangle)"}
+#: `--quick`: seconds-long runs (what the tests use)
+QUICK = {"n": 120, "epochs": 5, "pretrain_epochs": 2, "image_size": 32}
+
+
+def head_path(arch: str) -> str:
+    """The dotted name of ``arch``'s final Linear layer, e.g. ``"fc"``, ``"classifier.6"``."""
+    if arch not in HEADS:
+        raise DlfsError(f"finetune: {arch!r} has no single Linear head to replace; choose "
+                        f"one of {', '.join(HEADS)}")
+    return HEADS[arch]
+
+
+def replace_head(model: nn.Module, head: str, module: nn.Module) -> nn.Module:
+    """Put ``module`` where ``model.get_submodule(head)`` was; returns the old head."""
+    parent_name, _, name = head.rpartition(".")
+    old = model.get_submodule(head)
+    setattr(model.get_submodule(parent_name), name, module)
+    return old
+
+
+def freeze_backbone(model: nn.Module, head: str) -> tuple[int, int]:
+    """Freeze every parameter outside ``head``; return ``(trainable, frozen)`` counts."""
+    head_params = {id(p) for p in model.get_submodule(head).parameters()}
+    for p in model.parameters():
+        p.requires_grad_(id(p) in head_params)
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return trainable, sum(p.numel() for p in model.parameters()) - trainable
+
+
+@torch.no_grad()
+def backbone_features(model: nn.Module, head: str, x: Tensor) -> Tensor:
+    """What ``model`` feeds its head, for images ``x`` ``(N, C, H, W)``: ``(N, F)``,
+    computed in eval mode (the head is swapped for an Identity meanwhile)."""
+    old = replace_head(model, head, nn.Identity())
+    try:
+        return predict_logits(model, x)                  # (N, F)
+    finally:
+        replace_head(model, head, old)
+
+
+def new_head(model: nn.Module, head: str, num_classes: int) -> tuple[nn.Linear, int, int]:
+    """Replace the Linear ``head`` by a fresh ``Linear(F, num_classes)`` and freeze every
+    other parameter; returns ``(new head, trainable, frozen)`` parameter counts."""
+    old = model.get_submodule(head)
+    new = nn.Linear(old.in_features, num_classes)
+    replace_head(model, head, new)
+    return (new, *freeze_backbone(model, head))
+
+
+def corner_labels(y: Tensor) -> Tensor:
+    """Shape labels (0 circle, 1 square, 2 triangle) to task B: 0 round, 1 has corners."""
+    return (y > 0).long()
+
+
+def shapes_task(task: str, n: int, seed: int) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """``n`` shapes images for ``task`` (``"shape"`` or ``"corners"``), split 80/20:
+    ``x_train (0.8n, 3, 32, 32), y_train, x_test, y_test``."""
+    x, y = shapes_tensors(n, seed=seed)                  # (n, 3, 32, 32), (n,)
+    if task == "corners":
+        y = corner_labels(y)
+    cut = int(0.8 * n)
+    return x[:cut], y[:cut], x[cut:], y[cut:]
+
+
+def pretrain_on_shapes(build: Callable[[], nn.Module], n: int, epochs: int, *,
+                       lr: float = 3e-3, seed: int = 0) -> tuple[nn.Module, float]:
+    """Task A: train ``build()`` (3 outputs) on *which shape*, ``n`` images of data seed 7;
+    returns the model and its test accuracy on the held-out 20 %."""
+    x_tr, y_tr, x_te, y_te = shapes_task("shape", n, seed=7)
+    torch.manual_seed(seed)
+    model = train_classifier(build(), x_tr, y_tr, epochs=epochs, lr=lr, seed=seed)
+    return model, accuracy(model, x_te, y_te)
+
+
+@dataclass
+class FinetuneRun:
+    """What :func:`finetune` did, for the command to print and the tests to check."""
+
+    model: nn.Module
+    arch: str
+    head: str
+    task: str
+    num_classes: int
+    accuracy: float              # test accuracy of the fine-tuned head
+    accuracy_before: float       # the same head before training (chance level)
+    trainable: int
+    frozen: int
+    n_train: int
+    n_test: int
+    image_size: int
+    seconds: float
+    pretrain_accuracy: float | None = None   # task A test accuracy (no weights file)
+    pretrain_seconds: float = 0.0
+
+
+def _imagenet_inputs(x: Tensor, size: int) -> Tensor:
+    from dlfs.data.image_ops import bilinear_resize
+
+    if x.shape[-1] != size:
+        x = bilinear_resize(x, size, size)                # (N, 3, size, size)
+    mean, std = torch.tensor(IMAGENET_MEAN), torch.tensor(IMAGENET_STD)
+    return (x - mean[:, None, None]) / std[:, None, None]
+
+
+def finetune(arch: str = "resnet18", weights: str | Path | None = None, *, n: int = 1500,
+             epochs: int = 20, pretrain_epochs: int = 8, image_size: int = 64,
+             lr: float = 1e-2, batch_size: int = 64, seed: int = 0) -> FinetuneRun:
+    """Backbone from ``weights`` (or pretrained here on task A), frozen; a new head trained
+    on ``n`` shapes images (80 % train); see the module docstring."""
+    from dlfs.models.cnn import get_model, get_model_for_input, load_weights
+
+    head = head_path(arch)
+    start, pre_acc, pre_seconds = time.perf_counter(), None, 0.0
+    if weights is not None:
+        model = load_weights(get_model(arch), weights)             # 1000 classes, strict
+        task = "shape"
+        x_tr, y_tr, x_te, y_te = shapes_task(task, n, seed=8)
+        x_tr, x_te = _imagenet_inputs(x_tr, image_size), _imagenet_inputs(x_te, image_size)
+    else:
+        def build() -> nn.Module:
+            return get_model_for_input(arch, 3, 32, num_classes=3, **PRETRAIN_KW.get(arch, {}))
+
+        model, pre_acc = pretrain_on_shapes(build, n, pretrain_epochs, lr=3e-3, seed=seed)
+        pre_seconds, image_size, task = time.perf_counter() - start, 32, "corners"
+        x_tr, y_tr, x_te, y_te = shapes_task(task, n, seed=8)
+    num_classes = int(y_tr.max()) + 1
+    f_tr = backbone_features(model, head, x_tr)          # (0.8n, F), the only backbone passes
+    f_te = backbone_features(model, head, x_te)          # (0.2n, F)
+    torch.manual_seed(seed)
+    linear, trainable, frozen = new_head(model, head, num_classes)
+    before = accuracy(linear, f_te, y_te)
+    train_classifier(linear, f_tr, y_tr, epochs=epochs, lr=lr, batch_size=batch_size,
+                     seed=seed)
+    after = accuracy(linear, f_te, y_te)
+    return FinetuneRun(model, arch, head, task, num_classes, after, before, trainable, frozen,
+                       len(x_tr), len(x_te), image_size, time.perf_counter() - start, pre_acc,
+                       pre_seconds)
+
+
+def cmd_train_finetune(args: argparse.Namespace) -> int:
+    """`dlfs train finetune [--arch resnet18] [--weights FILE] [--quick]`: pretrain or load the
+    backbone, freeze it, fine-tune a new head, save the state_dict. All printing is here."""
+    from dlfs.train.checkpoint import atomic_save
+
+    arch = args.arch or "resnet18"
+    head_path(arch)                                       # an unknown head fails first
+    options = dict(QUICK) if args.quick else {}
+    for arg in ("epochs", "seed", "lr", "batch_size"):
+        if getattr(args, arg, None) is not None:
+            options[arg] = getattr(args, arg)
+    source = f"weights {args.weights}" if args.weights else "pretraining here (no download)"
+    print(f"dlfs train finetune: {arch}, backbone from {source}"
+          f"{' (quick smoke run)' if args.quick else ''}", flush=True)
+    run = finetune(arch, args.weights, **options)
+    if run.pretrain_accuracy is not None:
+        print(f"task A, {TASKS['shape']}: {arch} (small-input layout) trained from scratch, "
+              f"test accuracy {run.pretrain_accuracy:.1%} ({run.pretrain_seconds:.1f} s)")
+    else:
+        print(f"loaded {args.weights} into {arch} (1000 classes, strict: every key and shape "
+              f"matched)")
+    print(f"new head `{run.head}`: Linear -> {run.num_classes} classes for task "
+          f"{TASKS[run.task]}; inputs {run.image_size}x{run.image_size}")
+    print(f"parameters: {run.trainable:,} trainable (head), {run.frozen:,} frozen (backbone); "
+          f"features computed once in eval mode")
+    print(f"test accuracy on {run.n_test} images ({run.n_train} for training): "
+          f"{run.accuracy:.1%} (untrained head {run.accuracy_before:.1%}); "
+          f"{run.seconds:.1f} s in all")
+    out = Path(args.out or "runs/finetune")
+    path = atomic_save(run.model.state_dict(), out / f"{arch}_{run.task}.pt")
+    print(f"saved the fine-tuned state_dict to {path}")
+    return 0
