@@ -99,6 +99,21 @@ def test_greedy_equals_beam_of_width_one():
             len(hyps4[0].tokens), 0.0))
 
 
+def test_decoding_runs_in_eval_mode_and_restores_the_mode():
+    torch.manual_seed(0)
+    cfg = TransformerSeq2SeqConfig(V, d_model=16, nhead=2, num_layers=1, dim_feedforward=32,
+                                   dropout=0.5)
+    model = TransformerSeq2Seq(cfg)                                     # train mode: dropout on
+    src = TASK.batch(TASK.test[:5]).src
+    ids = model.greedy_decode(src, 8, BOS, EOS)
+    assert model.training
+    assert torch.equal(ids, model.greedy_decode(src, 8, BOS, EOS))     # no dropout noise
+    beams = model.beam_decode(src, 8, BOS, EOS, beam_width=1)
+    assert model.training
+    for row, hyps in zip(ids.tolist(), beams):
+        assert list(hyps[0].tokens) == (row[:row.index(EOS) + 1] if EOS in row else row)
+
+
 def test_cross_attention_maps_are_what_the_layers_used():
     model = small_model(norm_first=False, seed=1).double()
     b = TASK.batch(TASK.test[:4])

