@@ -14,9 +14,11 @@ from dlfs.models.cnn import resnet18
 from dlfs.recipes.finetune import (
     backbone_features,
     corner_labels,
+    finetune,
     freeze_backbone,
     new_head,
     replace_head,
+    shapes_task,
 )
 from dlfs.recipes.mnist import (
     MEAN,
@@ -145,3 +147,14 @@ def test_finetune_wrong_arch_names_the_mismatch(tmp_path: Path, capsys) -> None:
     assert not (tmp_path / "ft").exists()
     assert main(["train", "finetune", "--arch", "nin", "--quick"]) == 2
     assert "'nin' has no single Linear head" in capsys.readouterr().err
+
+
+def test_finetune_without_weights_pretrains_then_tunes_a_corner_head() -> None:
+    run = finetune("resnet18", None, n=30, pretrain_epochs=1, epochs=2)
+    assert run.pretrain_accuracy is not None and run.task == "corners"
+    assert (run.num_classes, run.n_train, run.n_test, run.image_size) == (2, 24, 6, 32)
+    assert (run.trainable, run.frozen) == (64 * 2 + 2, 175_752)   # width-8 layout, 2 classes
+    x = shapes_task("corners", 30, seed=8)[2]                        # the test images
+    assert run.model(x).shape == (6, 2)
+    assert [n for n, p in run.model.named_parameters() if p.requires_grad] == ["fc.weight",
+                                                                               "fc.bias"]
