@@ -143,7 +143,8 @@ def register(sub: Any) -> None:
     p.add_argument("--explain-shapes", action="store_true",
                    help="print every tensor's shape in one forward pass first")
     p.add_argument("--fused", action="store_true",
-                   help="use torch's fused attention/LayerNorm/GELU kernels (for speed)")
+                   help="gpt: torch's fused attention/LayerNorm/GELU kernels; mnist: torch's "
+                   "conv kernel (for speed; the default is the from-scratch layers)")
     p.add_argument("--amp", choices=["bf16"], help="bfloat16 autocast on the CPU")
     p.add_argument("--prompt", help="text the final sample starts from")
     p.add_argument("--sample-tokens", type=int, help="tokens to sample at the end")
