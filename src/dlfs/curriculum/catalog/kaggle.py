@@ -9,7 +9,8 @@ LESSONS: tuple[Lesson, ...] = (
         title_zh="模型保存、加载与迁移学习",
         path="ch12_vision/saving_transfer.py",
         at=("topics:saving",),
-        checks=("tests/models/test_cnn_state_dict.py", "tests/recipes/test_vision_recipes.py"),
+        checks=("tests/models/test_cnn_state_dict.py", "tests/recipes/test_vision_recipes.py",
+                "tests/recipes/test_mnist_finetune.py"),
     ),
     Lesson(
         id="kaggle-digits",
