@@ -158,3 +158,18 @@ def test_finetune_without_weights_pretrains_then_tunes_a_corner_head() -> None:
     assert run.model(x).shape == (6, 2)
     assert [n for n, p in run.model.named_parameters() if p.requires_grad] == ["fc.weight",
                                                                                "fc.bias"]
+
+
+def test_finetune_googlenet_file_with_aux_heads_loads(tmp_path: Path, capsys) -> None:
+    """torchvision's GoogLeNet file keeps aux1/aux2; the strict load must still fit."""
+    from dlfs.models.cnn import googlenet
+
+    torch.manual_seed(0)
+    sd = googlenet(aux_logits=True).state_dict()
+    assert any(k.startswith("aux1.") for k in sd)
+    file = tmp_path / "googlenet.pth"
+    torch.save(sd, file)
+    argv = ["train", "finetune", "--arch", "googlenet", "--weights", str(file), "--quick",
+            "--out", str(tmp_path / "ft")]
+    assert main(argv) == 0
+    assert "1000 classes, strict: every key and shape matched" in capsys.readouterr().out
