@@ -23,14 +23,6 @@ V = len(TASK.vocab)
 BOS, EOS = TASK.vocab.BOS, TASK.vocab.EOS
 
 
-@pytest.fixture(autouse=True)
-def _restore_threads():
-    """The CLI and the training test use one thread; give the next tests back theirs."""
-    threads = torch.get_num_threads()
-    yield
-    torch.set_num_threads(threads)
-
-
 def small_model(norm_first: bool = True, seed: int = 0) -> TransformerSeq2Seq:
     torch.manual_seed(seed)
     cfg = TransformerSeq2SeqConfig(V, d_model=16, nhead=2, num_layers=2, dim_feedforward=32,
@@ -139,7 +131,6 @@ def test_cross_attention_maps_are_what_the_layers_used():
 
 
 def test_short_training_learns_copy():
-    torch.set_num_threads(1)
     recipe = TransformerRecipe(task="copy", n_train=2_000, n_test=100, min_len=2, max_len=5,
                                d_model=32, nhead=2, num_layers=1, dim_feedforward=64,
                                dropout=0.0, batch_size=32, max_steps=150, warmup_steps=15,

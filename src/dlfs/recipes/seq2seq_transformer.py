@@ -193,7 +193,6 @@ def _recipe_from_args(args: argparse.Namespace) -> TransformerRecipe:
 def cmd_train_transformer(args: argparse.Namespace) -> int:
     """`dlfs train transformer [--task dates|sort|copy] [--norm pre|post] [--quick]`."""
     recipe = _recipe_from_args(args)
-    torch.set_num_threads(1)      # tiny matrices: a second thread adds nothing but contention
     task = make_task(recipe)
     print(f"dlfs train transformer: encoder-decoder on {recipe.task!r}"
           f"{' (quick smoke run)' if args.quick else ''}; {len(task.train)} train / "
