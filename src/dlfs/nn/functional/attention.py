@@ -48,7 +48,7 @@ class _SafeSoftmax(torch.autograd.Function):
         m = m.masked_fill(m == float("-inf"), 0.0)
         e = (x - m).exp_()                       # one new (..., S) tensor, then in place
         denom = e.sum(dim=-1, keepdim=True)
-        y = e.div_(denom.masked_fill(denom == 0, 1.0))
+        y = e.mul_(denom.masked_fill_(denom == 0, 1.0).reciprocal_())  # one divide per row
         ctx.save_for_backward(y)
         return y
 
