@@ -338,3 +338,23 @@ def test_float32_loosely(name):
         args = (x, torch.rand(6, 4, generator=g))
     kw = {"reduction": "batchmean"} if name == "kl_div" else {}
     assert_fn_parity(getattr(DF, name), getattr(TF, name), *args, kwargs=kw)
+
+
+@pytest.mark.parametrize("shape", [(4, 5), (2, 3, 4)])
+def test_cross_entropy_hand_written_backward_twice_differentiable(shape):
+    """Class-index cross-entropy has a hand-derived backward (softmax minus one-hot); under
+    create_graph it must give torch's second derivatives too."""
+    gen = torch.Generator().manual_seed(len(shape))
+    x = torch.randn(shape, dtype=torch.float64, generator=gen, requires_grad=True)
+    t_shape = (shape[0], *shape[2:])
+    t = torch.randint(0, shape[1], t_shape, generator=gen)
+    t.view(-1)[0] = -100                                             # one ignored target
+    w = torch.rand(shape[1], dtype=torch.float64, generator=gen) + 0.5
+    assert torch.autograd.gradgradcheck(lambda x: DF.cross_entropy(x, t, weight=w), (x,))
+    (g,) = torch.autograd.grad(DF.cross_entropy(x, t, weight=w), x, create_graph=True)
+    (g_ref,) = torch.autograd.grad(TF.cross_entropy(x, t, weight=w), x, create_graph=True)
+    torch.testing.assert_close(g, g_ref, rtol=0, atol=1e-12)
+    v = torch.randn(shape, dtype=torch.float64, generator=gen)
+    (h,) = torch.autograd.grad((g * v).sum(), x)
+    (h_ref,) = torch.autograd.grad((g_ref * v).sum(), x)
+    torch.testing.assert_close(h, h_ref, rtol=0, atol=1e-12)

@@ -149,23 +149,68 @@ def _check_class_target(input: Tensor, target: Tensor) -> None:
             f"of shape {tuple(expected)}, got {tuple(target.shape)}")
 
 
+def _class_targets(x: Tensor, target: Tensor, weight: Tensor | None,
+                   ignore_index: int) -> tuple[Tensor, Tensor, Tensor]:
+    """Class indices safe to gather with (ignored ones set to 0), the per-target weight
+    ``w[y_i]`` (0 where ignored) and the mask of targets that count; each ``(B, d1, ...)``."""
+    n = x.shape[0 if x.dim() == 1 else 1]
+    valid = target != ignore_index                                   # (B, d1, ...)
+    bad = valid & ((target < 0) | (target >= n))
+    if bool(bad.any()):
+        raise LossInputError(f"Target {int(target[bad].flatten()[0])} is out of bounds: class "
+                             f"indices must lie in [0, {n - 1}] (or equal "
+                             f"ignore_index={ignore_index})")
+    safe = target.masked_fill(~valid, 0).long()
+    w = valid.to(x.dtype) if weight is None else weight[safe] * valid
+    return safe, w, valid
+
+
 def _pick(x: Tensor, target: Tensor, weight: Tensor | None,
           ignore_index: int) -> tuple[Tensor, Tensor, Tensor]:
     """``x[i, y_i]``, the per-target weight ``w[y_i]`` (0 where ignored) and the mask of
     targets that count; each ``(B, d1, ...)``."""
     class_dim = 0 if x.dim() == 1 else 1
-    valid = target != ignore_index                                   # (B, d1, ...)
-    safe = target.masked_fill(~valid, 0).long()
-    try:
-        picked = x.gather(class_dim, safe.unsqueeze(class_dim)).squeeze(class_dim)
-    except RuntimeError:
-        n = x.shape[class_dim]
-        bad = valid & ((target < 0) | (target >= n))
-        value = int(target[bad].flatten()[0]) if bool(bad.any()) else "?"
-        raise LossInputError(f"Target {value} is out of bounds: class indices must lie in "
-                             f"[0, {n - 1}] (or equal ignore_index={ignore_index})") from None
-    w = valid.to(x.dtype) if weight is None else weight[safe] * valid
+    safe, w, valid = _class_targets(x, target, weight, ignore_index)
+    picked = x.gather(class_dim, safe.unsqueeze(class_dim)).squeeze(class_dim)
     return picked, w, valid
+
+
+class _SoftmaxCrossEntropy(torch.autograd.Function):
+    """Per-target loss ``l_i = w_i (logsumexp_c x_ic - x_{i, y_i})`` with the gradient written
+    out: ``dl_i / dx_ic = w_i (softmax(x_i)_c - [c = y_i])`` — "softmax minus one-hot".
+
+    Autograd through logsumexp and gather builds two full ``(B, C)`` gradients (one from the
+    exp, one scattered from the gather) and adds them; here one ``(B, C)`` tensor is written
+    and the one-hot part is a scatter of B numbers into it.
+    """
+
+    @staticmethod
+    def forward(ctx, x: Tensor, y: Tensor, w: Tensor,  # type: ignore[override]
+                class_dim: int) -> Tensor:
+        m = x.amax(dim=class_dim, keepdim=True)                      # (B, 1, d1, ...)
+        e = (x - m).exp_()                                           # (B, C, d1, ...)
+        s = e.sum(dim=class_dim, keepdim=True)                       # (B, 1, d1, ...)
+        y1 = y.unsqueeze(class_dim)                                  # (B, 1, d1, ...)
+        raw = (s.log() + m - x.gather(class_dim, y1)).squeeze(class_dim)  # (B, d1, ...)
+        ctx.save_for_backward(x, e, s, y1, w, raw)
+        ctx.class_dim = class_dim
+        return raw * w
+
+    @staticmethod
+    def backward(ctx, g: Tensor) -> tuple[Tensor | None, ...]:  # type: ignore[override]
+        x, e, s, y1, w, raw = ctx.saved_tensors
+        d = ctx.class_dim
+        gw = (g * w).unsqueeze(d)                                    # (B, 1, d1, ...)
+        dx = dw = None
+        if ctx.needs_input_grad[0]:
+            if torch.is_grad_enabled():   # double backward: softmax rebuilt from x, recorded
+                p = torch.exp(x - _logsumexp(x, d).unsqueeze(d))     # softmax(x)
+                dx = (p * gw).scatter_add(d, y1, -gw)
+            else:
+                dx = torch.mul(e, gw / s).scatter_add_(d, y1, -gw)   # (B, C, d1, ...)
+        if ctx.needs_input_grad[2]:
+            dw = g * raw
+        return dx, None, dw, None
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -208,12 +253,14 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     _check_reduction(reduction)
     _check_class_target(input, target)
     class_dim = 0 if input.dim() == 1 else 1
+    if label_smoothing == 0.0:
+        safe, w, _ = _class_targets(input, target, weight, ignore_index)
+        nll = _SoftmaxCrossEntropy.apply(input, safe, w, class_dim)   # (B, d1, ...)
+        return nll.sum() / w.sum() if reduction == "mean" else _reduce(nll, reduction)
     lse = _logsumexp(input, class_dim)                               # (B, d1, ...)
     x_y, w, valid = _pick(input, target, weight, ignore_index)       # (B, d1, ...) each
     nll = w * (lse - x_y)
     loss = nll.sum() / w.sum() if reduction == "mean" else _reduce(nll, reduction)
-    if label_smoothing == 0.0:
-        return loss
     logp = input - lse.unsqueeze(class_dim)                          # (B, C, d1, ...)
     wlogp = logp if weight is None else logp * _class_view(weight, logp)
     smooth = -wlogp.sum(class_dim) * valid                           # (B, d1, ...)
