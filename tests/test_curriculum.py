@@ -142,6 +142,19 @@ def test_runner_sets_and_restores_the_mode(tmp_path, monkeypatch):
     assert not run_lesson(lesson, quick=False).ok
 
 
+def test_runner_restores_torch_thread_count(tmp_path, monkeypatch):
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        lesson = _fake_lesson(tmp_path, monkeypatch, "import torch\ntorch.set_num_threads(1)\n")
+        assert run_lesson(lesson, quick=True).ok
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_progress_store_round_trip_and_corrupt_file(tmp_path):
     store = ProgressStore(tmp_path / "p.json")
     assert store.status("lesson:x") is None

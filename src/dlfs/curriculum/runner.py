@@ -33,16 +33,24 @@ def _describe_failure(exc: BaseException, path: str) -> str:
     return f"{type(exc).__name__}{where}: {message}"
 
 
+def _torch_threads() -> int | None:
+    """torch's intra-op thread count if torch is imported (the runner never imports it)."""
+    torch = sys.modules.get("torch")
+    return torch.get_num_threads() if torch is not None else None
+
+
 def run_lesson(lesson: Lesson, *, quick: bool) -> LessonResult:
     """Execute ``lesson`` as ``__main__`` with the mode set; never raises for lesson failures.
 
-    Matplotlib figures left open by the lesson are closed afterwards, and ``sys.argv`` and
-    the mode variable are restored, so several lessons can run in one process (`dlfs tour`).
+    Matplotlib figures left open by the lesson are closed afterwards, and ``sys.argv``, the
+    mode variable and torch's thread count (some lessons pin one thread for steadier
+    timings) are restored, so several lessons can run in one process (`dlfs tour`).
     """
     path = str(lesson_file(lesson))
     if not os.path.isfile(path):
         return LessonResult(lesson.id, False, 0.0, f"lesson file is missing: {path}")
     saved_argv, saved_mode = sys.argv[:], os.environ.get(MODE_ENV)
+    saved_threads = _torch_threads()
     os.environ[MODE_ENV] = "quick" if quick else "full"
     sys.argv = [path]
     start, cpu_start = time.perf_counter(), time.process_time()
@@ -62,5 +70,7 @@ def run_lesson(lesson: Lesson, *, quick: bool) -> LessonResult:
             os.environ[MODE_ENV] = saved_mode
         if "matplotlib.pyplot" in sys.modules:
             sys.modules["matplotlib.pyplot"].close("all")
+        if saved_threads is not None:
+            sys.modules["torch"].set_num_threads(saved_threads)
     return LessonResult(lesson.id, ok, time.perf_counter() - start, error,
                         time.process_time() - cpu_start)
