@@ -137,7 +137,7 @@ class FinetuneRun:
     task: str
     num_classes: int
     accuracy: float              # test accuracy of the fine-tuned head
-    accuracy_before: float       # the same head before training (chance level)
+    accuracy_before: float       # the same head at its random initialization
     trainable: int
     frozen: int
     n_train: int
@@ -230,7 +230,7 @@ def cmd_train_finetune(args: argparse.Namespace) -> int:
     print(f"parameters: {run.trainable:,} trainable (head), {run.frozen:,} frozen (backbone); "
           f"features computed once in eval mode")
     print(f"test accuracy on {run.n_test} images ({run.n_train} for training): "
-          f"{run.accuracy:.1%} (untrained head {run.accuracy_before:.1%}); "
+          f"{run.accuracy:.1%} (the new head at its random init: {run.accuracy_before:.1%}); "
           f"{run.seconds:.1f} s in all")
     out = Path(args.out or "runs/finetune")
     path = atomic_save(run.model.state_dict(), out / f"{arch}_{run.task}.pt")
