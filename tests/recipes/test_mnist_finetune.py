@@ -173,3 +173,17 @@ def test_finetune_googlenet_file_with_aux_heads_loads(tmp_path: Path, capsys) ->
             "--out", str(tmp_path / "ft")]
     assert main(argv) == 0
     assert "1000 classes, strict: every key and shape matched" in capsys.readouterr().out
+
+
+def test_googlenet_inputs_match_torchvision_transform_input() -> None:
+    """torchvision's GoogLeNet weights expect transform_input=True: ImageNet-normalised x is
+    mapped channel-wise to x * std / 0.5 + (mean - 0.5) / 0.5 inside the model."""
+    from dlfs.recipes.finetune import IMAGENET_MEAN, IMAGENET_STD, _imagenet_inputs
+
+    x = torch.rand(2, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    mean = torch.tensor(IMAGENET_MEAN)[:, None, None]
+    std = torch.tensor(IMAGENET_STD)[:, None, None]
+    imagenet = _imagenet_inputs(x, 32, "resnet18")
+    torch.testing.assert_close(imagenet, (x - mean) / std)
+    transformed = imagenet * std / 0.5 + (mean - 0.5) / 0.5      # torchvision's _transform_input
+    torch.testing.assert_close(_imagenet_inputs(x, 32, "googlenet"), transformed)

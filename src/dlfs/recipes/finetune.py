@@ -148,11 +148,17 @@ class FinetuneRun:
     pretrain_seconds: float = 0.0
 
 
-def _imagenet_inputs(x: Tensor, size: int) -> Tensor:
+def _imagenet_inputs(x: Tensor, size: int, arch: str) -> Tensor:
+    """Images in [0, 1] ``(N, 3, 32, 32)`` resized to ``size`` and normalised the way the
+    weights were trained. torchvision's GoogLeNet weights come with ``transform_input=True``,
+    which turns ImageNet-normalised input into ``(x - 0.5) / 0.5``; our GoogLeNet has no such
+    switch, so that normalisation is applied here instead."""
     from dlfs.data.image_ops import bilinear_resize
 
     if x.shape[-1] != size:
         x = bilinear_resize(x, size, size)                # (N, 3, size, size)
+    if arch == "googlenet":
+        return (x - 0.5) / 0.5
     mean, std = torch.tensor(IMAGENET_MEAN), torch.tensor(IMAGENET_STD)
     return (x - mean[:, None, None]) / std[:, None, None]
 
@@ -182,7 +188,7 @@ def finetune(arch: str = "resnet18", weights: str | Path | None = None, *, n: in
         model = load_weights(_model_for_file(arch, weights), weights)  # 1000 classes, strict
         task = "shape"
         x_tr, y_tr, x_te, y_te = shapes_task(task, n, seed=8)
-        x_tr, x_te = _imagenet_inputs(x_tr, image_size), _imagenet_inputs(x_te, image_size)
+        x_tr, x_te = (_imagenet_inputs(x, image_size, arch) for x in (x_tr, x_te))
     else:
         def build() -> nn.Module:
             return get_model_for_input(arch, 3, 32, num_classes=3, **PRETRAIN_KW.get(arch, {}))
