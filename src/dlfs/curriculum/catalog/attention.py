@@ -35,4 +35,15 @@ LESSONS: tuple[Lesson, ...] = (
         at=("book:8",),
         checks=("tests/sequences/test_transformer_seq2seq.py",),
     ),
+    Lesson(
+        id="architecture-building-blocks",
+        title_en="Model architecture: attention, positions, residual paths and normalization "
+                 "layers",
+        title_zh="模型架构：注意力、位置编码、残差通路与归一化层",
+        path="ch08_attention/architecture_blocks.py",
+        at=("topics:architecture",),
+        checks=("tests/nn/test_attention_parity.py", "tests/nn/test_positional.py",
+                "tests/nn/test_nn_normalization.py", "tests/models/test_cnn_forward.py",
+                "tests/models/test_cnn_params.py"),
+    ),
 )
