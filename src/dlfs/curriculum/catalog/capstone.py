@@ -27,4 +27,13 @@ LESSONS: tuple[Lesson, ...] = (
         at=("pytorch:26",),
         checks=("tests/test_interview_questions_docs.py",),
     ),
+    Lesson(
+        id="decoding-strategies",
+        title_en="Evaluation and inference: decoding strategies",
+        title_zh="评估与推理：解码策略",
+        path="ch09_gpt/decoding_strategies.py",
+        at=("topics:inference",),
+        checks=("tests/generate/test_sampling.py", "tests/generate/test_beam.py",
+                "tests/models/test_gpt.py"),
+    ),
 )
