@@ -163,3 +163,25 @@ def test_console_script_and_python_m():
     proc = subprocess.run([sys.executable, "-m", "dlfs", "run", "nope"], capture_output=True,
                           text=True)
     assert proc.returncode == 2 and proc.stderr.startswith("dlfs: error: unknown lesson")
+
+
+def test_train_options_table_covers_the_parser_and_refuses_foreign_options(capsys):
+    """Every `dlfs train` option belongs to at least one recipe, and an option the chosen
+    recipe does not read is refused with exit 2 instead of being silently ignored."""
+    import argparse
+
+    from dlfs.recipes.cli import TRAIN_OPTIONS, register
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers(dest="command"))
+    train = parser._subparsers._group_actions[0].choices["train"]
+    dests = {a.dest for a in train._actions} - {"help", "what"}
+    assert dests == set().union(*TRAIN_OPTIONS.values())
+    what = next(a for a in train._actions if a.dest == "what")
+    assert set(TRAIN_OPTIONS) == set(what.choices)
+    for argv, flag in ((["train", "gpt", "--task", "sort"], "--task"),
+                       (["train", "mnist", "--weights", "w.pth"], "--weights"),
+                       (["train", "finetune", "--norm", "post"], "--norm"),
+                       (["train", "transformer", "--out", "x"], "--out")):
+        assert main(argv) == 2
+        assert f"does not take {flag}" in capsys.readouterr().err

@@ -64,4 +64,5 @@ def test_cli_train_charrnn_quick(tmp_path, capsys):
 
 def test_cli_rejects_gpt_only_options(capsys):
     assert main(["train", "charrnn", "--quick", "--heads", "2"]) != 0
-    assert "--heads apply to `dlfs train gpt` only" in capsys.readouterr().err
+    assert ("dlfs train charrnn does not take --heads (it is an option of dlfs train gpt / "
+            "transformer)") in capsys.readouterr().err

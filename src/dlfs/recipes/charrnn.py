@@ -185,11 +185,6 @@ def _recipes_from_args(args: argparse.Namespace) -> list[CharRNNRecipe]:
         value = getattr(args, arg, None)
         if value is not None and value is not False:
             changes[field] = value
-    gpt_only = [flag for flag in ("tokenizer", "fused", "amp", "heads", "explain_shapes")
-                if getattr(args, flag, None)]
-    if gpt_only:
-        names = ", ".join("--" + flag.replace("_", "-") for flag in gpt_only)
-        raise DlfsError(f"dlfs train charrnn: {names} apply to `dlfs train gpt` only")
     cell = getattr(args, "cell", None) or "lstm"
     cells = sorted(CELLS) if cell == "all" else [cell]
     try:

@@ -48,7 +48,34 @@ OTHER_RECIPES = {
 }
 
 
+_COMMON = {"quick", "seed", "lr", "batch_size"}
+#: the options each recipe reads; any other option given is an error, not silently ignored
+TRAIN_OPTIONS = {
+    "gpt": _COMMON | {"steps", "tokenizer", "data", "out", "resume", "explain_shapes", "fused",
+                      "amp", "prompt", "sample_tokens", "block_size", "layers", "heads", "width",
+                      "eval_every"},
+    "charrnn": _COMMON | {"cell", "steps", "data", "out", "resume", "prompt", "sample_tokens",
+                          "block_size", "layers", "width", "eval_every"},
+    "mnist": _COMMON | {"data", "out", "fused", "epochs"},
+    "finetune": _COMMON | {"weights", "arch", "out", "epochs"},
+    "transformer": _COMMON | {"task", "norm", "steps", "layers", "heads", "width"},
+}
+
+
+def check_train_options(args: argparse.Namespace) -> None:
+    """Refuse options that the chosen recipe does not read, naming the recipes that do."""
+    known = set().union(*TRAIN_OPTIONS.values())       # the train options, not global ones
+    extra = [name for name in known & set(vars(args))
+             if getattr(args, name) not in (None, False) and name not in TRAIN_OPTIONS[args.what]]
+    if extra:
+        flag = "--" + extra[0].replace("_", "-")
+        users = [what for what, names in TRAIN_OPTIONS.items() if extra[0] in names]
+        raise DlfsError(f"dlfs train {args.what} does not take {flag} (it is an option of "
+                        f"dlfs train {' / '.join(users) or '?'})")
+
+
 def cmd_train(args: argparse.Namespace) -> int:
+    check_train_options(args)
     if args.what in OTHER_RECIPES:
         import importlib
 
