@@ -182,6 +182,6 @@ def test_train_options_table_covers_the_parser_and_refuses_foreign_options(capsy
     for argv, flag in ((["train", "gpt", "--task", "sort"], "--task"),
                        (["train", "mnist", "--weights", "w.pth"], "--weights"),
                        (["train", "finetune", "--norm", "post"], "--norm"),
-                       (["train", "transformer", "--out", "x"], "--out")):
+                       (["train", "transformer", "--epochs", "2"], "--epochs")):
         assert main(argv) == 2
         assert f"does not take {flag}" in capsys.readouterr().err

@@ -15,6 +15,7 @@ from dlfs.models.transformer_seq2seq import TransformerSeq2Seq, TransformerSeq2S
 from dlfs.recipes.seq2seq_transformer import (
     TransformerRecipe,
     evaluate_seq2seq,
+    load_run,
     train_transformer,
 )
 
@@ -151,9 +152,15 @@ def test_short_training_learns_copy():
 
 
 def test_cli_quick(capsys, tmp_path):
-    assert main(["train", "transformer", "--quick", "--task", "copy", "--steps", "20"]) == 0
+    argv = ["train", "transformer", "--quick", "--task", "copy", "--steps", "20", "--out",
+            str(tmp_path)]
+    assert main(argv) == 0
     out = capsys.readouterr().out
     assert "encoder-decoder on 'copy'" in out and "test exact match: greedy" in out
+    assert f"saved the model (state_dict + recipe) to {tmp_path / 'copy.pt'}" in out
+    model, recipe, task = load_run(tmp_path / "copy.pt")          # strict load, same vocab
+    assert recipe.task == "copy" and recipe.max_steps == 20 and not model.training
+    assert model.config.vocab_size == len(task.vocab)
     assert "20 steps of 64" in out
     recipe = dataclasses.replace(TransformerRecipe(), norm="post")
     assert recipe.model_config(V).norm_first is False

@@ -58,7 +58,7 @@ TRAIN_OPTIONS = {
                           "block_size", "layers", "width", "eval_every"},
     "mnist": _COMMON | {"data", "out", "fused", "epochs"},
     "finetune": _COMMON | {"weights", "arch", "out", "epochs"},
-    "transformer": _COMMON | {"task", "norm", "steps", "layers", "heads", "width"},
+    "transformer": _COMMON | {"task", "norm", "steps", "layers", "heads", "width", "out"},
 }
 
 

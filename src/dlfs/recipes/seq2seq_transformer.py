@@ -16,6 +16,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -226,4 +227,25 @@ def cmd_train_transformer(args: argparse.Namespace) -> int:
           f"greedy on those {evaluate_seq2seq(model, task, beam_pairs).exact_match:.1%})")
     for (s, t), p in list(zip(task.test, greedy.predictions))[:5]:
         print(f"  {s!r:>34} -> {p!r} {'ok' if p == t else f'(expected {t!r})'}")
+    path = save_run(model, recipe, Path(args.out or "runs/transformer"))
+    print(f"saved the model (state_dict + recipe) to {path}")
     return 0
+
+
+def save_run(model: TransformerSeq2Seq, recipe: TransformerRecipe, out: Path) -> Path:
+    """Write ``{"recipe": ..., "model": state_dict}`` atomically to ``out/<task>.pt``; the
+    recipe rebuilds the task (its vocabulary) and the model: see :func:`load_run`."""
+    from ..train.checkpoint import atomic_save
+
+    return atomic_save({"recipe": dataclasses.asdict(recipe), "model": model.state_dict()},
+                       out / f"{recipe.task}.pt")
+
+
+def load_run(path: str | Path) -> tuple[TransformerSeq2Seq, TransformerRecipe, Seq2SeqTask]:
+    """The model saved by :func:`save_run`, in eval mode, with its recipe and task."""
+    saved = torch.load(path, map_location="cpu", weights_only=True)
+    recipe = TransformerRecipe(**saved["recipe"])
+    task = make_task(recipe)
+    model = TransformerSeq2Seq(recipe.model_config(len(task.vocab)))
+    model.load_state_dict(saved["model"])
+    return model.eval(), recipe, task
