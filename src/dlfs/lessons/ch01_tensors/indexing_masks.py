@@ -2,7 +2,8 @@
 # # Day 4 · Advanced indexing and masks — 高级索引与 Mask
 #
 # **Library files:** `src/dlfs/playground.py` (`inspect`); these operations reappear in
-# `src/dlfs/nn/functional/loss.py` (picking the target class) and in attention (causal masks).
+# `src/dlfs/nn/functional/class_losses.py` (picking the target class) and in attention (causal
+# masks).
 #
 # Three families of indexing, and the question that matters for each: *does the result share
 # memory with the source (a view) or is it a copy?*

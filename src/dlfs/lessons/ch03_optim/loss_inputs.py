@@ -1,7 +1,8 @@
 # %% [markdown]
 # # Day 9 · Loss function inputs: shape and dtype details — Loss 函数的输入细节
 #
-# **Library files:** `src/dlfs/nn/functional/loss.py` (every loss, from tensor ops),
+# **Library files:** `src/dlfs/nn/functional/loss.py` (every loss, from tensor ops; the
+# class-index ones in `class_losses.py`),
 # `src/dlfs/nn/loss.py` (the `nn.*Loss` modules); proof of equality with torch in
 # `tests/nn/test_losses.py`.
 #

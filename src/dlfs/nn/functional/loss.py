@@ -12,12 +12,12 @@ positions of a sequence). Logits are ``(B, C, d1, ...)``, class targets ``(B, d1
 from __future__ import annotations
 
 import math
-import warnings
 
 import torch
 from torch import Tensor
 
-from dlfs.errors import DlfsError
+from ._loss_base import LossInputError, _reduce, _warn_if_broadcast
+from .class_losses import cross_entropy, nll_loss
 
 __all__ = [
     "LossInputError",
@@ -33,51 +33,6 @@ __all__ = [
     "smooth_l1_loss",
     "triplet_margin_loss",
 ]
-
-
-class LossInputError(DlfsError, ValueError):
-    """A loss got inputs of the wrong shape, dtype or range (the message says which)."""
-
-
-def _check_reduction(reduction: str) -> None:
-    if reduction not in ("none", "mean", "sum"):
-        raise LossInputError(f"{reduction!r} is not a valid value for reduction "
-                             "(use 'none', 'mean' or 'sum')")
-
-
-def _reduce(loss: Tensor, reduction: str) -> Tensor:
-    """Apply ``'none' | 'mean' | 'sum'`` to an elementwise loss."""
-    _check_reduction(reduction)
-    if reduction == "mean":
-        return loss.mean()
-    return loss.sum() if reduction == "sum" else loss
-
-
-def _class_view(weight: Tensor, x: Tensor) -> Tensor:
-    """Class weights ``(C,)`` viewed to broadcast over ``x`` ``(B, C, d1, ...)``."""
-    shape = [1] * x.dim()
-    shape[0 if x.dim() == 1 else 1] = weight.shape[0]
-    return weight.view(shape)                                        # (1, C, 1, ...)
-
-
-def _warn_if_broadcast(input: Tensor, target: Tensor, name: str) -> None:
-    if input.shape != target.shape:
-        warnings.warn(f"{name}: target shape {tuple(target.shape)} differs from input shape "
-                      f"{tuple(input.shape)}; they will broadcast, which is rarely intended.",
-                      UserWarning, stacklevel=3)
-
-
-def _logsumexp(x: Tensor, dim: int) -> Tensor:
-    """log sum_c exp(x_c) = m + log sum_c exp(x_c - m) with m = max_c x_c, so no exp overflows.
-    ``m`` is a constant for autograd: the result does not depend on it.  (B, C, ...) -> (B, ...)"""
-    m = x.detach().amax(dim=dim, keepdim=True)                     # (B, 1, d1, ...)
-    e = (x - m).exp_()             # in place: x - m is a temporary, this saves a (B, C) copy
-    return e.sum(dim=dim).log() + m.squeeze(dim)                   # (B, d1, ...)
-
-
-def _log_softmax(x: Tensor, dim: int) -> Tensor:
-    """log softmax(x) = x - logsumexp(x)."""
-    return x - _logsumexp(x, dim).unsqueeze(dim)
 
 
 # --------------------------------------------------------------------------- regression
@@ -130,166 +85,6 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
     a = d.abs()
     loss = torch.where(a < delta, 0.5 * d * d, delta * (a - 0.5 * delta))
     return _reduce(loss, reduction)
-
-
-# --------------------------------------------------------------------------- classification
-
-
-def _check_class_target(input: Tensor, target: Tensor) -> None:
-    """Class targets: int64 (or uint8), shaped like the input without its class dim."""
-    if target.is_floating_point() or target.dtype not in (torch.int64, torch.uint8):
-        raise LossInputError(
-            f"class-index targets must be int64 (torch.long), got {target.dtype}; "
-            "use target.long(), or pass class probabilities with the same shape as the input")
-    class_dim = 0 if input.dim() == 1 else 1
-    expected = input.shape[:class_dim] + input.shape[class_dim + 1:]
-    if target.shape != expected:
-        raise LossInputError(
-            f"input of shape {tuple(input.shape)} (classes on dim {class_dim}) needs a target "
-            f"of shape {tuple(expected)}, got {tuple(target.shape)}")
-
-
-def _class_targets(x: Tensor, target: Tensor, weight: Tensor | None,
-                   ignore_index: int) -> tuple[Tensor, Tensor, Tensor]:
-    """Class indices safe to gather with (ignored ones set to 0), the per-target weight
-    ``w[y_i]`` (0 where ignored) and the mask of targets that count; each ``(B, d1, ...)``."""
-    n = x.shape[0 if x.dim() == 1 else 1]
-    valid = target != ignore_index                                   # (B, d1, ...)
-    bad = valid & ((target < 0) | (target >= n))
-    if bool(bad.any()):
-        raise LossInputError(f"Target {int(target[bad].flatten()[0])} is out of bounds: class "
-                             f"indices must lie in [0, {n - 1}] (or equal "
-                             f"ignore_index={ignore_index})")
-    safe = target.masked_fill(~valid, 0).long()
-    w = valid.to(x.dtype) if weight is None else weight[safe] * valid
-    return safe, w, valid
-
-
-def _pick(x: Tensor, target: Tensor, weight: Tensor | None,
-          ignore_index: int) -> tuple[Tensor, Tensor, Tensor]:
-    """``x[i, y_i]``, the per-target weight ``w[y_i]`` (0 where ignored) and the mask of
-    targets that count; each ``(B, d1, ...)``."""
-    class_dim = 0 if x.dim() == 1 else 1
-    safe, w, valid = _class_targets(x, target, weight, ignore_index)
-    picked = x.gather(class_dim, safe.unsqueeze(class_dim)).squeeze(class_dim)
-    return picked, w, valid
-
-
-class _SoftmaxCrossEntropy(torch.autograd.Function):
-    """Per-target loss ``l_i = w_i (logsumexp_c x_ic - x_{i, y_i})`` with the gradient written
-    out: ``dl_i / dx_ic = w_i (softmax(x_i)_c - [c = y_i])`` — "softmax minus one-hot".
-
-    Autograd through logsumexp and gather builds two full ``(B, C)`` gradients (one from the
-    exp, one scattered from the gather) and adds them; here one ``(B, C)`` tensor is written
-    and the one-hot part is a scatter of B numbers into it.
-    """
-
-    @staticmethod
-    def forward(ctx, x: Tensor, y: Tensor, w: Tensor,  # type: ignore[override]
-                class_dim: int) -> Tensor:
-        m = x.amax(dim=class_dim, keepdim=True)                      # (B, 1, d1, ...)
-        e = (x - m).exp_()                                           # (B, C, d1, ...)
-        s = e.sum(dim=class_dim, keepdim=True)                       # (B, 1, d1, ...)
-        y1 = y.unsqueeze(class_dim)                                  # (B, 1, d1, ...)
-        raw = (s.log() + m - x.gather(class_dim, y1)).squeeze(class_dim)  # (B, d1, ...)
-        ctx.save_for_backward(x, e, s, y1, w, raw)
-        ctx.class_dim = class_dim
-        return raw * w
-
-    @staticmethod
-    def backward(ctx, g: Tensor) -> tuple[Tensor | None, ...]:  # type: ignore[override]
-        x, e, s, y1, w, raw = ctx.saved_tensors
-        d = ctx.class_dim
-        gw = (g * w).unsqueeze(d)                                    # (B, 1, d1, ...)
-        dx = dw = None
-        if ctx.needs_input_grad[0]:
-            if torch.is_grad_enabled():   # double backward: softmax rebuilt from x, recorded
-                p = torch.exp(x - _logsumexp(x, d).unsqueeze(d))     # softmax(x)
-                dx = (p * gw).scatter_add(d, y1, -gw)
-            else:
-                dx = torch.mul(e, gw / s).scatter_add_(d, y1, -gw)   # (B, C, d1, ...)
-        if ctx.needs_input_grad[2]:
-            dw = g * raw
-        return dx, None, dw, None
-
-
-def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
-             ignore_index: int = -100, reduction: str = "mean") -> Tensor:
-    """Negative log-likelihood of the target class: ``l_i = -w[y_i] * input[i, y_i]``.
-
-    input: log-probabilities ``(B, C, d1, ...)``, ``(B, C)`` or ``(C,)``; target: int64
-    ``(B, d1, ...)``, ``(B,)`` or ``()``. ``'mean'`` divides by ``sum_i w[y_i]``.
-
-    >>> nll_loss(torch.tensor([[-1.0, -2.0], [-3.0, -0.5]]), torch.tensor([0, 1]))
-    tensor(0.7500)
-    """
-    _check_reduction(reduction)
-    _check_class_target(input, target)
-    picked, w, _ = _pick(input, target, weight, ignore_index)
-    losses = -w * picked                                             # (B, d1, ...)
-    if reduction == "mean":
-        return losses.sum() / w.sum()
-    return _reduce(losses, reduction)
-
-
-def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
-                  ignore_index: int = -100, reduction: str = "mean",
-                  label_smoothing: float = 0.0) -> Tensor:
-    """Softmax cross-entropy on logits ``input`` ``(B, C, d1, ...)`` (or ``(B, C)``, ``(C,)``).
-
-    target is either class indices (int64, ``(B, d1, ...)``) or class probabilities (float,
-    same shape as input). For an index target ``y``, with ``log p_ic = x_ic - logsumexp_c x_ic``:
-    ``nll_i = w[y_i] * (logsumexp_c x_ic - x_{i, y_i})`` (no full log-softmax needed), and
-    with label smoothing ``eps`` (target ``(1 - eps) * onehot + eps / C``):
-    ``l_i = (1 - eps) * nll_i + eps / C * sum_c w_c * (-log p_ic)``.
-
-    >>> cross_entropy(torch.zeros(2, 4), torch.tensor([0, 3]))   # log(4)
-    tensor(1.3863)
-    """
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise LossInputError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
-    if input.shape == target.shape:
-        return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
-    _check_reduction(reduction)
-    _check_class_target(input, target)
-    class_dim = 0 if input.dim() == 1 else 1
-    if label_smoothing == 0.0:
-        safe, w, _ = _class_targets(input, target, weight, ignore_index)
-        nll = _SoftmaxCrossEntropy.apply(input, safe, w, class_dim)   # (B, d1, ...)
-        return nll.sum() / w.sum() if reduction == "mean" else _reduce(nll, reduction)
-    lse = _logsumexp(input, class_dim)                               # (B, d1, ...)
-    x_y, w, valid = _pick(input, target, weight, ignore_index)       # (B, d1, ...) each
-    nll = w * (lse - x_y)
-    loss = nll.sum() / w.sum() if reduction == "mean" else _reduce(nll, reduction)
-    logp = input - lse.unsqueeze(class_dim)                          # (B, C, d1, ...)
-    wlogp = logp if weight is None else logp * _class_view(weight, logp)
-    smooth = -wlogp.sum(class_dim) * valid                           # (B, d1, ...)
-    smooth = smooth.sum() / w.sum() if reduction == "mean" else _reduce(smooth, reduction)
-    n_classes = input.shape[class_dim]
-    return (1 - label_smoothing) * loss + smooth * (label_smoothing / n_classes)
-
-
-def _cross_entropy_probs(input: Tensor, target: Tensor, weight: Tensor | None,
-                         reduction: str, label_smoothing: float) -> Tensor:
-    """Cross-entropy against class probabilities ``q``: ``l_i = -sum_c w_c q_ic log p_ic``.
-    ``'mean'`` divides by the number of samples ``B * d1 * ...`` (not by the weights)."""
-    _check_reduction(reduction)
-    if not target.is_floating_point():
-        raise LossInputError(
-            f"a target with the input's shape {tuple(input.shape)} is read as class "
-            f"probabilities and must be floating point, got {target.dtype}")
-    class_dim = 0 if input.dim() == 1 else 1
-    n_classes = input.shape[class_dim]
-    if label_smoothing > 0.0:
-        target = target * (1 - label_smoothing) + label_smoothing / n_classes
-    terms = _log_softmax(input, class_dim) * target                 # (B, C, d1, ...)
-    if weight is not None:
-        terms = terms * _class_view(weight, input)
-    if reduction == "mean":
-        return -terms.sum() / (input.numel() // n_classes)
-    if reduction == "sum":
-        return -terms.sum()
-    return -terms.sum(class_dim)                                     # (B, d1, ...)
 
 
 def _check_binary_target(input: Tensor, target: Tensor, name: str) -> None:
