@@ -45,6 +45,7 @@ from .plateau import ReduceLROnPlateau
 __all__ = [
     "CosineAnnealingLR", "ExponentialLR", "LRScheduler", "LambdaLR", "LinearLR",
     "MultiStepLR", "OneCycleLR", "ReduceLROnPlateau", "SequentialLR", "StepLR",
+    "warmup_cosine_factor",
 ]
 
 
@@ -168,6 +169,23 @@ class LinearLR(LRScheduler):
         s, e, n = self.start_factor, self.end_factor, self.total_iters
         factor = s + (e - s) * min(n, self.last_epoch) / n
         return [base * factor for base in self.base_lrs]
+
+
+def warmup_cosine_factor(warmup_steps: int, max_steps: int,
+                         floor: float = 0.1) -> Callable[[int], float]:
+    """A ``LambdaLR`` multiplier (not in torch): (s + 1) / warmup for s < warmup, then a cosine
+    from 1 down to ``floor`` at ``max_steps`` (and ``floor`` after it).
+
+    >>> f = warmup_cosine_factor(4, 10)
+    >>> [round(f(s), 3) for s in (0, 3, 4, 10)]
+    [0.25, 1.0, 1.0, 0.1]
+    """
+    def factor(step: int) -> float:
+        if step < warmup_steps:
+            return (step + 1) / warmup_steps
+        progress = min(1.0, (step - warmup_steps) / max(1, max_steps - warmup_steps))
+        return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress))
+    return factor
 
 
 class LambdaLR(LRScheduler):

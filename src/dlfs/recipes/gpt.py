@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from ..generate import generate
 from ..models import GPT, GPTConfig
 from ..nn import functional as F
 from ..optim import AdamW
-from ..optim.lr_scheduler import LambdaLR
+from ..optim.lr_scheduler import LambdaLR, warmup_cosine_factor
 from ..train import Callback, PeriodicEval, fit, load_checkpoint
 
 __all__ = ["GPTRecipe", "GPTRun", "PreparedText", "TokenWindows", "build_model", "load_run",
@@ -113,15 +112,7 @@ def build_tokenizer(recipe: GPTRecipe, train_text: str) -> Tokenizer:
 
 def warmup_cosine(recipe: GPTRecipe) -> Callable[[int], float]:
     """LR multiplier: linear warm-up, then cosine decay from lr to min_lr at max_steps."""
-    floor = recipe.min_lr / recipe.lr
-
-    def factor(step: int) -> float:
-        if step < recipe.warmup_steps:
-            return (step + 1) / recipe.warmup_steps
-        progress = min(1.0, (step - recipe.warmup_steps) /
-                       max(1, recipe.max_steps - recipe.warmup_steps))
-        return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress))
-    return factor
+    return warmup_cosine_factor(recipe.warmup_steps, recipe.max_steps, recipe.min_lr / recipe.lr)
 
 
 @torch.no_grad()

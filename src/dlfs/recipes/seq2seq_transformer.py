@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,11 +26,11 @@ from ..errors import DlfsError
 from ..models.transformer_seq2seq import TransformerSeq2Seq, TransformerSeq2SeqConfig
 from ..nn import functional as F
 from ..optim import Adam
-from ..optim.lr_scheduler import LambdaLR
+from ..optim.lr_scheduler import LambdaLR, warmup_cosine_factor
 from ..train import Callback, History, PeriodicEval, fit
 
 __all__ = ["QUICK", "Seq2SeqEval", "TransformerRecipe", "evaluate_seq2seq", "make_task",
-           "train_transformer", "warmup_cosine_factor"]
+           "load_run", "save_run", "target_len", "train_transformer"]
 
 TASKS = ("dates", "sort", "copy")
 
@@ -95,22 +93,6 @@ def make_task(recipe: TransformerRecipe) -> Seq2SeqTask:
 def target_len(task: Seq2SeqTask) -> int:
     """Decoding length: the longest training target + 1 for <eos>."""
     return max(len(t) for _, t in task.train) + 1
-
-
-def warmup_cosine_factor(warmup_steps: int, max_steps: int,
-                         floor: float = 0.1) -> Callable[[int], float]:
-    """LR multiplier: (s + 1) / warmup for s < warmup, then cosine from 1 down to ``floor``.
-
-    >>> f = warmup_cosine_factor(4, 10)
-    >>> [round(f(s), 3) for s in (0, 3, 4, 10)]
-    [0.25, 1.0, 1.0, 0.1]
-    """
-    def factor(step: int) -> float:
-        if step < warmup_steps:
-            return (step + 1) / warmup_steps
-        progress = min(1.0, (step - warmup_steps) / max(1, max_steps - warmup_steps))
-        return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress))
-    return factor
 
 
 def train_transformer(recipe: TransformerRecipe, task: Seq2SeqTask | None = None,
