@@ -30,6 +30,7 @@ from ..models.charrnn import CELLS, CharRNN
 from ..nn import functional as F
 from ..optim import SGD, Adam
 from ..train import Callback, PeriodicEval, ProgressBar, fit
+from .cli import options_from_args
 
 __all__ = ["CharRNNRecipe", "CharRNNRun", "GradNormRecorder", "QUICK", "cmd_train_charrnn",
            "perplexity", "train_charrnn"]
@@ -176,15 +177,11 @@ def train_charrnn(recipe: CharRNNRecipe, *, callbacks: Sequence[Callback] = (),
 
 
 def _recipes_from_args(args: argparse.Namespace) -> list[CharRNNRecipe]:
-    changes: dict[str, Any] = dict(QUICK) if args.quick else {}
     mapping = {"steps": "max_steps", "data": "data", "out": "out_dir", "resume": "resume",
                "prompt": "prompt", "sample_tokens": "sample_chars", "seed": "seed",
                "batch_size": "batch_size", "block_size": "num_steps", "layers": "layers",
                "width": "hidden", "lr": "lr", "eval_every": "eval_every"}
-    for arg, field in mapping.items():
-        value = getattr(args, arg, None)
-        if value is not None and value is not False:
-            changes[field] = value
+    changes = options_from_args(args, mapping, QUICK)
     cell = getattr(args, "cell", None) or "lstm"
     cells = sorted(CELLS) if cell == "all" else [cell]
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import DlfsError
@@ -20,19 +21,29 @@ def _minutes(seconds: float) -> str:
     return f"{int(seconds // 60)}m{seconds % 60:04.1f}s"
 
 
+def options_from_args(args: argparse.Namespace, mapping: Mapping[str, str] | Iterable[str],
+                      quick: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The recipe fields the user set: ``quick`` when ``--quick`` was given, then every option
+    that was given (an option left off is None, a flag left off is False), renamed through
+    ``mapping`` (option -> field; a plain list keeps the names)."""
+    pairs = mapping.items() if isinstance(mapping, Mapping) else ((a, a) for a in mapping)
+    changes = dict(quick) if quick is not None and getattr(args, "quick", False) else {}
+    for arg, field in pairs:
+        value = getattr(args, arg, None)
+        if value is not None and value is not False:
+            changes[field] = value
+    return changes
+
+
 def _recipe_from_args(args: argparse.Namespace) -> Any:
     from .gpt import GPTRecipe
 
-    changes: dict[str, Any] = dict(QUICK) if args.quick else {}
     mapping = {"steps": "max_steps", "tokenizer": "tokenizer", "data": "data", "out": "out_dir",
                "resume": "resume", "fused": "fused", "amp": "amp", "prompt": "prompt",
                "sample_tokens": "sample_tokens", "seed": "seed", "batch_size": "batch_size",
                "block_size": "block_size", "layers": "n_layer", "heads": "n_head",
                "width": "n_embd", "lr": "lr", "eval_every": "eval_every"}
-    for arg, field in mapping.items():
-        value = getattr(args, arg)
-        if value is not None and value is not False:
-            changes[field] = value
+    changes = options_from_args(args, mapping, QUICK)
     try:
         return dataclasses.replace(GPTRecipe(), **changes)
     except ValueError as exc:

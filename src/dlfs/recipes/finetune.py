@@ -35,6 +35,7 @@ from torch import Tensor
 from dlfs import nn
 from dlfs.errors import DlfsError
 
+from .cli import options_from_args
 from .vision import accuracy, predict_logits, shapes_tensors, train_classifier
 
 __all__ = ["HEADS", "FinetuneRun", "backbone_features", "cmd_train_finetune", "corner_labels",
@@ -217,10 +218,7 @@ def cmd_train_finetune(args: argparse.Namespace) -> int:
 
     arch = args.arch or "resnet18"
     head_path(arch)                                       # an unknown head fails first
-    options = dict(QUICK) if args.quick else {}
-    for arg in ("epochs", "seed", "lr", "batch_size"):
-        if getattr(args, arg, None) is not None:
-            options[arg] = getattr(args, arg)
+    options = options_from_args(args, ("epochs", "seed", "lr", "batch_size"), QUICK)
     source = f"weights {args.weights}" if args.weights else "pretraining here (no download)"
     print(f"dlfs train finetune: {arch}, backbone from {source}"
           f"{' (quick smoke run)' if args.quick else ''}", flush=True)

@@ -28,6 +28,7 @@ from torch import Tensor
 from dlfs import nn
 from dlfs.errors import DlfsError
 
+from .cli import options_from_args
 from .vision import VisionRun, timed_run
 
 __all__ = ["MEAN", "MNIST_FILES", "QUICK", "STD", "cmd_train_mnist", "load_mnist_tensors",
@@ -163,10 +164,7 @@ def cmd_train_mnist(args: argparse.Namespace) -> int:
     from dlfs.train.checkpoint import atomic_save
 
     folder = Path(args.data) if args.data else data_dir() / "mnist"
-    options = dict(QUICK) if args.quick else {}
-    for arg in ("epochs", "seed", "lr", "batch_size"):
-        if getattr(args, arg, None) is not None:
-            options[arg] = getattr(args, arg)
+    options = options_from_args(args, ("epochs", "seed", "lr", "batch_size"), QUICK)
     _check_files(folder)
     print(f"dlfs train mnist: the documented CNN recipe on {folder}"
           f"{' (quick smoke run on a subset)' if args.quick else ''}", flush=True)

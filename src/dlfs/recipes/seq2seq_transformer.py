@@ -28,6 +28,7 @@ from ..nn import functional as F
 from ..optim import Adam
 from ..optim.lr_scheduler import LambdaLR, warmup_cosine_factor
 from ..train import Callback, History, PeriodicEval, fit
+from .cli import options_from_args
 
 __all__ = ["QUICK", "Seq2SeqEval", "TransformerRecipe", "evaluate_seq2seq", "make_task",
            "load_run", "save_run", "target_len", "train_transformer"]
@@ -156,16 +157,12 @@ def evaluate_seq2seq(model: TransformerSeq2Seq, task: Seq2SeqTask,
 # ---- the command line ------------------------------------------------------------------------
 
 def _recipe_from_args(args: argparse.Namespace) -> TransformerRecipe:
-    changes: dict[str, Any] = dict(QUICK) if args.quick else {}
     mapping = {"task": "task", "norm": "norm", "steps": "max_steps", "seed": "seed",
                "lr": "lr", "batch_size": "batch_size", "layers": "num_layers",
                "heads": "nhead", "width": "d_model"}
-    for arg, field in mapping.items():
-        value = getattr(args, arg, None)
-        if value is not None:
-            changes[field] = value
+    changes = options_from_args(args, mapping, QUICK)
     if "max_steps" in changes:
-        changes["warmup_steps"] = min(changes.get("warmup_steps", 150),
+        changes["warmup_steps"] = min(changes.get("warmup_steps", TransformerRecipe.warmup_steps),
                                       changes["max_steps"] // 5)
     try:
         return dataclasses.replace(TransformerRecipe(), **changes)
