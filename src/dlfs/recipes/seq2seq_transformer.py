@@ -136,9 +136,8 @@ class Seq2SeqEval:
 def evaluate_seq2seq(model: TransformerSeq2Seq, task: Seq2SeqTask,
                      pairs: list[tuple[str, str]], *, beam_width: int | None = None,
                      alpha: float = 0.6, batch_size: int = 500) -> Seq2SeqEval:
-    """Greedy decoding (``beam_width=None``) or beam search; exact match against targets."""
-    was_training = model.training
-    model.eval()
+    """Greedy decoding (``beam_width=None``) or beam search; exact match against targets.
+    (Both decoders run in eval mode and restore the model's mode themselves.)"""
     v, max_len, predictions = task.vocab, target_len(task), []
     for i in range(0, len(pairs), batch_size):
         src = task.batch(pairs[i:i + batch_size]).src                    # (B, S)
@@ -149,7 +148,6 @@ def evaluate_seq2seq(model: TransformerSeq2Seq, task: Seq2SeqTask,
                     model.beam_decode(src, max_len, v.BOS, v.EOS, beam_width=beam_width,
                                       alpha=alpha)]
         predictions += [v.decode(row) for row in rows]
-    model.train(was_training)
     exact = sum(p == t for p, (_, t) in zip(predictions, pairs)) / max(1, len(pairs))
     return Seq2SeqEval(exact, predictions)
 
