@@ -38,10 +38,10 @@ __all__ = ["MEAN", "MNIST_FILES", "QUICK", "STD", "cmd_train_mnist", "load_mnist
 MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
                "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 MEAN, STD = 0.1307, 0.3081          # pixel mean and std of MNIST's training images in [0, 1]
-#: `--quick`: a seconds-long smoke run on a subset
 EPOCHS = 10
+#: `--quick`: a seconds-long smoke run on a subset
 QUICK = {"epochs": 1, "n_train": 192, "n_test": 300}
-WHERE_TO_GET = ("get them from the MNIST page (http://yann.lecun.com/exdb/mnist/) or one of "
+WHERE_TO_GET = ("Get them from the MNIST page (http://yann.lecun.com/exdb/mnist/) or one of "
                 "its mirrors (e.g. https://ossci-datasets.s3.amazonaws.com/mnist/)")
 
 
@@ -96,7 +96,7 @@ def _check_files(folder: Path) -> None:
         raise DlfsError(
             f"MNIST files not found in {folder}: it must hold the four files "
             f"{', '.join(MNIST_FILES)} (each may end in .gz); {found}. "
-            f"{WHERE_TO_GET[0].upper() + WHERE_TO_GET[1:]}, put them in {folder} "
+            f"{WHERE_TO_GET}, put them in {folder} "
             f"or pass --data DIR.")
 
 
@@ -164,16 +164,15 @@ def cmd_train_mnist(args: argparse.Namespace) -> int:
     from dlfs.train.checkpoint import atomic_save
 
     folder = Path(args.data) if args.data else data_dir() / "mnist"
-    options = options_from_args(args, ("epochs", "seed", "lr", "batch_size"), QUICK)
+    options = options_from_args(args, ("epochs", "seed", "lr", "batch_size", "fused"), QUICK)
     _check_files(folder)
     print(f"dlfs train mnist: the documented CNN recipe on {folder}"
           f"{' (quick smoke run on a subset)' if args.quick else ''}", flush=True)
     n_params = sum(p.numel() for p in mnist_cnn().parameters())
-    options["fused"] = bool(getattr(args, "fused", False))
     epochs = options.get("epochs", EPOCHS)
     print(f"model: 2 conv blocks (32, 64 channels; BatchNorm, max-pool, dropout) + a 128-unit "
           f"head, {n_params:,} parameters; {epochs} epoch(s), random shifts of up to 2 px"
-          f"{', torch conv kernels (--fused)' if options['fused'] else ''}",
+          f"{', torch conv kernels (--fused)' if options.get('fused') else ''}",
           flush=True)
     run = train_mnist(folder, callbacks=(ProgressBar(),), **options)   # bar on a TTY only
     wrong = round((1 - run.accuracy) * run.n_test)
