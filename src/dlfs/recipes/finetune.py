@@ -164,15 +164,14 @@ def _imagenet_inputs(x: Tensor, size: int, arch: str) -> Tensor:
     return (x - mean[:, None, None]) / std[:, None, None]
 
 
-def _model_for_file(arch: str, weights: str | Path) -> nn.Module:
-    """The 1000-class zoo model a weights file should fit. torchvision's GoogLeNet file keeps
-    the two auxiliary classifiers (``aux1.*``, ``aux2.*``), so when the file has them the model
-    is built with them; they only run in train mode, and features are taken in eval mode."""
-    from dlfs.models.cnn import get_model, unwrap_state_dict
+def _model_for_file(arch: str, sd: dict[str, Tensor]) -> nn.Module:
+    """The 1000-class zoo model the state dict ``sd`` should fit. torchvision's GoogLeNet file
+    keeps the two auxiliary classifiers (``aux1.*``, ``aux2.*``), so when ``sd`` has them the
+    model is built with them; they only run in train mode, and features are taken in eval mode."""
+    from dlfs.models.cnn import get_model
 
-    if arch == "googlenet" and Path(weights).is_file():
-        keys = unwrap_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
-        return get_model(arch, aux_logits=any(k.startswith("aux1.") for k in keys))
+    if arch == "googlenet":
+        return get_model(arch, aux_logits=any(k.startswith("aux1.") for k in sd))
     return get_model(arch)
 
 
@@ -181,12 +180,13 @@ def finetune(arch: str = "resnet18", weights: str | Path | None = None, *, n: in
              lr: float = 1e-2, batch_size: int = 64, seed: int = 0) -> FinetuneRun:
     """Backbone from ``weights`` (or pretrained here on task A), frozen; a new head trained
     on ``n`` shapes images (80 % train); see the module docstring."""
-    from dlfs.models.cnn import get_model_for_input, load_weights
+    from dlfs.models.cnn import fit_weights, get_model_for_input, read_weights
 
     head = head_path(arch)
     start, pre_acc, pre_seconds = time.perf_counter(), None, 0.0
     if weights is not None:
-        model = load_weights(_model_for_file(arch, weights), weights)  # 1000 classes, strict
+        sd = read_weights(weights)                       # read once: it may be ~100 MB
+        model = fit_weights(_model_for_file(arch, sd), sd, Path(weights).name)  # strict
         task = "shape"
         x_tr, y_tr, x_te, y_te = shapes_task(task, n, seed=8)
         x_tr, x_te = (_imagenet_inputs(x, image_size, arch) for x in (x_tr, x_te))

@@ -42,4 +42,10 @@ from .resnet import (
 )
 from .vgg import VGG, VGGConfig, vgg11, vgg16
 from .weight_init import init_weights_
-from .weights import WeightsMismatchError, load_weights, unwrap_state_dict
+from .weights import (
+    WeightsMismatchError,
+    fit_weights,
+    load_weights,
+    read_weights,
+    unwrap_state_dict,
+)

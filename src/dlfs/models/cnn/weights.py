@@ -18,7 +18,8 @@ import torch
 from dlfs import nn
 from dlfs.errors import DlfsError
 
-__all__ = ["WeightsMismatchError", "load_weights", "unwrap_state_dict"]
+__all__ = ["WeightsMismatchError", "fit_weights", "load_weights", "read_weights",
+           "unwrap_state_dict"]
 
 
 class WeightsMismatchError(DlfsError):
@@ -56,12 +57,9 @@ def _mismatch_report(model: nn.Module, sd: Mapping[str, torch.Tensor], limit: in
     return "; ".join(parts)
 
 
-def load_weights(model: nn.Module, path: str | Path, strict: bool = True) -> nn.Module:
-    """Load the state dict in ``path`` into ``model`` (in place) and return the model.
-
-    ``strict=False`` skips missing/unexpected keys (e.g. a backbone without its head) but
-    still refuses wrong shapes.
-    """
+def read_weights(path: str | Path) -> dict[str, torch.Tensor]:
+    """The state dict in the file ``path``, read with ``weights_only=True`` and unwrapped;
+    a :class:`DlfsError` for a missing or unreadable file."""
     path = Path(path)
     if not path.is_file():
         raise DlfsError(f"weights file {str(path)!r} not found")
@@ -69,12 +67,27 @@ def load_weights(model: nn.Module, path: str | Path, strict: bool = True) -> nn.
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # unpickling errors come in many types
         raise DlfsError(f"cannot read weights file {str(path)!r}: {err}") from err
-    sd = unwrap_state_dict(obj)
+    return unwrap_state_dict(obj)
+
+
+def fit_weights(model: nn.Module, sd: Mapping[str, torch.Tensor], name: str,
+                strict: bool = True) -> nn.Module:
+    """Load ``sd`` (read from the file called ``name``) into ``model`` and return the model;
+    a :class:`WeightsMismatchError` names the keys and shapes that do not fit."""
     report = _mismatch_report(model, sd)
     ours = model.state_dict()
     wrong_shape = any(k in ours and sd[k].shape != ours[k].shape for k in sd)
     if report and (strict or wrong_shape):
         raise WeightsMismatchError(
-            f"{path.name} does not fit {type(model).__name__}: {report}")
+            f"{name} does not fit {type(model).__name__}: {report}")
     model.load_state_dict(sd, strict=strict)
     return model
+
+
+def load_weights(model: nn.Module, path: str | Path, strict: bool = True) -> nn.Module:
+    """Load the state dict in ``path`` into ``model`` (in place) and return the model.
+
+    ``strict=False`` skips missing/unexpected keys (e.g. a backbone without its head) but
+    still refuses wrong shapes.
+    """
+    return fit_weights(model, read_weights(path), Path(path).name, strict)
