@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = 0
     for path in files:
         print(f"== {path.stem}", flush=True)
-        start = time.perf_counter()
+        start, threads = time.perf_counter(), torch.get_num_threads()
         try:
             rows = _load(path).run(quick=args.quick)
         except Exception as exc:  # one broken benchmark must not hide the others
@@ -59,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"   FAILED: {type(exc).__name__}: {exc}", file=sys.stderr)
             report["benchmarks"][path.stem] = {"error": f"{type(exc).__name__}: {exc}"}
             continue
+        finally:  # several pin one thread; the next benchmark gets the default back
+            torch.set_num_threads(threads)
         for row in rows:
             print(f"   {row['name']}: {row['value']:.4g} {row['unit']}  {row.get('note', '')}")
         report["benchmarks"][path.stem] = {"seconds": round(time.perf_counter() - start, 1),
