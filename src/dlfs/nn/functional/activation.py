@@ -71,7 +71,8 @@ class _GeluExact(torch.autograd.Function):
     Autograd through ``0.5 * x * (1 + erf(x / sqrt 2))`` records five ops forward and about
     ten backward (erf's derivative alone is square, negate, exp and two products), each
     writing a fresh tensor. Here forward writes two tensors (Phi, y) and backward one,
-    reused in place — 2x less time for the GPT's MLP on a CPU. Under ``create_graph=True``
+    reused in place: forward + backward on the capstone GPT's (768, 512) MLP activations took
+    1.3 ms instead of 3.9 ms (one CPU thread; torch's kernel 0.6 ms). Under ``create_graph=True``
     backward recomputes Phi from x with recorded ops, so second derivatives are right too.
     """
 
