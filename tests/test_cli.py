@@ -137,7 +137,7 @@ def test_doctor_exits_zero_here(capsys):
 
 
 def test_doctor_exits_nonzero_when_broken(capsys, monkeypatch):
-    monkeypatch.setattr("dlfs.playground._sanity_checks", lambda: ["BLAS is broken"])
+    monkeypatch.setattr("dlfs.playground.environment._sanity_checks", lambda: ["BLAS is broken"])
     code, out, err = run(capsys, "doctor")
     assert code == 1 and "BLAS is broken" in out and "something is broken" in err
 

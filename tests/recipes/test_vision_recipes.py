@@ -6,7 +6,13 @@ few seconds of training must already land well above chance (10 % and 33 %).
 
 import torch
 
-from dlfs.recipes.vision import accuracy, shapes_tensors, train_lenet_digits, train_resnet_shapes
+from dlfs.metrics import accuracy
+from dlfs.recipes.vision import (
+    predict_logits,
+    shapes_tensors,
+    train_lenet_digits,
+    train_resnet_shapes,
+)
 
 
 def test_lenet_digits_quick_learns() -> None:
@@ -17,7 +23,7 @@ def test_lenet_digits_quick_learns() -> None:
     # the reported accuracy is the model's accuracy on the held-out 20 %
     from dlfs.data.datasets import digits
     x, y = digits("test", size=28)[:]
-    assert accuracy(run.model, x, y) == run.accuracy
+    assert accuracy(predict_logits(run.model, x), y) == run.accuracy
 
 
 def test_resnet_shapes_quick_learns() -> None:

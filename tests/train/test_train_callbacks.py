@@ -13,6 +13,7 @@ from torch import nn
 from torch.utils.data import DataLoader as TorchLoader
 from torch.utils.data import TensorDataset as TorchTensorDataset
 
+from dlfs.metrics import accuracy
 from dlfs.train import (
     EarlyStopping,
     MetricsLogger,
@@ -21,7 +22,6 @@ from dlfs.train import (
     ProfilerCallback,
     ProgressBar,
     TensorBoardLogger,
-    accuracy,
     find_max_batch_size,
     fit,
     load_checkpoint,

@@ -8,7 +8,8 @@ from torch import nn
 from torch.utils.data import DataLoader as TorchLoader
 from torch.utils.data import TensorDataset as TorchTensorDataset
 
-from dlfs.train import Callback, TrainConfig, accuracy, fit, split_batch
+from dlfs.metrics import accuracy
+from dlfs.train import Callback, TrainConfig, fit, split_batch
 
 
 def _sgd(model, lr=0.05):
@@ -99,7 +100,7 @@ def test_metrics_are_sample_weighted_means():
                val_loader=loader, metrics={"acc": accuracy}, device="cpu")
     with torch.no_grad():
         out = model(x)
-    assert hist.epochs[0]["val/acc"] == pytest.approx(accuracy(out, y).item())
+    assert hist.epochs[0]["val/acc"] == pytest.approx(accuracy(out, y))
     assert hist.epochs[0]["val/loss"] == pytest.approx(nn.functional.cross_entropy(out, y).item())
     assert hist.epochs[0]["train/acc"] == pytest.approx(hist.epochs[0]["val/acc"])  # lr = 0
 

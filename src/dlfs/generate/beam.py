@@ -27,6 +27,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from ..runtime import eval_mode
+
 __all__ = ["Hypothesis", "NextLogProbs", "beam_search", "diverse_beam_search",
            "length_penalty", "search"]
 
@@ -80,14 +82,10 @@ def diverse_beam_search(model: nn.Module, prefix: Tensor, max_new_tokens: int, *
     """Grouped beam search: ``beam_width // groups`` beams per group; returns every group's
     finished hypotheses, best first."""
     _check(prefix)
-    was_training = model.training
-    model.eval()
-    try:
+    with eval_mode(model):
         return search(lambda seqs: _log_probs(model, prefix, seqs), max_new_tokens,
                       beam_width=beam_width, groups=groups, diversity=diversity, alpha=alpha,
                       eos_id=eos_id)
-    finally:
-        model.train(was_training)
 
 
 #: ``seqs`` (N partial sequences, all of one length) -> next-token log-probs (N, V)

@@ -14,6 +14,7 @@ import torch
 from torch import Tensor, nn
 
 from ..models.gpt import KVCache
+from ..runtime import eval_mode
 
 __all__ = ["apply_repetition_penalty", "generate", "greedy", "sample", "top_k_filter",
            "top_p_filter"]
@@ -107,10 +108,8 @@ def generate(model: nn.Module, idx: Tensor, max_new_tokens: int, *, temperature:
     if temperature < 0:
         raise ValueError(f"temperature must be >= 0, got {temperature}")
     block_size = model.config.block_size
-    was_training = model.training
-    model.eval()
     cache = KVCache() if use_cache else None
-    try:
+    with eval_mode(model):
         for _ in range(max_new_tokens):
             logits, cache = _next_logits(model, idx, cache, block_size)   # (B, V)
             logits = apply_repetition_penalty(logits, idx, repetition_penalty)
@@ -124,6 +123,4 @@ def generate(model: nn.Module, idx: Tensor, max_new_tokens: int, *, temperature:
                     logits = top_p_filter(logits, top_p)
                 nxt = sample(logits, generator)
             idx = torch.cat([idx, nxt], dim=1)                          # (B, T + 1)
-    finally:
-        model.train(was_training)
     return idx

@@ -17,6 +17,7 @@ import torch
 from torch import Tensor
 
 from .. import nn
+from ..runtime import eval_mode
 
 __all__ = ["CELLS", "CharRNN"]
 
@@ -72,18 +73,16 @@ class CharRNN(nn.Module):
                              f"{tuple(prompt.shape)}")
         if temperature < 0:
             raise ValueError(f"generate: temperature must be >= 0, got {temperature}")
-        was_training = self.training
-        self.eval()
-        logits, state = self(prompt)                             # (B, T0, V)
-        out = [prompt]
-        for _ in range(n_new):
-            last = logits[:, -1]                                 # (B, V)
-            if temperature == 0:
-                nxt = last.argmax(-1, keepdim=True)              # (B, 1)
-            else:
-                probs = torch.softmax(last / temperature, dim=-1)
-                nxt = torch.multinomial(probs, 1, generator=generator)   # (B, 1)
-            out.append(nxt)
-            logits, state = self(nxt, state)                     # (B, 1, V)
-        self.train(was_training)
+        with eval_mode(self):
+            logits, state = self(prompt)                         # (B, T0, V)
+            out = [prompt]
+            for _ in range(n_new):
+                last = logits[:, -1]                             # (B, V)
+                if temperature == 0:
+                    nxt = last.argmax(-1, keepdim=True)          # (B, 1)
+                else:
+                    probs = torch.softmax(last / temperature, dim=-1)
+                    nxt = torch.multinomial(probs, 1, generator=generator)   # (B, 1)
+                out.append(nxt)
+                logits, state = self(nxt, state)                 # (B, 1, V)
         return torch.cat(out, dim=1)                             # (B, T0 + n_new)

@@ -22,8 +22,7 @@ every decoder layer's per-head cross-attention weights.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +31,7 @@ from torch import Tensor
 
 from .. import nn
 from ..generate.beam import Hypothesis, search
+from ..runtime import eval_mode
 
 __all__ = ["TransformerSeq2Seq", "TransformerSeq2SeqConfig"]
 
@@ -173,21 +173,12 @@ class TransformerSeq2Seq(nn.Module):
         handles = [layer.multihead_attn.register_forward_hook(hook, with_kwargs=True)
                    for layer in self.transformer.decoder.layers]
         try:
-            with self._eval_mode():
+            with eval_mode(self):
                 self(src, tgt_in)
         finally:
             for handle in handles:
                 handle.remove()
         return maps
-
-    @contextmanager
-    def _eval_mode(self) -> Iterator[None]:
-        was_training = self.training
-        self.eval()
-        try:
-            yield
-        finally:
-            self.train(was_training)
 
     def num_params(self) -> int:
         return sum(p.numel() for p in self.parameters())

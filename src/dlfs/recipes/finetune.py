@@ -35,8 +35,9 @@ from torch import Tensor
 from dlfs import nn
 from dlfs.errors import DlfsError
 
+from ..metrics import accuracy
 from .cli import options_from_args
-from .vision import accuracy, predict_logits, shapes_tensors, train_classifier
+from .vision import predict_logits, shapes_tensors, train_classifier
 
 __all__ = ["HEADS", "FinetuneRun", "backbone_features", "cmd_train_finetune", "corner_labels",
            "finetune", "freeze_backbone", "new_head", "pretrain_on_shapes",
@@ -125,7 +126,7 @@ def pretrain_on_shapes(build: Callable[[], nn.Module], n: int, epochs: int, *,
     x_tr, y_tr, x_te, y_te = shapes_task("shape", n, seed=7)
     torch.manual_seed(seed)
     model = train_classifier(build(), x_tr, y_tr, epochs=epochs, lr=lr, seed=seed)
-    return model, accuracy(model, x_te, y_te)
+    return model, accuracy(predict_logits(model, x_te), y_te)
 
 
 @dataclass
@@ -202,10 +203,10 @@ def finetune(arch: str = "resnet18", weights: str | Path | None = None, *, n: in
     f_te = backbone_features(model, head, x_te)          # (0.2n, F)
     torch.manual_seed(seed)
     linear, trainable, frozen = new_head(model, head, num_classes)
-    before = accuracy(linear, f_te, y_te)
+    before = accuracy(predict_logits(linear, f_te), y_te)
     train_classifier(linear, f_tr, y_tr, epochs=epochs, lr=lr, batch_size=batch_size,
                      seed=seed)
-    after = accuracy(linear, f_te, y_te)
+    after = accuracy(predict_logits(linear, f_te), y_te)
     return FinetuneRun(model, arch, head, task, num_classes, after, before, trainable, frozen,
                        len(x_tr), len(x_te), image_size, time.perf_counter() - start, pre_acc,
                        pre_seconds)

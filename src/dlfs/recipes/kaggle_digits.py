@@ -222,7 +222,8 @@ def run_digit_recognizer(train_csv: str | Path, test_csv: str | Path, out_dir: s
 
     from dlfs.models.cnn import lenet5
 
-    from .vision import accuracy, predict_logits, train_classifier
+    from ..metrics import accuracy
+    from .vision import predict_logits, train_classifier
 
     x, y = read_digits_csv(train_csv)   # (N, 1, 28, 28), (N,)
     x_test, _ = read_digits_csv(test_csv)  # (M, 1, 28, 28)
@@ -235,7 +236,7 @@ def run_digit_recognizer(train_csv: str | Path, test_csv: str | Path, out_dir: s
         torch.manual_seed(seed + f)
         model = train_classifier(lenet5(10, activation="relu"), x[tr], y[tr], epochs=epochs,
                                  batch_size=32, lr=3e-3, seed=seed + f)
-        accs.append(accuracy(model, x[va], y[va]))
+        accs.append(accuracy(predict_logits(model, x[va]), y[va]))
         probs += predict_logits(model, x_test).softmax(1) / folds
         if report is not None:
             report(f, accs[-1])

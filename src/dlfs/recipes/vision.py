@@ -23,8 +23,10 @@ from torch import Tensor
 
 from dlfs import nn
 from dlfs.data import DataLoader, TensorDataset
+from dlfs.metrics import accuracy
+from dlfs.runtime import eval_mode
 
-__all__ = ["VisionRun", "accuracy", "predict_logits", "train_classifier",
+__all__ = ["VisionRun", "predict_logits", "train_classifier",
            "timed_run", "train_lenet_digits", "train_resnet_shapes", "shapes_tensors"]
 
 
@@ -44,16 +46,9 @@ class VisionRun:
 @torch.no_grad()
 def predict_logits(model: nn.Module, x: Tensor, batch_size: int = 512) -> Tensor:
     """Logits ``(N, K)`` of ``model`` (in eval mode) for images ``x`` ``(N, C, H, W)``."""
-    was_training = model.training
-    model.eval()
-    out = torch.cat([model(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
-    model.train(was_training)
-    return out  # (N, K)
-
-
-def accuracy(model: nn.Module, x: Tensor, y: Tensor) -> float:
-    """Fraction of images ``x`` ``(N, C, H, W)`` whose arg-max logit equals ``y`` ``(N,)``."""
-    return (predict_logits(model, x).argmax(1) == y).float().mean().item()
+    with eval_mode(model):
+        return torch.cat([model(x[i:i + batch_size])
+                          for i in range(0, len(x), batch_size)])  # (N, K)
 
 
 def train_classifier(model: nn.Module, x: Tensor, y: Tensor, *, epochs: int,
@@ -93,7 +88,7 @@ def timed_run(build: Callable[[], nn.Module], x_tr: Tensor, y_tr: Tensor, x_te: 
     measure test accuracy on ``(x_te, y_te)``; wall and CPU seconds cover both."""
     wall, cpu = time.perf_counter(), time.process_time()
     model = train_classifier(build(), x_tr, y_tr, epochs=epochs, **train_kw)
-    acc = accuracy(model, x_te, y_te)
+    acc = accuracy(predict_logits(model, x_te), y_te)
     return VisionRun(model, acc, time.perf_counter() - wall, time.process_time() - cpu,
                      epochs, len(x_tr), len(x_te))
 

@@ -20,14 +20,14 @@ from .resume import CheckpointWarning
 from .rng import capture_rng_state, restore_rng_state
 from .state import TrainState
 from .tensorboard import TensorBoardLogger
-from .utils import BatchSizeResult, accuracy, find_max_batch_size, split_batch, step_memory_bytes
+from .utils import BatchSizeResult, find_max_batch_size, split_batch, step_memory_bytes
 
 __all__ = [
     "BatchSizeResult", "Callback", "CallbackList", "CheckpointManager", "CheckpointWarning",
     "Checkpointing", "CorruptCheckpointError", "EarlyStopping", "History", "MetricsLogger",
     "NaNGuard", "NonFiniteError", "PeriodicEval", "ProfilerCallback", "ProgressBar",
     "TensorBoardLogger",
-    "TrainConfig", "TrainState", "Trainer", "accuracy", "amp_dtype", "atomic_save",
+    "TrainConfig", "TrainState", "Trainer", "amp_dtype", "atomic_save",
     "autocast_factory", "capture_rng_state", "default_forward", "find_max_batch_size", "fit",
     "load_checkpoint", "make_grad_scaler", "move_to", "restore_rng_state", "save_checkpoint",
     "split_batch", "step_memory_bytes",

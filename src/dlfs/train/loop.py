@@ -28,7 +28,7 @@ from torch import nn
 from torch.profiler import record_function
 
 from ..errors import DlfsError
-from ..playground import get_device, seed_everything
+from ..runtime import eval_mode, get_device, seed_everything
 from .amp import amp_dtype, autocast_factory, make_grad_scaler
 from .callbacks import Callback, CallbackList, Checkpointing
 from .config import TrainConfig
@@ -275,17 +275,14 @@ class Trainer:
 
     def evaluate(self, loader: Iterable, prefix: str = "val") -> dict[str, float]:
         """Mean loss and metrics over ``loader`` in eval mode under ``no_grad``."""
-        was_training = self.model.training
-        self.model.eval()
         sums: dict[str, float] = {}
-        with torch.no_grad():
+        with eval_mode(self.model), torch.no_grad():
             for batch in loader:
                 batch = move_to(batch, self.device)
                 with self.autocast():
                     output, target = self.forward(self.model, batch)
                     loss = self.loss_fn(output, target)
                 self._accumulate(sums, f"{prefix}/loss", loss.item(), output, target)
-        self.model.train(was_training)
         if not sums:
             raise ValueError(f"evaluate: the {prefix} loader yielded no batches")
         return {k: v / sums["n"] for k, v in sums.items() if k != "n"}

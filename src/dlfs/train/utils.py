@@ -22,17 +22,8 @@ from typing import Any
 import torch
 from torch import nn
 
-__all__ = ["BatchSizeResult", "accuracy", "find_max_batch_size", "split_batch",
+__all__ = ["BatchSizeResult", "find_max_batch_size", "split_batch",
            "step_memory_bytes"]
-
-
-def accuracy(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Fraction of rows whose arg-max class equals the target; output (B, K), target (B,).
-
-    >>> accuracy(torch.tensor([[0.1, 0.9], [0.8, 0.2]]), torch.tensor([1, 1]))
-    tensor(0.5000)
-    """
-    return (output.argmax(dim=-1) == target).float().mean()
 
 
 def split_batch(batch: Any, n: int) -> list[Any]:

@@ -1,7 +1,7 @@
 # %% [markdown]
 # # Day 0 · Environment setup and the utils toolbox — 环境搭建与 utils 工具库封装
 #
-# **Library files:** `src/dlfs/playground.py` (the toolbox), `src/dlfs/paths.py`.
+# **Library files:** `src/dlfs/playground/` (the toolbox), `src/dlfs/paths.py`.
 #
 # Before any model, check the workbench: which Python and torch run this code, what hardware
 # torch sees, and whether basic arithmetic and autograd give the right answers. Then meet the

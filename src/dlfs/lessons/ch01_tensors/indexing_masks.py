@@ -1,7 +1,7 @@
 # %% [markdown]
 # # Day 4 · Advanced indexing and masks — 高级索引与 Mask
 #
-# **Library files:** `src/dlfs/playground.py` (`inspect`); these operations reappear in
+# **Library files:** `src/dlfs/playground/` (`inspect`); these operations reappear in
 # `src/dlfs/nn/functional/class_losses.py` (picking the target class) and in attention (causal
 # masks).
 #

@@ -1,7 +1,7 @@
 # %% [markdown]
 # # Day 6 · NumPy ⇄ PyTorch conversion traps — NumPy 与 PyTorch 的互转陷阱
 #
-# **Library files:** `src/dlfs/playground.py` (`compare`); the NumPy-backed autograd engine in
+# **Library files:** `src/dlfs/playground/` (`compare`); the NumPy-backed autograd engine in
 # `src/dlfs/autograd/` lives on the NumPy side of this border.
 #
 # Moving data between NumPy and torch is cheap because it often copies nothing — and that is

@@ -1,7 +1,7 @@
 # %% [markdown]
 # # Day 2 · Reshaping: reshape / view / permute / contiguous — 维度变换大通关
 #
-# **Library files:** `src/dlfs/playground.py` (`inspect`), `docs/shape_cheatsheet.md`
+# **Library files:** `src/dlfs/playground/` (`inspect`), `docs/shape_cheatsheet.md`
 # (the summary table of Day 7).
 #
 # A tensor is a flat block of memory (its *storage*) plus a recipe for reading it: a shape,

@@ -1,7 +1,7 @@
 # %% [markdown]
 # # Day 1 · Tensor basics and device management — Tensor 基础 + Device 管理
 #
-# **Library files:** `src/dlfs/playground.py` (`inspect`, `get_device`).
+# **Library files:** `src/dlfs/playground/` (`inspect`, `get_device`).
 #
 # A tensor is three things: a block of memory (the *storage*), a *dtype* saying how to read
 # each element, and a *shape + strides* saying where element `[i, j]` lives. It also lives on

@@ -1,7 +1,7 @@
 # %% [markdown]
 # # Day 8 · Autograd: requires_grad, backward, detach — Autograd 机制
 #
-# **Library files:** `src/dlfs/playground.py` (`inspect`); the from-scratch engines that do
+# **Library files:** `src/dlfs/playground/` (`inspect`); the from-scratch engines that do
 # the same job live in `src/dlfs/autograd/`.
 #
 # Autograd records every operation on tensors that `require_grad` into a graph, then walks it

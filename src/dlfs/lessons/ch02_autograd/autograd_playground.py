@@ -1,7 +1,7 @@
 # %% [markdown]
 # # Autograd 00 · Interactive playground: environment check and a first Jacobian — 交互式实验场
 #
-# **Library files:** `src/dlfs/playground.py` (`env_report`, `inspect`); the from-scratch
+# **Library files:** `src/dlfs/playground/` (`env_report`, `inspect`); the from-scratch
 # engines that compute the same derivatives are in `src/dlfs/autograd/`.
 #
 # A playground to change and re-run (open it as a notebook with `jupytext --to ipynb`).

@@ -1,7 +1,7 @@
 # %% [markdown]
 # # Autograd 03 · grad_fn, leaves, retain_graph, detach — grad_fn、叶子节点、retain_graph 与 detach
 #
-# **Library files:** `src/dlfs/playground.py` (`inspect`); `src/dlfs/autograd/scalar.py`
+# **Library files:** `src/dlfs/playground/` (`inspect`); `src/dlfs/autograd/scalar.py`
 # builds the same kind of graph by hand (each `Value` remembers its parents).
 #
 # Every result of an operation on tensors that require grad carries a `grad_fn`: a node that

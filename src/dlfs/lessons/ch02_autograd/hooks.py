@@ -1,7 +1,7 @@
 # %% [markdown]
 # # Autograd 04 · Tensor and module hooks — 张量钩子与模块钩子
 #
-# **Library files:** `src/dlfs/playground.py` (`model_summary` records shapes with forward
+# **Library files:** `src/dlfs/playground/` (`model_summary` records shapes with forward
 # hooks); the NumPy engine in `src/dlfs/autograd/tensor.py` has `register_hook` too.
 #
 # Hooks are callbacks autograd and `nn.Module` call for you:

@@ -1,7 +1,7 @@
 # %% [markdown]
 # # Autograd 08 · Tensor operations, GPU and NumPy interop — 张量操作、GPU 与 NumPy 互操作
 #
-# **Library files:** `src/dlfs/playground.py` (`get_device`, `compare`); the NumPy engine in
+# **Library files:** `src/dlfs/playground/` (`get_device`, `compare`); the NumPy engine in
 # `src/dlfs/autograd/tensor.py` is the "NumPy with a backward" this lesson builds in section 4.
 #
 # How everyday tensor operations behave under autograd, what happens when a computation

@@ -24,6 +24,7 @@ import dlfs.nn as nn
 import dlfs.optim as optim
 from dlfs.curriculum import lesson_context
 from dlfs.data.datasets import digits
+from dlfs.metrics import accuracy
 from dlfs.models.cnn import (
     InceptionA,
     ResidualBlock,
@@ -123,10 +124,10 @@ steps_per_epoch = 1 if ctx.quick else len(x_train) // batch
 epochs = 5 if ctx.quick else 8  # quick: 5 passes over the same batch
 
 
-def accuracy(model: torch.nn.Module) -> float:
+def test_accuracy(model: torch.nn.Module) -> float:
     model.eval()
     with torch.no_grad():
-        return (model(x_test).argmax(1) == y_test).float().mean().item()
+        return accuracy(model(x_test), y_test)
 
 
 def train(model: torch.nn.Module) -> list[float]:
@@ -158,7 +159,7 @@ for name, factory in [("lecture 10 CNN", liuer_cnn), ("Inception net", liuer_inc
     if ctx.quick:
         assert losses[-1] < losses[0], message
     else:
-        acc = accuracy(model)
+        acc = test_accuracy(model)
         message += f"   test accuracy {acc:.1%}"
         assert acc >= 0.93, message
     print(f"{message}   ({time.perf_counter() - start:.1f} s)")

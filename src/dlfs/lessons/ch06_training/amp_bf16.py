@@ -28,7 +28,8 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from dlfs.curriculum import lesson_context
-from dlfs.train import accuracy, fit, step_memory_bytes
+from dlfs.metrics import accuracy
+from dlfs.train import fit, step_memory_bytes
 
 ctx = lesson_context("amp-bf16")
 print("CPU capability seen by torch:", torch.backends.cpu.get_cpu_capability())

@@ -1,7 +1,7 @@
 # %% [markdown]
 # # Day 21 · Review: the debug checklist, item by item — 复盘：完善 debug_checklist.md
 #
-# **Library files:** `src/dlfs/playground.py` (`inspect`, `model_summary`, `seed_everything`,
+# **Library files:** `src/dlfs/playground/` (`inspect`, `model_summary`, `seed_everything`,
 # `get_device`), `src/dlfs/nn/` (the layers and losses the failures go through),
 # `src/dlfs/train/` (`fit`, `NaNGuard`, `find_max_batch_size`), `src/dlfs/data/` (`DataLoader`).
 # **Document:** `docs/debug_checklist.md` (中文: `docs/debug_checklist.zh-CN.md`).

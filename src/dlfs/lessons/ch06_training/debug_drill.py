@@ -1,7 +1,7 @@
 # %% [markdown]
 # # Day 20 · Debugging drill — 综合排错演练
 #
-# **Library files:** `src/dlfs/playground.py` (`inspect`), `src/dlfs/train/nan_guard.py`
+# **Library files:** `src/dlfs/playground/` (`inspect`), `src/dlfs/train/nan_guard.py`
 # (`NaNGuard`, `NonFiniteError`), `src/dlfs/train/loop.py` (`fit`).
 # **Scripts:** `debug_drill_broken.txt` and its fixed twin `debug_drill_fixed.txt`, next to
 # this file: a 70-line training script (a tiny CNN that tells which colour channel of an

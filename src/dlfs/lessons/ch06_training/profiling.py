@@ -3,7 +3,7 @@
 #
 # **Library files:** `src/dlfs/train/profiler.py` (`ProfilerCallback`), the
 # `record_function` labels in `src/dlfs/train/loop.py` (`dlfs/forward`, `dlfs/backward`,
-# `dlfs/optimizer_step`), `src/dlfs/playground.py` (`time_block`).
+# `dlfs/optimizer_step`), `src/dlfs/playground/` (`time_block`).
 #
 # "Training is slow" is not actionable; "60 % of a step is one convolution's backward" is.
 # `torch.profiler` records every aten op (and CUDA kernel on a GPU) with its time. The

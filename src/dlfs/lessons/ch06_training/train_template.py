@@ -20,7 +20,8 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from dlfs.curriculum import lesson_context
-from dlfs.train import accuracy, fit
+from dlfs.metrics import accuracy
+from dlfs.train import fit
 
 ctx = lesson_context("train-template")
 

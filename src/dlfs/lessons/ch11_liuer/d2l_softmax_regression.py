@@ -24,7 +24,8 @@ import dlfs.optim as optim
 from dlfs.curriculum import lesson_context
 from dlfs.data import DataLoader
 from dlfs.data.datasets import digits
-from dlfs.train import accuracy, fit
+from dlfs.metrics import accuracy
+from dlfs.train import fit
 
 ctx = lesson_context("d2l-softmax-regression")
 epochs = 5 if ctx.quick else 10
@@ -77,7 +78,7 @@ for epoch in range(epochs):
                 p.grad.zero_()
         total += loss.sum().item()
     with torch.no_grad():
-        scratch_acc.append(accuracy(net(x_test), y_test).item())
+        scratch_acc.append(accuracy(net(x_test), y_test))
     scratch_loss.append(total / len(train))
     print(f"  scratch epoch {epoch + 1}: train loss {scratch_loss[-1]:.3f}, "
           f"test accuracy {scratch_acc[-1]:.3f}")

@@ -25,9 +25,10 @@ import torch
 
 from dlfs import nn
 from dlfs.curriculum import lesson_context
+from dlfs.metrics import accuracy
 from dlfs.models.cnn import VGG, VGGConfig, load_weights
 from dlfs.recipes.finetune import backbone_features, new_head, pretrain_on_shapes, shapes_task
-from dlfs.recipes.vision import accuracy, train_classifier
+from dlfs.recipes.vision import predict_logits, train_classifier
 
 ctx = lesson_context("saving-transfer")
 torch.manual_seed(0)
@@ -148,11 +149,11 @@ head_before = head.weight.clone()
 f_train = backbone_features(model_b, HEAD, xb)                 # (0.8N, 512), once
 f_test = backbone_features(model_b, HEAD, xb_test)             # (0.2N, 512)
 print("features:", tuple(f_train.shape), tuple(f_test.shape))
-acc_before = accuracy(head, f_test, yb_test)
+acc_before = accuracy(predict_logits(head, f_test), yb_test)
 train_classifier(head, f_train, yb, epochs=EPOCHS, lr=3e-3)
-acc_after = accuracy(model_b, xb_test, yb_test)               # the whole model, head in place
+acc_after = accuracy(predict_logits(model_b, xb_test), yb_test)            # the whole model, head in place
 print(f"task B accuracy: new head untrained {acc_before:.1%}, after fine-tuning {acc_after:.1%}")
-assert acc_after == accuracy(head, f_test, yb_test)            # features-once == full model
+assert acc_after == accuracy(predict_logits(head, f_test), yb_test)         # features-once == full model
 for k, v in model_b.named_parameters():
     if not k.startswith(HEAD):
         assert torch.equal(v, frozen[k]), k                    # the frozen backbone did not move

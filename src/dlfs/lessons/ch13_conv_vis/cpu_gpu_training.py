@@ -1,7 +1,7 @@
 # %% [markdown]
 # # Training on CPU and GPU: `.cuda()` vs `.to(device)`, device-agnostic code — CPU 与 GPU 训练：`.cuda()` 与 `.to(device)`，设备无关的写法
 #
-# **Library files:** `src/dlfs/playground.py` (`get_device`, `seed_everything`),
+# **Library files:** `src/dlfs/playground/` (`get_device`, `seed_everything`),
 # `src/dlfs/train/loop.py` (`fit`, which moves model and batches to `device` for you),
 # `src/dlfs/nn/conv.py`, `src/dlfs/nn/linear.py`, `src/dlfs/data/datasets/digits.py`.
 #

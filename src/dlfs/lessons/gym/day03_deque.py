@@ -1,7 +1,7 @@
 # %% [markdown]
 # # Gym Day 3 · deque: queues, BFS, sliding windows — deque 队列/BFS/滑窗
 #
-# **Library files:** `src/dlfs/playground.py` (`compare`, `time_block`).
+# **Library files:** `src/dlfs/playground/` (`compare`, `time_block`).
 #
 # A Python `list` stores its items in one contiguous array. Adding at the *end* is O(1)
 # (amortized), but `list.insert(0, x)` must shift every item one slot right: O(n).

@@ -2,7 +2,7 @@
 # # Gym Day 10 · heapq: top-k, min-heap, simulation — heapq 堆：Top-K、最小堆、模拟
 #
 # **Library files:** `src/dlfs/gym/templates.py` (`top_k`, `MaxHeap`),
-# `src/dlfs/playground.py` (`compare`), `src/dlfs/gym/problems/d10_*.py`.
+# `src/dlfs/playground/` (`compare`), `src/dlfs/gym/problems/d10_*.py`.
 #
 # `heapq` keeps a plain list in heap order: `a[0]` is the minimum, `heappush`/`heappop`
 # are O(log n), `heapify` is O(n). There is no max-heap: push negated numbers, or wrap items

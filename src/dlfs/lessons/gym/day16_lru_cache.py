@@ -1,7 +1,7 @@
 # %% [markdown]
 # # Gym Day 16 · functools: lru_cache memoized search — functools 记忆化搜索
 #
-# **Library files:** `src/dlfs/playground.py` (`compare`), `src/dlfs/gym/problems/d16_*.py`.
+# **Library files:** `src/dlfs/playground/` (`compare`), `src/dlfs/gym/problems/d16_*.py`.
 #
 # A recursive search that reaches the same sub-problem many times does exponential work.
 # `functools.lru_cache` (or `functools.cache`) stores each result by its arguments, so each

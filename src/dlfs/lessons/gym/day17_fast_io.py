@@ -2,7 +2,7 @@
 # # Gym Day 17 · Fast I/O and constant-factor tuning (sys.stdin) — 快速 I/O 与常数优化
 #
 # **Library files:** `src/dlfs/gym/templates.py` (`fast_input`, `read_ints`),
-# `src/dlfs/playground.py` (`compare`), `src/dlfs/gym/problems/d17_*.py`.
+# `src/dlfs/playground/` (`compare`), `src/dlfs/gym/problems/d17_*.py`.
 #
 # With 10^6 numbers on stdin, *reading* can cost more than solving. `input()` pays a
 # Python-level call, a decode and a line split per line. `sys.stdin.buffer.read().split()`
