@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from dlfs.autograd import Tensor, Value, cross_entropy
-from dlfs.autograd.nn import MLP, SGD
+from dlfs.autograd.tensor_layers import MLP, SGD
 
 SIZES = [64, 256, 256, 10]
 BATCH = 256

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlfs.autograd import Tensor, Value, cross_entropy
-from dlfs.autograd.graph import depths, draw_graph, nodes, to_dot
+from dlfs.autograd.drawing import depths, draw_graph, nodes, to_dot
 
 
 def test_nodes_are_topologically_ordered_and_shared_nodes_appear_once():

@@ -1,17 +1,22 @@
 """Two autograd engines from scratch, each readable in one sitting and exact against torch.
 
 - :class:`Value` (``scalar.py``): one number per node; the chain rule at its smallest.
-- :class:`Tensor` (``tensor.py``, ``tensor_ops.py``, ``functional.py``): NumPy arrays with
-  broadcasting, batched matmul, reductions, indexing, softmax and cross-entropy.
+- :class:`Tensor`: NumPy arrays with broadcasting, batched matmul, reductions, indexing,
+  softmax and cross-entropy. ``tensor_graph.py`` (nodes, grad mode, backward) <-
+  ``tensor_ops.py`` (each operation with its derivative) <- ``tensor.py`` (the class with
+  its operators) <- ``tensor_functions.py`` (softmax, log_softmax, cross_entropy,
+  concatenate, stack) <- ``tensor_layers.py`` (Module, Linear, MLP and SGD).
+- ``topo.py``: the topological order both engines' backward passes walk.
 - :func:`gradcheck` (``gradcheck.py``): central differences against either engine or torch.
-- ``graph.py``: ``to_dot`` text and a matplotlib drawing of a graph of either engine.
-- ``nn.py``: Linear, MLP and SGD on :class:`Tensor`; ``digits.py``: the digits task.
+- ``drawing.py``: ``to_dot`` text and a matplotlib drawing of a graph of either engine.
+
+The digits task the Tensor engine trains on is a recipe: ``dlfs.recipes.numpy_digits``.
 """
 
-from .functional import concatenate, cross_entropy, log_softmax, softmax, stack
 from .gradcheck import GradcheckError, gradcheck
 from .scalar import Value
 from .tensor import ShapeError, Tensor, is_grad_enabled, make_node, no_grad, unbroadcast
+from .tensor_functions import concatenate, cross_entropy, log_softmax, softmax, stack
 
 __all__ = [
     "GradcheckError",

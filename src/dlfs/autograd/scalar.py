@@ -23,7 +23,8 @@ node, and then spends most of a training step in the garbage collector.)
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+
+from .topo import topological_order
 
 __all__ = ["Value"]
 
@@ -147,7 +148,7 @@ class Value:
         Calling it twice adds twice (gradients accumulate, like torch's leaves); set
         ``grad = 0.0`` (or call :meth:`zero_grad`) to start again.
         """
-        order = list(self.topological_order())  # leaves first, self last
+        order = self.topological_order()  # leaves first, self last
         grads = {self: 1.0}  # the gradients of this call only
         for node in reversed(order):
             g = grads.get(node, 0.0)
@@ -160,29 +161,11 @@ class Value:
         for node in self.topological_order():
             node.grad = 0.0
 
-    def topological_order(self) -> Iterator[Value]:
-        """Every node this value depends on, each after all of its parents (self last).
-
-        An iterative depth-first search, so deep graphs do not hit the recursion limit.
-        """
-        return _topological_order(self)
+    def topological_order(self) -> list[Value]:
+        """Every node this value depends on, each after all of its parents (self last)."""
+        return topological_order(self)
 
 
 def _lift(x: Value | Number) -> Value:
     """Wrap a plain number as a constant leaf."""
     return x if isinstance(x, Value) else Value(x)
-
-
-def _topological_order(root: Value) -> Iterator[Value]:
-    seen: set[int] = set()
-    stack: list[tuple[Value, bool]] = [(root, False)]
-    while stack:
-        node, parents_done = stack.pop()
-        if parents_done:
-            yield node
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        stack.extend((p, False) for p in node.parents if id(p) not in seen)

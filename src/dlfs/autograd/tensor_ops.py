@@ -11,26 +11,29 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Axis, ShapeError, Tensor, make_node, unbroadcast
+from .tensor_graph import Axis, Node, ShapeError, make_node, unbroadcast
 
 # ---- helpers -------------------------------------------------------------------------------
 
 
-def lift(x: Any, like: Tensor | None = None) -> Tensor:
-    """``x`` as a Tensor; a Python number takes the dtype of ``like`` (so float32 stays)."""
-    if isinstance(x, Tensor):
+def lift(x: Any, like: Node) -> Node:
+    """``x`` as a node of ``like``'s class (a constant leaf unless it is one already); a
+    Python number takes the dtype of ``like`` (so float32 stays float32)."""
+    if isinstance(x, Node):
         return x
-    if isinstance(x, (int, float)) and like is not None and like.dtype.kind == "f":
-        return Tensor(np.asarray(x, dtype=like.dtype))
-    return Tensor(x)
+    if isinstance(x, (int, float)) and like.dtype.kind == "f":
+        return type(like)(np.asarray(x, dtype=like.dtype))
+    return type(like)(x)
 
 
-def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
-    a = lift(a, b if isinstance(b, Tensor) else None)
+def _pair(a: Any, b: Any) -> tuple[Node, Node]:
+    """Both operands as nodes (an operator always has at least one)."""
+    if not isinstance(a, Node):
+        a = lift(a, b)
     return a, lift(b, a)
 
 
-def _broadcast(op: str, fn: Any, a: Tensor, b: Tensor) -> np.ndarray:
+def _broadcast(op: str, fn: Any, a: Node, b: Node) -> np.ndarray:
     """``fn(a, b)`` with NumPy broadcasting, or a ShapeError naming both shapes."""
     try:
         return fn(a.data, b.data)
@@ -55,7 +58,7 @@ def _axes(op: str, axis: Axis, ndim: int) -> tuple[int, ...]:
 # ---- arithmetic ----------------------------------------------------------------------------
 
 
-def add(a: Any, b: Any) -> Tensor:
+def add(a: Any, b: Any) -> Node:
     """a + b:  dL/da = g, dL/db = g (each summed back to its own shape)."""
     a, b = _pair(a, b)
     data = _broadcast("add", np.add, a, b)
@@ -63,7 +66,7 @@ def add(a: Any, b: Any) -> Tensor:
                      lambda g: (unbroadcast(g, a.shape), unbroadcast(g, b.shape)), "+")
 
 
-def sub(a: Any, b: Any) -> Tensor:
+def sub(a: Any, b: Any) -> Node:
     """a - b:  dL/da = g, dL/db = -g."""
     a, b = _pair(a, b)
     data = _broadcast("sub", np.subtract, a, b)
@@ -71,7 +74,7 @@ def sub(a: Any, b: Any) -> Tensor:
                      lambda g: (unbroadcast(g, a.shape), unbroadcast(-g, b.shape)), "-")
 
 
-def mul(a: Any, b: Any) -> Tensor:
+def mul(a: Any, b: Any) -> Node:
     """a * b:  dL/da = g b, dL/db = g a."""
     a, b = _pair(a, b)
     data = _broadcast("mul", np.multiply, a, b)
@@ -85,7 +88,7 @@ def mul(a: Any, b: Any) -> Tensor:
     return make_node(data, (a, b), backward, "*")
 
 
-def div(a: Any, b: Any) -> Tensor:
+def div(a: Any, b: Any) -> Node:
     """out = a / b:  dL/da = g / b, dL/db = -g a / b^2 = -g out / b."""
     a, b = _pair(a, b)
     out = _broadcast("div", np.divide, a, b)
@@ -94,17 +97,17 @@ def div(a: Any, b: Any) -> Tensor:
                                              unbroadcast(-g * out / y, b.shape)), "/")
 
 
-def neg(a: Tensor) -> Tensor:
+def neg(a: Node) -> Node:
     """-a:  dL/da = -g."""
     return make_node(-a.data, (a,), lambda g: (-g,), "neg")
 
 
-def power(a: Any, b: Any) -> Tensor:
+def power(a: Any, b: Any) -> Node:
     """out = a ** b:  dL/da = g b a^(b-1), dL/db = g out ln(a).
 
     A Python-number exponent stays a number (no graph, dtype kept).
     """
-    if isinstance(b, (int, float)) and isinstance(a, Tensor):
+    if isinstance(b, (int, float)) and isinstance(a, Node):
         x, n = a.data, b
         return make_node(x**n, (a,), lambda g: (g * n * x ** (n - 1),), f"**{n:g}")
     a, b = _pair(a, b)
@@ -122,7 +125,7 @@ def power(a: Any, b: Any) -> Tensor:
     return make_node(out, (a, b), backward, "**")
 
 
-def matmul(a: Any, b: Any) -> Tensor:
+def matmul(a: Any, b: Any) -> Node:
     """out = a @ b for (..., n, k) @ (..., k, m) -> (..., n, m), batch axes broadcast.
 
     dL/da = g @ b^T, dL/db = a^T @ g (summed over broadcast batch axes). A 1-D ``a`` acts
@@ -165,31 +168,31 @@ def _check_matmul(sa: tuple[int, ...], sb: tuple[int, ...]) -> None:
 # ---- elementwise functions -----------------------------------------------------------------
 
 
-def exp(a: Tensor) -> Tensor:
+def exp(a: Node) -> Node:
     """y = e^a:  dL/da = g y."""
     y = np.exp(a.data)
     return make_node(y, (a,), lambda g: (g * y,), "exp")
 
 
-def log(a: Tensor) -> Tensor:
+def log(a: Node) -> Node:
     """ln a:  dL/da = g / a."""
     x = a.data
     return make_node(np.log(x), (a,), lambda g: (g / x,), "log")
 
 
-def tanh(a: Tensor) -> Tensor:
+def tanh(a: Node) -> Node:
     """y = tanh a:  dL/da = g (1 - y^2)."""
     y = np.tanh(a.data)
     return make_node(y, (a,), lambda g: (g * (1 - y * y),), "tanh")
 
 
-def relu(a: Tensor) -> Tensor:
+def relu(a: Node) -> Node:
     """max(a, 0):  dL/da = g where a > 0, else 0."""
     x = a.data
     return make_node(np.maximum(x, 0), (a,), lambda g: (g * (x > 0),), "relu")
 
 
-def sigmoid(a: Tensor) -> Tensor:
+def sigmoid(a: Node) -> Node:
     """y = 1 / (1 + e^-a) = (1 + tanh(a/2)) / 2 (no overflow):  dL/da = g y (1 - y)."""
     y = 0.5 * (np.tanh(0.5 * a.data) + 1)
     return make_node(y, (a,), lambda g: (g * y * (1 - y),), "sigmoid")
@@ -206,14 +209,14 @@ def _expand(g: np.ndarray, axes: tuple[int, ...], keepdims: bool,
     return np.broadcast_to(g, shape)
 
 
-def reduce_sum(a: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+def reduce_sum(a: Node, axis: Axis = None, keepdims: bool = False) -> Node:
     """Sum over ``axis``:  dL/da = g copied along the summed axes."""
     axes = _axes("sum", axis, a.ndim)
     out = a.data.sum(axis=axes, keepdims=keepdims)
     return make_node(out, (a,), lambda g: (_expand(g, axes, keepdims, a.shape),), "sum")
 
 
-def reduce_mean(a: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+def reduce_mean(a: Node, axis: Axis = None, keepdims: bool = False) -> Node:
     """Mean over ``axis`` (n elements each):  dL/da = g / n along the averaged axes."""
     axes = _axes("mean", axis, a.ndim)
     n = int(np.prod([a.shape[ax] for ax in axes]))
@@ -221,7 +224,7 @@ def reduce_mean(a: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     return make_node(out, (a,), lambda g: (_expand(g / n, axes, keepdims, a.shape),), "mean")
 
 
-def reduce_max(a: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+def reduce_max(a: Node, axis: Axis = None, keepdims: bool = False) -> Node:
     """Max over ``axis``. The gradient is shared evenly by tied maxima (like ``torch.amax``)."""
     axes = _axes("max", axis, a.ndim)
     top = a.data.max(axis=axes, keepdims=True)
@@ -234,7 +237,7 @@ def reduce_max(a: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
 # ---- shapes and indexing -------------------------------------------------------------------
 
 
-def reshape(a: Tensor, shape: tuple[int, ...]) -> Tensor:
+def reshape(a: Node, shape: tuple[int, ...]) -> Node:
     """Same elements, new shape (one axis may be -1):  dL/da = g reshaped back."""
     try:
         out = a.data.reshape(shape)
@@ -245,7 +248,7 @@ def reshape(a: Tensor, shape: tuple[int, ...]) -> Tensor:
     return make_node(out, (a,), lambda g: (g.reshape(a.shape),), "reshape")
 
 
-def permute(a: Tensor, axes: tuple[int, ...]) -> Tensor:
+def permute(a: Node, axes: tuple[int, ...]) -> Node:
     """Reorder axes (``out.shape[i] == a.shape[axes[i]]``):  dL/da = g with the inverse order."""
     if sorted(ax % max(a.ndim, 1) for ax in axes) != list(range(a.ndim)):
         raise ShapeError(f"permute: {axes} is not a permutation of the axes of shape {a.shape}")
@@ -259,7 +262,7 @@ def _index(index: Any) -> tuple[Any, bool]:
     parts = index if isinstance(index, tuple) else (index,)
     out, basic = [], True
     for part in parts:
-        if isinstance(part, Tensor):
+        if isinstance(part, Node):
             part = part.data
         if isinstance(part, (list, np.ndarray)):
             part = np.asarray(part)
@@ -271,7 +274,7 @@ def _index(index: Any) -> tuple[Any, bool]:
     return tuple(out), basic
 
 
-def getitem(a: Tensor, index: Any) -> Tensor:
+def getitem(a: Node, index: Any) -> Node:
     """``a[index]`` with slices, ints, integer arrays or boolean masks.
 
     dL/da is zero except at the selected positions, which receive g; a position selected

@@ -1,7 +1,7 @@
 # %% [markdown]
 # # Chapter 1.1 · A scalar autograd engine, side by side with torch.autograd — 从零实现标量自动微分引擎
 #
-# **Library files:** `src/dlfs/autograd/scalar.py` (`Value`), `src/dlfs/autograd/graph.py`
+# **Library files:** `src/dlfs/autograd/scalar.py` (`Value`), `src/dlfs/autograd/drawing.py`
 # (`to_dot`, `draw_graph`), `src/dlfs/autograd/gradcheck.py`.
 #
 # Automatic differentiation in reverse mode needs two things:
@@ -23,7 +23,7 @@ import math
 import torch
 
 from dlfs.autograd import Value, gradcheck
-from dlfs.autograd.graph import draw_graph, nodes, to_dot
+from dlfs.autograd.drawing import draw_graph, nodes, to_dot
 from dlfs.curriculum import lesson_context
 
 ctx = lesson_context("engines-scalar")

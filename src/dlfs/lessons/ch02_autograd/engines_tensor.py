@@ -3,9 +3,9 @@
 #
 # **Library files:** `src/dlfs/autograd/tensor.py` (`Tensor`, the backward pass, `no_grad`),
 # `src/dlfs/autograd/tensor_ops.py` (every op with its vector–Jacobian product),
-# `src/dlfs/autograd/functional.py` (`softmax`, `log_softmax`, `cross_entropy`),
-# `src/dlfs/autograd/nn.py` (`Linear`, `MLP`, `SGD`), `src/dlfs/autograd/digits.py`,
-# `src/dlfs/autograd/graph.py`, `src/dlfs/autograd/gradcheck.py`.
+# `src/dlfs/autograd/tensor_functions.py` (`softmax`, `log_softmax`, `cross_entropy`),
+# `src/dlfs/autograd/tensor_layers.py` (`Linear`, `MLP`, `SGD`), `src/dlfs/recipes/numpy_digits.py`,
+# `src/dlfs/autograd/drawing.py`, `src/dlfs/autograd/gradcheck.py`.
 #
 # The scalar engine makes one node per number. A tensor engine makes one node per *array
 # operation*: `X @ W` on a (256, 64) and a (64, 256) array is one node, not 4 million. The
@@ -27,11 +27,12 @@ from dlfs.autograd import (
     no_grad,
     softmax,
 )
-from dlfs.autograd.digits import accuracy, load_digits_split, train_digits_mlp
-from dlfs.autograd.graph import draw_graph, nodes
-from dlfs.autograd.nn import MLP
+from dlfs.autograd.drawing import draw_graph, nodes
+from dlfs.autograd.tensor_layers import MLP
 from dlfs.curriculum import lesson_context
+from dlfs.metrics import accuracy
 from dlfs.playground import compare
+from dlfs.recipes.numpy_digits import load_digits_split, predict, train_digits_mlp
 
 ctx = lesson_context("engines-tensor")
 rng = np.random.default_rng(0)
@@ -173,7 +174,7 @@ assert len(nodes(batch_loss)) < 20  # a handful of array nodes, whatever the bat
 
 epochs = 5 if ctx.quick else 30
 model, history = train_digits_mlp(data, hidden=(64,), epochs=epochs, seed=0)
-test_acc = accuracy(model, data.x_test, data.y_test)
+test_acc = accuracy(predict(model, data.x_test), data.y_test)
 for epoch, value in enumerate(history, 1):
     print(f"epoch {epoch:2d}  mean training loss {value:.4f}")
 print(f"test accuracy: {test_acc:.3f}")

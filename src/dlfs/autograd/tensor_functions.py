@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 
 from .tensor import ShapeError, Tensor, make_node
-from .tensor_ops import lift
 
 __all__ = ["concatenate", "cross_entropy", "log_softmax", "softmax", "stack"]
 
@@ -81,7 +80,7 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
 
     dL/dx_k = the slice of g that x_k filled.
     """
-    ts = [lift(t) for t in tensors]
+    ts = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
     if not ts:
         raise ValueError("concatenate: needs at least one tensor")
     try:
@@ -99,7 +98,7 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
 
     dL/dx_k = g[..., k, ...] (index k along the new axis).
     """
-    ts = [lift(t) for t in tensors]
+    ts = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
     if not ts:
         raise ValueError("stack: needs at least one tensor")
     if len({t.shape for t in ts}) > 1:

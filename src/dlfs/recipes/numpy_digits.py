@@ -1,4 +1,5 @@
-"""The task both book-chapter lessons and the tests train on: scikit-learn's 8x8 digits.
+"""Recipe: the NumPy autograd engine's MLP trained on scikit-learn's 8x8 digits (the task
+the engine lesson and its tests train on).
 
 1797 images of 64 pixels, 10 classes, shipped with scikit-learn (no download). A seeded
 80/20 split, standardized with the training set's mean and standard deviation.
@@ -10,11 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .functional import cross_entropy
-from .nn import MLP, SGD
-from .tensor import Tensor, no_grad
+from ..autograd import Tensor, cross_entropy, no_grad
+from ..autograd.tensor_layers import MLP, SGD
 
-__all__ = ["DigitsSplit", "accuracy", "load_digits_split", "train_digits_mlp"]
+__all__ = ["DigitsSplit", "load_digits_split", "predict", "train_digits_mlp"]
 
 
 @dataclass(frozen=True)
@@ -41,11 +41,10 @@ def load_digits_split(seed: int = 0, test_fraction: float = 0.2,
     return DigitsSplit(x[train], y[train].astype(np.int64), x[test], y[test].astype(np.int64))
 
 
-def accuracy(model: MLP, x: np.ndarray, y: np.ndarray) -> float:
-    """Fraction of rows of x (N, 64) whose arg-max logit equals y (N,)."""
+def predict(model: MLP, x: np.ndarray) -> np.ndarray:
+    """Logits (N, 10) of the rows of x (N, 64), recording no graph."""
     with no_grad():
-        logits = model(Tensor(x))  # (N, 10)
-    return float((logits.data.argmax(axis=1) == y).mean())
+        return model(Tensor(x)).data
 
 
 def train_digits_mlp(data: DigitsSplit, hidden: tuple[int, ...] = (64,), epochs: int = 15,

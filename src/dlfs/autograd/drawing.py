@@ -24,29 +24,19 @@ from typing import Any
 
 from .scalar import Value
 from .tensor import Tensor
+from .topo import topological_order
 
 __all__ = ["depths", "draw_graph", "nodes", "to_dot"]
 
-Node = Value | Tensor
+GraphNode = Value | Tensor
 
 
-def nodes(root: Node) -> list[Node]:
+def nodes(root: GraphNode) -> list[GraphNode]:
     """Every node ``root`` depends on (constants included), parents before children."""
-    order: list[Node] = []
-    seen: set[int] = set()
-    stack: list[tuple[Node, bool]] = [(root, False)]
-    while stack:
-        node, parents_done = stack.pop()
-        if parents_done:
-            order.append(node)
-        elif id(node) not in seen:
-            seen.add(id(node))
-            stack.append((node, True))
-            stack.extend((p, False) for p in reversed(node.parents) if id(p) not in seen)
-    return order
+    return topological_order(root)
 
 
-def depths(order: list[Node]) -> dict[int, int]:
+def depths(order: list[GraphNode]) -> dict[int, int]:
     """Drawing column of each node, by ``id(node)``; ``order`` as :func:`nodes`.
 
     An op sits one column right of its deepest parent; a leaf sits just left of its
@@ -65,7 +55,7 @@ def depths(order: list[Node]) -> dict[int, int]:
     return depth
 
 
-def _describe(node: Node) -> list[str]:
+def _describe(node: GraphNode) -> list[str]:
     """The lines shown for one node: its name or op, then numbers or shape."""
     if isinstance(node, Value):
         name = f"{node.label} = {node.op}" if node.label and node.op else node.label or node.op
@@ -74,7 +64,7 @@ def _describe(node: Node) -> list[str]:
     return [kind, f"{node.shape} {node.dtype}"]
 
 
-def to_dot(root: Node) -> str:
+def to_dot(root: GraphNode) -> str:
     """The graph of ``root`` in Graphviz dot format (render with ``dot -Tpng``)."""
     order = nodes(root)
     name = {id(n): f"n{i}" for i, n in enumerate(order)}
@@ -88,7 +78,7 @@ def to_dot(root: Node) -> str:
     return "\n".join(lines)
 
 
-def draw_graph(root: Node, ax: Any = None, title: str | None = None) -> Any:
+def draw_graph(root: GraphNode, ax: Any = None, title: str | None = None) -> Any:
     """Draw the DAG of ``root`` with matplotlib; returns the figure.
 
     Columns are depths (leaves left, ``root`` right); arrows run from parent to child.
@@ -97,7 +87,7 @@ def draw_graph(root: Node, ax: Any = None, title: str | None = None) -> Any:
 
     order = nodes(root)
     depth = depths(order)
-    columns: dict[int, list[Node]] = {}
+    columns: dict[int, list[GraphNode]] = {}
     for node in order:
         columns.setdefault(depth[id(node)], []).append(node)
     width, height = max(columns) + 1, max(len(c) for c in columns.values())
