@@ -1,5 +1,4 @@
-"""Linear layers: ``Linear`` (y = x W^T + b), ``Bilinear``, and the shape helpers
-``Identity``, ``Flatten``, ``Unflatten``."""
+"""Linear layers: ``Linear`` (y = x W^T + b), ``Bilinear`` and ``Identity``."""
 
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ from torch import Tensor, nn
 
 from . import functional as F
 
-__all__ = ["Bilinear", "Flatten", "Identity", "Linear", "Unflatten"]
+__all__ = ["Bilinear", "Identity", "Linear"]
 
 
 class Identity(nn.Module):
@@ -98,45 +97,3 @@ class Bilinear(nn.Module):
     def extra_repr(self) -> str:
         return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
                 f"out_features={self.out_features}, bias={self.bias is not None}")
-
-
-class Flatten(nn.Module):
-    """Merge dims start_dim..end_dim into one: (B, C, H, W) -> (B, C*H*W) by default."""
-
-    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
-        super().__init__()
-        self.start_dim = start_dim
-        self.end_dim = end_dim
-
-    def forward(self, input: Tensor) -> Tensor:
-        if input.dim() == 0:
-            return input.reshape(1)
-        start, end = self.start_dim % input.dim(), self.end_dim % input.dim()
-        shape = input.shape
-        merged = math.prod(shape[start:end + 1])
-        return input.reshape(*shape[:start], merged, *shape[end + 1:])
-
-    def extra_repr(self) -> str:
-        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
-
-
-class Unflatten(nn.Module):
-    """Split dim ``dim`` into ``unflattened_size``: (B, 12) -> (B, 3, 4)."""
-
-    def __init__(self, dim: int | str, unflattened_size: tuple[int, ...] | list[int]) -> None:
-        super().__init__()
-        if isinstance(dim, str):
-            raise NotImplementedError("named dimensions are not supported")
-        self.dim = dim
-        self.unflattened_size = unflattened_size
-
-    def forward(self, input: Tensor) -> Tensor:
-        dim = self.dim % input.dim()
-        sizes = list(self.unflattened_size)
-        if -1 in sizes:  # infer the one missing size
-            known = math.prod(s for s in sizes if s != -1)
-            sizes[sizes.index(-1)] = input.shape[dim] // known
-        return input.reshape(*input.shape[:dim], *sizes, *input.shape[dim + 1:])
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

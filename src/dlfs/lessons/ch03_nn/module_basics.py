@@ -1,7 +1,7 @@
 # %% [markdown]
 # # nn.Module building blocks: a minimal module, Sequential, a classifier on digits — nn.Module 基础组件
 #
-# **Library files:** `src/dlfs/nn/linear.py` (`Linear`, `Flatten`), `src/dlfs/nn/conv.py`,
+# **Library files:** `src/dlfs/nn/linear.py` (`Linear`), `src/dlfs/nn/flatten.py` (`Flatten`), `src/dlfs/nn/conv.py`,
 # `src/dlfs/nn/pooling.py`, `src/dlfs/nn/normalization.py`, `src/dlfs/nn/activation.py`,
 # `src/dlfs/nn/loss.py` (`CrossEntropyLoss`); the parity tests in `tests/nn/` prove each layer
 # equal to torch's and check that state_dicts load both ways.

@@ -2,7 +2,7 @@
 # # Basic RNN: "hello" -> "ohlol" — 循环神经网络（基础篇）：把 "hello" 变成 "ohlol"
 #
 # **Library files:** `src/dlfs/nn/rnn.py` (`RNNCell`, `RNN`: parameters and the time loop),
-# `src/dlfs/nn/functional/rnn.py` (the cell equation), `src/dlfs/nn/sparse.py` (`Embedding`);
+# `src/dlfs/nn/functional/rnn.py` (the cell equation), `src/dlfs/nn/embedding.py` (`Embedding`);
 # parity with `torch.nn` in `tests/nn/test_rnn_parity.py` and `tests/nn/test_rnn_cells_packed.py`.
 #
 # A toy task from Liu Er's lecture 12: read the characters of "hello" one at a time and, at

@@ -1,7 +1,7 @@
 # %% [markdown]
 # # Day 22 · Embedding + positional encoding — Embedding + Positional Encoding（词嵌入与位置编码）
 #
-# **Library files:** `src/dlfs/nn/sparse.py` (`Embedding`), `src/dlfs/nn/positional.py`
+# **Library files:** `src/dlfs/nn/embedding.py` (`Embedding`), `src/dlfs/nn/positional.py`
 # (`sinusoidal_table`, `SinusoidalPositionalEncoding`, `LearnedPositionalEmbedding`,
 # `RotaryEmbedding`, `alibi_bias`).
 #
