@@ -20,7 +20,7 @@ from .resume import CheckpointWarning
 from .rng import capture_rng_state, restore_rng_state
 from .state import TrainState
 from .tensorboard import TensorBoardLogger
-from .utils import BatchSizeResult, find_max_batch_size, split_batch, step_memory_bytes
+from .memory import BatchSizeResult, find_max_batch_size, split_batch, step_memory_bytes
 
 __all__ = [
     "BatchSizeResult", "Callback", "CallbackList", "CheckpointManager", "CheckpointWarning",

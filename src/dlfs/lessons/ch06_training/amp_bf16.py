@@ -3,7 +3,7 @@
 #
 # **Library files:** `src/dlfs/train/amp.py` (which dtype, whether a GradScaler is needed),
 # `src/dlfs/train/loop.py` (the autocast region around forward + loss),
-# `src/dlfs/train/utils.py` (`step_memory_bytes`).
+# `src/dlfs/train/memory.py` (`step_memory_bytes`).
 #
 # Mixed precision runs the expensive ops (matmuls, convolutions) in a 16-bit type and keeps
 # the rest — the master weights, the optimizer update, reductions and losses — in float32.

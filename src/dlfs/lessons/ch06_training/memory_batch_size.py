@@ -1,7 +1,7 @@
 # %% [markdown]
 # # Day 16 · Memory management and batch-size tuning — 显存管理与 Batch Size 调优
 #
-# **Library files:** `src/dlfs/train/utils.py` (`step_memory_bytes`, `find_max_batch_size`,
+# **Library files:** `src/dlfs/train/memory.py` (`step_memory_bytes`, `find_max_batch_size`,
 # `split_batch`), `src/dlfs/train/loop.py` (`grad_accum_steps`).
 #
 # The memory of one training step is, roughly,

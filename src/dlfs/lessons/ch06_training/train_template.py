@@ -2,7 +2,7 @@
 # # Day 14 · The minimal runnable training template — 复盘：最小可运行训练模板
 #
 # **Library files:** `src/dlfs/train/loop.py` (`fit`: the same loop with checkpoints,
-# callbacks, AMP and accumulation around it), `src/dlfs/train/utils.py` (`accuracy`).
+# callbacks, AMP and accumulation around it), `src/dlfs/metrics/classification.py` (`accuracy`).
 #
 # Below is a complete training script that uses nothing but torch — copy it and change the
 # data, the model and the loss. Then the same run through `dlfs.train.fit`, and a check that

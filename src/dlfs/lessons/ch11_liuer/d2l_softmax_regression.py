@@ -3,7 +3,7 @@
 #
 # **Library files:** the concise half uses `src/dlfs/nn/linear.py`, `src/dlfs/nn/init.py`,
 # `src/dlfs/nn/loss.py` (`CrossEntropyLoss`), `src/dlfs/optim/sgd.py`,
-# `src/dlfs/train/loop.py` (`fit`), `src/dlfs/train/utils.py` (`accuracy`) and
+# `src/dlfs/train/loop.py` (`fit`), `src/dlfs/metrics/classification.py` (`accuracy`) and
 # `src/dlfs/data/datasets/digits.py`; the from-scratch half uses only tensors and autograd.
 #
 # Softmax regression is one linear layer followed by a softmax: for an image flattened to

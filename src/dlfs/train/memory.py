@@ -1,4 +1,5 @@
-"""Helpers for Days 16–18: batch-size finder, micro-batch splitting, an accuracy metric.
+"""How much memory a training step needs, and what to do when it does not fit: count the
+bytes of a step, find the largest batch under a budget, split a batch into micro-batches.
 
 Memory of one training step at batch size B is roughly
 
