@@ -13,6 +13,7 @@ from .checkpoint import (
 from .config import TrainConfig
 from .history import History
 from .loop import Trainer, default_forward, fit, move_to
+from .memory import BatchSizeResult, find_max_batch_size, split_batch, step_memory_bytes
 from .nan_guard import NaNGuard, NonFiniteError
 from .profiler import ProfilerCallback
 from .reporting import MetricsLogger, ProgressBar
@@ -20,7 +21,6 @@ from .resume import CheckpointWarning
 from .rng import capture_rng_state, restore_rng_state
 from .state import TrainState
 from .tensorboard import TensorBoardLogger
-from .memory import BatchSizeResult, find_max_batch_size, split_batch, step_memory_bytes
 
 __all__ = [
     "BatchSizeResult", "Callback", "CallbackList", "CheckpointManager", "CheckpointWarning",
