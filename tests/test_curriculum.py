@@ -40,6 +40,24 @@ def test_every_lesson_file_is_registered_and_every_registered_file_exists():
     assert registered - files == set(), "catalog entries whose file does not exist"
 
 
+def test_lesson_folders_and_catalog_modules_share_area_names():
+    """catalog/<area>.py lists exactly the lessons of lessons/chNN_<area>/, one number each."""
+    from dlfs.curriculum.catalog import AREAS
+
+    numbers = {}
+    for area in AREAS:
+        name = area.__name__.rsplit(".", 1)[1]
+        folders = {lesson.path.split("/")[0] for lesson in area.LESSONS}
+        assert len(folders) == 1, f"catalog/{name}.py spans folders {sorted(folders)}"
+        folder = folders.pop()
+        number, _, folder_area = folder.partition("_") if folder != "gym" else ("", "", "gym")
+        assert folder_area == name, f"catalog/{name}.py lists lessons of {folder}/"
+        assert number not in numbers, f"{folder} and {numbers.get(number)} share a number"
+        numbers[number] = folder
+    on_disk = {p.name for p in LESSONS_DIR.iterdir() if p.is_dir() and p.name != "__pycache__"}
+    assert on_disk == set(numbers.values()), "a lesson folder without its catalog module"
+
+
 def test_every_lesson_declares_its_own_id_and_a_bilingual_title():
     for lesson in all_lessons():
         source = lesson_file(lesson).read_text(encoding="utf-8")

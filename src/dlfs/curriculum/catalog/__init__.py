@@ -1,20 +1,24 @@
-"""The lesson catalog: one module per library area, each with a ``LESSONS`` tuple.
+"""The lesson catalog: one module per area, each with a ``LESSONS`` tuple.
 
-This is the only list of lessons. To add one: write the file under ``src/dlfs/lessons/``,
-then add a :class:`~dlfs.curriculum.schema.Lesson` to the area module here. The registry
-test fails if a lesson file exists that no entry names, or an entry names a missing file.
+An area has one name everywhere: the catalog module ``catalog/<area>.py`` lists the lessons of
+the folder ``src/dlfs/lessons/chNN_<area>/`` (the gym's folder is ``lessons/gym/``), numbered
+in learning order. This is the only list of lessons. To add one: write the file in its area's
+folder, then add a :class:`~dlfs.curriculum.schema.Lesson` to that area's module. The registry
+tests fail if a lesson file exists that no entry names, if an entry names a missing file, or
+if a lesson sits in a folder of another area.
 """
 
 from ..schema import Lesson
 from . import (
     attention,
     autograd,
-    capstone,
-    convvis,
+    cnn,
+    conv_vis,
     data,
-    engines,
+    gpt,
     gym,
     kaggle,
+    linear,
     liuer,
     llm,
     nn,
@@ -24,26 +28,10 @@ from . import (
     setup,
     tensors,
     training,
-    vision,
 )
 
-LESSONS: tuple[Lesson, ...] = (
-    *setup.LESSONS,
-    *tensors.LESSONS,
-    *autograd.LESSONS,
-    *engines.LESSONS,
-    *nn.LESSONS,
-    *optim.LESSONS,
-    *data.LESSONS,
-    *vision.LESSONS,
-    *convvis.LESSONS,
-    *sequences.LESSONS,
-    *attention.LESSONS,
-    *capstone.LESSONS,
-    *llm.LESSONS,
-    *training.LESSONS,
-    *review.LESSONS,
-    *gym.LESSONS,
-    *liuer.LESSONS,
-    *kaggle.LESSONS,
-)
+#: The areas in learning order; lesson folders carry the same number and name.
+AREAS = (setup, tensors, autograd, linear, nn, optim, data, training, cnn, conv_vis, sequences,
+         attention, gpt, llm, review, liuer, kaggle, gym)
+
+LESSONS: tuple[Lesson, ...] = tuple(lesson for area in AREAS for lesson in area.LESSONS)

@@ -1,4 +1,8 @@
-"""Lessons about automatic differentiation: torch.autograd and the from-scratch engines."""
+"""Lessons of the autograd area (``src/dlfs/lessons/ch02_autograd/``).
+
+Autograd: torch.autograd explored, and the two from-scratch engines of
+``dlfs.autograd`` narrated beside it (book chapter 1).
+"""
 
 from ..schema import Lesson
 
@@ -65,5 +69,26 @@ LESSONS: tuple[Lesson, ...] = (
         title_zh="张量操作、GPU 与 NumPy 互操作（自动求导视角）",
         path="ch02_autograd/tensor_interop.py",
         at=("autograd:08",),
+    ),
+    Lesson(
+        id="engines-scalar",
+        title_en="A scalar autograd engine, side by side with torch.autograd",
+        title_zh="从零实现标量自动微分引擎（与 torch.autograd 对照）",
+        path="ch02_autograd/engines_scalar.py",
+        at=("book:1",),
+        checks=("tests/autograd/test_value.py", "tests/autograd/test_gradcheck.py"),
+    ),
+    Lesson(
+        id="engines-tensor",
+        title_en="A NumPy tensor autograd engine, side by side with torch.autograd",
+        title_zh="从零实现 NumPy 张量自动微分引擎（与 torch.autograd 对照）",
+        path="ch02_autograd/engines_tensor.py",
+        at=("book:1",),
+        checks=(
+            "tests/autograd/test_tensor_engine.py",
+            "tests/autograd/test_tensor_behaviour.py",
+            "tests/autograd/test_gradcheck.py",
+            "tests/autograd/test_digits_mlp.py",
+        ),
     ),
 )

@@ -1,4 +1,7 @@
-"""Lessons of efficient attention and modern LLM components (book chapters 9–10, PEFT)."""
+"""Lessons of the llm area (``src/dlfs/lessons/ch13_llm/``).
+
+Large-model techniques: efficient attention, LLM components, scaling laws, LoRA.
+"""
 
 from ..schema import Lesson
 
@@ -7,7 +10,7 @@ LESSONS: tuple[Lesson, ...] = (
         id="efficient-attention",
         title_en="Efficient attention: online softmax, tiles, windows, kernels",
         title_zh="高效注意力：在线 softmax、分块、滑动窗口与线性注意力",
-        path="ch10_llm/efficient_attention.py",
+        path="ch13_llm/efficient_attention.py",
         at=("book:9",),
         checks=("tests/attention/test_attention_flash.py",
                 "tests/attention/test_attention_sparse_linear.py",
@@ -17,7 +20,7 @@ LESSONS: tuple[Lesson, ...] = (
         id="llm-components",
         title_en="Modern LLM components: RMSNorm, RoPE, SwiGLU, GQA/MLA, MoE, LoRA, DPO",
         title_zh="现代大模型组件：RMSNorm、RoPE、SwiGLU、GQA/MLA、MoE、LoRA、DPO",
-        path="ch10_llm/llm_components.py",
+        path="ch13_llm/llm_components.py",
         at=("book:10",),
         checks=("tests/attention/test_attention_variants.py",
                 "tests/llm/test_llm_swiglu_moe.py", "tests/llm/test_llm_dpo_scaling.py",
@@ -27,7 +30,7 @@ LESSONS: tuple[Lesson, ...] = (
         id="scaling-law",
         title_en="A small scaling law: loss vs parameters of tiny GPTs",
         title_zh="小型缩放定律：微型 GPT 的损失与参数量",
-        path="ch10_llm/scaling_law.py",
+        path="ch13_llm/scaling_law.py",
         at=("book:10",),
         checks=("tests/llm/test_llm_dpo_scaling.py",),
     ),
@@ -35,7 +38,7 @@ LESSONS: tuple[Lesson, ...] = (
         id="peft-lora",
         title_en="PEFT: LoRA and adapters on the GPT",
         title_zh="参数高效微调：在 GPT 上使用 LoRA 与 Adapter",
-        path="ch10_llm/peft_lora.py",
+        path="ch13_llm/peft_lora.py",
         at=("topics:peft",),
         checks=("tests/peft/test_peft_lora_adapters.py",),
     ),

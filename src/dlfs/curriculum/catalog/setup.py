@@ -1,4 +1,7 @@
-"""Lessons about the environment and the playground tools."""
+"""Lessons of the setup area (``src/dlfs/lessons/ch00_setup/``).
+
+Setting up: the environment tour (Day 0).
+"""
 
 from ..schema import Lesson
 

@@ -1,4 +1,7 @@
-"""Lessons about tensors: creation, shapes, broadcasting, indexing, einsum, NumPy interop."""
+"""Lessons of the tensors area (``src/dlfs/lessons/ch01_tensors/``).
+
+Tensors: creation, views, broadcasting, indexing, einsum, NumPy interop.
+"""
 
 from ..schema import Lesson
 
