@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
 import random
 
@@ -50,32 +52,72 @@ def test_failed_write_keeps_the_old_file(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["c.pt"]  # temp file cleaned up
 
 
-@pytest.mark.parametrize("damage", ["truncate", "flip", "garbage", "foreign"])
-def test_damaged_files_are_detected_with_a_clear_message(tmp_path, damage):
-    path = save_checkpoint({"w": torch.arange(1000.0)}, tmp_path / "c.pt")
+class Custom:
+    """Not a tensor or a plain container: weights_only loading must refuse it."""
+
+
+def _outer_with_payload(payload: object) -> dict:
+    """A correctly checksummed outer dict around any pickled ``payload``."""
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    data = buffer.getvalue()
+    return {"format": "dlfs-checkpoint-v1", "sha256": hashlib.sha256(data).hexdigest(),
+            "payload": torch.frombuffer(bytearray(data), dtype=torch.uint8)}
+
+
+#: every way a file can be bad -> the reason the error must give
+DAMAGES = {
+    "empty": "is empty",
+    "truncate": "cannot be read",
+    "flip": "checksum mismatch",
+    "garbage": "cannot be loaded safely",
+    "foreign": "not a dlfs-checkpoint-v1 file",
+    "no-payload": "not a dlfs-checkpoint-v1 file",
+    "refused-outer": "cannot be loaded safely",
+    "refused-payload": "cannot be loaded safely",
+}
+
+
+def _damage(path, damage: str) -> None:
     data = bytearray(path.read_bytes())
-    if damage == "truncate":
+    if damage == "empty":
+        data = bytearray()
+    elif damage == "truncate":
         data = data[: len(data) // 2]
     elif damage == "flip":  # a bit in the middle of the stored payload bytes
         data[len(data) // 2] ^= 0x01
     elif damage == "garbage":
         data = bytearray(b"not a checkpoint at all")
+    if damage in ("foreign", "no-payload", "refused-outer", "refused-payload"):
+        obj = {"foreign": {"w": torch.ones(1)}, "no-payload": {"format": "dlfs-checkpoint-v1"},
+               "refused-outer": {"format": "dlfs-checkpoint-v1", "obj": Custom()},
+               "refused-payload": _outer_with_payload({"obj": Custom()})}[damage]
+        torch.save(obj, path)            # a valid checksum around a payload that is refused
     else:
-        torch.save({"w": torch.ones(1)}, path)
-        data = bytearray(path.read_bytes())
-    path.write_bytes(bytes(data))
-    with pytest.raises(CorruptCheckpointError, match=r"c\.pt is unusable") as info:
+        path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_damaged_files_are_detected_with_a_clear_message(tmp_path, damage):
+    path = save_checkpoint({"w": torch.arange(1000.0)}, tmp_path / "c.pt")
+    _damage(path, damage)
+    with pytest.raises(CorruptCheckpointError) as info:
         load_checkpoint(path)
-    assert info.value.path == path
+    assert type(info.value) is CorruptCheckpointError and info.value.path == path
+    message = str(info.value)
+    assert message.startswith(f"checkpoint {path} is unusable: ") and DAMAGES[damage] in message
+    assert "\n" not in message and "weights_only=False" not in message   # one safe line
 
 
-def test_weights_only_refuses_arbitrary_objects(tmp_path):
-    class Custom:
-        pass
-
-    with pytest.raises(Exception, match="Custom"):
-        save_checkpoint({"obj": Custom()}, tmp_path / "c.pt")
-        load_checkpoint(tmp_path / "c.pt")
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_every_damage_falls_back_to_the_previous_good_checkpoint(tmp_path, damage):
+    mgr = CheckpointManager(tmp_path, keep_last=3)
+    for step in (1, 2, 3):
+        mgr.save({"step": step}, step)
+    _damage(mgr.step_path(3), damage)
+    path, payload, problems = mgr.load_latest()
+    assert path == mgr.step_path(2) and payload == {"step": 2}
+    assert len(problems) == 1 and "step-00000003.pt is unusable" in problems[0]
 
 
 def test_manager_keeps_last_n_and_ignores_temp_files(tmp_path):

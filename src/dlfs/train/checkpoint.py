@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import pickle
 import re
 import tempfile
 from pathlib import Path
@@ -93,19 +94,38 @@ def load_checkpoint(path: Path | str, map_location: Any = "cpu") -> dict[str, An
     3
     """
     path = Path(path)
-    try:
-        outer = torch.load(path, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise
-    except Exception as exc:  # truncated zip, garbage bytes, pickle refused by weights_only
-        raise CorruptCheckpointError(path, f"cannot be read ({type(exc).__name__}: "
-                                           f"{str(exc).splitlines()[0][:200]})") from exc
-    if not isinstance(outer, dict) or outer.get("format") != FORMAT:
+    if path.is_file() and path.stat().st_size == 0:
+        raise CorruptCheckpointError(path, "the file is empty (0 bytes)")
+    outer = _safe_load(path, path, "cpu")
+    if (not isinstance(outer, dict) or outer.get("format") != FORMAT
+            or not isinstance(outer.get("payload"), torch.Tensor)
+            or not isinstance(outer.get("sha256"), str)):
         raise CorruptCheckpointError(path, f"not a {FORMAT} file (written by something else?)")
     data = outer["payload"].numpy().tobytes()
     if hashlib.sha256(data).hexdigest() != outer["sha256"]:
         raise CorruptCheckpointError(path, "checksum mismatch (the file was altered or damaged)")
-    return torch.load(io.BytesIO(data), map_location=map_location, weights_only=True)
+    return _safe_load(io.BytesIO(data), path, map_location)
+
+
+def _safe_load(source: Path | io.BytesIO, path: Path, map_location: Any) -> Any:
+    """``torch.load(..., weights_only=True)``; any failure but a missing file becomes a
+    :class:`CorruptCheckpointError` with a one-line reason."""
+    try:
+        return torch.load(source, map_location=map_location, weights_only=True)
+    except FileNotFoundError:
+        raise
+    except pickle.UnpicklingError as exc:  # weights_only refused it: never unpickle it
+        raise CorruptCheckpointError(path, "cannot be loaded safely (its bytes are not a "
+                                           "checkpoint's, or hold objects other than tensors "
+                                           "and plain containers)") from exc
+    except Exception as exc:  # truncated zip, garbage bytes, a wrong inner format
+        raise CorruptCheckpointError(path, f"cannot be read ({_first_line(exc)})") from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    """``Type: first line of the message`` (200 characters at most; some have none)."""
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0][:200] if text else 'no details'}"
 
 
 class CheckpointManager:
