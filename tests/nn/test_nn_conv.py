@@ -12,6 +12,7 @@ from torch import nn
 
 import dlfs.nn as dnn
 import dlfs.nn.functional as F
+from dlfs.testing import assert_module_parity
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding=.same. with even kernel")
 
@@ -103,13 +104,14 @@ def test_conv2d_module(args, kwargs, shape):
     check_module(lambda: dnn.Conv2d(*args, **kwargs), lambda: nn.Conv2d(*args, **kwargs), x)
 
 
-def test_conv2d_fused_path_agrees():
+@pytest.mark.parametrize("kwargs", [{"padding": 1}, {"stride": 2, "dilation": 2, "groups": 3}])
+def test_conv2d_fused_path_agrees(kwargs):
+    """Values, input gradients and parameter gradients of the opt-in fast path."""
     torch.manual_seed(0)
-    ours = dnn.Conv2d(3, 4, 3, padding=1).double()
-    fused = dnn.Conv2d(3, 4, 3, padding=1, fused=True).double()
+    ours = dnn.Conv2d(3, 6, 3, **kwargs).double()
+    fused = dnn.Conv2d(3, 6, 3, **kwargs, fused=True).double()
     fused.load_state_dict(ours.state_dict())
-    x = _x(2, 3, 6, 5)
-    torch.testing.assert_close(ours(x), fused(x))
+    assert_module_parity(ours, fused, _x(2, 3, 7, 6), load_state=False)
 
 
 @pytest.mark.parametrize("args,kwargs", [
