@@ -24,8 +24,8 @@ def test_honest_function_passes():
 
 @pytest.mark.parametrize("side", ["ours", "reference"])
 def test_a_detached_output_fails_instead_of_comparing_nothing(side):
-    cut = lambda x: TF.gelu(x).detach()                       # noqa: E731
-    ours, ref = (cut, TF.gelu) if side == "ours" else (F.gelu, cut)
+    cut = lambda x: F.gelu(x).detach()                        # noqa: E731
+    ours, ref = (cut, TF.gelu) if side == "ours" else (F.gelu, lambda x: TF.gelu(x).detach())
     with pytest.raises(AssertionError, match="require grad: ours"):
         assert_fn_parity(ours, ref, _x(3, 5))
 
@@ -33,7 +33,7 @@ def test_a_detached_output_fails_instead_of_comparing_nothing(side):
 def test_an_output_computed_under_no_grad_fails():
     def ours(x):
         with torch.no_grad():
-            return TF.gelu(x)
+            return F.gelu(x)
 
     with pytest.raises(AssertionError, match="detached"):
         assert_fn_parity(ours, TF.gelu, _x(4))
@@ -93,13 +93,13 @@ class _WithBuffer(nn.Linear):
 
 
 def test_buffers_are_compared_both_ways():
-    assert_module_parity(_WithBuffer("running"), _WithBuffer("running"), _x(3, 4))
+    check = lambda ours, ref: assert_module_parity(ours, ref, _x(3, 4), load_state=False,  # noqa: E731
+                                                   builtins_ok=True)   # torch's Linear on both sides
+    check(_WithBuffer("running"), _WithBuffer("running"))
     with pytest.raises(AssertionError, match="buffer names differ"):
-        assert_module_parity(_WithBuffer("running"), _WithBuffer(None), _x(3, 4),
-                             load_state=False)
+        check(_WithBuffer("running"), _WithBuffer(None))
     with pytest.raises(AssertionError, match="buffer names differ"):
-        assert_module_parity(_WithBuffer(None), _WithBuffer("running"), _x(3, 4),
-                             load_state=False)
+        check(_WithBuffer(None), _WithBuffer("running"))
 
 
 def test_a_wrong_parameter_gradient_fails_naming_the_parameter():
@@ -112,3 +112,56 @@ def test_a_wrong_parameter_gradient_fails_naming_the_parameter():
     ref = nn.Linear(4, 2, dtype=D)
     with pytest.raises(AssertionError, match="grad of parameter 'weight'"):
         assert_module_parity(HalfWeightGrad(4, 2, dtype=D), ref, _x(3, 4))
+
+
+# ---- the built-in call check: every known way to reach a built-in, planted ---------------
+
+def _alias_gelu(x):
+    g = torch.nn.functional.gelu                              # an alias the source scan misses
+    return g(x)
+
+
+def _vf_lstm_cell(x):
+    w_ih, w_hh = torch.ones(8, 2, dtype=D), torch.ones(8, 2, dtype=D)
+    h = torch.zeros(1, 2, dtype=D)
+    return torch._VF.lstm_cell(x, (h, h), w_ih, w_hh, None, None)[0]
+
+
+def _torch_layer_on_the_fly(x):
+    return torch.nn.modules.activation.GELU()(x)
+
+
+def _unbound_softmax(x):
+    return torch.Tensor.softmax(x, -1)
+
+
+class _BuiltinInBackward(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * 2
+
+    @staticmethod
+    def backward(ctx, g):
+        return torch.nn.functional.hardtanh(g, -1e9, 1e9) * 2  # the built-in, in backward
+
+
+PLANTED = {
+    "alias of F.gelu": (_alias_gelu, TF.gelu, "torch.nn.functional.gelu"),
+    "torch._VF": (_vf_lstm_cell, _vf_lstm_cell, "torch.lstm_cell"),
+    "torch.nn layer built on the fly": (_torch_layer_on_the_fly, TF.gelu,
+                                        "torch.nn.GELU.forward"),
+    "torch.Tensor.softmax(x)": (_unbound_softmax, lambda x: x.softmax(-1),
+                                "torch.Tensor.softmax"),
+    "built-in in a custom backward": (_BuiltinInBackward.apply, lambda x: x * 2,
+                                      "torch.nn.functional.hardtanh"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PLANTED))
+def test_a_planted_builtin_call_fails_the_parity_check(name):
+    ours, ref, called = PLANTED[name]
+    x = _x(1, 2) if "VF" in name else _x(3, 4)
+    with pytest.raises(AssertionError, match=f"ours calls the PyTorch built-in.*{called}"):
+        assert_fn_parity(ours, ref, x)
+    assert_fn_parity(ours, ref, x, builtins_ok=True)          # the same, declared: passes

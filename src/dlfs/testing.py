@@ -17,11 +17,14 @@ by name, and so are the buffers. A side whose output is cut from the graph (``de
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import torch
 from torch import nn
+
+from .builtin_guard import BuiltinCallRecorder
 
 __all__ = ["assert_close_tree", "assert_fn_parity", "assert_module_parity", "tolerances"]
 
@@ -79,10 +82,11 @@ def assert_close_tree(ours: Any, ref: Any, what: str, **tol: float) -> None:
         torch.testing.assert_close(x, y, msg=lambda m, i=i: f"{what}[{i}]: {m}", **tol)
 
 
-def _backward_both(out_a: Any, out_b: Any, seed: int) -> None:
-    """Push the same random upstream gradient through both outputs. Both must be attached
-    to the graph: an output that does not require grad (while the inputs do) means one
-    side cut it, and the gradient comparison would silently compare nothing."""
+def _backward_both(out_a: Any, out_b: Any, seed: int, watch: _Watch) -> None:
+    """Push the same random upstream gradient through both outputs (ours watched for
+    built-in calls). Both must be attached to the graph: an output that does not require
+    grad (while the inputs do) means one side cut it, and the gradient comparison would
+    silently compare nothing."""
     ta = [t for t in _tensors(out_a) if t.requires_grad]
     tb = [t for t in _tensors(out_b) if t.requires_grad]
     if len(ta) != len(tb) or not ta:
@@ -92,8 +96,29 @@ def _backward_both(out_a: Any, out_b: Any, seed: int) -> None:
             "pass grad=False only where the function has no derivative")
     gen = torch.Generator().manual_seed(seed)
     grads = [torch.randn(t.shape, generator=gen, dtype=t.dtype).to(t.device) for t in ta]
-    torch.autograd.backward(ta, grads)
+    with watch("backward"):
+        torch.autograd.backward(ta, grads)
     torch.autograd.backward(tb, [g.clone() for g in grads])
+
+
+class _Watch:
+    """Runs blocks of "ours" under a :class:`BuiltinCallRecorder` (when ``on``) and fails
+    naming the built-ins called: a from-scratch piece must not call what it re-implements."""
+
+    def __init__(self, on: bool) -> None:
+        self.on = on
+
+    @contextmanager
+    def __call__(self, phase: str) -> Iterator[None]:
+        if not self.on:
+            yield
+            return
+        with BuiltinCallRecorder() as recorder:
+            yield
+        if recorder.calls:
+            raise AssertionError(f"ours calls the PyTorch built-in in its {phase}: "
+                                 f"{', '.join(recorder.calls)} (pass builtins_ok=True only for "
+                                 "an opt-in fast path)")
 
 
 def _compare_grads(pairs: list[tuple[str, torch.Tensor, torch.Tensor]],
@@ -113,10 +138,15 @@ def assert_fn_parity(ours: Callable[..., Any], ref: Callable[..., Any], *inputs:
                      kwargs: dict[str, Any] | None = None, grad: bool = True,
                      grad_kwargs: bool | Collection[str] = True,
                      atol: float | None = None, rtol: float | None = None,
-                     seed: int = 0) -> None:
+                     seed: int = 0, builtins_ok: bool = False) -> None:
     """``ours(*inputs, **kwargs)`` equals ``ref(...)`` in value and in the gradients of the
     inputs and of the floating keyword tensors (``grad_kwargs``: all, none, or these names —
-    leave out the ones torch has no derivative for, such as ``nll_loss``'s ``weight``)."""
+    leave out the ones torch has no derivative for, such as ``nll_loss``'s ``weight``).
+
+    ``ours`` runs (forward and backward) under a :class:`BuiltinCallRecorder`: a call into
+    ``torch.nn.functional``, a fused ``torch.*`` kernel or a ``torch.nn`` layer fails the
+    check, unless ``builtins_ok`` (for comparing an opt-in fast path).
+    """
     kwargs = kwargs or {}
     dtype = next((t.dtype for t in _tensors(list(inputs)) if t.is_floating_point()),
                  torch.float64)
@@ -127,11 +157,14 @@ def assert_fn_parity(ours: Callable[..., Any], ref: Callable[..., Any], *inputs:
         tol["rtol"] = rtol
     in_a, in_b = _clone(list(inputs), grad), _clone(list(inputs), grad)
     kw_a, kw_b = (_clone_kwargs(kwargs, grad and grad_kwargs) for _ in range(2))
-    out_a, out_b = ours(*in_a, **kw_a), ref(*in_b, **kw_b)
+    watch = _Watch(not builtins_ok)
+    with watch("forward"):
+        out_a = ours(*in_a, **kw_a)
+    out_b = ref(*in_b, **kw_b)
     assert_close_tree(out_a, out_b, "output", **tol)
     if not grad:
         return
-    _backward_both(out_a, out_b, seed)
+    _backward_both(out_a, out_b, seed, watch)
     pairs = [(f"input[{i}]", x, y) for i, (x, y) in enumerate(zip(_tensors(in_a),
                                                                   _tensors(in_b)))]
     pairs += [(f"keyword {k!r}", x, y) for k in kw_a
@@ -144,7 +177,7 @@ def assert_module_parity(ours: nn.Module, ref: nn.Module, *inputs: Any,
                          grad_kwargs: bool | Collection[str] = True,
                          load_state: bool = True, grad: bool = True,
                          atol: float | None = None, rtol: float | None = None,
-                         seed: int = 0) -> None:
+                         seed: int = 0, builtins_ok: bool = False) -> None:
     """Load ``ref``'s state_dict into ``ours`` (strict), then compare outputs, input
     gradients, parameter gradients (by parameter name) and buffers after the forward
     (``grad_kwargs`` as in :func:`assert_fn_parity`, for tensors in ``forward_kwargs``).
@@ -158,7 +191,8 @@ def assert_module_parity(ours: nn.Module, ref: nn.Module, *inputs: Any,
     if sorted(names_a) != sorted(names_b):
         raise AssertionError(f"parameter names differ: ours {names_a}, reference {names_b}")
     assert_fn_parity(ours, ref, *inputs, kwargs=forward_kwargs, grad=grad,
-                     grad_kwargs=grad_kwargs, atol=atol, rtol=rtol, seed=seed)
+                     grad_kwargs=grad_kwargs, atol=atol, rtol=rtol, seed=seed,
+                     builtins_ok=builtins_ok)
     # tolerance from the module's floating tensors, else from the inputs (BatchNorm with
     # affine=False has no parameters but must not get float64 tolerances in float32)
     floats = [t for t in [*ref.parameters(), *ref.buffers(), *_tensors(list(inputs))]
