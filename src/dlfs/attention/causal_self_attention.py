@@ -98,12 +98,8 @@ class CausalSelfAttention(nn.Module):
         # query t is position S - T + t; a single new query may see every key: no mask
         mask = None if T == 1 else F.causal_mask(T, S, offset=S - T, device=q.device)  # (T, S)
         p = self.dropout if self.training else 0.0
-        if self.fused:
-            y = TF.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p,
-                                                enable_gqa=k.shape[1] != H)  # (B, H, T, D)
-        else:
-            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p,
-                                               enable_gqa=k.shape[1] != H)   # (B, H, T, D)
+        sdpa = TF.scaled_dot_product_attention if self.fused else F.scaled_dot_product_attention
+        y = sdpa(q, k, v, attn_mask=mask, dropout_p=p, enable_gqa=k.shape[1] != H)  # (B, H, T, D)
         record(trace, f"{self._name}.softmax(qk^T)v", y, "B,H,T,D",
                f"scores (B,H,T,S={S}) masked causally, softmax over S, times v")
         y = y.transpose(1, 2).contiguous().view(B, T, H * D)   # (B, T, C) heads side by side
