@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from dlfs.attention import (
+    CausalSelfAttention,
     GroupedQueryAttention,
-    LayerCache,
-    MultiHeadAttention,
+    KVCache,
     MultiHeadLatentAttention,
     MultiQueryAttention,
 )
@@ -21,7 +21,7 @@ D = C // H
 def _variants():
     torch.manual_seed(0)
     return {
-        "mha": MultiHeadAttention(C, H),
+        "mha": CausalSelfAttention(C, H),
         "gqa": GroupedQueryAttention(C, H, n_kv_heads=2),
         "mqa": MultiQueryAttention(C, H),
         "mla": MultiHeadLatentAttention(C, H, d_latent=8),
@@ -42,7 +42,7 @@ def test_cached_decoding_equals_full_forward_and_bytes(name, B, prompt, steps):
     m = _variants()[name].double()
     x = torch.randn(B, prompt + steps, C, dtype=torch.float64)
     full = m(x)                                              # (B, T, C), causal
-    cache = LayerCache()
+    cache = KVCache()
     outs = [m(x[:, :prompt], cache)]
     for t in range(prompt, prompt + steps):
         outs.append(m(x[:, t:t + 1], cache))                 # one new token at a time
@@ -52,7 +52,7 @@ def test_cached_decoding_equals_full_forward_and_bytes(name, B, prompt, steps):
 
 
 def test_gqa_with_all_heads_is_mha():
-    mha = MultiHeadAttention(C, H).double()
+    mha = CausalSelfAttention(C, H).double()
     gqa = GroupedQueryAttention(C, H, n_kv_heads=H).double()
     with torch.no_grad():
         gqa.q_proj.weight.copy_(mha.c_attn.weight[:C])
@@ -67,7 +67,7 @@ def test_gqa_with_one_kv_head_is_mqa_and_mha_with_shared_kv():
     mqa = MultiQueryAttention(C, H).double()
     gqa1 = GroupedQueryAttention(C, H, n_kv_heads=1).double()
     gqa1.load_state_dict(mqa.state_dict(), strict=True)
-    mha = MultiHeadAttention(C, H).double()
+    mha = CausalSelfAttention(C, H).double()
     wk, wv = mqa.kv_proj.weight.chunk(2, dim=0)              # (D, C) each: the one k/v head
     with torch.no_grad():                                    # every MHA head gets that k/v
         mha.c_attn.weight.copy_(torch.cat([mqa.q_proj.weight, wk.repeat(H, 1), wv.repeat(H, 1)]))
@@ -79,7 +79,7 @@ def test_gqa_with_one_kv_head_is_mqa_and_mha_with_shared_kv():
 
 
 def test_mla_with_identity_latent_is_mha():
-    mha = MultiHeadAttention(C, H).double()
+    mha = CausalSelfAttention(C, H).double()
     mla = MultiHeadLatentAttention(C, H, d_latent=C).double()
     wq, wk, wv = mha.c_attn.weight.split(C, dim=0)
     with torch.no_grad():
@@ -101,4 +101,4 @@ def test_causal_and_errors():
     with pytest.raises(ValueError, match="multiple of n_kv_heads"):
         GroupedQueryAttention(C, H, n_kv_heads=3)
     with pytest.raises(ValueError, match="divisible"):
-        MultiHeadAttention(10, 4)
+        CausalSelfAttention(10, 4)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
+import dlfs.nn as dnn
+from dlfs.attention import CausalSelfAttention
 from dlfs.models import GPT, GPTConfig, KVCache, format_trace
 
 f64 = torch.float64
@@ -57,6 +59,25 @@ def test_fused_path_equals_readable_path():
     for name, p in readable.named_parameters():
         torch.testing.assert_close(p.grad, grads_b[name].grad, atol=1e-10, rtol=1e-8,
                                    msg=lambda m, n=name: f"{n}: {m}")
+
+
+def test_state_dict_names_are_gpt2s():
+    """Checkpoints depend on these names (nanoGPT/GPT-2 style)."""
+    block = ["ln_1.weight", "ln_1.bias", "attn.c_attn.weight", "attn.c_attn.bias",
+             "attn.c_proj.weight", "attn.c_proj.bias", "ln_2.weight", "ln_2.bias",
+             "mlp.c_fc.weight", "mlp.c_fc.bias", "mlp.c_proj.weight", "mlp.c_proj.bias"]
+    expected = ["wte.weight", "wpe.weight", *(f"h.{i}.{n}" for i in range(2) for n in block),
+                "ln_f.weight", "ln_f.bias", "lm_head.weight"]
+    assert list(tiny().state_dict()) == expected
+
+
+@pytest.mark.parametrize("fused", [False, True])
+def test_config_fused_reaches_every_layer_with_a_fast_path(fused):
+    model = tiny(fused=fused)
+    layers = [m for m in model.modules() if isinstance(m, (dnn.LayerNorm, dnn.GELU,
+                                                           CausalSelfAttention))]
+    assert len(layers) == 2 * (2 + 1 + 1) + 1          # per block: 2 LNs, GELU, attn; ln_f
+    assert all(m.fused is fused for m in layers)
 
 
 def test_causality_later_tokens_do_not_change_earlier_logits():

@@ -95,6 +95,42 @@ def test_sdpa_errors():
                                        enable_gqa=True)
 
 
+@pytest.mark.parametrize("T,S,offset", [(4, 4, 0), (3, 7, 0), (3, 7, 4), (7, 3, 0),
+                                          (1, 6, 5), (5, 5, -2), (2, 4, 9)])
+def test_causal_mask_with_offset_is_s_le_t_plus_offset(T, S, offset):
+    mask = F.causal_mask(T, S, offset=offset)
+    by_hand = torch.tensor([[s <= t + offset for s in range(S)] for t in range(T)])
+    assert mask.dtype == torch.bool and mask.shape == (T, S)
+    assert torch.equal(mask, by_hand)
+    assert torch.equal(mask, torch.ones(T, S).tril(diagonal=offset).bool())
+
+
+def test_causal_mask_offset_s_minus_t_is_the_kv_cache_step():
+    """The last T queries over S keys with offset S - T = the last T rows of full attention."""
+    T, S = 3, 8
+    q, k, v = rand(2, 2, S, 4), rand(2, 2, S, 4, seed=1), rand(2, 2, S, 4, seed=2)
+    full = F.scaled_dot_product_attention(q, k, v, attn_mask=F.causal_mask(S))    # (B, H, S, D)
+    step = F.scaled_dot_product_attention(q[:, :, -T:], k, v,
+                                          attn_mask=F.causal_mask(T, S, offset=S - T))
+    torch.testing.assert_close(step, full[:, :, -T:], rtol=0, atol=1e-12)
+    top_left = F.scaled_dot_product_attention(q[:, :, -T:], k, v, is_causal=True)
+    assert not torch.allclose(top_left, full[:, :, -T:])  # offset 0 would hide cached keys
+
+
+@pytest.mark.parametrize("mask_kind", [None, "bool", "float"])
+def test_attention_weights_are_the_softmax_of_masked_scores(mask_kind):
+    q, k = rand(2, 3, 5, 4), rand(2, 3, 6, 4, seed=1)
+    mask = {None: None, "bool": F.causal_mask(5, 6, offset=1),
+            "float": rand(5, 6, seed=2)}[mask_kind]
+    scores = q @ k.transpose(-2, -1) * 0.7
+    if mask_kind == "bool":
+        scores = scores.masked_fill(~mask, float("-inf"))
+    elif mask_kind == "float":
+        scores = scores + mask
+    expected = torch.softmax(scores, dim=-1)                             # (B, H, T, S)
+    torch.testing.assert_close(F.attention_weights(q, k, mask, scale=0.7), expected)
+
+
 # ----------------------------------------------------------------------------- MHA
 
 

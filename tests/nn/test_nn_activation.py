@@ -10,6 +10,7 @@ from torch import nn
 
 import dlfs.nn as dnn
 import dlfs.nn.functional as F
+from dlfs.testing import assert_module_parity
 
 pytestmark = pytest.mark.filterwarnings("ignore:Implicit dimension choice")
 
@@ -125,3 +126,11 @@ def test_safe_softmax_and_attention_are_twice_differentiable():
                for _ in range(3))
     assert torch.autograd.gradgradcheck(
         lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True), (q, k, v))
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+@pytest.mark.parametrize("shape", [(1, 4), (2, 3, 5)])
+def test_gelu_fused_path_agrees(approximate, shape):
+    ours, fused = dnn.GELU(approximate), dnn.GELU(approximate, fused=True)
+    assert "fused=True" in repr(fused) and "fused" not in repr(ours)
+    assert_module_parity(ours, fused, _x(shape))

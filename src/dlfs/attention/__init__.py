@@ -1,35 +1,35 @@
-"""Efficient attention (book chapter 9) and the KV-sharing variants of chapter 10.
+"""Attention beyond the textbook layer: the causal self-attention the GPT uses, its KV
+cache, the KV-sharing variants (book chapter 10) and efficient attention (chapter 9).
 
+- :mod:`.causal_self_attention`: multi-head causal self-attention (the GPT's and MHA).
+- :mod:`.kv_cache`: the KV cache of a decoder (per layer, named tensors grown by position).
+- :mod:`.kv_sharing`: GQA, MQA and MLA, subclasses of it, with their KV-cache sizes.
 - :mod:`.flash`: tiled attention with the online softmax (memory linear in T).
-- :mod:`.sparse`: sliding-window and block-sparse attention.
-- :mod:`.linear`: linear attention with the elu+1 feature map (and its causal prefix sums).
-- :mod:`.variants`: MHA, GQA, MQA and MLA with their KV-cache sizes.
+- :mod:`.sparse_attention`: sliding-window and block-sparse attention.
+- :mod:`.linear_attention`: linear attention with the elu+1 feature map (and its causal
+  prefix sums).
 - :mod:`.memory`: a peak-memory counter for CPU code (used by the benchmark and lessons).
 
 Every function here is checked against ``dlfs.nn.functional.scaled_dot_product_attention``
 (with the equivalent dense mask) or against the explicit formula it rewrites.
 """
 
+from .causal_self_attention import CausalSelfAttention
 from .flash import FlashAttentionFunction, flash_attention, tiled_attention
-from .linear import elu_feature_map, linear_attention, linear_attention_quadratic
+from .kv_cache import KVCache
+from .kv_sharing import GroupedQueryAttention, MultiHeadLatentAttention, MultiQueryAttention
+from .linear_attention import elu_feature_map, linear_attention, linear_attention_quadratic
 from .memory import PeakMemoryTracker
-from .sparse import (
+from .sparse_attention import (
     block_sparse_attention,
     block_sparse_mask,
     local_global_layout,
     sliding_window_attention,
     sliding_window_mask,
 )
-from .variants import (
-    GroupedQueryAttention,
-    LayerCache,
-    MultiHeadAttention,
-    MultiHeadLatentAttention,
-    MultiQueryAttention,
-)
 
 __all__ = [
-    "FlashAttentionFunction", "GroupedQueryAttention", "LayerCache", "MultiHeadAttention",
+    "CausalSelfAttention", "FlashAttentionFunction", "GroupedQueryAttention", "KVCache",
     "MultiHeadLatentAttention", "MultiQueryAttention", "PeakMemoryTracker",
     "block_sparse_attention", "block_sparse_mask", "elu_feature_map", "flash_attention",
     "linear_attention", "linear_attention_quadratic", "local_global_layout",

@@ -34,6 +34,8 @@ import math
 import torch
 from torch import Tensor
 
+from ..nn.functional.attention import causal_mask
+
 __all__ = ["FlashAttentionFunction", "flash_attention", "tiled_attention"]
 
 
@@ -69,10 +71,9 @@ def _tile_scores(q_i: Tensor, k_j: Tensor, scale: float, i0: int, j0: int,
                  needs_mask: bool) -> Tensor:
     """s = q_i k_j^T * scale, with -inf where key index > query index if needed."""
     s = (q_i @ k_j.transpose(-2, -1)) * scale                        # (..., bq, bk)
-    if needs_mask:
-        rows = torch.arange(i0, i0 + s.shape[-2], device=s.device).unsqueeze(-1)
-        cols = torch.arange(j0, j0 + s.shape[-1], device=s.device)
-        s = s.masked_fill(cols > rows, float("-inf"))                # causal within the tile
+    if needs_mask:                 # key j0 + c is visible from query i0 + r iff c <= r + i0 - j0
+        visible = causal_mask(s.shape[-2], s.shape[-1], offset=i0 - j0, device=s.device)
+        s = s.masked_fill(~visible, float("-inf"))                   # causal within the tile
     return s
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from ..models.gpt import KVCache
+from ..attention.kv_cache import KVCache
 from ..runtime import eval_mode
 
 __all__ = ["apply_repetition_penalty", "generate", "greedy", "sample", "top_k_filter",

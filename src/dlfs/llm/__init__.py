@@ -1,6 +1,6 @@
 """Modern LLM components (book chapter 10): SwiGLU, Mixture-of-Experts, the DPO preference
 loss and a scaling-law fit. RMSNorm lives in :mod:`dlfs.nn` (``dlfs.nn.RMSNorm``), RoPE in
-:mod:`dlfs.nn.positional`, GQA/MQA/MLA in :mod:`dlfs.attention.variants`, LoRA in
+:mod:`dlfs.nn.positional`, GQA/MQA/MLA in :mod:`dlfs.attention.kv_sharing`, LoRA in
 :mod:`dlfs.peft`."""
 
 from .dpo import DPOOutput, dpo_loss, log_sigmoid, sequence_logprobs

@@ -1,13 +1,15 @@
-"""A GPT (decoder-only Transformer language model) built only from ``dlfs.nn`` pieces.
+"""A GPT (decoder-only Transformer language model) built from ``dlfs.nn`` and ``dlfs.attention``.
 
     h_0 = E_tok[idx] + E_pos[0..T-1]                       token + learned position embeddings
     h_l = h_{l-1} + Attn(LN(h_{l-1}));  h_l = h_l + MLP(LN(h_l))     Pre-LN blocks
     logits = LN(h_L) W_E^T                                 weights tied with E_tok
 
 Legend: B batch, T sequence length, C = n_embd, H = n_head, D = C / H head size,
-V = vocab_size. ``fused=True`` swaps the from-scratch attention, LayerNorm and GELU for
-PyTorch's built-in kernels (same parameters, same results up to float rounding) so the speed
-of both can be compared; it is off by default.
+V = vocab_size. The attention is :class:`dlfs.attention.CausalSelfAttention` and the KV
+cache :class:`dlfs.attention.KVCache` (one of each, shared with the attention variants).
+``config.fused`` is handed to the layers that have a fast path (attention, LayerNorm, GELU):
+each then calls PyTorch's built-in kernel (same parameters, same results up to float
+rounding) so the speed of both can be compared; it is off by default.
 
 The model never prints. Pass ``trace=[]`` to ``forward`` (or call :meth:`GPT.explain`) to
 get one :class:`TraceRow` per tensor on the way through — Day 27's "explain every shape".
@@ -16,14 +18,16 @@ get one :class:`TraceRow` per tensor on the way through — Day 27's "explain ev
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as TF
 from torch import Tensor, nn
 
 from .. import nn as dnn
+from ..attention.causal_self_attention import CausalSelfAttention
+from ..attention.kv_cache import KVCache
 from ..nn import functional as F
+from ..tensors.shape_trace import TraceRow, format_trace, record
 
 __all__ = ["GPT", "GPTConfig", "KVCache", "TraceRow", "format_trace"]
 
@@ -60,115 +64,8 @@ class GPTConfig:
             raise ValueError(f"GPTConfig: dropout must be in [0, 1), got {self.dropout}")
 
 
-@dataclass(frozen=True)
-class TraceRow:
-    """One tensor on the way through the model."""
-
-    name: str
-    shape: tuple[int, ...]
-    axes: str
-    dtype: str
-    note: str
-
-    def __str__(self) -> str:
-        dims = "(" + ", ".join(f"{a}={n}" for a, n in zip(self.axes.split(","), self.shape)) + ")"
-        return f"{self.name:<26} {dims:<24} {self.dtype:<8} {self.note}"
-
-
-def format_trace(rows: list[TraceRow]) -> str:
-    """The trace as aligned lines, for the caller to print."""
-    return "\n".join(str(r) for r in rows)
-
-
-def _record(trace: list[TraceRow] | None, name: str, t: Tensor, axes: str, note: str) -> None:
-    if trace is not None:
-        trace.append(TraceRow(name, tuple(t.shape), axes, str(t.dtype).replace("torch.", ""),
-                              note))
-
-
-@dataclass
-class KVCache:
-    """Keys and values of every layer for the tokens seen so far: (B, H, S, D) each.
-
-    ``generate`` feeds only the newest token once the prompt is in the cache; attention then
-    reads the cached keys instead of recomputing them.
-    """
-
-    keys: list[Tensor | None] = field(default_factory=list)
-    values: list[Tensor | None] = field(default_factory=list)
-
-    @property
-    def length(self) -> int:
-        """Number of cached positions (S) before the current forward pass; layers are
-        updated in order, so the last layer tells."""
-        return self.layer_length(len(self.keys) - 1) if self.keys else 0
-
-    def layer_length(self, layer: int) -> int:
-        """Positions cached for one layer."""
-        if layer >= len(self.keys) or self.keys[layer] is None:
-            return 0
-        return self.keys[layer].shape[-2]
-
-    def update(self, layer: int, k: Tensor, v: Tensor) -> tuple[Tensor, Tensor]:
-        """Append this step's (B, H, T, D) keys/values for ``layer``; return the full ones."""
-        while len(self.keys) <= layer:
-            self.keys.append(None)
-            self.values.append(None)
-        if self.keys[layer] is not None:
-            k = torch.cat([self.keys[layer], k], dim=-2)      # (B, H, S + T, D)
-            v = torch.cat([self.values[layer], v], dim=-2)
-        self.keys[layer], self.values[layer] = k, v
-        return k, v
-
-    def bytes(self) -> int:
-        """Memory held by the cache."""
-        return sum(t.numel() * t.element_size() for t in [*self.keys, *self.values]
-                   if t is not None)
-
-
-class CausalSelfAttention(nn.Module):
-    """Multi-head self-attention where position t sees positions <= t."""
-
-    def __init__(self, config: GPTConfig, layer: int):
-        super().__init__()
-        C = config.n_embd
-        self.n_head, self.layer, self.fused = config.n_head, layer, config.fused
-        self.c_attn = dnn.Linear(C, 3 * C, bias=config.bias)   # q, k, v in one matmul
-        self.c_proj = dnn.Linear(C, C, bias=config.bias)
-        self.dropout = config.dropout
-        self.resid_dropout = dnn.Dropout(config.dropout)
-
-    def forward(self, x: Tensor, cache: KVCache | None = None,
-                trace: list[TraceRow] | None = None) -> Tensor:
-        B, T, C = x.shape
-        H, D = self.n_head, C // self.n_head
-        name = f"h[{self.layer}].attn"
-        qkv = self.c_attn(x)                                   # (B, T, 3C)
-        _record(trace, f"{name}.qkv", qkv, "B,T,3C", "one Linear makes q, k and v")
-        q, k, v = qkv.split(C, dim=2)                          # 3 x (B, T, C)
-        q = q.view(B, T, H, D).transpose(1, 2)                 # (B, H, T, D)
-        k = k.view(B, T, H, D).transpose(1, 2)                 # (B, H, T, D)
-        v = v.view(B, T, H, D).transpose(1, 2)                 # (B, H, T, D)
-        _record(trace, f"{name}.q", q, "B,H,T,D", "split into heads: view + transpose")
-        past = 0
-        if cache is not None:
-            past = cache.layer_length(self.layer)
-            k, v = cache.update(self.layer, k, v)              # (B, H, past + T, D)
-        S = k.shape[-2]
-        # Query t (absolute position past + t) may see keys 0 .. past + t.
-        mask = None if T == 1 else torch.ones(T, S, dtype=torch.bool,
-                                              device=x.device).tril(diagonal=past)
-        p = self.dropout if self.training else 0.0
-        if self.fused:
-            y = TF.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p)
-        else:
-            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p)
-        _record(trace, f"{name}.softmax(qk^T)v", y, "B,H,T,D",
-                f"scores (B,H,T,S={S}) masked causally, softmax over S, times v")
-        y = y.transpose(1, 2).contiguous().view(B, T, C)       # (B, T, C) heads side by side
-        y = self.resid_dropout(self.c_proj(y))                 # (B, T, C)
-        _record(trace, f"{name}.out", y, "B,T,C", "heads concatenated, projected by c_proj")
-        return y
+def _layer_norm(config: GPTConfig) -> dnn.LayerNorm:
+    return dnn.LayerNorm(config.n_embd, bias=config.bias, fused=config.fused)
 
 
 class MLP(nn.Module):
@@ -177,17 +74,16 @@ class MLP(nn.Module):
     def __init__(self, config: GPTConfig, layer: int):
         super().__init__()
         C = config.n_embd
-        self.fused, self.layer = config.fused, layer
+        self.layer = layer
         self.c_fc = dnn.Linear(C, 4 * C, bias=config.bias)
-        self.gelu = dnn.GELU()
+        self.gelu = dnn.GELU(fused=config.fused)
         self.c_proj = dnn.Linear(4 * C, C, bias=config.bias)
         self.dropout = dnn.Dropout(config.dropout)
 
     def forward(self, x: Tensor, trace: list[TraceRow] | None = None) -> Tensor:
-        h = self.c_fc(x)                                       # (B, T, 4C)
-        h = TF.gelu(h) if self.fused else self.gelu(h)
-        _record(trace, f"h[{self.layer}].mlp.gelu(c_fc)", h, "B,T,4C",
-                "widen to 4C, GELU, then c_proj back to C")
+        h = self.gelu(self.c_fc(x))                            # (B, T, 4C)
+        record(trace, f"h[{self.layer}].mlp.gelu(c_fc)", h, "B,T,4C",
+               "widen to 4C, GELU, then c_proj back to C")
         return self.dropout(self.c_proj(h))                    # (B, T, C)
 
 
@@ -196,22 +92,19 @@ class Block(nn.Module):
 
     def __init__(self, config: GPTConfig, layer: int):
         super().__init__()
-        self.fused, self.layer = config.fused, layer
-        self.ln_1 = dnn.LayerNorm(config.n_embd, bias=config.bias)
-        self.attn = CausalSelfAttention(config, layer)
-        self.ln_2 = dnn.LayerNorm(config.n_embd, bias=config.bias)
+        self.layer = layer
+        self.ln_1 = _layer_norm(config)
+        self.attn = CausalSelfAttention(config.n_embd, config.n_head, bias=config.bias,
+                                        dropout=config.dropout, layer=layer,
+                                        fused=config.fused)
+        self.ln_2 = _layer_norm(config)
         self.mlp = MLP(config, layer)
-
-    def _norm(self, ln: nn.Module, x: Tensor) -> Tensor:
-        if self.fused:
-            return TF.layer_norm(x, ln.normalized_shape, ln.weight, ln.bias, ln.eps)
-        return ln(x)
 
     def forward(self, x: Tensor, cache: KVCache | None = None,
                 trace: list[TraceRow] | None = None) -> Tensor:
-        x = x + self.attn(self._norm(self.ln_1, x), cache, trace)   # (B, T, C)
-        x = x + self.mlp(self._norm(self.ln_2, x), trace)           # (B, T, C)
-        _record(trace, f"h[{self.layer}]", x, "B,T,C", "residual stream after the block")
+        x = x + self.attn(self.ln_1(x), cache, trace)          # (B, T, C)
+        x = x + self.mlp(self.ln_2(x), trace)                  # (B, T, C)
+        record(trace, f"h[{self.layer}]", x, "B,T,C", "residual stream after the block")
         return x
 
 
@@ -233,7 +126,7 @@ class GPT(nn.Module):
         self.wpe = dnn.Embedding(config.block_size, C)
         self.drop = dnn.Dropout(config.dropout)
         self.h = nn.ModuleList(Block(config, i) for i in range(config.n_layer))
-        self.ln_f = dnn.LayerNorm(C, bias=config.bias)
+        self.ln_f = _layer_norm(config)
         self.lm_head = dnn.Linear(C, config.vocab_size, bias=False)
         if config.tie_weights:
             self.lm_head.weight = self.wte.weight              # one (V, C) matrix, two uses
@@ -270,23 +163,22 @@ class GPT(nn.Module):
         if past + T > self.config.block_size:
             raise ValueError(f"GPT: {past + T} positions exceed block_size "
                              f"{self.config.block_size}; crop the context first")
-        _record(trace, "idx", idx, "B,T", "token ids")
+        record(trace, "idx", idx, "B,T", "token ids")
         pos = torch.arange(past, past + T, device=idx.device)  # (T,)
         tok_emb = self.wte(idx)                                # (B, T, C)
-        _record(trace, "wte(idx)", tok_emb, "B,T,C", "token embedding: a row per id")
+        record(trace, "wte(idx)", tok_emb, "B,T,C", "token embedding: a row per id")
         pos_emb = self.wpe(pos)                                # (T, C)
-        _record(trace, "wpe(pos)", pos_emb, "T,C", "position embedding, broadcast over B")
+        record(trace, "wpe(pos)", pos_emb, "T,C", "position embedding, broadcast over B")
         x = self.drop(tok_emb + pos_emb)                       # (B, T, C)
         for block in self.h:
             x = block(x, cache, trace)                         # (B, T, C)
-        x = self.ln_f(x) if not self.config.fused else TF.layer_norm(
-            x, self.ln_f.normalized_shape, self.ln_f.weight, self.ln_f.bias, self.ln_f.eps)
+        x = self.ln_f(x)                                       # (B, T, C)
         logits = self.lm_head(x)                               # (B, T, V)
-        _record(trace, "logits", logits, "B,T,V", "ln_f, then x @ wte.weight^T (tied)")
+        record(trace, "logits", logits, "B,T,V", "ln_f, then x @ wte.weight^T (tied)")
         if targets is None:
             return logits, None
         loss = F.cross_entropy(logits.view(B * T, -1), targets.view(B * T))
-        _record(trace, "loss", loss, "", "mean cross-entropy over B*T next-token targets")
+        record(trace, "loss", loss, "", "mean cross-entropy over B*T next-token targets")
         return logits, loss
 
     def explain(self, idx: Tensor, targets: Tensor | None = None) -> list[TraceRow]:

@@ -96,7 +96,7 @@ class TransformerSeq2Seq(nn.Module):
     def decode(self, tgt_in: Tensor, memory: Tensor, src_pad: Tensor) -> Tensor:
         """tgt_in (B, T) ids, memory (B, S, C), src_pad (B, S) -> logits (B, T, V)."""
         T = tgt_in.shape[1]
-        causal = torch.ones(T, T, dtype=torch.bool, device=tgt_in.device).triu(1)  # (T, T)
+        causal = ~nn.functional.causal_mask(T, device=tgt_in.device)   # (T, T) True = future
         h = self.transformer.decoder(self._embed(self.tgt_embedding, tgt_in), memory,
                                      tgt_mask=causal,
                                      tgt_key_padding_mask=tgt_in == self.config.pad_id,

@@ -10,13 +10,12 @@ Masks follow torch's MultiheadAttention convention, which is the *opposite* of
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import torch
 from torch import Tensor, nn
 
-from .functional.attention import masked_softmax
+from .functional.attention import attention_weights, causal_mask
 from .functional.dropout import dropout
 from .linear import Linear
 
@@ -31,6 +30,20 @@ def _to_additive(mask: Tensor | None, dtype: torch.dtype) -> Tensor | None:
         return torch.zeros(mask.shape, dtype=dtype, device=mask.device).masked_fill(
             mask, float("-inf"))
     return mask.to(dtype)
+
+
+def _combined_mask(attn_mask: Tensor | None, key_padding_mask: Tensor | None,
+                   dtype: torch.dtype, B: int, H: int, T: int, S: int) -> Tensor | None:
+    """One additive mask from ``attn_mask`` ((T, S) or (B * H, T, S)) and
+    ``key_padding_mask`` (B, S): (T, S), (B, H, T, S) or (B, 1, 1, S); None for neither."""
+    mask = _to_additive(attn_mask, dtype)
+    if mask is not None and mask.dim() == 3:
+        mask = mask.view(B, H, T, S)                          # per batch and head
+    pad = _to_additive(key_padding_mask, dtype)
+    if pad is None:
+        return mask
+    pad = pad.view(B, 1, 1, S)                                # the same keys for every query
+    return pad if mask is None else mask + pad
 
 
 class MultiheadAttention(nn.Module):
@@ -132,16 +145,10 @@ class MultiheadAttention(nn.Module):
         k = k.view(B, S, H, D).transpose(1, 2)                # (B, H, S, D)
         v = v.view(B, S, H, D).transpose(1, 2)                # (B, H, S, D)
 
-        scores = (q @ k.transpose(-2, -1)) / math.sqrt(D)    # (B, H, T, S)
         if attn_mask is None and is_causal:
-            attn_mask = torch.ones(T, S, dtype=torch.bool, device=q.device).triu(1)
-        mask = _to_additive(attn_mask, scores.dtype)
-        if mask is not None:
-            scores = scores + (mask.view(B, H, T, S) if mask.dim() == 3 else mask)
-        pad = _to_additive(key_padding_mask, scores.dtype)
-        if pad is not None:
-            scores = scores + pad.view(B, 1, 1, S)
-        weights = masked_softmax(scores, dim=-1)              # (B, H, T, S)
+            attn_mask = ~causal_mask(T, S, device=q.device)  # (T, S), True = blocked
+        mask = _combined_mask(attn_mask, key_padding_mask, q.dtype, B, H, T, S)
+        weights = attention_weights(q, k, mask)               # (B, H, T, S)
         weights = dropout(weights, p=self.dropout, training=self.training)
         out = (weights @ v).transpose(1, 2).reshape(B, T, self.embed_dim)  # (B, T, E)
         out = self.out_proj(out)

@@ -307,8 +307,8 @@ class Transformer(nn.Module):
                 [0., 0., -inf],
                 [0., 0., 0.]])
         """
-        full = torch.full((sz, sz), float("-inf"), dtype=dtype, device=device)
-        return torch.triu(full, diagonal=1)
+        blocked = ~F.causal_mask(sz, device=device)                     # (sz, sz) s > t
+        return torch.zeros(sz, sz, dtype=dtype, device=device).masked_fill(blocked, float("-inf"))
 
     def _reset_parameters(self) -> None:
         for p in self.parameters():

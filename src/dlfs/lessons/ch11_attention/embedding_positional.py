@@ -171,7 +171,7 @@ i, j = 9, 4
 assert math.isclose(bias[2, i, j].item(), -slopes[2].item() * (i - j), rel_tol=1e-6)
 print("slopes:", [f"1/{int(1 / s)}" for s in slopes.tolist()])
 
-causal = torch.ones(T, T).tril().bool()
+causal = dnn.functional.causal_mask(T)                               # (T, T) True = s <= t
 fig, axes = plt.subplots(1, 3, figsize=(11, 3.3))
 for ax, h in zip(axes, (0, 3, 7)):
     shown = bias[h].masked_fill(~causal, float("nan"))

@@ -1,7 +1,8 @@
 # %% [markdown]
 # # Day 27 · Capstone: a minimal LM and every tensor shape — 验收：手写最小 LM 并解释 Tensor Shape
 #
-# **Library files:** `src/dlfs/models/gpt.py` (the whole model, ~300 lines),
+# **Library files:** `src/dlfs/models/gpt.py` (the whole model, ~200 lines),
+# `src/dlfs/attention/causal_self_attention.py` (its attention), `src/dlfs/attention/kv_cache.py`,
 # `src/dlfs/nn/functional/attention.py`, `src/dlfs/recipes/gpt.py` (`dlfs train gpt`).
 #
 # The capstone is the GPT in `dlfs.models`: token + position embeddings, Pre-LN blocks of
@@ -13,9 +14,10 @@
 # %%
 import torch
 
+from dlfs.attention import KVCache
 from dlfs.curriculum import lesson_context
 from dlfs.generate import generate
-from dlfs.models import GPT, GPTConfig, KVCache, format_trace
+from dlfs.models import GPT, GPTConfig, format_trace
 
 ctx = lesson_context("capstone-shapes")
 torch.manual_seed(0)

@@ -4,7 +4,8 @@
 # **Library files:** `src/dlfs/generate/sampling.py` (`generate` and its pieces: `greedy`,
 # `sample`, `top_k_filter`, `top_p_filter`, `apply_repetition_penalty`),
 # `src/dlfs/generate/beam.py` (`beam_search`, `diverse_beam_search`, `length_penalty`),
-# `src/dlfs/models/gpt.py` (`GPT`, `KVCache`), `src/dlfs/recipes/gpt.py` (a short training run).
+# `src/dlfs/models/gpt.py` (`GPT`), `src/dlfs/attention/kv_cache.py` (`KVCache`),
+# `src/dlfs/recipes/gpt.py` (a short training run).
 #
 # A language model gives a distribution over the next token; *decoding* decides what to do
 # with it. Each step of `generate` takes the last position's logits (B, V) and
@@ -30,6 +31,7 @@ import matplotlib.pyplot as plt
 import torch
 from torch import nn
 
+from dlfs.attention import KVCache
 from dlfs.curriculum import lesson_context
 from dlfs.generate import (
     apply_repetition_penalty,
@@ -41,7 +43,7 @@ from dlfs.generate import (
     top_k_filter,
     top_p_filter,
 )
-from dlfs.models import GPT, GPTConfig, KVCache
+from dlfs.models import GPT, GPTConfig
 from dlfs.recipes.gpt import GPTRecipe, prepare_text, train_gpt
 
 ctx = lesson_context("decoding-strategies")

@@ -2,9 +2,9 @@
 # # Chapter 9 · Efficient attention: online softmax, tiles, windows, kernels — 高效注意力
 #
 # **Library files:** `src/dlfs/attention/flash.py` (`tiled_attention`, `flash_attention`),
-# `src/dlfs/attention/sparse.py` (sliding window, block-sparse), `src/dlfs/attention/linear.py`
-# (linear attention), `src/dlfs/attention/memory.py` (`PeakMemoryTracker`), and the dense
-# reference `src/dlfs/nn/functional/attention.py`.
+# `src/dlfs/attention/sparse_attention.py` (sliding window, block-sparse),
+# `src/dlfs/attention/linear_attention.py` (linear attention), `src/dlfs/attention/memory.py`
+# (`PeakMemoryTracker`), and the dense reference `src/dlfs/nn/functional/attention.py`.
 #
 # Dense attention softmax(Q K^T / sqrt(D)) V builds a (T, T) score matrix: memory and time
 # grow as T^2. This lesson shows four ways around it and checks each against the dense
@@ -34,6 +34,7 @@ from dlfs.attention import (
     tiled_attention,
 )
 from dlfs.curriculum import lesson_context
+from dlfs.nn.functional import causal_mask
 from dlfs.nn.functional import scaled_dot_product_attention as sdpa
 
 ctx = lesson_context("efficient-attention")
@@ -141,7 +142,7 @@ full = T * (T + 1) // 2
 print(f"scores computed: causal dense {full}, window {int(window.sum())}, "
       f"block-sparse {int(blocks.sum())} (of the causal {full})")
 fig, axes = plt.subplots(1, 3, figsize=(9, 3))
-for ax, mask, title in zip(axes, [torch.ones(T, T).tril(), window, blocks],
+for ax, mask, title in zip(axes, [causal_mask(T), window, blocks],
                            ["causal", f"sliding window w={w}", "local + global blocks"]):
     ax.imshow(mask.float().numpy(), cmap="Blues")
     ax.set_title(title)

@@ -2,8 +2,9 @@
 # # Chapter 10 · Modern LLM components — 现代大模型组件
 #
 # **Library files:** `src/dlfs/nn/normalization.py` (`RMSNorm`), `src/dlfs/nn/positional.py`
-# (`RotaryEmbedding`), `src/dlfs/llm/swiglu.py`, `src/dlfs/attention/variants.py`
-# (MHA / GQA / MQA / MLA), `src/dlfs/llm/moe.py`, `src/dlfs/peft/lora.py`, `src/dlfs/llm/dpo.py`.
+# (`RotaryEmbedding`), `src/dlfs/llm/swiglu.py`, `src/dlfs/attention/causal_self_attention.py`
+# (MHA) and `src/dlfs/attention/kv_sharing.py` (GQA / MQA / MLA), `src/dlfs/llm/moe.py`,
+# `src/dlfs/peft/lora.py`, `src/dlfs/llm/dpo.py`.
 #
 # A LLaMA-style block differs from the GPT-2 block of chapter 8 in a handful of parts. Each
 # section takes one part, says what it changes, and checks the claim:
@@ -20,9 +21,9 @@ import torch
 
 import dlfs.nn as dnn
 from dlfs.attention import (
+    CausalSelfAttention,
     GroupedQueryAttention,
-    LayerCache,
-    MultiHeadAttention,
+    KVCache,
     MultiHeadLatentAttention,
     MultiQueryAttention,
 )
@@ -88,12 +89,12 @@ assert torch.allclose(ffn(x), manual, atol=1e-6)
 
 # %%
 C, H = 256, 8
-variants = {"MHA": MultiHeadAttention(C, H), "GQA (G=2)": GroupedQueryAttention(C, H, 2),
+variants = {"MHA": CausalSelfAttention(C, H), "GQA (G=2)": GroupedQueryAttention(C, H, 2),
             "MQA": MultiQueryAttention(C, H), "MLA (latent 64)": MultiHeadLatentAttention(C, H, 64)}
 n_tokens = 12
 print(f"{'variant':<16}{'params':>9}{'formula B/token':>17}{'measured':>10}")
 for name, layer in variants.items():
-    cache = LayerCache()
+    cache = KVCache()
     with torch.no_grad():
         layer(torch.randn(1, 8, C), cache)                             # an 8-token prompt
         for _ in range(n_tokens - 8):

@@ -3,7 +3,8 @@
 #
 # **Library files:** `src/dlfs/curriculum/` (the registry, `ProgressStore`, `entry_done`),
 # `src/dlfs/tensors/broadcast.py`, `src/dlfs/autograd/scalar.py`, `src/dlfs/nn/normalization.py`,
-# `src/dlfs/nn/functional/attention.py`, `src/dlfs/models/gpt.py` (`GPT`, `KVCache`).
+# `src/dlfs/nn/functional/attention.py`, `src/dlfs/models/gpt.py` (`GPT`),
+# `src/dlfs/attention/kv_cache.py` (`KVCache`).
 #
 # Two parts. First, where you stand: the 29 days of the roadmap, the lesson behind each, and
 # which ones your recorded checks have ticked (`dlfs check <id>` records them; nothing here is
@@ -16,6 +17,7 @@ import torch
 
 import dlfs.nn as nn
 import dlfs.nn.functional as F
+from dlfs.attention import KVCache
 from dlfs.autograd import Value
 from dlfs.curriculum import (
     NOT_WRITTEN,
@@ -26,7 +28,7 @@ from dlfs.curriculum import (
     lesson_status,
     lessons_at,
 )
-from dlfs.models import GPT, GPTConfig, KVCache
+from dlfs.models import GPT, GPTConfig
 from dlfs.playground import inspect
 from dlfs.tensors.broadcast import BroadcastError, broadcast_shape
 

@@ -19,18 +19,24 @@ from torch import Tensor
 
 from .dropout import dropout
 
-__all__ = ["causal_mask", "masked_softmax", "scaled_dot_product_attention"]
+__all__ = ["attention_weights", "causal_mask", "masked_softmax", "scaled_dot_product_attention"]
 
 
-def causal_mask(T: int, S: int | None = None, device: torch.device | str | None = None
-                ) -> Tensor:
-    """Bool (T, S) mask, True where query t may see key s: s <= t (top-left aligned).
+def causal_mask(T: int, S: int | None = None, *, offset: int = 0,
+                device: torch.device | str | None = None) -> Tensor:
+    """Bool (T, S) mask, True where query t may see key s:  s <= t + offset.
+
+    ``offset=0`` aligns the queries with the first T keys (plain self-attention, S = T).
+    A KV-cache step has S - T cached keys before its T queries, so query t sits at
+    absolute position t + S - T: pass ``offset=S - T`` (bottom-right aligned).
 
     >>> causal_mask(3).int().tolist()
     [[1, 0, 0], [1, 1, 0], [1, 1, 1]]
+    >>> causal_mask(2, 4, offset=2).int().tolist()        # 2 new queries after 2 cached keys
+    [[1, 1, 1, 0], [1, 1, 1, 1]]
     """
     S = T if S is None else S
-    return torch.ones(T, S, dtype=torch.bool, device=device).tril()
+    return torch.ones(T, S, dtype=torch.bool, device=device).tril(diagonal=offset)  # (T, S)
 
 
 class _SafeSoftmax(torch.autograd.Function):
@@ -76,6 +82,30 @@ def masked_softmax(scores: Tensor, dim: int = -1) -> Tensor:
     return _SafeSoftmax.apply(scores.transpose(dim, -1)).transpose(dim, -1)
 
 
+def attention_weights(query: Tensor, key: Tensor, attn_mask: Tensor | None = None,
+                      scale: float | None = None) -> Tensor:
+    """The attention weights  A = softmax(Q K^T * scale + M)  over the keys.
+
+    query (..., T, D), key (..., S, D) -> (..., T, S); each row sums to 1 (or is all zeros
+    when the mask blocks every key). ``attn_mask`` selects (bool, True = may attend) or is
+    added (float). Shared by :func:`scaled_dot_product_attention` and
+    :class:`dlfs.nn.MultiheadAttention` (which also returns these weights).
+
+    >>> attention_weights(torch.zeros(1, 2, 4), torch.zeros(1, 3, 4), causal_mask(2, 3))
+    tensor([[[1.0000, 0.0000, 0.0000],
+             [0.5000, 0.5000, 0.0000]]])
+    """
+    scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
+    # The product is a fresh tensor, so scaling and masking may write into it (autograd
+    # allows it: neither the matmul's nor the scaling's backward needs the overwritten values).
+    scores = (query @ key.transpose(-2, -1)).mul_(scale)    # (..., T, S)
+    if attn_mask is not None and attn_mask.dtype == torch.bool:
+        scores = scores.masked_fill_(~attn_mask, float("-inf"))  # blocked pairs get -inf
+    elif attn_mask is not None:
+        scores = scores + attn_mask                             # additive bias
+    return masked_softmax(scores, dim=-1)                   # (..., T, S)
+
+
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                                  attn_mask: Tensor | None = None, dropout_p: float = 0.0,
                                  is_causal: bool = False, scale: float | None = None,
@@ -106,18 +136,9 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                              f"multiple of {hkv} key/value heads")
         key = key.repeat_interleave(hq // hkv, dim=-3)      # (B, Hq, S, D)
         value = value.repeat_interleave(hq // hkv, dim=-3)  # (B, Hq, S, Dv)
-    T, S = query.shape[-2], key.shape[-2]
-    scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
-    # The product is a fresh tensor, so scaling and masking may write into it (autograd
-    # allows it: neither the matmul's nor the scaling's backward needs the overwritten values).
-    scores = (query @ key.transpose(-2, -1)).mul_(scale)    # (..., T, S)
     if is_causal:
-        attn_mask = causal_mask(T, S, device=query.device)
-    if attn_mask is not None and attn_mask.dtype == torch.bool:
-        scores = scores.masked_fill_(~attn_mask, float("-inf"))  # blocked pairs get -inf
-    elif attn_mask is not None:
-        scores = scores + attn_mask                             # additive bias
-    weights = masked_softmax(scores, dim=-1)                # (..., T, S)
+        attn_mask = causal_mask(query.shape[-2], key.shape[-2], device=query.device)  # (T, S)
+    weights = attention_weights(query, key, attn_mask, scale)   # (..., T, S)
     if dropout_p > 0.0:
         weights = dropout(weights, p=dropout_p, training=True)
     return weights @ value                                  # (..., T, Dv)

@@ -20,7 +20,7 @@ import math
 import torch
 from torch import Tensor
 
-from ..nn.functional.attention import masked_softmax
+from ..nn.functional.attention import causal_mask, masked_softmax
 
 __all__ = ["block_sparse_attention", "block_sparse_mask", "local_global_layout",
            "sliding_window_attention", "sliding_window_mask"]
@@ -99,7 +99,7 @@ def block_sparse_mask(layout: Tensor, block_size: int, T: int, S: int | None = N
     mask = layout.repeat_interleave(block_size, 0).repeat_interleave(block_size, 1)
     mask = mask[:T, :S]                                              # (T, S)
     if causal:
-        mask = mask & torch.ones(T, S, dtype=torch.bool, device=mask.device).tril()
+        mask = mask & causal_mask(T, S, device=mask.device)          # (T, S)
     return mask
 
 
