@@ -114,7 +114,7 @@ class TransformerSeq2Seq(nn.Module):
         every position holds <eos>. The decoder reruns on the whole prefix each step.
         Runs in eval mode (no dropout), as do :meth:`beam_decode` and
         :meth:`cross_attention_maps`; the previous mode is restored afterwards."""
-        with self._eval_mode():
+        with eval_mode(self):
             return self._greedy(src, max_len, bos, eos)
 
     def _greedy(self, src: Tensor, max_len: int, bos: int, eos: int) -> Tensor:
@@ -134,7 +134,7 @@ class TransformerSeq2Seq(nn.Module):
         """Beam search per source row of src (B, S): for each, the finished hypotheses
         (tokens up to and including <eos>), best GNMT-penalized score first."""
         results = []
-        with self._eval_mode():
+        with eval_mode(self):
             for row in src:
                 memory, src_pad = self.encode(row[None])               # (1, S, C), (1, S)
                 results.append(search(self._next_log_probs(memory, src_pad, bos), max_len,
