@@ -30,7 +30,9 @@ __all__ = ["GPT", "GPTConfig", "KVCache", "TraceRow", "format_trace"]
 
 @dataclass(frozen=True)
 class GPTConfig:
-    """Hyper-parameters of :class:`GPT`; validated at construction.
+    """Hyper-parameters of :class:`GPT`; validated at construction. ``vocab_size`` stays None
+    until a tokenizer is known (a recipe nests this config and fills it in then); the GPT
+    needs it set.
 
     >>> GPTConfig(vocab_size=65, n_embd=30, n_head=4)
     Traceback (most recent call last):
@@ -38,18 +40,28 @@ class GPTConfig:
     ValueError: GPTConfig: n_embd (30) must be divisible by n_head (4)
     """
 
-    vocab_size: int
-    block_size: int = 64
-    n_layer: int = 4
-    n_head: int = 4
-    n_embd: int = 128
-    dropout: float = 0.0
-    bias: bool = True
-    tie_weights: bool = True
-    fused: bool = False
+    vocab_size: int | None = field(default=None, metadata={
+        "help": "V, the number of token ids", "internal": "set from the tokenizer"})
+    block_size: int = field(default=64, metadata={
+        "help": "T, the context: the most tokens the model sees at once"})
+    n_layer: int = field(default=4, metadata={"help": "Transformer blocks"})
+    n_head: int = field(default=4, metadata={
+        "help": "H, attention heads per block (must divide n_embd)"})
+    n_embd: int = field(default=128, metadata={
+        "help": "C, the width of the residual stream (embedding size)"})
+    dropout: float = field(default=0.0, metadata={
+        "help": "dropout probability on embeddings, attention weights and sublayer outputs"})
+    bias: bool = field(default=True, metadata={
+        "help": "bias vectors in the Linear and LayerNorm layers"})
+    tie_weights: bool = field(default=True, metadata={
+        "help": "the output layer shares the token-embedding matrix"})
+    fused: bool = field(default=False, metadata={
+        "help": "torch's fused attention / LayerNorm / GELU kernels instead of the "
+                "from-scratch layers (faster, same results up to float rounding)"})
 
     def __post_init__(self) -> None:
-        for name in ("vocab_size", "block_size", "n_layer", "n_head", "n_embd"):
+        names = ("block_size", "n_layer", "n_head", "n_embd")
+        for name in names if self.vocab_size is None else ("vocab_size", *names):
             value = getattr(self, name)
             if not isinstance(value, int) or value <= 0:
                 raise ValueError(f"GPTConfig: {name} must be a positive int, got {value!r}")
