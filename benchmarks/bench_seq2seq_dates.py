@@ -3,7 +3,7 @@ without Bahdanau attention, exact match and character BLEU-4 on held-out dates.
 
 Both models get the same task (``dlfs.data.text.dates``: 14 formats, month names in English,
 French, German and Spanish; test days never occur in training), the same width, data order,
-optimizer and number of steps (``dlfs.recipes.dates``). Exact-match accuracy on a test subset
+optimizer and number of steps (``dlfs.recipes.seq2seq_gru``). Exact-match accuracy on a test subset
 is also recorded during training, so the rows show how fast each model gets there, not only
 where it ends. Single-threaded; seconds are wall clock on a shared machine (noisy).
 
@@ -18,7 +18,7 @@ from typing import Any
 
 import torch
 
-from dlfs.recipes.dates import DateRecipe, evaluate_dates, train_date_model
+from dlfs.recipes.seq2seq_gru import DateRecipe, evaluate_dates, train_date_model
 from dlfs.train import Callback
 
 FULL = {"n_train": 20_000, "n_test": 2_000, "max_steps": 600, "hidden": 128}

@@ -12,13 +12,13 @@ Single-threaded; seconds are wall clock on a shared machine (noisy).
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 import time
 
 import torch
 
 from dlfs.recipes.ln_stability import STABILITY, compare_layer_norms
+from dlfs.recipes.options import replace_nested
 from dlfs.recipes.seq2seq_transformer import (
     QUICK,
     TransformerRecipe,
@@ -27,7 +27,7 @@ from dlfs.recipes.seq2seq_transformer import (
     train_transformer,
 )
 
-FULL_RUNS = {"dates": {}, "sort": {"n_train": 10_000, "n_test": 500, "max_len": 10,
+FULL_RUNS = {"dates": {}, "sort": {"n_train": 10_000, "n_test": 500, "max_src_len": 10,
                                    "max_steps": 1_000, "warmup_steps": 100}}
 
 
@@ -41,8 +41,9 @@ def _accuracy_rows(name: str, recipe: TransformerRecipe) -> list[dict]:
     beam = evaluate_seq2seq(model, task, subset, beam_width=recipe.beam_width,
                             alpha=recipe.alpha)
     greedy_subset = evaluate_seq2seq(model, task, subset)
-    setup = (f"{recipe.norm}-LN {recipe.num_layers}+{recipe.num_layers} layers, width "
-             f"{recipe.d_model}, {recipe.max_steps} steps of {recipe.batch_size}; "
+    cfg = recipe.model
+    setup = (f"{'pre' if cfg.norm_first else 'post'}-LN {cfg.num_layers}+{cfg.num_layers} "
+             f"layers, width {cfg.d_model}, {recipe.max_steps} steps of {recipe.batch_size}; "
              f"{len(task.train)} train pairs, {len(task.test)} unseen test pairs")
     return [
         {"name": f"transformer/{name}/greedy_exact_match", "value": round(greedy.exact_match, 4),
@@ -57,10 +58,12 @@ def _accuracy_rows(name: str, recipe: TransformerRecipe) -> list[dict]:
 
 
 def _stability_rows(quick: bool) -> list[dict]:
-    base = dataclasses.replace(STABILITY, max_steps=40, num_layers=2) if quick else STABILITY
+    base = (replace_nested(STABILITY, {"max_steps": 40, "model.num_layers": 2}) if quick
+            else STABILITY)
     warmups = (0, 10) if quick else (0, 100)
     result = compare_layer_norms(base, warmups)
-    setup = (f"sort, {base.num_layers}+{base.num_layers} layers, width {base.d_model}, Adam "
+    setup = (f"sort, {base.model.num_layers}+{base.model.num_layers} layers, width "
+             f"{base.model.d_model}, Adam "
              f"peak lr {base.lr:g}, no clipping, {base.max_steps} steps")
     rows = [{"name": f"transformer/ln/{norm}_warmup{w}/final_train_loss",
              "value": round(result.final_loss(norm, w), 4), "unit": "loss",
@@ -80,7 +83,7 @@ def run(quick: bool = False) -> list[dict]:
     for name in ("dates", "sort"):
         changes = dict(QUICK, task=name, n_test=50) if quick else dict(FULL_RUNS[name],
                                                                        task=name)
-        rows += _accuracy_rows(name, TransformerRecipe(**changes))
+        rows += _accuracy_rows(name, replace_nested(TransformerRecipe(), changes))
     return rows + _stability_rows(quick)
 
 

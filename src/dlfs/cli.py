@@ -6,9 +6,9 @@
     dlfs progress [--track T]
     dlfs doctor
     dlfs tour
-    dlfs train gpt [--quick] [--steps N] [--explain-shapes] ...   (dlfs.recipes.cli)
-    dlfs sample [--run DIR] [--prompt TEXT]                       (dlfs.recipes.cli)
-    dlfs gym list|show|new|check|review|stats                     (dlfs.gym.cli)
+    dlfs train <recipe> [--quick] [options]   (dlfs.recipes: gpt, charrnn, transformer, ...)
+    dlfs sample [--run DIR] [--prompt TEXT]   (dlfs.recipes.cli)
+    dlfs gym list|show|new|check|review|stats (dlfs.gym.cli)
 """
 
 from __future__ import annotations
@@ -41,7 +41,6 @@ from .errors import DlfsError
 from .gym.cli import register as register_gym
 from .paths import PACKAGE_DIR
 from .recipes.cli import register as register_recipes
-from .recipes.kaggle_digits import register as register_kaggle
 
 #: Lessons that `dlfs tour` runs, in order, and the first lesson it points to afterwards.
 TOUR = ("env-setup", "tensor-basics", "autograd-basics")
@@ -250,7 +249,6 @@ def build_parser() -> argparse.ArgumentParser:
     add("tour", cmd_tour, "a short guided run through the first lessons")
     register_gym(sub)
     register_recipes(sub)
-    register_kaggle(sub)
     return parser
 
 

@@ -142,3 +142,8 @@ def test_tiny_gpt_learns_a_repeating_sequence():
         loss.backward()
         opt.step()
     assert loss.item() < 0.1
+
+
+def test_gpt_without_a_vocabulary_size_says_so():
+    with pytest.raises(ValueError, match="vocab_size is None"):
+        GPT(GPTConfig())

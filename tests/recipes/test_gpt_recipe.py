@@ -3,25 +3,33 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
 
 import pytest
 import torch
 
 from dlfs.cli import main
-from dlfs.recipes.gpt import GPTRecipe, TokenWindows, load_run, sample_text, train_gpt
+from dlfs.data.text.batching import TokenWindows
+from dlfs.models import GPT, GPTConfig
+from dlfs.recipes.gpt import GPTRecipe, train_gpt
+from dlfs.recipes.lm import estimate_loss
+from dlfs.recipes.sampling import SamplingConfig, load_run, sample_text
 
-TINY = dict(n_layer=1, n_head=2, n_embd=32, block_size=16, batch_size=8, eval_batches=2,
-            sample_tokens=20, warmup_steps=5)
+TINY = dict(model=GPTConfig(n_layer=1, n_head=2, n_embd=32, block_size=16), batch_size=8,
+            eval_batches=2, sample=SamplingConfig(tokens=20), warmup_steps=5)
 
 
-def test_token_windows_shift_by_one():
-    ids = torch.arange(10)
-    ds = TokenWindows(ids, block_size=4)
-    assert len(ds) == 6
-    x, y = ds[2]
-    assert x.tolist() == [2, 3, 4, 5] and y.tolist() == [3, 4, 5, 6]
-    with pytest.raises(ValueError, match="longer than block_size 4"):
-        TokenWindows(torch.arange(3), 4)
+def test_estimate_loss_is_the_models_loss_in_eval_mode_on_fixed_windows():
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(vocab_size=11, block_size=8, n_layer=1, n_head=2, n_embd=8,
+                          dropout=0.5))
+    windows = TokenWindows(torch.randint(0, 11, (200,)), block_size=8)
+    loss = estimate_loss(model, windows, batches=3, batch_size=4)
+    assert model.training                                     # the mode is restored
+    model.eval()
+    by_hand = [model(x, y)[1].item() for x, y in windows.spaced(12, 4)]
+    assert loss == pytest.approx(sum(by_hand) / 3, abs=1e-6)  # no dropout, same windows
 
 
 def test_train_learns_resumes_and_samples(tmp_path):
@@ -49,15 +57,23 @@ def test_train_learns_resumes_and_samples(tmp_path):
 
     model, tok, info = load_run(out)
     assert info["model"]["n_embd"] == 32
-    text_out = sample_text(model, tok, "abcd", 12, temperature=0)
+    assert info["recipe"]["model"]["n_embd"] == 32 and info["recipe"]["seed"] == 1337
+    text_out = sample_text(model, tok, SamplingConfig(prompt="abcd", tokens=12, temperature=0),
+                           seed=0)
     assert text_out.startswith("abcd") and len(text_out) == 16
 
 
 def test_recipe_validation():
-    with pytest.raises(ValueError, match="tokenizer must be 'char' or 'bpe'"):
+    with pytest.raises(ValueError, match="tokenizer must be one of 'char', 'bpe'; got 'word'"):
         GPTRecipe(tokenizer="word")
     with pytest.raises(ValueError, match="max_steps must be >= 1"):
         GPTRecipe(max_steps=0)
+    with pytest.raises(ValueError, match="n_embd \\(30\\) must be divisible by n_head"):
+        GPTRecipe(model=GPTConfig(n_embd=30))
+    with pytest.raises(ValueError, match="top_k must be >= 1"):
+        GPTRecipe(sample=SamplingConfig(top_k=0))
+    model = GPTRecipe().model_config(vocab_size=65)
+    assert model.vocab_size == 65 and model.n_embd == GPTConfig().n_embd == 128
 
 
 def test_cli_train_quick_then_sample(tmp_path, capsys):
@@ -69,11 +85,27 @@ def test_cli_train_quick_then_sample(tmp_path, capsys):
     assert "corpus 'help': 465,048 characters" in printed
     assert "h[0].attn.q" in printed and "(B=2, H=4, T=64, D=16)" in printed
     assert "step      5" in printed and "step     10" in printed
-    assert "done: val loss" in printed and "dlfs sample --run" in printed
+    assert "done: val loss" in printed
     info = json.loads((out / "run.json").read_text())
     assert info["tokenizer"]["type"] == "char"
+    assert info["recipe"]["max_steps"] == 10 and info["model"]["n_embd"] == 64   # --quick
     code = main(["sample", "--run", str(out), "--prompt", "def ", "--tokens", "15"])
     assert code == 0 and capsys.readouterr().out.startswith("def ")
+
+    # the "Next:" hints are complete commands: the same sample again, then a resume
+    sample = re.search(r"--- sample .*? ---\n(.*)\n---\nNext:", printed, re.S).group(1)
+    hints = {why: command.strip() for command, why in
+             (line.split(" # ") for line in printed.split("Next:\n")[1].splitlines())}
+    again = hints["more text from this model"]
+    assert again == f"dlfs sample --run {out} --prompt 'The '"
+    assert main([*shlex.split(again)[1:], "--tokens", "60"]) == 0      # --quick sampled 60
+    assert capsys.readouterr().out == sample + "\n"                   # same seed, same text
+    resume = hints["continue training"]
+    assert resume == (f"dlfs train gpt --quick --max-steps 20 --eval-every 5 --out-dir {out} "
+                      "--resume")
+    assert main(shlex.split(resume)[1:]) == 0
+    printed = capsys.readouterr().out
+    assert "step     15" in printed and "step      5" not in printed    # continued, not redone
 
 
 def test_cli_errors(tmp_path, capsys):

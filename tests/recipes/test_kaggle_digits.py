@@ -109,7 +109,7 @@ def _check_submission(path: Path, rows: int) -> None:
 
 
 def test_cli_quick_standin_end_to_end(tmp_path: Path, capsys) -> None:
-    assert main(["kaggle", "digits", "--quick", "--out", str(tmp_path)]) == 0
+    assert main(["train", "kaggle-digits", "--quick", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "stand-in" in out and "fold 2/2" in out and "mean accuracy" in out
     assert (tmp_path / "data" / "train.csv").is_file()
@@ -123,7 +123,7 @@ def test_cli_on_given_csvs(tmp_path: Path, capsys) -> None:
     images, labels = _images(30, seed=1)
     write_digits_csv(tmp_path / "in" / "train.csv", images, labels)
     write_digits_csv(tmp_path / "in" / "test.csv", images[:7])
-    argv = ["kaggle", "digits", "--data", str(tmp_path / "in"), "--folds", "3", "--epochs",
+    argv = ["train", "kaggle-digits", "--data", str(tmp_path / "in"), "--folds", "3", "--epochs",
             "1", "--out", str(tmp_path / "run"), "--threads", "1"]
     assert main(argv) == 0
     out = capsys.readouterr().out
@@ -132,5 +132,8 @@ def test_cli_on_given_csvs(tmp_path: Path, capsys) -> None:
 
 
 def test_cli_missing_data_is_a_clear_error(tmp_path: Path, capsys) -> None:
-    assert main(["kaggle", "digits", "--data", str(tmp_path), "--out", str(tmp_path)]) == 2
+    assert main(["train", "kaggle-digits", "--data", str(tmp_path), "--out", str(tmp_path)]) == 2
     assert "missing train.csv and test.csv" in capsys.readouterr().err
+    assert torch.get_num_threads() == 1        # its 2 threads were given back (conftest: 1)
+    assert main(["train", "kaggle-digits", "--folds", "1", "--out", str(tmp_path)]) == 2
+    assert "need folds >= 2, epochs >= 1, threads >= 1; got 1, 10, 2" in capsys.readouterr().err

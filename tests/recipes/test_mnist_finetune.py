@@ -12,6 +12,7 @@ from dlfs.cli import main
 from dlfs.data.formats.idx import read_idx
 from dlfs.models.cnn import resnet18
 from dlfs.recipes.finetune import (
+    FinetuneRecipe,
     backbone_features,
     corner_labels,
     finetune,
@@ -145,12 +146,14 @@ def test_finetune_wrong_arch_names_the_mismatch(tmp_path: Path, capsys) -> None:
     err = capsys.readouterr().err
     assert "resnet18.pth does not fit ResNet" in err and "missing: layer1.2.conv1.weight" in err
     assert not (tmp_path / "ft").exists()
-    assert main(["train", "finetune", "--arch", "nin", "--quick"]) == 2
-    assert "'nin' has no single Linear head" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:              # argparse: not a choice
+        main(["train", "finetune", "--arch", "nin", "--quick"])
+    assert exit_info.value.code == 2
+    assert "--arch: invalid choice: 'nin'" in capsys.readouterr().err
 
 
 def test_finetune_without_weights_pretrains_then_tunes_a_corner_head() -> None:
-    run = finetune("resnet18", None, n=30, pretrain_epochs=1, epochs=2)
+    run = finetune(FinetuneRecipe(n=30, pretrain_epochs=1, epochs=2))
     assert run.pretrain_accuracy is not None and run.task == "corners"
     assert (run.num_classes, run.n_train, run.n_test, run.image_size) == (2, 24, 6, 32)
     assert (run.trainable, run.frozen) == (64 * 2 + 2, 175_752)   # width-8 layout, 2 classes

@@ -1,4 +1,4 @@
-"""LM batching (random / sequential partitioning) and padding with masks."""
+"""LM batching (every window, random / sequential partitioning) and padding with masks."""
 
 from __future__ import annotations
 
@@ -9,10 +9,33 @@ from hypothesis import strategies as st
 
 from dlfs.data.text.batching import (
     SeqDataLoader,
+    TokenWindows,
     pad_sequences,
     seq_data_iter_random,
     seq_data_iter_sequential,
 )
+
+
+def test_token_windows_shift_by_one():
+    ds = TokenWindows(torch.arange(10), block_size=4)
+    assert len(ds) == 6                                  # starts 0..5: the last ends at 9
+    x, y = ds[2]
+    assert x.tolist() == [2, 3, 4, 5] and y.tolist() == [3, 4, 5, 6]
+    with pytest.raises(ValueError, match="longer than block_size 4"):
+        TokenWindows(torch.arange(3), 4)
+
+
+@pytest.mark.parametrize("n,B", [(7, 3), (4, 4), (1, 2)])
+def test_spaced_windows_cover_the_stream_evenly_in_batches(n, B):
+    ids = torch.arange(100) * 3
+    windows = TokenWindows(ids, block_size=8)
+    batches = list(windows.spaced(n, B))
+    assert [len(x) for x, _ in batches] == [min(B, n - i) for i in range(0, n, B)]
+    starts = torch.cat([x[:, 0] for x, _ in batches]) // 3                    # (n,)
+    assert starts[0] == 0 and (starts[-1] == 91 or n == 1)        # first and last window
+    for x, y in batches:
+        assert x.shape[1] == 8 and torch.equal(y[:, :-1], x[:, 1:])
+    assert all(torch.equal(a[0], b[0]) for a, b in zip(batches, windows.spaced(n, B)))
 
 
 @pytest.mark.parametrize("B,T", [(1, 5), (3, 4), (4, 7)])

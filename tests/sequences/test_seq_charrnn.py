@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 import torch
 
 from dlfs.cli import main
 from dlfs.models.charrnn import CharRNN
 from dlfs.recipes.charrnn import QUICK, CharRNNRecipe, train_charrnn
+from dlfs.recipes.options import replace_nested
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
@@ -45,13 +44,28 @@ def test_generate_greedy_equals_argmax_rollout_and_temperature():
         CharRNN(5, cell="transformer")
 
 
+def test_generate_top_k_and_top_p_filter_the_choices():
+    torch.manual_seed(1)
+    model = CharRNN(7, hidden=12, cell="lstm")
+    prompt = torch.tensor([[1, 2, 3]]).repeat(64, 1)
+    g = lambda: torch.Generator().manual_seed(5)  # noqa: E731
+    greedy = model.generate(prompt, 4, temperature=0)
+    assert torch.equal(model.generate(prompt, 4, temperature=3.0, top_k=1, generator=g()),
+                       greedy)                                       # one candidate left
+    assert torch.equal(model.generate(prompt, 4, temperature=3.0, top_p=1e-6, generator=g()),
+                       greedy)                                       # the most likely only
+    first = model.generate(prompt, 1, temperature=50.0, top_k=2, generator=g())[:, -1]
+    top2 = model(prompt[:1])[0][0, -1].topk(2).indices
+    assert set(first.tolist()) == set(top2.tolist())                 # both of the two, no other
+
+
 def test_recipe_learns_and_clipping_applies(tmp_path):
-    recipe = dataclasses.replace(CharRNNRecipe(), cell="rnn", out_dir=str(tmp_path), **QUICK)
+    recipe = replace_nested(CharRNNRecipe(), {**QUICK, "cell": "rnn", "out_dir": str(tmp_path)})
     run = train_charrnn(recipe, checkpoints=False)
     first, last = run.evals[0][2], run.evals[-1][2]
     assert last < first and run.val_perplexity < run.tokenizer.vocab_size
     assert len(run.grad_norms) == recipe.max_steps
-    assert run.sample.startswith("The ") and len(run.sample) == 4 + recipe.sample_chars
+    assert run.sample.startswith("The ") and len(run.sample) == 4 + recipe.sample.tokens
 
 
 def test_cli_train_charrnn_quick(tmp_path, capsys):
@@ -63,6 +77,20 @@ def test_cli_train_charrnn_quick(tmp_path, capsys):
 
 
 def test_cli_rejects_gpt_only_options(capsys):
-    assert main(["train", "charrnn", "--quick", "--heads", "2"]) != 0
-    assert ("dlfs train charrnn does not take --heads (it is an option of dlfs train gpt / "
-            "transformer)") in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "charrnn", "--quick", "--n-head", "2"])
+    assert exit_info.value.code == 2
+    assert "dlfs train charrnn: error: unrecognized arguments: --n-head 2" in \
+        capsys.readouterr().err
+
+
+def test_cell_all_trains_every_cell(tmp_path, capsys):
+    recipe = CharRNNRecipe(cell="all")
+    assert [r.cell for r in recipe.per_cell()] == ["gru", "lstm", "rnn"]
+    with pytest.raises(ValueError, match="cell 'all' means one run per cell"):
+        train_charrnn(recipe)
+    assert main(["train", "charrnn", "--quick", "--cell", "all", "--steps", "2",
+                 "--eval-every", "1", "--max-chars", "6000", "--sample-tokens", "5",
+                 "--out", str(tmp_path)]) == 0
+    assert "validation perplexity: gru" in capsys.readouterr().out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gru", "lstm", "rnn"]

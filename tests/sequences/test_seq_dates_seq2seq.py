@@ -9,7 +9,7 @@ import torch
 
 from dlfs.data.text.dates import FORMATS, format_date, make_date_task
 from dlfs.models.seq2seq import AdditiveAttention, Seq2Seq
-from dlfs.recipes.dates import DateRecipe, evaluate_dates, train_date_model
+from dlfs.recipes.seq2seq_gru import DateRecipe, evaluate_dates, train_date_model
 
 
 def test_formats_by_hand():

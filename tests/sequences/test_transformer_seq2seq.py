@@ -3,8 +3,6 @@ a short convergence run, and `dlfs train transformer --quick`."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 import torch
 
@@ -12,6 +10,7 @@ from dlfs.cli import main
 from dlfs.data.text.toy_seq import make_toy_task
 from dlfs.generate.beam import length_penalty
 from dlfs.models.transformer_seq2seq import TransformerSeq2Seq, TransformerSeq2SeqConfig
+from dlfs.recipes.options import replace_nested
 from dlfs.recipes.seq2seq_transformer import (
     TransformerRecipe,
     evaluate_seq2seq,
@@ -50,10 +49,13 @@ def test_toy_tasks():
 def test_config_and_recipe_validate():
     with pytest.raises(ValueError, match="multiple of nhead"):
         TransformerSeq2SeqConfig(10, d_model=10, nhead=4)
-    with pytest.raises(ValueError, match="task must be"):
+    with pytest.raises(ValueError, match="task must be one of 'dates', 'sort', 'copy'"):
         TransformerRecipe(task="reverse")
-    with pytest.raises(ValueError, match="norm must be"):
-        TransformerRecipe(norm="mid")
+    with pytest.raises(ValueError, match="vocab_size is None"):
+        TransformerSeq2Seq(TransformerSeq2SeqConfig())     # the recipe fills it in
+    recipe = TransformerRecipe()
+    assert recipe.warmup == 150 and replace_nested(recipe, {"max_steps": 100}).warmup == 20
+    assert replace_nested(recipe, {"warmup_steps": 7}).warmup == 7
 
 
 @pytest.mark.parametrize("norm_first", [True, False])
@@ -132,10 +134,11 @@ def test_cross_attention_maps_are_what_the_layers_used():
 
 
 def test_short_training_learns_copy():
-    recipe = TransformerRecipe(task="copy", n_train=2_000, n_test=100, min_len=2, max_len=5,
-                               d_model=32, nhead=2, num_layers=1, dim_feedforward=64,
-                               dropout=0.0, batch_size=32, max_steps=150, warmup_steps=15,
-                               lr=3e-3)
+    recipe = TransformerRecipe(task="copy", n_train=2_000, n_test=100, min_src_len=2,
+                               max_src_len=5, batch_size=32, max_steps=150, warmup_steps=15,
+                               lr=3e-3, model=TransformerSeq2SeqConfig(
+                                   d_model=32, nhead=2, num_layers=1, dim_feedforward=64,
+                                   dropout=0.0))
     task = make_toy_task("copy", 2_000, 100, seed=0, min_len=2, max_len=5)
     model, history = train_transformer(recipe, task)
     assert history.step_loss[-1] < history.step_loss[0] / 4
@@ -162,5 +165,9 @@ def test_cli_quick(capsys, tmp_path):
     assert recipe.task == "copy" and recipe.max_steps == 20 and not model.training
     assert model.config.vocab_size == len(task.vocab)
     assert "20 steps of 64" in out
-    recipe = dataclasses.replace(TransformerRecipe(), norm="post")
-    assert recipe.model_config(V).norm_first is False
+    assert "Pre-LN" in out
+    argv += ["--no-norm-first", "--warmup-steps", "2"]
+    assert main(argv) == 0
+    assert "Post-LN" in capsys.readouterr().out
+    _, recipe, _ = load_run(tmp_path / "copy.pt")
+    assert recipe.model.norm_first is False and recipe.warmup_steps == 2

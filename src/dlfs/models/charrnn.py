@@ -17,6 +17,7 @@ import torch
 from torch import Tensor
 
 from .. import nn
+from ..generate.sampling import greedy, sample, top_k_filter, top_p_filter
 from ..runtime import eval_mode
 
 __all__ = ["CELLS", "CharRNN"]
@@ -61,9 +62,12 @@ class CharRNN(nn.Module):
 
     @torch.no_grad()
     def generate(self, prompt: Tensor, n_new: int, *, temperature: float = 1.0,
+                 top_k: int | None = None, top_p: float | None = None,
                  generator: torch.Generator | None = None) -> Tensor:
-        """Continue ``prompt`` (B, T0) by ``n_new`` ids sampled from softmax(logits / temperature);
-        temperature 0 means greedy (argmax). Returns (B, T0 + n_new).
+        """Continue ``prompt`` (B, T0) by ``n_new`` ids sampled from softmax(logits / temperature),
+        optionally among the ``top_k`` most likely or the ``top_p`` nucleus only (the filters
+        of :mod:`dlfs.generate.sampling`); temperature 0 means greedy (argmax). Returns
+        (B, T0 + n_new).
 
         The prompt is read once; after that each step feeds only the newest id together with
         the carried hidden state.
@@ -79,10 +83,14 @@ class CharRNN(nn.Module):
             for _ in range(n_new):
                 last = logits[:, -1]                             # (B, V)
                 if temperature == 0:
-                    nxt = last.argmax(-1, keepdim=True)          # (B, 1)
+                    nxt = greedy(last)                           # (B, 1)
                 else:
-                    probs = torch.softmax(last / temperature, dim=-1)
-                    nxt = torch.multinomial(probs, 1, generator=generator)   # (B, 1)
+                    last = last / temperature
+                    if top_k is not None:
+                        last = top_k_filter(last, top_k)
+                    if top_p is not None:
+                        last = top_p_filter(last, top_p)
+                    nxt = sample(last, generator)                # (B, 1)
                 out.append(nxt)
                 logits, state = self(nxt, state)                 # (B, 1, V)
         return torch.cat(out, dim=1)                             # (B, T0 + n_new)

@@ -18,7 +18,7 @@ get one :class:`TraceRow` per tensor on the way through — Day 27's "explain ev
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from torch import Tensor, nn
@@ -34,7 +34,9 @@ __all__ = ["GPT", "GPTConfig", "KVCache", "TraceRow", "format_trace"]
 
 @dataclass(frozen=True)
 class GPTConfig:
-    """Hyper-parameters of :class:`GPT`; validated at construction.
+    """Hyper-parameters of :class:`GPT`; validated at construction. ``vocab_size`` stays None
+    until a tokenizer is known (a recipe nests this config and fills it in then); the GPT
+    needs it set.
 
     >>> GPTConfig(vocab_size=65, n_embd=30, n_head=4)
     Traceback (most recent call last):
@@ -42,18 +44,28 @@ class GPTConfig:
     ValueError: GPTConfig: n_embd (30) must be divisible by n_head (4)
     """
 
-    vocab_size: int
-    block_size: int = 64
-    n_layer: int = 4
-    n_head: int = 4
-    n_embd: int = 128
-    dropout: float = 0.0
-    bias: bool = True
-    tie_weights: bool = True
-    fused: bool = False
+    vocab_size: int | None = field(default=None, metadata={
+        "help": "V, the number of token ids", "internal": "set from the tokenizer"})
+    block_size: int = field(default=64, metadata={
+        "help": "T, the context: the most tokens the model sees at once"})
+    n_layer: int = field(default=4, metadata={"help": "Transformer blocks"})
+    n_head: int = field(default=4, metadata={
+        "help": "H, attention heads per block (must divide n_embd)"})
+    n_embd: int = field(default=128, metadata={
+        "help": "C, the width of the residual stream (embedding size)"})
+    dropout: float = field(default=0.0, metadata={
+        "help": "dropout probability on embeddings, attention weights and sublayer outputs"})
+    bias: bool = field(default=True, metadata={
+        "help": "bias vectors in the Linear and LayerNorm layers"})
+    tie_weights: bool = field(default=True, metadata={
+        "help": "the output layer shares the token-embedding matrix"})
+    fused: bool = field(default=False, metadata={
+        "help": "torch's fused attention / LayerNorm / GELU kernels instead of the "
+                "from-scratch layers (faster, same results up to float rounding)"})
 
     def __post_init__(self) -> None:
-        for name in ("vocab_size", "block_size", "n_layer", "n_head", "n_embd"):
+        names = ("block_size", "n_layer", "n_head", "n_embd")
+        for name in names if self.vocab_size is None else ("vocab_size", *names):
             value = getattr(self, name)
             if not isinstance(value, int) or value <= 0:
                 raise ValueError(f"GPTConfig: {name} must be a positive int, got {value!r}")
@@ -120,6 +132,9 @@ class GPT(nn.Module):
 
     def __init__(self, config: GPTConfig):
         super().__init__()
+        if config.vocab_size is None:
+            raise ValueError("GPT: config.vocab_size is None; set it to the tokenizer's "
+                             "vocabulary size (dataclasses.replace(config, vocab_size=V))")
         self.config = config
         C = config.n_embd
         self.wte = dnn.Embedding(config.vocab_size, C)

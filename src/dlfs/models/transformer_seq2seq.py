@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -38,23 +38,32 @@ __all__ = ["TransformerSeq2Seq", "TransformerSeq2SeqConfig"]
 
 @dataclass(frozen=True)
 class TransformerSeq2SeqConfig:
-    """Sizes of a :class:`TransformerSeq2Seq`; ``norm_first`` True = Pre-LN, False = Post-LN."""
+    """Sizes of a :class:`TransformerSeq2Seq`; ``norm_first`` True = Pre-LN, False = Post-LN.
+    ``vocab_size`` comes from the task's vocabulary: a recipe nests this config with
+    ``vocab_size=None`` and fills it in once the task is made."""
 
-    vocab_size: int
-    d_model: int = 64
-    nhead: int = 4
-    num_layers: int = 2                  # encoder layers = decoder layers
-    dim_feedforward: int = 256
-    dropout: float = 0.1
-    norm_first: bool = True
-    max_len: int = 128
-    pad_id: int = 0
+    vocab_size: int | None = field(default=None, metadata={
+        "help": "V, the number of token ids", "internal": "set from the task's vocabulary"})
+    d_model: int = field(default=64, metadata={"help": "C, the width of the model"})
+    nhead: int = field(default=4, metadata={
+        "help": "H, attention heads per layer (must divide d_model)"})
+    num_layers: int = field(default=2, metadata={
+        "help": "encoder layers (the decoder has as many)"})
+    dim_feedforward: int = field(default=256, metadata={
+        "help": "hidden width of each feed-forward sublayer"})
+    dropout: float = field(default=0.1, metadata={"help": "dropout probability"})
+    norm_first: bool = field(default=True, metadata={
+        "help": "Pre-LN, LayerNorm before each sublayer; off: Post-LN, the 2017 paper's"})
+    max_len: int = field(default=128, metadata={
+        "help": "length of the sinusoidal position table (the longest sequence)"})
+    pad_id: int = field(default=0, metadata={
+        "help": "id of <pad>", "internal": "fixed by the task vocabularies (<pad> = 0)"})
 
     def __post_init__(self) -> None:
         if self.d_model % self.nhead:
             raise ValueError(f"TransformerSeq2SeqConfig: d_model ({self.d_model}) must be a "
                              f"multiple of nhead ({self.nhead})")
-        if self.num_layers < 1 or self.vocab_size < 1:
+        if self.num_layers < 1 or (self.vocab_size is not None and self.vocab_size < 1):
             raise ValueError("TransformerSeq2SeqConfig: num_layers and vocab_size must be >= 1")
 
 
@@ -70,6 +79,9 @@ class TransformerSeq2Seq(nn.Module):
 
     def __init__(self, config: TransformerSeq2SeqConfig):
         super().__init__()
+        if config.vocab_size is None:
+            raise ValueError("TransformerSeq2Seq: config.vocab_size is None; set it from the "
+                             "task's vocabulary (dataclasses.replace(config, vocab_size=V))")
         self.config = c = config
         self.src_embedding = nn.Embedding(c.vocab_size, c.d_model, padding_idx=c.pad_id)
         self.tgt_embedding = nn.Embedding(c.vocab_size, c.d_model, padding_idx=c.pad_id)

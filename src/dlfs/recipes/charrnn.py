@@ -5,78 +5,94 @@
 
 Library pieces only: corpus and tokenizer (``dlfs.data.text``), LM batching
 (``dlfs.data.text.batching``), the model (``dlfs.models.charrnn``), Adam (``dlfs.optim``),
-the loop with checkpoints and TensorBoard (``dlfs.train.fit``). `dlfs train charrnn` calls
-:func:`cmd_train_charrnn`; the lesson ``charrnn-lm`` calls :func:`train_charrnn`.
+the loop with checkpoints and TensorBoard (``dlfs.train.fit``), the loss shared with the GPT
+(``dlfs.recipes.lm``). `dlfs train charrnn` calls :func:`run_charrnn` (options generated from
+:class:`CharRNNRecipe`); the lesson ``charrnn-lm`` calls :func:`train_charrnn`.
 Perplexity = exp(mean next-character cross-entropy) on the validation split.
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import torch
 
 from ..data.text import CharTokenizer, load_corpus
-from ..data.text.batching import SeqDataLoader
-from ..errors import DlfsError
+from ..data.text.batching import SeqDataLoader, TokenWindows
 from ..models.charrnn import CELLS, CharRNN
-from ..nn import functional as F
 from ..optim import SGD, Adam
 from ..train import Callback, PeriodicEval, ProgressBar, fit
-from .cli import options_from_args
+from .lm import estimate_loss, lm_forward, next_token_loss
+from .options import check_choices
+from .registry import RecipeCommand
+from .sampling import SamplingConfig
 
-__all__ = ["CharRNNRecipe", "CharRNNRun", "GradNormRecorder", "QUICK", "cmd_train_charrnn",
-           "perplexity", "train_charrnn"]
+__all__ = ["COMMAND", "QUICK", "CharRNNRecipe", "CharRNNRun", "GradNormRecorder",
+           "perplexity", "run_charrnn", "sample_chars", "train_charrnn"]
 
 
 @dataclass(frozen=True)
 class CharRNNRecipe:
     """One character-LM run. Defaults: a 1-layer width-256 LSTM, 35-character windows."""
 
-    cell: str = "lstm"
-    hidden: int = 256
-    layers: int = 1
-    num_steps: int = 35
-    batch_size: int = 32
-    max_steps: int = 1500
-    lr: float = 2e-3
-    optimizer: str = "adam"            # or "sgd" (plain SGD: exploding gradients show)
-    grad_clip: float | None = 1.0
-    eval_every: int = 100
-    eval_batches: int = 8
-    data: str = "help"
-    max_chars: int | None = None
-    seed: int = 0
-    out_dir: str = "runs/charrnn"
-    resume: bool = False
-    prompt: str = "The "
-    sample_chars: int = 300
-    temperature: float = 0.8
+    cell: Literal["rnn", "lstm", "gru", "all"] = field(default="lstm", metadata={
+        "help": "the recurrent layer; 'all' trains one model per cell and compares them"})
+    hidden: int = field(default=256, metadata={
+        "help": "H, the width of the hidden state (and of the character embedding)"})
+    layers: int = field(default=1, metadata={"help": "stacked recurrent layers"})
+    num_steps: int = field(default=35, metadata={
+        "help": "T, characters per training window (steps of backpropagation through time)"})
+    batch_size: int = field(default=32, metadata={"help": "windows per optimizer step"})
+    max_steps: int = field(default=1500, metadata={
+        "help": "optimizer steps", "aliases": ("--steps",)})
+    lr: float = field(default=2e-3, metadata={"help": "learning rate"})
+    optimizer: Literal["adam", "sgd"] = field(default="adam", metadata={
+        "help": "Adam, or plain SGD (exploding gradients show)"})
+    grad_clip: float | None = field(default=1.0, metadata={
+        "help": "clip the global gradient norm to this"})
+    eval_every: int = field(default=100, metadata={
+        "help": "steps between validation losses (and checkpoints)"})
+    eval_batches: int = field(default=8, metadata={
+        "help": "batches of validation windows per validation loss"})
+    data: str = field(default="help", metadata={
+        "help": "the text: 'help' (Python's help topics), 'stdlib' (its source code) or "
+                "a UTF-8 text file", "metavar": "CORPUS"})
+    max_chars: int | None = field(default=None, metadata={
+        "help": "use only the first N characters of the text"})
+    seed: int = field(default=0, metadata={
+        "help": "seed of the initialization, the batch order and the final sample"})
+    out_dir: str = field(default="runs/charrnn", metadata={
+        "help": "run directory (one subdirectory per cell: checkpoints, TensorBoard logs)",
+        "aliases": ("--out",), "metavar": "DIR"})
+    resume: bool = field(default=False, metadata={
+        "help": "continue from the newest checkpoint of each cell"})
+    sample: SamplingConfig = field(default_factory=SamplingConfig, metadata={
+        "prefix": "sample_", "help": "the sample printed at the end of each run"})
 
     def __post_init__(self) -> None:
-        if self.optimizer not in ("adam", "sgd"):
-            raise ValueError(f"CharRNNRecipe: optimizer must be 'adam' or 'sgd', got "
-                             f"{self.optimizer!r}")
-        if self.cell not in CELLS:
-            raise ValueError(f"CharRNNRecipe: cell must be one of {sorted(CELLS)}, got "
-                             f"{self.cell!r}")
+        check_choices(self)
         for name in ("hidden", "layers", "num_steps", "batch_size", "max_steps", "eval_every",
                      "eval_batches"):
             if getattr(self, name) < 1:
                 raise ValueError(f"CharRNNRecipe: {name} must be >= 1, got "
                                  f"{getattr(self, name)}")
 
+    def per_cell(self) -> list[CharRNNRecipe]:
+        """One recipe per cell to train: every cell for ``cell="all"``, else this one."""
+        if self.cell != "all":
+            return [self]
+        return [dataclasses.replace(self, cell=cell) for cell in sorted(CELLS)]
+
 
 #: `--quick`: the whole pipeline in a few seconds (what the tests and lessons use)
 QUICK = {"hidden": 64, "max_steps": 40, "eval_every": 20, "eval_batches": 2,
-         "batch_size": 16, "num_steps": 20, "max_chars": 60_000, "sample_chars": 60}
+         "batch_size": 16, "num_steps": 20, "max_chars": 60_000, "sample.tokens": 60}
 
 
 def perplexity(loss: float) -> float:
@@ -86,23 +102,6 @@ def perplexity(loss: float) -> float:
     4.0
     """
     return math.exp(loss)
-
-
-@torch.no_grad()
-def estimate_loss(model: CharRNN, ids: torch.Tensor, recipe: CharRNNRecipe) -> float:
-    """Mean next-character loss over evenly spaced windows of ``ids`` (eval mode, fresh state)."""
-    T, n = recipe.num_steps, recipe.eval_batches * recipe.batch_size
-    starts = torch.linspace(0, len(ids) - T - 1, n).long()          # (n,)
-    index = starts[:, None] + torch.arange(T)                       # (n, T)
-    was_training = model.training
-    model.eval()
-    losses = []
-    for rows in index.split(recipe.batch_size):
-        logits, _ = model(ids[rows])                                # (B, T, V)
-        losses.append(F.cross_entropy(logits.reshape(-1, model.vocab_size),
-                                      ids[rows + 1].reshape(-1)).item())
-    model.train(was_training)
-    return sum(losses) / len(losses)
 
 
 class GradNormRecorder(Callback):
@@ -147,74 +146,73 @@ def prepare(recipe: CharRNNRecipe) -> tuple[CharTokenizer, torch.Tensor, torch.T
 def train_charrnn(recipe: CharRNNRecipe, *, callbacks: Sequence[Callback] = (),
                   report: Callable[[int, float, float, float], None] | None = None,
                   checkpoints: bool = True) -> CharRNNRun:
-    """Train one CharRNN per ``recipe`` (checkpoints and TensorBoard under ``out_dir`` when
-    ``checkpoints``), then sample ``sample_chars`` characters from ``prompt``."""
+    """Train one CharRNN per ``recipe`` (checkpoints and TensorBoard under
+    ``out_dir/<cell>`` when ``checkpoints``), then sample per ``recipe.sample``."""
+    if recipe.cell == "all":
+        raise ValueError("train_charrnn: cell 'all' means one run per cell; train each of "
+                         "recipe.per_cell()")
     tokenizer, train_ids, val_ids = prepare(recipe)
     torch.manual_seed(recipe.seed)
     model = CharRNN(tokenizer.vocab_size, recipe.hidden, recipe.layers, recipe.cell)
     loader = SeqDataLoader(train_ids, recipe.batch_size, recipe.num_steps, seed=recipe.seed)
-    V = tokenizer.vocab_size
     norms = GradNormRecorder()
-    evaluator = PeriodicEval(recipe.eval_every,
-                             lambda m: estimate_loss(m, val_ids, recipe), report)
+    val_windows = TokenWindows(val_ids, recipe.num_steps)
+    evaluator = PeriodicEval(recipe.eval_every, lambda m: estimate_loss(
+        m, val_windows, batches=recipe.eval_batches, batch_size=recipe.batch_size), report)
     out = Path(recipe.out_dir) / recipe.cell
     files = {"checkpoint_dir": str(out / "checkpoints"), "log_dir": str(out / "tensorboard"),
              "checkpoint_every": recipe.eval_every, "resume": recipe.resume} if checkpoints else {}
     start = time.perf_counter()
     opt = (Adam if recipe.optimizer == "adam" else SGD)(model.parameters(), lr=recipe.lr)
-    fit(model, loader, optimizer=opt,
-        loss_fn=lambda logits, y: F.cross_entropy(logits.reshape(-1, V), y.reshape(-1)),
-        forward=lambda m, batch: (m(batch[0])[0], batch[1]),
+    fit(model, loader, optimizer=opt, loss_fn=next_token_loss, forward=lm_forward,
         callbacks=[norms, evaluator, *callbacks], max_steps=recipe.max_steps, device="cpu",
         clip_grad_norm=recipe.grad_clip, seed=recipe.seed, **files)
     seconds = time.perf_counter() - start
-    prompt = recipe.prompt if all(c in tokenizer.stoi for c in recipe.prompt) else "\n"
-    ids = torch.tensor([tokenizer.encode(prompt)], dtype=torch.long)
-    out_ids = model.generate(ids, recipe.sample_chars, temperature=recipe.temperature,
-                             generator=torch.Generator().manual_seed(recipe.seed))
     return CharRNNRun(model, tokenizer, evaluator.evals, norms.norms, seconds,
-                      tokenizer.decode(out_ids[0].tolist()))
+                      sample_chars(model, tokenizer, recipe.sample, recipe.seed))
 
 
-def _recipes_from_args(args: argparse.Namespace) -> list[CharRNNRecipe]:
-    mapping = {"steps": "max_steps", "data": "data", "out": "out_dir", "resume": "resume",
-               "prompt": "prompt", "sample_tokens": "sample_chars", "seed": "seed",
-               "batch_size": "batch_size", "block_size": "num_steps", "layers": "layers",
-               "width": "hidden", "lr": "lr", "eval_every": "eval_every"}
-    changes = options_from_args(args, mapping, QUICK)
-    cell = getattr(args, "cell", None) or "lstm"
-    cells = sorted(CELLS) if cell == "all" else [cell]
-    try:
-        return [dataclasses.replace(CharRNNRecipe(), cell=c, **changes) for c in cells]
-    except ValueError as exc:
-        raise DlfsError(str(exc)) from exc
+def sample_chars(model: CharRNN, tokenizer: CharTokenizer, sampling: SamplingConfig,
+                 run_seed: int) -> str:
+    """Continue ``sampling.prompt`` (a newline if the vocabulary lacks one of its
+    characters) by ``sampling.tokens`` characters; returns prompt + continuation."""
+    prompt = sampling.prompt if all(c in tokenizer.stoi for c in sampling.prompt) else "\n"
+    ids = torch.tensor([tokenizer.encode(prompt)], dtype=torch.long)         # (1, T0)
+    out = model.generate(ids, sampling.tokens, temperature=sampling.temperature,
+                         top_k=sampling.top_k, top_p=sampling.top_p,
+                         generator=torch.Generator().manual_seed(sampling.seed_for(run_seed)))
+    return tokenizer.decode(out[0].tolist())
 
 
-def cmd_train_charrnn(args: argparse.Namespace) -> int:
-    """`dlfs train charrnn [--cell rnn|lstm|gru|all] [--quick]`: train, report perplexity,
-    sample. All printing of the recipe happens here."""
-    recipes = _recipes_from_args(args)
-    first = recipes[0]
-    tokenizer, train_ids, val_ids = prepare(first)
-    print(f"dlfs train charrnn: character language models on {first.data!r}"
-          f"{' (quick smoke run)' if args.quick else ''}; vocabulary {tokenizer.vocab_size}, "
+# ---- the command line: `dlfs train charrnn` (all printing of the recipe happens here) -----
+
+def run_charrnn(recipe: CharRNNRecipe, quick: bool = False) -> int:
+    """`dlfs train charrnn`: train one model per cell (``--cell all``: every cell), report
+    the validation perplexity, print a sample of each."""
+    recipes = recipe.per_cell()
+    tokenizer, train_ids, val_ids = prepare(recipe)
+    print(f"dlfs train charrnn: character language models on {recipe.data!r}"
+          f"{' (quick smoke run)' if quick else ''}; vocabulary {tokenizer.vocab_size}, "
           f"train {len(train_ids):,} / val {len(val_ids):,} characters", flush=True)
     results = []
-    for recipe in recipes:
-        print(f"\n[{recipe.cell}] {recipe.layers} layer(s), hidden {recipe.hidden}, "
-              f"{recipe.max_steps} steps of {recipe.batch_size} x {recipe.num_steps} chars, "
-              f"clip {recipe.grad_clip}; checkpoints in {recipe.out_dir}/{recipe.cell}",
-              flush=True)
+    for one in recipes:
+        print(f"\n[{one.cell}] {one.layers} layer(s), hidden {one.hidden}, "
+              f"{one.max_steps} steps of {one.batch_size} x {one.num_steps} chars, "
+              f"clip {one.grad_clip}; checkpoints in {one.out_dir}/{one.cell}", flush=True)
 
         def report(step: float, train: float, val: float, seconds: float) -> None:
             print(f"  step {int(step):>5}  train loss {train:.3f}  val loss {val:.3f}  "
                   f"val perplexity {perplexity(val):7.2f}", flush=True)
 
-        run = train_charrnn(recipe, report=report, callbacks=[ProgressBar()])  # TTY only
-        results.append((recipe.cell, run))
+        run = train_charrnn(one, report=report, callbacks=[ProgressBar()])  # bar on a TTY
+        results.append((one.cell, run))
         print(f"  done in {run.seconds:.1f}s; max gradient norm before clipping "
               f"{max(run.grad_norms):.2f}")
-        print(f"  --- sample (temperature {recipe.temperature}) ---\n{run.sample}\n  ---")
+        print(f"  --- sample (temperature {one.sample.temperature}) ---\n{run.sample}\n  ---")
     print("\nvalidation perplexity: " + ", ".join(f"{cell} {run.val_perplexity:.2f}"
                                                   for cell, run in results))
     return 0
+
+
+#: `dlfs train charrnn` (see :mod:`dlfs.recipes.registry`)
+COMMAND = RecipeCommand(CharRNNRecipe, QUICK, run_charrnn)

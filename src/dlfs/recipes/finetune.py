@@ -23,10 +23,9 @@ statistics, which ``requires_grad_(False)`` does not freeze.)
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -36,12 +35,13 @@ from dlfs import nn
 from dlfs.errors import DlfsError
 
 from ..metrics import accuracy
-from .cli import options_from_args
+from .options import check_choices
+from .registry import RecipeCommand
 from .vision import predict_logits, shapes_tensors, train_classifier
 
-__all__ = ["HEADS", "FinetuneRun", "backbone_features", "cmd_train_finetune", "corner_labels",
-           "finetune", "freeze_backbone", "new_head", "pretrain_on_shapes",
-           "replace_head", "shapes_task"]
+__all__ = ["COMMAND", "HEADS", "QUICK", "FinetuneRecipe", "FinetuneRun", "backbone_features",
+           "corner_labels", "finetune", "freeze_backbone", "new_head", "pretrain_on_shapes",
+           "replace_head", "run_finetune", "shapes_task"]
 
 #: where each zoo model keeps its final Linear layer (torchvision's names)
 HEADS = {"resnet18": "fc", "resnet34": "fc", "resnet50": "fc", "plainnet18": "fc",
@@ -55,6 +55,38 @@ PRETRAIN_KW: dict[str, dict] = {"resnet18": {"width": 8}, "resnet34": {"width": 
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 TASKS = {"shape": "which shape? (circle / square / triangle)",
          "corners": "has corners? (circle vs square or triangle)"}
+
+
+@dataclass(frozen=True)
+class FinetuneRecipe:
+    """One fine-tuning run (defaults: a ResNet-18 backbone pretrained here, 1,500 images)."""
+
+    arch: str = field(default="resnet18", metadata={
+        "help": "the zoo model", "choices": tuple(HEADS)})
+    weights: str | None = field(default=None, metadata={
+        "help": "a torchvision-format state_dict for the backbone (default: pretrain it "
+                "here on task A)", "metavar": "FILE"})
+    n: int = field(default=1500, metadata={"help": "shapes images (80 % train, 20 % test)"})
+    epochs: int = field(default=20, metadata={"help": "epochs of training the new head"})
+    pretrain_epochs: int = field(default=8, metadata={
+        "help": "epochs of pretraining the backbone on task A (without --weights)"})
+    image_size: int = field(default=64, metadata={
+        "help": "input size for a --weights backbone (a pretrained-here one takes 32)"})
+    lr: float = field(default=1e-2, metadata={"help": "learning rate of the new head"})
+    batch_size: int = field(default=64, metadata={"help": "feature rows per optimizer step"})
+    seed: int = field(default=0, metadata={"help": "seed of the initialization and batches"})
+    out_dir: str = field(default="runs/finetune", metadata={
+        "help": "where the fine-tuned state_dict is saved", "aliases": ("--out",),
+        "metavar": "DIR"})
+
+    def __post_init__(self) -> None:
+        check_choices(self)
+        for name in ("n", "epochs", "pretrain_epochs", "image_size", "batch_size"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"FinetuneRecipe: {name} must be >= 1, got "
+                                 f"{getattr(self, name)}")
+
+
 #: `--quick`: seconds-long runs (what the tests use)
 QUICK = {"n": 120, "epochs": 5, "pretrain_epochs": 2, "image_size": 32}
 
@@ -176,18 +208,17 @@ def _model_for_file(arch: str, sd: dict[str, Tensor]) -> nn.Module:
     return get_model(arch)
 
 
-def finetune(arch: str = "resnet18", weights: str | Path | None = None, *, n: int = 1500,
-             epochs: int = 20, pretrain_epochs: int = 8, image_size: int = 64,
-             lr: float = 1e-2, batch_size: int = 64, seed: int = 0) -> FinetuneRun:
-    """Backbone from ``weights`` (or pretrained here on task A), frozen; a new head trained
-    on ``n`` shapes images (80 % train); see the module docstring."""
+def finetune(recipe: FinetuneRecipe) -> FinetuneRun:
+    """Backbone from ``recipe.weights`` (or pretrained here on task A), frozen; a new head
+    trained on ``recipe.n`` shapes images (80 % train); see the module docstring."""
     from dlfs.models.cnn import fit_weights, get_model_for_input, read_weights
 
+    arch, n, seed, image_size = recipe.arch, recipe.n, recipe.seed, recipe.image_size
     head = head_path(arch)
     start, pre_acc, pre_seconds = time.perf_counter(), None, 0.0
-    if weights is not None:
-        sd = read_weights(weights)                       # read once: it may be ~100 MB
-        model = fit_weights(_model_for_file(arch, sd), sd, Path(weights).name)  # strict
+    if recipe.weights is not None:
+        sd = read_weights(recipe.weights)                # read once: it may be ~100 MB
+        model = fit_weights(_model_for_file(arch, sd), sd, Path(recipe.weights).name)
         task = "shape"
         x_tr, y_tr, x_te, y_te = shapes_task(task, n, seed=8)
         x_tr, x_te = (_imagenet_inputs(x, image_size, arch) for x in (x_tr, x_te))
@@ -195,7 +226,8 @@ def finetune(arch: str = "resnet18", weights: str | Path | None = None, *, n: in
         def build() -> nn.Module:
             return get_model_for_input(arch, 3, 32, num_classes=3, **PRETRAIN_KW.get(arch, {}))
 
-        model, pre_acc = pretrain_on_shapes(build, n, pretrain_epochs, lr=3e-3, seed=seed)
+        model, pre_acc = pretrain_on_shapes(build, n, recipe.pretrain_epochs, lr=3e-3,
+                                            seed=seed)
         pre_seconds, image_size, task = time.perf_counter() - start, 32, "corners"
         x_tr, y_tr, x_te, y_te = shapes_task(task, n, seed=8)
     num_classes = int(y_tr.max()) + 1
@@ -204,32 +236,31 @@ def finetune(arch: str = "resnet18", weights: str | Path | None = None, *, n: in
     torch.manual_seed(seed)
     linear, trainable, frozen = new_head(model, head, num_classes)
     before = accuracy(predict_logits(linear, f_te), y_te)
-    train_classifier(linear, f_tr, y_tr, epochs=epochs, lr=lr, batch_size=batch_size,
-                     seed=seed)
+    train_classifier(linear, f_tr, y_tr, epochs=recipe.epochs, lr=recipe.lr,
+                     batch_size=recipe.batch_size, seed=seed)
     after = accuracy(predict_logits(linear, f_te), y_te)
     return FinetuneRun(model, arch, head, task, num_classes, after, before, trainable, frozen,
                        len(x_tr), len(x_te), image_size, time.perf_counter() - start, pre_acc,
                        pre_seconds)
 
 
-def cmd_train_finetune(args: argparse.Namespace) -> int:
-    """`dlfs train finetune [--arch resnet18] [--weights FILE] [--quick]`: pretrain or load the
-    backbone, freeze it, fine-tune a new head, save the state_dict. All printing is here."""
+def run_finetune(recipe: FinetuneRecipe, quick: bool = False) -> int:
+    """`dlfs train finetune`: pretrain or load the backbone, freeze it, fine-tune a new head,
+    save the state_dict. All printing of the recipe happens here."""
     from dlfs.train.checkpoint import atomic_save
 
-    arch = args.arch or "resnet18"
-    head_path(arch)                                       # an unknown head fails first
-    options = options_from_args(args, ("epochs", "seed", "lr", "batch_size"), QUICK)
-    source = f"weights {args.weights}" if args.weights else "pretraining here (no download)"
-    print(f"dlfs train finetune: {arch}, backbone from {source}"
-          f"{' (quick smoke run)' if args.quick else ''}", flush=True)
-    run = finetune(arch, args.weights, **options)
+    source = (f"weights {recipe.weights}" if recipe.weights
+              else "pretraining here (no download)")
+    print(f"dlfs train finetune: {recipe.arch}, backbone from {source}"
+          f"{' (quick smoke run)' if quick else ''}", flush=True)
+    run = finetune(recipe)
     if run.pretrain_accuracy is not None:
-        print(f"task A, {TASKS['shape']}: {arch} (small-input layout) trained from scratch, "
-              f"test accuracy {run.pretrain_accuracy:.1%} ({run.pretrain_seconds:.1f} s)")
+        print(f"task A, {TASKS['shape']}: {run.arch} (small-input layout) trained from "
+              f"scratch, test accuracy {run.pretrain_accuracy:.1%} "
+              f"({run.pretrain_seconds:.1f} s)")
     else:
-        print(f"loaded {args.weights} into {arch} (1000 classes, strict: every key and shape "
-              f"matched)")
+        print(f"loaded {recipe.weights} into {run.arch} (1000 classes, strict: every key and "
+              f"shape matched)")
     print(f"new head `{run.head}`: Linear -> {run.num_classes} classes for task "
           f"{TASKS[run.task]}; inputs {run.image_size}x{run.image_size}")
     print(f"parameters: {run.trainable:,} trainable (head), {run.frozen:,} frozen (backbone); "
@@ -237,7 +268,11 @@ def cmd_train_finetune(args: argparse.Namespace) -> int:
     print(f"test accuracy on {run.n_test} images ({run.n_train} for training): "
           f"{run.accuracy:.1%} (the new head at its random init: {run.accuracy_before:.1%}); "
           f"{run.seconds:.1f} s in all")
-    out = Path(args.out or "runs/finetune")
-    path = atomic_save(run.model.state_dict(), out / f"{arch}_{run.task}.pt")
+    path = atomic_save(run.model.state_dict(),
+                       Path(recipe.out_dir) / f"{run.arch}_{run.task}.pt")
     print(f"saved the fine-tuned state_dict to {path}")
     return 0
+
+
+#: `dlfs train finetune` (see :mod:`dlfs.recipes.registry`)
+COMMAND = RecipeCommand(FinetuneRecipe, QUICK, run_finetune)

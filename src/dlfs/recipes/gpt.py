@@ -3,36 +3,40 @@
     text --tokenizer--> ids --windows of T+1--> (x, y) batches --fit--> GPT --generate--> text
 
 Everything is a library piece: the corpus and tokenizers (``dlfs.data.text``), the
-DataLoader (``dlfs.data``), the model (``dlfs.models.GPT``), AdamW and the LR schedule
-(``dlfs.optim``), the loop with checkpoints and TensorBoard (``dlfs.train.fit``) and the
-decoding (``dlfs.generate``). This file only wires them together; `dlfs train gpt` and
-`make demo` call :func:`train_gpt`.
+windows and the DataLoader (``dlfs.data``), the model (``dlfs.models.GPT``), AdamW and the LR
+schedule (``dlfs.optim``), the loop with checkpoints and TensorBoard (``dlfs.train.fit``) and
+the decoding (``dlfs.generate``). This file only wires them together: :func:`train_gpt` for
+code, :func:`run_gpt` for ``dlfs train gpt`` (options generated from :class:`GPTRecipe`).
+Sampling a saved run later (``dlfs sample``) is :mod:`dlfs.recipes.sampling`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import shlex
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import torch
 
-from ..data import DataLoader, Dataset
+from ..data import DataLoader
 from ..data.text import ByteBPETokenizer, CharTokenizer, load_corpus
-from ..data.text.tokenizers import tokenizer_from_dict
-from ..errors import DlfsError
-from ..generate import generate
+from ..data.text.batching import TokenWindows
 from ..models import GPT, GPTConfig
-from ..nn import functional as F
 from ..optim import AdamW
 from ..optim.lr_scheduler import LambdaLR, warmup_cosine_factor
-from ..train import Callback, PeriodicEval, fit, load_checkpoint
+from ..train import Callback, PeriodicEval, fit
+from .lm import estimate_loss, lm_forward, next_token_loss
+from .options import check_choices, command_line, replace_nested
+from .registry import RecipeCommand
+from .sampling import SamplingConfig, sample_text
 
-__all__ = ["GPTRecipe", "GPTRun", "PreparedText", "TokenWindows", "build_model", "load_run",
-           "prepare_text", "sample_text", "train_gpt"]
+__all__ = ["COMMAND", "QUICK", "GPTRecipe", "GPTRun", "PreparedText", "build_model",
+           "prepare_text", "run_gpt", "train_gpt"]
 
 Tokenizer = CharTokenizer | ByteBPETokenizer
 
@@ -40,67 +44,65 @@ Tokenizer = CharTokenizer | ByteBPETokenizer
 @dataclass(frozen=True)
 class GPTRecipe:
     """Everything that defines a capstone run. Defaults: the ~0.8 M-parameter character
-    model (4 layers, 4 heads, width 128, context 64, batch 12) on Python's help topics."""
+    model of :class:`GPTConfig` (4 layers, 4 heads, width 128, context 64), batches of 12,
+    on Python's help topics."""
 
-    data: str = "help"
-    tokenizer: str = "char"
-    bpe_vocab_size: int = 512
-    block_size: int = 64
-    n_layer: int = 4
-    n_head: int = 4
-    n_embd: int = 128
-    dropout: float = 0.0
-    fused: bool = False
-    batch_size: int = 12
-    max_steps: int = 3000
-    lr: float = 1e-3
-    min_lr: float = 1e-4
-    warmup_steps: int = 100
-    weight_decay: float = 0.1
-    grad_clip: float = 1.0
-    amp: str | None = None
-    eval_every: int = 250
-    eval_batches: int = 20
-    seed: int = 1337
-    out_dir: str = "runs/gpt"
-    resume: bool = False
-    prompt: str = "The "
-    sample_tokens: int = 300
-    temperature: float = 0.8
-    top_k: int | None = None
+    data: str = field(default="help", metadata={
+        "help": "the text: 'help' (Python's help topics), 'stdlib' (its source code) or "
+                "a UTF-8 text file", "metavar": "CORPUS"})
+    tokenizer: Literal["char", "bpe"] = field(default="char", metadata={
+        "help": "characters, or byte-level BPE merges learned on the training split"})
+    bpe_vocab_size: int = field(default=512, metadata={
+        "help": "vocabulary size of the BPE tokenizer"})
+    model: GPTConfig = field(default_factory=GPTConfig, metadata={
+        "help": "the network; vocab_size comes from the tokenizer"})
+    batch_size: int = field(default=12, metadata={"help": "windows per optimizer step"})
+    max_steps: int = field(default=3000, metadata={
+        "help": "optimizer steps; the default takes about 4 minutes on 2 CPU cores",
+        "aliases": ("--steps",)})
+    lr: float = field(default=1e-3, metadata={"help": "peak learning rate (AdamW)"})
+    min_lr: float = field(default=1e-4, metadata={
+        "help": "learning rate at the end of the cosine decay"})
+    warmup_steps: int = field(default=100, metadata={"help": "steps of linear warm-up"})
+    weight_decay: float = field(default=0.1, metadata={
+        "help": "AdamW weight decay of the matrices and embeddings (not biases, gains)"})
+    grad_clip: float | None = field(default=1.0, metadata={
+        "help": "clip the global gradient norm to this"})
+    amp: Literal["bf16"] | None = field(default=None, metadata={
+        "help": "bfloat16 autocast on the CPU"})
+    eval_every: int = field(default=250, metadata={
+        "help": "steps between validation losses (and checkpoints)"})
+    eval_batches: int = field(default=20, metadata={
+        "help": "batches of validation windows per validation loss"})
+    seed: int = field(default=1337, metadata={
+        "help": "seed of the initialization, the batch order and the final sample"})
+    out_dir: str = field(default="runs/gpt", metadata={
+        "help": "run directory: checkpoints, TensorBoard logs, run.json",
+        "aliases": ("--out",), "metavar": "DIR"})
+    resume: bool = field(default=False, metadata={
+        "help": "continue from the newest checkpoint in the run directory"})
+    explain_shapes: bool = field(default=False, metadata={
+        "help": "first print every tensor's shape in one forward pass"})
+    sample: SamplingConfig = field(default_factory=SamplingConfig, metadata={
+        "prefix": "sample_", "help": "the sample printed at the end (`dlfs sample` later)"})
 
     def __post_init__(self) -> None:
-        if self.tokenizer not in ("char", "bpe"):
-            raise ValueError(f"GPTRecipe: tokenizer must be 'char' or 'bpe', got "
-                             f"{self.tokenizer!r}")
-        for name in ("max_steps", "batch_size", "eval_every", "eval_batches", "block_size"):
+        check_choices(self)
+        for name in ("bpe_vocab_size", "batch_size", "max_steps", "eval_every",
+                     "eval_batches"):
             if getattr(self, name) < 1:
                 raise ValueError(f"GPTRecipe: {name} must be >= 1, got {getattr(self, name)}")
         if not 0 < self.min_lr <= self.lr:
             raise ValueError(f"GPTRecipe: need 0 < min_lr <= lr, got {self.min_lr}, {self.lr}")
 
     def model_config(self, vocab_size: int) -> GPTConfig:
-        return GPTConfig(vocab_size=vocab_size, block_size=self.block_size,
-                         n_layer=self.n_layer, n_head=self.n_head, n_embd=self.n_embd,
-                         dropout=self.dropout, fused=self.fused)
+        """The model config with the tokenizer's vocabulary size filled in."""
+        return dataclasses.replace(self.model, vocab_size=vocab_size)
 
 
-class TokenWindows(Dataset):
-    """Every window of ``block_size + 1`` consecutive tokens: item i is
-    (x, y) = (ids[i : i+T], ids[i+1 : i+T+1]), so y is x shifted by one (next tokens)."""
-
-    def __init__(self, ids: torch.Tensor, block_size: int):
-        if ids.dim() != 1 or len(ids) <= block_size:
-            raise ValueError(f"TokenWindows: need a 1-D id tensor longer than block_size "
-                             f"{block_size}, got shape {tuple(ids.shape)}")
-        self.ids, self.block_size = ids, block_size
-
-    def __len__(self) -> int:
-        return len(self.ids) - self.block_size
-
-    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
-        chunk = self.ids[i:i + self.block_size + 1]          # (T + 1,)
-        return chunk[:-1], chunk[1:]                          # (T,), (T,)
+#: `--quick`: a smoke run of the whole pipeline in seconds (what the tests use).
+QUICK = {"max_steps": 30, "eval_every": 15, "eval_batches": 2, "model.n_layer": 2,
+         "model.n_embd": 64, "sample.tokens": 60}
 
 
 def build_tokenizer(recipe: GPTRecipe, train_text: str) -> Tokenizer:
@@ -113,23 +115,6 @@ def build_tokenizer(recipe: GPTRecipe, train_text: str) -> Tokenizer:
 def warmup_cosine(recipe: GPTRecipe) -> Callable[[int], float]:
     """LR multiplier: linear warm-up, then cosine decay from lr to min_lr at max_steps."""
     return warmup_cosine_factor(recipe.warmup_steps, recipe.max_steps, recipe.min_lr / recipe.lr)
-
-
-@torch.no_grad()
-def estimate_loss(model: GPT, ids: torch.Tensor, recipe: GPTRecipe) -> float:
-    """Mean next-token loss over fixed, evenly spaced windows of ``ids`` (eval mode)."""
-    T = recipe.block_size
-    n = recipe.eval_batches * recipe.batch_size
-    starts = torch.linspace(0, len(ids) - T - 1, n).long()
-    was_training = model.training
-    model.eval()
-    losses = []
-    for batch in starts.split(recipe.batch_size):
-        x = torch.stack([ids[s:s + T] for s in batch.tolist()])           # (B, T)
-        y = torch.stack([ids[s + 1:s + T + 1] for s in batch.tolist()])   # (B, T)
-        losses.append(model(x, y)[1].item())
-    model.train(was_training)
-    return sum(losses) / len(losses)
 
 
 @dataclass
@@ -200,15 +185,17 @@ def train_gpt(recipe: GPTRecipe, *, prepared: PreparedText | None = None,
               callbacks: Sequence[Callback] = (),
               report: Callable[[int, float, float, float], None] | None = None) -> GPTRun:
     """Train per ``recipe``, checkpointing into ``<out_dir>/checkpoints`` (resumable), log to
-    ``<out_dir>/tensorboard``, and sample ``sample_tokens`` tokens at the end."""
+    ``<out_dir>/tensorboard``, and sample ``recipe.sample.tokens`` tokens at the end."""
     prepared = prepared or prepare_text(recipe)
     tokenizer = prepared.tokenizer
-    prompt = usable_prompt(recipe.prompt, prepared)      # checked before any training
+    sampling = dataclasses.replace(recipe.sample,   # the prompt is checked before training
+                                   prompt=usable_prompt(recipe.sample.prompt, prepared))
     model = build_model(recipe, tokenizer.vocab_size)
     out_dir = Path(recipe.out_dir)
     _save_run_info(out_dir, recipe, model.config, tokenizer)
 
-    loader = DataLoader(TokenWindows(prepared.train_ids, recipe.block_size),
+    T = recipe.model.block_size
+    loader = DataLoader(TokenWindows(prepared.train_ids, T),
                         batch_size=recipe.batch_size, shuffle=True, drop_last=True,
                         generator=torch.Generator().manual_seed(recipe.seed))
     decay = [p for p in model.parameters() if p.dim() >= 2]       # matrices and embeddings
@@ -217,55 +204,86 @@ def train_gpt(recipe: GPTRecipe, *, prepared: PreparedText | None = None,
                        {"params": no_decay, "weight_decay": 0.0}],
                       lr=recipe.lr, betas=(0.9, 0.99))
     scheduler = LambdaLR(optimizer, warmup_cosine(recipe))
-    V = tokenizer.vocab_size
-    evaluator = PeriodicEval(recipe.eval_every,
-                             lambda m: estimate_loss(m, prepared.val_ids, recipe), report)
+    val_windows = TokenWindows(prepared.val_ids, T)
+    evaluator = PeriodicEval(recipe.eval_every, lambda m: estimate_loss(
+        m, val_windows, batches=recipe.eval_batches, batch_size=recipe.batch_size), report)
     start = time.perf_counter()
-    fit(model, loader, optimizer=optimizer, scheduler=scheduler,
-        loss_fn=lambda logits, y: F.cross_entropy(logits.reshape(-1, V), y.reshape(-1)),
-        forward=lambda m, batch: (m(batch[0])[0], batch[1]),
-        callbacks=[evaluator, *callbacks], max_steps=recipe.max_steps, device="cpu",
-        clip_grad_norm=recipe.grad_clip, amp=recipe.amp, seed=recipe.seed,
+    fit(model, loader, optimizer=optimizer, scheduler=scheduler, loss_fn=next_token_loss,
+        forward=lm_forward, callbacks=[evaluator, *callbacks], max_steps=recipe.max_steps,
+        device="cpu", clip_grad_norm=recipe.grad_clip, amp=recipe.amp, seed=recipe.seed,
         checkpoint_dir=str(out_dir / "checkpoints"), checkpoint_every=recipe.eval_every,
         log_dir=str(out_dir / "tensorboard"), resume=recipe.resume)
     seconds = time.perf_counter() - start
-    text = sample_text(model, tokenizer, prompt, recipe.sample_tokens,
-                       temperature=recipe.temperature, top_k=recipe.top_k, seed=recipe.seed)
-    return GPTRun(model, tokenizer, evaluator.evals, seconds, text, out_dir, prompt)
+    text = sample_text(model, tokenizer, sampling, seed=sampling.seed_for(recipe.seed))
+    return GPTRun(model, tokenizer, evaluator.evals, seconds, text, out_dir, sampling.prompt)
 
 
-def sample_text(model: GPT, tokenizer: Tokenizer, prompt: str, n_tokens: int, *,
-                temperature: float = 0.8, top_k: int | None = None, top_p: float | None = None,
-                seed: int = 0) -> str:
-    """Continue ``prompt`` by ``n_tokens`` tokens; returns prompt + continuation."""
-    try:
-        start = tokenizer.encode(prompt) or [0]
-    except ValueError as exc:
-        raise DlfsError(f"prompt cannot be encoded by this run's tokenizer: {exc}") from exc
-    idx = torch.tensor([start], dtype=torch.long)
-    out = generate(model, idx, n_tokens, temperature=temperature, top_k=top_k, top_p=top_p,
-                   generator=torch.Generator().manual_seed(seed))
-    return tokenizer.decode(out[0].tolist())
+# ---- the command line: `dlfs train gpt` (all printing of the recipe happens here) ---------
+
+def _minutes(seconds: float) -> str:
+    return f"{int(seconds // 60)}m{seconds % 60:04.1f}s"
 
 
-def load_run(path: str | Path) -> tuple[GPT, Tokenizer, dict]:
-    """Rebuild model and tokenizer from a run directory (newest good checkpoint) or from a
-    checkpoint file inside ``<run>/checkpoints``."""
-    from ..train import CheckpointManager
+def _explain_shapes(model: GPT, prepared: PreparedText, block_size: int) -> None:
+    from ..models import format_trace
 
-    path = Path(path)
-    run_dir = path if path.is_dir() else path.parent.parent
-    info_file = run_dir / "run.json"
-    if not info_file.is_file():
-        raise DlfsError(f"no run.json in {run_dir}: give a run directory made by "
-                        "`dlfs train gpt` (default runs/gpt) or a checkpoint inside it")
-    info = json.loads(info_file.read_text(encoding="utf-8"))
-    if path.is_dir():
-        ckpt_path, payload, _ = CheckpointManager(path / "checkpoints").load_latest()
-        if payload is None:
-            raise DlfsError(f"no usable checkpoint under {path / 'checkpoints'}")
-    else:
-        payload = load_checkpoint(path)
-    model = GPT(GPTConfig(**info["model"]))
-    model.load_state_dict(payload["model"])
-    return model, tokenizer_from_dict(info["tokenizer"]), info
+    x = prepared.train_ids[:block_size + 1]                              # (T + 1,)
+    rows = model.explain(x[None, :-1].repeat(2, 1), x[None, 1:].repeat(2, 1))
+    print(f"\nEvery tensor of one forward pass (batch 2):\n{format_trace(rows)}\n")
+
+
+def next_commands(recipe: GPTRecipe, run: GPTRun, quick: bool) -> list[tuple[str, str]]:
+    """What to try after a run, as complete commands: (command, why)."""
+    base = replace_nested(GPTRecipe(), QUICK) if quick else GPTRecipe()
+    words = ["dlfs", "train", "gpt", *(["--quick"] if quick else [])]
+    longer = dataclasses.replace(recipe, max_steps=2 * recipe.max_steps, resume=True,
+                                 explain_shapes=False)
+    return [
+        (f"dlfs sample --run {shlex.quote(recipe.out_dir)} --prompt {shlex.quote(run.prompt)}",
+         "more text from this model"),
+        (command_line(words, longer, base), "continue training"),
+        ("dlfs run capstone-shapes", "Day 27: every tensor shape, explained"),
+        ("dlfs tour", "the 60-second tour of the lessons"),
+        ("dlfs list --track pytorch", "the lessons behind every piece"),
+    ]
+
+
+def run_gpt(recipe: GPTRecipe, quick: bool = False) -> int:
+    """`dlfs train gpt`: train with progress lines, then print a sample and what to do next."""
+    from ..train import ProgressBar
+
+    cfg = recipe.model
+    print(f"dlfs train gpt: the from-scratch GPT on {recipe.data!r}"
+          f"{' (quick smoke run)' if quick else ''}", flush=True)
+    prepared = prepare_text(recipe)
+    print(prepared.description)
+    print(f"tokenizer {recipe.tokenizer}: vocabulary {prepared.tokenizer.vocab_size}; "
+          f"train {len(prepared.train_ids):,} tokens, val {len(prepared.val_ids):,} tokens")
+    model = build_model(recipe, prepared.tokenizer.vocab_size)
+    print(f"model: {cfg.n_layer} layers, {cfg.n_head} heads, width {cfg.n_embd}, "
+          f"context {cfg.block_size}: {model.num_params() / 1e6:.2f} M parameters "
+          f"({'fused torch kernels' if cfg.fused else 'from-scratch layers'})")
+    if recipe.explain_shapes:
+        _explain_shapes(model, prepared, cfg.block_size)
+    print(f"training {recipe.max_steps} steps, batch {recipe.batch_size} x {cfg.block_size} "
+          f"tokens; checkpoints in {recipe.out_dir}/checkpoints, TensorBoard logs in "
+          f"{recipe.out_dir}/tensorboard", flush=True)
+
+    def report(step: int, train: float, val: float, seconds: float) -> None:
+        print(f"step {step:>6}  train loss {train:.3f}  val loss {val:.3f}  "
+              f"{_minutes(seconds)}", flush=True)
+
+    # the bar draws only on a terminal, so logs and `make demo | tee` stay clean
+    run = train_gpt(recipe, prepared=prepared, report=report, callbacks=[ProgressBar()])
+    print(f"\ndone: val loss {run.val_loss:.3f} after {recipe.max_steps} steps; "
+          f"training took {_minutes(run.seconds)}")
+    print(f"--- sample (temperature {recipe.sample.temperature}, prompt {run.prompt!r}) ---")
+    print(run.sample)
+    print("---\nNext:")
+    for command, why in next_commands(recipe, run, quick):
+        print(f"  {command:<44} # {why}")
+    return 0
+
+
+#: `dlfs train gpt` (see :mod:`dlfs.recipes.registry`)
+COMMAND = RecipeCommand(GPTRecipe, QUICK, run_gpt)

@@ -23,20 +23,21 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from .registry import RecipeCommand
 
 if TYPE_CHECKING:
     import numpy as np
     import torch
 
-# numpy, torch and dlfs.data are imported inside the functions, so that registering the
-# `dlfs kaggle` command does not slow down `dlfs list`.
+# numpy, torch and dlfs.data are imported inside the functions: the CSV helpers stay light.
 
-__all__ = ["KaggleDigitsResult", "kfold_indices", "read_digits_csv", "read_submission",
-           "run_digit_recognizer", "write_digits_csv", "write_standin_csvs",
-           "write_submission"]
+__all__ = ["COMMAND", "QUICK", "KaggleDigitsRecipe", "KaggleDigitsResult", "kfold_indices",
+           "read_digits_csv", "read_submission", "run_digit_recognizer", "run_kaggle_digits",
+           "write_digits_csv", "write_standin_csvs", "write_submission"]
 
 PIXELS = tuple(f"pixel{i}" for i in range(784))
 
@@ -210,14 +211,40 @@ class KaggleDigitsResult:
         return sum(self.fold_accuracies) / len(self.fold_accuracies)
 
 
-def run_digit_recognizer(train_csv: str | Path, test_csv: str | Path, out_dir: str | Path,
-                         folds: int = 5, epochs: int = 10, max_train: int | None = None,
-                         seed: int = 0, test_labels: torch.Tensor | None = None,
+@dataclass(frozen=True)
+class KaggleDigitsRecipe:
+    """One Digit Recognizer run (defaults: 5 folds of 10 epochs on every row)."""
+
+    data: str | None = field(default=None, metadata={
+        "help": "folder with Kaggle's train.csv and test.csv (default: data/digit-recognizer "
+                "when both are there, else the offline stand-in)", "metavar": "DIR"})
+    folds: int = field(default=5, metadata={"help": "k of k-fold cross-validation"})
+    epochs: int = field(default=10, metadata={"help": "epochs per fold"})
+    max_train: int | None = field(default=None, metadata={
+        "help": "use only the first N rows of train.csv (default: all)"})
+    seed: int = field(default=0, metadata={"help": "seed of the folds and of the training"})
+    threads: int = field(default=2, metadata={"help": "torch CPU threads"})
+    out_dir: str = field(default="runs/kaggle-digits", metadata={
+        "help": "run directory (submission.csv; the stand-in's CSVs in data/)",
+        "aliases": ("--out",), "metavar": "DIR"})
+
+    def __post_init__(self) -> None:
+        if self.folds < 2 or self.epochs < 1 or self.threads < 1:
+            raise ValueError(f"KaggleDigitsRecipe: need folds >= 2, epochs >= 1, threads >= 1; "
+                             f"got {self.folds}, {self.epochs}, {self.threads}")
+
+
+#: `--quick`: a seconds-long run (what the tests use)
+QUICK = {"folds": 2, "epochs": 4, "max_train": 600, "threads": 1}
+
+
+def run_digit_recognizer(recipe: KaggleDigitsRecipe, train_csv: str | Path,
+                         test_csv: str | Path, *, test_labels: torch.Tensor | None = None,
                          report: Callable[[int, float], None] | None = None
                          ) -> KaggleDigitsResult:
     """k-fold LeNet-5 on ``train_csv``; the fold models' averaged softmax labels
-    ``test_csv``; ``out_dir/submission.csv`` is written. ``report(fold, accuracy)`` is
-    called after each fold; ``max_train`` keeps only the first rows (quick runs)."""
+    ``test_csv``; ``<out_dir>/submission.csv`` is written. ``report(fold, accuracy)`` is
+    called after each fold; ``recipe.max_train`` keeps only the first rows (quick runs)."""
     import torch
 
     from dlfs.models.cnn import lenet5
@@ -228,38 +255,35 @@ def run_digit_recognizer(train_csv: str | Path, test_csv: str | Path, out_dir: s
     x, y = read_digits_csv(train_csv)   # (N, 1, 28, 28), (N,)
     x_test, _ = read_digits_csv(test_csv)  # (M, 1, 28, 28)
     assert y is not None
-    if max_train is not None:
-        x, y = x[:max_train], y[:max_train]
+    x, y = x[:recipe.max_train], y[:recipe.max_train]
+    folds, seed = recipe.folds, recipe.seed
     probs = torch.zeros(len(x_test), 10)  # (M, 10)
     accs = []
     for f, (tr, va) in enumerate(kfold_indices(len(x), folds, seed)):
         torch.manual_seed(seed + f)
-        model = train_classifier(lenet5(10, activation="relu"), x[tr], y[tr], epochs=epochs,
-                                 batch_size=32, lr=3e-3, seed=seed + f)
+        model = train_classifier(lenet5(10, activation="relu"), x[tr], y[tr],
+                                 epochs=recipe.epochs, batch_size=32, lr=3e-3, seed=seed + f)
         accs.append(accuracy(predict_logits(model, x[va]), y[va]))
         probs += predict_logits(model, x_test).softmax(1) / folds
         if report is not None:
             report(f, accs[-1])
     pred = probs.argmax(1)  # (M,)
-    path = write_submission(Path(out_dir) / "submission.csv", pred)
+    path = write_submission(Path(recipe.out_dir) / "submission.csv", pred)
     test_acc = None
     if test_labels is not None:
         test_acc = (pred == test_labels).float().mean().item()
     return KaggleDigitsResult(accs, path, len(x), len(x_test), test_acc, pred)
 
 
-# --- the command line: `dlfs kaggle digits` (parses, calls the functions above, prints) ---
+# --- the command line: `dlfs train kaggle-digits` (calls the functions above, prints) ---
 
-QUICK = {"folds": 2, "epochs": 4, "max_train": 600}
-
-
-def _data_files(args) -> tuple[Path, Path, torch.Tensor | None, str]:
+def _data_files(recipe: KaggleDigitsRecipe) -> tuple[Path, Path, torch.Tensor | None, str]:
     """train.csv, test.csv, held-out labels (stand-in only) and a line saying which data."""
     from dlfs.errors import DlfsError
     from dlfs.paths import data_dir
 
-    if args.data is not None:
-        folder = Path(args.data)
+    if recipe.data is not None:
+        folder = Path(recipe.data)
         missing = [n for n in ("train.csv", "test.csv") if not (folder / n).is_file()]
         if missing:
             raise DlfsError(f"{folder}: missing {' and '.join(missing)} (download them from "
@@ -268,37 +292,36 @@ def _data_files(args) -> tuple[Path, Path, torch.Tensor | None, str]:
     real = data_dir() / "digit-recognizer"
     if (real / "train.csv").is_file() and (real / "test.csv").is_file():
         return real / "train.csv", real / "test.csv", None, f"data: Kaggle CSVs in {real}"
-    train, test, labels = write_standin_csvs(Path(args.out) / "data")
+    train, test, labels = write_standin_csvs(Path(recipe.out_dir) / "data")
     return train, test, labels, (
         f"data: no Kaggle files in {real} (or --data DIR), so the offline stand-in is used: "
         f"scikit-learn digits upscaled to 28x28, written in Kaggle's CSV layout to "
         f"{train.parent} (train.csv 80 %, held-out test.csv 20 %)")
 
 
-def cmd_kaggle(args) -> int:
-    """`dlfs kaggle digits`: the whole pipeline with progress lines."""
+def run_kaggle_digits(recipe: KaggleDigitsRecipe, quick: bool = False) -> int:
+    """`dlfs train kaggle-digits`: the whole pipeline with progress lines, on
+    ``recipe.threads`` torch threads (the caller's thread count is restored afterwards)."""
     import torch
 
-    from dlfs.errors import DlfsError
+    threads = torch.get_num_threads()
+    torch.set_num_threads(recipe.threads)
+    try:
+        return _run_and_report(recipe, quick)
+    finally:
+        torch.set_num_threads(threads)
 
-    torch.set_num_threads(args.threads if args.threads else 1 if args.quick else 2)
-    train, test, labels, line = _data_files(args)
-    print(f"dlfs kaggle digits{' (quick smoke run)' if args.quick else ''}")
+
+def _run_and_report(recipe: KaggleDigitsRecipe, quick: bool) -> int:
+    train, test, labels, line = _data_files(recipe)
+    print(f"dlfs train kaggle-digits{' (quick smoke run)' if quick else ''}")
     print(line, flush=True)
-    opts = dict(QUICK) if args.quick else {"folds": 5, "epochs": 10, "max_train": None}
-    for name in ("folds", "epochs"):
-        if getattr(args, name) is not None:
-            opts[name] = getattr(args, name)
-    print(f"model: LeNet-5 (ReLU); {opts['folds']}-fold cross-validation, {opts['epochs']} "
-          f"epochs per fold; submission = average of the {opts['folds']} fold models' "
+    print(f"model: LeNet-5 (ReLU); {recipe.folds}-fold cross-validation, {recipe.epochs} "
+          f"epochs per fold; submission = average of the {recipe.folds} fold models' "
           f"softmax outputs (no retraining on all data)", flush=True)
-    if opts["folds"] < 2 or opts["epochs"] < 1:
-        raise DlfsError(f"--folds must be >= 2 and --epochs >= 1, got {opts['folds']} and "
-                        f"{opts['epochs']}")
     result = run_digit_recognizer(
-        train, test, args.out, folds=opts["folds"], epochs=opts["epochs"],
-        max_train=opts["max_train"], seed=args.seed, test_labels=labels,
-        report=lambda f, a: print(f"fold {f + 1}/{opts['folds']}: validation accuracy "
+        recipe, train, test, test_labels=labels,
+        report=lambda f, a: print(f"fold {f + 1}/{recipe.folds}: validation accuracy "
                                   f"{a:.2%}", flush=True))
     print(f"cross-validation: mean accuracy {result.mean_accuracy:.2%} "
           f"(folds: {', '.join(f'{a:.2%}' for a in result.fold_accuracies)}) "
@@ -310,19 +333,5 @@ def cmd_kaggle(args) -> int:
     return 0
 
 
-def register(sub) -> None:
-    """Add `dlfs kaggle digits` to the `dlfs` sub-command parser."""
-    p = sub.add_parser("kaggle", help="Kaggle practice pipelines (`dlfs kaggle digits`)",
-                       description="Kaggle's Digit Recognizer: CSVs in, k-fold LeNet-5, "
-                                   "submission.csv out. Runs offline on a stand-in.")
-    p.set_defaults(func=cmd_kaggle)
-    p.add_argument("what", choices=["digits"], help="which competition")
-    p.add_argument("--data", help="folder with Kaggle's train.csv and test.csv "
-                                   "(default: data/digit-recognizer/, else the stand-in)")
-    p.add_argument("--folds", type=int, help="k of k-fold cross-validation (default 5)")
-    p.add_argument("--epochs", type=int, help="epochs per fold (default 10)")
-    p.add_argument("--out", default="runs/kaggle-digits", help="run directory "
-                                                                "(default runs/kaggle-digits)")
-    p.add_argument("--quick", action="store_true", help="a seconds-long smoke run")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, help="torch CPU threads (default 2; 1 with --quick)")
+#: `dlfs train kaggle-digits` (see :mod:`dlfs.recipes.registry`)
+COMMAND = RecipeCommand(KaggleDigitsRecipe, QUICK, run_kaggle_digits)

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 
 import torch
 
-from ..models.transformer_seq2seq import TransformerSeq2Seq
+from ..models.transformer_seq2seq import TransformerSeq2Seq, TransformerSeq2SeqConfig
 from ..nn import functional as F
+from .options import replace_nested
 from .seq2seq_transformer import TransformerRecipe, make_task, train_transformer
 
 __all__ = ["LNComparison", "compare_layer_norms", "layer_grad_norms"]
@@ -60,10 +61,11 @@ class LNComparison:
 
 #: The setting of the comparison: 4+4 layers of width 64, Adam at a peak lr of 1e-2 (large
 #: for this model), no clipping, 200 steps. At lr 3e-3 all four runs learned; see the lesson.
-STABILITY = TransformerRecipe(task="sort", d_model=64, nhead=4, num_layers=4,
-                              dim_feedforward=128, dropout=0.0, n_train=4_000, n_test=100,
-                              max_len=8, batch_size=32, max_steps=200, lr=1e-2,
-                              grad_clip=None)
+STABILITY = TransformerRecipe(task="sort", model=TransformerSeq2SeqConfig(
+                                  d_model=64, nhead=4, num_layers=4, dim_feedforward=128,
+                                  dropout=0.0),
+                              n_train=4_000, n_test=100, max_src_len=8, batch_size=32,
+                              max_steps=200, lr=1e-2, grad_clip=None)
 
 
 def compare_layer_norms(base: TransformerRecipe = STABILITY,
@@ -76,7 +78,7 @@ def compare_layer_norms(base: TransformerRecipe = STABILITY,
     batch = task.batch(task.train[:base.batch_size])
     for norm in ("post", "pre"):
         torch.manual_seed(base.seed)
-        recipe = dataclasses.replace(base, norm=norm)
+        recipe = replace_nested(base, {"model.norm_first": norm == "pre"})
         model = TransformerSeq2Seq(recipe.model_config(len(task.vocab)))  # as train_* builds it
         grad_norms[norm] = layer_grad_norms(model, batch.src, batch.tgt_in, batch.tgt_out)
         for warmup in warmups:

@@ -19,7 +19,7 @@ same four IDX files, so the identical code path runs offline (a much smaller, ea
 
 from __future__ import annotations
 
-import argparse
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -28,21 +28,61 @@ from torch import Tensor
 from dlfs import nn
 from dlfs.errors import DlfsError
 
-from .cli import options_from_args
+from .registry import RecipeCommand
 from .vision import VisionRun, timed_run
 
-__all__ = ["MEAN", "MNIST_FILES", "QUICK", "STD", "cmd_train_mnist", "load_mnist_tensors",
-           "mnist_cnn", "random_shift", "train_mnist", "write_digits_idx"]
+__all__ = ["COMMAND", "MEAN", "MNIST_FILES", "QUICK", "STD", "MNISTRecipe",
+           "load_mnist_tensors", "mnist_cnn", "random_shift", "run_mnist", "train_mnist",
+           "write_digits_idx"]
 
 #: the four files of the MNIST distribution (each may also end in ``.gz``)
 MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
                "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 MEAN, STD = 0.1307, 0.3081          # pixel mean and std of MNIST's training images in [0, 1]
-EPOCHS = 10
-#: `--quick`: a seconds-long smoke run on a subset
-QUICK = {"epochs": 1, "n_train": 192, "n_test": 300}
 WHERE_TO_GET = ("Get them from the MNIST page (http://yann.lecun.com/exdb/mnist/) or one of "
                 "its mirrors (e.g. https://ossci-datasets.s3.amazonaws.com/mnist/)")
+
+
+@dataclass(frozen=True)
+class MNISTRecipe:
+    """One MNIST run (the defaults: the documented recipe, 10 epochs on all 60,000 images)."""
+
+    data: str | None = field(default=None, metadata={
+        "help": "folder with the four IDX files (default: data/mnist)", "metavar": "DIR"})
+    epochs: int = field(default=10, metadata={"help": "passes over the training images"})
+    n_train: int | None = field(default=None, metadata={
+        "help": "use only the first N training images (default: all)"})
+    n_test: int | None = field(default=None, metadata={
+        "help": "use only the first N test images (default: all)"})
+    batch_size: int = field(default=64, metadata={"help": "images per optimizer step"})
+    lr: float = field(default=3e-3, metadata={
+        "help": "peak learning rate of the one-cycle schedule (AdamW)"})
+    weight_decay: float = field(default=1e-4, metadata={"help": "AdamW weight decay"})
+    shift: int = field(default=2, metadata={
+        "help": "random shifts of up to this many pixels (0 turns the augmentation off)"})
+    seed: int = field(default=0, metadata={
+        "help": "seed of the initialization, the batch order and the shifts"})
+    fused: bool = field(default=False, metadata={
+        "help": "the convolutions call torch's kernel (2-3x faster steps on a CPU)"})
+    out_dir: str = field(default="runs/mnist", metadata={
+        "help": "where the trained state_dict is saved (mnist_cnn.pt)",
+        "aliases": ("--out",), "metavar": "DIR"})
+
+    def __post_init__(self) -> None:
+        for name in ("epochs", "batch_size", "n_train", "n_test"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ValueError(f"MNISTRecipe: {name} must be >= 1, got {value}")
+
+    def folder(self) -> Path:
+        """Where the IDX files are: ``data``, or ``mnist/`` in the data directory."""
+        from dlfs.paths import data_dir
+
+        return Path(self.data) if self.data is not None else data_dir() / "mnist"
+
+
+#: `--quick`: a seconds-long smoke run on a subset
+QUICK = {"epochs": 1, "n_train": 192, "n_test": 300}
 
 
 def mnist_cnn(num_classes: int = 10, width: int = 32, dropout: float = 0.25,
@@ -112,27 +152,26 @@ def load_mnist_tensors(root: str | Path, split: str) -> tuple[Tensor, Tensor]:
     return (x - MEAN) / STD, torch.from_numpy(ds.targets)
 
 
-def train_mnist(root: str | Path, epochs: int = EPOCHS, *, n_train: int | None = None,
-                n_test: int | None = None, batch_size: int = 64, lr: float = 3e-3,
-                weight_decay: float = 1e-4, shift: int = 2, seed: int = 0,
-                fused: bool = False, callbacks: tuple = ()) -> VisionRun:
-    """Train :func:`mnist_cnn` on the IDX files in ``root``; accuracy on the test files.
+def train_mnist(recipe: MNISTRecipe, *, callbacks: tuple = ()) -> VisionRun:
+    """Train :func:`mnist_cnn` per ``recipe`` on its IDX files; accuracy on the test files.
 
-    ``n_train`` / ``n_test`` keep only the first images (quick runs); ``shift`` is the
-    random-shift augmentation in pixels (0 turns it off); ``fused`` as in :func:`mnist_cnn`.
+    ``n_train`` / ``n_test`` keep only the first images (quick runs); ``callbacks`` go to
+    the training loop (e.g. a progress bar).
     """
-    x_tr, y_tr = load_mnist_tensors(root, "train")     # (N, 1, 28, 28), (N,)
-    x_te, y_te = load_mnist_tensors(root, "test")
-    x_tr, y_tr, x_te, y_te = x_tr[:n_train], y_tr[:n_train], x_te[:n_test], y_te[:n_test]
+    x_tr, y_tr = load_mnist_tensors(recipe.folder(), "train")   # (N, 1, 28, 28), (N,)
+    x_te, y_te = load_mnist_tensors(recipe.folder(), "test")
+    x_tr, y_tr = x_tr[:recipe.n_train], y_tr[:recipe.n_train]
+    x_te, y_te = x_te[:recipe.n_test], y_te[:recipe.n_test]
     background = (0.0 - MEAN) / STD                     # a black pixel after normalising
 
     def augment(x: Tensor) -> Tensor:
-        return random_shift(x, shift, fill=background)
+        return random_shift(x, recipe.shift, fill=background)
 
-    torch.manual_seed(seed)
-    return timed_run(lambda: mnist_cnn(fused=fused), x_tr, y_tr, x_te, y_te, epochs,
-                     batch_size=batch_size, lr=lr, weight_decay=weight_decay, seed=seed,
-                     augment=augment if shift else None, callbacks=callbacks)
+    torch.manual_seed(recipe.seed)
+    return timed_run(lambda: mnist_cnn(fused=recipe.fused), x_tr, y_tr, x_te, y_te,
+                     recipe.epochs, batch_size=recipe.batch_size, lr=recipe.lr,
+                     weight_decay=recipe.weight_decay, seed=recipe.seed,
+                     augment=augment if recipe.shift else None, callbacks=callbacks)
 
 
 def write_digits_idx(folder: str | Path, gzip: bool = False) -> Path:
@@ -156,30 +195,30 @@ def write_digits_idx(folder: str | Path, gzip: bool = False) -> Path:
     return folder
 
 
-def cmd_train_mnist(args: argparse.Namespace) -> int:
-    """`dlfs train mnist [--data DIR] [--epochs N] [--quick]`: train, report test accuracy,
-    save the state_dict. All printing of the recipe happens here."""
-    from dlfs.paths import data_dir
+def run_mnist(recipe: MNISTRecipe, quick: bool = False) -> int:
+    """`dlfs train mnist`: train, report test accuracy, save the state_dict. All printing of
+    the recipe happens here."""
     from dlfs.train import ProgressBar
     from dlfs.train.checkpoint import atomic_save
 
-    folder = Path(args.data) if args.data else data_dir() / "mnist"
-    options = options_from_args(args, ("epochs", "seed", "lr", "batch_size", "fused"), QUICK)
+    folder = recipe.folder()
     _check_files(folder)
     print(f"dlfs train mnist: the documented CNN recipe on {folder}"
-          f"{' (quick smoke run on a subset)' if args.quick else ''}", flush=True)
+          f"{' (quick smoke run on a subset)' if quick else ''}", flush=True)
     n_params = sum(p.numel() for p in mnist_cnn().parameters())
-    epochs = options.get("epochs", EPOCHS)
     print(f"model: 2 conv blocks (32, 64 channels; BatchNorm, max-pool, dropout) + a 128-unit "
-          f"head, {n_params:,} parameters; {epochs} epoch(s), random shifts of up to 2 px"
-          f"{', torch conv kernels (--fused)' if options.get('fused') else ''}",
+          f"head, {n_params:,} parameters; {recipe.epochs} epoch(s), random shifts of up to "
+          f"{recipe.shift} px{', torch conv kernels (--fused)' if recipe.fused else ''}",
           flush=True)
-    run = train_mnist(folder, callbacks=(ProgressBar(),), **options)   # bar on a TTY only
+    run = train_mnist(recipe, callbacks=(ProgressBar(),))   # the bar draws on a TTY only
     wrong = round((1 - run.accuracy) * run.n_test)
     print(f"train {run.n_train:,} / test {run.n_test:,} images; test accuracy "
           f"{run.accuracy:.2%} ({wrong} wrong) in {run.seconds:.1f} s "
           f"({run.cpu_seconds:.1f} CPU s)")
-    out = Path(args.out or "runs/mnist")
-    path = atomic_save(run.model.state_dict(), out / "mnist_cnn.pt")
+    path = atomic_save(run.model.state_dict(), Path(recipe.out_dir) / "mnist_cnn.pt")
     print(f"saved the trained weights (state_dict) to {path}")
     return 0
+
+
+#: `dlfs train mnist` (see :mod:`dlfs.recipes.registry`)
+COMMAND = RecipeCommand(MNISTRecipe, QUICK, run_mnist)

@@ -10,30 +10,28 @@ Used by the lesson ``vanilla-transformer`` and ``benchmarks/bench_transformer_se
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import torch
 
 from ..data import DataLoader
 from ..data.text.dates import Seq2SeqTask, make_date_task
 from ..data.text.toy_seq import make_toy_task
-from ..errors import DlfsError
 from ..models.transformer_seq2seq import TransformerSeq2Seq, TransformerSeq2SeqConfig
 from ..nn import functional as F
 from ..optim import Adam
 from ..optim.lr_scheduler import LambdaLR, warmup_cosine_factor
 from ..train import Callback, History, PeriodicEval, fit
-from .cli import options_from_args
+from .options import check_choices, from_dict
+from .registry import RecipeCommand
 
-__all__ = ["QUICK", "Seq2SeqEval", "TransformerRecipe", "evaluate_seq2seq", "make_task",
-           "load_run", "save_run", "target_len", "train_transformer"]
-
-TASKS = ("dates", "sort", "copy")
+__all__ = ["COMMAND", "QUICK", "Seq2SeqEval", "TransformerRecipe", "evaluate_seq2seq",
+           "load_run", "make_task", "run_transformer", "save_run", "target_len",
+           "train_transformer"]
 
 
 @dataclass(frozen=True)
@@ -41,46 +39,57 @@ class TransformerRecipe:
     """One run (defaults: ``dlfs train transformer``, about 1.5 minutes on a CPU core:
     99% exact match on unseen dates, measured)."""
 
-    task: str = "dates"
-    norm: str = "pre"                   # "pre" (Pre-LN) or "post" (Post-LN, the 2017 paper)
-    d_model: int = 64
-    nhead: int = 4
-    num_layers: int = 2
-    dim_feedforward: int = 256
-    dropout: float = 0.1
-    n_train: int = 20_000
-    n_test: int = 1_000
-    min_len: int = 3                    # sort/copy: source lengths
-    max_len: int = 12
-    batch_size: int = 64
-    max_steps: int = 1_000
-    lr: float = 2e-3                    # peak learning rate (Adam)
-    warmup_steps: int = 150
-    label_smoothing: float = 0.0
-    grad_clip: float | None = 1.0
-    beam_width: int = 4
-    alpha: float = 0.6                  # GNMT length penalty exponent
-    beam_eval: int = 200                # test pairs scored with beam search (it is slower)
-    seed: int = 0
+    task: Literal["dates", "sort", "copy"] = field(default="dates", metadata={
+        "help": "free-form dates to ISO dates, or sorting / copying digit strings"})
+    model: TransformerSeq2SeqConfig = field(default_factory=TransformerSeq2SeqConfig,
+                                            metadata={"help": "the network; vocab_size comes "
+                                                      "from the task"})
+    n_train: int = field(default=20_000, metadata={"help": "training pairs"})
+    n_test: int = field(default=1_000, metadata={
+        "help": "test pairs (their sources never occur in training)"})
+    min_src_len: int = field(default=3, metadata={"help": "sort/copy: the shortest source"})
+    max_src_len: int = field(default=12, metadata={"help": "sort/copy: the longest source"})
+    batch_size: int = field(default=64, metadata={"help": "pairs per optimizer step"})
+    max_steps: int = field(default=1_000, metadata={
+        "help": "optimizer steps", "aliases": ("--steps",)})
+    lr: float = field(default=2e-3, metadata={"help": "peak learning rate (Adam)"})
+    warmup_steps: int | None = field(default=None, metadata={
+        "help": "steps of linear warm-up before the cosine decay (default: a fifth of "
+                "max_steps, at most 150)"})
+    label_smoothing: float = field(default=0.0, metadata={
+        "help": "label smoothing of the cross-entropy"})
+    grad_clip: float | None = field(default=1.0, metadata={
+        "help": "clip the global gradient norm to this"})
+    beam_width: int = field(default=4, metadata={"help": "beams of the beam search"})
+    alpha: float = field(default=0.6, metadata={
+        "help": "exponent of the GNMT length penalty of the beam search"})
+    beam_eval: int = field(default=200, metadata={
+        "help": "test pairs scored with beam search (it is slower)"})
+    seed: int = field(default=0, metadata={
+        "help": "seed of the data, the initialization and the batch order"})
+    out_dir: str = field(default="runs/transformer", metadata={
+        "help": "where the model is saved (as <task>.pt)", "aliases": ("--out",),
+        "metavar": "DIR"})
 
     def __post_init__(self) -> None:
-        if self.task not in TASKS:
-            raise ValueError(f"TransformerRecipe: task must be one of {TASKS}, got {self.task!r}")
-        if self.norm not in ("pre", "post"):
-            raise ValueError(f"TransformerRecipe: norm must be 'pre' or 'post', got {self.norm!r}")
-        if self.max_steps < 1 or self.warmup_steps < 0 or self.lr <= 0:
+        check_choices(self)
+        if self.max_steps < 1 or (self.warmup_steps or 0) < 0 or self.lr <= 0:
             raise ValueError("TransformerRecipe: need max_steps >= 1, warmup_steps >= 0, lr > 0")
 
+    @property
+    def warmup(self) -> int:
+        """``warmup_steps``, or by default a fifth of ``max_steps``, at most 150."""
+        return min(150, self.max_steps // 5) if self.warmup_steps is None else self.warmup_steps
+
     def model_config(self, vocab_size: int) -> TransformerSeq2SeqConfig:
-        return TransformerSeq2SeqConfig(vocab_size, self.d_model, self.nhead, self.num_layers,
-                                        self.dim_feedforward, self.dropout,
-                                        norm_first=self.norm == "pre")
+        """The model config with the task vocabulary's size filled in."""
+        return dataclasses.replace(self.model, vocab_size=vocab_size)
 
 
 #: ``--quick``: a seconds-long smoke run of the whole pipeline (the tests use it).
-QUICK = {"task": "sort", "n_train": 2_000, "n_test": 100, "max_len": 6, "d_model": 32,
-         "dim_feedforward": 64, "num_layers": 1, "max_steps": 60, "warmup_steps": 10,
-         "lr": 3e-3, "beam_eval": 20}
+QUICK = {"task": "sort", "n_train": 2_000, "n_test": 100, "max_src_len": 6,
+         "model.d_model": 32, "model.dim_feedforward": 64, "model.num_layers": 1,
+         "max_steps": 60, "warmup_steps": 10, "lr": 3e-3, "beam_eval": 20}
 
 
 def make_task(recipe: TransformerRecipe) -> Seq2SeqTask:
@@ -88,7 +97,7 @@ def make_task(recipe: TransformerRecipe) -> Seq2SeqTask:
     if recipe.task == "dates":
         return make_date_task(recipe.n_train, recipe.n_test, seed=recipe.seed)
     return make_toy_task(recipe.task, recipe.n_train, recipe.n_test, seed=recipe.seed,
-                         min_len=recipe.min_len, max_len=recipe.max_len)
+                         min_len=recipe.min_src_len, max_len=recipe.max_src_len)
 
 
 def target_len(task: Seq2SeqTask) -> int:
@@ -117,8 +126,7 @@ def train_transformer(recipe: TransformerRecipe, task: Seq2SeqTask | None = None
         return m(src, tgt_in), tgt_out                                  # (B, T, V), (B, T)
 
     optimizer = Adam(model.parameters(), lr=recipe.lr, betas=(0.9, 0.98))
-    scheduler = LambdaLR(optimizer, warmup_cosine_factor(recipe.warmup_steps,
-                                                         recipe.max_steps))
+    scheduler = LambdaLR(optimizer, warmup_cosine_factor(recipe.warmup, recipe.max_steps))
     history = fit(model, loader, loss_fn=loss_fn, forward=forward, optimizer=optimizer,
                   scheduler=scheduler, callbacks=callbacks or (), max_steps=recipe.max_steps,
                   clip_grad_norm=recipe.grad_clip, device="cpu", seed=recipe.seed)
@@ -152,28 +160,34 @@ def evaluate_seq2seq(model: TransformerSeq2Seq, task: Seq2SeqTask,
     return Seq2SeqEval(exact, predictions)
 
 
+def save_run(model: TransformerSeq2Seq, recipe: TransformerRecipe, out: Path) -> Path:
+    """Write ``{"recipe": ..., "model": state_dict}`` atomically to ``out/<task>.pt``; the
+    recipe (a nested dict) rebuilds the task (its vocabulary) and the model: see
+    :func:`load_run`."""
+    from ..train.checkpoint import atomic_save
+
+    return atomic_save({"recipe": dataclasses.asdict(recipe), "model": model.state_dict()},
+                       out / f"{recipe.task}.pt")
+
+
+def load_run(path: str | Path) -> tuple[TransformerSeq2Seq, TransformerRecipe, Seq2SeqTask]:
+    """The model saved by :func:`save_run`, in eval mode, with its recipe and task."""
+    saved = torch.load(path, map_location="cpu", weights_only=True)
+    recipe = from_dict(TransformerRecipe, saved["recipe"])
+    task = make_task(recipe)
+    model = TransformerSeq2Seq(recipe.model_config(len(task.vocab)))
+    model.load_state_dict(saved["model"])
+    return model.eval(), recipe, task
+
+
 # ---- the command line ------------------------------------------------------------------------
 
-def _recipe_from_args(args: argparse.Namespace) -> TransformerRecipe:
-    mapping = {"task": "task", "norm": "norm", "steps": "max_steps", "seed": "seed",
-               "lr": "lr", "batch_size": "batch_size", "layers": "num_layers",
-               "heads": "nhead", "width": "d_model"}
-    changes = options_from_args(args, mapping, QUICK)
-    if "max_steps" in changes:
-        changes["warmup_steps"] = min(changes.get("warmup_steps", TransformerRecipe.warmup_steps),
-                                      changes["max_steps"] // 5)
-    try:
-        return dataclasses.replace(TransformerRecipe(), **changes)
-    except ValueError as exc:
-        raise DlfsError(str(exc)) from exc
-
-
-def cmd_train_transformer(args: argparse.Namespace) -> int:
-    """`dlfs train transformer [--task dates|sort|copy] [--norm pre|post] [--quick]`."""
-    recipe = _recipe_from_args(args)
+def run_transformer(recipe: TransformerRecipe, quick: bool = False) -> int:
+    """`dlfs train transformer`: train with greedy exact match on a probe set every sixth of
+    the run, then greedy and beam exact match on the test pairs; save the model."""
     task = make_task(recipe)
     print(f"dlfs train transformer: encoder-decoder on {recipe.task!r}"
-          f"{' (quick smoke run)' if args.quick else ''}; {len(task.train)} train / "
+          f"{' (quick smoke run)' if quick else ''}; {len(task.train)} train / "
           f"{len(task.test)} test pairs (never seen in training), vocabulary {len(task.vocab)}",
           flush=True)
     src, tgt = task.test[0]
@@ -187,10 +201,11 @@ def cmd_train_transformer(args: argparse.Namespace) -> int:
 
     evaluate = PeriodicEval(every, lambda m: evaluate_seq2seq(m, task, probe).exact_match,
                             report)
-    print(f"model: {'Pre-LN' if recipe.norm == 'pre' else 'Post-LN'}, {recipe.num_layers}+"
-          f"{recipe.num_layers} layers, {recipe.nhead} heads, width {recipe.d_model}; "
+    cfg = recipe.model
+    print(f"model: {'Pre-LN' if cfg.norm_first else 'Post-LN'}, {cfg.num_layers}+"
+          f"{cfg.num_layers} layers, {cfg.nhead} heads, width {cfg.d_model}; "
           f"{recipe.max_steps} steps of {recipe.batch_size}, peak lr {recipe.lr:g} after "
-          f"{recipe.warmup_steps} warmup steps", flush=True)
+          f"{recipe.warmup} warmup steps", flush=True)
     start = time.perf_counter()
     model, _ = train_transformer(recipe, task, callbacks=[evaluate])
     seconds = time.perf_counter() - start
@@ -204,25 +219,10 @@ def cmd_train_transformer(args: argparse.Namespace) -> int:
           f"greedy on those {evaluate_seq2seq(model, task, beam_pairs).exact_match:.1%})")
     for (s, t), p in list(zip(task.test, greedy.predictions))[:5]:
         print(f"  {s!r:>34} -> {p!r} {'ok' if p == t else f'(expected {t!r})'}")
-    path = save_run(model, recipe, Path(args.out or "runs/transformer"))
+    path = save_run(model, recipe, Path(recipe.out_dir))
     print(f"saved the model (state_dict + recipe) to {path}")
     return 0
 
 
-def save_run(model: TransformerSeq2Seq, recipe: TransformerRecipe, out: Path) -> Path:
-    """Write ``{"recipe": ..., "model": state_dict}`` atomically to ``out/<task>.pt``; the
-    recipe rebuilds the task (its vocabulary) and the model: see :func:`load_run`."""
-    from ..train.checkpoint import atomic_save
-
-    return atomic_save({"recipe": dataclasses.asdict(recipe), "model": model.state_dict()},
-                       out / f"{recipe.task}.pt")
-
-
-def load_run(path: str | Path) -> tuple[TransformerSeq2Seq, TransformerRecipe, Seq2SeqTask]:
-    """The model saved by :func:`save_run`, in eval mode, with its recipe and task."""
-    saved = torch.load(path, map_location="cpu", weights_only=True)
-    recipe = TransformerRecipe(**saved["recipe"])
-    task = make_task(recipe)
-    model = TransformerSeq2Seq(recipe.model_config(len(task.vocab)))
-    model.load_state_dict(saved["model"])
-    return model.eval(), recipe, task
+#: `dlfs train transformer` (see :mod:`dlfs.recipes.registry`)
+COMMAND = RecipeCommand(TransformerRecipe, QUICK, run_transformer)

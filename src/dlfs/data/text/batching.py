@@ -3,7 +3,13 @@ padding with masks for batches of sequences of different lengths.
 
 A language model reads a long stream of token ids ``corpus`` (N,) and learns to predict
 each next token, so every minibatch is a pair (X, Y) of shape (B, T) with Y = X shifted
-by one position. Two ways to cut the stream (as in d2l, "Dive into Deep Learning"):
+by one position.
+
+:class:`TokenWindows` is the data set of every such window (item i starts at token i); a
+DataLoader shuffles it into batches (the GPT recipe), and :meth:`TokenWindows.spaced` picks
+a fixed set of evenly spaced windows (the validation loss of both language-model recipes).
+For models that carry a state, two ways to cut the stream into pieces (as in d2l, "Dive
+into Deep Learning"):
 
 * **random partitioning**: drop a random offset of 0..T-1 tokens at the start, cut the rest
   into non-overlapping length-T pieces and put the pieces into batches in random order.
@@ -24,8 +30,46 @@ from collections.abc import Iterator, Sequence
 import torch
 from torch import Tensor
 
-__all__ = ["SeqDataLoader", "pad_sequences", "seq_data_iter_random",
+from ..dataset import Dataset
+
+__all__ = ["SeqDataLoader", "TokenWindows", "pad_sequences", "seq_data_iter_random",
            "seq_data_iter_sequential"]
+
+
+class TokenWindows(Dataset):
+    """Every window of ``block_size + 1`` consecutive tokens: item i is
+    (x, y) = (ids[i : i+T], ids[i+1 : i+T+1]), so y is x shifted by one (the next tokens).
+
+    >>> windows = TokenWindows(torch.arange(10), block_size=4)
+    >>> len(windows), [t.tolist() for t in windows[2]]
+    (6, [[2, 3, 4, 5], [3, 4, 5, 6]])
+    """
+
+    def __init__(self, ids: Tensor, block_size: int):
+        if ids.dim() != 1 or len(ids) <= block_size:
+            raise ValueError(f"TokenWindows: need a 1-D id tensor longer than block_size "
+                             f"{block_size}, got shape {tuple(ids.shape)}")
+        self.ids, self.block_size = ids, block_size
+
+    def __len__(self) -> int:
+        return len(self.ids) - self.block_size
+
+    def __getitem__(self, i: int) -> tuple[Tensor, Tensor]:
+        chunk = self.ids[i:i + self.block_size + 1]          # (T + 1,)
+        return chunk[:-1], chunk[1:]                          # (T,), (T,)
+
+    def spaced(self, n: int, batch_size: int) -> Iterator[tuple[Tensor, Tensor]]:
+        """``n`` windows at evenly spaced starts from the first to the last, stacked into
+        batches of ``batch_size``: yields (x, y), each (B, T). The same windows every call,
+        so losses measured on them at different steps compare.
+
+        >>> [x[:, 0].tolist() for x, _ in TokenWindows(torch.arange(14), 4).spaced(3, 2)]
+        [[0, 4], [9]]
+        """
+        starts = torch.linspace(0, len(self) - 1, n).long()           # (n,)
+        for batch in starts.split(batch_size):
+            xs, ys = zip(*(self[s] for s in batch.tolist()))
+            yield torch.stack(xs), torch.stack(ys)                     # (B, T), (B, T)
 
 
 def _as_ids(corpus: Sequence[int] | Tensor) -> Tensor:

@@ -21,6 +21,7 @@ import torch
 from dlfs.curriculum import lesson_context
 from dlfs.data.text.batching import seq_data_iter_random, seq_data_iter_sequential
 from dlfs.recipes.charrnn import QUICK, CharRNNRecipe, perplexity, train_charrnn
+from dlfs.recipes.options import replace_nested
 
 ctx = lesson_context("charrnn-lm")
 torch.manual_seed(0)
@@ -51,7 +52,8 @@ for x, y in seq_data_iter_random(stream, 2, 4, gen):
 # perplexity is measured every few steps.
 
 # %%
-base = CharRNNRecipe(**QUICK) if ctx.quick else CharRNNRecipe(max_steps=600, eval_every=50)
+base = (replace_nested(CharRNNRecipe(), QUICK) if ctx.quick
+        else CharRNNRecipe(max_steps=600, eval_every=50))
 runs = {}
 for cell in ("rnn", "lstm", "gru"):
     run = train_charrnn(dataclasses.replace(base, cell=cell), checkpoints=False)

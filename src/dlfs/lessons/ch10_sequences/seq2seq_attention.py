@@ -4,7 +4,7 @@
 # **Library files:** `src/dlfs/data/text/dates.py` (the task: human dates in English, French,
 # German and Spanish -> ISO, split by date), `src/dlfs/models/seq2seq.py` (GRU encoder-decoder,
 # `AdditiveAttention`), `src/dlfs/metrics/bleu.py` (BLEU from its definition),
-# `src/dlfs/recipes/dates.py` (training with `dlfs.train.fit`, greedy evaluation).
+# `src/dlfs/recipes/seq2seq_gru.py` (training with `dlfs.train.fit`, greedy evaluation).
 # Tests: `tests/sequences/test_seq_dates_seq2seq.py`, `tests/sequences/test_seq_bleu.py`;
 # the full comparison: `python benchmarks/bench_seq2seq_dates.py`.
 #
@@ -24,7 +24,7 @@ from dlfs.curriculum import lesson_context
 from dlfs.data.text.dates import FORMATS, format_date
 from dlfs.metrics import modified_precision, sentence_bleu
 from dlfs.models.seq2seq import AdditiveAttention
-from dlfs.recipes.dates import DateRecipe, evaluate_dates, train_date_model
+from dlfs.recipes.seq2seq_gru import DateRecipe, evaluate_dates, train_date_model
 
 ctx = lesson_context("seq2seq-attention")
 torch.manual_seed(0)

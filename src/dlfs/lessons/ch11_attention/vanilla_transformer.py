@@ -30,6 +30,7 @@ import torch
 from dlfs.curriculum import lesson_context
 from dlfs.models.transformer_seq2seq import TransformerSeq2Seq
 from dlfs.recipes.ln_stability import STABILITY, compare_layer_norms
+from dlfs.recipes.options import replace_nested
 from dlfs.recipes.seq2seq_transformer import (
     TransformerRecipe,
     evaluate_seq2seq,
@@ -49,11 +50,13 @@ torch.manual_seed(0)
 # training), a character vocabulary with `<pad>=0 <bos>=1 <eos>=2`, and `batch(pairs)`.
 
 # %%
-SORT = (dict(n_train=3_000, n_test=200, max_len=6, d_model=32, nhead=2, num_layers=1,
-             dim_feedforward=64, dropout=0.0, batch_size=32, max_steps=150, warmup_steps=15,
-             lr=3e-3) if ctx.quick else
-        dict(n_train=10_000, n_test=500, max_len=10, max_steps=1_000, warmup_steps=100))
-sort_recipe = TransformerRecipe(task="sort", **SORT)
+SORT = ({"n_train": 3_000, "n_test": 200, "max_src_len": 6, "model.d_model": 32,
+         "model.nhead": 2, "model.num_layers": 1, "model.dim_feedforward": 64,
+         "model.dropout": 0.0, "batch_size": 32, "max_steps": 150, "warmup_steps": 15,
+         "lr": 3e-3} if ctx.quick else
+        {"n_train": 10_000, "n_test": 500, "max_src_len": 10, "max_steps": 1_000,
+         "warmup_steps": 100})
+sort_recipe = replace_nested(TransformerRecipe(task="sort"), SORT)
 task = make_task(sort_recipe)
 for kind in ("copy", "sort", "dates"):
     example = make_task(dataclasses.replace(sort_recipe, task=kind, n_train=5, n_test=1))
@@ -73,7 +76,7 @@ model = TransformerSeq2Seq(sort_recipe.model_config(len(task.vocab))).eval()
 memory, src_pad = model.encode(b.src)                            # (B, S, C), (B, S)
 logits = model.decode(b.tgt_in, memory, src_pad)                 # (B, T, V)
 B, S = b.src.shape
-T, C, V = b.tgt_in.shape[1], sort_recipe.d_model, len(task.vocab)
+T, C, V = b.tgt_in.shape[1], sort_recipe.model.d_model, len(task.vocab)
 print(f"src {tuple(b.src.shape)} -> memory {tuple(memory.shape)}; tgt_in "
       f"{tuple(b.tgt_in.shape)} -> logits {tuple(logits.shape)}; "
       f"{model.num_params():,} parameters")
@@ -173,10 +176,10 @@ ctx.savefig(fig, "cross_attention_heads.png")
 # default `dlfs train transformer`: 1,000 steps, about 1.5 minutes on one CPU core).
 
 # %%
-DATES = (dict(n_train=3_000, n_test=200, d_model=32, nhead=2, num_layers=1,
-              dim_feedforward=64, max_steps=100, warmup_steps=10, lr=3e-3, beam_eval=20)
-         if ctx.quick else {})
-date_recipe = TransformerRecipe(task="dates", **DATES)
+DATES = ({"n_train": 3_000, "n_test": 200, "model.d_model": 32, "model.nhead": 2,
+          "model.num_layers": 1, "model.dim_feedforward": 64, "max_steps": 100,
+          "warmup_steps": 10, "lr": 3e-3, "beam_eval": 20} if ctx.quick else {})
+date_recipe = replace_nested(TransformerRecipe(task="dates"), DATES)
 date_task = make_task(date_recipe)
 date_model, date_history = train_transformer(date_recipe, date_task)
 d_greedy = evaluate_seq2seq(date_model, date_task, date_task.test)
@@ -203,8 +206,8 @@ if not ctx.quick:
 # Pre-LN still learned (more slowly without warmup).
 
 # %%
-stab = (dataclasses.replace(STABILITY, d_model=32, dim_feedforward=64, max_steps=60)
-        if ctx.quick else STABILITY)
+stab = (replace_nested(STABILITY, {"model.d_model": 32, "model.dim_feedforward": 64,
+                                   "max_steps": 60}) if ctx.quick else STABILITY)
 warmups = (0, 30) if ctx.quick else (0, 100)
 result = compare_layer_norms(stab, warmups)
 for norm, g in result.grad_norms.items():
@@ -231,7 +234,8 @@ fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
 for (norm, warmup), curve in result.curves.items():
     axes[0].plot(curve, label=f"{norm}-LN, warmup {warmup}", lw=1)
 axes[0].set(xlabel="step", ylabel="train loss", yscale="log",
-            title=f"sort, {stab.num_layers}+{stab.num_layers} layers, peak lr {stab.lr:g}")
+            title=f"sort, {stab.model.num_layers}+{stab.model.num_layers} layers, "
+                  f"peak lr {stab.lr:g}")
 axes[0].legend()
 for (norm, g), color in zip(result.grad_norms.items(), ("C0", "C1")):
     L = len(g["encoder"])

@@ -45,6 +45,7 @@ from dlfs.generate import (
 )
 from dlfs.models import GPT, GPTConfig
 from dlfs.recipes.gpt import GPTRecipe, prepare_text, train_gpt
+from dlfs.recipes.sampling import SamplingConfig
 
 ctx = lesson_context("decoding-strategies")
 torch.set_num_threads(1)      # tiny matrices: one thread is as fast and gives steadier timings
@@ -277,11 +278,11 @@ assert {WORDS[h.tokens[0]] for h in diverse} == {"a", "the"}, "the groups start 
 # A character-level GPT trained for a few seconds on the built-in corpus (longer in full mode).
 
 # %%
-recipe = GPTRecipe(n_layer=2, n_head=4, n_embd=64, block_size=64, batch_size=16,
-                   max_steps=100 if ctx.quick else 1200, eval_every=100 if ctx.quick else 400,
-                   eval_batches=2 if ctx.quick else 10, warmup_steps=10 if ctx.quick else 100,
-                   lr=3e-3 if ctx.quick else 2e-3, out_dir=str(ctx.path("run")),
-                   sample_tokens=8)
+recipe = GPTRecipe(model=GPTConfig(n_layer=2, n_head=4, n_embd=64, block_size=64),
+                   batch_size=16, max_steps=100 if ctx.quick else 1200,
+                   eval_every=100 if ctx.quick else 400, eval_batches=2 if ctx.quick else 10,
+                   warmup_steps=10 if ctx.quick else 100, lr=3e-3 if ctx.quick else 2e-3,
+                   out_dir=str(ctx.path("run")), sample=SamplingConfig(tokens=8))
 run = train_gpt(recipe, prepared=prepare_text(recipe))
 model, tok = run.model.eval(), run.tokenizer
 print(f"trained {recipe.max_steps} steps in {run.seconds:.1f} s; val loss {run.val_loss:.3f} "

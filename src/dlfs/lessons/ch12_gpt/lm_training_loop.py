@@ -1,8 +1,9 @@
 # %% [markdown]
 # # Day 25 · The language-model training loop — 语言模型训练闭环
 #
-# **Library files:** `src/dlfs/recipes/gpt.py` (`TokenWindows`, `estimate_loss`,
-# `warmup_cosine`), `src/dlfs/data/text/` (corpus, tokenizer), `src/dlfs/models/gpt.py`,
+# **Library files:** `src/dlfs/recipes/gpt.py` (`GPTRecipe`, `warmup_cosine`),
+# `src/dlfs/recipes/lm.py` (`next_token_loss`, `estimate_loss`), `src/dlfs/data/text/`
+# (corpus, tokenizer, `TokenWindows` in `batching.py`), `src/dlfs/models/gpt.py`,
 # `src/dlfs/train/loop.py` (`fit`), `src/dlfs/generate/sampling.py`.
 #
 # A language model learns p(next token | previous tokens). The whole loop is:
@@ -24,7 +25,10 @@ import matplotlib.pyplot as plt
 import torch
 
 from dlfs.curriculum import lesson_context
-from dlfs.recipes.gpt import GPTRecipe, TokenWindows, prepare_text, train_gpt, warmup_cosine
+from dlfs.data.text.batching import TokenWindows
+from dlfs.models import GPTConfig
+from dlfs.recipes.gpt import GPTRecipe, prepare_text, train_gpt, warmup_cosine
+from dlfs.recipes.sampling import SamplingConfig
 
 ctx = lesson_context("lm-training-loop")
 
@@ -33,18 +37,18 @@ ctx = lesson_context("lm-training-loop")
 
 # %%
 recipe = GPTRecipe(
-    n_layer=2, n_head=4, n_embd=64, block_size=32, batch_size=16,
+    model=GPTConfig(n_layer=2, n_head=4, n_embd=64, block_size=32), batch_size=16,
     max_steps=60 if ctx.quick else 1500, eval_every=30 if ctx.quick else 250,
     eval_batches=2 if ctx.quick else 20, warmup_steps=10 if ctx.quick else 100,
-    lr=2e-3, out_dir=str(ctx.path("run")), sample_tokens=120,
+    lr=2e-3, out_dir=str(ctx.path("run")), sample=SamplingConfig(tokens=120),
 )
 prepared = prepare_text(recipe)
 print(prepared.description)
 tok = prepared.tokenizer
-windows = TokenWindows(prepared.train_ids, recipe.block_size)
+windows = TokenWindows(prepared.train_ids, recipe.model.block_size)
 x, y = windows[1000]
 print(f"vocabulary V = {tok.vocab_size}; {len(windows):,} training windows of T = "
-      f"{recipe.block_size}")
+      f"{recipe.model.block_size}")
 print("x:", repr(tok.decode(x.tolist())))
 print("y:", repr(tok.decode(y.tolist())))
 assert torch.equal(x[1:], y[:-1]), "y is x shifted left by one token"
@@ -96,4 +100,4 @@ ctx.savefig(fig, "loss.png")
 # %%
 print(run.sample)
 assert run.sample.startswith(run.prompt)
-assert len(tok.encode(run.sample)) == len(tok.encode(run.prompt)) + recipe.sample_tokens
+assert len(tok.encode(run.sample)) == len(tok.encode(run.prompt)) + recipe.sample.tokens

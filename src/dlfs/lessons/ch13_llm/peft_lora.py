@@ -3,7 +3,7 @@
 #
 # **Library files:** `src/dlfs/peft/lora.py` (`LoRALinear`, `apply_lora`,
 # `mark_only_lora_trainable`, `merge_lora`), `src/dlfs/peft/adapters.py` (`Adapter`,
-# `apply_adapters`), `src/dlfs/models/gpt.py`, `src/dlfs/recipes/gpt.py` (`estimate_loss`).
+# `apply_adapters`), `src/dlfs/models/gpt.py`, `src/dlfs/recipes/lm.py` (`estimate_loss`).
 #
 # Fine-tuning every weight of a big model costs a copy of the model per task (and optimizer
 # state for all of it). Parameter-efficient fine-tuning (PEFT) freezes the pretrained
@@ -24,6 +24,7 @@ import copy
 import torch
 
 from dlfs.curriculum import lesson_context
+from dlfs.data.text.batching import TokenWindows
 from dlfs.data.text.corpus import help_topics_text, stdlib_source_text
 from dlfs.data.text.tokenizers import CharTokenizer
 from dlfs.models import GPT, GPTConfig
@@ -34,7 +35,7 @@ from dlfs.peft import (
     mark_only_lora_trainable,
     merge_lora,
 )
-from dlfs.recipes.gpt import GPTRecipe, estimate_loss
+from dlfs.recipes.lm import estimate_loss
 
 ctx = lesson_context("peft-lora")
 torch.manual_seed(0)
@@ -55,8 +56,13 @@ print(f"vocabulary {tok.vocab_size}; English {len(ids_en):,} chars, Python {len(
 
 cfg = GPTConfig(vocab_size=tok.vocab_size, block_size=32, n_layer=2, n_head=4,
                 n_embd=48 if ctx.quick else 64)
-evaluation = GPTRecipe(block_size=cfg.block_size, batch_size=16,
-                       eval_batches=2 if ctx.quick else 10)
+EVAL_BATCHES = 2 if ctx.quick else 10
+
+
+def held_out_loss(model, ids):
+    """Mean next-token loss on evenly spaced windows of ``ids`` (16 per batch)."""
+    return estimate_loss(model, TokenWindows(ids, cfg.block_size), batches=EVAL_BATCHES,
+                         batch_size=16)
 
 
 def train(model, ids, steps, lr):
@@ -82,8 +88,8 @@ def train(model, ids, steps, lr):
 
 # %%
 base = train(GPT(cfg), ids_en, steps=60 if ctx.quick else 1500, lr=3e-3)
-base_py = estimate_loss(base, py_val, evaluation)
-base_en = estimate_loss(base, ids_en[-20_000:], evaluation)
+base_py = held_out_loss(base, py_val)
+base_en = held_out_loss(base, ids_en[-20_000:])
 print(f"pretrained: loss on English {base_en:.3f}, on Python {base_py:.3f}")
 
 # %% [markdown]
@@ -121,8 +127,7 @@ results = {}
 for name, model, lr in [("full fine-tuning", full_model, 1e-3), ("LoRA r=8", lora_model, 5e-3),
                         ("adapters m=16", adapter_model, 5e-3)]:
     train(model, py_train, steps, lr)
-    results[name] = (estimate_loss(model, py_val, evaluation),
-                     estimate_loss(model, ids_en[-20_000:], evaluation))
+    results[name] = (held_out_loss(model, py_val), held_out_loss(model, ids_en[-20_000:]))
 print(f"{'method':<18}{'trainable':>11}{'share':>8}{'Python loss':>13}{'English loss':>14}")
 print(f"{'pretrained':<18}{0:>11,}{0:>8.1%}{base_py:>13.3f}{base_en:>14.3f}")
 for name, (py, en) in results.items():

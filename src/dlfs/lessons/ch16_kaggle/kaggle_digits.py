@@ -3,7 +3,8 @@
 #
 # **Library files:** `src/dlfs/recipes/kaggle_digits.py` (CSV reader/writer, k-fold,
 # submission), `src/dlfs/recipes/vision.py` (`train_classifier`), `src/dlfs/models/cnn/lenet.py`.
-# Tests: `tests/recipes/test_kaggle_digits.py`. Command line: `dlfs kaggle digits [--quick]`.
+# Tests: `tests/recipes/test_kaggle_digits.py`. Command line:
+# `dlfs train kaggle-digits [--quick]`.
 #
 # Kaggle gives `train.csv` (`label, pixel0 … pixel783`) and `test.csv` (pixels only) and
 # scores `submission.csv` (`ImageId,Label`, ImageId from 1). Offline we write scikit-learn's
@@ -14,14 +15,17 @@
 # %%
 from dlfs.curriculum import lesson_context
 from dlfs.recipes.kaggle_digits import (
+    QUICK,
+    KaggleDigitsRecipe,
     read_digits_csv,
     read_submission,
     run_digit_recognizer,
     write_standin_csvs,
 )
+from dlfs.recipes.options import replace_nested
 
 ctx = lesson_context("kaggle-digits")
-FOLDS, EPOCHS, MAX_TRAIN = (2, 4, 600) if ctx.quick else (5, 10, None)
+recipe = replace_nested(KaggleDigitsRecipe(out_dir=str(ctx.path("."))), QUICK if ctx.quick else {})
 
 # %% [markdown]
 # ## The files
@@ -41,13 +45,12 @@ assert x.shape[1:] == (1, 28, 28) and 0 <= x.min() and x.max() <= 1
 
 # %%
 result = run_digit_recognizer(
-    train_csv, test_csv, ctx.path("."), folds=FOLDS, epochs=EPOCHS, max_train=MAX_TRAIN,
-    test_labels=test_labels,
-    report=lambda f, a: print(f"fold {f + 1}/{FOLDS}: validation accuracy {a:.1%}"))
+    recipe, train_csv, test_csv, test_labels=test_labels,
+    report=lambda f, a: print(f"fold {f + 1}/{recipe.folds}: validation accuracy {a:.1%}"))
 print(f"mean cross-validation accuracy {result.mean_accuracy:.1%}")
 print(f"the submission scores {result.test_accuracy:.1%} on the held-out {result.n_test} "
       f"images (known only because this is the stand-in)")
-assert len(result.fold_accuracies) == FOLDS and result.mean_accuracy > 0.5
+assert len(result.fold_accuracies) == recipe.folds and result.mean_accuracy > 0.5
 assert result.test_accuracy is not None and result.test_accuracy > 0.5
 
 # %%

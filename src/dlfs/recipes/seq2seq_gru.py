@@ -1,5 +1,5 @@
-"""Recipe: learn to normalize dates ("3 de marzo de 2021" -> "2021-03-03") with a GRU
-encoder-decoder, with or without Bahdanau attention.
+"""Recipe: the GRU encoder-decoder (with or without Bahdanau attention) on the date task:
+normalize dates ("3 de marzo de 2021" -> "2021-03-03").
 
 Library pieces only: the task (``dlfs.data.text.dates``), the model
 (``dlfs.models.seq2seq``), the loop (``dlfs.train.fit``, teacher forcing, gradient clipping),
@@ -20,6 +20,7 @@ from ..metrics import corpus_bleu
 from ..models.seq2seq import Seq2Seq
 from ..nn import functional as F
 from ..optim import Adam
+from ..runtime import eval_mode
 from ..train import Callback, History, fit
 
 __all__ = ["DateEval", "DateRecipe", "evaluate_dates", "train_date_model"]
@@ -83,19 +84,18 @@ def train_date_model(recipe: DateRecipe, task: DateTask | None = None,
 
 def evaluate_dates(model: Seq2Seq, task: DateTask, pairs: list[tuple[str, str]],
                    batch_size: int = 500) -> DateEval:
-    """Greedy-decode every source of ``pairs``; exact match and character BLEU-4."""
-    was_training = model.training
-    model.eval()
+    """Greedy-decode every source of ``pairs`` (in eval mode); exact match and character
+    BLEU-4."""
     predictions: list[str] = []
     weights: list[torch.Tensor] = []
-    for i in range(0, len(pairs), batch_size):
-        b = task.batch(pairs[i:i + batch_size])
-        ids, a = model.greedy_decode(b.src, b.src_lengths, TARGET_LEN, task.vocab.BOS,
-                                     task.vocab.EOS)                 # (B, T), (B, T, S)
-        predictions += [task.vocab.decode(row) for row in ids.tolist()]
-        if a is not None:
-            weights += [w[:, :n] for w, n in zip(a, b.src_lengths.tolist())]   # (T, S_i)
-    model.train(was_training)
+    with eval_mode(model):
+        for i in range(0, len(pairs), batch_size):
+            b = task.batch(pairs[i:i + batch_size])
+            ids, a = model.greedy_decode(b.src, b.src_lengths, TARGET_LEN, task.vocab.BOS,
+                                         task.vocab.EOS)             # (B, T), (B, T, S)
+            predictions += [task.vocab.decode(row) for row in ids.tolist()]
+            if a is not None:
+                weights += [w[:, :n] for w, n in zip(a, b.src_lengths.tolist())]  # (T, S_i)
     targets = [t for _, t in pairs]
     exact = sum(p == t for p, t in zip(predictions, targets)) / len(pairs)
     bleu = corpus_bleu([list(p) for p in predictions], [[list(t)] for t in targets])

@@ -1,0 +1,257 @@
+"""Command-line options generated from a frozen dataclass, and back.
+
+A recipe is a frozen dataclass whose fields may nest other dataclasses (``GPTRecipe.model`` is
+a :class:`~dlfs.models.GPTConfig`). :func:`recipe_options` walks the fields and makes one
+:class:`Option` per setting: the flag is the field's name (``n_embd`` -> ``--n-embd``), the
+type and the default are the field's, the help text comes from the field's metadata. So a
+setting has one name and one default, from the flag to the layer.
+
+Field metadata (``field(default=..., metadata={...})``), every key optional:
+
+    help      what the setting does, for ``--help``
+    aliases   extra flags a learner types daily, e.g. ``("--steps",)`` for ``max_steps``
+    choices   the allowed values (a ``Literal[...]`` annotation gives them too)
+    metavar   the placeholder in ``--help`` (default: N, X or TEXT, from the type)
+    internal  not offered on the command line; says who sets it ("set from the tokenizer")
+    prefix    on a nested dataclass: before its fields' flags (``"sample_"``: ``--sample-tokens``)
+
+Types: ``int``, ``float``, ``str``, ``bool`` (``--x`` when it defaults to False, ``--no-x``
+when it defaults to True), ``X | None`` (the word ``none`` gives None) and ``Literal``.
+The parser's namespace holds only the options given (field path -> value), so a ``--quick``
+preset can sit under them: :func:`replace_nested` applies both to the default recipe.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import shlex
+import textwrap
+import types
+import typing
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["HelpFormatter", "Option", "add_options", "check_choices", "command_line",
+           "from_dict", "given_options", "internal_fields", "recipe_options", "replace_nested"]
+
+_METAVARS = {int: "N", float: "X", str: "TEXT"}
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, but a line never breaks inside a flag (``--dim-feedforward``)."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+
+
+@dataclass(frozen=True)
+class Option:
+    """One command-line option and the dataclass field behind it."""
+
+    path: str                      # field path in the recipe, e.g. "model.n_embd"
+    flags: tuple[str, ...]         # ("--n-embd",); the first is the field's own name
+    kind: type                     # int, float, str or bool
+    optional: bool                 # the annotation is `X | None`
+    choices: tuple[Any, ...] | None
+    default: Any                   # the value in the default recipe
+    help: str
+    metavar: str | None
+
+
+def _unwrap(annotation: Any) -> tuple[Any, bool]:
+    """``X | None`` -> (X, True); anything else -> (annotation, False)."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(args) != 1:
+            raise TypeError(f"options: unsupported union {annotation}")
+        return args[0], True
+    return annotation, False
+
+
+def _choices(annotation: Any, metadata: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    if typing.get_origin(annotation) is typing.Literal:
+        return typing.get_args(annotation)
+    return tuple(metadata["choices"]) if "choices" in metadata else None
+
+
+def _leaves(cls: type, default: Any, path: str = "", flag_prefix: str = ""
+            ) -> Iterator[tuple[str, str, dataclasses.Field, Any, Any]]:
+    """(path, flag name, field, annotation, default) for every non-dataclass field, nested
+    dataclasses flattened depth-first in field order."""
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        value = getattr(default, f.name)
+        if dataclasses.is_dataclass(hints[f.name]):
+            yield from _leaves(hints[f.name], value, f"{path}{f.name}.",
+                               flag_prefix + f.metadata.get("prefix", ""))
+        else:
+            yield f"{path}{f.name}", flag_prefix + f.name, f, hints[f.name], value
+
+
+def internal_fields(cls: type) -> list[str]:
+    """Paths of the fields marked ``internal`` (set by the code, not offered as options)."""
+    return [path for path, _, f, _, _ in _leaves(cls, cls()) if f.metadata.get("internal")]
+
+
+def recipe_options(cls: type) -> list[Option]:
+    """One :class:`Option` per field of ``cls`` (nested dataclasses flattened), internal
+    fields left out. Raises TypeError on a type it cannot offer or a flag given twice."""
+    options, seen = [], {}
+    for path, name, f, annotation, default in _leaves(cls, cls()):
+        if f.metadata.get("internal"):
+            continue
+        kind, optional = _unwrap(annotation)
+        choices = _choices(kind, f.metadata)
+        if choices is not None:
+            kind = type(choices[0])
+        if kind not in (int, float, str, bool):
+            raise TypeError(f"options: {cls.__name__}.{path} has type {annotation}, which "
+                            "the command line cannot give (int, float, str, bool, Literal)")
+        flag = "--" + ("no-" if kind is bool and default else "") + name.replace("_", "-")
+        option = Option(path, (flag, *f.metadata.get("aliases", ())), kind, optional,
+                        choices, default, f.metadata.get("help", ""),
+                        f.metadata.get("metavar"))
+        for flag in option.flags:
+            if flag in seen:
+                raise TypeError(f"options: {flag} would set both {seen[flag]} and {path}")
+            seen[flag] = path
+        options.append(option)
+    return options
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _help(option: Option, quick: Mapping[str, Any]) -> str:
+    text = option.help
+    if option.kind is bool:
+        text += " (on by default; this flag turns it off)" if option.default else ""
+    elif option.default is not None:
+        text += f" (default: {_show(option.default)}"
+        text += "; 'none' turns it off)" if option.optional else ")"
+    if option.path in quick:
+        text += f" [--quick: {_show(quick[option.path])}]"
+    return text.replace("%", "%%")                      # argparse formats help with %
+
+
+def _converter(option: Option) -> Callable[[str], Any]:
+    def convert(text: str) -> Any:
+        if option.optional and text.lower() == "none":
+            return None
+        return option.kind(text)
+
+    convert.__name__ = option.kind.__name__ + (" or none" if option.optional else "")
+    return convert
+
+
+def _groups(parser: argparse.ArgumentParser, cls: type) -> dict[str, Any]:
+    """One help section per nested dataclass (e.g. "model (dlfs.models.gpt.GPTConfig)"),
+    keyed by the field's name; its metadata "help" describes the section."""
+    groups: dict[str, Any] = {"": parser}
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        kind = hints[f.name]
+        if dataclasses.is_dataclass(kind):
+            title = f"{f.name} ({kind.__module__}.{kind.__name__})"
+            groups[f.name] = parser.add_argument_group(
+                title, f.metadata.get("help", "").replace("%", "%%") or None)
+    return groups
+
+
+def add_options(parser: argparse.ArgumentParser, cls: type,
+                quick: Mapping[str, Any] | None = None) -> list[Option]:
+    """Add every option of ``cls`` to ``parser`` (dest = field path; an option not given is
+    absent from the namespace), the fields of each nested dataclass in a section of their
+    own. ``quick`` (field path -> value) is shown in the help."""
+    options = recipe_options(cls)
+    groups = _groups(parser, cls)
+    for option in options:
+        kw: dict[str, Any] = {"dest": option.path, "default": argparse.SUPPRESS,
+                              "help": _help(option, quick or {})}
+        if option.kind is bool:
+            kw["action"] = "store_false" if option.default else "store_true"
+        else:
+            kw["type"] = _converter(option)
+            kw["metavar"] = option.metavar or _METAVARS[option.kind]
+            if option.choices is not None:
+                shown = [*option.choices, *(["none"] if option.optional else [])]
+                kw["choices"] = [*option.choices, *([None] if option.optional else [])]
+                kw["metavar"] = option.metavar or "{" + ",".join(map(str, shown)) + "}"
+        groups[option.path.partition(".")[0] if "." in option.path else ""].add_argument(
+            *option.flags, **kw)
+    return options
+
+
+def given_options(args: argparse.Namespace, cls: type) -> dict[str, Any]:
+    """The options of ``cls`` that were given on the command line: field path -> value."""
+    given = vars(args)
+    return {o.path: given[o.path] for o in recipe_options(cls) if o.path in given}
+
+
+def replace_nested(obj: Any, changes: Mapping[str, Any]) -> Any:
+    """``dataclasses.replace`` with field paths: ``replace_nested(recipe, {"max_steps": 10,
+    "model.n_embd": 64})``. Each dataclass is rebuilt once, so it validates its final values.
+    """
+    direct: dict[str, Any] = {}
+    nested: dict[str, dict[str, Any]] = {}
+    names = {f.name for f in dataclasses.fields(obj)}
+    for path, value in changes.items():
+        head, _, rest = path.partition(".")
+        if head not in names:
+            raise ValueError(f"{type(obj).__name__} has no setting {head!r}")
+        if rest:
+            nested.setdefault(head, {})[rest] = value
+        else:
+            direct[head] = value
+    for head, sub in nested.items():
+        direct[head] = replace_nested(direct.get(head, getattr(obj, head)), sub)
+    return dataclasses.replace(obj, **direct)
+
+
+def _get(obj: Any, path: str) -> Any:
+    for name in path.split("."):
+        obj = getattr(obj, name)
+    return obj
+
+
+def command_line(words: Sequence[str], recipe: Any, base: Any) -> str:
+    """The command that rebuilds ``recipe`` from ``base`` (the default recipe, or the
+    ``--quick`` one when ``words`` end in ``--quick``): ``words`` then one flag per setting
+    that differs, e.g. ``dlfs train gpt --quick --max-steps 60 --resume``."""
+    parts = list(words)
+    for option in recipe_options(type(recipe)):
+        value = _get(recipe, option.path)
+        if value == _get(base, option.path):
+            continue
+        if option.kind is bool:
+            if value != option.default:               # a flag sets only the other value
+                parts.append(option.flags[0])
+            continue
+        parts += [option.flags[0], "none" if value is None else shlex.quote(str(value))]
+    return " ".join(parts)
+
+
+def from_dict(cls: type, data: Mapping[str, Any]) -> Any:
+    """Rebuild a (nested) dataclass from ``dataclasses.asdict`` output (e.g. a saved run)."""
+    hints = typing.get_type_hints(cls)
+    kwargs = {name: from_dict(hints[name], value) if dataclasses.is_dataclass(hints[name])
+              else value for name, value in data.items()}
+    return cls(**kwargs)
+
+
+def check_choices(obj: Any) -> None:
+    """Raise ValueError if a field with choices (``Literal`` or metadata) holds another value;
+    frozen dataclasses call it from ``__post_init__``."""
+    hints = typing.get_type_hints(type(obj))
+    for f in dataclasses.fields(obj):
+        kind, optional = _unwrap(hints[f.name])
+        choices = _choices(kind, f.metadata)
+        value = getattr(obj, f.name)
+        if choices is not None and value not in choices and not (optional and value is None):
+            raise ValueError(f"{type(obj).__name__}: {f.name} must be one of "
+                             f"{', '.join(map(repr, choices))}; got {value!r}")

@@ -1,0 +1,101 @@
+"""Sampling a trained language model: :class:`SamplingConfig` (one config for ``dlfs
+sample`` and for the sample at the end of ``dlfs train gpt`` and ``dlfs train charrnn``,
+nested there as ``recipe.sample``: ``--sample-prompt``, ``--sample-tokens`` …),
+:func:`sample_text` for the GPT, and :func:`load_run` to rebuild a saved GPT run.
+
+torch is imported inside the functions: ``dlfs`` builds its ``sample`` options from
+:class:`SamplingConfig` at every start, and ``dlfs list`` should not wait for torch.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import DlfsError
+
+if TYPE_CHECKING:
+    from ..models import GPT
+
+__all__ = ["SamplingConfig", "load_run", "sample_text"]
+
+
+@dataclass(frozen=True)
+class SamplingConfig:
+    """Prompt, length and decoding of one sample.
+
+    >>> SamplingConfig(top_p=1.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: SamplingConfig: top_p must be in (0, 1], got 1.5
+    """
+
+    prompt: str = field(default="The ", metadata={"help": "text the sample starts from"})
+    tokens: int = field(default=300, metadata={"help": "tokens to generate"})
+    temperature: float = field(default=0.8, metadata={
+        "help": "divide the logits by this before the softmax; 0 means greedy"})
+    top_k: int | None = field(default=None, metadata={
+        "help": "sample only among the k most likely tokens"})
+    top_p: float | None = field(default=None, metadata={
+        "help": "sample only among the most likely tokens whose probabilities add up to p"})
+    seed: int | None = field(default=None, metadata={
+        "help": "seed of the sampler's random generator (default: the run's seed)"})
+
+    def __post_init__(self) -> None:
+        if self.tokens < 0 or self.temperature < 0:
+            raise ValueError(f"SamplingConfig: tokens and temperature must be >= 0, got "
+                             f"{self.tokens} and {self.temperature}")
+        if self.top_k is not None and self.top_k < 1:
+            raise ValueError(f"SamplingConfig: top_k must be >= 1, got {self.top_k}")
+        if self.top_p is not None and not 0 < self.top_p <= 1:
+            raise ValueError(f"SamplingConfig: top_p must be in (0, 1], got {self.top_p}")
+
+    def seed_for(self, run_seed: int) -> int:
+        """The sampler's seed: ``seed`` if given, else the seed of the run being sampled (so
+        ``dlfs sample`` repeats the sample printed at the end of training)."""
+        return run_seed if self.seed is None else self.seed
+
+
+def sample_text(model: GPT, tokenizer: Any, sampling: SamplingConfig, *, seed: int) -> str:
+    """Continue ``sampling.prompt`` by ``sampling.tokens`` tokens (temperature, top-k, top-p
+    as configured; the generator seeded with ``seed``); returns prompt + continuation."""
+    import torch
+
+    from ..generate import generate
+
+    try:
+        start = tokenizer.encode(sampling.prompt) or [0]
+    except ValueError as exc:
+        raise DlfsError(f"prompt cannot be encoded by this run's tokenizer: {exc}") from exc
+    idx = torch.tensor([start], dtype=torch.long)                 # (1, T0)
+    out = generate(model, idx, sampling.tokens, temperature=sampling.temperature,
+                   top_k=sampling.top_k, top_p=sampling.top_p,
+                   generator=torch.Generator().manual_seed(seed))  # (1, T0 + tokens)
+    return tokenizer.decode(out[0].tolist())
+
+
+def load_run(path: str | Path) -> tuple[GPT, Any, dict]:
+    """Rebuild model, tokenizer and ``run.json`` from a run directory of ``dlfs train gpt``
+    (newest good checkpoint) or from a checkpoint file inside ``<run>/checkpoints``."""
+    from ..data.text.tokenizers import tokenizer_from_dict
+    from ..models import GPT, GPTConfig
+    from ..train import CheckpointManager, load_checkpoint
+
+    path = Path(path)
+    run_dir = path if path.is_dir() else path.parent.parent
+    info_file = run_dir / "run.json"
+    if not info_file.is_file():
+        raise DlfsError(f"no run.json in {run_dir}: give a run directory made by "
+                        "`dlfs train gpt` (default runs/gpt) or a checkpoint inside it")
+    info = json.loads(info_file.read_text(encoding="utf-8"))
+    if path.is_dir():
+        _, payload, _ = CheckpointManager(path / "checkpoints").load_latest()
+        if payload is None:
+            raise DlfsError(f"no usable checkpoint under {path / 'checkpoints'}")
+    else:
+        payload = load_checkpoint(path)
+    model = GPT(GPTConfig(**info["model"]))
+    model.load_state_dict(payload["model"])
+    return model, tokenizer_from_dict(info["tokenizer"]), info
