@@ -1,8 +1,8 @@
 """The sandbox's first process: it applies the limits, runs the command and watches its tree.
 
 :func:`dlfs.sandbox.run` starts it as ``python -I -S -c <this file's source> CONFIG -- ARGV``,
-so it imports nothing but the standard library (inside bubblewrap the dlfs sources are not
-even visible). It
+so it imports only a few quick modules of the standard library (inside bubblewrap the dlfs
+sources are not even visible). It
 
 1. forks the command; the child applies the resource limits (``RLIMIT_AS``, ``RLIMIT_CPU``,
    ``RLIMIT_FSIZE``, ``RLIMIT_NPROC``, no core files), switches to the run's own user id
@@ -13,26 +13,50 @@ even visible). It
 3. when the command ends, kills whatever the command left behind (a background child, a
    daemon that called ``setsid``: the launcher is PID 1 of a PID namespace inside
    bubblewrap, and a *child subreaper* outside it, so orphans are re-parented to it and
-   stay in its tree), reaps everything, and writes one JSON line to ``status_fd``.
+   stay in its tree), reaps everything, and writes one report line to ``status_fd``.
 
 The same process-table helpers are used by the parent to stop a run from outside.
 """
 
 from __future__ import annotations
 
-import ctypes
-import json
 import math
 import os
 import resource
-import signal
 import sys
 import time
+
+try:  # the C module: ``signal`` imports enum, functools, collections (~10 ms per run)
+    import _signal as signal
+except ImportError:  # pragma: no cover - not CPython
+    import signal
 
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_NO_NEW_PRIVS = 38
 PAGE = os.sysconf("SC_PAGE_SIZE")
 LINUX = sys.platform.startswith("linux")
+
+
+def encode(values: dict) -> str:
+    """``{"a": 1, "b": None}`` -> ``"a=1 b=None"``: the launcher's config and report format
+    (numbers, ``None`` and plain words; no json, which is slow to import)."""
+    return " ".join(f"{key}={value}" for key, value in values.items())
+
+
+def decode(text: str) -> dict:
+    """The inverse of :func:`encode`."""
+    out: dict = {}
+    for item in text.split():
+        key, _, value = item.partition("=")
+        for kind in (int, float):
+            try:
+                out[key] = kind(value)
+                break
+            except ValueError:
+                continue
+        else:
+            out[key] = None if value == "None" else value
+    return out
 
 
 def process_table() -> dict[int, tuple[int, str, int]]:
@@ -106,6 +130,8 @@ class Reaper:
 def _prctl(option: int, value: int) -> None:
     if not LINUX:
         return
+    import ctypes  # here, not on top: only needed outside bubblewrap, and slow to import
+
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(option, value, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), f"prctl({option}) failed")
@@ -135,7 +161,7 @@ def _child(cfg: dict, argv: list[str]) -> None:
                     pass
         for sig in (signal.SIGPIPE, signal.SIGXFSZ):  # Python ignores them; exec keeps that
             signal.signal(sig, signal.SIG_DFL)
-        limits = cfg["limits"]
+        limits = cfg
         cpu = math.ceil(limits["cpu_s"])
         _limit(resource.RLIMIT_CORE, 0, 0)
         _limit(resource.RLIMIT_CPU, cpu, cpu + 1)
@@ -147,7 +173,8 @@ def _child(cfg: dict, argv: list[str]) -> None:
             os.setgroups([])
             os.setgid(cfg["uid"])
             os.setuid(cfg["uid"])
-        _prctl(PR_SET_NO_NEW_PRIVS, 1)
+        if not cfg["isolated"]:  # bubblewrap has set it already
+            _prctl(PR_SET_NO_NEW_PRIVS, 1)
         os.execvp(argv[0], argv)
     except BaseException as exc:  # noqa: BLE001 - report anything, then leave
         os.write(2, f"sandbox: cannot start {argv[0]}: {exc}\n".encode())
@@ -162,7 +189,7 @@ def _usage(table: dict[int, tuple[int, str, int]]) -> tuple[int, int]:
 
 def _watch(cfg: dict, reap: Reaper, start: float) -> dict:
     """Wait for the command, checking wall time, memory and process count of the tree."""
-    limits = cfg["limits"]
+    limits = cfg
     state = {"limit": None, "memory_peak": 0, "processes_peak": 0}
     deadline, next_scan = start + limits["wall_s"], 0.0
     while True:
@@ -210,7 +237,7 @@ def _report(state: dict, reap: Reaper, cfg: dict) -> dict:
         limit = "cpu"
     elif limit is None and sig == signal.SIGXFSZ:
         limit = "file_size"
-    elif limit is None and sig == signal.SIGKILL and reap.cpu >= cfg["limits"]["cpu_s"]:
+    elif limit is None and sig == signal.SIGKILL and reap.cpu >= cfg["cpu_s"]:
         limit = "cpu"  # the hard RLIMIT_CPU, one second after the soft one
     return {"exit": code, "signal": sig, "limit": limit, "seconds": state["seconds"],
             "cpu_seconds": reap.cpu, "memory_peak": state["memory_peak"],
@@ -218,9 +245,11 @@ def _report(state: dict, reap: Reaper, cfg: dict) -> dict:
 
 
 def main(args: list[str]) -> int:
-    """``CONFIG_JSON -- ARGV...``: run ARGV under the limits, report on ``status_fd``."""
-    cfg, argv = json.loads(args[0]), args[2:]
-    if os.getpid() != 1:  # outside a PID namespace: keep orphans in our tree
+    """``CONFIG -- ARGV...``: run ARGV under the limits (``CONFIG`` in :func:`encode` form:
+    ``wall_s``, ``cpu_s``, ``memory_bytes`` ..., ``isolated``, ``uid``, ``nproc``,
+    ``status_fd``, ``scan_s``), report on ``status_fd``."""
+    cfg, argv = decode(args[0]), args[2:]
+    if not cfg["isolated"]:  # outside bubblewrap's PID namespace: keep orphans in our tree
         _prctl(PR_SET_CHILD_SUBREAPER, 1)
     signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGCHLD])
     start = time.monotonic()
@@ -233,7 +262,7 @@ def main(args: list[str]) -> int:
     kill_tree(os.getpid(), reap)
     reap()
     report = _report(state, reap, cfg)
-    os.write(cfg["status_fd"], (json.dumps(report) + "\n").encode())
+    os.write(cfg["status_fd"], (encode(report) + "\n").encode())
     return report["exit"] if report["exit"] is not None else 128 + (report["signal"] or 0)
 
 

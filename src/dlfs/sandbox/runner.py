@@ -124,10 +124,10 @@ class _Session:
         """Spawn ``[bwrap …] python -I -S -c LAUNCHER CONFIG -- argv``."""
         status_r, status_w = os.pipe()
         info_r, info_w = os.pipe() if self.isolated else (None, None)
-        cfg = {"limits": self.limits.as_dict(), "uid": uid, "status_fd": status_w,
-               "nproc": _nproc(self.limits, self.isolated, uid),
+        cfg = {**self.limits.as_dict(), "isolated": int(self.isolated), "uid": uid,
+               "nproc": _nproc(self.limits, self.isolated, uid), "status_fd": status_w,
                "scan_s": 0.01 if self.isolated else 0.05}
-        cmd = [python_executable(), "-I", "-S", "-c", _launcher_source(), json.dumps(cfg),
+        cmd = [python_executable(), "-I", "-S", "-c", _launcher_source(), launcher.encode(cfg),
                "--", *argv]
         if self.isolated:
             cmd = bwrap_command(run_dir, readable=readable, hidden=hidden, info_fd=info_w,
@@ -246,11 +246,12 @@ class _Session:
         seconds = time.monotonic() - self.started
         report = {}
         if self.status:
-            report = json.loads(self.status.decode().splitlines()[0])
+            report = launcher.decode(self.status.decode().splitlines()[0])
         if self.killed or not report:
             code = self.proc.returncode if not self.killed else -signal.SIGKILL
         else:
-            code = report["exit"] if report["exit"] is not None else -report["signal"]
+            code = report["exit"] if report["exit"] is not None else \
+                -(report["signal"] or signal.SIGKILL)
         return RunResult(
             returncode=code, stdout=bytes(self.stdout), stderr=bytes(self.stderr),
             seconds=report.get("seconds", seconds), cpu_seconds=report.get("cpu_seconds", 0.0),
