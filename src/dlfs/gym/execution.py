@@ -104,14 +104,16 @@ def _status(result: sandbox.RunResult, err: str, limits: sandbox.Limits) -> tupl
                        "1 MiB); print only the answer, debug output goes to stderr · "
                        f"输出超过 {cap} 字节（标准答案的两倍再加 1 MiB）；只输出答案，调试信息"
                        "请写到 stderr")
-    if hit == "memory" or (result.returncode != 0 and any(s in err for s in _MEMORY_SIGNS)):
-        return "MLE", (f"more than {mb} MB of memory (all processes together) · "
-                       f"内存超过 {mb} MB（所有进程合计）")
+    if hit == "memory":
+        return "MLE", (f"all processes together used more than {mb} MB of memory · "
+                       f"所有进程合计使用的内存超过 {mb} MB")
+    if result.returncode != 0 and any(s in err for s in _MEMORY_SIGNS):
+        return "MLE", f"more than {mb} MB of memory (MemoryError) · 内存超过 {mb} MB（MemoryError）"
     if result.returncode == 0 and hit is None:
         return "ok", ""
     if hit == "processes" or any(sign in err for sign in _PROCESS_SIGNS):
-        return "RE", (f"more than {limits.processes} processes at once · "
-                      f"同时运行的进程超过 {limits.processes} 个")
+        return "RE", (f"tried to run more than {limits.processes} processes at once · "
+                      f"试图同时运行超过 {limits.processes} 个进程")
     if hit == "file_size" or "File too large" in err:
         return "RE", (f"a file grew past {limits.file_bytes // sandbox.MiB} MB · "
                       f"写出的文件超过 {limits.file_bytes // sandbox.MiB} MB")

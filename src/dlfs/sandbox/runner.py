@@ -159,6 +159,8 @@ class _Session:
             for fd in (self.status_r, self.info_r, self.launcher_fd):
                 if fd is not None:
                     os.close(fd)
+            self.proc.stdout.close()
+            self.proc.stderr.close()
         return self._result()
 
     def _pump(self, stdin: bytes) -> None:
