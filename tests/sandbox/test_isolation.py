@@ -121,3 +121,17 @@ def test_missing_bubblewrap_gives_a_note_and_limits_still_apply(monkeypatch):
         assert not r.isolated and r.limit_hit == "wall"
     finally:
         bwrap.isolation.cache_clear()
+
+
+@needs_bwrap
+@pytest.mark.parametrize("folder", ["/tmp", "/dev/shm"])
+@pytest.mark.parametrize("file_mb, fits", [(4, False), (16, True)])
+def test_private_memory_folders_are_capped(folder, file_mb, fits):
+    """/tmp and /dev/shm live in memory, so each holds at most the file-size limit in all:
+    ten files of 1 MiB do not fit under a 4 MiB limit, and do under 16 MiB."""
+    code = (f"import os\nfor i in range(10):\n    with open('{folder}/f%d' % i, 'wb') as f:\n"
+            "        f.write(bytes(2**20))\n")
+    r = run_py(code, file_bytes=file_mb * 2**20)
+    assert r.ok is fits, r
+    if not fits:
+        assert b"No space left on device" in r.stderr

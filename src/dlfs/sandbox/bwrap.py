@@ -4,8 +4,9 @@ Inside, the command sees
 
 * the system's programs and libraries (:data:`SYSTEM_PATHS`) and the Python interpreter's
   own prefix, read-only, plus any ``readable`` paths the caller adds;
-* its run directory at :data:`WORKDIR` (writable, also ``HOME``), an empty private ``/tmp``,
-  a minimal ``/dev`` and its own ``/proc``;
+* its run directory at :data:`WORKDIR` (writable, also ``HOME``), an empty private ``/tmp``
+  and ``/dev/shm`` (memory file systems, each capped at the file-size limit), a minimal
+  read-only ``/dev`` and its own ``/proc``;
 * nothing else: no home directories, no project tree, no ``/etc/passwd``, and the
   ``hidden`` directories (the judge hides every ``site-packages`` and the dlfs package)
   replaced by empty ones;
@@ -72,7 +73,7 @@ def _mount_args(readable: Sequence[str]) -> tuple[list[str], list[str]]:
     """``--ro-bind``/``--symlink`` arguments for the visible paths, and the bound roots."""
     args: list[str] = []
     bound: list[str] = []
-    made = {"/dev", "/proc", "/tmp"}  # mounted before these arguments
+    made = {"/dev", "/dev/shm", "/proc", "/tmp"}  # mounted before these arguments
     wanted = [os.path.realpath(p) for p in (*SYSTEM_PATHS, *python_paths(), *readable)]
     for real in sorted({p for p in wanted if os.path.exists(p)}, key=len):
         if not _inside(real, bound):
@@ -97,11 +98,12 @@ def bwrap_command(run_dir: str, *, readable: Sequence[str] = (), hidden: Sequenc
     for path in sorted({os.path.realpath(h) for h in hidden}):
         if os.path.isdir(path) and _inside(path, bound):
             hide += ["--tmpfs", path]
+    size = str(max(tmp_bytes, 4096))
     return ["bwrap", "--die-with-parent", "--as-pid-1", "--new-session", *spaces,
-            "--dev", "/dev", "--proc", "/proc",
-            "--perms", "1777", "--size", str(max(tmp_bytes, 4096)), "--tmpfs", "/tmp", *mounts,
-            "--bind", run_dir, WORKDIR, *hide, "--remount-ro", "/", "--chdir", WORKDIR,
-            "--info-fd", str(info_fd), "--"]
+            "--dev", "/dev", "--perms", "1777", "--size", size, "--tmpfs", "/dev/shm",
+            "--proc", "/proc", "--perms", "1777", "--size", size, "--tmpfs", "/tmp", *mounts,
+            "--bind", run_dir, WORKDIR, *hide, "--remount-ro", "/dev", "--remount-ro", "/",
+            "--chdir", WORKDIR, "--info-fd", str(info_fd), "--"]
 
 
 @dataclass(frozen=True)
