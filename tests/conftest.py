@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import uuid
 
 import pytest
 
@@ -22,3 +24,50 @@ def _isolated_dirs(tmp_path, monkeypatch):
     monkeypatch.setenv("DLFS_RUNS_DIR", str(tmp_path / "runs"))
     monkeypatch.setenv("DLFS_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("DLFS_LESSON_MODE", raising=False)
+
+
+class DaemonProbe:
+    """A solution that leaves a daemon behind (fork, setsid, fork again, stdio closed) with a
+    unique tag in its command line, and a way to find that daemon in /proc afterwards."""
+
+    def __init__(self) -> None:
+        self.tag = f"dlfs-daemon-probe-{uuid.uuid4().hex}"
+
+    def code(self, then: str = "") -> str:
+        """Python source: start the daemon (it sleeps 8 s), wait until it runs, then ``then``."""
+        return ("import os, sys, time\n"
+                "if os.fork() == 0:\n"
+                "    os.setsid()\n"
+                "    if os.fork() == 0:\n"
+                "        for fd in (0, 1, 2):\n"
+                "            os.close(fd)\n"
+                "        os.execv(sys.executable, [sys.executable, '-c', "
+                f"'import time; time.sleep(8)', {self.tag!r}])\n"
+                "    os._exit(0)\n"
+                "os.wait()\n"
+                "time.sleep(0.3)\n"
+                f"{then}\n")
+
+    def alive(self) -> list[int]:
+        """PIDs of live (not zombie) processes carrying the tag."""
+        found = []
+        for name in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open(f"/proc/{name}/cmdline", "rb") as f:
+                    if self.tag.encode() not in f.read():
+                        continue
+                with open(f"/proc/{name}/stat", "rb") as f:
+                    if f.read().rsplit(b")", 1)[1].split()[0] != b"Z":
+                        found.append(int(name))
+            except OSError:
+                continue
+        return found
+
+
+@pytest.fixture
+def daemon_probe():
+    """A :class:`DaemonProbe`; any daemon it finds still alive at the end is killed."""
+    probe = DaemonProbe()
+    yield probe
+    for pid in probe.alive():
+        os.kill(pid, signal.SIGKILL)

@@ -182,24 +182,15 @@ def test_record_feeds_progress_and_history(tmp_path):
 @pytest.mark.parametrize("problem", PROBLEMS, ids=lambda p: p.id)
 def test_every_reference_passes_its_own_judge(problem):
     """The judging procedure (examples, generated tests vs brute) accepts each reference."""
-    report = judge_runner(problem, lambda inp: RunOutcome("ok", problem.solve(inp), "", 0.0),
+    report = judge_runner(problem, lambda inp, cap: RunOutcome("ok", problem.solve(inp), "", 0.0),
                           n_tests=15, n_large=0)
-    assert report.verdict == "AC", report
-
-
-@pytest.mark.parametrize("pid", ["frequent-words", "running-median", "calculator", "course-order"])
-def test_reference_as_a_script_passes_the_subprocess_judge(tmp_path, pid):
-    code = (f"import sys\nfrom dlfs.gym.problems import get_problem\n"
-            f"sys.stdout.write(get_problem({pid!r}).solve(sys.stdin.read()))\n")
-    report = judge(get_problem(pid), _write(tmp_path, "ref", code), n_tests=2, n_large=0,
-                   time_s=5.0)
     assert report.verdict == "AC", report
 
 
 def test_runner_wa_is_shrunk_in_process():
     problem = get_problem("window-max")
 
-    def off_by_one_on_long(inp):
+    def off_by_one_on_long(inp, cap):
         out = problem.solve(inp)
         return RunOutcome("ok", out + (" 0" if len(inp.split()) > 12 else ""), "", 0.0)
 

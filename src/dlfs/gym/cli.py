@@ -13,13 +13,16 @@ Thin: it parses, calls :mod:`dlfs.gym` functions and prints.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
+from .. import sandbox
 from ..curriculum import ProgressStore
 from ..errors import DlfsError
+from .execution import read_solution
 from .journal import FIELDS, append_review, journal_path, read_reviews, topic_stats
-from .judge import history_path, judge, read_history, record
+from .judge import VERDICTS, history_path, judge, read_history, record
 from .problem import Problem
 from .problems import PROBLEMS, get_problem
 from .starter import render_problem, starter_source
@@ -52,6 +55,9 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_new(args: argparse.Namespace) -> int:
     p = get_problem(args.id)
     folder = Path(args.dir)
+    if folder.exists() and not folder.is_dir():
+        raise DlfsError(f"--dir: expected a folder, got {folder}, which is a file "
+                        "· --dir 应为文件夹，但它是一个文件")
     path = folder / f"{p.id.replace('-', '_')}.py"
     if path.exists() and not args.force:
         raise DlfsError(f"{path} already exists; pass --force to overwrite it")
@@ -74,16 +80,40 @@ def _print_failure(report) -> None:
     if report.verdict == "TLE" and report.source.startswith("large"):
         print("(every smaller test passed: the answer is right but the algorithm is too slow "
               "at these sizes; see the problem's limits and `dlfs gym show <id> --hint`)")
+    if report.verdict == "OLE" and report.got:
+        print(f"--- your output (its start) ---\n{_clip(report.got)}")
     if report.verdict == "WA":
         print(f"--- expected ---\n{_clip(report.expected)}\n"
               f"--- your output ---\n{_clip(report.got)}")
 
 
+MAX_TIME_LIMIT = 600.0
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    """Reject option values the judge cannot use, naming the option (exit 2, no traceback)."""
+    for name in ("tests", "large"):
+        value = getattr(args, name)
+        if value < 0:
+            raise DlfsError(f"--{name}: expected a whole number >= 0, got {value} "
+                            f"· --{name} 应为不小于 0 的整数，实际为 {value}")
+    limit = args.time_limit
+    if limit is not None and not (math.isfinite(limit) and 0 < limit <= MAX_TIME_LIMIT):
+        raise DlfsError(f"--time-limit: expected seconds > 0 and <= {MAX_TIME_LIMIT:g}, got "
+                        f"{limit:g} · --time-limit 应为大于 0、不超过 {MAX_TIME_LIMIT:g} 的秒数，"
+                        f"实际为 {limit:g}")
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     p = get_problem(args.id)
-    if not Path(args.file).is_file():
-        raise DlfsError(f"solution file not found: {args.file} "
-                        f"(create one with `dlfs gym new {p.id}`)")
+    _check_options(args)
+    if not Path(args.file).exists():
+        raise DlfsError(f"solution file not found: {args.file} (create one with "
+                        f"`dlfs gym new {p.id}`) · 找不到解答文件")
+    read_solution(args.file)  # a directory or a non-UTF-8 file: one clear line
+    isolation = sandbox.isolation()
+    if not isolation.available:
+        print(isolation.note, file=sys.stderr)
     large = f" + {args.large} large" if p.large is not None and args.large else ""
     print(f"judging {args.file} on {p.id}: {len(p.examples)} examples + {args.tests} "
           f"generated{large} tests ...", flush=True)
@@ -128,14 +158,14 @@ def cmd_stats(args: argparse.Namespace) -> int:
         print("No judge runs or reviews yet: `dlfs gym check` and `dlfs gym review` fill them.")
         return 0
     rows = topic_stats(PROBLEMS, history, reviews)
-    head = f"{'topic':<20} {'solved':>7} {'runs':>5} {'AC':>4} {'WA':>4} {'TLE':>4} " \
-           f"{'RE':>4} {'MLE':>4} {'reviews':>7}  last mistake"
+    head = f"{'topic':<20} {'solved':>7} {'runs':>5} " \
+           + " ".join(f"{k:>4}" for k in VERDICTS) + f" {'reviews':>7}  last mistake"
     print(head)
     print("-" * len(head))
     for r in rows:
         v = r.verdicts
         print(f"{r.topic:<20} {f'{r.solved}/{r.problems}':>7} {r.checks:>5} "
-              + " ".join(f"{v.get(k, 0):>4}" for k in ("AC", "WA", "TLE", "RE", "MLE"))
+              + " ".join(f"{v.get(k, 0):>4}" for k in VERDICTS)
               + f" {r.reviews:>7}  {r.last_mistake[:50]}")
     solved = len({h['problem'] for h in history if h.get("verdict") == "AC"})
     print(f"\n{solved}/{len(PROBLEMS)} problems accepted; weakest topics first.")
@@ -172,7 +202,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("id")
     p.add_argument("--dir", default="gym", help="folder for the file (default: ./gym)")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
-    p = add("check", cmd_check, "judge a solution file (AC/WA/TLE/RE/MLE) and record it")
+    p = add("check", cmd_check,
+            "judge a solution file (AC/WA/TLE/RE/MLE/OLE) in a sandbox and record it")
     p.add_argument("id")
     p.add_argument("file")
     p.add_argument("--tests", type=int, default=30, help="generated tests (default 30)")

@@ -1,17 +1,25 @@
 """The offline judge: run a learner's stdin→stdout script like an online judge would.
 
-Each test runs the solution in a fresh subprocess (``python -I``, working directory a
-temporary folder) with a wall-clock limit and, on Linux, an address-space limit
-(``RLIMIT_AS``). The output is compared token by token with the expected one. Verdicts:
+Each test runs the solution in :mod:`dlfs.sandbox`: a fresh working directory, the base
+Python interpreter in isolated mode (``python -I``: the standard library only, no dlfs, no
+virtual environment), limits on the whole process tree (wall-clock and CPU time, memory of
+all processes together, number of processes, file size, output), and, where bubblewrap is
+installed, no view of the learner's files and no network. Nothing a solution starts
+outlives its test. The output is compared token by token with the expected one. Verdicts:
 
 ====  ==========================================================================
 AC    accepted: every test passed
 WA    wrong answer; the report holds the smallest failing input found (after a
       random failure the judge tries smaller generated inputs and keeps the
       shortest one that still fails)
-TLE   time limit exceeded
-RE    runtime error (non-zero exit); the report holds the traceback's tail
-MLE   memory limit exceeded (a ``MemoryError`` under the address-space limit)
+TLE   time limit exceeded (wall clock, or CPU time of one process)
+RE    runtime error (non-zero exit); the report holds the traceback's tail and,
+      where it applies, why: a module that is not in the standard library (dlfs
+      included), the process limit, the file-size limit
+MLE   memory limit exceeded: a ``MemoryError`` under the per-process address-space
+      limit, or all processes of the solution together above the limit
+OLE   output limit exceeded: more output than twice the expected answer plus
+      1 MiB (the judge stops reading there and keeps none of the rest)
 ====  ==========================================================================
 
 The hand examples run first, then ``n_tests`` generated inputs checked against the
@@ -25,34 +33,22 @@ from __future__ import annotations
 import json
 import os
 import random
-import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 from ..curriculum import ProgressStore
-from ..errors import DlfsError
 from ..paths import data_home
+from .execution import RunOutcome, output_cap, read_solution, run_solution
 from .problem import Problem, outputs_match
 
-VERDICTS = ("AC", "WA", "TLE", "RE", "MLE")
+VERDICTS = ("AC", "WA", "TLE", "RE", "MLE", "OLE")
 HISTORY_FILE = "gym_history.jsonl"
-_TAIL_LINES = 12
-_MEMORY_SIGNS = ("MemoryError", "Cannot allocate memory", "out of memory")
+_GOT_CHARS = 4000  # of an over-long output, the report keeps this much
 
-
-@dataclass(frozen=True)
-class RunOutcome:
-    """One execution: ``status`` is ok / TLE / RE / MLE; ``seconds`` wall time."""
-
-    status: str
-    stdout: str
-    stderr: str
-    seconds: float
+#: How the judge runs a solution: (input text, output cap in bytes) -> outcome.
+Runner = Callable[[str, int], RunOutcome]
 
 
 @dataclass(frozen=True)
@@ -60,7 +56,8 @@ class JudgeReport:
     """The judge's answer for one solution file.
 
     ``failing_input``/``expected``/``got`` describe the first failing test (after shrinking
-    for WA); ``detail`` holds the traceback tail for RE/MLE; ``tests_passed`` counts tests
+    for WA; for OLE ``got`` is the start of the output); ``detail`` explains a TLE, RE, MLE
+    or OLE (the limit, and the traceback tail for RE/MLE); ``tests_passed`` counts tests
     that passed before the failure (all of them for AC).
     """
 
@@ -88,56 +85,13 @@ class JudgeReport:
                 f"({self.tests_passed}/{self.tests_total} passed)")
 
 
-def _limit_memory(memory_mb: int):
-    """A ``preexec_fn`` that caps the child's address space and CPU seconds (Linux/macOS)."""
-    def apply() -> None:
-        import resource
-
-        limit = memory_mb * 1024 * 1024
-        try:
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        except (ValueError, OSError):  # pragma: no cover - platform refuses: run unlimited
-            pass
-    return apply
-
-
-def _tail(text: str, lines: int = _TAIL_LINES) -> str:
-    return "\n".join(text.rstrip().splitlines()[-lines:])
-
-
-def run_solution(path: Path, inp: str, *, time_s: float, memory_mb: int) -> RunOutcome:
-    """Run ``python -I path`` with ``inp`` on stdin in a temporary working directory."""
-    env = {"PATH": os.environ.get("PATH", ""), "OPENBLAS_NUM_THREADS": "1",
-           "OMP_NUM_THREADS": "1", "PYTHONIOENCODING": "utf-8", "LANG": "C.UTF-8"}
-    preexec = _limit_memory(memory_mb) if sys.platform.startswith("linux") else None
-    with tempfile.TemporaryDirectory(prefix="dlfs-judge-") as cwd:
-        start = time.perf_counter()
-        try:
-            proc = subprocess.run(
-                [sys.executable, "-I", str(path)], input=inp.encode(), capture_output=True,
-                timeout=time_s, cwd=cwd, env=env, preexec_fn=preexec,
-            )
-        except subprocess.TimeoutExpired as exc:
-            out = (exc.stdout or b"").decode(errors="replace")
-            return RunOutcome("TLE", out, (exc.stderr or b"").decode(errors="replace"),
-                              time.perf_counter() - start)
-        seconds = time.perf_counter() - start
-    stdout = proc.stdout.decode(errors="replace")
-    stderr = proc.stderr.decode(errors="replace")
-    if proc.returncode == 0:
-        return RunOutcome("ok", stdout, stderr, seconds)
-    if any(sign in stderr for sign in _MEMORY_SIGNS):
-        return RunOutcome("MLE", stdout, stderr, seconds)
-    return RunOutcome("RE", stdout, stderr, seconds)
-
-
 @dataclass
 class _Judging:
     problem: Problem
-    run: Callable[[str], RunOutcome]
+    run: Runner
 
     def verdict(self, inp: str, expected: str) -> tuple[str, RunOutcome]:
-        run = self.run(inp)
+        run = self.run(inp, output_cap(expected))
         if run.status != "ok":
             return run.status, run
         ok = outputs_match(run.stdout, expected, self.problem.float_tol)
@@ -168,21 +122,24 @@ def judge(problem: Problem, solution: str | os.PathLike[str], *, n_tests: int = 
     """Judge a solution file on the hand examples, then on ``n_tests`` generated tests.
 
     ``time_s``/``memory_mb`` override the problem's limits (the tests use short ones).
+    Raises :class:`~dlfs.errors.DlfsError` for a missing, non-file or non-UTF-8 solution.
     """
-    path = Path(solution).resolve()
-    if not path.is_file():
-        raise DlfsError(f"solution file not found: {solution}")
-    time_s = time_s or problem.limits.time_s
-    memory_mb = memory_mb or problem.limits.memory_mb
-    report = judge_runner(
-        problem, lambda inp: run_solution(path, inp, time_s=time_s, memory_mb=memory_mb),
-        n_tests=n_tests, n_large=n_large, seed=seed, shrink_tries=shrink_tries)
-    if report.verdict == "TLE":
-        report = replace(report, detail=f"no answer within {time_s:g} s")
-    return report
+    path, source = read_solution(solution)
+    time_s = problem.limits.time_s if time_s is None else time_s
+    memory_mb = problem.limits.memory_mb if memory_mb is None else memory_mb
+    if not time_s > 0 or memory_mb < 16:
+        raise ValueError(f"judge: need time_s > 0 and memory_mb >= 16, got {time_s}, "
+                         f"{memory_mb}")
+
+    def run(inp: str, cap: int) -> RunOutcome:
+        return run_solution(path, source, inp, time_s=time_s, memory_mb=memory_mb,
+                            output_bytes=cap)
+
+    return judge_runner(problem, run, n_tests=n_tests, n_large=n_large, seed=seed,
+                        shrink_tries=shrink_tries)
 
 
-def judge_runner(problem: Problem, run: Callable[[str], RunOutcome], *, n_tests: int = 30,
+def judge_runner(problem: Problem, run: Runner, *, n_tests: int = 30,
                  n_large: int = 2, seed: int = 0, shrink_tries: int = 25) -> JudgeReport:
     """The judging procedure with any way of running a solution (input text → outcome).
 
@@ -190,8 +147,8 @@ def judge_runner(problem: Problem, run: Callable[[str], RunOutcome], *, n_tests:
     problems with a ``large`` generator) ``n_large`` inputs at the limits checked against
     ``solve``, where an O(n^2) solution runs out of time.
 
-    :func:`judge` passes a subprocess runner; a test can pass the reference solution
-    in-process (``lambda inp: RunOutcome("ok", problem.solve(inp), "", 0.0)``).
+    :func:`judge` passes a sandboxed runner; a test can pass the reference solution
+    in-process (``lambda inp, cap: RunOutcome("ok", problem.solve(inp), "", 0.0)``).
     """
     if n_tests < 0 or n_large < 0:
         raise ValueError(f"judge: need n_tests, n_large >= 0, got {n_tests}, {n_large}")
@@ -214,16 +171,15 @@ def judge_runner(problem: Problem, run: Callable[[str], RunOutcome], *, n_tests:
         slowest = max(slowest, run.seconds)
         if verdict == "AC":
             continue
-        got = run.stdout
+        got = run.stdout if verdict != "OLE" else run.stdout[:_GOT_CHARS]
         if verdict == "WA" and source.startswith("generated") and shrink_tries > 0:
             small, small_exp, small_got = ctx.shrink(
                 inp, random.Random(f"{problem.id}:shrink:{seed}"), shrink_tries)
             if small != inp:
                 inp, expected, got = small, small_exp, small_got
                 source += ", shrunk"
-        detail = _tail(run.stderr) if verdict in ("RE", "MLE") else ""
         return JudgeReport(problem.id, verdict, k, total, slowest, inp, expected, got,
-                           detail, source)
+                           run.detail, source)
     return JudgeReport(problem.id, "AC", total, total, slowest)
 
 

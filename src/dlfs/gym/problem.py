@@ -26,7 +26,8 @@ _ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 @dataclass(frozen=True)
 class Limits:
-    """Per-test resource limits: wall-clock seconds and address-space megabytes."""
+    """Per-test resource limits: wall-clock seconds, and megabytes of memory (the address
+    space of each process, and the resident memory of all its processes together)."""
 
     time_s: float = 3.0
     memory_mb: int = 512

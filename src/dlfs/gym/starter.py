@@ -8,6 +8,8 @@ import textwrap
 
 from .problem import Problem
 
+STDLIB_ONLY = "standard library only · 仅限标准库"
+
 
 def _comment(text: str, width: int = 88) -> str:
     lines = []
@@ -34,7 +36,7 @@ def starter_source(problem: Problem) -> str:
 #
 # Input:  {problem.input_format}
 # Output: {problem.output_format}
-# Limits: {problem.limits.time_s:g} s per test, {problem.limits.memory_mb} MB
+# Limits: {problem.limits.time_s:g} s per test, {problem.limits.memory_mb} MB, {STDLIB_ONLY}
 #
 # Example input:
 {_comment(inp.rstrip())}
@@ -78,7 +80,8 @@ def render_problem(p: Problem, lang: str | None = None, hint: bool = False) -> s
         parts.append(f"## {p.title_zh}\n\n{p.statement_zh}\n")
     tol = f", numbers compared within {p.float_tol:g}" if p.float_tol else ""
     parts.append(f"Input:  {p.input_format}\nOutput: {p.output_format}\n"
-                 f"Limits: {p.limits.time_s:g} s per test, {p.limits.memory_mb} MB{tol}")
+                 f"Limits: {p.limits.time_s:g} s per test, {p.limits.memory_mb} MB{tol}, "
+                 f"{STDLIB_ONLY}")
     for i, (inp, out) in enumerate(p.examples, 1):
         parts.append(f"\n--- example {i} input ---\n{inp.rstrip()}\n"
                      f"--- example {i} output ---\n{out.rstrip()}")
