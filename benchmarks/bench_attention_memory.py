@@ -3,7 +3,7 @@
 Dense attention (``dlfs.nn.functional.scaled_dot_product_attention``) materializes the
 (T, T) score matrix and its softmax; tiled attention (``dlfs.attention.flash_attention``)
 holds one (block_q, block_k) tile and (T, D) running sums. Memory is measured, not
-estimated: :class:`dlfs.attention.PeakMemoryTracker` counts the bytes of every tensor the
+estimated: :class:`dlfs.train.PeakMemoryTracker` counts the bytes of every tensor the
 call allocates (a TorchDispatchMode that follows storages until they are freed), so the
 figures are exact and unaffected by other processes on the machine. Inputs are not counted.
 
@@ -27,8 +27,9 @@ from pathlib import Path
 
 import torch
 
-from dlfs.attention import PeakMemoryTracker, flash_attention
+from dlfs.attention import flash_attention
 from dlfs.nn.functional import scaled_dot_product_attention
+from dlfs.train import PeakMemoryTracker
 
 RESULTS = Path(__file__).resolve().parent / "results"
 D, BLOCK = 64, 128

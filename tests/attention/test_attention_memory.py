@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import torch
 
-from dlfs.attention import PeakMemoryTracker, flash_attention
+from dlfs.attention import flash_attention
 from dlfs.nn.functional import scaled_dot_product_attention as sdpa
+from dlfs.train import PeakMemoryTracker
 
 
 def test_counts_live_bytes_exactly():

@@ -8,7 +8,6 @@ cache, the KV-sharing variants (book chapter 10) and efficient attention (chapte
 - :mod:`.sparse_attention`: sliding-window and block-sparse attention.
 - :mod:`.linear_attention`: linear attention with the elu+1 feature map (and its causal
   prefix sums).
-- :mod:`.memory`: a peak-memory counter for CPU code (used by the benchmark and lessons).
 
 Every function here is checked against ``dlfs.nn.functional.scaled_dot_product_attention``
 (with the equivalent dense mask) or against the explicit formula it rewrites.
@@ -19,7 +18,6 @@ from .flash import FlashAttentionFunction, flash_attention, tiled_attention
 from .kv_cache import KVCache
 from .kv_sharing import GroupedQueryAttention, MultiHeadLatentAttention, MultiQueryAttention
 from .linear_attention import elu_feature_map, linear_attention, linear_attention_quadratic
-from .memory import PeakMemoryTracker
 from .sparse_attention import (
     block_sparse_attention,
     block_sparse_mask,

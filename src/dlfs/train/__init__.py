@@ -13,7 +13,13 @@ from .checkpoint import (
 from .config import TrainConfig
 from .history import History
 from .loop import Trainer, default_forward, fit, move_to
-from .memory import BatchSizeResult, find_max_batch_size, split_batch, step_memory_bytes
+from .memory import (
+    BatchSizeResult,
+    PeakMemoryTracker,
+    find_max_batch_size,
+    split_batch,
+    step_memory_bytes,
+)
 from .nan_guard import NaNGuard, NonFiniteError
 from .profiler import ProfilerCallback
 from .reporting import MetricsLogger, ProgressBar
@@ -25,8 +31,8 @@ from .tensorboard import TensorBoardLogger
 __all__ = [
     "BatchSizeResult", "Callback", "CallbackList", "CheckpointManager", "CheckpointWarning",
     "Checkpointing", "CorruptCheckpointError", "EarlyStopping", "History", "MetricsLogger",
-    "NaNGuard", "NonFiniteError", "PeriodicEval", "ProfilerCallback", "ProgressBar",
-    "TensorBoardLogger",
+    "NaNGuard", "NonFiniteError", "PeakMemoryTracker", "PeriodicEval", "ProfilerCallback",
+    "ProgressBar", "TensorBoardLogger",
     "TrainConfig", "TrainState", "Trainer", "amp_dtype", "atomic_save",
     "autocast_factory", "capture_rng_state", "default_forward", "find_max_batch_size", "fit",
     "load_checkpoint", "make_grad_scaler", "move_to", "restore_rng_state", "save_checkpoint",

@@ -3,7 +3,7 @@
 #
 # **Library files:** `src/dlfs/attention/flash.py` (`tiled_attention`, `flash_attention`),
 # `src/dlfs/attention/sparse_attention.py` (sliding window, block-sparse),
-# `src/dlfs/attention/linear_attention.py` (linear attention), `src/dlfs/attention/memory.py`
+# `src/dlfs/attention/linear_attention.py` (linear attention), `src/dlfs/train/memory.py`
 # (`PeakMemoryTracker`), and the dense reference `src/dlfs/nn/functional/attention.py`.
 #
 # Dense attention softmax(Q K^T / sqrt(D)) V builds a (T, T) score matrix: memory and time
@@ -22,7 +22,6 @@ import matplotlib.pyplot as plt
 import torch
 
 from dlfs.attention import (
-    PeakMemoryTracker,
     block_sparse_attention,
     block_sparse_mask,
     flash_attention,
@@ -36,6 +35,7 @@ from dlfs.attention import (
 from dlfs.curriculum import lesson_context
 from dlfs.nn.functional import causal_mask
 from dlfs.nn.functional import scaled_dot_product_attention as sdpa
+from dlfs.train import PeakMemoryTracker
 
 ctx = lesson_context("efficient-attention")
 torch.manual_seed(0)
