@@ -4,6 +4,7 @@ beam search (GNMT length penalty) and diverse beam search."""
 from .beam import Hypothesis, beam_search, diverse_beam_search, length_penalty
 from .sampling import (
     apply_repetition_penalty,
+    choose_next,
     generate,
     greedy,
     sample,

@@ -16,8 +16,8 @@ from torch import Tensor, nn
 from ..attention.kv_cache import KVCache
 from ..runtime import eval_mode
 
-__all__ = ["apply_repetition_penalty", "generate", "greedy", "sample", "top_k_filter",
-           "top_p_filter"]
+__all__ = ["apply_repetition_penalty", "choose_next", "generate", "greedy", "sample",
+           "top_k_filter", "top_p_filter"]
 
 
 def apply_repetition_penalty(logits: Tensor, idx: Tensor, penalty: float) -> Tensor:
@@ -78,6 +78,25 @@ def sample(logits: Tensor, generator: torch.Generator | None = None) -> Tensor:
     return torch.multinomial(probs, num_samples=1, generator=generator)
 
 
+def choose_next(logits: Tensor, *, temperature: float = 1.0, top_k: int | None = None,
+                top_p: float | None = None, generator: torch.Generator | None = None) -> Tensor:
+    """One decoding step on the last position's logits (B, V) -> next ids (B, 1):
+    ``temperature=0`` is greedy; otherwise divide by the temperature, keep the top-k and/or
+    top-p tokens, and sample.
+
+    >>> choose_next(torch.tensor([[0.1, 2.0, -1.0]]), temperature=0).tolist()
+    [[1]]
+    """
+    if temperature == 0:
+        return greedy(logits)
+    logits = logits / temperature
+    if top_k is not None:
+        logits = top_k_filter(logits, top_k)
+    if top_p is not None:
+        logits = top_p_filter(logits, top_p)
+    return sample(logits, generator)
+
+
 def _next_logits(model: nn.Module, idx: Tensor, cache: KVCache | None,
                  block_size: int) -> tuple[Tensor, KVCache | None]:
     """Logits of the next token after ``idx``; feeds only new tokens when a cache is used."""
@@ -113,14 +132,7 @@ def generate(model: nn.Module, idx: Tensor, max_new_tokens: int, *, temperature:
         for _ in range(max_new_tokens):
             logits, cache = _next_logits(model, idx, cache, block_size)   # (B, V)
             logits = apply_repetition_penalty(logits, idx, repetition_penalty)
-            if temperature == 0:
-                nxt = greedy(logits)
-            else:
-                logits = logits / temperature
-                if top_k is not None:
-                    logits = top_k_filter(logits, top_k)
-                if top_p is not None:
-                    logits = top_p_filter(logits, top_p)
-                nxt = sample(logits, generator)
+            nxt = choose_next(logits, temperature=temperature, top_k=top_k, top_p=top_p,
+                              generator=generator)                      # (B, 1)
             idx = torch.cat([idx, nxt], dim=1)                          # (B, T + 1)
     return idx

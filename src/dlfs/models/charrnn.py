@@ -17,7 +17,7 @@ import torch
 from torch import Tensor
 
 from .. import nn
-from ..generate.sampling import greedy, sample, top_k_filter, top_p_filter
+from ..generate.sampling import choose_next
 from ..runtime import eval_mode
 
 __all__ = ["CELLS", "CharRNN"]
@@ -81,16 +81,8 @@ class CharRNN(nn.Module):
             logits, state = self(prompt)                         # (B, T0, V)
             out = [prompt]
             for _ in range(n_new):
-                last = logits[:, -1]                             # (B, V)
-                if temperature == 0:
-                    nxt = greedy(last)                           # (B, 1)
-                else:
-                    last = last / temperature
-                    if top_k is not None:
-                        last = top_k_filter(last, top_k)
-                    if top_p is not None:
-                        last = top_p_filter(last, top_p)
-                    nxt = sample(last, generator)                # (B, 1)
+                nxt = choose_next(logits[:, -1], temperature=temperature, top_k=top_k,
+                                  top_p=top_p, generator=generator)   # (B, 1)
                 out.append(nxt)
                 logits, state = self(nxt, state)                 # (B, 1, V)
         return torch.cat(out, dim=1)                             # (B, T0 + n_new)
