@@ -95,13 +95,13 @@ def train(net: torch.nn.Module, n_epochs: int) -> list[float]:
     return losses
 
 
-def accuracy(net: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+def binary_accuracy(net: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
     with torch.no_grad():
         return ((net(x) > 0.5).float() == y).float().mean().item()
 
 
 losses = train(model, epochs)
-train_acc, test_acc = accuracy(model, x_train, y_train), accuracy(model, x_test, y_test)
+train_acc, test_acc = binary_accuracy(model, x_train, y_train), binary_accuracy(model, x_test, y_test)
 print(f"10→6→4→1 after {epochs} epochs: BCE {losses[-1]:.3f}, "
       f"train accuracy {train_acc:.3f}, test accuracy {test_acc:.3f}")
 assert losses[-1] < losses[0] - 0.1
@@ -117,8 +117,8 @@ assert train_acc > baseline + 0.15 and test_acc > baseline + 0.15
 torch.manual_seed(0)
 linear_model = nn.Sequential(nn.Linear(10, 1), nn.Sigmoid())
 linear_losses = train(linear_model, epochs)
-lin_train = accuracy(linear_model, x_train, y_train)
-lin_test = accuracy(linear_model, x_test, y_test)
+lin_train = binary_accuracy(linear_model, x_train, y_train)
+lin_test = binary_accuracy(linear_model, x_test, y_test)
 print(f"10→1 logistic regression: train accuracy {lin_train:.3f}, test accuracy {lin_test:.3f}")
 assert lin_test > baseline + 0.15 and abs(lin_test - test_acc) < 0.1
 assert train_acc >= lin_train, "the extra layers fit the training rows at least as well"
