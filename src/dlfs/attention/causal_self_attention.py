@@ -13,6 +13,8 @@ G key/value heads (G = H here; fewer in :mod:`.kv_sharing`), D = C / H head size
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 import torch.nn.functional as TF
 from torch import Tensor, nn
@@ -89,6 +91,11 @@ class CausalSelfAttention(nn.Module):
             v = cache.append(self.layer, "v", v)                  # (B, H, S, D)
         return q, k, v
 
+    @staticmethod
+    def _fused_sdpa(*args: Any, **kwargs: Any) -> Tensor:
+        """torch's kernel (the opt-in fast path), same arguments as ours."""
+        return TF.scaled_dot_product_attention(*args, **kwargs)
+
     def _attend(self, q: Tensor, k: Tensor, v: Tensor, trace: list[TraceRow] | None = None
                 ) -> Tensor:
         """q (B, H, T, D), k/v (B, G, S, D) -> softmax(q k^T / sqrt(D) + M) v, heads
@@ -98,7 +105,7 @@ class CausalSelfAttention(nn.Module):
         # query t is position S - T + t; a single new query may see every key: no mask
         mask = None if T == 1 else F.causal_mask(T, S, offset=S - T, device=q.device)  # (T, S)
         p = self.dropout if self.training else 0.0
-        sdpa = TF.scaled_dot_product_attention if self.fused else F.scaled_dot_product_attention
+        sdpa = self._fused_sdpa if self.fused else F.scaled_dot_product_attention
         y = sdpa(q, k, v, attn_mask=mask, dropout_p=p, enable_gqa=k.shape[1] != H)  # (B, H, T, D)
         record(trace, f"{self._name}.softmax(qk^T)v", y, "B,H,T,D",
                f"scores (B,H,T,S={S}) masked causally, softmax over S, times v")

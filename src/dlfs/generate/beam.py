@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from ..nn import functional as F
 from ..runtime import eval_mode
 
 __all__ = ["Hypothesis", "NextLogProbs", "beam_search", "diverse_beam_search",
@@ -57,7 +58,7 @@ def _log_probs(model: nn.Module, prefix: Tensor, seqs: list[tuple[int, ...]]) ->
     rows = [torch.cat([prefix, torch.tensor(s, dtype=torch.long)]) for s in seqs]
     batch = torch.stack(rows)[:, -model.config.block_size:]          # (N, T)
     logits, _ = model(batch)
-    return torch.log_softmax(logits[:, -1, :].double(), dim=-1)     # (N, V)
+    return F.log_softmax(logits[:, -1, :].double(), dim=-1)         # (N, V)
 
 
 def _finish(seq: tuple[int, ...], logprob: float, alpha: float) -> Hypothesis:

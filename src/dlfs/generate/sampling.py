@@ -14,6 +14,7 @@ import torch
 from torch import Tensor, nn
 
 from ..attention.kv_cache import KVCache
+from ..nn import functional as F
 from ..runtime import eval_mode
 
 __all__ = ["apply_repetition_penalty", "choose_next", "generate", "greedy", "sample",
@@ -60,9 +61,10 @@ def top_p_filter(logits: Tensor, p: float) -> Tensor:
     if not 0.0 < p <= 1.0:
         raise ValueError(f"top_p must be in (0, 1], got {p}")
     sorted_logits, order = torch.sort(logits, dim=-1, descending=True)
-    probs = torch.softmax(sorted_logits, dim=-1)
+    probs = F.softmax(sorted_logits, dim=-1)
     mass_before = probs.cumsum(dim=-1) - probs                        # mass of better tokens
-    drop_sorted = mass_before >= p - 1e-12                            # already reached p
+    rounding = 8 * torch.finfo(probs.dtype).eps                       # 'reached' up to it
+    drop_sorted = mass_before >= p - rounding                         # already reached p
     drop = drop_sorted.scatter(-1, order, drop_sorted)                # back to vocab order
     return logits.masked_fill(drop, float("-inf"))
 
@@ -74,7 +76,7 @@ def greedy(logits: Tensor) -> Tensor:
 
 def sample(logits: Tensor, generator: torch.Generator | None = None) -> Tensor:
     """Draw one token per row from softmax(logits): (B, V) -> (B, 1)."""
-    probs = torch.softmax(logits, dim=-1)
+    probs = F.softmax(logits, dim=-1)
     return torch.multinomial(probs, num_samples=1, generator=generator)
 
 

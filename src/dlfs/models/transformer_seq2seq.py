@@ -161,7 +161,7 @@ class TransformerSeq2Seq(nn.Module):
             N = ys.shape[0]
             logits = self.decode(ys, memory.expand(N, -1, -1),
                                  src_pad.expand(N, -1))[:, -1]           # (N, V)
-            return torch.log_softmax(logits.double(), dim=-1)            # (N, V)
+            return nn.functional.log_softmax(logits.double(), dim=-1)    # (N, V)
         return next_log_probs
 
     @torch.no_grad()

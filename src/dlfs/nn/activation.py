@@ -65,8 +65,12 @@ class GELU(nn.Module):
 
     def forward(self, input: Tensor) -> Tensor:
         if self.fused:
-            return torch.nn.functional.gelu(input, approximate=self.approximate)
+            return self._fused_forward(input)
         return F.gelu(input, approximate=self.approximate)
+
+    def _fused_forward(self, input: Tensor) -> Tensor:
+        """torch's kernel (the opt-in fast path)."""
+        return torch.nn.functional.gelu(input, approximate=self.approximate)
 
     def extra_repr(self) -> str:
         return f"approximate={self.approximate!r}" + (", fused=True" if self.fused else "")

@@ -127,11 +127,14 @@ class Conv2d(_ConvNd):
         if self.padding_mode != "zeros":
             input = F.pad(input, self._mode_padding(), mode=self.padding_mode)
             padding = 0
-        if self.fused:
-            return torch.nn.functional.conv2d(input, self.weight, self.bias, self.stride,
-                                              padding, self.dilation, self.groups)
-        return F.conv2d(input, self.weight, self.bias, self.stride, padding, self.dilation,
-                        self.groups)
+        conv2d = self._fused_conv2d if self.fused else F.conv2d
+        return conv2d(input, self.weight, self.bias, self.stride, padding, self.dilation,
+                      self.groups)
+
+    @staticmethod
+    def _fused_conv2d(*args: Any) -> Tensor:
+        """torch's kernel (the opt-in fast path), same arguments as ``F.conv2d``."""
+        return torch.nn.functional.conv2d(*args)
 
 
 class Conv1d(_ConvNd):

@@ -173,10 +173,13 @@ class LayerNorm(nn.Module):
             nn.init.zeros_(self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
-        if self.fused:
-            return torch.nn.functional.layer_norm(input, self.normalized_shape, self.weight,
-                                                  self.bias, self.eps)
-        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+        layer_norm = self._fused_layer_norm if self.fused else F.layer_norm
+        return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    @staticmethod
+    def _fused_layer_norm(*args: Any) -> Tensor:
+        """torch's kernel (the opt-in fast path), same arguments as ``F.layer_norm``."""
+        return torch.nn.functional.layer_norm(*args)
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "

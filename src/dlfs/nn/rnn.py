@@ -187,22 +187,16 @@ class RNNBase(nn.Module):
                 x = F.dropout(x, self.dropout, training=True)
         return x, tuple(torch.stack(f) for f in finals)  # (D*L, B, n) each
 
-    def _run_fused(self, x: Tensor, hx: tuple[Tensor, ...]
+    def _fused_run(self, x: Tensor, hx: tuple[Tensor, ...]
                    ) -> tuple[Tensor, tuple[Tensor, ...]]:
         """torch's own kernel on time-major x (the opt-in fast path)."""
         args = (self._flat_weights, self.bias, self.num_layers, self.dropout, self.training,
                 self.bidirectional, False)
-        if self.fused and self.mode == "LSTM":
+        if self.mode == "LSTM":
             out, h, c = torch.lstm(x, hx, *args)
             return out, (h, c)
-        if self.fused and self.mode == "GRU":
-            out, h = torch.gru(x, hx[0], *args)
-        elif self.fused and self.mode == "RNN_TANH":
-            out, h = torch.rnn_tanh(x, hx[0], *args)
-        elif self.fused:
-            out, h = torch.rnn_relu(x, hx[0], *args)
-        else:
-            raise DlfsError("_run_fused needs fused=True")
+        kernel = {"GRU": torch.gru, "RNN_TANH": torch.rnn_tanh, "RNN_RELU": torch.rnn_relu}
+        out, h = kernel[self.mode](x, hx[0], *args)
         return out, (h,)
 
     def _wrap(self, output: Any, states: tuple[Tensor, ...]) -> tuple[Any, Any]:
@@ -225,7 +219,7 @@ class RNNBase(nn.Module):
             raise DlfsError(f"{self.mode}: input.size(-1) must be equal to input_size. "
                             f"Expected {self.input_size}, got {x.shape[-1]}")
         state0 = self._initial_state(hx, x.shape[1], x, batched)
-        run = self._run_fused if self.fused else partial(self._run, lengths=None)
+        run = self._fused_run if self.fused else partial(self._run, lengths=None)
         out, states = run(x, state0)  # (T, B, D*P), (D*L, B, n)
         if not batched:
             return self._wrap(out.squeeze(1), tuple(s.squeeze(1) for s in states))
