@@ -29,6 +29,8 @@ from pathlib import Path
 import pytest
 import torch.nn.functional as TF
 
+from dlfs.builtin_guard import DENY_METHODS, DENY_TORCH
+
 ROOT = Path(__file__).resolve().parents[2]
 SCANNED = [ROOT / "src" / "dlfs" / name
            for name in ("nn", "optim", "attention", "llm", "peft", "models", "autograd")]
@@ -36,20 +38,6 @@ SCANNED = [ROOT / "src" / "dlfs" / name
 #: so only resolved torch names are checked there, not tensor-method names
 TORCH_NAMES_ONLY = {ROOT / "src" / "dlfs" / "autograd"}
 
-DENY_TORCH = set("""
-conv1d conv2d conv3d conv_transpose1d conv_transpose2d conv_transpose3d convolution
-_convolution conv_tbc max_pool1d max_pool2d max_pool3d max_pool1d_with_indices avg_pool1d
-adaptive_avg_pool1d adaptive_max_pool1d batch_norm native_batch_norm layer_norm
-native_layer_norm group_norm native_group_norm instance_norm rms_norm softmax log_softmax
-_softmax _log_softmax dropout dropout_ alpha_dropout feature_dropout embedding embedding_bag
-embedding_renorm_ relu relu_ prelu selu celu rrelu threshold hardshrink bilinear
-cross_entropy nll_loss mse_loss l1_loss smooth_l1_loss huber_loss binary_cross_entropy
-binary_cross_entropy_with_logits kl_div cosine_embedding_loss triplet_margin_loss
-hinge_embedding_loss margin_ranking_loss poisson_nll_loss ctc_loss
-scaled_dot_product_attention rnn_tanh rnn_relu lstm gru rnn_tanh_cell rnn_relu_cell
-lstm_cell gru_cell
-""".split())
-DENY_METHODS = {"softmax", "log_softmax", "relu", "relu_"}
 ALLOWED_NN = {"Module", "Parameter", "Buffer", "Sequential", "ModuleList", "ModuleDict",
               "ParameterList", "ParameterDict", "init", "utils"}
 ALLOWED_OPTIM = {"Optimizer", "lr_scheduler"}
