@@ -19,6 +19,7 @@ from dlfs.train import (
     MetricsLogger,
     NaNGuard,
     NonFiniteError,
+    PeriodicEval,
     ProfilerCallback,
     ProgressBar,
     TensorBoardLogger,
@@ -147,6 +148,106 @@ def test_nan_guard_catches_a_gradient_only_nan_before_the_step(tiny):
             callbacks=[NaNGuard()])
     assert info.value.kind == "gradient" and "0.weight" in str(info.value)
     assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))  # no step taken
+
+
+def test_nan_guard_finds_the_bad_micro_batch_of_an_accumulated_step(tiny):
+    """Only the second of two micro-batches makes a NaN gradient: the replay finds it."""
+    model = nn.Sequential(nn.Linear(4, 4), nn.Sequential(SqrtOfInput(), nn.Linear(4, 4)),
+                          nn.Linear(4, 1))
+    with torch.no_grad():
+        model[0].weight.fill_(0.5), model[0].bias.zero_()
+    x, y = tiny.data(16)
+    x[8:] = 0.0                                 # the 2nd micro-batch: sqrt at exactly 0
+    with pytest.raises(NonFiniteError, match=r"'1.0' \(SqrtOfInput\), whose backward"):
+        fit(model, [(x[:8], y[:8]), (x[8:], y[8:])], loss_fn=nn.functional.mse_loss,
+            optimizer=torch.optim.SGD(model.parameters(), lr=0.1), epochs=1, device="cpu",
+            grad_accum_steps=2, nan_guard=True)
+
+
+def test_nan_guard_option_adds_the_guard_first_and_changes_no_number(tmp_path, tiny):
+    """fit(nan_guard=True) stops a NaN run; on a good run (dropout draws random numbers,
+    BatchNorm keeps buffers) every weight, loss and checkpoint equals a run without it."""
+    def run(ckpt, **options):
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Linear(4, 16), nn.BatchNorm1d(16), nn.Dropout(0.3),
+                              nn.Linear(16, 1))
+        x, y = tiny.data()
+        hist = fit(model, TorchLoader(TorchTensorDataset(x, y), batch_size=8, shuffle=True,
+                                      generator=torch.Generator()),
+                   loss_fn=nn.functional.mse_loss, epochs=2, device="cpu", seed=3,
+                   optimizer=torch.optim.Adam(model.parameters(), lr=1e-2),
+                   checkpoint_dir=ckpt, **options)
+        return model, hist
+    plain, plain_hist = run(tmp_path / "a")
+    guarded, guarded_hist = run(tmp_path / "b", nan_guard=True)
+    assert guarded_hist.step_loss == plain_hist.step_loss
+    for a, b in zip(plain.state_dict().values(), guarded.state_dict().values()):
+        assert torch.equal(a, b)
+    model = nn.Sequential(nn.Linear(4, 8), LogOfInput(), nn.Linear(8, 1))
+    with torch.no_grad():
+        model[0].bias.fill_(-1.0), model[0].weight.zero_()
+    with pytest.raises(NonFiniteError, match=r"module '1' \(LogOfInput\)"):
+        fit(model, [tiny.data(8)], loss_fn=nn.functional.mse_loss, nan_guard=True,
+            optimizer=torch.optim.SGD(model.parameters(), lr=0.1), epochs=1, device="cpu")
+
+
+def test_nan_guard_stops_at_weights_the_step_made_non_finite(tmp_path, tiny):
+    """Finite gradients, but an absurd rate: the step itself overflows float32. No checkpoint
+    holds those weights; the error says which parameter and which rate."""
+    model = tiny.model()
+    x, y = tiny.data()
+    y = 1000 * y                                   # gradients far above 1: lr 1e38 overflows
+    loader = [(x[i:i + 8], y[i:i + 8]) for i in range(0, 64, 8)]
+    fit(model, loader[:2], loss_fn=nn.functional.mse_loss, epochs=1, device="cpu",
+        optimizer=torch.optim.SGD(model.parameters(), lr=0.01), checkpoint_dir=tmp_path)
+    saved = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(NonFiniteError, match=r"weights at step 0 .*lr 1e\+38\) made parameter "
+                                             r"body.0.weight non-finite") as info:
+        fit(model, loader, loss_fn=nn.functional.mse_loss, epochs=1, device="cpu",
+            optimizer=torch.optim.SGD(model.parameters(), lr=1e38), nan_guard=True,
+            checkpoint_dir=tmp_path, checkpoint_every=1)
+    assert info.value.kind == "weights" and info.value.module == "'body.0' (Linear)"
+    assert sorted(p.name for p in tmp_path.iterdir()) == saved
+    assert info.value.checkpoint == tmp_path / "step-00000002.pt"
+
+
+def test_nan_guard_turns_an_optimizer_overflow_into_a_weights_error(tiny):
+    """Adam's step size lr / (1 - beta1) beyond float32 is torch's RuntimeError; under the
+    guard it is a NonFiniteError (a user-facing error) naming the rate."""
+    model = tiny.model()
+    with pytest.raises(NonFiniteError, match=r"first seen in the optimizer step; it "
+                                             r"overflowed .* at lr 1e\+38"):
+        fit(model, [tiny.data(8)], loss_fn=nn.functional.mse_loss, epochs=1, device="cpu",
+            optimizer=torch.optim.Adam(model.parameters(), lr=1e38), nan_guard=True)
+    model = tiny.model()
+    with pytest.raises(RuntimeError, match="overflow"):   # without the guard: torch's error
+        fit(model, [tiny.data(8)], loss_fn=nn.functional.mse_loss, epochs=1, device="cpu",
+            optimizer=torch.optim.Adam(model.parameters(), lr=1e38))
+
+
+def test_periodic_eval_under_the_guard_stops_before_the_checkpoint(tmp_path, tiny):
+    """A NaN validation value (finite weights, bad forward) stops the run under the guard,
+    naming the module, before that step's checkpoint; without the guard it is recorded."""
+    model = nn.Sequential(nn.Linear(4, 8), LogOfInput(), nn.Linear(8, 1))
+    with torch.no_grad():
+        model[0].weight.fill_(0.1), model[0].bias.fill_(1.0)
+    x, y = tiny.data()
+
+    def evaluate(m):
+        return nn.functional.mse_loss(m(-10 * x.abs() - 20), y).item()  # log of negatives
+
+    loader = [(x.abs(), y)] * 4
+    evaluator = PeriodicEval(2, evaluate)
+    with pytest.raises(NonFiniteError, match=r"evaluation at step 2 .*module '1' "
+                                             r"\(LogOfInput\)"):
+        fit(model, loader, loss_fn=nn.functional.mse_loss, epochs=1, device="cpu",
+            optimizer=torch.optim.SGD(model.parameters(), lr=1e-3), callbacks=[evaluator],
+            checkpoint_dir=tmp_path, checkpoint_every=1, nan_guard=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["step-00000001.pt"]
+    evaluator = PeriodicEval(2, evaluate)
+    fit(model, loader, loss_fn=nn.functional.mse_loss, epochs=1, device="cpu",
+        optimizer=torch.optim.SGD(model.parameters(), lr=1e-3), callbacks=[evaluator])
+    assert [row[0] for row in evaluator.evals] == [2, 4] and evaluator.evals[0][2] != 0
 
 
 def test_without_the_guard_nan_goes_through(tiny):

@@ -190,3 +190,50 @@ def test_sigkill_mid_epoch_then_resume_in_a_new_process(tmp_path):
     assert resumed_from and "(step 0)" not in resumed_from[0]
     for name, value in a["model"].items():
         assert torch.equal(value, b["model"][name]), name
+
+
+# ---- resume_hparams: the checkpoint's hyper-parameters, or the given ones ---------------------
+
+def _schedule_run(tiny, ckpt, lr, max_steps, **options):
+    """Adam (weight decay 0.01) + a warm-up/cosine LambdaLR over 8 steps."""
+    from dlfs.optim.lr_scheduler import LambdaLR, warmup_cosine_factor
+
+    x, y = tiny.data()
+    model = tiny.model()
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=options.pop("wd", 0.01))
+    sched = LambdaLR(opt, warmup_cosine_factor(2, 8))
+    hist = fit(model, _loader("list", x, y), loss_fn=nn.functional.mse_loss, optimizer=opt,
+               scheduler=sched, max_steps=max_steps, checkpoint_dir=ckpt, device="cpu",
+               seed=7, **options)
+    return model, opt, hist
+
+
+def test_given_hparams_apply_the_new_rate_and_keep_the_optimizer_state(tmp_path, tiny):
+    from dlfs.optim.lr_scheduler import warmup_cosine_factor
+
+    _schedule_run(tiny, tmp_path, 0.1, 4)
+    saved = load_checkpoint(tmp_path / "step-00000004.pt")
+    _, opt, hist = _schedule_run(tiny, tmp_path, 0.01, 5, resume=True, wd=0.0,
+                                 resume_hparams="given")
+    factor = warmup_cosine_factor(2, 8)
+    assert hist.step_lr[4] == 0.01 * factor(4)                  # the given base rate
+    assert "group 0 lr: 0.1 -> 0.01 (as given)" in hist.events
+    assert "group 0 weight_decay: 0.01 -> 0.0 (as given)" in hist.events
+    assert opt.param_groups[0]["weight_decay"] == 0.0
+    state = opt.state[opt.param_groups[0]["params"][0]]
+    assert state["step"] == 5                                   # Adam's state was loaded
+    assert saved["optimizer"]["state"][0]["step"] == 4
+    # the default keeps the checkpoint's rate, as optimizer.load_state_dict does
+    _schedule_run(tiny, tmp_path / "b", 0.1, 4)
+    _, opt, hist = _schedule_run(tiny, tmp_path / "b", 0.01, 5, resume=True)
+    assert hist.step_lr[4] == 0.1 * factor(4) and opt.param_groups[0]["initial_lr"] == 0.1
+
+
+def test_given_hparams_unchanged_resume_bitwise_like_an_uninterrupted_run(tmp_path, tiny):
+    full, _, full_hist = _schedule_run(tiny, None, 0.05, 8)
+    _schedule_run(tiny, tmp_path, 0.05, 3)
+    resumed, _, hist = _schedule_run(tiny, tmp_path, 0.05, 8, resume=True,
+                                     resume_hparams="given")
+    _assert_same(full, resumed)
+    assert hist.step_lr == full_hist.step_lr
+    assert not [e for e in hist.events if "(as given)" in e]

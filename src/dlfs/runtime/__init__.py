@@ -4,8 +4,9 @@ The lowest layer of helpers: the training loop, the models, the decoders and the
 learner's playground all import from here, and this package imports nothing of ``dlfs``.
 """
 
+from .determinism import deterministic_algorithms
 from .device import get_device, synchronize
 from .modes import eval_mode
 from .seed import seed_everything
 
-__all__ = ["eval_mode", "get_device", "seed_everything", "synchronize"]
+__all__ = ["deterministic_algorithms", "eval_mode", "get_device", "seed_everything", "synchronize"]

@@ -16,6 +16,7 @@ Each hook receives the :class:`~dlfs.train.loop.Trainer`, whose attributes (``mo
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -163,8 +164,10 @@ class PeriodicEval(Callback):
     (e.g. a validation loss) and keep ``[step, mean train loss since the last one, value]``.
 
     ``evals`` lives in the checkpoint (``checkpoint_extra["evals"]``), so a resumed run
-    continues its curve. ``report(step, train_loss, value, seconds)`` receives each row as
-    it is made; the command line prints there.
+    continues its curve. Under a :class:`~dlfs.train.NaNGuard`, a NaN/Inf value stops the
+    run with a :class:`~dlfs.train.NonFiniteError` before that step's checkpoint.
+    ``report(step, train_loss, value, seconds)`` receives each row as it is made; the
+    command line prints there.
     """
 
     def __init__(self, every: int, evaluate: Callable[[Any], float],
@@ -184,10 +187,25 @@ class PeriodicEval(Callback):
         if self.evals and self.evals[-1][0] == step:
             return
         recent = trainer.history.step_loss[-self.every:] or [float("nan")]
-        row = [step, sum(recent) / len(recent), self.evaluate(trainer.model)]
+        value = self.evaluate(trainer.model)
+        if not math.isfinite(value):
+            self._guard(trainer, value)
+        row = [step, sum(recent) / len(recent), value]
         self.evals.append(row)
         if self.report:
             self.report(*row, time.perf_counter() - self.start)
+
+    def _guard(self, trainer: Trainer, value: float) -> None:
+        """Under a :class:`~dlfs.train.NaNGuard`, a non-finite value stops the run (before
+        this step's checkpoint), naming the first module whose output went non-finite."""
+        from .nan_guard import NaNGuard, NonFiniteError, blame_evaluation
+
+        if trainer.callbacks.find(NaNGuard) is None:
+            return
+        module = blame_evaluation(trainer.model, self.evaluate)
+        raise NonFiniteError("evaluation", trainer.state.step, trainer.state.epoch, module,
+                             f"the evaluation gave {value} although the weights are finite "
+                             "(too large for a forward pass?)")
 
     def on_step_end(self, trainer: Trainer, logs: dict[str, float]) -> None:
         if trainer.state.step % self.every == 0:

@@ -24,8 +24,8 @@ import torch
 
 from ..errors import DlfsError
 
-__all__ = ["CheckpointManager", "CorruptCheckpointError", "atomic_save", "load_checkpoint",
-           "save_checkpoint"]
+__all__ = ["CheckpointManager", "CorruptCheckpointError", "atomic_save", "atomic_write_text",
+           "load_checkpoint", "save_checkpoint"]
 
 FORMAT = "dlfs-checkpoint-v1"
 _STEP_RE = re.compile(r"^step-(\d+)\.pt$")
@@ -53,6 +53,31 @@ def atomic_save(obj: Any, path: Path | str) -> Path:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)  # atomic on POSIX and Windows within one file system
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+    return path
+
+
+def atomic_write_text(path: Path | str, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` so that it is never seen half-written: the same
+    temp file → fsync → ``os.replace`` sequence as :func:`atomic_save`.
+
+    >>> import tempfile, pathlib
+    >>> p = atomic_write_text(pathlib.Path(tempfile.mkdtemp()) / "run.json", "{}")
+    >>> p.read_text(), [f.name for f in p.parent.iterdir()]
+    ('{}', ['run.json'])
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

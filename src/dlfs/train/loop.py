@@ -28,11 +28,13 @@ from torch import nn
 from torch.profiler import record_function
 
 from ..errors import DlfsError
-from ..runtime import eval_mode, get_device, seed_everything
+from ..runtime import deterministic_algorithms, eval_mode, get_device, seed_everything
 from .amp import amp_dtype, autocast_factory, make_grad_scaler
 from .callbacks import Callback, CallbackList, Checkpointing
+from .checkpoint import CheckpointManager
 from .config import TrainConfig
 from .history import History
+from .nan_guard import NaNGuard, NonFiniteError
 from .resume import checkpoint_payload, load_resume_payload, restore_trainer
 from .rng import capture_rng_state, restore_rng_state
 from .state import TrainState
@@ -100,12 +102,20 @@ class Trainer:
         self.should_stop, self.error = False, None
         self.epoch_rng: dict[str, Any] | None = None
         self._pending, self._losses = 0, []
+        self.batch: Any = None  # the micro-batch being trained on (on the device)
         self._resume: dict[str, Any] | None = None  # the payload while resuming mid-epoch
+
+    @property
+    def pending_micro_batches(self) -> int:
+        """Micro-batches whose gradients are accumulated but not yet stepped on."""
+        return self._pending
 
     def _with_builtin_callbacks(self, callbacks: list[Callback]) -> list[Callback]:
         from .tensorboard import TensorBoardLogger
 
         cfg = self.config
+        if cfg.nan_guard and not any(isinstance(c, NaNGuard) for c in callbacks):
+            callbacks.insert(0, NaNGuard())  # first: nothing evaluates or saves NaN weights
         if cfg.log_dir is not None and not any(isinstance(c, TensorBoardLogger) for c in callbacks):
             callbacks.append(TensorBoardLogger(cfg.log_dir))
         if cfg.checkpoint_dir is not None:  # last, so it sees what other callbacks changed
@@ -133,22 +143,31 @@ class Trainer:
 
     def run(self) -> History:
         """Train until ``epochs`` or ``max_steps`` or a callback's stop; return the History."""
-        self.model.to(self.device)
-        if not self._load_resume():
-            seed_everything(self.config.seed)
-        self.optimizer.zero_grad(set_to_none=True)
-        self.callbacks.on_train_begin(self)
-        try:
-            while not self._finished():
-                self._run_epoch()
-        except BaseException as exc:
-            self.error = exc
-            if isinstance(exc, DlfsError):  # e.g. NonFiniteError: carry the run so far
-                exc.history = self.history  # type: ignore[attr-defined]
-            raise
-        finally:
-            self.callbacks.on_train_end(self)
+        with deterministic_algorithms(self.config.deterministic):
+            self.model.to(self.device)
+            if not self._load_resume():
+                seed_everything(self.config.seed)
+            self.optimizer.zero_grad(set_to_none=True)
+            self.callbacks.on_train_begin(self)
+            try:
+                while not self._finished():
+                    self._run_epoch()
+            except BaseException as exc:
+                self.error = exc
+                if isinstance(exc, DlfsError):  # e.g. NonFiniteError: carry the run so far
+                    exc.history = self.history  # type: ignore[attr-defined]
+                    exc.checkpoint = self.newest_checkpoint()  # type: ignore[attr-defined]
+                raise
+            finally:
+                self.callbacks.on_train_end(self)
         return self.history
+
+    def newest_checkpoint(self) -> Any:
+        """The newest ``step-*.pt`` file in ``checkpoint_dir`` (a Path), or None."""
+        if self.config.checkpoint_dir is None:
+            return None
+        files = CheckpointManager(self.config.checkpoint_dir).step_files()
+        return files[0] if files else None
 
     def _at_epoch_end(self) -> bool:
         return (hasattr(self.train_loader, "__len__")
@@ -195,8 +214,8 @@ class Trainer:
     # ---- one micro-batch, one optimizer step ----------------------------------------------
 
     def _micro_step(self, batch: Any) -> None:
+        batch = self.batch = move_to(batch, self.device)
         self.callbacks.on_batch_begin(self)
-        batch = move_to(batch, self.device)
         with record_function("dlfs/forward"), self.autocast():  # labels for the profiler
             output, target = self.forward(self.model, batch)
             loss = self.loss_fn(output, target)
@@ -233,11 +252,18 @@ class Trainer:
             nn.utils.clip_grad_norm_(self.model.parameters(), self.config.clip_grad_norm)
         lr = float(self.optimizer.param_groups[0]["lr"])
         with record_function("dlfs/optimizer_step"):
-            if self.scaler is not None:
-                self.scaler.step(self.optimizer)
-                self.scaler.update()
-            else:
-                self.optimizer.step()
+            try:
+                if self.scaler is not None:
+                    self.scaler.step(self.optimizer)
+                    self.scaler.update()
+                else:
+                    self.optimizer.step()
+            except RuntimeError as exc:  # e.g. Adam's lr / (1 - beta1) beyond float32
+                if self.config.nan_guard and "overflow" in str(exc):
+                    raise NonFiniteError("weights", self.state.step, self.state.epoch, None,
+                                         f"it overflowed ({str(exc).strip()}) at lr "
+                                         f"{lr:g}") from exc
+                raise
         self.optimizer.zero_grad(set_to_none=True)
         if self.scheduler is not None and self.config.scheduler_interval == "step" \
                 and not self._is_plateau():
@@ -301,8 +327,8 @@ class Trainer:
         if payload is None:
             self.history.events.extend(notes)
             return False
-        restore_trainer(self, payload)
-        self.history.events.extend(notes)
+        changed = restore_trainer(self, payload)
+        self.history.events.extend(notes + changed)
         if self.state.batch_in_epoch > 0:
             self._resume = payload
         return True

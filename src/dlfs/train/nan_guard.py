@@ -1,11 +1,22 @@
-"""The NaN/Inf guard: stop at the first non-finite loss or gradient and name where it began.
+"""The NaN/Inf guard: stop at the first non-finite loss, gradient or weight and name where
+it began.
 
-Forward hooks on every submodule note the first module (in execution order) whose output
-contains NaN or ±Inf; gradient hooks on each module's input and output tensors find the first
-module (in backward order) whose backward turned a finite gradient into a non-finite one.
-When the loss or a parameter gradient is non-finite, the guard raises
-:class:`NonFiniteError` *before* the optimizer step, so the weights and the newest checkpoint
-stay the last good ones.
+Detecting is cheap and runs at every step: the loss of each micro-batch, every parameter
+gradient before the optimizer step and every parameter after it are checked (their minimum
+and maximum must be finite): 1.5 ms of the capstone GPT's 100 ms step on one CPU thread.
+Only when something is non-finite does the guard look for its origin, by *replaying* the
+bad micro-batch(es) — same weights, same batch, same random state — with hooks on every
+module:
+
+* forward hooks note the first module (in execution order) whose output has NaN or ±Inf;
+* gradient hooks on each module's input and output tensors find the first module (in
+  backward order) whose backward turned a finite gradient into a non-finite one.
+
+A non-finite loss or gradient raises :class:`NonFiniteError` *before* the optimizer step, so
+the weights and the newest checkpoint stay the last good ones. Weights made non-finite by
+the step itself (a huge learning rate) are caught right after it, before any callback
+evaluates or checkpoints them. The replay restores the module buffers (BatchNorm's running
+statistics) and the random state it used.
 """
 
 from __future__ import annotations
@@ -19,24 +30,47 @@ from torch import nn
 
 from ..errors import DlfsError
 from .callbacks import Callback
+from .rng import capture_rng_state, restore_rng_state
 
 if TYPE_CHECKING:
     from .loop import Trainer
 
-__all__ = ["NaNGuard", "NonFiniteError", "blame_gradient", "first_nonfinite_param"]
+__all__ = ["NaNGuard", "NonFiniteError", "blame_evaluation", "blame_gradient",
+           "first_nonfinite_param", "first_nonfinite_weight"]
+
+_AFTER = {
+    "loss": "Training stopped before the optimizer step; weights and checkpoints are still "
+            "the last good ones.",
+    "gradient": "Training stopped before the optimizer step; weights and checkpoints are "
+                "still the last good ones.",
+    "weights": "Training stopped right after that optimizer step; no checkpoint holds these "
+               "weights, the newest one is still the last good one.",
+    "evaluation": "Training stopped before this step's checkpoint; the newest one is still "
+                  "the last good one.",
+}
+
+
+_NO_MODULE = {"loss": "no module output (look at the loss / data)",
+              "gradient": "no module (look at the loss)",
+              "weights": "the optimizer step",
+              "evaluation": "no module output (look at the evaluation)"}
 
 
 class NonFiniteError(DlfsError, FloatingPointError):
-    """Training met NaN/Inf. ``kind`` is ``"loss"`` or ``"gradient"``; ``module`` names the
-    first module whose output (or gradient) went non-finite, if one was found. Raised out of
-    ``fit``, it also carries ``history``: the losses of the steps before it."""
+    """Training met NaN/Inf. ``kind`` is ``"loss"``, ``"gradient"``, ``"weights"`` (the
+    optimizer step made a parameter non-finite) or ``"evaluation"`` (a
+    :class:`~dlfs.train.PeriodicEval` value); ``module`` names the first module whose
+    output (or gradient) went non-finite, if one was found. Raised out of ``fit``, it also
+    carries ``history`` (the losses of the steps before it) and ``checkpoint`` (the newest
+    checkpoint file, or None)."""
 
     def __init__(self, kind: str, step: int, epoch: int, module: str | None, detail: str):
         self.kind, self.step, self.epoch, self.module = kind, step, epoch, module
-        where = f"module {module}" if module else "no module output (look at the loss / data)"
+        self.detail = detail
+        self.checkpoint: Any = None
+        where = f"module {module}" if module else _NO_MODULE[kind]
         super().__init__(f"non-finite {kind} at step {step} (epoch {epoch}): first seen in "
-                         f"{where}; {detail}. Training stopped before the optimizer step; "
-                         "weights and checkpoints are still the last good ones.")
+                         f"{where}; {detail}. {_AFTER[kind]}")
 
 
 def _tensors(obj: Any) -> Iterator[torch.Tensor]:
@@ -54,12 +88,34 @@ def _finite(t: torch.Tensor) -> bool:
     return not t.is_floating_point() or bool(torch.isfinite(t).all())
 
 
+def _all_finite(tensors: list[torch.Tensor]) -> bool:
+    """Whether every floating-point tensor is free of NaN/Inf, with one synchronisation.
+
+    Each tensor's (min, max) is checked: NaN propagates into both and an infinity is one of
+    them; ``aminmax`` reads each value once and, unlike a sum or a norm, cannot overflow
+    (7x faster than ``isfinite(t).all()``, which builds a boolean tensor first).
+    """
+    ends = [torch.stack(torch.aminmax(t.detach())).float() for t in tensors
+            if t.is_floating_point() and t.numel()]
+    return not ends or bool(torch.isfinite(torch.cat(ends)).all())
+
+
 def first_nonfinite_param(model: nn.Module) -> str | None:
     """Name of the first parameter whose ``.grad`` has NaN/Inf, or None."""
+    grads = [p.grad for p in model.parameters() if p.grad is not None]
+    if _all_finite(grads):
+        return None
     for name, p in model.named_parameters():
         if p.grad is not None and not _finite(p.grad):
             return name
     return None
+
+
+def first_nonfinite_weight(model: nn.Module) -> str | None:
+    """Name of the first parameter that holds NaN/Inf, or None."""
+    if _all_finite([p.detach() for p in model.parameters()]):
+        return None
+    return next((name for name, p in model.named_parameters() if not _finite(p.detach())), None)
 
 
 @dataclass(frozen=True)
@@ -90,28 +146,40 @@ def blame_gradient(events: list[_GradEvent]) -> str | None:
     return None
 
 
-class NaNGuard(Callback):
-    """Raise :class:`NonFiniteError` on the first non-finite loss or gradient.
+def _label(name: str, module: nn.Module) -> str:
+    return f"'{name or '<model>'}' ({type(module).__name__})"
 
-    ``check_grads=False`` checks only the loss (gradient checks are skipped anyway while a
-    float16 GradScaler is active: it handles overflowing steps by skipping them).
-    """
 
-    def __init__(self, check_grads: bool = True):
-        self.check_grads = check_grads
-        self._handles: list[Any] = []
+class _Tracer:
+    """Hooks on every module while a micro-batch is replayed: the first module with a
+    non-finite output, and the non-finite gradients seen at module inputs and outputs."""
+
+    def __init__(self, model: nn.Module):
         self.bad_output: str | None = None
         self.grad_events: list[_GradEvent] = []
+        self._handles: list[Any] = []
+        for name, module in model.named_modules():
+            self._handles.append(module.register_forward_pre_hook(self._pre_hook(name)))
+            self._handles.append(module.register_forward_hook(self._hook(name)))
 
-    def _label(self, name: str, module: nn.Module) -> str:
-        return f"'{name or '<model>'}' ({type(module).__name__})"
+    def _pre_hook(self, name: str):
+        def hook(mod: nn.Module, inputs: Any) -> None:
+            self._watch_grads(inputs, "input", name, mod)
+        return hook
+
+    def _hook(self, name: str):
+        def hook(mod: nn.Module, inputs: Any, output: Any) -> None:
+            if self.bad_output is None and not all(_finite(t) for t in _tensors(output)):
+                self.bad_output = _label(name, mod)
+            self._watch_grads(output, "output", name, mod)
+        return hook
 
     def _watch_grads(self, tensors: Any, where: str, name: str, module: nn.Module) -> None:
         if not torch.is_grad_enabled():
             return
         for t in _tensors(tensors):
             if t.requires_grad:
-                t.register_hook(self._grad_hook(where, name, self._label(name, module)))
+                t.register_hook(self._grad_hook(where, name, _label(name, module)))
 
     def _grad_hook(self, where: str, name: str, label: str):
         def hook(grad: torch.Tensor) -> None:
@@ -119,40 +187,100 @@ class NaNGuard(Callback):
                 self.grad_events.append(_GradEvent(where, name, label, grad.data_ptr()))
         return hook
 
-    def on_train_begin(self, trainer: Trainer) -> None:
-        for name, module in trainer.model.named_modules():
-            def pre_hook(mod: nn.Module, inputs: Any, name: str = name) -> None:
-                self._watch_grads(inputs, "input", name, mod)
-
-            def hook(mod: nn.Module, inputs: Any, output: Any, name: str = name) -> None:
-                if self.bad_output is None and not all(_finite(t) for t in _tensors(output)):
-                    self.bad_output = self._label(name, mod)
-                self._watch_grads(output, "output", name, mod)
-
-            self._handles.append(module.register_forward_pre_hook(pre_hook))
-            self._handles.append(module.register_forward_hook(hook))
-
-    def on_batch_begin(self, trainer: Trainer) -> None:
-        self.bad_output = None
-
-    def on_forward_end(self, trainer: Trainer, output: Any, loss: Any) -> None:
-        if not _finite(loss.detach()):
-            detail = (f"loss = {loss.detach().float().sum().item()}" if self.bad_output
-                      else "the model's outputs were finite, so the loss function made it")
-            raise NonFiniteError("loss", trainer.state.step, trainer.state.epoch,
-                                 self.bad_output, detail)
-
-    def on_backward_end(self, trainer: Trainer) -> None:
-        events, self.grad_events = self.grad_events, []
-        if not self.check_grads or trainer.scaler is not None:
-            return
-        param = first_nonfinite_param(trainer.model)
-        if param is not None:
-            module = blame_gradient(events) or f"'{param.rsplit('.', 1)[0]}' (owns the parameter)"
-            raise NonFiniteError("gradient", trainer.state.step, trainer.state.epoch, module,
-                                 f"first non-finite parameter gradient: {param}")
-
-    def on_train_end(self, trainer: Trainer) -> None:
+    def remove(self) -> None:
         for handle in self._handles:
             handle.remove()
         self._handles.clear()
+
+
+def blame_evaluation(model: nn.Module, evaluate: Any) -> str | None:
+    """Run ``evaluate(model)`` again with forward hooks; the first module whose output was
+    non-finite (or None). The model's buffers are put back afterwards."""
+    buffers = [(b, b.detach().clone()) for b in model.buffers()]
+    tracer = _Tracer(model)
+    try:
+        evaluate(model)
+    finally:
+        tracer.remove()
+        with torch.no_grad():
+            for buffer, saved in buffers:
+                buffer.copy_(saved)
+    return tracer.bad_output
+
+
+class NaNGuard(Callback):
+    """Raise :class:`NonFiniteError` on the first non-finite loss, gradient or weight.
+
+    ``check_grads=False`` checks only the loss and the weights (gradient checks are skipped
+    anyway while a float16 GradScaler is active: it handles overflowing steps by skipping
+    them). ``fit(..., nan_guard=True)`` adds one as the first callback.
+    """
+
+    def __init__(self, check_grads: bool = True):
+        self.check_grads = check_grads
+        self._group: list[tuple[Any, dict[str, Any]]] = []  # this step's (batch, RNG state)
+
+    def on_batch_begin(self, trainer: Trainer) -> None:
+        if trainer.pending_micro_batches == 0:
+            self._group = []
+        self._group.append((trainer.batch, capture_rng_state()))
+
+    def on_forward_end(self, trainer: Trainer, output: Any, loss: Any) -> None:
+        if _finite(loss.detach()):
+            return
+        bad_output, _ = self._replay(trainer, self._group[-1:], backward=False)
+        detail = (f"loss = {loss.detach().float().sum().item()}" if bad_output
+                  else "the model's outputs were finite, so the loss function made it")
+        raise NonFiniteError("loss", trainer.state.step, trainer.state.epoch, bad_output,
+                             detail)
+
+    def on_backward_end(self, trainer: Trainer) -> None:
+        if not self.check_grads or trainer.scaler is not None:
+            return
+        param = first_nonfinite_param(trainer.model)
+        if param is None:
+            return
+        _, events = self._replay(trainer, self._group, backward=True)
+        module = blame_gradient(events) or f"'{param.rsplit('.', 1)[0]}' (owns the parameter)"
+        raise NonFiniteError("gradient", trainer.state.step, trainer.state.epoch, module,
+                             f"first non-finite parameter gradient: {param}")
+
+    def on_step_end(self, trainer: Trainer, logs: dict[str, float]) -> None:
+        param = first_nonfinite_weight(trainer.model)
+        if param is None:
+            return
+        owner = param.rsplit(".", 1)[0] if "." in param else ""
+        label = _label(owner, trainer.model.get_submodule(owner))
+        lr = logs.get("train/lr")
+        raise NonFiniteError("weights", trainer.state.step - 1, trainer.state.epoch, label,
+                             f"the optimizer step (lr {lr:g}) made parameter {param} "
+                             "non-finite although its gradient was finite")
+
+    def _replay(self, trainer: Trainer, group: list[tuple[Any, dict[str, Any]]],
+                backward: bool) -> tuple[str | None, list[_GradEvent]]:
+        """Run ``group``'s micro-batches again with hooks; return the first module with a
+        non-finite output and, with ``backward``, the gradient events of the first
+        micro-batch whose gradients are non-finite. Buffers and RNG state are put back."""
+        model = trainer.model
+        buffers = [(b, b.detach().clone()) for b in model.buffers()]
+        now, tracer = capture_rng_state(), _Tracer(model)
+        try:
+            for batch, rng in group:
+                restore_rng_state(rng)
+                tracer.bad_output, tracer.grad_events = None, []
+                with torch.enable_grad(), trainer.autocast():
+                    output, target = trainer.forward(model, batch)
+                    loss = trainer.loss_fn(output, target)
+                if not backward:
+                    return tracer.bad_output, []
+                model.zero_grad(set_to_none=True)
+                loss.backward()
+                if first_nonfinite_param(model) is not None:
+                    return tracer.bad_output, tracer.grad_events
+            return None, []
+        finally:
+            tracer.remove()
+            with torch.no_grad():
+                for buffer, saved in buffers:
+                    buffer.copy_(saved)
+            restore_rng_state(now)

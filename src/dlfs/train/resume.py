@@ -24,7 +24,8 @@ from .state import TrainState
 if TYPE_CHECKING:
     from .loop import Trainer
 
-__all__ = ["CheckpointWarning", "checkpoint_payload", "load_resume_payload", "restore_trainer"]
+__all__ = ["CheckpointWarning", "apply_hyperparameters", "checkpoint_payload", "hyperparameters",
+           "load_resume_payload", "restore_trainer"]
 
 
 class CheckpointWarning(UserWarning):
@@ -72,9 +73,11 @@ def checkpoint_payload(trainer: Trainer) -> dict[str, Any]:
     }
 
 
-def restore_trainer(trainer: Trainer, payload: dict[str, Any]) -> None:
+def restore_trainer(trainer: Trainer, payload: dict[str, Any]) -> list[str]:
     """Put a :func:`checkpoint_payload` back into ``trainer`` (the data position is applied
-    when the epoch is reopened)."""
+    when the epoch is reopened). With ``resume_hparams="given"`` the optimizer and the
+    scheduler keep the hyper-parameters they were built with; returns what that changed."""
+    given = hyperparameters(trainer) if trainer.config.resume_hparams == "given" else None
     trainer.model.load_state_dict(payload["model"])
     trainer.optimizer.load_state_dict(payload["optimizer"])
     for obj, key in ((trainer.scheduler, "scheduler"), (trainer.scaler, "scaler")):
@@ -85,3 +88,54 @@ def restore_trainer(trainer: Trainer, payload: dict[str, Any]) -> None:
     trainer.history = History.from_dict(payload["history"])
     trainer.epoch_rng = payload["epoch_rng"]
     restore_rng_state(payload["rng"])
+    return [] if given is None else apply_hyperparameters(trainer, given)
+
+
+def _base_lr(group: dict[str, Any]) -> float:
+    """A group's scheduled base rate (``initial_lr``, set by a scheduler), else its ``lr``."""
+    return group.get("initial_lr", group["lr"])
+
+
+def hyperparameters(trainer: Trainer) -> list[dict[str, Any]]:
+    """Each param group's settings without its parameters; ``lr`` is the base rate."""
+    return [{**{k: v for k, v in g.items() if k != "params"}, "lr": _base_lr(g)}
+            for g in trainer.optimizer.param_groups]
+
+
+def _scheduled_lrs(scheduler: Any, old_lrs: list[float], ratios: list[float]) -> list[float]:
+    """The rates at the scheduler's position for its (new) base rates: the closed form where
+    the schedule has one (``LambdaLR``: ``base * f(t)``), else the old rates rescaled."""
+    if hasattr(scheduler, "lr_lambdas"):
+        return [base * f(scheduler.last_epoch)
+                for f, base in zip(scheduler.lr_lambdas, scheduler.base_lrs)]
+    if hasattr(scheduler, "_get_closed_form_lr"):
+        return list(scheduler._get_closed_form_lr())
+    return [lr * r for lr, r in zip(old_lrs, ratios)]
+
+
+def apply_hyperparameters(trainer: Trainer, given: list[dict[str, Any]]) -> list[str]:
+    """Put the ``given`` group settings back over the loaded ones (the optimizer's state,
+    e.g. Adam's moments, stays); the scheduler's base rates follow. Returns the changes as
+    ``"group 0 lr: 0.001 -> 0.0001"`` lines."""
+    groups, scheduler = trainer.optimizer.param_groups, trainer.scheduler
+    notes, old_lrs, ratios = [], [g["lr"] for g in groups], []
+    for i, (group, want) in enumerate(zip(groups, given)):
+        old_base = _base_lr(group)
+        for key, value in want.items():
+            old = old_base if key == "lr" else group.get(key)
+            if key != "initial_lr" and old != value:
+                notes.append(f"group {i} {key}: {old} -> {value} (as given)")
+            if key not in ("lr", "initial_lr"):
+                group[key] = value
+        ratios.append(want["lr"] / old_base if old_base else 1.0)
+        if "initial_lr" in group:
+            group["initial_lr"] = want["lr"]
+    if scheduler is not None and hasattr(scheduler, "base_lrs"):
+        scheduler.base_lrs = [want["lr"] for want in given]
+        lrs = _scheduled_lrs(scheduler, old_lrs, ratios)
+        scheduler._last_lr = list(lrs)
+    else:
+        lrs = [want["lr"] for want in given]
+    for group, lr in zip(groups, lrs):
+        group["lr"] = lr
+    return notes
