@@ -144,6 +144,75 @@ def test_cifar_errors(tmp_path):
         read_cifar_batch(evil)
 
 
+def _cifar_edits(tmp_path, n: int, structure_only: bool):
+    """``n`` copies of a 2-image batch, each with one byte changed (seeded): anywhere, or
+    only in the first 240 and the last 60 bytes, where the pickle's structure is (the
+    pixels sit in between)."""
+    images, labels = make_shapes(2, seed=3)
+    clean = write_cifar_batch(tmp_path / "clean", images, labels).read_bytes()
+    outside = [*range(240), *range(len(clean) - 60, len(clean))]
+    rng = np.random.default_rng(1)
+    for k in range(n):
+        raw = bytearray(clean)
+        i = int(rng.choice(outside)) if structure_only else int(rng.integers(len(raw)))
+        raw[i] = (raw[i] + int(rng.integers(1, 256))) % 256
+        path = tmp_path / f"edit-{k}"
+        path.write_bytes(bytes(raw))
+        yield path
+
+
+@pytest.mark.parametrize("structure_only", [False, True])
+def test_cifar_every_damaged_batch_is_read_or_a_data_format_error(tmp_path, structure_only):
+    """Single-byte edits of a batch file: the reader returns a valid batch (e.g. a changed
+    pixel) or raises DataFormatError naming the file, never another exception (before:
+    LookupError, AttributeError, MemoryError from inside the unpickler escaped)."""
+    outcomes = {"read": 0, "error": 0}
+    for path in _cifar_edits(tmp_path, 300, structure_only):
+        try:
+            images, labels = read_cifar_batch(path)
+        except DataFormatError as exc:
+            assert str(exc).startswith(f"{path}: ") and "\n" not in str(exc)
+            outcomes["error"] += 1
+            continue
+        assert images.shape[1:] == (32, 32, 3) and images.dtype == np.uint8
+        assert len(labels) == len(images) and set(labels.tolist()) <= set(range(10))
+        outcomes["read"] += 1
+    assert outcomes["error"] > (100 if structure_only else 0), outcomes
+
+
+def test_cifar_labels_outside_the_classes_are_named(tmp_path):
+    path = tmp_path / "b"
+    path.write_bytes(pickle.dumps({b"data": np.zeros((2, 3072), np.uint8), b"labels": [3, 12]}))
+    with pytest.raises(DataFormatError, match=r"b'labels'\[1\]: expected a class index 0..9, "
+                                              r"found 12"):
+        read_cifar_batch(path)
+
+
+def test_idx_damaged_deflate_data_and_huge_header_dimensions(tmp_path):
+    good = gzip.compress(bytes([0, 0, 8, 1, 0, 0, 0, 200]) + bytes(range(200)), mtime=0)
+    bad = bytearray(good)
+    bad[len(bad) // 2] ^= 0xFF                             # inside the deflate stream
+    (tmp_path / "a.gz").write_bytes(bytes(bad))
+    with pytest.raises(DataFormatError, match="gzip stream: expected a complete gzip file"):
+        read_idx(tmp_path / "a.gz")
+    # 3 dimensions of 2**32 - 1: the product wraps around in int64 (before: a reshape error)
+    header = bytes([0, 0, 8, 3]) + b"\xff\xff\xff\xff" * 3
+    (tmp_path / "b").write_bytes(header + bytes(64))
+    with pytest.raises(DataFormatError, match=r"byte 16: expected 79228162458924105385300197375 "
+                                              r"data bytes .* found 64"):
+        read_idx(tmp_path / "b")
+
+
+def test_csv_that_is_not_utf8_names_line_and_byte(tmp_path):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("Name,Age\nAnna,3\nJos\u00e9,4\n".encode("latin-1"))
+    with pytest.raises(DataFormatError, match=r"latin1.csv: line 3, byte 19: expected UTF-8 "
+                                              r"text, found b'\\xe9,4\\n'"):
+        read_csv(path)
+    path.write_bytes("\ufeffName,Age\nJos\u00e9,4\n".encode())   # UTF-8 with a BOM: fine
+    assert read_csv(path).columns == ["Name", "Age"]
+
+
 def test_netpbm_binary_ascii_comments_and_16_bit(tmp_path):
     rgb = np.random.default_rng(0).integers(0, 256, (4, 5, 3), dtype=np.uint8)
     assert np.array_equal(read_image(write_image(tmp_path / "a.ppm", rgb)), rgb)

@@ -96,7 +96,9 @@ def test_corpus_splits_and_errors(tmp_path):
         load_corpus(str(tmp_path / "missing.txt"))
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"abc" * 100 + b"\xff\xfe")
-    with pytest.raises(DlfsError, match="byte offset 300"):
+    with pytest.raises(DlfsError, match="at byte 300 that are not UTF-8"):
         load_corpus(str(bad))
+    with pytest.raises(DlfsError, match="expected a UTF-8 text file .*, found a directory"):
+        load_corpus(str(tmp_path))
     code = load_corpus("stdlib", max_chars=50_000)
     assert len(code.text) == 50_000 and "def " in code.text

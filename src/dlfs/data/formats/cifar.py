@@ -7,13 +7,17 @@ Each file is a pickled dict with (byte-string keys, as written by Python 2)::
     b'labels'  list of N ints in 0…9
 
 ``batches.meta`` holds ``b'label_names'``. Pickles can run code when loaded, so the reader
-only accepts the few NumPy classes such a file needs and refuses anything else.
+resolves only the few names such a file uses (``numpy.dtype``, ``ndarray`` reconstruction,
+numpy scalars, ``_codecs.encode``), each to a stand-in that checks its arguments and builds
+the array with ``np.frombuffer``; anything else, and any damage, is a DataFormatError.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import pickle
+import pickletools
 from pathlib import Path
 from typing import Any
 
@@ -26,27 +30,143 @@ __all__ = ["CIFAR10_CLASSES", "read_cifar_batch", "read_cifar_meta", "write_cifa
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse",
                    "ship", "truck")
 
-_ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
-            ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
-            ("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode")}
+_DTYPES = ("u1", "i1", "u2", "i2", "u4", "i4", "u8", "i8", "f4", "f8", "b1")
+_DTYPE_TAIL = (None, None, None, -1, -1, 0)      # a plain dtype's pickled state after byteorder
+
+
+class _NDArrayClass:
+    """Stands for ``numpy.ndarray`` in the stream: the only class ``_reconstruct`` may make."""
+
+
+class _DType:
+    """``numpy.dtype(name, align, copy)`` + its state, checked: a plain number type only
+    (numpy would accept any flags, and a damaged ``hasobject`` flag corrupts memory)."""
+
+    def __init__(self, name: object, align: object = False, copy: object = True):
+        if name not in _DTYPES:
+            raise pickle.UnpicklingError(f"dtype {name!r} is not a plain number type")
+        self.dtype = np.dtype(name)
+
+    def __setstate__(self, state: object) -> None:
+        if not (isinstance(state, tuple) and len(state) == 8 and state[0] == 3
+                and state[1] in ("|", "<", ">", "=") and state[2:] == _DTYPE_TAIL):
+            raise pickle.UnpicklingError(f"unexpected dtype state {state!r:.80}")
+        if state[1] in "<>":
+            self.dtype = self.dtype.newbyteorder(state[1])
+
+
+class _Array:
+    """``numpy.core.multiarray._reconstruct(ndarray, ...)`` + its state, checked, then built
+    with ``np.frombuffer``: shape, type and the byte count must agree."""
+
+    def __init__(self, cls: object, shape: object, typecode: object):
+        if cls is not _NDArrayClass:
+            raise pickle.UnpicklingError("_reconstruct of something other than ndarray")
+        self.array: np.ndarray | None = None
+
+    def __setstate__(self, state: object) -> None:
+        if not (isinstance(state, tuple) and len(state) == 5):
+            raise pickle.UnpicklingError("unexpected ndarray state")
+        _, shape, dtype, fortran, raw = state
+        if not (isinstance(shape, tuple) and all(type(n) is int and n >= 0 for n in shape)
+                and isinstance(dtype, _DType) and isinstance(raw, bytes)
+                and isinstance(fortran, bool)):
+            raise pickle.UnpicklingError("unexpected ndarray state")
+        if math.prod(shape) * dtype.dtype.itemsize != len(raw):
+            raise pickle.UnpicklingError(f"an array of shape {shape} and type {dtype.dtype} "
+                                         f"with {len(raw)} data bytes")
+        flat = np.frombuffer(raw, dtype=dtype.dtype)
+        self.array = flat.reshape(shape, order="F" if fortran else "C").copy()
+
+
+def _scalar(dtype: object, raw: object) -> np.generic:
+    """``numpy.core.multiarray.scalar(dtype, bytes)``, checked."""
+    if not (isinstance(dtype, _DType) and isinstance(raw, bytes)
+            and len(raw) == dtype.dtype.itemsize):
+        raise pickle.UnpicklingError("unexpected numpy scalar")
+    return np.frombuffer(raw, dtype=dtype.dtype)[0]
+
+
+def _latin1(text: object, encoding: object = "utf-8") -> bytes:
+    """``_codecs.encode(text, 'latin1')``: how protocol 2 stores bytes; nothing else."""
+    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
+        raise pickle.UnpicklingError("_codecs.encode other than str -> latin1 bytes")
+    return text.encode("latin1")
+
+
+_ALLOWED: dict[tuple[str, str], object] = {
+    **{(m, "_reconstruct"): _Array for m in ("numpy.core.multiarray", "numpy._core.multiarray")},
+    **{(m, "scalar"): _scalar for m in ("numpy.core.multiarray", "numpy._core.multiarray")},
+    ("numpy", "ndarray"): _NDArrayClass, ("numpy", "dtype"): _DType,
+    ("_codecs", "encode"): _latin1,
+}
 
 
 class _SafeUnpickler(pickle.Unpickler):
+    """Resolves only the few names a CIFAR batch uses, to the checked stand-ins above."""
+
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) not in _ALLOWED:
             raise pickle.UnpicklingError(f"refusing to load {module}.{name}")
-        return super().find_class(module, name)
+        return _ALLOWED[(module, name)]
+
+
+def _arrays(obj: Any) -> Any:
+    """The unpickled value with every :class:`_Array` replaced by its ndarray."""
+    if isinstance(obj, _Array):
+        if obj.array is None:
+            raise pickle.UnpicklingError("an ndarray without its data")
+        return obj.array
+    if isinstance(obj, dict):
+        return {k: _arrays(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_arrays(v) for v in obj)
+    if isinstance(obj, _DType):
+        return obj.dtype
+    return obj
+
+
+def _check_opcodes(data: bytes) -> None:
+    """Walk the opcodes without building anything (``pickletools.genops``: a length that
+    runs past the end of the file is an error here, where the unpickler would first try to
+    allocate it) and refuse protocol 5's buffer opcodes (batches use protocol 2)."""
+    for op, _, pos in pickletools.genops(data):
+        if op.proto > 4:
+            raise pickle.UnpicklingError(f"opcode {op.name} at byte {pos} is from pickle "
+                                         f"protocol {op.proto}")
 
 
 def _load(path: Path) -> dict:
+    """Unpickle with the checked stand-ins. A damaged pickle can fail in many ways inside
+    the unpickler (an unknown opcode, a bad memo key, a length read as gigabytes, an
+    argument of the wrong type …): every one of them is a :class:`DataFormatError`."""
+    data = path.read_bytes()
     try:
-        obj = _SafeUnpickler(io.BytesIO(path.read_bytes()), encoding="bytes").load()
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError) as exc:
+        _check_opcodes(data)
+        obj = _arrays(_SafeUnpickler(io.BytesIO(data), encoding="bytes").load())
+    except Exception as exc:  # noqa: BLE001 - any failure inside the unpickler: a bad file
         raise DataFormatError(path, "pickle stream", "a CIFAR-10 python pickle",
-                              f"an unreadable one ({exc})") from exc
+                              f"an unreadable one ({type(exc).__name__}: "
+                              f"{str(exc)[:120]})") from exc
     if not isinstance(obj, dict):
         raise DataFormatError(path, "top level", "a dict", type(obj).__name__)
     return obj
+
+
+def _labels(path: Path, value: object) -> np.ndarray:
+    """``b'labels'`` as int64 ``(N,)``: ints in 0…9 (a list, or an integer array), else a
+    DataFormatError."""
+    if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "iu":
+        items = value.tolist()
+    elif isinstance(value, (list, tuple)) and all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value):
+        items = [int(v) for v in value]
+    else:
+        raise DataFormatError(path, "b'labels'", "a list of ints", type(value).__name__)
+    bad = next((i for i, v in enumerate(items) if not 0 <= v <= 9), None)
+    if bad is not None:
+        raise DataFormatError(path, f"b'labels'[{bad}]", "a class index 0..9", str(items[bad]))
+    return np.array(items, dtype=np.int64)
 
 
 def read_cifar_batch(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
@@ -57,10 +177,13 @@ def read_cifar_batch(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
         if key not in obj:
             raise DataFormatError(path, "dict keys", f"key {key!r}",
                                   f"keys {sorted(obj, key=repr)}")
-    data, labels = np.asarray(obj[b"data"]), np.asarray(obj[b"labels"], dtype=np.int64)
-    if data.ndim != 2 or data.shape[1] != 3072 or data.dtype != np.uint8:
-        raise DataFormatError(path, "b'data'", "a uint8 array of shape (N, 3072)",
-                              f"{data.dtype} {data.shape}")
+    data = obj[b"data"]
+    if not isinstance(data, np.ndarray) or data.ndim != 2 or data.shape[1] != 3072 \
+            or data.dtype != np.uint8:
+        found = f"{data.dtype} {data.shape}" if isinstance(data, np.ndarray) else \
+            type(data).__name__
+        raise DataFormatError(path, "b'data'", "a uint8 array of shape (N, 3072)", found)
+    labels = _labels(path, obj[b"labels"])
     if len(labels) != len(data):
         raise DataFormatError(path, "b'labels'", f"{len(data)} labels", str(len(labels)))
     images = data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)  # (N, 3, 32, 32) -> (N, 32, 32, 3)
@@ -73,7 +196,14 @@ def read_cifar_meta(path: str | Path) -> list[str]:
     obj = _load(path)
     if b"label_names" not in obj:
         raise DataFormatError(path, "dict keys", "key b'label_names'", f"{sorted(obj, key=repr)}")
-    return [n.decode() if isinstance(n, bytes) else str(n) for n in obj[b"label_names"]]
+    names = obj[b"label_names"]
+    if not isinstance(names, (list, tuple)) or not all(isinstance(n, (bytes, str))
+                                                       for n in names):
+        raise DataFormatError(path, "b'label_names'", "a list of names", type(names).__name__)
+    try:
+        return [n.decode() if isinstance(n, bytes) else n for n in names]
+    except UnicodeDecodeError as exc:
+        raise DataFormatError(path, "b'label_names'", "UTF-8 names", repr(exc.object)) from exc
 
 
 def write_cifar_batch(path: str | Path, images: np.ndarray, labels: np.ndarray) -> Path:

@@ -11,6 +11,7 @@ so that a later conversion error can say exactly where it happened::
 from __future__ import annotations
 
 import csv
+import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -73,13 +74,27 @@ class CsvTable:
         return np.array([lookup[v] for v in values], dtype=np.int64), names
 
 
+def _utf8_text(path: Path) -> str:
+    """The file as text (a UTF-8 byte-order mark dropped); a byte sequence that is not UTF-8
+    is a :class:`DataFormatError` naming its line and byte offset."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise DataFormatError(path, f"line {line}, byte {exc.start}", "UTF-8 text",
+                              f"{raw[exc.start:exc.start + 4]!r}, which is not UTF-8 (save "
+                              "the file as UTF-8)") from None
+
+
 def read_csv(path: str | Path, required: Sequence[str] = (), delimiter: str = ",") -> CsvTable:
     """Read a CSV with a header; every record must have as many fields as the header.
 
-    ``required`` columns must appear in the header. Blank lines are skipped.
+    ``required`` columns must appear in the header. Blank lines are skipped. The file must
+    be UTF-8 (a byte-order mark is allowed).
     """
     path = Path(path)
-    with path.open(newline="", encoding="utf-8-sig") as f:  # utf-8-sig drops a BOM
+    with io.StringIO(_utf8_text(path), newline="") as f:
         reader = csv.reader(f, delimiter=delimiter, strict=True)
         try:
             header = next(reader, None)

@@ -16,7 +16,9 @@ A gzipped file (first bytes 0x1f 0x8b) is decompressed first; a malformed file r
 from __future__ import annotations
 
 import gzip
+import math
 import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +37,7 @@ def _read_bytes(path: Path) -> bytes:
     if raw[:2] == b"\x1f\x8b":
         try:
             return gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zlib.error) as exc:  # bad header / truncated / bad data
             raise DataFormatError(path, "gzip stream", "a complete gzip file",
                                   f"a damaged one ({exc})") from exc
     return raw
@@ -63,7 +65,7 @@ def read_idx(path: str | Path) -> np.ndarray:
                               f"{len(data) - 4} bytes")
     dims = struct.unpack(f">{ndim}I", data[4:header_end])
     dtype = _TYPES[code]
-    expected = int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
+    expected = math.prod(dims) * dtype.itemsize     # Python ints: a huge header cannot wrap
     if len(data) - header_end != expected:
         raise DataFormatError(path, f"byte {header_end}",
                               f"{expected} data bytes for shape {tuple(dims)} of {dtype.name}",

@@ -78,6 +78,27 @@ class TextCorpus:
                 f"{len(self.alphabet)} distinct ({sizes})")
 
 
+def _read_text_file(path: Path) -> str:
+    """A user's corpus file; a :class:`DlfsError` says what ``--data`` should have named
+    and what it names instead (no such path, a directory, not UTF-8, too short)."""
+    expected = "a UTF-8 text file or a built-in corpus ('help', 'stdlib')"
+    if path.is_dir():
+        raise DlfsError(f"--data {path}: expected {expected}, found a directory")
+    if not path.is_file():
+        raise DlfsError(f"--data {path}: expected {expected}, but the file does not exist")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DlfsError(f"--data {path}: expected UTF-8 text, found bytes "
+                        f"{raw[exc.start:exc.start + 4]!r} at byte {exc.start} that are not "
+                        "UTF-8 (save the file as UTF-8)") from exc
+    if len(text) < 100:
+        raise DlfsError(f"--data {path}: only {len(text)} characters; a language model "
+                        "needs at least a few thousand")
+    return text
+
+
 def load_corpus(name_or_path: str = "help", *, max_chars: int | None = None) -> TextCorpus:
     """Load ``'help'``, ``'stdlib'`` or a UTF-8 text file; ``max_chars`` truncates."""
     if name_or_path == "help":
@@ -85,19 +106,7 @@ def load_corpus(name_or_path: str = "help", *, max_chars: int | None = None) -> 
     elif name_or_path == "stdlib":
         text = stdlib_source_text(max_chars)
     else:
-        path = Path(name_or_path)
-        if not path.is_file():
-            raise DlfsError(f"text file {path} does not exist (built-in corpora: 'help', "
-                            "'stdlib')")
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise DlfsError(f"{path}: not UTF-8 text (byte offset {exc.start}: "
-                            f"{raw[exc.start:exc.start + 4]!r})") from exc
-        if len(text) < 100:
-            raise DlfsError(f"{path}: only {len(text)} characters; a language model needs "
-                            "at least a few thousand")
+        text = _read_text_file(Path(name_or_path))
     if max_chars is not None:
         text = text[:max_chars]
     return TextCorpus(name=str(name_or_path), text=text)
