@@ -106,10 +106,29 @@ def test_cli_train_quick_then_sample(tmp_path, capsys):
     assert main(shlex.split(resume)[1:]) == 0
     printed = capsys.readouterr().out
     assert "step     15" in printed and "step      5" not in printed    # continued, not redone
+    assert "changed settings, applied from here on: --max-steps 10 -> 20" in printed
+
+
+def test_every_next_hint_works_when_pasted(tmp_path, capsys):
+    """Each command under "Next:" of a --quick run, pasted as printed (in its quick form),
+    succeeds: the sample, the longer resumed run, the shapes lesson, the tour, the list."""
+    out = tmp_path / "my run"                                   # a path that needs quoting
+    assert main(["train", "gpt", "--quick", "--out", str(out), "--steps", "4",
+                 "--eval-every", "2", "--n-layer", "1", "--sample-tokens", "5"]) == 0
+    printed = capsys.readouterr().out
+    hints = [line.split(" # ")[0].strip() for line in printed.split("Next:\n")[1].splitlines()]
+    assert len(hints) == 5 and all(h.startswith("dlfs ") for h in hints)
+    assert "dlfs run capstone-shapes --quick" in hints
+    for hint in hints:
+        code = main(shlex.split(hint)[1:])
+        assert code == 0, (hint, capsys.readouterr().err)
+        capsys.readouterr()
 
 
 def test_cli_errors(tmp_path, capsys):
     assert main(["sample", "--run", str(tmp_path / "nothing")]) == 2
+    assert "nothing does not exist" in capsys.readouterr().err
+    assert main(["sample", "--run", str(tmp_path)]) == 2
     assert "no run.json" in capsys.readouterr().err
     assert main(["train", "gpt", "--steps", "0"]) == 2
     assert "max_steps must be >= 1" in capsys.readouterr().err

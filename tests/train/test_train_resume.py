@@ -3,17 +3,18 @@
 Covered: torch's DataLoader with and without a generator (order replayed from the RNG state
 at the epoch start + skipped batches), dlfs.data.DataLoader (its own state_dict), a plain list
 of batches, dropout (RNG inside the model), Adam + a scheduler, gradient accumulation; stops by
-max_steps, by a callback, by a crash during validation, and by SIGKILL in another process.
+max_steps, by a callback, by a crash during validation, and by SIGKILL of the capstone recipe
+(`dlfs train gpt`, two threads) in another process.
 """
 
 from __future__ import annotations
 
-import runpy
+import os
 import signal
 import subprocess
 import sys
-import textwrap
 import time
+from pathlib import Path
 
 import pytest
 import torch
@@ -21,6 +22,7 @@ from torch import nn
 from torch.utils.data import DataLoader as TorchLoader
 from torch.utils.data import TensorDataset as TorchTensorDataset
 
+from dlfs.cli import main
 from dlfs.train import Callback, fit, load_checkpoint
 
 
@@ -108,86 +110,59 @@ def test_crash_after_last_batch_resumes_at_the_epoch_end(tmp_path, tiny):
     assert hist.epochs == full_hist.epochs
 
 
-_SCRIPT = textwrap.dedent("""
-    import sys, time
-    from pathlib import Path
-
-    import torch
-    from torch import nn
-    from torch.utils.data import DataLoader, TensorDataset
-
-    from dlfs.train import Callback, fit
-
-
-    class Slow(Callback):
-        def on_step_end(self, trainer, logs):
-            time.sleep(0.01)
+def _capstone_argv(out: Path, *extra: str) -> list[str]:
+    """`dlfs train gpt` on a tiny config. The embedding's gradient has 16 x 32 x 64 = 32,768
+    values: the size from which torch adds it with atomic, thread-timing-dependent adds on
+    more than one thread, unless the run is deterministic (the recipe's default)."""
+    text = out.parent / "text.txt"
+    if not text.exists():
+        text.write_text("".join(f"line {i}: the cat sat on mat {i % 7}.\n" for i in range(600)))
+    return ["train", "gpt", "--data", str(text), "--n-layer", "1", "--n-head", "2",
+            "--n-embd", "64", "--block-size", "32", "--batch-size", "16", "--max-steps", "80",
+            "--warmup-steps", "20", "--eval-every", "10", "--eval-batches", "1",
+            "--sample-tokens", "1", "--out", str(out), *extra]
 
 
-    def main(mode, ckpt_dir, out):
-        torch.set_num_threads(1)
-        g = torch.Generator().manual_seed(0)
-        x = torch.randn(64, 4, generator=g)
-        y = x.sum(1, keepdim=True)
-        torch.manual_seed(0)
-        model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Dropout(0.1), nn.Linear(16, 1))
-        opt = torch.optim.Adam(model.parameters(), lr=1e-2)
-        loader = DataLoader(TensorDataset(x, y), batch_size=4, shuffle=True,
-                            generator=torch.Generator())
-        hist = fit(model, loader, loss_fn=nn.functional.mse_loss, optimizer=opt, epochs=3,
-                   checkpoint_dir=ckpt_dir, checkpoint_every=3, resume=mode == "resume",
-                   callbacks=[Slow()] if mode == "slow" else [], device="cpu")
-        torch.save({"model": model.state_dict(), "steps": len(hist.step_loss),
-                    "events": hist.events}, out)
+def _capstone(out: Path, *extra: str) -> subprocess.Popen:
+    """The capstone in a new process on two threads."""
+    env = {**os.environ, "OMP_NUM_THREADS": "2", "MKL_NUM_THREADS": "2"}
+    return subprocess.Popen([sys.executable, "-m", "dlfs", *_capstone_argv(out, *extra)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-    if __name__ == "__main__":
-        mode, ckpt_dir, out, go = sys.argv[1:5]
-        if mode == "resume":  # pay the import costs now, read the checkpoints only after "go"
-            m = nn.Linear(2, 1)
-            m(torch.zeros(1, 2)).sum().backward()
-            torch.optim.Adam(m.parameters()).step()
-            while not Path(go).exists():
-                time.sleep(0.005)
-        main(mode, ckpt_dir, out)
-""")
-
-
-def test_sigkill_mid_epoch_then_resume_in_a_new_process(tmp_path):
-    script = tmp_path / "train_script.py"
-    script.write_text(_SCRIPT)
-    ckpt, go = tmp_path / "ckpt", tmp_path / "go"
-
-    def start(mode):
-        return subprocess.Popen([sys.executable, str(script), mode, str(ckpt),
-                                 str(tmp_path / f"{mode}.pt"), str(go)])
-
-    victim, resume = start("slow"), start("resume")
+def test_sigkill_mid_run_then_resume_in_a_new_process(tmp_path, capsys):
+    """The capstone: kill `dlfs train gpt` mid-run (SIGKILL, no chance to clean up), resume
+    it with --resume in a new process, and end bitwise equal to an uninterrupted run, all on
+    two threads (one after the other: two at once would share the two cores)."""
+    killed, plain = tmp_path / "killed", tmp_path / "plain"
+    victim = _capstone(killed)
     try:
         deadline = time.monotonic() + 120
-        while not (ckpt / "step-00000021.pt").exists():  # epoch 1 (steps 17..32), mid-epoch
+        while not (killed / "checkpoints" / "step-00000020.pt").exists():
             assert victim.poll() is None, "the run finished before it could be killed"
             assert time.monotonic() < deadline, "no checkpoint appeared"
-            time.sleep(0.005)
+            time.sleep(0.002)
         victim.send_signal(signal.SIGKILL)
         assert victim.wait() == -signal.SIGKILL
-        assert not (tmp_path / "slow.pt").exists()
-        go.touch()
-        threads = torch.get_num_threads()
-        try:  # the uninterrupted reference, in this process while the resumed run works
-            runpy.run_path(str(script))["main"]("plain", None, tmp_path / "plain.pt")
-        finally:
-            torch.set_num_threads(threads)
-        assert resume.wait(timeout=120) == 0
     finally:
-        for proc in (victim, resume):
-            if proc.poll() is None:
-                proc.kill()
-    a = torch.load(tmp_path / "plain.pt", weights_only=True)
-    b = torch.load(tmp_path / "resume.pt", weights_only=True)
-    assert a["steps"] == b["steps"] == 48
-    resumed_from = [e for e in b["events"] if e.startswith("resumed from")]
-    assert resumed_from and "(step 0)" not in resumed_from[0]
+        if victim.poll() is None:
+            victim.kill()
+    newest = max(p.name for p in (killed / "checkpoints").iterdir())
+    assert newest < "step-00000080.pt"                          # killed before the end
+    resumed = _capstone(killed, "--resume")
+    out, err = resumed.communicate(timeout=120)
+    assert resumed.returncode == 0, err
+    assert f"resuming from {killed}/checkpoints/{newest} (step {int(newest[5:13])})" in out
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:                                         # the uninterrupted run, in this process
+        assert main(_capstone_argv(plain)) == 0, capsys.readouterr().err
+    finally:
+        torch.set_num_threads(threads)
+    a = load_checkpoint(plain / "checkpoints" / "step-00000080.pt")
+    b = load_checkpoint(killed / "checkpoints" / "step-00000080.pt")
+    assert a["history"]["step_loss"] == b["history"]["step_loss"]
+    assert a["extra"]["evals"] == b["extra"]["evals"]
     for name, value in a["model"].items():
         assert torch.equal(value, b["model"][name]), name
 

@@ -25,16 +25,26 @@ import torch
 
 from ..data.text import CharTokenizer, load_corpus
 from ..data.text.batching import SeqDataLoader, TokenWindows
+from ..errors import DlfsError
 from ..models.charrnn import CELLS, CharRNN
 from ..optim import SGD, Adam
-from ..train import Callback, PeriodicEval, ProgressBar, fit
-from .lm import estimate_loss, lm_forward, next_token_loss
-from .options import check_choices
+from ..train import Callback, NonFiniteError, PeriodicEval, ProgressBar, fit
+from .lm import check_windows_fit, estimate_loss, lm_forward, next_token_loss
+from .options import check_fields
 from .registry import RecipeCommand
-from .sampling import SamplingConfig
+from .resume import (
+    RESUME_HELP,
+    RecordRecipe,
+    ResumePlan,
+    ResumePolicy,
+    check_state_shapes,
+    plan_resume,
+)
+from .sampling import SamplingConfig, diverged_model_errors
 
-__all__ = ["COMMAND", "QUICK", "CharRNNRecipe", "CharRNNRun", "GradNormRecorder",
-           "perplexity", "run_charrnn", "sample_chars", "train_charrnn"]
+__all__ = ["COMMAND", "QUICK", "RESUME_POLICY", "CharRNNRecipe", "CharRNNRun",
+           "GradNormRecorder", "check_fits", "perplexity", "plan_charrnn_resume", "run_charrnn",
+           "sample_chars", "train_charrnn"]
 
 
 @dataclass(frozen=True)
@@ -51,11 +61,11 @@ class CharRNNRecipe:
     batch_size: int = field(default=32, metadata={"help": "windows per optimizer step"})
     max_steps: int = field(default=1500, metadata={
         "help": "optimizer steps", "aliases": ("--steps",)})
-    lr: float = field(default=2e-3, metadata={"help": "learning rate"})
+    lr: float = field(default=2e-3, metadata={"help": "learning rate", "above": 0})
     optimizer: Literal["adam", "sgd"] = field(default="adam", metadata={
         "help": "Adam, or plain SGD (exploding gradients show)"})
     grad_clip: float | None = field(default=1.0, metadata={
-        "help": "clip the global gradient norm to this"})
+        "help": "clip the global gradient norm to this", "above": 0})
     eval_every: int = field(default=100, metadata={
         "help": "steps between validation losses (and checkpoints)"})
     eval_batches: int = field(default=8, metadata={
@@ -63,20 +73,24 @@ class CharRNNRecipe:
     data: str = field(default="help", metadata={
         "help": "the text: 'help' (Python's help topics), 'stdlib' (its source code) or "
                 "a UTF-8 text file", "metavar": "CORPUS"})
-    max_chars: int | None = field(default=None, metadata={
+    max_chars: int | None = field(default=None, metadata={"min": 1,
         "help": "use only the first N characters of the text"})
     seed: int = field(default=0, metadata={
-        "help": "seed of the initialization, the batch order and the final sample"})
+        "help": "seed of the initialization, the batch order and the final sample",
+        "min": 0, "below": 2**32})
     out_dir: str = field(default="runs/charrnn", metadata={
         "help": "run directory (one subdirectory per cell: checkpoints, TensorBoard logs)",
-        "aliases": ("--out",), "metavar": "DIR"})
-    resume: bool = field(default=False, metadata={
-        "help": "continue from the newest checkpoint of each cell"})
+        "aliases": ("--out",), "metavar": "DIR", "path": "out-dir"})
+    resume: bool = field(default=False, metadata={"help": RESUME_HELP + " (each cell its own)"})
+    deterministic: bool = field(default=True, metadata={
+        "help": "bitwise-repeatable training on any fixed number of threads: torch's "
+                "deterministic kernels (on the CPU only the embedding's backward changes; "
+                "measured no slower)"})
     sample: SamplingConfig = field(default_factory=SamplingConfig, metadata={
         "prefix": "sample_", "help": "the sample printed at the end of each run"})
 
     def __post_init__(self) -> None:
-        check_choices(self)
+        check_fields(self)
         for name in ("hidden", "layers", "num_steps", "batch_size", "max_steps", "eval_every",
                      "eval_batches"):
             if getattr(self, name) < 1:
@@ -94,14 +108,21 @@ class CharRNNRecipe:
 QUICK = {"hidden": 64, "max_steps": 40, "eval_every": 20, "eval_batches": 2,
          "batch_size": 16, "num_steps": 20, "max_chars": 60_000, "sample.tokens": 60}
 
+#: `--resume`: what may differ from the saved run (see :mod:`dlfs.recipes.resume`); the
+#: optimizer is fixed (Adam's state does not load into SGD), and so is the window length
+#: (the data position counts windows)
+RESUME_POLICY = ResumePolicy(
+    applied=("max_steps", "lr", "grad_clip", "deterministic"),
+    free=("eval_every", "eval_batches", "out_dir", "resume", "sample."))
+
 
 def perplexity(loss: float) -> float:
-    """exp(mean cross-entropy in nats).
+    """exp(mean cross-entropy in nats); ``inf`` once it exceeds the float range.
 
-    >>> round(perplexity(math.log(4.0)), 6)   # as unsure as a uniform pick among 4
-    4.0
+    >>> round(perplexity(math.log(4.0)), 6), perplexity(1e4)  # a uniform pick among 4; huge
+    (4.0, inf)
     """
-    return math.exp(loss)
+    return math.exp(loss) if loss < 709.0 else math.inf
 
 
 class GradNormRecorder(Callback):
@@ -143,30 +164,71 @@ def prepare(recipe: CharRNNRecipe) -> tuple[CharTokenizer, torch.Tensor, torch.T
     return tokenizer, encode(corpus.split("train")), encode(corpus.split("val"))
 
 
+def check_fits(recipe: CharRNNRecipe, n_train: int, n_val: int) -> None:
+    """Refuse a text too short for the windows (see :func:`dlfs.recipes.lm.check_windows_fit`)
+    or for one batch of the training loader."""
+    data = f"--data {recipe.data}" + (f" --max-chars {recipe.max_chars}"
+                                      if recipe.max_chars is not None else "")
+    check_windows_fit(data, n_train, n_val, window=recipe.num_steps,
+                      batch_size=recipe.batch_size, window_flag="--num-steps")
+    need = recipe.batch_size * recipe.num_steps + recipe.num_steps + 1
+    if n_train < need:
+        raise DlfsError(f"--batch-size {recipe.batch_size} x --num-steps {recipe.num_steps} "
+                        f"needs a training split of at least {need:,} characters, {data} "
+                        f"gives {n_train:,}; give smaller values or a longer text")
+
+
+def out_dir(recipe: CharRNNRecipe) -> Path:
+    """Where one cell's run lives: ``<out_dir>/<cell>``."""
+    return Path(recipe.out_dir) / recipe.cell
+
+
+def plan_charrnn_resume(recipe: CharRNNRecipe) -> ResumePlan:
+    """Check that ``recipe`` (one cell) may ``--resume`` its run; nothing is written."""
+    return plan_resume(recipe, out_dir(recipe) / "checkpoints", RESUME_POLICY)
+
+
 def train_charrnn(recipe: CharRNNRecipe, *, callbacks: Sequence[Callback] = (),
                   report: Callable[[int, float, float, float], None] | None = None,
-                  checkpoints: bool = True) -> CharRNNRun:
+                  checkpoints: bool = True, resume: ResumePlan | None = None) -> CharRNNRun:
     """Train one CharRNN per ``recipe`` (checkpoints and TensorBoard under
-    ``out_dir/<cell>`` when ``checkpoints``), then sample per ``recipe.sample``."""
+    ``out_dir/<cell>`` when ``checkpoints``), then sample per ``recipe.sample``.
+
+    The text is checked against the windows and, with ``recipe.resume``, the saved run
+    against the recipe (``resume``, or :func:`plan_charrnn_resume`) before anything is
+    written. Trains under the NaN/Inf guard (a :class:`dlfs.train.NonFiniteError` carries
+    this ``recipe``)."""
     if recipe.cell == "all":
         raise ValueError("train_charrnn: cell 'all' means one run per cell; train each of "
                          "recipe.per_cell()")
     tokenizer, train_ids, val_ids = prepare(recipe)
+    check_fits(recipe, len(train_ids), len(val_ids))
+    if recipe.resume and checkpoints and resume is None:
+        resume = plan_charrnn_resume(recipe)
     torch.manual_seed(recipe.seed)
     model = CharRNN(tokenizer.vocab_size, recipe.hidden, recipe.layers, recipe.cell)
+    if resume is not None:
+        check_state_shapes(model, resume.payload["model"], resume.checkpoint)
     loader = SeqDataLoader(train_ids, recipe.batch_size, recipe.num_steps, seed=recipe.seed)
     norms = GradNormRecorder()
     val_windows = TokenWindows(val_ids, recipe.num_steps)
     evaluator = PeriodicEval(recipe.eval_every, lambda m: estimate_loss(
         m, val_windows, batches=recipe.eval_batches, batch_size=recipe.batch_size), report)
-    out = Path(recipe.out_dir) / recipe.cell
+    out = out_dir(recipe)
     files = {"checkpoint_dir": str(out / "checkpoints"), "log_dir": str(out / "tensorboard"),
-             "checkpoint_every": recipe.eval_every, "resume": recipe.resume} if checkpoints else {}
+             "checkpoint_every": recipe.eval_every, "resume_hparams": "given",
+             "resume": str(resume.checkpoint) if resume is not None else False,
+             } if checkpoints else {}
     start = time.perf_counter()
     opt = (Adam if recipe.optimizer == "adam" else SGD)(model.parameters(), lr=recipe.lr)
-    fit(model, loader, optimizer=opt, loss_fn=next_token_loss, forward=lm_forward,
-        callbacks=[norms, evaluator, *callbacks], max_steps=recipe.max_steps, device="cpu",
-        clip_grad_norm=recipe.grad_clip, seed=recipe.seed, **files)
+    try:
+        fit(model, loader, optimizer=opt, loss_fn=next_token_loss, forward=lm_forward,
+            callbacks=[RecordRecipe(recipe), norms, evaluator, *callbacks],
+            max_steps=recipe.max_steps, device="cpu", clip_grad_norm=recipe.grad_clip,
+            seed=recipe.seed, nan_guard=True, deterministic=recipe.deterministic, **files)
+    except NonFiniteError as exc:
+        exc.recipe = recipe                            # the cell that failed
+        raise
     seconds = time.perf_counter() - start
     return CharRNNRun(model, tokenizer, evaluator.evals, norms.norms, seconds,
                       sample_chars(model, tokenizer, recipe.sample, recipe.seed))
@@ -174,13 +236,18 @@ def train_charrnn(recipe: CharRNNRecipe, *, callbacks: Sequence[Callback] = (),
 
 def sample_chars(model: CharRNN, tokenizer: CharTokenizer, sampling: SamplingConfig,
                  run_seed: int) -> str:
-    """Continue ``sampling.prompt`` (a newline if the vocabulary lacks one of its
-    characters) by ``sampling.tokens`` characters; returns prompt + continuation."""
-    prompt = sampling.prompt if all(c in tokenizer.stoi for c in sampling.prompt) else "\n"
+    """Continue ``sampling.prompt`` by ``sampling.tokens`` characters; returns prompt +
+    continuation. An empty prompt, or one with a character the vocabulary lacks, is
+    replaced by a newline (or, in a text without one, the vocabulary's first character)."""
+    prompt = sampling.prompt
+    if not prompt or not all(c in tokenizer.stoi for c in prompt):
+        prompt = "\n" if "\n" in tokenizer.stoi else tokenizer.decode([0])
     ids = torch.tensor([tokenizer.encode(prompt)], dtype=torch.long)         # (1, T0)
-    out = model.generate(ids, sampling.tokens, temperature=sampling.temperature,
-                         top_k=sampling.top_k, top_p=sampling.top_p,
-                         generator=torch.Generator().manual_seed(sampling.seed_for(run_seed)))
+    with diverged_model_errors():
+        out = model.generate(ids, sampling.tokens, temperature=sampling.temperature,
+                             top_k=sampling.top_k, top_p=sampling.top_p,
+                             generator=torch.Generator().manual_seed(
+                                 sampling.seed_for(run_seed)))
     return tokenizer.decode(out[0].tolist())
 
 
@@ -191,20 +258,25 @@ def run_charrnn(recipe: CharRNNRecipe, quick: bool = False) -> int:
     the validation perplexity, print a sample of each."""
     recipes = recipe.per_cell()
     tokenizer, train_ids, val_ids = prepare(recipe)
+    check_fits(recipe, len(train_ids), len(val_ids))
+    plans = [plan_charrnn_resume(one) if one.resume else None for one in recipes]
     print(f"dlfs train charrnn: character language models on {recipe.data!r}"
           f"{' (quick smoke run)' if quick else ''}; vocabulary {tokenizer.vocab_size}, "
           f"train {len(train_ids):,} / val {len(val_ids):,} characters", flush=True)
     results = []
-    for one in recipes:
+    for one, plan in zip(recipes, plans):
         print(f"\n[{one.cell}] {one.layers} layer(s), hidden {one.hidden}, "
               f"{one.max_steps} steps of {one.batch_size} x {one.num_steps} chars, "
               f"clip {one.grad_clip}; checkpoints in {one.out_dir}/{one.cell}", flush=True)
+        if plan is not None:
+            print(f"  {plan.describe()}", flush=True)
 
         def report(step: float, train: float, val: float, seconds: float) -> None:
             print(f"  step {int(step):>5}  train loss {train:.3f}  val loss {val:.3f}  "
                   f"val perplexity {perplexity(val):7.2f}", flush=True)
 
-        run = train_charrnn(one, report=report, callbacks=[ProgressBar()])  # bar on a TTY
+        run = train_charrnn(one, report=report, callbacks=[ProgressBar()],  # bar on a TTY
+                            resume=plan)
         results.append((one.cell, run))
         print(f"  done in {run.seconds:.1f}s; max gradient norm before clipping "
               f"{max(run.grad_norms):.2f}")

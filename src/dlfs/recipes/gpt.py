@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import shlex
 import time
 from collections.abc import Callable, Sequence
@@ -26,17 +27,28 @@ import torch
 from ..data import DataLoader
 from ..data.text import ByteBPETokenizer, CharTokenizer, load_corpus
 from ..data.text.batching import TokenWindows
+from ..errors import DlfsError
 from ..models import GPT, GPTConfig
 from ..optim import AdamW
 from ..optim.lr_scheduler import LambdaLR, warmup_cosine_factor
 from ..train import Callback, PeriodicEval, fit
-from .lm import estimate_loss, lm_forward, next_token_loss
-from .options import check_choices, command_line, replace_nested
+from ..train.checkpoint import atomic_write_text
+from .lm import check_windows_fit, estimate_loss, lm_forward, next_token_loss
+from .options import check_fields, command_line, replace_nested
 from .registry import RecipeCommand
-from .sampling import SamplingConfig, sample_text
+from .resume import (
+    RESUME_HELP,
+    RecordRecipe,
+    ResumePlan,
+    ResumePolicy,
+    check_state_shapes,
+    plan_resume,
+)
+from .sampling import SamplingConfig, read_run_info, sample_text
 
-__all__ = ["COMMAND", "QUICK", "GPTRecipe", "GPTRun", "PreparedText", "build_model",
-           "prepare_text", "run_gpt", "train_gpt"]
+__all__ = ["COMMAND", "QUICK", "RESUME_POLICY", "GPTRecipe", "GPTRun", "PreparedText",
+           "build_model", "check_fits", "plan_gpt_resume", "prepare_text", "run_gpt",
+           "train_gpt"]
 
 Tokenizer = CharTokenizer | ByteBPETokenizer
 
@@ -63,11 +75,13 @@ class GPTRecipe:
     lr: float = field(default=1e-3, metadata={"help": "peak learning rate (AdamW)"})
     min_lr: float = field(default=1e-4, metadata={
         "help": "learning rate at the end of the cosine decay"})
-    warmup_steps: int = field(default=100, metadata={"help": "steps of linear warm-up"})
+    warmup_steps: int = field(default=100, metadata={"help": "steps of linear warm-up",
+                                                     "min": 0})
     weight_decay: float = field(default=0.1, metadata={
-        "help": "AdamW weight decay of the matrices and embeddings (not biases, gains)"})
+        "help": "AdamW weight decay of the matrices and embeddings (not biases, gains)",
+        "min": 0})
     grad_clip: float | None = field(default=1.0, metadata={
-        "help": "clip the global gradient norm to this"})
+        "help": "clip the global gradient norm to this", "above": 0})
     amp: Literal["bf16"] | None = field(default=None, metadata={
         "help": "bfloat16 autocast on the CPU"})
     eval_every: int = field(default=250, metadata={
@@ -75,19 +89,24 @@ class GPTRecipe:
     eval_batches: int = field(default=20, metadata={
         "help": "batches of validation windows per validation loss"})
     seed: int = field(default=1337, metadata={
-        "help": "seed of the initialization, the batch order and the final sample"})
+        "help": "seed of the initialization, the batch order and the final sample",
+        "min": 0, "below": 2**32})
     out_dir: str = field(default="runs/gpt", metadata={
         "help": "run directory: checkpoints, TensorBoard logs, run.json",
-        "aliases": ("--out",), "metavar": "DIR"})
-    resume: bool = field(default=False, metadata={
-        "help": "continue from the newest checkpoint in the run directory"})
+        "aliases": ("--out",), "metavar": "DIR", "path": "out-dir"})
+    resume: bool = field(default=False, metadata={"help": RESUME_HELP})
+    deterministic: bool = field(default=True, metadata={
+        "help": "bitwise-repeatable training on any fixed number of threads: torch's "
+                "deterministic kernels, which on the CPU change only the embedding's backward "
+                "(otherwise summed with thread-timing-dependent atomic adds); measured no "
+                "slower"})
     explain_shapes: bool = field(default=False, metadata={
         "help": "first print every tensor's shape in one forward pass"})
     sample: SamplingConfig = field(default_factory=SamplingConfig, metadata={
         "prefix": "sample_", "help": "the sample printed at the end (`dlfs sample` later)"})
 
     def __post_init__(self) -> None:
-        check_choices(self)
+        check_fields(self)
         for name in ("bpe_vocab_size", "batch_size", "max_steps", "eval_every",
                      "eval_batches"):
             if getattr(self, name) < 1:
@@ -103,6 +122,12 @@ class GPTRecipe:
 #: `--quick`: a smoke run of the whole pipeline in seconds (what the tests use).
 QUICK = {"max_steps": 30, "eval_every": 15, "eval_batches": 2, "model.n_layer": 2,
          "model.n_embd": 64, "sample.tokens": 60}
+
+#: `--resume`: what may differ from the saved run (see :mod:`dlfs.recipes.resume`)
+RESUME_POLICY = ResumePolicy(
+    applied=("max_steps", "lr", "min_lr", "warmup_steps", "weight_decay", "grad_clip", "amp",
+             "deterministic", "model.dropout", "model.fused"),
+    free=("eval_every", "eval_batches", "out_dir", "resume", "explain_shapes", "sample."))
 
 
 def build_tokenizer(recipe: GPTRecipe, train_text: str) -> Tokenizer:
@@ -136,10 +161,10 @@ class GPTRun:
 
 def _save_run_info(out_dir: Path, recipe: GPTRecipe, model_cfg: GPTConfig,
                    tokenizer: Tokenizer) -> None:
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """``run.json``: what ``dlfs sample`` rebuilds the run from; written atomically."""
     info = {"recipe": dataclasses.asdict(recipe), "model": dataclasses.asdict(model_cfg),
             "tokenizer": tokenizer.to_dict()}
-    (out_dir / "run.json").write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
+    atomic_write_text(out_dir / "run.json", json.dumps(info, ensure_ascii=False))
 
 
 @dataclass(frozen=True)
@@ -181,18 +206,75 @@ def build_model(recipe: GPTRecipe, vocab_size: int) -> GPT:
     return GPT(recipe.model_config(vocab_size))
 
 
+def step_bytes(recipe: GPTRecipe, vocab_size: int) -> int:
+    """A rough lower bound of the memory one training step needs: parameters with their
+    gradients and two AdamW moments (4 floats each), and per layer the attention scores
+    ``(B, H, T, T)`` kept for the backward (scores, softmax, its gradient)."""
+    c = recipe.model
+    params = vocab_size * c.n_embd + c.block_size * c.n_embd + 12 * c.n_layer * c.n_embd ** 2
+    scores = recipe.batch_size * c.n_head * c.block_size ** 2
+    return 4 * (4 * params + 3 * c.n_layer * scores)
+
+
+def _memory_bytes() -> int | None:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):   # not a POSIX system
+        return None
+
+
+def check_fits(recipe: GPTRecipe, prepared: PreparedText) -> None:
+    """Refuse, before anything is allocated, a context longer than the text's splits or a
+    step larger than this machine's memory; a :class:`DlfsError` names the options."""
+    check_windows_fit(f"--data {recipe.data}", len(prepared.train_ids), len(prepared.val_ids),
+                      window=recipe.model.block_size, batch_size=recipe.batch_size,
+                      window_flag="--block-size")
+    need, have = step_bytes(recipe, prepared.tokenizer.vocab_size), _memory_bytes()
+    if have is not None and need > have:
+        c = recipe.model
+        raise DlfsError(f"--block-size {c.block_size}, --n-embd {c.n_embd}, --n-layer "
+                        f"{c.n_layer}, --n-head {c.n_head} and --batch-size "
+                        f"{recipe.batch_size} need at least {need / 2**30:,.1f} GiB for one "
+                        f"training step; this machine has {have / 2**30:,.1f} GiB. Give "
+                        "smaller values")
+
+
+def plan_gpt_resume(recipe: GPTRecipe) -> ResumePlan:
+    """Check that ``recipe`` may ``--resume`` the run in its ``out_dir`` (see
+    :mod:`dlfs.recipes.resume`); nothing is written."""
+    out_dir = Path(recipe.out_dir)
+    try:
+        saved = read_run_info(out_dir)["recipe"]
+    except DlfsError:
+        saved = None                      # the checkpoints carry their recipe anyway
+    return plan_resume(recipe, out_dir / "checkpoints", RESUME_POLICY, fallback_recipe=saved)
+
+
 def train_gpt(recipe: GPTRecipe, *, prepared: PreparedText | None = None,
               callbacks: Sequence[Callback] = (),
-              report: Callable[[int, float, float, float], None] | None = None) -> GPTRun:
+              report: Callable[[int, float, float, float], None] | None = None,
+              resume: ResumePlan | None = None) -> GPTRun:
     """Train per ``recipe``, checkpointing into ``<out_dir>/checkpoints`` (resumable), log to
-    ``<out_dir>/tensorboard``, and sample ``recipe.sample.tokens`` tokens at the end."""
+    ``<out_dir>/tensorboard``, and sample ``recipe.sample.tokens`` tokens at the end.
+
+    Everything is checked before anything is written: the text against the context
+    (:func:`check_fits`) and, with ``recipe.resume``, the saved run against the recipe
+    (``resume``, or :func:`plan_gpt_resume`). ``run.json`` is written once training has
+    started. Trains under the NaN/Inf guard: a non-finite loss, gradient or weight raises
+    :class:`dlfs.train.NonFiniteError` and leaves the last finite checkpoint the newest."""
     prepared = prepared or prepare_text(recipe)
+    check_fits(recipe, prepared)
+    if recipe.resume and resume is None:
+        resume = plan_gpt_resume(recipe)
     tokenizer = prepared.tokenizer
     sampling = dataclasses.replace(recipe.sample,   # the prompt is checked before training
                                    prompt=usable_prompt(recipe.sample.prompt, prepared))
     model = build_model(recipe, tokenizer.vocab_size)
+    if resume is not None:
+        check_state_shapes(model, resume.payload["model"], resume.checkpoint)
     out_dir = Path(recipe.out_dir)
-    _save_run_info(out_dir, recipe, model.config, tokenizer)
+    started = RecordRecipe(recipe, lambda: _save_run_info(out_dir, recipe, model.config,
+                                                          tokenizer))
 
     T = recipe.model.block_size
     loader = DataLoader(TokenWindows(prepared.train_ids, T),
@@ -209,10 +291,12 @@ def train_gpt(recipe: GPTRecipe, *, prepared: PreparedText | None = None,
         m, val_windows, batches=recipe.eval_batches, batch_size=recipe.batch_size), report)
     start = time.perf_counter()
     fit(model, loader, optimizer=optimizer, scheduler=scheduler, loss_fn=next_token_loss,
-        forward=lm_forward, callbacks=[evaluator, *callbacks], max_steps=recipe.max_steps,
-        device="cpu", clip_grad_norm=recipe.grad_clip, amp=recipe.amp, seed=recipe.seed,
-        checkpoint_dir=str(out_dir / "checkpoints"), checkpoint_every=recipe.eval_every,
-        log_dir=str(out_dir / "tensorboard"), resume=recipe.resume)
+        forward=lm_forward, callbacks=[started, evaluator, *callbacks],
+        max_steps=recipe.max_steps, device="cpu", clip_grad_norm=recipe.grad_clip,
+        amp=recipe.amp, seed=recipe.seed, checkpoint_dir=str(out_dir / "checkpoints"),
+        checkpoint_every=recipe.eval_every, log_dir=str(out_dir / "tensorboard"),
+        resume=str(resume.checkpoint) if resume is not None else False,
+        resume_hparams="given", nan_guard=True, deterministic=recipe.deterministic)
     seconds = time.perf_counter() - start
     text = sample_text(model, tokenizer, sampling, seed=sampling.seed_for(recipe.seed))
     return GPTRun(model, tokenizer, evaluator.evals, seconds, text, out_dir, sampling.prompt)
@@ -233,7 +317,8 @@ def _explain_shapes(model: GPT, prepared: PreparedText, block_size: int) -> None
 
 
 def next_commands(recipe: GPTRecipe, run: GPTRun, quick: bool) -> list[tuple[str, str]]:
-    """What to try after a run, as complete commands: (command, why)."""
+    """What to try after a run, as complete commands that work when pasted (after a
+    ``--quick`` run, in their quick form): (command, why)."""
     base = replace_nested(GPTRecipe(), QUICK) if quick else GPTRecipe()
     words = ["dlfs", "train", "gpt", *(["--quick"] if quick else [])]
     longer = dataclasses.replace(recipe, max_steps=2 * recipe.max_steps, resume=True,
@@ -242,7 +327,8 @@ def next_commands(recipe: GPTRecipe, run: GPTRun, quick: bool) -> list[tuple[str
         (f"dlfs sample --run {shlex.quote(recipe.out_dir)} --prompt {shlex.quote(run.prompt)}",
          "more text from this model"),
         (command_line(words, longer, base), "continue training"),
-        ("dlfs run capstone-shapes", "Day 27: every tensor shape, explained"),
+        ("dlfs run capstone-shapes" + (" --quick" if quick else ""),
+         "Day 27: every tensor shape, explained"),
         ("dlfs tour", "the 60-second tour of the lessons"),
         ("dlfs list --track pytorch", "the lessons behind every piece"),
     ]
@@ -259,6 +345,8 @@ def run_gpt(recipe: GPTRecipe, quick: bool = False) -> int:
     print(prepared.description)
     print(f"tokenizer {recipe.tokenizer}: vocabulary {prepared.tokenizer.vocab_size}; "
           f"train {len(prepared.train_ids):,} tokens, val {len(prepared.val_ids):,} tokens")
+    check_fits(recipe, prepared)
+    resume = plan_gpt_resume(recipe) if recipe.resume else None
     model = build_model(recipe, prepared.tokenizer.vocab_size)
     print(f"model: {cfg.n_layer} layers, {cfg.n_head} heads, width {cfg.n_embd}, "
           f"context {cfg.block_size}: {model.num_params() / 1e6:.2f} M parameters "
@@ -268,13 +356,16 @@ def run_gpt(recipe: GPTRecipe, quick: bool = False) -> int:
     print(f"training {recipe.max_steps} steps, batch {recipe.batch_size} x {cfg.block_size} "
           f"tokens; checkpoints in {recipe.out_dir}/checkpoints, TensorBoard logs in "
           f"{recipe.out_dir}/tensorboard", flush=True)
+    if resume is not None:
+        print(resume.describe(), flush=True)
 
     def report(step: int, train: float, val: float, seconds: float) -> None:
         print(f"step {step:>6}  train loss {train:.3f}  val loss {val:.3f}  "
               f"{_minutes(seconds)}", flush=True)
 
     # the bar draws only on a terminal, so logs and `make demo | tee` stay clean
-    run = train_gpt(recipe, prepared=prepared, report=report, callbacks=[ProgressBar()])
+    run = train_gpt(recipe, prepared=prepared, report=report, callbacks=[ProgressBar()],
+                    resume=resume)
     print(f"\ndone: val loss {run.val_loss:.3f} after {recipe.max_steps} steps; "
           f"training took {_minutes(run.seconds)}")
     print(f"--- sample (temperature {recipe.sample.temperature}, prompt {run.prompt!r}) ---")

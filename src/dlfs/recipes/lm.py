@@ -14,10 +14,41 @@ import torch
 from torch import Tensor, nn
 
 from ..data.text.batching import TokenWindows
+from ..errors import DlfsError
 from ..nn import functional as F
 from ..runtime import eval_mode
 
-__all__ = ["estimate_loss", "lm_forward", "next_token_loss"]
+__all__ = ["check_windows_fit", "estimate_loss", "lm_forward", "next_token_loss"]
+
+
+def check_windows_fit(data: str, n_train: int, n_val: int, *, window: int, batch_size: int,
+                      window_flag: str) -> None:
+    """Refuse a text too short for its windows, before any model exists: the validation
+    split needs one window of ``window + 1`` tokens, the training split ``batch_size`` of
+    them. ``data`` names the text (``--data tiny.txt``), ``window_flag`` the option that
+    sets ``window``; the :class:`DlfsError` says what is needed and what there is.
+
+    >>> check_windows_fit("--data t.txt", 480, 60, window=64, batch_size=12,
+    ...                   window_flag="--block-size")
+    Traceback (most recent call last):
+    ...
+    dlfs.errors.DlfsError: --block-size 64 is too long for --data t.txt: its validation split \
+has 60 tokens, and one window needs --block-size + 1 = 65; give a --block-size of at most 59, \
+or a text of at least 650 tokens (validation is its 10 %)
+    """
+    need = window + 1
+    if n_val < need:
+        smaller = f" of at most {n_val - 1}" if n_val > 1 else ""
+        raise DlfsError(f"{window_flag} {window} is too long for {data}: its validation split "
+                        f"has {n_val:,} tokens, and one window needs {window_flag} + 1 = "
+                        f"{need:,}; give a {window_flag}{smaller}, or a text of at least "
+                        f"{10 * need:,} tokens (validation is its 10 %)")
+    windows = n_train - window
+    if windows < batch_size:
+        raise DlfsError(f"--batch-size {batch_size} needs at least {batch_size} windows of "
+                        f"{window_flag} + 1 = {need:,} tokens, but the training split of "
+                        f"{data} ({n_train:,} tokens) has {max(windows, 0):,}; give a "
+                        f"smaller --batch-size or {window_flag}, or a longer text")
 
 
 def next_token_loss(logits: Tensor, targets: Tensor) -> Tensor:

@@ -14,9 +14,15 @@ Field metadata (``field(default=..., metadata={...})``), every key optional:
     metavar   the placeholder in ``--help`` (default: N, X or TEXT, from the type)
     internal  not offered on the command line; says who sets it ("set from the tokenizer")
     prefix    on a nested dataclass: before its fields' flags (``"sample_"``: ``--sample-tokens``)
+    path      the value names a path: ``"out-dir"`` (a directory to write into, made if
+              missing), ``"in-dir"`` or ``"in-file"``; :func:`check_paths` checks it
+    min, max  inclusive bounds of a number; ``above``, ``below`` exclusive ones. A
+              dataclass's ``__post_init__`` calls :func:`check_fields` to enforce them
+              (``None`` is always allowed for an ``X | None`` field)
 
-Types: ``int``, ``float``, ``str``, ``bool`` (``--x`` when it defaults to False, ``--no-x``
-when it defaults to True), ``X | None`` (the word ``none`` gives None) and ``Literal``.
+Types: ``int``, ``float`` (finite: ``nan`` and ``inf`` are refused), ``str``, ``bool``
+(``--x`` when it defaults to False, ``--no-x`` when it defaults to True), ``X | None`` (the
+word ``none`` gives None) and ``Literal``.
 The parser's namespace holds only the options given (field path -> value), so a ``--quick``
 preset can sit under them: :func:`replace_nested` applies both to the default recipe.
 """
@@ -25,18 +31,30 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import shlex
 import textwrap
 import types
 import typing
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-__all__ = ["HelpFormatter", "Option", "add_options", "check_choices", "command_line",
-           "from_dict", "given_options", "internal_fields", "recipe_options", "replace_nested"]
+__all__ = ["HelpFormatter", "OneLineErrorParser", "Option", "add_options", "check_bounds",
+           "check_choices", "check_fields", "check_paths", "command_line", "from_dict",
+           "given_options", "internal_fields", "recipe_options", "replace_nested"]
 
 _METAVARS = {int: "N", float: "X", str: "TEXT"}
+
+
+class OneLineErrorParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (exit status 2, as argparse's):
+    ``dlfs train gpt: error: argument --steps: invalid int value: 'x' (see `dlfs train gpt
+    --help`)``, like every other ``dlfs`` error, instead of the whole usage text first."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
 
 class HelpFormatter(argparse.HelpFormatter):
@@ -143,7 +161,10 @@ def _converter(option: Option) -> Callable[[str], Any]:
     def convert(text: str) -> Any:
         if option.optional and text.lower() == "none":
             return None
-        return option.kind(text)
+        value = option.kind(text)
+        if option.kind is float and not math.isfinite(value):   # argparse names the option
+            raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+        return value
 
     convert.__name__ = option.kind.__name__ + (" or none" if option.optional else "")
     return convert
@@ -244,6 +265,39 @@ def from_dict(cls: type, data: Mapping[str, Any]) -> Any:
     return cls(**kwargs)
 
 
+_BOUNDS = {"min": (">=", lambda v, b: v >= b), "above": (">", lambda v, b: v > b),
+           "max": ("<=", lambda v, b: v <= b), "below": ("<", lambda v, b: v < b)}
+
+
+def check_bounds(obj: Any) -> None:
+    """Raise ValueError if a number field is outside its metadata bounds (``min``, ``above``,
+    ``max``, ``below``), e.g. ``GPTRecipe: seed must be >= 0, got -1``.
+
+    >>> @dataclass(frozen=True)
+    ... class C:
+    ...     p: float = dataclasses.field(default=0.5, metadata={"min": 0, "below": 1})
+    >>> check_bounds(C(p=1.0))
+    Traceback (most recent call last):
+    ...
+    ValueError: C: p must be < 1, got 1.0
+    """
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        for key, (sign, ok) in _BOUNDS.items():
+            if key in f.metadata and not ok(value, f.metadata[key]):
+                raise ValueError(f"{type(obj).__name__}: {f.name} must be {sign} "
+                                 f"{f.metadata[key]}, got {value}")
+
+
+def check_fields(obj: Any) -> None:
+    """:func:`check_choices` and :func:`check_bounds`: what a recipe's ``__post_init__``
+    calls first."""
+    check_choices(obj)
+    check_bounds(obj)
+
+
 def check_choices(obj: Any) -> None:
     """Raise ValueError if a field with choices (``Literal`` or metadata) holds another value;
     frozen dataclasses call it from ``__post_init__``."""
@@ -255,3 +309,41 @@ def check_choices(obj: Any) -> None:
         if choices is not None and value not in choices and not (optional and value is None):
             raise ValueError(f"{type(obj).__name__}: {f.name} must be one of "
                              f"{', '.join(map(repr, choices))}; got {value!r}")
+
+
+_PATH_KINDS = ("out-dir", "in-dir", "in-file")
+
+
+def _path_problem(kind: str, path: Path) -> str | None:
+    """What is wrong with ``path`` for a field of this ``kind`` (None: nothing)."""
+    if kind == "out-dir":
+        if path.exists() and not path.is_dir():
+            return "expected a directory to write into (or a new path), found a file"
+        ancestor = next((a for a in path.parents if a.exists()), None)
+        if ancestor is not None and not ancestor.is_dir():
+            return f"cannot be made: {ancestor} is a file, not a directory"
+    elif kind == "in-dir" and path.exists() and not path.is_dir():
+        return "expected a directory, found a file"
+    elif kind == "in-file":
+        if path.is_dir():
+            return "expected a file, found a directory"
+        if not path.exists():
+            return "expected a file, found no such path"
+    return None
+
+
+def check_paths(recipe: Any) -> None:
+    """Raise ValueError naming the option when a path field (metadata ``"path"``) holds a
+    path of the wrong kind, e.g. ``--out-dir/--out runs/x: expected a directory to write
+    into (or a new path), found a file``. ``None`` values are skipped."""
+    for path, _, f, _, _ in _leaves(type(recipe), recipe):
+        kind = f.metadata.get("path")
+        value = _get(recipe, path)
+        if kind is None or value is None:
+            continue
+        if kind not in _PATH_KINDS:
+            raise TypeError(f"options: {path} has path kind {kind!r}, not one of {_PATH_KINDS}")
+        problem = _path_problem(kind, Path(value))
+        if problem:
+            flags = next(o.flags for o in recipe_options(type(recipe)) if o.path == path)
+            raise ValueError(f"{'/'.join(flags)} {value}: {problem}")

@@ -10,6 +10,8 @@ torch is imported inside the functions: ``dlfs`` builds its ``sample`` options f
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +21,8 @@ from ..errors import DlfsError
 if TYPE_CHECKING:
     from ..models import GPT
 
-__all__ = ["SamplingConfig", "load_run", "sample_text"]
+__all__ = ["SamplingConfig", "diverged_model_errors", "load_run", "read_run_info",
+           "sample_text"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,21 @@ class SamplingConfig:
         return run_seed if self.seed is None else self.seed
 
 
+@contextmanager
+def diverged_model_errors() -> Iterator[None]:
+    """Turn torch's refusal to sample from NaN/Inf probabilities into a :class:`DlfsError`
+    that says why: the weights grew too large for a finite forward pass (training with too
+    high a learning rate can get there without a NaN loss)."""
+    try:
+        yield
+    except RuntimeError as exc:
+        if "probability tensor" not in str(exc):
+            raise
+        raise DlfsError("cannot sample: the model's next-token probabilities are NaN or "
+                        "infinite, so its weights grew too large for a finite forward pass "
+                        "(its training diverged); train it again with a lower --lr") from exc
+
+
 def sample_text(model: GPT, tokenizer: Any, sampling: SamplingConfig, *, seed: int) -> str:
     """Continue ``sampling.prompt`` by ``sampling.tokens`` tokens (temperature, top-k, top-p
     as configured; the generator seeded with ``seed``); returns prompt + continuation."""
@@ -70,32 +88,67 @@ def sample_text(model: GPT, tokenizer: Any, sampling: SamplingConfig, *, seed: i
     except ValueError as exc:
         raise DlfsError(f"prompt cannot be encoded by this run's tokenizer: {exc}") from exc
     idx = torch.tensor([start], dtype=torch.long)                 # (1, T0)
-    out = generate(model, idx, sampling.tokens, temperature=sampling.temperature,
-                   top_k=sampling.top_k, top_p=sampling.top_p,
-                   generator=torch.Generator().manual_seed(seed))  # (1, T0 + tokens)
+    with diverged_model_errors():
+        out = generate(model, idx, sampling.tokens, temperature=sampling.temperature,
+                       top_k=sampling.top_k, top_p=sampling.top_p,
+                       generator=torch.Generator().manual_seed(seed))  # (1, T0 + tokens)
     return tokenizer.decode(out[0].tolist())
+
+
+def read_run_info(run_dir: str | Path) -> dict[str, Any]:
+    """The ``run.json`` of a ``dlfs train gpt`` run directory, checked: a
+    :class:`DlfsError` says when it is missing, not JSON, or lacks a part."""
+    info_file = Path(run_dir) / "run.json"
+    if not info_file.is_file():
+        raise DlfsError(f"no run.json in {run_dir}: give a run directory made by "
+                        "`dlfs train gpt` (default runs/gpt) or a checkpoint inside it")
+    try:
+        info = json.loads(info_file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DlfsError(f"{info_file} is damaged: expected the JSON run description that "
+                        f"`dlfs train gpt` writes, found unreadable text ({exc}); train the "
+                        "run again (with --resume, its checkpoints are kept)") from exc
+    parts = ("recipe", "model", "tokenizer")
+    missing = [k for k in parts if not isinstance(info, dict) or not isinstance(info.get(k), dict)]
+    if missing:
+        raise DlfsError(f"{info_file} is damaged: expected the parts {', '.join(parts)}, "
+                        f"missing {', '.join(missing)}; train the run again (with --resume, "
+                        "its checkpoints are kept)")
+    return info
+
+
+def _rebuild(info: dict[str, Any], info_file: Path) -> tuple[GPT, Any]:
+    """The (untrained) GPT and the tokenizer that ``run.json`` describes."""
+    from ..data.text.tokenizers import tokenizer_from_dict
+    from ..models import GPT, GPTConfig
+
+    try:
+        return GPT(GPTConfig(**info["model"])), tokenizer_from_dict(info["tokenizer"])
+    except (TypeError, ValueError, KeyError) as exc:
+        raise DlfsError(f"{info_file} is damaged: its model or tokenizer description does "
+                        f"not build ({type(exc).__name__}: {exc})") from exc
 
 
 def load_run(path: str | Path) -> tuple[GPT, Any, dict]:
     """Rebuild model, tokenizer and ``run.json`` from a run directory of ``dlfs train gpt``
     (newest good checkpoint) or from a checkpoint file inside ``<run>/checkpoints``."""
-    from ..data.text.tokenizers import tokenizer_from_dict
-    from ..models import GPT, GPTConfig
     from ..train import CheckpointManager, load_checkpoint
+    from .resume import check_state_shapes
 
     path = Path(path)
-    run_dir = path if path.is_dir() else path.parent.parent
-    info_file = run_dir / "run.json"
-    if not info_file.is_file():
-        raise DlfsError(f"no run.json in {run_dir}: give a run directory made by "
+    if not path.exists():
+        raise DlfsError(f"--run {path} does not exist: give a run directory made by "
                         "`dlfs train gpt` (default runs/gpt) or a checkpoint inside it")
-    info = json.loads(info_file.read_text(encoding="utf-8"))
+    run_dir = path if path.is_dir() else path.parent.parent
+    info = read_run_info(run_dir)
     if path.is_dir():
-        _, payload, _ = CheckpointManager(path / "checkpoints").load_latest()
+        source, payload, _ = CheckpointManager(path / "checkpoints").load_latest()
         if payload is None:
             raise DlfsError(f"no usable checkpoint under {path / 'checkpoints'}")
     else:
-        payload = load_checkpoint(path)
-    model = GPT(GPTConfig(**info["model"]))
+        source, payload = path, load_checkpoint(path)
+    model, tokenizer = _rebuild(info, run_dir / "run.json")
+    check_state_shapes(model, payload["model"], source, hint=f"it and {run_dir / 'run.json'} "
+                       "come from different runs")
     model.load_state_dict(payload["model"])
-    return model, tokenizer_from_dict(info["tokenizer"]), info
+    return model, tokenizer, info
