@@ -13,7 +13,7 @@ import argparse
 from typing import Any
 
 from ..errors import DlfsError
-from .options import HelpFormatter, add_options, given_options
+from .options import HelpFormatter, add_options, check_paths, given_options
 from .registry import RECIPES, get_recipe, recipe_from_args, recipe_parser
 from .sampling import SamplingConfig
 
@@ -21,11 +21,41 @@ __all__ = ["cmd_sample", "cmd_train", "register"]
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    """Parse the recipe's options, build the recipe, run it."""
+    """Parse the recipe's options, build and check the recipe, run it. What goes wrong
+    because of the options becomes a one-line :class:`DlfsError`: a path of the wrong kind,
+    a run that went NaN (with what to try, see :mod:`dlfs.recipes.advice`), a step larger
+    than the memory."""
+    from ..train import NonFiniteError
+    from .advice import nonfinite_advice
+
     entry = get_recipe(args.recipe)
     command = entry.load()
     options = recipe_parser(entry, command).parse_args(args.options)
-    return command.run(recipe_from_args(command, options), options.quick)
+    recipe = recipe_from_args(command, options)
+    try:
+        check_paths(recipe)
+    except ValueError as exc:
+        raise DlfsError(str(exc)) from exc
+    try:
+        return command.run(recipe, options.quick)
+    except NonFiniteError as exc:
+        raise DlfsError(nonfinite_advice(exc, entry.name, command, recipe,
+                                         options.quick)) from exc
+    except (MemoryError, RuntimeError) as exc:
+        if not _out_of_memory(exc):
+            raise
+        raise DlfsError(f"out of memory while training ({_first_line(exc)}); give smaller "
+                        f"sizes (see `dlfs train {entry.name} --help`)") from exc
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    """A failed allocation: Python's MemoryError or torch's CPU allocator refusing."""
+    return isinstance(exc, MemoryError) or "can't allocate memory" in str(exc)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[-1][:200] if text else type(exc).__name__
 
 
 def cmd_sample(args: argparse.Namespace) -> int:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .options import check_fields
 from .registry import RecipeCommand
 
 if TYPE_CHECKING:
@@ -217,21 +218,30 @@ class KaggleDigitsRecipe:
 
     data: str | None = field(default=None, metadata={
         "help": "folder with Kaggle's train.csv and test.csv (default: data/digit-recognizer "
-                "when both are there, else the offline stand-in)", "metavar": "DIR"})
+                "when both are there, else the offline stand-in)", "metavar": "DIR",
+        "path": "in-dir"})
     folds: int = field(default=5, metadata={"help": "k of k-fold cross-validation"})
     epochs: int = field(default=10, metadata={"help": "epochs per fold"})
-    max_train: int | None = field(default=None, metadata={
+    max_train: int | None = field(default=None, metadata={"min": 2,
         "help": "use only the first N rows of train.csv (default: all)"})
-    seed: int = field(default=0, metadata={"help": "seed of the folds and of the training"})
-    threads: int = field(default=2, metadata={"help": "torch CPU threads"})
+    lr: float = field(default=3e-3, metadata={
+        "help": "peak learning rate of the one-cycle schedule (AdamW)", "above": 0})
+    seed: int = field(default=0, metadata={"help": "seed of the folds and of the training",
+                                           "min": 0, "below": 2**32})
+    threads: int = field(default=2, metadata={"help": "torch CPU threads", "min": 1,
+                                              "max": 256})
     out_dir: str = field(default="runs/kaggle-digits", metadata={
         "help": "run directory (submission.csv; the stand-in's CSVs in data/)",
-        "aliases": ("--out",), "metavar": "DIR"})
+        "aliases": ("--out",), "metavar": "DIR", "path": "out-dir"})
 
     def __post_init__(self) -> None:
+        check_fields(self)
         if self.folds < 2 or self.epochs < 1 or self.threads < 1:
             raise ValueError(f"KaggleDigitsRecipe: need folds >= 2, epochs >= 1, threads >= 1; "
                              f"got {self.folds}, {self.epochs}, {self.threads}")
+        if self.max_train is not None and self.max_train < self.folds:
+            raise ValueError(f"KaggleDigitsRecipe: {self.folds}-fold cross-validation needs "
+                             f"max_train >= folds, got {self.max_train}")
 
 
 #: `--quick`: a seconds-long run (what the tests use)
@@ -257,12 +267,18 @@ def run_digit_recognizer(recipe: KaggleDigitsRecipe, train_csv: str | Path,
     assert y is not None
     x, y = x[:recipe.max_train], y[:recipe.max_train]
     folds, seed = recipe.folds, recipe.seed
+    if len(x) < folds:
+        from dlfs.data.errors import DataFormatError
+
+        raise DataFormatError(train_csv, "rows", f"at least {folds} images for --folds "
+                              f"{folds}", str(len(x)))
     probs = torch.zeros(len(x_test), 10)  # (M, 10)
     accs = []
     for f, (tr, va) in enumerate(kfold_indices(len(x), folds, seed)):
         torch.manual_seed(seed + f)
         model = train_classifier(lenet5(10, activation="relu"), x[tr], y[tr],
-                                 epochs=recipe.epochs, batch_size=32, lr=3e-3, seed=seed + f)
+                                 epochs=recipe.epochs, batch_size=32, lr=recipe.lr,
+                                 seed=seed + f)
         accs.append(accuracy(predict_logits(model, x[va]), y[va]))
         probs += predict_logits(model, x_test).softmax(1) / folds
         if report is not None:

@@ -21,12 +21,13 @@ import torch
 from ..data import DataLoader
 from ..data.text.dates import Seq2SeqTask, make_date_task
 from ..data.text.toy_seq import make_toy_task
+from ..errors import DlfsError
 from ..models.transformer_seq2seq import TransformerSeq2Seq, TransformerSeq2SeqConfig
 from ..nn import functional as F
 from ..optim import Adam
 from ..optim.lr_scheduler import LambdaLR, warmup_cosine_factor
 from ..train import Callback, History, PeriodicEval, fit
-from .options import check_choices, from_dict
+from .options import check_fields, from_dict
 from .registry import RecipeCommand
 
 __all__ = ["COMMAND", "QUICK", "Seq2SeqEval", "TransformerRecipe", "evaluate_seq2seq",
@@ -45,36 +46,47 @@ class TransformerRecipe:
                                             metadata={"help": "the network; vocab_size comes "
                                                       "from the task"})
     n_train: int = field(default=20_000, metadata={"help": "training pairs"})
-    n_test: int = field(default=1_000, metadata={
+    n_test: int = field(default=1_000, metadata={"min": 1,
         "help": "test pairs (their sources never occur in training)"})
-    min_src_len: int = field(default=3, metadata={"help": "sort/copy: the shortest source"})
+    min_src_len: int = field(default=3, metadata={"help": "sort/copy: the shortest source",
+                                                  "min": 1})
     max_src_len: int = field(default=12, metadata={"help": "sort/copy: the longest source"})
-    batch_size: int = field(default=64, metadata={"help": "pairs per optimizer step"})
+    batch_size: int = field(default=64, metadata={"help": "pairs per optimizer step",
+                                                  "min": 1})
     max_steps: int = field(default=1_000, metadata={
         "help": "optimizer steps", "aliases": ("--steps",)})
     lr: float = field(default=2e-3, metadata={"help": "peak learning rate (Adam)"})
     warmup_steps: int | None = field(default=None, metadata={
         "help": "steps of linear warm-up before the cosine decay (default: a fifth of "
                 "max_steps, at most 150)"})
-    label_smoothing: float = field(default=0.0, metadata={
+    label_smoothing: float = field(default=0.0, metadata={"min": 0, "max": 1,
         "help": "label smoothing of the cross-entropy"})
-    grad_clip: float | None = field(default=1.0, metadata={
+    grad_clip: float | None = field(default=1.0, metadata={"above": 0,
         "help": "clip the global gradient norm to this"})
-    beam_width: int = field(default=4, metadata={"help": "beams of the beam search"})
-    alpha: float = field(default=0.6, metadata={
+    beam_width: int = field(default=4, metadata={"help": "beams of the beam search",
+                                                 "min": 1})
+    alpha: float = field(default=0.6, metadata={"min": 0, "max": 10,
         "help": "exponent of the GNMT length penalty of the beam search"})
-    beam_eval: int = field(default=200, metadata={
+    beam_eval: int = field(default=200, metadata={"min": 0,
         "help": "test pairs scored with beam search (it is slower)"})
-    seed: int = field(default=0, metadata={
+    seed: int = field(default=0, metadata={"min": 0, "below": 2**32,
         "help": "seed of the data, the initialization and the batch order"})
+    deterministic: bool = field(default=True, metadata={
+        "help": "bitwise-repeatable training on any fixed number of threads: torch's "
+                "deterministic kernels (on the CPU only the embeddings' backward changes; "
+                "measured no slower)"})
     out_dir: str = field(default="runs/transformer", metadata={
         "help": "where the model is saved (as <task>.pt)", "aliases": ("--out",),
-        "metavar": "DIR"})
+        "metavar": "DIR", "path": "out-dir"})
 
     def __post_init__(self) -> None:
-        check_choices(self)
+        check_fields(self)
         if self.max_steps < 1 or (self.warmup_steps or 0) < 0 or self.lr <= 0:
             raise ValueError("TransformerRecipe: need max_steps >= 1, warmup_steps >= 0, lr > 0")
+        if self.max_src_len < self.min_src_len:
+            raise ValueError(f"TransformerRecipe: need min_src_len <= max_src_len, got "
+                             f"{self.min_src_len}, {self.max_src_len}")
+
 
     @property
     def warmup(self) -> int:
@@ -108,8 +120,13 @@ def target_len(task: Seq2SeqTask) -> int:
 def train_transformer(recipe: TransformerRecipe, task: Seq2SeqTask | None = None,
                       callbacks: list[Callback] | None = None
                       ) -> tuple[TransformerSeq2Seq, History]:
-    """Train a :class:`TransformerSeq2Seq` on ``task.train`` with teacher forcing."""
+    """Train a :class:`TransformerSeq2Seq` on ``task.train`` with teacher forcing, under
+    the NaN/Inf guard (:class:`dlfs.train.NonFiniteError` at the first NaN or Inf)."""
     task = task or make_task(recipe)
+    if len(task.train) < recipe.batch_size:
+        raise DlfsError(f"--n-train {len(task.train)} gives fewer training pairs than one "
+                        f"batch (--batch-size {recipe.batch_size}; the last, partial batch is "
+                        "dropped); give more pairs or a smaller batch")
     torch.manual_seed(recipe.seed)
     model = TransformerSeq2Seq(recipe.model_config(len(task.vocab)))
     loader = DataLoader(task.train, batch_size=recipe.batch_size, shuffle=True,
@@ -129,7 +146,8 @@ def train_transformer(recipe: TransformerRecipe, task: Seq2SeqTask | None = None
     scheduler = LambdaLR(optimizer, warmup_cosine_factor(recipe.warmup, recipe.max_steps))
     history = fit(model, loader, loss_fn=loss_fn, forward=forward, optimizer=optimizer,
                   scheduler=scheduler, callbacks=callbacks or (), max_steps=recipe.max_steps,
-                  clip_grad_norm=recipe.grad_clip, device="cpu", seed=recipe.seed)
+                  clip_grad_norm=recipe.grad_clip, device="cpu", seed=recipe.seed,
+                  nan_guard=True, deterministic=recipe.deterministic)
     return model, history
 
 

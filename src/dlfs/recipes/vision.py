@@ -56,7 +56,8 @@ def train_classifier(model: nn.Module, x: Tensor, y: Tensor, *, epochs: int,
                      seed: int = 0, augment: Callable[[Tensor], Tensor] | None = None,
                      callbacks: Sequence[Any] = ()) -> nn.Module:
     """Train ``model`` on ``x`` ``(N, C, H, W)``, ``y`` ``(N,)`` with Adam and a cosine-decayed
-    learning rate, through :func:`dlfs.train.fit` on the CPU; returns the model.
+    learning rate, through :func:`dlfs.train.fit` on the CPU, under the NaN/Inf guard and
+    torch's deterministic kernels; returns the model.
 
     ``augment`` maps a training batch ``(B, C, H, W)`` to an altered one of the same shape
     (e.g. random shifts); it runs in train mode only. ``callbacks`` go to ``fit`` (e.g. a
@@ -78,7 +79,7 @@ def train_classifier(model: nn.Module, x: Tensor, y: Tensor, *, epochs: int,
                                                 pct_start=0.15)
     fit(model, loader, loss_fn=nn.functional.cross_entropy, optimizer=opt, scheduler=sched,
         epochs=epochs, device="cpu", seed=seed, log_every=max(1, steps), forward=forward,
-        callbacks=callbacks)
+        callbacks=callbacks, nan_guard=True, deterministic=True)
     return model
 
 

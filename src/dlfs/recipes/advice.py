@@ -1,0 +1,64 @@
+"""What to try after a recipe's run went non-finite: one line, with a complete command.
+
+The NaN/Inf guard (:class:`dlfs.train.NaNGuard`) stops a run at the first NaN or Inf and
+names where it began; :func:`nonfinite_advice` adds what a learner can change, built from
+the recipe's own options: a lower ``--lr`` (the recipe's default, or a tenth of a rate that
+is already at or below it; the ``--quick`` preset counts as the default), ``--grad-clip 1``
+when clipping is off, ``--amp none`` when bfloat16 is on; and the command that applies
+them — with ``--resume`` from the last finite checkpoint when the recipe can resume and one
+was written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from .options import command_line, replace_nested
+from .registry import RecipeCommand
+
+__all__ = ["nonfinite_advice", "safer_recipe"]
+
+
+def _fields(recipe: Any) -> set[str]:
+    return {f.name for f in dataclasses.fields(recipe)}
+
+
+def safer_recipe(recipe: Any, default: Any) -> tuple[Any, list[str]]:
+    """``recipe`` with the settings that most often cause NaN made safer, and what changed;
+    ``default`` is the recipe a learner starts from (with the ``--quick`` preset if given)."""
+    fields, changes, notes = _fields(recipe), {}, []
+    if "lr" in fields:
+        lr = default.lr if recipe.lr > default.lr else recipe.lr / 10
+        changes["lr"] = lr
+        notes.append(f"a lower --lr ({recipe.lr:g} -> {lr:g})")
+    if "grad_clip" in fields and recipe.grad_clip is None:
+        changes["grad_clip"] = 1.0
+        notes.append("gradient clipping (--grad-clip 1)")
+    if "amp" in fields and recipe.amp is not None:
+        changes["amp"] = None
+        notes.append("full precision (--amp none)")
+    return replace_nested(recipe, changes), notes
+
+
+def nonfinite_advice(exc: Any, name: str, command: RecipeCommand, recipe: Any,
+                     quick: bool) -> str:
+    """The guard's message, then what to try and the command that does it (one line).
+    ``exc.recipe``, when a recipe set it, is the run that failed (one cell of several)."""
+    failed = getattr(exc, "recipe", None) or recipe
+    default = command.recipe()
+    base = replace_nested(default, command.quick) if quick else default
+    words = ["dlfs", "train", name, *(["--quick"] if quick else [])]
+    safer, notes = safer_recipe(failed, base)
+    tried = f"Try {', '.join(notes)}" if notes else "Look at the data and the loss"
+    checkpoint = getattr(exc, "checkpoint", None)
+    if "resume" in _fields(failed) and checkpoint is not None:
+        again = command_line(words, dataclasses.replace(safer, resume=True), base)
+        step = Path(checkpoint).stem.removeprefix("step-").lstrip("0") or "0"
+        return (f"{exc} {tried}; to continue from the last finite checkpoint ({checkpoint}, "
+                f"step {step}): {again}")
+    if "resume" in _fields(failed):
+        safer = dataclasses.replace(safer, resume=False)
+    again = command_line(words, safer, base)
+    return f"{exc} {tried}; no checkpoint was written before it, so start again: {again}"
