@@ -41,6 +41,7 @@ from .errors import DlfsError
 from .gym.cli import register as register_gym
 from .paths import PACKAGE_DIR
 from .recipes.cli import register as register_recipes
+from .recipes.options import OneLineErrorParser
 
 #: Lessons that `dlfs tour` runs, in order, and the first lesson it points to afterwards.
 TOUR = ("env-setup", "tensor-basics", "autograd-basics")
@@ -208,7 +209,7 @@ def cmd_tour(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineErrorParser(
         prog="dlfs",
         description="Deep Learning From Scratch: lessons, checks and tools. "
                     "从零实现深度学习：课程、检查与工具。",
@@ -252,6 +253,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(exc: BaseException) -> str:
+    """The message on one line (an embedded library message may span several)."""
+    return " ".join(str(exc).split())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``dlfs`` console script; returns the exit code."""
     parser = build_parser()
@@ -264,7 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DlfsError as exc:
         if args.debug:
             traceback.print_exc()
-        print(f"dlfs: error: {exc}", file=sys.stderr)
+        print(f"dlfs: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("dlfs: interrupted", file=sys.stderr)
@@ -272,10 +278,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `dlfs list | head` closed the pipe: not an error
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep interpreter exit quiet
         return 0
+    except OSError as exc:  # the environment: a read-only folder, a full disk, a lost file
+        if args.debug:
+            traceback.print_exc()
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"dlfs: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
     except Exception as exc:  # an unexpected bug: one line, full traceback with --debug
         if args.debug:
             traceback.print_exc()
-        print(f"dlfs: internal error: {type(exc).__name__}: {exc} "
+        print(f"dlfs: internal error: {type(exc).__name__}: {_one_line(exc)} "
               "(run again with --debug for the traceback)", file=sys.stderr)
         return 1
 

@@ -60,6 +60,13 @@ class TransformerSeq2SeqConfig:
         "help": "id of <pad>", "internal": "fixed by the task vocabularies (<pad> = 0)"})
 
     def __post_init__(self) -> None:
+        for name in ("d_model", "nhead", "num_layers", "dim_feedforward", "max_len"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"TransformerSeq2SeqConfig: {name} must be >= 1, got "
+                                 f"{getattr(self, name)}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"TransformerSeq2SeqConfig: dropout must be in [0, 1), got "
+                             f"{self.dropout}")
         if self.d_model % self.nhead:
             raise ValueError(f"TransformerSeq2SeqConfig: d_model ({self.d_model}) must be a "
                              f"multiple of nhead ({self.nhead})")

@@ -35,7 +35,7 @@ from dlfs import nn
 from dlfs.errors import DlfsError
 
 from ..metrics import accuracy
-from .options import check_choices
+from .options import check_fields
 from .registry import RecipeCommand
 from .vision import predict_logits, shapes_tensors, train_classifier
 
@@ -65,22 +65,25 @@ class FinetuneRecipe:
         "help": "the zoo model", "choices": tuple(HEADS)})
     weights: str | None = field(default=None, metadata={
         "help": "a torchvision-format state_dict for the backbone (default: pretrain it "
-                "here on task A)", "metavar": "FILE"})
-    n: int = field(default=1500, metadata={"help": "shapes images (80 % train, 20 % test)"})
+                "here on task A)", "metavar": "FILE", "path": "in-file"})
+    n: int = field(default=1500, metadata={"help": "shapes images (80 % train, 20 % test)",
+                                           "min": 10})
     epochs: int = field(default=20, metadata={"help": "epochs of training the new head"})
     pretrain_epochs: int = field(default=8, metadata={
         "help": "epochs of pretraining the backbone on task A (without --weights)"})
     image_size: int = field(default=64, metadata={
         "help": "input size for a --weights backbone (a pretrained-here one takes 32)"})
-    lr: float = field(default=1e-2, metadata={"help": "learning rate of the new head"})
+    lr: float = field(default=1e-2, metadata={"help": "learning rate of the new head",
+                                              "above": 0})
     batch_size: int = field(default=64, metadata={"help": "feature rows per optimizer step"})
-    seed: int = field(default=0, metadata={"help": "seed of the initialization and batches"})
+    seed: int = field(default=0, metadata={"help": "seed of the initialization and batches",
+                                           "min": 0, "below": 2**32})
     out_dir: str = field(default="runs/finetune", metadata={
         "help": "where the fine-tuned state_dict is saved", "aliases": ("--out",),
-        "metavar": "DIR"})
+        "metavar": "DIR", "path": "out-dir"})
 
     def __post_init__(self) -> None:
-        check_choices(self)
+        check_fields(self)
         for name in ("n", "epochs", "pretrain_epochs", "image_size", "batch_size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"FinetuneRecipe: {name} must be >= 1, got "

@@ -28,6 +28,7 @@ from torch import Tensor
 from dlfs import nn
 from dlfs.errors import DlfsError
 
+from .options import check_fields
 from .registry import RecipeCommand
 from .vision import VisionRun, timed_run
 
@@ -48,27 +49,29 @@ class MNISTRecipe:
     """One MNIST run (the defaults: the documented recipe, 10 epochs on all 60,000 images)."""
 
     data: str | None = field(default=None, metadata={
-        "help": "folder with the four IDX files (default: data/mnist)", "metavar": "DIR"})
+        "help": "folder with the four IDX files (default: data/mnist)", "metavar": "DIR",
+        "path": "in-dir"})
     epochs: int = field(default=10, metadata={"help": "passes over the training images"})
     n_train: int | None = field(default=None, metadata={
         "help": "use only the first N training images (default: all)"})
     n_test: int | None = field(default=None, metadata={
         "help": "use only the first N test images (default: all)"})
     batch_size: int = field(default=64, metadata={"help": "images per optimizer step"})
-    lr: float = field(default=3e-3, metadata={
+    lr: float = field(default=3e-3, metadata={"above": 0,
         "help": "peak learning rate of the one-cycle schedule (AdamW)"})
-    weight_decay: float = field(default=1e-4, metadata={"help": "AdamW weight decay"})
-    shift: int = field(default=2, metadata={
+    weight_decay: float = field(default=1e-4, metadata={"help": "AdamW weight decay", "min": 0})
+    shift: int = field(default=2, metadata={"min": 0, "max": 27,
         "help": "random shifts of up to this many pixels (0 turns the augmentation off)"})
-    seed: int = field(default=0, metadata={
+    seed: int = field(default=0, metadata={"min": 0, "below": 2**32,
         "help": "seed of the initialization, the batch order and the shifts"})
     fused: bool = field(default=False, metadata={
         "help": "the convolutions call torch's kernel (2-3x faster steps on a CPU)"})
     out_dir: str = field(default="runs/mnist", metadata={
         "help": "where the trained state_dict is saved (mnist_cnn.pt)",
-        "aliases": ("--out",), "metavar": "DIR"})
+        "aliases": ("--out",), "metavar": "DIR", "path": "out-dir"})
 
     def __post_init__(self) -> None:
+        check_fields(self)
         for name in ("epochs", "batch_size", "n_train", "n_test"):
             value = getattr(self, name)
             if value is not None and value < 1:

@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import DlfsError, UnknownNameError, closest
-from .options import HelpFormatter, add_options, given_options, replace_nested
+from .options import (
+    HelpFormatter,
+    OneLineErrorParser,
+    add_options,
+    given_options,
+    replace_nested,
+)
 
 __all__ = ["RECIPES", "RecipeCommand", "RecipeEntry", "UnknownRecipeError", "get_recipe",
            "recipe_from_args", "recipe_parser"]
@@ -77,7 +83,7 @@ def get_recipe(name: str) -> RecipeEntry:
 
 def recipe_parser(entry: RecipeEntry, command: RecipeCommand) -> argparse.ArgumentParser:
     """``dlfs train <name>``'s own parser: one option per recipe setting, plus ``--quick``."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineErrorParser(
         prog=f"dlfs train {entry.name}", description=f"Train {entry.help}.",
         formatter_class=HelpFormatter,
         epilog="Every option sets the recipe field of the same name "

@@ -1,0 +1,121 @@
+"""Fuzzing the recipes' options: whatever a learner types, `dlfs train` ends in exit 0, or
+in exit 2 with one line on stderr — never "internal error" (exit 1), never a traceback.
+
+Each example is one small run of one recipe, in this process: a base command line that
+keeps it tiny (a short text, a few images, one or two steps), then one to three of the
+recipe's own options (path options excepted) set to boundary values: -1, 0, 1, 2 for ints,
+negative / zero / tiny / huge for floats, ``nan`` and ``inf``, an unknown choice, a flag
+flipped. Bounded examples, derandomized, so the test takes seconds and repeats exactly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dlfs.cli import main
+from dlfs.recipes.kaggle_digits import write_digits_csv
+from dlfs.recipes.mnist import write_digits_idx
+from dlfs.recipes.options import recipe_options
+from dlfs.recipes.registry import RECIPES
+
+INTS = ["-1", "0", "1", "2"]
+FLOATS = ["-1", "0", "1e-09", "0.5", "1", "1e+30", "nan", "inf"]
+PATH_FIELDS = {"out_dir", "data", "weights"}
+
+
+def _base(name: str, files: Path) -> list[str]:
+    """A command line that makes one run of ``name`` take a fraction of a second."""
+    text = str(files / "text.txt")
+    return {
+        "gpt": ["--quick", "--data", text, "--max-steps", "2", "--eval-every", "1",
+                "--eval-batches", "1", "--n-layer", "1", "--n-embd", "16", "--n-head", "2",
+                "--block-size", "8", "--batch-size", "4", "--sample-tokens", "5"],
+        "charrnn": ["--quick", "--data", text, "--max-steps", "2", "--eval-every", "1",
+                    "--eval-batches", "1", "--hidden", "8", "--num-steps", "8",
+                    "--batch-size", "4", "--sample-tokens", "5"],
+        "transformer": ["--quick", "--n-train", "64", "--n-test", "8", "--max-steps", "2",
+                        "--beam-eval", "2", "--batch-size", "8"],
+        "mnist": ["--quick", "--data", str(files / "mnist"), "--n-train", "32", "--n-test",
+                  "16", "--batch-size", "16"],
+        "finetune": ["--quick", "--n", "20", "--epochs", "1", "--pretrain-epochs", "1"],
+        "kaggle-digits": ["--quick", "--data", str(files / "kaggle"), "--epochs", "1"],
+    }[name]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> Path:
+    """A 3,000-character text, the digits as MNIST IDX files and as small Kaggle CSVs."""
+    import numpy as np
+
+    from dlfs.data.datasets.digits import digits_uint8
+
+    root = tmp_path_factory.mktemp("fuzz")
+    (root / "text.txt").write_text("The cat sat on the mat. A dog ran.\n" * 90)
+    write_digits_idx(root / "mnist")
+    images, labels = digits_uint8(28)
+    write_digits_csv(root / "kaggle" / "train.csv", images[:40], labels[:40])
+    write_digits_csv(root / "kaggle" / "test.csv", images[40:50])
+    assert np.asarray(labels[:40]).max() <= 9
+    return root
+
+
+def _values(option) -> st.SearchStrategy[list[str]]:
+    """The words that set ``option`` to a boundary value."""
+    flag = option.flags[0]
+    if option.kind is bool:
+        return st.just([flag])
+    if option.choices is not None:
+        words = [str(c) for c in option.choices] + ["nonsense"]
+    elif option.kind is int:
+        words = INTS
+    elif option.kind is float:
+        words = FLOATS
+    else:
+        words = ["", "none", "x" * 3, "\u00e9\u4e2d"]
+    if option.optional:
+        words = [*words, "none"]
+    return st.sampled_from(words).map(lambda word: [flag, word])
+
+
+@st.composite
+def command_lines(draw) -> list[str]:
+    entry = draw(st.sampled_from(RECIPES))
+    options = [o for o in recipe_options(entry.load().recipe)
+               if o.path.split(".")[-1] not in PATH_FIELDS]
+    chosen = draw(st.lists(st.sampled_from(options), min_size=1, max_size=3,
+                           unique_by=lambda o: o.path))
+    words = [w for option in chosen for w in draw(_values(option))]
+    return [entry.name, *words]
+
+
+def run_in_process(argv: list[str]) -> tuple[int, str]:
+    """``dlfs ARGV``: (exit status, stderr)."""
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        try:
+            code = main(argv)
+        except SystemExit as exc:                        # argparse: usage errors, --help
+            code = exc.code if isinstance(exc.code, int) else 2
+    return code, err.getvalue()
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                 HealthCheck.too_slow])
+@given(command=command_lines())
+def test_every_option_value_ends_in_exit_0_or_one_line_exit_2(command, files) -> None:
+    name, *changes = command
+    with tempfile.TemporaryDirectory(dir=files) as out:
+        argv = ["train", name, *_base(name, files), "--out", str(Path(out) / "run"), *changes]
+        code, err = run_in_process(argv)
+    assert "internal error" not in err and "Traceback" not in err, (argv, err)
+    assert code in (0, 2), (argv, code, err)
+    if code == 2:
+        assert err.count("\n") == 1 and err.endswith("\n"), (argv, err)
