@@ -99,7 +99,7 @@ class GPTRecipe:
         "help": "bitwise-repeatable training on any fixed number of threads: torch's "
                 "deterministic kernels, which on the CPU change only the embedding's backward "
                 "(otherwise summed with thread-timing-dependent atomic adds); measured no "
-                "slower"})
+                "slower (2 threads: 63.3 ms per step of the default model, 64.0 without)"})
     explain_shapes: bool = field(default=False, metadata={
         "help": "first print every tensor's shape in one forward pass"})
     sample: SamplingConfig = field(default_factory=SamplingConfig, metadata={
