@@ -191,10 +191,16 @@ def test_cifar_labels_outside_the_classes_are_named(tmp_path):
 def test_idx_damaged_deflate_data_and_huge_header_dimensions(tmp_path):
     good = gzip.compress(bytes([0, 0, 8, 1, 0, 0, 0, 200]) + bytes(range(200)), mtime=0)
     bad = bytearray(good)
-    bad[len(bad) // 2] ^= 0xFF                             # inside the deflate stream
+    bad[10] ^= 0xFF                  # the first deflate block header: zlib.error, no OSError
     (tmp_path / "a.gz").write_bytes(bytes(bad))
-    with pytest.raises(DataFormatError, match="gzip stream: expected a complete gzip file"):
+    with pytest.raises(DataFormatError, match="gzip stream: expected a complete gzip file, "
+                                              "found a damaged one .*invalid block type"):
         read_idx(tmp_path / "a.gz")
+    bad = bytearray(good)
+    bad[len(bad) // 2] ^= 0xFF                             # the data: the CRC check fails
+    (tmp_path / "b.gz").write_bytes(bytes(bad))
+    with pytest.raises(DataFormatError, match="found a damaged one .*CRC check failed"):
+        read_idx(tmp_path / "b.gz")
     # 3 dimensions of 2**32 - 1: the product wraps around in int64 (before: a reshape error)
     header = bytes([0, 0, 8, 3]) + b"\xff\xff\xff\xff" * 3
     (tmp_path / "b").write_bytes(header + bytes(64))
