@@ -130,9 +130,9 @@ print("full sweep to T = 8192: python benchmarks/bench_attention_memory.py")
 # the same boolean mask, yet computes far fewer scores: dense attention computes all T^2
 # and masks afterwards; the window computes T·w (the whole band, so the first w − 1 rows
 # also score w(w − 1)/2 padding slots before position 0), block-sparse whole blocks of its
-# layout (the diagonal blocks are then masked to causal). The count below is measured, not derived:
-# torch's `FlopCounterMode` counts the multiply-adds of every matrix product, and each score
-# costs D of them (q·k) plus Dv more (its share of the weighted sum of values).
+# layout (the diagonal blocks are then masked to causal). The count below is measured, not
+# derived: torch's `FlopCounterMode` counts the multiply-adds of every matrix product, and
+# each score costs D of them (q·k) plus Dv more (its share of the weighted sum of values).
 
 # %%
 T, w, bs = 32, 6, 4
