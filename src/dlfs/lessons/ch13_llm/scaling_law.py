@@ -16,15 +16,15 @@
 #
 # What each mode shows. Quick mode trains two widths (16 and 64) for 150 steps: it checks the
 # fit on synthetic data and that, on the same budget, the wider model reaches a clearly lower
-# validation loss (asserted) — not the law itself: a law needs at least three points, and at
-# 150 steps tiny models are too noisy for one (width 8 then even beats width 16). The full
+# validation loss (asserted) — not the law itself: a law needs at least three points, and
+# after 150 steps tiny models are too far from trained to place them on one. The full
 # mode (`dlfs run scaling-law`, six widths, 1,200 steps each, about a minute of CPU; also run
 # by `make test-full`) fits the law and asserts it: every wider model lower, α > 0.05
 # (measured: α ≈ 0.16, c ≈ 1.38).
 #
 # 两种模式各展示什么：快速模式只训练宽度 16 和 64 两个模型，各 150 步。它检查拟合程序
 # （在已知答案的合成数据上），并断言在相同预算下更宽的模型验证损失明显更低；它不展示缩放定律
-# 本身——定律至少需要三个点，而 150 步时小模型的噪声太大（宽度 8 甚至胜过宽度 16）。完整模式
+# 本身——定律至少需要三个点，而只训练 150 步的小模型离训练充分还差得远，点落不到一条定律上。完整模式
 # （`dlfs run scaling-law`，六个宽度各 1,200 步，约一分钟 CPU 时间；`make test-full` 也会运行）
 # 拟合并断言定律：模型越宽损失越低，且 α > 0.05（实测 α ≈ 0.16，c ≈ 1.38）。
 
