@@ -13,11 +13,12 @@ PIP    := $(PY) -m pip install -q --disable-pip-version-check
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
-.PHONY: demo test lint bench docs clean help
+.PHONY: demo test test-full lint bench docs clean help
 
 help:
 	@echo "make demo   - install (first time), train the capstone GPT (~5 min), sample text"
-	@echo "make test   - install dev tools (first time) and run the whole suite"
+	@echo "make test   - install dev tools (first time), ruff, the suite (lessons in quick mode)"
+	@echo "make test-full - the lessons whose headline claims need full mode, in full mode (slow)"
 	@echo "make lint   - ruff check"
 	@echo "make bench  - run benchmarks/, write benchmarks/results/latest.{json,md}"
 	@echo "make docs   - turn every lesson into a notebook under build/notebooks"
@@ -34,6 +35,9 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(PY) -m pytest
+
+test-full: $(STAMP)
+	$(PY) -m pytest -m slow
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks

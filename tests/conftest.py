@@ -17,6 +17,23 @@ import torch  # noqa: E402
 torch.set_num_threads(1)
 
 
+def pytest_addoption(parser):
+    parser.addoption("--run-slow", action="store_true", default=False,
+                     help="also run the tests marked slow (full-mode lesson runs, minutes "
+                          "each); `make test-full` runs only those (-m slow)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``slow`` are deselected unless asked for: ``--run-slow``, or a ``-m``
+    expression that names the marker (``-m slow``; ``-m "not slow"`` leaves them out too)."""
+    if config.getoption("--run-slow") or "slow" in (config.option.markexpr or ""):
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]
+
+
 @pytest.fixture(autouse=True)
 def _isolated_dirs(tmp_path, monkeypatch):
     """Keep progress files, lesson outputs and data lookups out of the user's home and repo."""

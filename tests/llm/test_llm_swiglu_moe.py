@@ -8,6 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as TF
 
+from dlfs import nn
 from dlfs.llm import MoE, SwiGLU, load_balancing_loss, swiglu_hidden
 from dlfs.nn import RMSNorm
 
@@ -23,7 +24,21 @@ def test_swiglu_formula_and_params():
     g = torch.randn_like(out)
     torch.testing.assert_close(torch.autograd.grad(out, x, g)[0], torch.autograd.grad(ref, x, g)[0])
     assert sum(p.numel() for p in ffn.parameters()) == 3 * 10 * 14
-    assert swiglu_hidden(96) == 256 and 3 * 96 * 256 == pytest.approx(2 * 96 * 4 * 96, rel=0.01)
+
+
+@pytest.mark.parametrize("d_model", [96, 100, 768])
+def test_swiglu_default_width_matches_a_4x_mlp(d_model):
+    # The default hidden width 8/3 C (rounded up to a multiple of 8) gives the three matrices
+    # of SwiGLU about the parameters of the two in a 4x GELU MLP: counted on the modules.
+    ffn = SwiGLU(d_model)
+    mlp = nn.Sequential(nn.Linear(d_model, 4 * d_model, bias=False), nn.GELU(),
+                        nn.Linear(4 * d_model, d_model, bias=False))
+    hidden = ffn.w1.out_features
+    assert hidden == swiglu_hidden(d_model) and hidden % 8 == 0
+    assert 8 * d_model / 3 <= hidden < 8 * d_model / 3 + 8
+    n_swiglu = sum(p.numel() for p in ffn.parameters())
+    n_mlp = sum(p.numel() for p in mlp.parameters())
+    assert n_swiglu == pytest.approx(n_mlp, rel=0.03)
 
 
 def test_rmsnorm_is_reused_from_dlfs_nn():

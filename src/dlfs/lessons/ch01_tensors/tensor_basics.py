@@ -64,6 +64,7 @@ assert as_int.tolist() == [0, 1, -2]
 half = torch.tensor(70000.0).half()
 print("70000 in float16:", half.item(), "(float16 overflows above 65504)")
 assert torch.isinf(half)
+assert torch.tensor(65504.0).half().item() == 65504 == torch.finfo(torch.float16).max
 print("int + float promotes:", (torch.tensor([1]) + 0.5).dtype)
 assert (torch.tensor([1]) + 0.5).dtype == torch.float32
 
@@ -89,11 +90,22 @@ else:
 
 # %% [markdown]
 # ## 5. Memory: how big may a tensor get?
-# bytes = numel × element_size. A (batch 64, 3, 224, 224) float32 image batch:
+# bytes = numel × element_size. A (batch 64, 3, 224, 224) float32 image batch — and the
+# storage, the block of memory the allocator really holds for it, has exactly that size.
+# A slice is a view: it keeps the whole storage alive; `.clone()` copies only what it shows.
 
 # %%
 batch = torch.empty(64, 3, 224, 224)
-mib = batch.numel() * batch.element_size() / 2**20
-print(f"{tuple(batch.shape)} float32 = {mib:.1f} MiB; in bfloat16 {mib / 2:.1f} MiB")
-assert abs(mib - 36.75) < 1e-9
+nbytes = batch.untyped_storage().nbytes()             # what the allocator holds
+as_bf16 = batch.to(torch.bfloat16)
+print(f"{tuple(batch.shape)} float32: {batch.numel():,} x {batch.element_size()} bytes = "
+      f"{nbytes / 2**20:.2f} MiB; in bfloat16 {as_bf16.untyped_storage().nbytes() / 2**20:.2f} MiB")
+assert nbytes == batch.numel() * batch.element_size()
+assert 2 * as_bf16.untyped_storage().nbytes() == nbytes
+first8 = batch[:8]
+print(f"batch[:8] shows {first8.numel() * first8.element_size() / 2**20:.2f} MiB but keeps "
+      f"{first8.untyped_storage().nbytes() / 2**20:.2f} MiB alive; its clone holds "
+      f"{first8.clone().untyped_storage().nbytes() / 2**20:.2f} MiB")
+assert first8.untyped_storage().nbytes() == nbytes
+assert 8 * first8.clone().untyped_storage().nbytes() == nbytes
 print("\nDay 1 done. Next: Day 2, reshaping (`dlfs list --track pytorch`).")

@@ -151,6 +151,7 @@ for hk in hs:
     hk.remove()
 print("activation std per tanh layer:", [f"{s:.3f}" for s in stds])
 assert len(stds) == depth and stds[-1] < stds[0] / 4, "activations should shrink"
+assert all(0.4 < after / before < 0.6 for before, after in zip(stds, stds[1:])), "halved"
 fig, ax = plt.subplots(figsize=(6, 3.4))
 ax.semilogy(range(1, depth + 1), stds, "o-")
 ax.set_xlabel("tanh layer")

@@ -66,7 +66,8 @@ print("SGD: loss + lambda/2 ||w||^2  ==  SGD(weight_decay=lambda)  ==  w *= 1 - 
 #
 # - **Adam + L2**: the `lambda p = 0.1` term is divided by `sqrt(v)`. Next to a gradient of
 #   size 10 it is tiny, so weight 1 hardly decays; next to 0.01 it dominates and the
-#   normalized step is ~`lr` every time, so weight 2 is driven to 0 within ~100 steps.
+#   normalized step is ~`lr` at first, so weight 2 is driven toward 0 (slowing down once
+#   `lambda p` shrinks to the size of the ±0.01 noise): below 0.01 within ~200 steps.
 # - **AdamW**: both weights shrink by the same `(1 - lr lambda)` per step, whatever their
 #   gradients.
 
@@ -93,6 +94,11 @@ print(f"after {steps} steps      noisy weight   quiet weight")
 for name, path in (("no decay", no_decay), ("Adam + L2", adam_l2), ("AdamW", adamw)):
     print(f"  {name:12s}        {path[-1, 0].item():.4f}         {path[-1, 1].item():.4f}")
 assert adam_l2[-1, 0] > 0.9 and adam_l2[-1, 1].abs() < 1e-3      # uneven decay
+assert torch.allclose(no_decay[-1, 0], no_decay[-1, 1], rtol=1e-6)  # Adam ignores the scale
+below = int((adam_l2[:, 1].abs() < 0.01).nonzero()[0])
+print(f"Adam + L2: the quiet weight is below 0.01 from step {below}; after 50 steps it is "
+      f"{adam_l2[50, 1].item():.3f} (~lr per step: 1 - 50 lr = {1 - 50 * lr:.2f})")
+assert 100 < below <= 250 and abs(adam_l2[50, 1].item() - (1 - 50 * lr)) < 0.1
 assert torch.allclose(adamw[-1, 0], adamw[-1, 1], rtol=1e-3)     # even decay
 expected = no_decay[-1, 0] * (1 - lr * lam) ** steps
 assert abs(adamw[-1, 0].item() - expected.item()) < 0.02
@@ -134,6 +140,7 @@ weak_w, strong_w = untouched(optim.AdamW, 1e-3), untouched(optim.AdamW, 1.0)
 print(f"AdamW,     50 steps: lambda=0.001 -> {weak_w.item():.6f}, lambda=1 -> "
       f"{strong_w.item():.6f} (= (1 - lr lambda)^50)")
 assert abs(strong_w.item() - (1 - lr) ** 50) < 1e-12
+assert abs(weak_w.item() - (1 - lr * 1e-3) ** 50) < 1e-12
 
 # %% [markdown]
 # ## 4. Where each one converges

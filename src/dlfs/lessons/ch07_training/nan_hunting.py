@@ -136,6 +136,7 @@ def make_energy(dtype):
 with torch.no_grad():
     h = make_energy(torch.float32)[0](X)  # (N, 16): the activations entering the block
 print(f"largest activation {h.abs().max():.0f}, its square {h.abs().max() ** 2:.3g} > 65504")
+assert h.abs().max() ** 2 > torch.finfo(torch.float16).max == 65504
 
 # lr=0: only the forward pass matters here
 hist, err = train(make_energy(torch.float16), lr=0.0, epochs=1)

@@ -109,25 +109,34 @@ assert residual_net.fc.in_features == 512
 # %% [markdown]
 # ## 4. Training the three lecture nets on digits
 # The lecture trains on MNIST; here the embedded scikit-learn digits, upscaled to 28×28, take
-# its place (same shapes: (B, 1, 28, 28), 10 classes). Quick mode only checks that a few Adam
-# steps on one batch of 32 images lower the loss on that batch (the smallest sign that the
-# gradients reach every layer); full mode trains each net for 8 epochs (a few minutes on two
-# cores) and expects at least 93 % test accuracy (measured: 97.5 % for the lecture-10 CNN,
-# 95.3 % for the Inception net, 97.5 % for the residual net, on 1,437 training images).
+# its place (same shapes: (B, 1, 28, 28), 10 classes). Adam, learning rate 3e-3. Quick mode
+# trains each net on 30 batches of 32 images (two thirds of one epoch, a few seconds in all)
+# and expects at least 60 % test accuracy (measured: 80.2 % for the lecture-10 CNN, 73.0 %
+# for the Inception net, 83.6 % for the residual net; chance is 10 %). Full mode trains 8
+# epochs of batches of 64 (a few minutes on two cores) and expects at least 93 % (measured:
+# 97.5 %, 95.3 %, 97.5 %, on 1,438 training images). Which net is best is not claimed: on
+# 8×8 digits blown up to 28×28 the three end within a few points of each other.
+#
+# 快速模式每个网络只训练 30 个批次（每批 32 张图，约三分之二个 epoch，共几秒钟），断言测试准确率
+# 至少 60 %（实测：第 10 讲 CNN 80.2 %，Inception 网络 73.0 %，残差网络 83.6 %；随机猜测为
+# 10 %）。完整模式训练 8 个 epoch（批大小 64，双核几分钟），断言至少 93 %（实测 97.5 %、
+# 95.3 %、97.5 %）。本课不断言哪个网络最好：在放大到 28×28 的 8×8 数字上，三者最终只差几个百分点。
 
 # %%
 train_set, test_set = digits("train", size=28), digits("test", size=28)
 x_train, y_train = train_set[:]
 x_test, y_test = test_set[:]
 batch = 32 if ctx.quick else 64
-steps_per_epoch = 1 if ctx.quick else len(x_train) // batch
-epochs = 5 if ctx.quick else 8  # quick: 5 passes over the same batch
+steps_per_epoch = 30 if ctx.quick else len(x_train) // batch  # quick: 2/3 of one epoch
+epochs = 1 if ctx.quick else 8
+min_accuracy = 0.6 if ctx.quick else 0.93
 
 
 def test_accuracy(model: torch.nn.Module) -> float:
     model.eval()
-    with torch.no_grad():
-        return accuracy(model(x_test), y_test)
+    with torch.no_grad():   # in batches of 64: im2col of all 359 images at once is ~200 MB
+        logits = torch.cat([model(xb) for xb in x_test.split(64)])  # (N_test, 10)
+    return accuracy(logits, y_test)
 
 
 def train(model: torch.nn.Module) -> list[float]:
@@ -137,7 +146,7 @@ def train(model: torch.nn.Module) -> list[float]:
     g = torch.Generator().manual_seed(0)
     model.train()
     for _ in range(epochs):
-        order = torch.arange(batch) if ctx.quick else torch.randperm(len(x_train), generator=g)
+        order = torch.randperm(len(x_train), generator=g)
         for step in range(steps_per_epoch):
             idx = order[step * batch:(step + 1) * batch]
             loss = loss_fn(model(x_train[idx]), y_train[idx])
@@ -155,14 +164,10 @@ for name, factory in [("lecture 10 CNN", liuer_cnn), ("Inception net", liuer_inc
     model = factory()
     start = time.perf_counter()
     losses = curves[name] = train(model)
-    message = f"{name:15s} loss {losses[0]:.3f} -> {losses[-1]:.3f}"
-    if ctx.quick:
-        assert losses[-1] < losses[0], message
-    else:
-        acc = test_accuracy(model)
-        message += f"   test accuracy {acc:.1%}"
-        assert acc >= 0.93, message
-    print(f"{message}   ({time.perf_counter() - start:.1f} s)")
+    acc = test_accuracy(model)
+    print(f"{name:15s} loss {losses[0]:.3f} -> {losses[-1]:.3f} in {len(losses)} steps   "
+          f"test accuracy {acc:.1%}   ({time.perf_counter() - start:.1f} s)")
+    assert acc >= min_accuracy, f"{name}: test accuracy {acc:.1%} < {min_accuracy:.0%}"
 
 fig, ax = plt.subplots(figsize=(6, 3))
 for name, losses in curves.items():

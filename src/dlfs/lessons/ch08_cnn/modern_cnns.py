@@ -73,11 +73,13 @@ assert y.shape == (1, 256, 8, 8) and sum(o.shape[1] for o in outs) == 256
 # %% [markdown]
 # Why the 1×1 "reduce" conv? Going 192 → 128 channels with a 3×3 kernel directly costs
 # 192 · 128 · 9 weights; squeezing to 96 channels first costs 192 · 96 + 96 · 128 · 9.
+# Counted on the layers themselves: a plain 3×3 conv, and the conv weights of branch 2.
 
 # %%
-direct = 192 * 128 * 9
-reduced = 192 * 96 + 96 * 128 * 9
-print(f"3x3 directly: {direct:,} weights   1x1 reduce then 3x3: {reduced:,}")
+direct = n_params(nn.Conv2d(192, 128, 3, padding=1, bias=False))
+reduced = sum(m.weight.numel() for m in block.branch2.modules() if isinstance(m, nn.Conv2d))
+print(f"3x3 directly: {direct:,} weights   1x1 reduce then 3x3 (branch 2): {reduced:,}")
+assert direct == 192 * 128 * 9 and reduced == 192 * 96 + 96 * 128 * 9
 assert reduced < 0.6 * direct
 
 net = googlenet(num_classes=10, small_input=True)
@@ -88,6 +90,7 @@ assert shapes["inception3b"] == (1, 480, 8, 8) and shapes["inception5b"] == (1, 
 print(f"GoogLeNet at 1000 classes: {n_params(meta('googlenet')):,} parameters, "
       f"{n_params(meta('googlenet', aux_logits=True)):,} with the two auxiliary heads")
 assert n_params(meta("googlenet")) == 6_624_904
+assert n_params(meta("googlenet", aux_logits=True)) == 13_004_888      # torchvision's count
 
 # %% [markdown]
 # ## 2. The residual block
@@ -132,8 +135,11 @@ assert [shapes[f"layer{i}"] for i in range(1, 5)] == [
 
 # %%
 res18, plain18 = meta("resnet18"), meta("plainnet18")
+projections = sum(p.numel() for name, p in res18.named_parameters() if ".downsample." in name)
 print(f"resnet18 {n_params(res18):,} parameters, plainnet18 {n_params(plain18):,} "
-      f"(difference = the projection shortcuts)")
+      f"(difference {n_params(res18) - n_params(plain18):,} = the projection shortcuts, "
+      f"{projections:,})")
+assert n_params(res18) - n_params(plain18) == projections > 0
 
 depths = {18: (2, 2, 2, 2), 34: (4, 4, 4, 4)} if ctx.quick else {
     18: (2, 2, 2, 2), 34: (4, 4, 4, 4), 66: (8, 8, 8, 8)}
@@ -154,7 +160,8 @@ for depth, layers in depths.items():
     print(f"{depth} layers: |grad conv1| / |grad fc| = {ratio[depth, True]:8.1f} (residual)   "
           f"{ratio[depth, False]:10.1f} (plain)")
 assert ratio[34, False] > 5 * ratio[34, True]
-assert ratio[34, False] / ratio[18, False] > ratio[34, True] / ratio[18, True]
+for shallow, deep in zip(depths, list(depths)[1:]):   # 18 -> 34 and, in full mode, 34 -> 66
+    assert ratio[deep, False] / ratio[shallow, False] > ratio[deep, True] / ratio[shallow, True]
 
 fig, ax = plt.subplots(figsize=(6, 3))
 for residual, label in ((True, "residual (ResNet-34 layout)"), (False, "plain, same layers")):
@@ -229,7 +236,7 @@ print(summary)
 assert [r.output_shape[1] for r in summary.rows] == [32, 16, 24, 40, 80, 112, 192, 320, 1280]
 probs = [m.p for m in b0.modules() if isinstance(m, StochasticDepth)]
 print("stochastic depth probabilities:", [round(p, 3) for p in probs])
-assert probs[0] == 0 and abs(probs[-1] - 0.2 * 15 / 16) < 1e-12
+assert len(probs) == 16 and all(abs(p - 0.2 * i / 16) < 1e-12 for i, p in enumerate(probs))
 
 scaled = {"B0": n_params(meta("efficientnet_b0")),
           "B1": n_params(meta("efficientnet_b0", depth_mult=1.1)),

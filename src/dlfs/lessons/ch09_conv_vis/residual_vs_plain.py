@@ -54,9 +54,11 @@ for depth in DEPTHS:
     res, plain = make_net(depth, True), make_net(depth, False)
     n_res = sum(p.numel() for p in res.parameters())
     n_plain = sum(p.numel() for p in plain.parameters())
+    projections = sum(p.numel() for n, p in res.named_parameters() if ".downsample." in n)
     print(f"depth {depth}: weighted layers {weighted_layers(res)} / {weighted_layers(plain)}, "
           f"parameters residual {n_res:,} vs plain {n_plain:,} (projections: {n_res - n_plain:,})")
     assert weighted_layers(res) == weighted_layers(plain) == depth
+    assert n_res - n_plain == projections > 0
 assert weighted_layers(resnet18(10, 1, small_input=True)) == 18
 assert weighted_layers(plainnet18(10, 1, small_input=True)) == 18
 
@@ -111,7 +113,7 @@ ctx.savefig(fig, "grad_norms_at_init.png")
 # %%
 depth, steps = (18, 15) if ctx.quick else (34, 300)
 train_set = digits("train", size=8)
-curves = {}
+curves, test_acc = {}, {}
 for residual in (True, False):
     seed_everything(0)
     net = make_net(depth, residual)
@@ -125,7 +127,7 @@ for residual in (True, False):
     net.eval()
     x_test, y_test = digits("test", size=8)[:]
     with torch.no_grad():
-        acc = (net(x_test).argmax(1) == y_test).float().mean().item()
+        acc = test_acc[kind] = (net(x_test).argmax(1) == y_test).float().mean().item()
     print(f"{kind}-{depth}: loss {hist.step_loss[0]:.3f} -> {hist.step_loss[-1]:.3f} "
           f"after {steps} steps, test accuracy {acc:.3f}")
 
@@ -135,6 +137,7 @@ print(f"mean training loss over the last {k} steps: residual {final['residual']:
       f"plain {final['plain']:.3f}")
 assert len(curves["residual"]) == len(curves["plain"]) == steps
 assert final["residual"] < final["plain"]
+assert test_acc["residual"] > test_acc["plain"] + 0.1   # measured: quick +0.20, full +0.64
 
 # %%
 fig, ax = plt.subplots(figsize=(6.5, 3.5))

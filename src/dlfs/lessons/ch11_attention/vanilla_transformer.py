@@ -172,12 +172,20 @@ ctx.savefig(fig, "cross_attention_heads.png")
 
 # %% [markdown]
 # ## 6. Dates
-# The same recipe on the date task (quick mode: a short smoke run; the full run is the
-# default `dlfs train transformer`: 1,000 steps, about 1.5 minutes on one CPU core).
+# The same recipe on the date task. Quick mode is a smoke run of 50 steps at width 32: it
+# asserts only that the loss falls below half; no date comes out right yet (0 % exact
+# match). The full run is the default `dlfs train transformer` (1,000 steps, about 1.5
+# minutes on one CPU core) and asserts at least 90 % exact match on unseen dates (measured:
+# 99 %); `make test-full` runs it.
+#
+# 同一配方用于日期任务。快速模式只是 50 步（宽度 32）的冒烟运行：只断言损失降到一半以下，
+# 此时还没有一个日期完全正确（完全匹配率 0 %）。完整模式即默认的 `dlfs train transformer`
+# （1,000 步，单核约 1.5 分钟），断言在未见过的日期上完全匹配率至少 90 %（实测 99 %）；
+# `make test-full` 会运行它。
 
 # %%
 DATES = ({"n_train": 3_000, "n_test": 200, "model.d_model": 32, "model.nhead": 2,
-          "model.num_layers": 1, "model.dim_feedforward": 64, "max_steps": 100,
+          "model.num_layers": 1, "model.dim_feedforward": 64, "max_steps": 50,
           "warmup_steps": 10, "lr": 3e-3, "beam_eval": 20} if ctx.quick else {})
 date_recipe = replace_nested(TransformerRecipe(task="dates"), DATES)
 date_task = make_task(date_recipe)
@@ -190,7 +198,7 @@ print(f"dates: loss {date_history.step_loss[0]:.3f} -> {date_history.step_loss[-
       f"(first {date_recipe.beam_eval})")
 for (s, t), p in list(zip(date_task.test, d_greedy.predictions))[:4]:
     print(f"  {s!r:>32} -> {p!r} (target {t!r})")
-assert date_history.step_loss[-1] < date_history.step_loss[0] / 3
+assert date_history.step_loss[-1] < date_history.step_loss[0] / (2 if ctx.quick else 3)
 if not ctx.quick:
     assert d_greedy.exact_match >= 0.9, d_greedy.exact_match
 
@@ -198,17 +206,28 @@ if not ctx.quick:
 # ## 7. Post-LN vs Pre-LN: is the warmup needed?
 # Same data, seed and peak learning rate (large: 1e-2 with Adam, no clipping), with and
 # without a linear warmup. First the gradient norm of each layer at initialization, then
-# the loss curves (quick mode: width 32, 60 steps). What the full run (4+4 layers, width
+# the loss curves (quick mode: width 32, 50 steps). What the full run (4+4 layers, width
 # 64, 200 steps) measured: Post-LN without warmup never gets below the loss of uniform
 # guessing (about log 11), while Post-LN with 100 warmup steps and Pre-LN with or without
 # warmup all learn. The effect needs depth and a large rate: with 2+2 layers at width 32,
 # or at lr 3e-3, every variant learned; at lr 3e-2 Post-LN failed even with the warmup and
 # Pre-LN still learned (more slowly without warmup).
+#
+# Asserted in both modes: the gradient norms grow toward the output with Post-LN and shrink
+# with Pre-LN, and Post-LN without warmup ends more than twice as high as the others. Quick
+# mode (50 steps) also asserts that it is still within 10 % of log 11 while the other three
+# are below half of it; the full run, that it is within 0.1 of log 11 and the others below
+# 0.5 (`make test-full`).
+#
+# 两种模式都断言：Post-LN 的梯度范数越靠近输出越大，Pre-LN 则相反；不加预热的 Post-LN
+# 最终损失是其他三种的两倍以上。快速模式（50 步）还断言它仍在 log 11 的 10 % 以内，而其他三种
+# 都低于 log 11 的一半；完整模式断言它与 log 11 相差不到 0.1，其他三种低于 0.5
+# （`make test-full` 会运行）。
 
 # %%
 stab = (replace_nested(STABILITY, {"model.d_model": 32, "model.dim_feedforward": 64,
-                                   "max_steps": 60}) if ctx.quick else STABILITY)
-warmups = (0, 30) if ctx.quick else (0, 100)
+                                   "max_steps": 50}) if ctx.quick else STABILITY)
+warmups = (0, 25) if ctx.quick else (0, 100)
 result = compare_layer_norms(stab, warmups)
 for norm, g in result.grad_norms.items():
     print(f"{norm:>4}-LN grad norm per layer at init: encoder "
@@ -225,8 +244,11 @@ others = max(result.final_loss(n, w) for n, w in result.curves if (n, w) != ("po
 print(f"Post-LN without warmup ends at {result.final_loss('post', 0):.3f}; the other three "
       f"at most {others:.3f}; log(11) = {math.log(11):.3f} is the loss of guessing "
       "uniformly among the 10 digits and <eos>")
+assert V == 13     # <pad> <bos> <eos> + 10 digits: <pad> and <bos> are never targets
 assert result.final_loss("post", 0) > 2 * others
-if not ctx.quick:   # the full run: stuck at uniform guessing, the other three all learn
+if ctx.quick:      # 50 steps: still near uniform guessing, the other three well below
+    assert result.final_loss("post", 0) > 0.9 * math.log(11) and others < 0.5 * math.log(11)
+else:              # the full run: stuck at uniform guessing, the other three all learn
     assert abs(result.final_loss("post", 0) - math.log(11)) < 0.1
     assert others < 0.5
 

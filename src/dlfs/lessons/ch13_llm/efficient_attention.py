@@ -20,6 +20,7 @@ import math
 
 import matplotlib.pyplot as plt
 import torch
+from torch.utils.flop_counter import FlopCounterMode
 
 from dlfs.attention import (
     block_sparse_attention,
@@ -126,7 +127,12 @@ print("full sweep to T = 8192: python benchmarks/bench_attention_memory.py")
 # A sliding window lets token t see only the last w tokens (a band under the diagonal);
 # block-sparse attention works on blocks: each block of queries sees a few blocks of keys
 # (here its neighbour and the first, "global", block). Each equals dense attention with
-# the same boolean mask; only the allowed scores are computed.
+# the same boolean mask, yet computes far fewer scores: dense attention computes all T^2
+# and masks afterwards; the window computes T·w (the whole band, so the first w − 1 rows
+# also score w(w − 1)/2 padding slots before position 0), block-sparse whole blocks of its
+# layout (the diagonal blocks are then masked to causal). The count below is measured, not
+# derived: torch's `FlopCounterMode` counts the multiply-adds of every matrix product, and
+# each score costs D of them (q·k) plus Dv more (its share of the weighted sum of values).
 
 # %%
 T, w, bs = 32, 6, 4
@@ -138,9 +144,7 @@ out_w = sliding_window_attention(q, k, v, window=w)
 out_b = block_sparse_attention(q, k, v, layout, block_size=bs, causal=True)
 assert torch.allclose(out_w, sdpa(q, k, v, attn_mask=window), atol=1e-12)
 assert torch.allclose(out_b, sdpa(q, k, v, attn_mask=blocks), atol=1e-12)
-full = T * (T + 1) // 2
-print(f"scores computed: causal dense {full}, window {int(window.sum())}, "
-      f"block-sparse {int(blocks.sum())} (of the causal {full})")
+full = T * (T + 1) // 2                                   # the causal mask allows these
 fig, axes = plt.subplots(1, 3, figsize=(9, 3))
 for ax, mask, title in zip(axes, [causal_mask(T), window, blocks],
                            ["causal", f"sliding window w={w}", "local + global blocks"]):
@@ -149,6 +153,28 @@ for ax, mask, title in zip(axes, [causal_mask(T), window, blocks],
     ax.set_xlabel("key s")
 axes[0].set_ylabel("query t")
 ctx.savefig(fig, "sparse_patterns.png")
+
+
+# %%
+def scores_computed(attention) -> int:
+    """How many scores ``attention()`` computes per batch element, from its counted FLOPs."""
+    with FlopCounterMode(display=False) as counter:
+        attention()
+    return counter.get_total_flops() // (2 * q.shape[0] * (q.shape[-1] + v.shape[-1]))
+
+
+computed = {"dense (causal mask)": scores_computed(lambda: sdpa(q, k, v, is_causal=True)),
+            "window": scores_computed(lambda: sliding_window_attention(q, k, v, window=w)),
+            "block-sparse": scores_computed(
+                lambda: block_sparse_attention(q, k, v, layout, block_size=bs, causal=True))}
+allowed = {"dense (causal mask)": full, "window": int(window.sum()),
+           "block-sparse": int(blocks.sum())}
+for name, n in computed.items():
+    print(f"{name:>19}: {n:5d} scores computed for {allowed[name]:4d} allowed")
+assert computed == {"dense (causal mask)": T * T, "window": T * w,
+                    "block-sparse": int(layout.sum()) * bs * bs}
+assert computed["window"] - allowed["window"] == w * (w - 1) // 2
+assert computed["window"] < T * T / 4 and computed["block-sparse"] < T * T / 2
 
 # %% [markdown]
 # ## 5. Linear attention
@@ -166,6 +192,6 @@ for causal in (False, True):
     slow = linear_attention_quadratic(q, k, v, causal=causal)
     print(f"causal={causal}: max |linear - quadratic| = {(fast - slow).abs().max().item():.1e}")
     assert torch.allclose(fast, slow, atol=1e-10)
-softmax_out = sdpa(q, k, v)
-print(f"differs from softmax attention by {(softmax_out - linear_attention(q, k, v)).abs().max():.2f}"
-      " (a different kernel)")
+softmax_gap = (sdpa(q, k, v) - linear_attention(q, k, v)).abs().max().item()
+print(f"differs from softmax attention by {softmax_gap:.2f} (a different kernel)")
+assert softmax_gap > 0.1

@@ -104,9 +104,15 @@ for name, layer in variants.items():
     print(f"{name:<16}{sum(p.numel() for p in layer.parameters()):>9,}{formula:>17}"
           f"{measured:>10.0f}")
     assert measured == formula
-# the same formula at a 7B-like size: 32 layers, 32 heads of 128, 4096 tokens, bf16
-for name, numbers in [("MHA", 2 * 32 * 128), ("GQA G=8", 2 * 8 * 128), ("MQA", 2 * 128)]:
-    print(f"{name:8}: {numbers * 2 * 32 * 4096 / 2**30:.2f} GiB per sequence of 4096 tokens")
+# the same layers at a 7B-like size (built on the meta device: shapes only, no memory):
+# 32 layers, 32 heads of 128, 4096 tokens, bf16 (2 bytes a number)
+with torch.device("meta"):
+    large = {"MHA": CausalSelfAttention(4096, 32), "GQA G=8": GroupedQueryAttention(4096, 32, 8),
+             "MQA": MultiQueryAttention(4096, 32)}
+for (name, layer), numbers in zip(large.items(), (2 * 32 * 128, 2 * 8 * 128, 2 * 128)):
+    per_token = layer.kv_cache_bytes_per_token(torch.bfloat16)   # one layer
+    print(f"{name:8}: {per_token * 32 * 4096 / 2**30:.2f} GiB per sequence of 4096 tokens")
+    assert per_token == numbers * 2
 
 # %% [markdown]
 # ## 5. Mixture of Experts

@@ -91,6 +91,7 @@ base = train(GPT(cfg), ids_en, steps=60 if ctx.quick else 1500, lr=3e-3)
 base_py = held_out_loss(base, py_val)
 base_en = held_out_loss(base, ids_en[-20_000:])
 print(f"pretrained: loss on English {base_en:.3f}, on Python {base_py:.3f}")
+assert base_en < base_py, "pretrained on English, the model knows English better than Python"
 
 # %% [markdown]
 # ## 3. Wrap it: still the same model

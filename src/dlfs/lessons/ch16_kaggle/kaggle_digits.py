@@ -42,6 +42,18 @@ assert x.shape[1:] == (1, 28, 28) and 0 <= x.min() and x.max() <= 1
 
 # %% [markdown]
 # ## k-fold cross-validation, then the submission
+# Quick mode (2 folds, 4 epochs, the first 600 training images) scores about 80 %: over
+# seeds 0–5 the submission scored 76–83 % and the mean validation accuracy 69–79 %. It
+# asserts at least 70 % and 65 %, well above what a broken pipeline can reach: labels
+# misaligned with their images (or submission rows with the wrong ImageId) leave nothing to
+# learn or score but chance, 10 %. The full run (5 folds, 10 epochs, all 1,438 images)
+# asserts at least 90 % for both (measured: 97.2 % mean validation, 98.1 % submission).
+#
+# 快速模式（2 折、4 个 epoch、只用前 600 张训练图）约 80 %：种子 0–5 下提交文件得分 76–83 %，
+# 平均验证准确率 69–79 %。它断言至少 70 % 和 65 %，远高于出错的流水线所能达到的水平：
+# 标签与图像错位（或提交文件的 ImageId 对错了行）时，无论训练还是评分都只剩随机水平 10 %。
+# 完整模式（5 折、10 个 epoch、全部 1,438 张）断言两者都至少 90 %（实测：平均验证 97.2 %，
+# 提交文件 98.1 %）。
 
 # %%
 result = run_digit_recognizer(
@@ -50,8 +62,9 @@ result = run_digit_recognizer(
 print(f"mean cross-validation accuracy {result.mean_accuracy:.1%}")
 print(f"the submission scores {result.test_accuracy:.1%} on the held-out {result.n_test} "
       f"images (known only because this is the stand-in)")
-assert len(result.fold_accuracies) == recipe.folds and result.mean_accuracy > 0.5
-assert result.test_accuracy is not None and result.test_accuracy > 0.5
+min_cv, min_test = (0.65, 0.7) if ctx.quick else (0.9, 0.9)
+assert len(result.fold_accuracies) == recipe.folds and result.mean_accuracy > min_cv
+assert result.test_accuracy is not None and result.test_accuracy > min_test
 
 # %%
 lines = result.submission.read_text().splitlines()
