@@ -134,6 +134,28 @@ def test_process_limit(isolate, processes, ok):
         assert r.limit_hit == "processes", r
 
 
+FORK_AND_LEAVE = """\
+import os, time
+for _ in range(12):
+    if os.fork() == 0:
+        time.sleep(1.5)
+        os._exit(0)
+"""
+
+
+@pytest.mark.parametrize("processes, hit", [(8, "processes"), (64, None)])
+def test_children_left_behind_are_counted_when_the_command_ends(monkeypatch, processes, hit):
+    """No RLIMIT_NPROC and a scan interval longer than the run: the command forks twelve
+    sleepers and exits before any periodic scan; the scan made when it ends still sees them."""
+    from dlfs.sandbox import runner
+
+    monkeypatch.setattr(runner, "_nproc", lambda *args: None)
+    monkeypatch.setattr(runner, "SCAN_S_PLAIN", 60.0)
+    r = run_py(FORK_AND_LEAVE, isolate=False, wall_s=10, processes=processes)
+    assert r.limit_hit == hit, r
+    assert r.processes_peak >= 12, r
+
+
 @pytest.mark.parametrize("isolate", MODES)
 @pytest.mark.parametrize("file_mb, ok", [(1, False), (4, True)])
 def test_file_size_limit(isolate, file_mb, ok):

@@ -195,12 +195,13 @@ def _watch(cfg: dict, reap: Reaper, start: float) -> dict:
     while True:
         reap()
         now = time.monotonic()
-        if reap.status is not None:
-            break
-        if now >= deadline:
+        ended = reap.status is not None
+        if not ended and now >= deadline:
             state["limit"] = "wall"
             break
-        if now >= next_scan:
+        # One last scan when the command ends: what it left running (orphans stay in our
+        # tree) counts too, even when the command exits before the first periodic scan.
+        if ended or now >= next_scan:
             memory, count = _usage(process_table())
             state["memory_peak"] = max(state["memory_peak"], memory)
             state["processes_peak"] = max(state["processes_peak"], count)
@@ -208,7 +209,7 @@ def _watch(cfg: dict, reap: Reaper, start: float) -> dict:
                 state["limit"] = "memory"
             elif count > limits["processes"]:
                 state["limit"] = "processes"
-            if state["limit"]:
+            if state["limit"] or ended:
                 break
             next_scan = now + cfg["scan_s"]
         _nap(max(0.0, min(0.01, deadline - now)))

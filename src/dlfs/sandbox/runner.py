@@ -81,6 +81,11 @@ def _check_names(files: Mapping[str, bytes]) -> None:
             raise ValueError(f"sandbox files: expected plain file names, got {name!r}")
 
 
+# How often the launcher reads /proc for the tree's memory and process count (seconds).
+SCAN_S_ISOLATED = 0.01
+SCAN_S_PLAIN = 0.05
+
+
 @functools.lru_cache(maxsize=1)
 def _launcher_source() -> str:
     return Path(launcher.__file__).read_text(encoding="utf-8")
@@ -126,7 +131,7 @@ class _Session:
         info_r, info_w = os.pipe() if self.isolated else (None, None)
         cfg = {**self.limits.as_dict(), "isolated": int(self.isolated), "uid": uid,
                "nproc": _nproc(self.limits, self.isolated, uid), "status_fd": status_w,
-               "scan_s": 0.01 if self.isolated else 0.05}
+               "scan_s": SCAN_S_ISOLATED if self.isolated else SCAN_S_PLAIN}
         cmd = [python_executable(), "-I", "-S", "-c", _launcher_source(), launcher.encode(cfg),
                "--", *argv]
         if self.isolated:
