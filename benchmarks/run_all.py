@@ -1,6 +1,9 @@
 """Run every ``benchmarks/bench_*.py`` and write ``benchmarks/results/latest.json`` and
-``latest.md``. Each benchmark module defines ``run(quick: bool = False) -> list[dict]`` whose
-rows hold at least ``name``, ``value`` and ``unit`` (and optionally ``note``).
+``latest.md`` (committed: the README's figures table is made from them by
+``benchmarks/readme_figures.py``); ``--quick`` and ``--only`` runs write ``scratch.*``
+instead, so a smoke run never replaces the record. Each benchmark module defines
+``run(quick: bool = False) -> list[dict]`` whose rows hold at least ``name``, ``value``
+and ``unit`` (and optionally ``note``).
 
     python benchmarks/run_all.py [--quick] [--only NAME]
 
@@ -13,12 +16,15 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import platform
+import subprocess
 import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy
 import torch
 
 HERE = Path(__file__).resolve().parent
@@ -33,6 +39,32 @@ def _load(path: Path):
     return module
 
 
+def machine() -> str:
+    """CPU model, logical cores and torch's thread count, e.g. ``AMD EPYC ..., 2 cores, 2
+    torch threads``."""
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{model}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads"
+
+
+def _commit() -> str:
+    """The checked-out commit (with ``+changes`` when the tree differs from it), or ``?``."""
+    try:
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE, text=True,
+                             capture_output=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=HERE, text=True, capture_output=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+    return rev + ("+changes" if dirty else "")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
@@ -43,8 +75,11 @@ def main(argv: list[str] | None = None) -> int:
         files = [f for f in files if args.only in f.stem]
     report = {
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}, {torch.get_num_threads()} torch threads",
+        "machine": machine(),
         "torch": torch.__version__,
+        "numpy": numpy.__version__,
+        "python": platform.python_version(),
+        "commit": _commit(),
         "quick": args.quick,
         "benchmarks": {},
     }
@@ -65,18 +100,22 @@ def main(argv: list[str] | None = None) -> int:
             print(f"   {row['name']}: {row['value']:.4g} {row['unit']}  {row.get('note', '')}")
         report["benchmarks"][path.stem] = {"seconds": round(time.perf_counter() - start, 1),
                                            "rows": rows}
+    # Only a full run replaces the committed record; --quick and --only are scratch runs.
+    record = "scratch" if (args.quick or args.only) else "latest"
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "latest.json").write_text(json.dumps(report, indent=1, ensure_ascii=False))
-    lines = [f"# Benchmarks ({report['when']}, torch {report['torch']}, {report['machine']})",
-             "", "| benchmark | measure | value | unit | note |", "|---|---|---|---|---|"]
+    (RESULTS / f"{record}.json").write_text(json.dumps(report, indent=1, ensure_ascii=False))
+    lines = [f"# Benchmarks ({report['when']}, commit {report['commit']})", "",
+             f"{report['machine']}; Python {report['python']}, torch {report['torch']}, "
+             f"NumPy {report['numpy']}{'; quick sizes' if args.quick else ''}", "",
+             "| benchmark | measure | value | unit | note |", "|---|---|---|---|---|"]
     for stem, result in report["benchmarks"].items():
         for row in result.get("rows", []):
             lines.append(f"| {stem} | {row['name']} | {row['value']:.4g} | {row['unit']} | "
                          f"{row.get('note', '')} |")
         if "error" in result:
             lines.append(f"| {stem} | FAILED | | | {result['error']} |")
-    (RESULTS / "latest.md").write_text("\n".join(lines) + "\n")
-    print(f"wrote {RESULTS / 'latest.json'} and latest.md")
+    (RESULTS / f"{record}.md").write_text("\n".join(lines) + "\n")
+    print(f"wrote {RESULTS / record}.json and {record}.md")
     return 1 if failed else 0
 
 
