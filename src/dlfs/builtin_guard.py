@@ -14,15 +14,51 @@ built-in was reached by (an alias, ``torch._VF``, a ``torch.nn`` layer built on 
 
 Basic tensor operations (matmul, exp, sum, indexing, ``unfold`` …) are what the project builds
 from and are never reported.
+
+The workbench adds rules of its own for the code it grades (:func:`also_refuse`): a learner's
+solution may not call the library's own solution either.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from types import FrameType
 from typing import Any
 
-__all__ = ["DENY_METHODS", "DENY_TORCH", "BuiltinCallRecorder"]
+__all__ = ["DENY_METHODS", "DENY_TORCH", "BuiltinCallError", "BuiltinCallRecorder",
+           "also_refuse", "extra_rules"]
+
+#: A rule: given a Python frame being entered, the name to report, or None.
+Rule = Callable[[FrameType], "str | None"]
+_EXTRA_RULES: ContextVar[tuple[Rule, ...]] = ContextVar("dlfs_extra_rules", default=())
+
+
+class BuiltinCallError(AssertionError):
+    """Code under check called a built-in (or other code) it must not: the names are in
+    ``calls``."""
+
+    def __init__(self, message: str, calls: list[str]) -> None:
+        super().__init__(message)
+        self.calls = calls
+
+
+@contextmanager
+def also_refuse(rule: Rule) -> Iterator[None]:
+    """While open, every :class:`BuiltinCallRecorder` also reports the Python calls ``rule``
+    names (the workbench refuses a learner's call into the library's own solution)."""
+    token = _EXTRA_RULES.set((*_EXTRA_RULES.get(), rule))
+    try:
+        yield
+    finally:
+        _EXTRA_RULES.reset(token)
+
+
+def extra_rules() -> tuple[Rule, ...]:
+    """The rules added by the open :func:`also_refuse` blocks."""
+    return _EXTRA_RULES.get()
 
 #: fused kernels that ``torch.<name>`` (or ``torch._VF.<name>``) exposes beside ``F.<name>``
 DENY_TORCH = frozenset("""
@@ -46,10 +82,14 @@ _CONTAINERS = frozenset({"container", "module"})   # torch.nn.modules.<file> all
 class BuiltinCallRecorder:
     """``with BuiltinCallRecorder() as rec: ...`` then ``rec.calls``: the built-ins called,
     as readable names (``torch.nn.functional.gelu``, ``torch.nn.LSTM.forward`` …), in order
-    of first call. Nests with nothing: it replaces the thread's profile function while open."""
+    of first call. Nests with nothing: it replaces the thread's profile function while open.
 
-    def __init__(self) -> None:
+    ``builtins=False`` reports only what the :func:`also_refuse` rules name."""
+
+    def __init__(self, builtins: bool = True) -> None:
         self.calls: list[str] = []
+        self.builtins = builtins
+        self.rules = extra_rules()
 
     def __enter__(self) -> BuiltinCallRecorder:
         self._previous = sys.getprofile()
@@ -65,9 +105,11 @@ class BuiltinCallRecorder:
 
     def _profile(self, frame: FrameType, event: str, arg: Any) -> None:
         if event == "c_call":
-            name = _builtin_c_name(arg)
+            name = _builtin_c_name(arg) if self.builtins else None
         elif event == "call":
-            name = _builtin_python_name(frame)
+            name = _builtin_python_name(frame) if self.builtins else None
+            for rule in self.rules:
+                name = name or rule(frame)
         else:
             return
         if name is not None:

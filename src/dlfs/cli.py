@@ -9,6 +9,7 @@
     dlfs train <recipe> [--quick] [options]   (dlfs.recipes: gpt, charrnn, transformer, ...)
     dlfs sample [--run DIR] [--prompt TEXT]   (dlfs.recipes.cli)
     dlfs gym list|show|new|check|review|stats (dlfs.gym.cli)
+    dlfs exercise list|start|check|hint|solution|reset (dlfs.exercises.cli)
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from .curriculum import (
     run_lesson,
 )
 from .errors import DlfsError
+from .exercises.cli import register as register_exercises
 from .gym.cli import register as register_gym
 from .paths import PACKAGE_DIR
 from .recipes.cli import register as register_recipes
@@ -248,6 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("doctor", cmd_doctor, "environment report and sanity check (Day 0)")
     add("tour", cmd_tour, "a short guided run through the first lessons")
+    register_exercises(sub)
     register_gym(sub)
     register_recipes(sub)
     return parser

@@ -24,7 +24,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .builtin_guard import BuiltinCallRecorder
+from .builtin_guard import BuiltinCallError, BuiltinCallRecorder, extra_rules
 
 __all__ = ["assert_close_tree", "assert_fn_parity", "assert_module_parity", "tolerances"]
 
@@ -110,15 +110,15 @@ class _Watch:
 
     @contextmanager
     def __call__(self, phase: str) -> Iterator[None]:
-        if not self.on:
+        if not self.on and not extra_rules():
             yield
             return
-        with BuiltinCallRecorder() as recorder:
+        with BuiltinCallRecorder(builtins=self.on) as recorder:
             yield
         if recorder.calls:
-            raise AssertionError(f"ours calls the PyTorch built-in in its {phase}: "
-                                 f"{', '.join(recorder.calls)} (pass builtins_ok=True only for "
-                                 "an opt-in fast path)")
+            raise BuiltinCallError(
+                f"ours calls the PyTorch built-in in its {phase}: {', '.join(recorder.calls)} "
+                "(pass builtins_ok=True only for an opt-in fast path)", recorder.calls)
 
 
 def _compare_grads(pairs: list[tuple[str, torch.Tensor, torch.Tensor]],

@@ -1,8 +1,11 @@
-"""The learner's progress: which checks passed, stored as a small JSON file.
+"""The learner's progress, stored as a small JSON file.
 
-The file lives in :func:`dlfs.paths.data_home` (override with ``DLFS_HOME``). Keys are
-``"lesson:<id>"`` for lesson checks; other tools (the gym judge) add their own prefixes.
-Writes are atomic (temp file + rename), so an interrupted write never loses earlier results.
+The file lives in :func:`dlfs.paths.data_home` (override with ``DLFS_HOME``). ``checks``
+holds results by key: ``"lesson:<id>"`` for a contributor's `dlfs check`, ``"run:<id>"`` for
+a lesson the learner ran, ``"gym:<problem>"`` for the gym judge. ``exercises`` holds the
+workbench state of each exercise the learner touched (``status``, ``hints`` used,
+``revealed``), and ``history`` every graded attempt. Writes are atomic (temp file +
+rename), so an interrupted write never loses earlier results.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ class ProgressStore:
     def load(self) -> dict:
         """The whole state; an absent file is an empty state."""
         if not self.path.exists():
-            return {"version": STATE_VERSION, "checks": {}}
+            return {"version": STATE_VERSION, "checks": {}, "exercises": {}, "history": []}
         try:
             state = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
@@ -43,6 +46,8 @@ class ProgressStore:
                 f"progress file {self.path} is unreadable ({exc}); move it aside to start over"
             ) from exc
         state.setdefault("checks", {})
+        state.setdefault("exercises", {})
+        state.setdefault("history", [])
         return state
 
     def record(self, key: str, *, passed: bool, detail: str = "") -> None:
@@ -50,7 +55,7 @@ class ProgressStore:
         state = self.load()
         state["checks"][key] = {
             "status": "passed" if passed else "failed",
-            "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "at": _now(),
             "detail": detail,
         }
         self._write(state)
@@ -59,6 +64,54 @@ class ProgressStore:
         """``'passed'``, ``'failed'`` or None when never checked."""
         entry = self.load()["checks"].get(key)
         return entry["status"] if entry else None
+
+    # ---- the workbench -------------------------------------------------------------------
+
+    def exercise(self, exercise_id: str) -> dict:
+        """``{"status": "new" | "failing" | "solved", "revealed": bool, "hints": int,
+        "solved_after_reveal": bool}`` of one exercise."""
+        entry = self.load()["exercises"].get(exercise_id, {})
+        return {"status": entry.get("status", "new"), "revealed": entry.get("revealed", False),
+                "hints": entry.get("hints", 0),
+                "solved_after_reveal": entry.get("solved_after_reveal", False)}
+
+    def _update_exercise(self, exercise_id: str, **changes: object) -> dict:
+        state = self.load()
+        entry = state["exercises"].setdefault(exercise_id, {})
+        entry.update(changes)
+        self._write(state)
+        return entry
+
+    def record_attempt(self, exercise_id: str, verdict: str, *, cases: str = "",
+                       source: str = "cli") -> None:
+        """One graded attempt: appended to the history; the exercise becomes ``solved``
+        (and stays so) on a solved verdict, ``failing`` otherwise unless solved before."""
+        state = self.load()
+        entry = state["exercises"].setdefault(exercise_id, {})
+        now = _now()
+        if verdict == "solved":
+            if entry.get("status") != "solved":
+                entry["solved_after_reveal"] = bool(entry.get("revealed"))
+                entry["solved_at"] = now
+            entry["status"] = "solved"
+        elif entry.get("status") != "solved":
+            entry["status"] = "failing"
+        state["history"].append({"at": now, "exercise": exercise_id, "verdict": verdict,
+                                 "cases": cases, "hints": entry.get("hints", 0),
+                                 "source": source})
+        self._write(state)
+
+    def use_hint(self, exercise_id: str) -> int:
+        """Count one more hint seen; returns how many have been seen now."""
+        hints = self.exercise(exercise_id)["hints"] + 1
+        self._update_exercise(exercise_id, hints=hints)
+        return hints
+
+    def mark_revealed(self, exercise_id: str) -> None:
+        self._update_exercise(exercise_id, revealed=True)
+
+    def history(self) -> list[dict]:
+        return list(self.load()["history"])
 
     def _write(self, state: dict) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -72,3 +125,7 @@ class ProgressStore:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -1,0 +1,187 @@
+"""Grade an implementation against an exercise's checker, case by case.
+
+:func:`grade` runs in whatever process holds the implementation: the sandboxed worker for
+``dlfs exercise check``, the notebook for ``check("sdpa", my_sdpa)``, the test suite for the
+library's own code and the planted bugs. Each case ends in one verdict:
+
+``PASS``; ``FAIL`` (a value or gradient differs: the message says which, where, by how
+much); ``REFUSED`` (the code called the PyTorch built-in it re-implements, or the library's
+own solution); ``NOT IMPLEMENTED``; ``ERROR`` (the code raised: its own traceback, trimmed to
+the learner's file).
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import asdict, dataclass, field
+from types import FrameType
+from typing import Any
+
+from ..builtin_guard import BuiltinCallError, also_refuse
+from .schema import Exercise
+
+PASS, FAIL, REFUSED, NOT_IMPLEMENTED, ERROR = "PASS", "FAIL", "REFUSED", "NOT IMPLEMENTED", "ERROR"
+
+#: Overall verdicts, with their Chinese words.
+VERDICT_ZH = {"solved": "通过", "failing": "未通过", "not implemented": "尚未实现",
+              "refused": "调用了不允许的函数", "error": "运行出错", "timeout": "超时",
+              "memory": "内存超限", "missing": "缺少要实现的函数或类"}
+
+
+@dataclass
+class CaseResult:
+    name: str
+    verdict: str
+    detail: str = ""
+
+
+@dataclass
+class Report:
+    """What grading one implementation found. ``verdict`` is one of :data:`VERDICT_ZH`."""
+
+    exercise_id: str
+    verdict: str
+    cases: list[CaseResult] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict == "solved"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Report:
+        cases = [CaseResult(**c) for c in data.get("cases", [])]
+        return cls(data["exercise_id"], data["verdict"], cases, data.get("note", ""))
+
+
+#: dlfs modules that grade (not graded code): a call from them counts as from outside.
+MACHINERY = ("dlfs.exercises", "dlfs.testing", "dlfs.builtin_guard")
+
+
+def _module(frame: FrameType | None) -> str:
+    return frame.f_globals.get("__name__", "") if frame is not None else ""
+
+
+def _is_allowed(module: str, qualname: str, allowed: tuple[str, ...]) -> bool:
+    """``allowed`` holds modules (``dlfs.nn.functional.activation``) and names in them
+    (``dlfs.nn.functional.activation:softmax``: the function, or a class and its methods)."""
+    for entry in allowed:
+        mod, _, name = entry.partition(":")
+        if mod == module and (not name or qualname.split(".")[0] == name):
+            return True
+    return False
+
+
+def reference_rule(exercise: Exercise):
+    """A :func:`dlfs.builtin_guard.also_refuse` rule: the graded code may not enter the
+    library (any ``dlfs`` module, the pieces in ``allowed`` excepted) nor the modules in
+    ``extra_refused``. Only the way in is checked: what an allowed piece calls inside the
+    library is its own business."""
+    refused = exercise.extra_refused
+
+    def rule(frame: FrameType) -> str | None:
+        module = _module(frame)
+        qualname = getattr(frame.f_code, "co_qualname", frame.f_code.co_name)
+        if qualname == "<module>" or module.startswith(MACHINERY):
+            return None                                  # an import, or the grader itself
+        in_library = module == "dlfs" or module.startswith("dlfs.")
+        if not in_library and not module.startswith(refused or ("\0",)):
+            return None
+        caller = _module(frame.f_back)
+        from_library = caller.startswith("dlfs.") and not caller.startswith(MACHINERY)
+        if in_library and (from_library or _is_allowed(module, qualname, exercise.allowed)):
+            return None
+        return f"{module}.{qualname}"
+    return rule
+
+
+def learner_traceback(exc: BaseException, learner_file: str | None, shown_as: str) -> str:
+    """The traceback frames inside the learner's file, as Python prints them."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if learner_file and f.filename == learner_file]
+    lines = [f'  File "{shown_as}", line {f.lineno}, in {f.name}\n    {f.line}' for f in frames]
+    head = f"{type(exc).__name__}: {exc}".strip()
+    return "\n".join([head, *lines]) if lines else head
+
+
+def _classify(exc: BaseException, learner_file: str | None, shown_as: str) -> CaseResult:
+    if isinstance(exc, BuiltinCallError):
+        return CaseResult("", REFUSED, "calls " + ", ".join(exc.calls) + " — neither the "
+                          "PyTorch built-in nor the library's own solution may do the work; "
+                          "write it from basic tensor operations · 调用了不允许的函数（PyTorch "
+                          "内置实现或本库自己的实现），请用基本张量运算实现")
+    if isinstance(exc, NotImplementedError):
+        return CaseResult("", NOT_IMPLEMENTED, "raise NotImplementedError is still there · "
+                          "还没有实现")
+    if isinstance(exc, AssertionError):
+        return CaseResult("", FAIL, str(exc).strip() or "assertion failed")
+    return CaseResult("", ERROR, learner_traceback(exc, learner_file, shown_as))
+
+
+def grade(exercise: Exercise, impl: Any, *, learner_file: str | None = None,
+          shown_as: str = "your file", refuse_reference: bool = True) -> Report:
+    """Run every case of ``exercise`` on ``impl``; never raises for a fault of ``impl``.
+
+    ``learner_file`` is the path the implementation was loaded from (its frames are the
+    ones a traceback shows, under the name ``shown_as``). ``refuse_reference=False`` lets
+    the code call the reference's module: for grading the library itself and mutants that
+    wrap it.
+    """
+    results: list[CaseResult] = []
+    rule = reference_rule(exercise) if refuse_reference else (lambda frame: None)
+    cases = iter(exercise.cases(impl))
+    with also_refuse(rule):
+        while True:
+            try:
+                case = next(cases)
+            except StopIteration:
+                break
+            except Exception as exc:  # building the inputs called the code (a constructor)
+                result = _classify(exc, learner_file, shown_as)
+                result.name = "setting up the next case"
+                results.append(result)
+                break
+            try:
+                case.run()
+                results.append(CaseResult(case.name, PASS))
+            except Exception as exc:
+                result = _classify(exc, learner_file, shown_as)
+                result.name = case.name
+                results.append(result)
+                if result.verdict in (NOT_IMPLEMENTED, REFUSED):
+                    break  # every later case would say the same
+    return Report(exercise.id, _overall(results), results)
+
+
+def _overall(results: list[CaseResult]) -> str:
+    verdicts = [r.verdict for r in results]
+    if verdicts and all(v == PASS for v in verdicts):
+        return "solved"
+    for verdict, overall in ((NOT_IMPLEMENTED, "not implemented"), (REFUSED, "refused")):
+        if verdict in verdicts:
+            return overall
+    if FAIL in verdicts:
+        return "failing"
+    return "error" if verdicts else "failing"
+
+
+def format_report(exercise: Exercise, report: Report) -> str:
+    """The text ``dlfs exercise check`` prints: a line per case, the first failure in full."""
+    lines = [f"{exercise.id} — {exercise.title[0]} · {exercise.title[1]}"]
+    if report.note:
+        lines.append(f"  {report.note}")
+    shown = False
+    for case in report.cases:
+        lines.append(f"  {case.verdict:<4}  {case.name}")
+        if case.verdict != PASS and case.detail:
+            detail = case.detail if not shown else case.detail.splitlines()[0]
+            lines += [f"        {line}" for line in detail.splitlines()]
+            shown = True
+    passed = sum(c.verdict == PASS for c in report.cases)
+    zh = VERDICT_ZH.get(report.verdict, "")
+    total = f"{passed}/{len(report.cases)} cases pass — " if report.cases else ""
+    lines.append(f"{total}{report.verdict} · {zh}")
+    return "\n".join(lines)
