@@ -56,8 +56,9 @@ EXERCISES = [
               "(out_features,) (or None), initialised like torch's. forward maps "
               "(*, in_features) to (*, out_features): y = x W^T + b.",
               "把 Linear(in_features, out_features, bias=True) 写成 nn.Module：参数 weight 形状为 "
-              "(out_features, in_features)，bias 形状为 (out_features,)（或 None），初始化方式与 torch "
-              "相同。forward 把 (*, in_features) 映射为 (*, out_features)：y = x W^T + b。"),
+              "(out_features, in_features)，bias 形状为 (out_features,)（或 None），"
+              "初始化方式与 torch 相同。forward 把 (*, in_features) 映射为 "
+              "(*, out_features)：y = x W^T + b。"),
         stub='''
             class Linear(nn.Module):
                 def __init__(self, in_features: int, out_features: int, bias: bool = True):
@@ -77,6 +78,7 @@ EXERCISES = [
                 "self.register_parameter('bias', None) 保留这个属性。"),
                ("The weight is stored (out, in), so the product is x @ self.weight.T; "
                 "@ handles any leading dimensions.",
-                "权重按 (out, in) 存放，所以乘法是 x @ self.weight.T；@ 会自动处理前面的任意维度。")),
+                "权重按 (out, in) 存放，所以乘法是 x @ self.weight.T；"
+                "@ 会自动处理前面的任意维度。")),
     ),
 ]

@@ -63,8 +63,9 @@ EXERCISES = [
               "the sizes must be equal or 1 (a missing dimension counts as 1), and the result "
               "takes the size that is not 1. Raise ValueError when two sizes differ and neither "
               "is 1. Example: (8, 1, 6, 1) and (7, 1, 5) give (8, 7, 6, 5).",
-              "返回这些形状相互广播后得到的形状（tuple）。把形状按右端对齐；每一维的大小必须相等或为 "
-              "1（缺少的维度按 1 计），结果取不为 1 的那个大小。若两个大小不同且都不为 1，抛出 "
+              "返回这些形状相互广播后得到的形状（tuple）。把形状按右端对齐；"
+              "每一维的大小必须相等或为 1（缺少的维度按 1 计），结果取不为 1 的那个大小。"
+              "若两个大小不同且都不为 1，抛出 "
               "ValueError。例：(8, 1, 6, 1) 与 (7, 1, 5) 得到 (8, 7, 6, 5)。"),
         stub='''
             def broadcast_shape(*shapes: tuple[int, ...]) -> tuple[int, ...]:
