@@ -40,6 +40,7 @@ def _isolated_dirs(tmp_path, monkeypatch):
     monkeypatch.setenv("DLFS_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("DLFS_RUNS_DIR", str(tmp_path / "runs"))
     monkeypatch.setenv("DLFS_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DLFS_WORKSPACE", str(tmp_path / "work"))
     monkeypatch.delenv("DLFS_LESSON_MODE", raising=False)
 
 

@@ -13,17 +13,14 @@ from dlfs.curriculum import (
     ProgressStore,
     all_lessons,
     all_tracks,
-    entry_done,
     get_lesson,
     get_track,
     lesson_context,
     lesson_file,
     lesson_status,
-    lessons_at,
     run_lesson,
 )
 from dlfs.curriculum.checks import lesson_key
-from dlfs.curriculum.schema import TrackEntry
 from dlfs.errors import UnknownLessonError, UnknownTrackError
 from dlfs.paths import repo_root
 
@@ -185,20 +182,6 @@ def test_progress_store_round_trip_and_corrupt_file(tmp_path):
     from dlfs.errors import DlfsError
     with pytest.raises(DlfsError, match="unreadable"):
         store.status("lesson:x")
-
-
-def test_progress_ticks_come_from_passed_checks(tmp_path):
-    store = ProgressStore(tmp_path / "p.json")
-    track = get_track("pytorch")
-    day0 = track.entry("0")
-    assert not entry_done(track, day0, store)
-    for lesson in lessons_at("pytorch", "0"):
-        store.record(lesson_key(lesson), passed=True)
-    assert entry_done(track, day0, store)
-    # every roadmap day may have lessons by now: an entry made up here has none
-    gap = TrackEntry(key="99", title_en="no lesson here", title_zh="这里没有课程")
-    assert not lessons_at("pytorch", gap.key)
-    assert not entry_done(track, gap, store), "an entry without lessons is never ticked"
 
 
 def test_lesson_status_values(tmp_path, monkeypatch):

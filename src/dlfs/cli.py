@@ -29,7 +29,6 @@ from .curriculum import (
     all_lessons,
     all_tracks,
     check_lesson,
-    entry_done,
     get_lesson,
     get_track,
     lesson_file,
@@ -120,14 +119,35 @@ def _run_and_report(lesson_id: str, *, quick: bool) -> bool:
     result = run_lesson(lesson, quick=quick)
     if result.ok:
         print(f"\n=== {lesson.id}: done in {result.seconds:.1f} s")
+        _record_run(lesson.id)
+        _your_turn(lesson.id)
     else:
         print(f"\n=== {lesson.id}: FAILED after {result.seconds:.1f} s — {result.error}",
               file=sys.stderr)
     return result.ok
 
 
+def _your_turn(lesson_id: str) -> None:
+    """Name the exercises this lesson teaches (the lesson's "Your turn")."""
+    from .exercises.bank import exercises_for_lesson
+
+    exercises = exercises_for_lesson(lesson_id)
+    if exercises:
+        print("\nYour turn · 轮到你了 — write these pieces yourself, graded offline:")
+        for exercise in exercises:
+            print(f"  dlfs exercise start {exercise.id:<22} # {exercise.title[0]} · "
+                  f"{exercise.title[1]}")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     return 0 if _run_and_report(args.lesson, quick=args.quick) else 1
+
+
+def _record_run(lesson_id: str) -> None:
+    """A lesson the learner ran to the end counts in `dlfs progress`."""
+    from .exercises.progress import run_key
+
+    ProgressStore().record(run_key(lesson_id), passed=True)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -158,15 +178,36 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_progress(args: argparse.Namespace) -> int:
+    from .exercises.progress import entry_progress
+
     store = ProgressStore()
+    if args.history:
+        return _print_history(store)
     for track in _tracks(args.track):
-        done = [entry_done(track, e, store) for e in track.entries]
-        print(f"\n## {track.title_en} · {track.title_zh}  ({sum(done)}/{len(done)})\n")
-        for entry, ok in zip(track.entries, done):
-            gap = "" if lessons_at(track.id, entry.key) else f"  ({NOT_WRITTEN})"
-            print(f"* [{'x' if ok else ' '}] {track.label(entry.key)} "
-                  f"{entry.title_en} · {entry.title_zh}{gap}")
-    print(f"\nTicks come from `dlfs check`; state file: {store.path}")
+        rows = [(entry, entry_progress(track, entry, store)) for entry in track.entries]
+        done = sum(p.done for _, p in rows)
+        print(f"\n## {track.title_en} · {track.title_zh}  ({done}/{len(rows)})\n")
+        for entry, progress in rows:
+            what = progress.summary() or NOT_WRITTEN
+            print(f"* [{progress.mark}] {track.label(entry.key)} "
+                  f"{entry.title_en} · {entry.title_zh}  — {what}")
+    print("\n[x] every lesson run and every exercise solved by you; [~] started. Ticks come "
+          "from `dlfs run`, `dlfs exercise check` and `dlfs gym check`, never from our own "
+          "tests · [x] 课程都运行过、练习都由你自己完成；[~] 已开始")
+    print(f"state file: {store.path}; your attempts: dlfs progress --history")
+    return 0
+
+
+def _print_history(store: ProgressStore) -> int:
+    history = store.history()
+    if not history:
+        print("no graded attempt yet: dlfs exercise start <id>, then dlfs exercise check <id> "
+              "· 还没有评分记录")
+        return 0
+    for item in history:
+        print(f"{item['at']}  {item['exercise']:<24} {item['verdict']:<16} "
+              f"cases {item.get('cases') or '-':<6} hints {item.get('hints', 0)}  "
+              f"({item.get('source', 'cli')})")
     return 0
 
 
@@ -202,7 +243,8 @@ def cmd_tour(args: argparse.Namespace) -> int:
     if nxt:
         print(f"  dlfs run {nxt:<16} # the next lesson")
     print("  dlfs list                # every track, lesson and gap")
-    print("  dlfs check env-setup     # record a passed check; see it in `dlfs progress`")
+    print("  dlfs exercise list       # write the pieces yourself, graded offline")
+    print("  dlfs progress            # the lessons you ran, the exercises you solved")
     return 0
 
 
@@ -241,12 +283,15 @@ def build_parser() -> argparse.ArgumentParser:
                       help="longer runs, better figures (default)")
     p.set_defaults(quick=False)
 
-    p = add("check", cmd_check, "run the checks behind a lesson or track and record them")
+    p = add("check", cmd_check, "for contributors: run a lesson and the tests behind it "
+            "(ticks nothing in `dlfs progress`; learners: dlfs exercise check)")
     p.add_argument("lesson", nargs="?", help="lesson id (default: every written lesson)")
     p.add_argument("--track", help="check every lesson of this track")
 
-    p = add("progress", cmd_progress, "the roadmaps as check boxes, ticked by passed checks")
+    p = add("progress", cmd_progress, "the roadmaps as check boxes, ticked by what you did: "
+            "lessons run, exercises solved, gym problems accepted")
     p.add_argument("--track", help="only this track")
+    p.add_argument("--history", action="store_true", help="every graded attempt, in order")
 
     add("doctor", cmd_doctor, "environment report and sanity check (Day 0)")
     add("tour", cmd_tour, "a short guided run through the first lessons")

@@ -5,7 +5,7 @@
 '环境搭建与 utils 工具库封装'
 """
 
-from .checks import NOT_CHECKED, NOT_WRITTEN, CheckResult, check_lesson, entry_done, lesson_status
+from .checks import NOT_CHECKED, NOT_WRITTEN, CheckResult, check_lesson, lesson_status
 from .context import LessonContext, lesson_context
 from .progress import ProgressStore
 from .registry import (
@@ -25,6 +25,6 @@ from .schema import Lesson, Track, TrackEntry
 __all__ = [
     "LESSONS_DIR", "NOT_CHECKED", "NOT_WRITTEN", "CheckResult", "Lesson", "LessonContext",
     "LessonResult", "ProgressStore", "Track", "TrackEntry", "all_lessons", "all_tracks",
-    "check_lesson", "entry_done", "get_lesson", "get_track", "lesson_context", "lesson_file",
+    "check_lesson", "get_lesson", "get_track", "lesson_context", "lesson_file",
     "lesson_status", "lessons_at", "lessons_in", "run_lesson", "suggest",
 ]

@@ -2,7 +2,8 @@
 
 A lesson's check is (1) the lesson itself in quick mode, whose assertions test its claims,
 and (2) the pytest targets listed in its ``checks``, run in a subprocess from the source
-checkout. Progress ticks come only from these recorded results.
+checkout. This is a contributor's tool: the results show in ``dlfs list`` but tick nothing in
+``dlfs progress``, which counts only what the learner did (:mod:`dlfs.exercises.progress`).
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from dataclasses import dataclass
 
 from ..paths import repo_root
 from .progress import ProgressStore
-from .registry import lesson_file, lessons_at
+from .registry import lesson_file
 from .runner import run_lesson
-from .schema import Lesson, Track, TrackEntry
+from .schema import Lesson
 
 NOT_WRITTEN = "not written yet"
 NOT_CHECKED = "not checked"
@@ -41,21 +42,6 @@ def lesson_status(lesson: Lesson, store: ProgressStore) -> str:
     if not lesson_file(lesson).is_file():
         return NOT_WRITTEN
     return store.status(lesson_key(lesson)) or NOT_CHECKED
-
-
-def entry_done(track: Track, entry: TrackEntry, store: ProgressStore) -> bool:
-    """An entry is ticked when it has lessons and every one of them passed its check.
-
-    A gym day also needs the day's problems accepted by the judge (``gym:<problem-id>``).
-    """
-    lessons = lessons_at(track.id, entry.key)
-    done = bool(lessons) and all(lesson_status(x, store) == "passed" for x in lessons)
-    if done and track.id == "gym":
-        from ..gym.problems import problems_for_day  # lazy: dlfs.gym imports the curriculum
-
-        done = all(store.status(f"gym:{p.id}") == "passed"
-                   for p in problems_for_day(int(entry.key)))
-    return done
 
 
 def _run_pytest(targets: tuple[str, ...]) -> tuple[bool, str, list[str]]:

@@ -14,6 +14,27 @@ from .registry import all_lessons, get_lesson, lesson_file
 from .schema import Lesson
 
 
+def your_turn_markdown(lesson_id: str) -> str:
+    """The closing "Your turn" cell: the exercises this lesson teaches, how to start one on
+    the command line and how to check a function written in the notebook ("" if none)."""
+    from ..exercises.bank import exercises_for_lesson  # the workbench sits above us
+
+    exercises = exercises_for_lesson(lesson_id)
+    if not exercises:
+        return ""
+    lines = ["## Your turn · 轮到你了", "",
+             "Write these pieces yourself; they are graded offline by the tests that prove the "
+             "library's own. 亲手实现下面这些部件，用证明本库实现的同一套测试离线评分。", ""]
+    lines += [f"- `{e.id}`: {e.title[0]} · {e.title[1]} — `dlfs exercise start {e.id}`"
+              for e in exercises]
+    first = exercises[0]
+    lines += ["", "In this notebook · 在笔记本里:", "", "```python",
+              "from dlfs.exercises import check",
+              f"check({first.id!r}, {first.entry})   # after defining {first.entry} here",
+              "```"]
+    return "\n".join(lines)
+
+
 def lesson_to_notebook(lesson: Lesson, out_dir: Path) -> Path:
     """Write ``<out_dir>/<lesson-id>.ipynb`` from the lesson's source; return its path."""
     try:
@@ -21,6 +42,11 @@ def lesson_to_notebook(lesson: Lesson, out_dir: Path) -> Path:
     except ImportError as exc:
         raise DlfsError("notebook export needs jupytext: pip install -e '.[notebook]'") from exc
     notebook = jupytext.read(lesson_file(lesson), fmt="py:percent")
+    turn = your_turn_markdown(lesson.id)
+    if turn:
+        from nbformat.v4 import new_markdown_cell
+
+        notebook.cells.append(new_markdown_cell(turn))
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{lesson.id}.ipynb"
     jupytext.write(notebook, target, fmt="ipynb")

@@ -49,3 +49,8 @@ def get_exercise(exercise_id: str) -> Exercise:
     if exercise_id not in by_id:
         raise UnknownExerciseError(exercise_id, closest(exercise_id, list(by_id)))
     return by_id[exercise_id]
+
+
+def exercises_for_lesson(lesson_id: str) -> list[Exercise]:
+    """The exercises whose ``lesson`` is ``lesson_id`` (its "Your turn")."""
+    return [e for e in all_exercises() if e.lesson == lesson_id]

@@ -1,14 +1,15 @@
 # %% [markdown]
 # # Day 28 · Final review — 总复盘
 #
-# **Library files:** `src/dlfs/curriculum/` (the registry, `ProgressStore`, `entry_done`),
+# **Library files:** `src/dlfs/curriculum/` (the registry, `ProgressStore`),
+# `src/dlfs/exercises/progress.py` (`entry_progress`),
 # `src/dlfs/tensors/broadcast.py`, `src/dlfs/autograd/scalar.py`, `src/dlfs/nn/normalization.py`,
 # `src/dlfs/nn/functional/attention.py`, `src/dlfs/models/gpt.py` (`GPT`),
 # `src/dlfs/attention/kv_cache.py` (`KVCache`).
 #
 # Two parts. First, where you stand: the 29 days of the roadmap, the lesson behind each, and
-# which ones your recorded checks have ticked (`dlfs check <id>` records them; nothing here is
-# ticked by hand). Second, six facts the course kept coming back to, each re-checked with one
+# what you did for each day: the lessons you ran (`dlfs run`) and the exercises you solved
+# yourself (`dlfs exercise check`); nothing here is ticked by hand or by our own tests. Second, six facts the course kept coming back to, each re-checked with one
 # library call and an assertion — if you can predict every printed number before it appears,
 # you are done.
 
@@ -22,12 +23,12 @@ from dlfs.autograd import Value
 from dlfs.curriculum import (
     NOT_WRITTEN,
     ProgressStore,
-    entry_done,
     get_track,
     lesson_context,
     lesson_status,
     lessons_at,
 )
+from dlfs.exercises.progress import entry_progress
 from dlfs.models import GPT, GPTConfig
 from dlfs.playground import inspect
 from dlfs.tensors.broadcast import BroadcastError, broadcast_shape
@@ -37,7 +38,8 @@ torch.manual_seed(0)
 
 # %% [markdown]
 # ## 1. The roadmap and your progress
-# A day is ticked when it has lessons and every one of them passed its last recorded check.
+# A day is ticked when you ran every lesson of it and solved every exercise of it yourself
+# (solving one after `dlfs exercise solution --reveal` counts, but not as a tick).
 
 # %%
 track = get_track("pytorch")
@@ -47,19 +49,20 @@ for entry in track.entries:
     lessons = lessons_at(track.id, entry.key)
     statuses = [lesson_status(lesson, store) for lesson in lessons]
     has_file = bool(lessons) and NOT_WRITTEN not in statuses
-    done = entry_done(track, entry, store)
+    progress = entry_progress(track, entry, store)
     written += has_file
-    ticked += done
+    ticked += progress.done
     ids = ", ".join(lesson.id for lesson in lessons) or "—"
-    print(f"[{'x' if done else ' '}] Day {entry.key:>2}  {ids:32s} {entry.title_en}")
-    assert not done or has_file                # a tick needs a lesson that exists
+    print(f"[{progress.mark}] Day {entry.key:>2}  {ids:32s} {progress.summary()}")
+    assert not progress.done or progress.lessons_run == progress.lessons  # ticks need runs
 print(f"{written}/{len(track.entries)} days have lessons; {ticked} ticked in {store.path}")
 assert len(track.entries) == 29 and written >= 28
 assert "final-review" in [lesson.id for lesson in lessons_at("pytorch", "28")]
-untried = [e.key for e in track.entries if lessons_at(track.id, e.key)
-           and not entry_done(track, e, store)]
+untried = [e for e in track.entries if not entry_progress(track, e, store).done]
 if untried:
-    print(f"next: `dlfs check {lessons_at(track.id, untried[0])[0].id}` (Day {untried[0]})")
+    day = untried[0]
+    print(f"next: `dlfs run {lessons_at(track.id, day.key)[0].id}` and `dlfs exercise list "
+          f"--day {day.key}` (Day {day.key})")
 
 # %% [markdown]
 # ## 2. A view shares storage (Days 1–2)
