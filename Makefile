@@ -20,7 +20,7 @@ help:
 	@echo "make test   - install dev tools (first time), ruff, the suite (lessons in quick mode)"
 	@echo "make test-full - the lessons whose headline claims need full mode, in full mode (slow)"
 	@echo "make lint   - ruff check"
-	@echo "make bench  - run benchmarks/, write benchmarks/results/latest.{json,md}"
+	@echo "make bench  - run benchmarks/ (~12 min), record results/latest.{json,md}, remake the README figures"
 	@echo "make docs   - turn every lesson into a notebook under build/notebooks"
 
 $(STAMP): pyproject.toml
@@ -44,6 +44,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py
+	$(PY) benchmarks/readme_figures.py
 
 docs: $(STAMP)
 	$(PY) -m dlfs.curriculum.notebooks build/notebooks

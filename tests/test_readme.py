@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from pathlib import Path
@@ -48,3 +49,38 @@ def test_readme_make_targets_exist():
     makefile = (ROOT / "Makefile").read_text()
     for target in ("demo", "test", "lint", "bench", "docs"):
         assert re.search(rf"^{target}:", makefile, flags=re.M), target
+
+
+def _figures_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("readme_figures",
+                                                  ROOT / "benchmarks" / "readme_figures.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_readme_figures_come_from_the_committed_bench_record(capsys):
+    """The figures table of both READMEs is what benchmarks/readme_figures.py renders from
+    benchmarks/results/latest.json, a full run that says where and when it ran."""
+    figures = _figures_module()
+    assert figures.main(["--check"]) == 0, capsys.readouterr().err
+    record = json.loads(figures.RECORD.read_text(encoding="utf-8"))
+    assert record["quick"] is False and record["commit"] not in ("", "?")
+    for key in ("when", "machine", "torch", "numpy", "python"):
+        assert record[key], key
+    assert not [name for name, r in record["benchmarks"].items() if "error" in r]
+
+
+def test_the_figures_check_sees_a_changed_number():
+    """Plant a different capstone loss in a copy of the record: the rendered table differs,
+    so a README quoting the old number fails the check."""
+    figures = _figures_module()
+    record = json.loads(figures.RECORD.read_text(encoding="utf-8"))
+    table = figures.render(record, "en")
+    for row in record["benchmarks"]["bench_capstone"]["rows"]:
+        if row["name"] == "val loss at the last step":
+            row["value"] = 9.876
+    planted = figures.render(record, "en")
+    assert planted != table and "9.876" in planted
