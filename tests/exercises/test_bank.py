@@ -9,6 +9,7 @@ import time
 import pytest
 
 from dlfs.curriculum import get_lesson, get_track
+from dlfs.curriculum.notebooks import your_turn_markdown
 from dlfs.exercises import all_exercises, grade
 from dlfs.exercises.workspace import render_stub
 
@@ -71,6 +72,7 @@ def test_places_and_lessons_exist(exercise):
     for track_id, key in exercise.places:
         assert get_track(track_id).entry(key) is not None, (exercise.id, track_id, key)
     get_lesson(exercise.lesson)
+    assert f"dlfs exercise start {exercise.id}" in your_turn_markdown(exercise.lesson)
 
 
 def test_coverage_of_the_roadmaps():
