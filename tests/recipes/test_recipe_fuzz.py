@@ -15,13 +15,10 @@ import io
 import tempfile
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dlfs.cli import main
-from dlfs.recipes.kaggle_digits import write_digits_csv
-from dlfs.recipes.mnist import write_digits_idx
 from dlfs.recipes.options import recipe_options
 from dlfs.recipes.registry import RECIPES
 
@@ -47,23 +44,6 @@ def _base(name: str, files: Path) -> list[str]:
         "finetune": ["--quick", "--n", "20", "--epochs", "1", "--pretrain-epochs", "1"],
         "kaggle-digits": ["--quick", "--data", str(files / "kaggle"), "--epochs", "1"],
     }[name]
-
-
-@pytest.fixture(scope="module")
-def files(tmp_path_factory) -> Path:
-    """A 3,000-character text, the digits as MNIST IDX files and as small Kaggle CSVs."""
-    import numpy as np
-
-    from dlfs.data.datasets.digits import digits_uint8
-
-    root = tmp_path_factory.mktemp("fuzz")
-    (root / "text.txt").write_text("The cat sat on the mat. A dog ran.\n" * 90)
-    write_digits_idx(root / "mnist")
-    images, labels = digits_uint8(28)
-    write_digits_csv(root / "kaggle" / "train.csv", images[:40], labels[:40])
-    write_digits_csv(root / "kaggle" / "test.csv", images[40:50])
-    assert np.asarray(labels[:40]).max() <= 9
-    return root
 
 
 def _values(option) -> st.SearchStrategy[list[str]]:

@@ -11,22 +11,7 @@ import pytest
 import torch
 
 from dlfs.cli import main
-from dlfs.recipes.kaggle_digits import write_digits_csv
-from dlfs.recipes.mnist import write_digits_idx
 from dlfs.train import CheckpointManager, load_checkpoint
-
-
-@pytest.fixture(scope="module")
-def files(tmp_path_factory) -> Path:
-    from dlfs.data.datasets.digits import digits_uint8
-
-    root = tmp_path_factory.mktemp("nan")
-    (root / "text.txt").write_text("The cat sat on the mat. A dog ran after it.\n" * 80)
-    write_digits_idx(root / "mnist")
-    images, labels = digits_uint8(28)
-    write_digits_csv(root / "kaggle" / "train.csv", images[:60], labels[:60])
-    write_digits_csv(root / "kaggle" / "test.csv", images[60:70])
-    return root
 
 
 def _lm(name: str, files: Path, out: Path) -> list[str]:
