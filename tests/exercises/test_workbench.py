@@ -193,3 +193,35 @@ def test_the_stub_body_is_added_where_missing():
 def test_a_lesson_run_names_its_exercises(capsys):
     code, out, _ = run(capsys, "run", "broadcasting", "--quick")
     assert code == 0 and "Your turn" in out and "dlfs exercise start broadcast_shape" in out
+
+
+def test_allowed_pieces_may_run_their_library_internals():
+    """A learner's block built from allowed library layers is not refused for what those
+    layers call inside the library (through Function.apply, a no_grad decorator, autograd's
+    backward); calling an internal piece directly is."""
+    import torch
+
+    from dlfs.builtin_guard import also_refuse
+    from dlfs.exercises.cases import watched
+    from dlfs.exercises.grading import reference_rule
+    from dlfs.nn import BatchNorm2d, Conv2d
+    from dlfs.nn.functional import conv2d
+
+    exercise = dataclasses.replace(get_exercise("linear"),
+                                   allowed=("dlfs.nn.conv:Conv2d",
+                                            "dlfs.nn.normalization:BatchNorm2d"))
+    conv, norm = Conv2d(2, 3, 3).double(), BatchNorm2d(3).double()
+    x = torch.randn(2, 2, 5, 5, dtype=torch.float64, requires_grad=True)
+
+    def block(x):
+        y = norm(conv(x))
+        y.sum().backward()
+        return y
+
+    def direct(x):
+        return conv2d(x, conv.weight)
+
+    with also_refuse(reference_rule(exercise)):
+        watched(block, builtins=False)(x)
+        with pytest.raises(AssertionError, match="dlfs.nn.functional.conv.conv2d"):
+            watched(direct, builtins=False)(x)

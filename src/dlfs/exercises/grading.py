@@ -65,12 +65,26 @@ def _module(frame: FrameType | None) -> str:
     return frame.f_globals.get("__name__", "") if frame is not None else ""
 
 
-def _is_allowed(module: str, qualname: str, allowed: tuple[str, ...]) -> bool:
+def _outside_torch(frame: FrameType | None) -> FrameType | None:
+    """The nearest frame that is not torch's own code (``Function.apply``, a ``no_grad``
+    decorator, ``Module.__call__`` sit between a caller and what it calls)."""
+    while frame is not None and _module(frame).startswith("torch"):
+        frame = frame.f_back
+    return frame
+
+
+def _is_allowed(frame: FrameType, module: str, qualname: str,
+                allowed: tuple[str, ...]) -> bool:
     """``allowed`` holds modules (``dlfs.nn.functional.activation``) and names in them
-    (``dlfs.nn.functional.activation:softmax``: the function, or a class and its methods)."""
+    (``dlfs.nn.normalization:BatchNorm2d``: the function, or a class and every method its
+    instances run, inherited ones included)."""
+    owner = frame.f_locals.get("self")
     for entry in allowed:
         mod, _, name = entry.partition(":")
         if mod == module and (not name or qualname.split(".")[0] == name):
+            return True
+        if name and owner is not None and any(
+                c.__module__ == mod and c.__name__ == name for c in type(owner).__mro__):
             return True
     return False
 
@@ -90,9 +104,11 @@ def reference_rule(exercise: Exercise):
         in_library = module == "dlfs" or module.startswith("dlfs.")
         if not in_library and not module.startswith(refused or ("\0",)):
             return None
-        caller = _module(frame.f_back)
+        if qualname.endswith(".backward") and _module(frame.f_back).startswith("torch"):
+            return None   # the autograd engine running a Function whose forward was allowed
+        caller = _module(_outside_torch(frame.f_back))
         from_library = caller.startswith("dlfs.") and not caller.startswith(MACHINERY)
-        if in_library and (from_library or _is_allowed(module, qualname, exercise.allowed)):
+        if in_library and (from_library or _is_allowed(frame, module, qualname, exercise.allowed)):
             return None
         return f"{module}.{qualname}"
     return rule
