@@ -113,8 +113,16 @@ class _Watch:
         if not self.on and not extra_rules():
             yield
             return
-        with BuiltinCallRecorder(builtins=self.on) as recorder:
-            yield
+        recorder = BuiltinCallRecorder(builtins=self.on)
+        try:
+            with recorder:
+                yield
+        except Exception as exc:   # a refused call is the verdict, whatever happened next
+            if recorder.calls:
+                raise BuiltinCallError(
+                    f"ours calls the PyTorch built-in in its {phase}: "
+                    f"{', '.join(recorder.calls)}", recorder.calls) from exc
+            raise
         if recorder.calls:
             raise BuiltinCallError(
                 f"ours calls the PyTorch built-in in its {phase}: {', '.join(recorder.calls)} "

@@ -225,3 +225,20 @@ def test_allowed_pieces_may_run_their_library_internals():
         watched(block, builtins=False)(x)
         with pytest.raises(AssertionError, match="dlfs.nn.functional.conv.conv2d"):
             watched(direct, builtins=False)(x)
+
+
+def test_borrowing_a_planted_bug_from_the_bank_is_refused():
+    """The bank's mutants (and the bases they share) are importable; a learner's file that
+    uses one — a near-miss, or a base with its bug switched off — is refused, not graded."""
+    from dlfs.exercises import grade
+    from dlfs.exercises.bank import all_exercises
+
+    total = refused = planted = 0
+    for exercise in all_exercises():
+        for name, mutant in exercise.mutants.items():
+            report = grade(exercise, mutant)
+            assert report.verdict != "solved", (exercise.id, name)
+            total += 1
+            refused += report.verdict == "refused"   # else a structure check failed first
+            planted += "planted bug" in report.cases[-1].detail   # else it wraps the library
+    assert refused >= 0.9 * total and planted >= 0.75 * total, (refused, planted, total)

@@ -62,8 +62,15 @@ def watched(fn: Callable[..., Any], *, builtins: bool = True) -> Callable[..., A
     refused function raises :class:`dlfs.builtin_guard.BuiltinCallError`. For invariant
     checks that call the learner's code directly instead of through a parity helper."""
     def call(*args: Any, **kwargs: Any) -> Any:
-        with BuiltinCallRecorder(builtins=builtins) as recorder:
-            out = fn(*args, **kwargs)
+        recorder = BuiltinCallRecorder(builtins=builtins)
+        try:
+            with recorder:
+                out = fn(*args, **kwargs)
+        except Exception as exc:   # a refused call is the verdict, whatever happened next
+            if recorder.calls:
+                raise BuiltinCallError(f"calls {', '.join(recorder.calls)}",
+                                       recorder.calls) from exc
+            raise
         if recorder.calls:
             raise BuiltinCallError(f"calls {', '.join(recorder.calls)}", recorder.calls)
         return out

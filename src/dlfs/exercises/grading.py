@@ -12,8 +12,10 @@ the learner's file).
 
 from __future__ import annotations
 
+import functools
 import traceback
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -58,7 +60,32 @@ class Report:
 
 
 #: dlfs modules that grade (not graded code): a call from them counts as from outside.
-MACHINERY = ("dlfs.exercises", "dlfs.testing", "dlfs.builtin_guard")
+MACHINERY = ("dlfs.exercises.grading", "dlfs.exercises.cases", "dlfs.exercises.checking",
+             "dlfs.exercises.worker", "dlfs.testing", "dlfs.builtin_guard")
+#: Where the checkers and the planted bugs live.
+BANK = "dlfs.exercises.bank"
+
+
+@functools.lru_cache(maxsize=1)
+def planted_code() -> frozenset:
+    """The code objects of every planted bug (a mutant function, ``functools.partial``, or
+    the methods of a mutant class and of its bases defined in the bank): a learner's file that
+    borrows one is refused, even though each is "only" a near-miss."""
+    from .bank import all_exercises
+
+    codes: set = set()
+    for exercise in all_exercises():
+        for mutant in exercise.mutants.values():
+            target = getattr(mutant, "func", mutant)            # functools.partial
+            if isinstance(target, type):
+                for cls in target.__mro__:
+                    if cls.__module__.startswith(BANK):
+                        members = [getattr(v, "__func__", v) for v in vars(cls).values()]
+                        codes.update(m.__code__ for m in members if hasattr(m, "__code__"))
+            elif hasattr(target, "__code__"):
+                codes.add(target.__code__)
+    bank_dir = str(Path(__file__).resolve().parent / "bank")
+    return frozenset(c for c in codes if c.co_filename.startswith(bank_dir))
 
 
 def _module(frame: FrameType | None) -> str:
@@ -95,19 +122,25 @@ def reference_rule(exercise: Exercise):
     ``extra_refused``. Only the way in is checked: what an allowed piece calls inside the
     library is its own business."""
     refused = exercise.extra_refused
+    planted = planted_code()
 
     def rule(frame: FrameType) -> str | None:
         module = _module(frame)
         qualname = getattr(frame.f_code, "co_qualname", frame.f_code.co_name)
         if qualname == "<module>" or module.startswith(MACHINERY):
             return None                                  # an import, or the grader itself
+        if frame.f_code in planted:
+            return f"{module}.{qualname} (a planted bug of the test suite)"
+        if module.startswith(BANK):                       # the checkers' own helpers
+            caller = _module(_outside_torch(frame.f_back))
+            return None if caller.startswith("dlfs.") else f"{module}.{qualname}"
         in_library = module == "dlfs" or module.startswith("dlfs.")
         if not in_library and not module.startswith(refused or ("\0",)):
             return None
         if qualname.endswith(".backward") and _module(frame.f_back).startswith("torch"):
             return None   # the autograd engine running a Function whose forward was allowed
         caller = _module(_outside_torch(frame.f_back))
-        from_library = caller.startswith("dlfs.") and not caller.startswith(MACHINERY)
+        from_library = caller.startswith("dlfs.") and not caller.startswith((*MACHINERY, BANK))
         if in_library and (from_library or _is_allowed(frame, module, qualname, exercise.allowed)):
             return None
         return f"{module}.{qualname}"
