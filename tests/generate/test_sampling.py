@@ -86,3 +86,15 @@ def test_generate_argument_errors():
         generate(model, torch.tensor([[1]]), 3, temperature=-1)
     with pytest.raises(ValueError, match="top_p must be in"):
         generate(model, torch.tensor([[1]]), 3, top_p=0)
+
+
+def test_repetition_penalty_counts_a_repeated_token_once_in_the_gradient():
+    """A token seen three times is penalised once: its gradient is 1 / penalty (a gather +
+    scatter implementation gave 3 / penalty)."""
+    from dlfs.generate.sampling import apply_repetition_penalty
+
+    logits = torch.tensor([[1.0, -2.0, 4.0, 0.5]], requires_grad=True)
+    out = apply_repetition_penalty(logits, torch.tensor([[2, 2, 0, 2]]), 1.5)
+    out.sum().backward()
+    assert torch.allclose(out.detach(), torch.tensor([[1 / 1.5, -2.0, 4 / 1.5, 0.5]]))
+    assert torch.allclose(logits.grad, torch.tensor([[1 / 1.5, 1.0, 1 / 1.5, 1.0]]))

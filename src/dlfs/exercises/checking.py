@@ -76,7 +76,7 @@ def check(exercise_id: str, impl: Any, *, store: ProgressStore | None = None) ->
     exercise = get_exercise(exercise_id)
     try:
         learner_file = inspect.getsourcefile(impl)
-    except TypeError:
+    except (TypeError, OSError):   # a class defined in a notebook's __main__, a builtin
         learner_file = None
     report = grade(exercise, impl, learner_file=learner_file,
                    shown_as=Path(learner_file).name if learner_file else "your code")

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import sys
 
-from .grading import ERROR, CaseResult, Report, grade, learner_traceback
+from .grading import ERROR, REFUSED, CaseResult, Report, grade, learner_traceback
 
 
 def load_entry(path: str, entry: str, shown_as: str) -> tuple[object | None, Report | None]:
     """(the learner's function or class, None), or (None, a report saying why not)."""
     def fail(verdict: str, name: str, detail: str) -> tuple[None, Report]:
-        return None, Report("", verdict, [CaseResult(name, ERROR, detail)])
+        case = REFUSED if verdict == "refused" else ERROR
+        return None, Report("", verdict, [CaseResult(name, case, detail)])
 
     try:
         source = open(path, encoding="utf-8").read()
@@ -27,6 +29,11 @@ def load_entry(path: str, entry: str, shown_as: str) -> tuple[object | None, Rep
                     f"SyntaxError: {exc.msg} ({shown_as}, line {exc.lineno})")
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         return fail("error", "loading your file", f"{type(exc).__name__}: {exc}")
+    borrowed = _borrows_the_bank(source)
+    if borrowed:
+        return fail("refused", "loading your file",
+                    f"{shown_as} {borrowed} — the workbench's checkers and planted bugs are not "
+                    "for the graded file · 被评分的文件不能导入练习工作台自己的代码")
     spec = importlib.util.spec_from_loader("dlfs_learner_solution", loader=None, origin=path)
     module = importlib.util.module_from_spec(spec)
     module.__file__ = path
@@ -39,7 +46,25 @@ def load_entry(path: str, entry: str, shown_as: str) -> tuple[object | None, Rep
         return fail("missing", "loading your file",
                     f"{shown_as} defines no {entry!r}; keep the name from the stub · "
                     f"文件里没有定义 {entry!r}，请保留模板中的名字")
-    return getattr(module, entry), None
+    impl = getattr(module, entry)
+    home = getattr(impl, "__module__", None) or ""
+    if home.split(".")[0] in ("dlfs", "torch"):
+        return fail("refused", "loading your file",
+                    f"{entry} is {home}.{getattr(impl, '__qualname__', entry)}, not yours: "
+                    f"define it in {shown_as} · {entry} 必须在你的文件里自己定义")
+    return impl, None
+
+
+#: The workbench's own modules (checkers, planted bugs, oracles): not for the graded file.
+_BANK_IMPORT = re.compile(r"dlfs\s*\.\s*exercises|exercises\s*\.\s*bank|import_module|__import__")
+
+
+def _borrows_the_bank(source: str) -> str | None:
+    """The first line of the learner's source that reaches for the workbench's own code."""
+    for number, line in enumerate(source.splitlines(), 1):
+        if _BANK_IMPORT.search(line.split("#", 1)[0]):
+            return f"line {number}: {line.strip()}"
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:

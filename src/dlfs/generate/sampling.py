@@ -32,9 +32,11 @@ def apply_repetition_penalty(logits: Tensor, idx: Tensor, penalty: float) -> Ten
         raise ValueError(f"repetition_penalty must be > 0, got {penalty}")
     if penalty == 1.0:
         return logits
-    seen = torch.gather(logits, 1, idx)                               # (B, T)
-    seen = torch.where(seen > 0, seen / penalty, seen * penalty)
-    return logits.scatter(1, idx, seen)                               # (B, V)
+    # a (B, V) mask of the tokens seen, so a token seen n times is penalised (and gets its
+    # gradient) once, not n times
+    seen = torch.zeros_like(logits, dtype=torch.bool).scatter_(1, idx, True)
+    penalised = torch.where(logits > 0, logits / penalty, logits * penalty)
+    return torch.where(seen, penalised, logits)                       # (B, V)
 
 
 def top_k_filter(logits: Tensor, k: int) -> Tensor:
