@@ -74,8 +74,8 @@ def cmd_list(args: argparse.Namespace) -> int:
                         "没有符合条件的练习")
     for row in rows:
         where = ", ".join(row["at"])
-        print(f"  {row['id']:<24} {row['status']:<12} {where:<22} "
-              f"{row['title_en']} · {row['title_zh']}")
+        print(f"  {row['id']:<24} {row['status']:<12} {row['title_en']} · {row['title_zh']}"
+              f"  [{where}]")
     solved = sum(r["status"].startswith("solved") for r in rows)
     print(f"\n{len(rows)} exercises, {solved} solved · 共 {len(rows)} 题，已完成 {solved} 题")
     if args.track != "gym":
