@@ -102,15 +102,8 @@ def test_efficientnet_stochastic_depth_train_vs_eval():
         assert torch.equal(model(x), model(x))  # identity in eval: deterministic
 
 
-def test_stochastic_depth_rows():
-    sd = StochasticDepth(0.5).train()
-    torch.manual_seed(0)
-    y = sd(torch.ones(400, 3, 2, 2))
-    per_row = y.flatten(1)
-    assert set(per_row.unique().tolist()) <= {0.0, 2.0}        # dropped or scaled by 1/q
-    assert (per_row == per_row[:, :1]).all()                    # one decision per sample
-    assert 0.35 < (per_row[:, 0] == 0).float().mean() < 0.65
-    assert torch.equal(sd.eval()(per_row), per_row)
+def test_stochastic_depth_rejects_a_bad_probability():
+    """What StochasticDepth computes is the ``stochastic_depth`` exercise's checker."""
     with pytest.raises(ValueError, match="drop probability"):
         StochasticDepth(1.5)
 

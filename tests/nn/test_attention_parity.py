@@ -30,7 +30,8 @@ def test_sdpa_plain(shape_q, shape_kv, scale):
                      q, k, v, kwargs={"scale": scale})
 
 
-@pytest.mark.parametrize("T,S", [(5, 5), (3, 7), (7, 3), (1, 1)])
+# T = S and T < S (top-left aligned) are in the ``sdpa`` exercise's checker
+@pytest.mark.parametrize("T,S", [(7, 3), (1, 1)])
 def test_sdpa_causal(T, S):
     q, k, v = rand(2, 2, T, 4), rand(2, 2, S, 4, seed=1), rand(2, 2, S, 6, seed=2)
     assert_fn_parity(F.scaled_dot_product_attention, TF.scaled_dot_product_attention,
@@ -95,8 +96,9 @@ def test_sdpa_errors():
                                        enable_gqa=True)
 
 
-@pytest.mark.parametrize("T,S,offset", [(4, 4, 0), (3, 7, 0), (3, 7, 4), (7, 3, 0),
-                                          (1, 6, 5), (5, 5, -2), (2, 4, 9)])
+# square, T < S, T > S, offsets -1 to S - T: the ``causal_mask`` exercise's checker; here
+# an offset past the last key (every entry True)
+@pytest.mark.parametrize("T,S,offset", [(2, 4, 9)])
 def test_causal_mask_with_offset_is_s_le_t_plus_offset(T, S, offset):
     mask = F.causal_mask(T, S, offset=offset)
     by_hand = torch.tensor([[s <= t + offset for s in range(S)] for t in range(T)])

@@ -43,27 +43,29 @@ def _class_data(shape, seed=0, ignore=False, dtype=D):
 # --------------------------------------------------------------------------- regression
 
 
+# mse_loss, smooth_l1_loss, cross_entropy, nll_loss, binary_cross_entropy_with_logits and
+# kl_div are also exercises, whose checkers run on the library in tests/exercises/test_bank.py:
+# mse_loss and smooth_l1_loss (every reduction, beta 0 to 2) live only there; for the others
+# the tests here add what those checkers lack (class weights, unbatched and 4-D inputs,
+# probability targets, smoothing with every reduction, float32, second derivatives, errors).
+
+
 @pytest.mark.parametrize("shape", [(1,), (4, 3), (2, 3, 5)])
 @pytest.mark.parametrize("reduction", REDUCTIONS)
-@pytest.mark.parametrize("name", ["mse_loss", "l1_loss"])
-def test_regression_losses(name, shape, reduction):
+def test_l1_loss(shape, reduction):
     g = _gen(1)
     x, y = torch.randn(shape, generator=g, dtype=D), torch.randn(shape, generator=g, dtype=D)
-    assert_fn_parity(getattr(DF, name), getattr(TF, name), x, y,
-                     kwargs={"reduction": reduction})
+    assert_fn_parity(DF.l1_loss, TF.l1_loss, x, y, kwargs={"reduction": reduction})
 
 
 @pytest.mark.parametrize("shape", [(1,), (6, 5), (2, 3, 4)])
 @pytest.mark.parametrize("reduction", REDUCTIONS)
-@pytest.mark.parametrize("beta", [0.0, 0.5, 1.0, 2.5])
-def test_smooth_l1_and_huber(shape, reduction, beta):
+@pytest.mark.parametrize("delta", [0.5, 1.0, 2.5])
+def test_huber_loss(shape, reduction, delta):
     g = _gen(2)
     x, y = torch.randn(shape, generator=g, dtype=D) * 2, torch.randn(shape, generator=g, dtype=D)
-    assert_fn_parity(DF.smooth_l1_loss, TF.smooth_l1_loss, x, y,
-                     kwargs={"reduction": reduction, "beta": beta})
-    if beta > 0:
-        assert_fn_parity(DF.huber_loss, TF.huber_loss, x, y,
-                         kwargs={"reduction": reduction, "delta": beta})
+    assert_fn_parity(DF.huber_loss, TF.huber_loss, x, y,
+                     kwargs={"reduction": reduction, "delta": delta})
 
 
 def test_regression_broadcast_warns_like_torch():
@@ -181,8 +183,7 @@ def test_binary_cross_entropy_clamps_log_at_edges():
 
 @pytest.mark.parametrize("shape", [(1,), (5,), (4, 3), (2, 3, 4)])
 @pytest.mark.parametrize("reduction", REDUCTIONS)
-@pytest.mark.parametrize("weighted", [False, True])
-@pytest.mark.parametrize("pos", [False, True])
+@pytest.mark.parametrize("weighted,pos", [(False, True), (True, False), (True, True)])
 def test_bce_with_logits(shape, reduction, weighted, pos):
     g = _gen(13)
     x = torch.randn(shape, generator=g, dtype=D) * 3
@@ -196,35 +197,19 @@ def test_bce_with_logits(shape, reduction, weighted, pos):
                      x, y, kwargs=kw, grad_kwargs=NO_GRAD_KW)
 
 
-def test_bce_with_logits_is_stable_for_huge_logits():
-    x = torch.tensor([800.0, -800.0, 30.0, -30.0], dtype=D)
-    y = torch.tensor([0.0, 1.0, 1.0, 0.0], dtype=D)
-    ours = DF.binary_cross_entropy_with_logits(x, y, reduction="none")
-    assert torch.isfinite(ours).all()
-    assert_fn_parity(DF.binary_cross_entropy_with_logits, TF.binary_cross_entropy_with_logits,
-                     x, y, kwargs={"reduction": "none"})
-
-
 # --------------------------------------------------------------------------- KL, embeddings
 
 
 @pytest.mark.parametrize("shape", [(1, 4), (5, 3), (2, 3, 4)])
 @pytest.mark.parametrize("reduction", REDUCTIONS + ["batchmean"])
-@pytest.mark.parametrize("log_target", [False, True])
-def test_kl_div(shape, reduction, log_target):
+def test_kl_div_log_target(shape, reduction):
     g = _gen(14)
     x = torch.log_softmax(torch.randn(shape, generator=g, dtype=D), dim=-1)
-    q = torch.softmax(torch.randn(shape, generator=g, dtype=D), dim=-1)
-    target = q.log() if log_target else q
+    log_q = torch.log_softmax(torch.randn(shape, generator=g, dtype=D), dim=-1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")                    # torch warns about 'mean'
-        assert_fn_parity(DF.kl_div, TF.kl_div, x, target,
-                         kwargs={"reduction": reduction, "log_target": log_target})
-        if not log_target:                                 # 0 log 0 = 0 must hold; the
-            q.view(-1)[::4] = 0.0                          # target is passed as a keyword
-            assert_fn_parity(DF.kl_div, TF.kl_div, x,      # with no (infinite) gradient
-                             kwargs={"target": q, "reduction": reduction},
-                             grad_kwargs=NO_GRAD_KW)
+        assert_fn_parity(DF.kl_div, TF.kl_div, x, log_q,
+                         kwargs={"reduction": reduction, "log_target": True})
 
 
 @pytest.mark.parametrize("shape", [(1, 3), (6, 4), (5,)])

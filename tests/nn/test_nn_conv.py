@@ -142,13 +142,6 @@ def test_conv_transpose2d_output_size():
         dnn.ConvTranspose2d(3, 2, 3, stride=2)(x, output_size=[20, 10])
 
 
-@pytest.mark.parametrize("n,k,s,p,d", [(32, 3, 1, 1, 1), (7, 3, 2, 0, 1), (9, 2, 3, 1, 2)])
-def test_conv_output_size_formula(n, k, s, p, d):
-    out = F.conv2d(torch.zeros(1, 1, n, n), torch.zeros(1, 1, k, k), stride=s, padding=p,
-                   dilation=d)
-    assert out.shape[-1] == F.conv_output_size(n, k, s, p, d)
-
-
 def test_conv_errors():
     with pytest.raises(ValueError, match="strided"):
         dnn.Conv2d(2, 2, 3, stride=2, padding="same")
