@@ -205,3 +205,17 @@ def test_lessons_convert_to_notebooks(tmp_path):
     kinds = [cell.cell_type for cell in nb.cells]
     assert kinds[0] == "markdown" and "code" in kinds
     assert "环境搭建" in nb.cells[0].source
+
+
+def test_a_lesson_notebook_ends_with_its_exercises(tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    pytest.importorskip("jupytext")
+    from dlfs.curriculum.notebooks import main
+    from dlfs.exercises.bank import exercises_for_lesson
+
+    assert main([str(tmp_path), "broadcasting"]) == 0
+    last = nbformat.read(tmp_path / "broadcasting.ipynb", as_version=4).cells[-1]
+    assert last.cell_type == "markdown" and "Your turn · 轮到你了" in last.source
+    for exercise in exercises_for_lesson("broadcasting"):
+        assert f"dlfs exercise start {exercise.id}" in last.source
+    assert "from dlfs.exercises import check" in last.source
