@@ -12,7 +12,9 @@ first, so the first failure a learner sees is the smallest one::
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import torch
@@ -22,6 +24,19 @@ from ..testing import assert_fn_parity, assert_module_parity
 from .schema import Case
 
 __all__ = ["Case", "assert_close", "fn_case", "module_case", "randn", "shape_of", "watched"]
+
+#: Whether the exercise being graded lets the code call PyTorch built-ins (set by
+#: :func:`dlfs.exercises.grading.grade` from ``Exercise.builtins_ok``).
+_BUILTINS_OK: ContextVar[bool] = ContextVar("dlfs_exercise_builtins_ok", default=False)
+
+
+@contextmanager
+def builtins_allowed(allowed: bool) -> Iterator[None]:
+    token = _BUILTINS_OK.set(allowed)
+    try:
+        yield
+    finally:
+        _BUILTINS_OK.reset(token)
 
 
 def randn(*shape: int, seed: int = 0, dtype: torch.dtype = torch.float64,
@@ -41,7 +56,13 @@ def fn_case(name: str, ours: Callable[..., Any], ref: Callable[..., Any], *input
             **kwargs: Any) -> Case:
     """Values and input gradients of ``ours(*inputs)`` equal ``ref(*inputs)``
     (:func:`dlfs.testing.assert_fn_parity`, keyword arguments passed on)."""
-    return Case(name, lambda: assert_fn_parity(ours, ref, *inputs, **kwargs))
+    kwargs.setdefault("builtins_ok", None)
+
+    def run() -> None:
+        if kwargs["builtins_ok"] is None:
+            kwargs["builtins_ok"] = _BUILTINS_OK.get()
+        assert_fn_parity(ours, ref, *inputs, **kwargs)
+    return Case(name, run)
 
 
 def module_case(name: str, make_ours: Callable[[], torch.nn.Module],
@@ -53,16 +74,19 @@ def module_case(name: str, make_ours: Callable[[], torch.nn.Module],
     def run() -> None:
         ref = make_ref().double().train(train)
         ours = make_ours().double().train(train)
-        assert_module_parity(ours, ref, *inputs, **kwargs)
+        assert_module_parity(ours, ref, *inputs,
+                             **{"builtins_ok": _BUILTINS_OK.get(), **kwargs})
     return Case(name, run)
 
 
-def watched(fn: Callable[..., Any], *, builtins: bool = True) -> Callable[..., Any]:
+def watched(fn: Callable[..., Any], *, builtins: bool | None = None) -> Callable[..., Any]:
     """``fn`` run under the built-in recorder (and the workbench's rules): a call to a
-    refused function raises :class:`dlfs.builtin_guard.BuiltinCallError`. For invariant
+    refused function raises :class:`dlfs.builtin_guard.BuiltinCallError`. ``builtins``:
+    refuse PyTorch built-ins too (default: unless the exercise has ``builtins_ok``). For invariant
     checks that call the learner's code directly instead of through a parity helper."""
     def call(*args: Any, **kwargs: Any) -> Any:
-        recorder = BuiltinCallRecorder(builtins=builtins)
+        refuse = not _BUILTINS_OK.get() if builtins is None else builtins
+        recorder = BuiltinCallRecorder(builtins=refuse)
         try:
             with recorder:
                 out = fn(*args, **kwargs)

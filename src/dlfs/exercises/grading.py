@@ -20,6 +20,7 @@ from types import FrameType
 from typing import Any
 
 from ..builtin_guard import BuiltinCallError, also_refuse
+from .cases import builtins_allowed
 from .schema import Exercise
 
 PASS, FAIL, REFUSED, NOT_IMPLEMENTED, ERROR = "PASS", "FAIL", "REFUSED", "NOT IMPLEMENTED", "ERROR"
@@ -186,7 +187,7 @@ def grade(exercise: Exercise, impl: Any, *, learner_file: str | None = None,
     results: list[CaseResult] = []
     rule = reference_rule(exercise) if refuse_reference else (lambda frame: None)
     cases = iter(exercise.cases(impl))
-    with also_refuse(rule):
+    with also_refuse(rule), builtins_allowed(exercise.builtins_ok):
         while True:
             try:
                 case = next(cases)
