@@ -5,14 +5,23 @@ invariant where PyTorch has no built-in), offline.
     dlfs exercise list | start ID | check ID | hint ID | solution ID --reveal | reset ID
 
 In a notebook: ``from dlfs.exercises import check; check("gelu", my_gelu)``.
+
+The names below are imported on first use, so ``dlfs --help`` does not import torch.
 """
 
 from __future__ import annotations
 
-from .bank import all_exercises, get_exercise
-from .checking import check, check_file
-from .grading import Report, format_report, grade
-from .schema import Case, Exercise
+import importlib
+from typing import Any
 
-__all__ = ["Case", "Exercise", "Report", "all_exercises", "check", "check_file",
-           "format_report", "get_exercise", "grade"]
+_EXPORTS = {"all_exercises": "bank", "get_exercise": "bank", "check": "checking",
+            "check_file": "checking", "Report": "grading", "format_report": "grading",
+            "grade": "grading", "Case": "schema", "Exercise": "schema"}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)

@@ -11,8 +11,6 @@ from ..curriculum import get_track
 from ..curriculum.progress import ProgressStore
 from ..errors import DlfsError
 from .bank import all_exercises, get_exercise
-from .checking import check_file, record
-from .grading import format_report
 from .schema import Exercise
 from .workspace import exercise_file, reset_stub, workspace_dir, write_stub
 
@@ -94,6 +92,9 @@ def cmd_start(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from .checking import check_file, record  # torch: only when something is graded
+    from .grading import format_report
+
     exercise = get_exercise(args.exercise)
     path = exercise_file(exercise, workspace_dir(args.workspace))
     if not path.is_file():
