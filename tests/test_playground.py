@@ -16,6 +16,7 @@ from torch import nn
 from dlfs.playground import (
     bench,
     compare,
+    count_linear_flops,
     env_report,
     format_duration,
     format_env_report,
@@ -286,6 +287,13 @@ def test_model_summary_depth_and_shape_input():
 
 
 # ----------------------------------------------------------------------------- env report
+
+
+def test_count_linear_flops_counts_the_library_linear_too():
+    import dlfs.nn as dnn
+
+    model = nn.Sequential(dnn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    assert count_linear_flops(model, torch.zeros(5, 4)) == 2 * 5 * (4 * 8 + 8 * 2)
 
 
 def test_env_report_is_healthy_here():

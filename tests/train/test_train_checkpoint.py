@@ -18,6 +18,7 @@ from dlfs.train import (
     CheckpointManager,
     CheckpointWarning,
     CorruptCheckpointError,
+    LossScaler,
     atomic_save,
     capture_rng_state,
     fit,
@@ -206,3 +207,13 @@ def test_explicit_corrupt_resume_file_raises(tmp_path, tiny):
     with pytest.raises(CorruptCheckpointError, match="bad.pt"):
         _run(tmp_path, tiny, epochs=1, resume=str(bad))
     assert os.path.exists(bad)
+
+
+def test_loss_scaler_state_dict_round_trip():
+    scaler = LossScaler(init_scale=8.0, growth_interval=3)
+    for _ in range(2):                       # two good steps: the count is 2, S unchanged
+        scaler.update()
+    fresh = LossScaler()
+    fresh.load_state_dict(scaler.state_dict())
+    fresh.update()                           # the third good step in a row doubles S
+    assert fresh.get_scale() == 16.0 and fresh.state_dict()["good_steps"] == 0

@@ -8,12 +8,12 @@ from ._worker import WorkerInfo, get_worker_info
 from .collate import default_collate, default_convert
 from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
 from .errors import DataFallbackWarning, DataFormatError, DataLoaderWorkerError
-from .loader import DataLoader
+from .loader import DataLoader, worker_indices
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
 __all__ = [
     "BatchSampler", "ConcatDataset", "DataFallbackWarning", "DataFormatError", "DataLoader",
     "DataLoaderWorkerError", "Dataset", "RandomSampler", "Sampler", "SequentialSampler",
     "Subset", "TensorDataset", "WorkerInfo", "default_collate", "default_convert",
-    "get_worker_info", "random_split",
+    "get_worker_info", "random_split", "worker_indices",
 ]

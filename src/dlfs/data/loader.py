@@ -6,6 +6,9 @@ permutation — the order torch's DataLoader draws them in, so both give the sam
 same seed). The plan plus the number of batches already handed out is the iteration state:
 ``state_dict()`` saves it and ``load_state_dict()`` makes the next ``iter(loader)`` continue
 from the same batch of the same epoch.
+
+With ``num_workers = W`` the batches are dealt out in turn, batch j to worker j mod W (see
+``_pool.py``); :func:`worker_indices` lists what one worker loads in an unshuffled epoch.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from ._pool import MultiProcessIter, WorkerPool
 from .collate import default_collate, default_convert
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
-__all__ = ["DataLoader"]
+__all__ = ["DataLoader", "worker_indices"]
 
 
 _END = object()  # returned by _EpochPlan.get past the last batch
@@ -274,3 +277,23 @@ def _check_options(batch_size: int | None, shuffle: bool, sampler: Any, batch_sa
         raise ValueError("persistent_workers and prefetch_factor need num_workers > 0")
     if prefetch_factor is not None and prefetch_factor < 1:
         raise ValueError(f"prefetch_factor must be >= 1, got {prefetch_factor!r}")
+
+
+def worker_indices(num_samples: int, batch_size: int, num_workers: int, worker_id: int,
+                   drop_last: bool = False) -> list[int]:
+    """The data set indices worker ``worker_id`` of ``num_workers`` loads in one unshuffled
+    epoch of ``num_samples`` samples in batches of ``batch_size``, in its order.
+
+    The DataLoader (like torch's) sends whole batches to the workers in turn: batch j goes
+    to worker j mod W, so worker k loads batches k, k + W, k + 2W, ... The last batch may be
+    shorter, or is dropped with ``drop_last``. Over all workers each index of the epoch
+    appears exactly once.
+
+    >>> worker_indices(10, 2, 2, 0), worker_indices(10, 2, 2, 1)
+    ([0, 1, 4, 5, 8, 9], [2, 3, 6, 7])
+    """
+    batches = [list(range(start, min(start + batch_size, num_samples)))
+               for start in range(0, num_samples, batch_size)]
+    if drop_last and batches and len(batches[-1]) < batch_size:
+        batches.pop()
+    return [i for batch in batches[worker_id::num_workers] for i in batch]

@@ -3,11 +3,13 @@ with the forward math written from basic tensor operations.
 
 Containers (``Sequential``, ``ModuleList``, ``ModuleDict``) and ``Module``/``Parameter`` are
 torch's own: they are infrastructure, not the math this project re-implements.
+
+``dlfs.nn.utils`` holds the gradient utilities of ``torch.nn.utils`` (``clip_grad_norm_``).
 """
 
 from torch.nn import Module, ModuleDict, ModuleList, Parameter, Sequential
 
-from . import functional, init
+from . import functional, init, utils
 from .activation import *  # noqa: F403
 from .attention import *  # noqa: F403
 from .conv import *  # noqa: F403

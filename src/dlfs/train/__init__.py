@@ -1,9 +1,14 @@
 """The one training loop (``fit``), its checkpoints, callbacks, AMP and helpers.
+
+For a hand-written loop: ``train_step``, ``accumulate_gradients``, ``LossScaler`` (dynamic
+loss scaling from scratch), ``Checkpointer``; for debugging one: ``check_batch``,
+``overfit_one_batch``.
 """
 
 from .amp import amp_dtype, autocast_factory, make_grad_scaler
 from .callbacks import Callback, CallbackList, Checkpointing, EarlyStopping, PeriodicEval
 from .checkpoint import (
+    Checkpointer,
     CheckpointManager,
     CorruptCheckpointError,
     atomic_save,
@@ -11,8 +16,10 @@ from .checkpoint import (
     save_checkpoint,
 )
 from .config import TrainConfig
+from .debugging import check_batch, overfit_one_batch
 from .history import History
 from .loop import Trainer, default_forward, fit, move_to
+from .loss_scaler import LossScaler
 from .memory import (
     BatchSizeResult,
     PeakMemoryTracker,
@@ -26,15 +33,17 @@ from .reporting import MetricsLogger, ProgressBar
 from .resume import CheckpointWarning
 from .rng import capture_rng_state, restore_rng_state
 from .state import TrainState
+from .steps import accumulate_gradients, train_step
 from .tensorboard import TensorBoardLogger
 
 __all__ = [
     "BatchSizeResult", "Callback", "CallbackList", "CheckpointManager", "CheckpointWarning",
-    "Checkpointing", "CorruptCheckpointError", "EarlyStopping", "History", "MetricsLogger",
-    "NaNGuard", "NonFiniteError", "PeakMemoryTracker", "PeriodicEval", "ProfilerCallback",
-    "ProgressBar", "TensorBoardLogger",
-    "TrainConfig", "TrainState", "Trainer", "amp_dtype", "atomic_save",
-    "autocast_factory", "capture_rng_state", "default_forward", "find_max_batch_size", "fit",
-    "load_checkpoint", "make_grad_scaler", "move_to", "restore_rng_state", "save_checkpoint",
-    "split_batch", "step_memory_bytes",
+    "Checkpointer", "Checkpointing", "CorruptCheckpointError", "EarlyStopping", "History",
+    "LossScaler", "MetricsLogger", "NaNGuard", "NonFiniteError", "PeakMemoryTracker",
+    "PeriodicEval", "ProfilerCallback", "ProgressBar", "TensorBoardLogger",
+    "TrainConfig", "TrainState", "Trainer", "accumulate_gradients", "amp_dtype",
+    "atomic_save", "autocast_factory", "capture_rng_state", "check_batch", "default_forward",
+    "find_max_batch_size", "fit", "load_checkpoint", "make_grad_scaler", "move_to",
+    "overfit_one_batch", "restore_rng_state", "save_checkpoint", "split_batch",
+    "step_memory_bytes", "train_step",
 ]

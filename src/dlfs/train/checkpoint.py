@@ -7,6 +7,10 @@ in the same directory, is flushed and fsync'ed, then renamed over the target wit
 ``os.replace`` — a crash leaves the old file or the new one, never half of one. Reading uses
 ``torch.load(..., weights_only=True)`` twice (outer and payload) and checks the checksum, so a
 truncated or bit-flipped file is caught and named (:class:`CorruptCheckpointError`).
+
+:class:`Checkpointer` is the minimal version for a hand-written loop (model, optimizer, step,
+torch's random state in one file); ``fit`` uses :class:`CheckpointManager` with the full
+payload of :func:`dlfs.train.resume.checkpoint_payload`.
 """
 
 from __future__ import annotations
@@ -24,8 +28,8 @@ import torch
 
 from ..errors import DlfsError
 
-__all__ = ["CheckpointManager", "CorruptCheckpointError", "atomic_save", "atomic_write_text",
-           "load_checkpoint", "save_checkpoint"]
+__all__ = ["CheckpointManager", "Checkpointer", "CorruptCheckpointError", "atomic_save",
+           "atomic_write_text", "load_checkpoint", "save_checkpoint"]
 
 FORMAT = "dlfs-checkpoint-v1"
 _STEP_RE = re.compile(r"^step-(\d+)\.pt$")
@@ -204,3 +208,31 @@ class CheckpointManager:
             except CorruptCheckpointError as exc:
                 problems.append(str(exc))
         return None, None, problems
+
+
+class Checkpointer:
+    """The smallest checkpoint that resumes a hand-written loop exactly: the model's and the
+    optimizer's ``state_dict``, the step, and torch's CPU random state (dropout draws from
+    it), in one file.
+
+    Loaded into freshly built objects, ``k`` steps + save + load + ``m`` steps give weights
+    equal, bit for bit, to ``k + m`` uninterrupted steps. The file is written atomically
+    (:func:`atomic_save`) and read with ``weights_only=True``. What ``fit`` saves is the
+    same idea at full size: :class:`CheckpointManager` with keep-last-N files and a checksum,
+    and a payload that adds the scheduler, the GradScaler, every RNG (Python, NumPy, CUDA)
+    and the data loader's position (:mod:`dlfs.train.resume`).
+    """
+
+    def save(self, path: Path | str, model: torch.nn.Module, optimizer: Any,
+             step: int) -> None:
+        """Write everything needed to continue training after ``step`` steps to ``path``."""
+        atomic_save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                     "step": step, "rng": torch.get_rng_state()}, path)
+
+    def load(self, path: Path | str, model: torch.nn.Module, optimizer: Any) -> int:
+        """Restore model, optimizer and random state from ``path``; return the step."""
+        payload = torch.load(path, weights_only=True)
+        model.load_state_dict(payload["model"])
+        optimizer.load_state_dict(payload["optimizer"])    # Adam's moments, step counts
+        torch.set_rng_state(payload["rng"])        # dropout masks continue where they were
+        return int(payload["step"])
