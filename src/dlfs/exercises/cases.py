@@ -23,7 +23,8 @@ from ..builtin_guard import BuiltinCallError, BuiltinCallRecorder
 from ..testing import assert_fn_parity, assert_module_parity
 from .schema import Case
 
-__all__ = ["Case", "assert_close", "fn_case", "module_case", "randn", "shape_of", "watched"]
+__all__ = ["Case", "assert_close", "check_state_keys", "fn_case", "module_case", "randn",
+           "shape_of", "watched"]
 
 #: Whether the exercise being graded lets the code call PyTorch built-ins (set by
 #: :func:`dlfs.exercises.grading.grade` from ``Exercise.builtins_ok``).
@@ -72,11 +73,29 @@ def module_case(name: str, make_ours: Callable[[], torch.nn.Module],
     train/eval mode, and compare outputs, input and parameter gradients and buffers
     (:func:`dlfs.testing.assert_module_parity`)."""
     def run() -> None:
-        ref = make_ref().double().train(train)
-        ours = make_ours().double().train(train)
+        with torch.random.fork_rng():             # construction draws no global randomness
+            torch.manual_seed(len(name))
+            ref = make_ref().double().train(train)
+            ours = make_ours().double().train(train)
+        check_state_keys(ours, ref)
         assert_module_parity(ours, ref, *inputs,
                              **{"builtins_ok": _BUILTINS_OK.get(), **kwargs})
     return Case(name, run)
+
+
+def check_state_keys(ours: torch.nn.Module, ref: torch.nn.Module) -> None:
+    """Same state_dict names and shapes, or an AssertionError that lists the differences
+    (instead of ``load_state_dict``'s traceback)."""
+    want = {k: tuple(v.shape) for k, v in ref.state_dict().items()}
+    got = {k: tuple(v.shape) for k, v in ours.state_dict().items()}
+    missing = [k for k in want if k not in got]
+    extra = [k for k in got if k not in want]
+    if missing or extra:
+        raise AssertionError(f"state_dict names differ: missing {missing}, unexpected {extra} "
+                             f"(expected names: {sorted(want)})")
+    shapes = [f"{k}: yours {got[k]}, expected {want[k]}" for k in want if got[k] != want[k]]
+    if shapes:
+        raise AssertionError("state_dict shapes differ: " + "; ".join(shapes))
 
 
 def watched(fn: Callable[..., Any], *, builtins: bool | None = None) -> Callable[..., Any]:

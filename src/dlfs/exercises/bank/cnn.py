@@ -9,8 +9,7 @@ from torch import nn
 from ...nn import functional as dF
 from ...nn.conv import Conv2d as _Conv2d
 from ...nn.normalization import BatchNorm2d as _BatchNorm2d
-from ...testing import assert_module_parity
-from ..cases import Case, fn_case, randn, watched
+from ..cases import Case, fn_case, module_case, randn, watched
 from ..schema import Exercise
 
 # ---- shared: module parity with a readable structure check -------------------------------
@@ -29,32 +28,6 @@ def _randomize_batchnorm(module: nn.Module, seed: int) -> nn.Module:
                 m.running_mean.copy_(torch.randn(n, generator=gen) * 0.2)
                 m.running_var.copy_(torch.rand(n, generator=gen) + 0.5)
     return module
-
-
-def _check_state_keys(ours: nn.Module, ref: nn.Module) -> None:
-    """Same state_dict names and shapes, or an AssertionError that lists the differences."""
-    want = {k: tuple(v.shape) for k, v in ref.state_dict().items()}
-    got = {k: tuple(v.shape) for k, v in ours.state_dict().items()}
-    missing = [k for k in want if k not in got]
-    extra = [k for k in got if k not in want]
-    if missing or extra:
-        raise AssertionError(f"state_dict names differ: missing {missing}, unexpected {extra} "
-                             f"(expected names: {sorted(want)})")
-    shapes = [f"{k}: yours {got[k]}, expected {want[k]}" for k in want if got[k] != want[k]]
-    if shapes:
-        raise AssertionError("state_dict shapes differ: " + "; ".join(shapes))
-
-
-def _parity_case(name: str, make_ours, make_ref, *inputs, train: bool = True) -> Case:
-    """Like ``module_case`` (weights loaded from the torch module, outputs, input, parameter
-    gradients and buffers compared), but a wrong layout fails with the names that differ."""
-    def run() -> None:
-        with torch.random.fork_rng():
-            ref = make_ref().double().train(train)
-            ours = make_ours().double().train(train)
-        _check_state_keys(ours, ref)
-        assert_module_parity(ours, ref, *inputs)
-    return Case(name, run)
 
 
 # ---- conv2d ------------------------------------------------------------------------------
@@ -302,7 +275,7 @@ def basic_block_cases(BasicBlock):
         def make_ref(cin=cin, cout=cout, s=s, i=i):
             torch.manual_seed(i)
             return _randomize_batchnorm(_TorchBasicBlock(cin, cout, s), seed=i)
-        yield _parity_case(f"BasicBlock({cin}, {cout}, stride={s}) ({shortcut} shortcut), "
+        yield module_case(f"BasicBlock({cin}, {cout}, stride={s}) ({shortcut} shortcut), "
                            f"x {shape}, {'train' if train else 'eval'} mode",
                            lambda cin=cin, cout=cout, s=s: BasicBlock(cin, cout, s),
                            make_ref, x, train=train)
@@ -395,7 +368,7 @@ def inception_cases(Inception):
             torch.manual_seed(i)
             return _randomize_batchnorm(_TorchInception(*sizes), seed=i)
         out = sizes[1] + sizes[3] + sizes[5] + sizes[6]
-        yield _parity_case(f"Inception{sizes} -> {out} channels, x {shape}, "
+        yield module_case(f"Inception{sizes} -> {out} channels, x {shape}, "
                            f"{'train' if train else 'eval'} mode",
                            lambda sizes=sizes: Inception(*sizes), make_ref, x, train=train)
 

@@ -9,39 +9,10 @@ import torch
 from torch import nn
 
 from ...nn import functional as dF
-from ...testing import assert_module_parity
-from ..cases import Case, assert_close, randn, watched
+from ..cases import Case, assert_close, check_state_keys, module_case, randn, watched
 from ..schema import Exercise
 
 # ---- shared ------------------------------------------------------------------------------
-
-
-def _check_state_keys(ours: nn.Module, ref: nn.Module) -> None:
-    """Same state_dict names and shapes, or an AssertionError that lists the differences."""
-    want = {k: tuple(v.shape) for k, v in ref.state_dict().items()}
-    got = {k: tuple(v.shape) for k, v in ours.state_dict().items()}
-    missing = [k for k in want if k not in got]
-    extra = [k for k in got if k not in want]
-    if missing or extra:
-        raise AssertionError(f"state_dict names differ: missing {missing}, unexpected {extra} "
-                             f"(expected names: {sorted(want)})")
-    shapes = [f"{k}: yours {got[k]}, expected {want[k]}" for k in want if got[k] != want[k]]
-    if shapes:
-        raise AssertionError("state_dict shapes differ: " + "; ".join(shapes))
-
-
-def _parity_case(name: str, make_ours, make_ref, *inputs, train: bool = True) -> Case:
-    """Weights loaded from the torch module into ours, then outputs, input gradients and
-    parameter gradients compared (``dlfs.testing.assert_module_parity``); a wrong parameter
-    layout fails with the names and shapes that differ."""
-    def run() -> None:
-        with torch.random.fork_rng():
-            torch.manual_seed(len(name))
-            ref = make_ref().double().train(train)
-            ours = make_ours().double().train(train)
-        _check_state_keys(ours, ref)
-        assert_module_parity(ours, ref, *inputs)
-    return Case(name, run)
 
 
 class _CellBase(nn.Module):
@@ -71,7 +42,7 @@ def rnn_cell_cases(RNNCell):
                             (2, 6, 3, False)]:
         x = randn(b, c, seed=c * 10 + h)
         inputs = (x, randn(b, h, seed=c * 10 + h + 1)) if with_h else (x,)
-        yield _parity_case(f"RNNCell({c}, {h}), x {(b, c)}, "
+        yield module_case(f"RNNCell({c}, {h}), x {(b, c)}, "
                            + (f"h {(b, h)}" if with_h else "h omitted (zeros)"),
                            lambda c=c, h=h: RNNCell(c, h), lambda c=c, h=h: nn.RNNCell(c, h),
                            *inputs)
@@ -103,7 +74,7 @@ def lstm_cell_cases(LSTMCell):
         x = randn(b, c, seed=c * 10 + h, scale=1.5)
         state = (randn(b, h, seed=c * 10 + h + 1), randn(b, h, seed=c * 10 + h + 2, scale=2.0))
         inputs = (x, state) if with_state else (x,)
-        yield _parity_case(f"LSTMCell({c}, {h}), x {(b, c)}, "
+        yield module_case(f"LSTMCell({c}, {h}), x {(b, c)}, "
                            + (f"(h, c) each {(b, h)}" if with_state else "state omitted (zeros)"),
                            lambda c=c, h=h: LSTMCell(c, h), lambda c=c, h=h: nn.LSTMCell(c, h),
                            *inputs)
@@ -147,7 +118,7 @@ def gru_cell_cases(GRUCell):
                             (4, 5, 2, False)]:
         x = randn(b, c, seed=c * 10 + h)
         inputs = (x, randn(b, h, seed=c * 10 + h + 1)) if with_h else (x,)
-        yield _parity_case(f"GRUCell({c}, {h}), x {(b, c)}, "
+        yield module_case(f"GRUCell({c}, {h}), x {(b, c)}, "
                            + (f"h {(b, h)}" if with_h else "h omitted (zeros)"),
                            lambda c=c, h=h: GRUCell(c, h), lambda c=c, h=h: nn.GRUCell(c, h),
                            *inputs)
@@ -201,7 +172,7 @@ def lstm_cases(LSTM):
         if with_state:
             inputs = (x, (randn(n, b, h, seed=100 + i), randn(n, b, h, seed=110 + i)))
         state = f", (h0, c0) each {(n, b, h)}" if with_state else ", no initial state"
-        yield _parity_case(
+        yield module_case(
             f"LSTM({c}, {h}, num_layers={n}, batch_first={bf}), x {tuple(x.shape)}{state}",
             lambda c=c, h=h, n=n, bf=bf: LSTM(c, h, num_layers=n, batch_first=bf),
             lambda c=c, h=h, n=n, bf=bf: nn.LSTM(c, h, num_layers=n, batch_first=bf),
@@ -301,7 +272,7 @@ def _loaded(make, sizes, seed):
         torch.manual_seed(seed)
         ref = _TorchAdditiveAttention(*sizes).double()
         ours = make(*sizes).double()
-    _check_state_keys(ours, ref)
+    check_state_keys(ours, ref)
     ours.load_state_dict(ref.state_dict())
     return ours
 
@@ -312,7 +283,7 @@ def bahdanau_attention_cases(AdditiveAttention):
         q, k = randn(b, dq, seed=120 + i), randn(b, s, dk, seed=130 + i)
         inputs = (q, k) if lengths is None else (q, k, _mask(lengths, s))
         masked = "no mask" if lengths is None else f"mask lengths {lengths}"
-        yield _parity_case(f"AdditiveAttention{sizes}, query {(b, dq)}, keys {(b, s, dk)}, "
+        yield module_case(f"AdditiveAttention{sizes}, query {(b, dq)}, keys {(b, s, dk)}, "
                            f"{masked}",
                            lambda sizes=sizes: AdditiveAttention(*sizes),
                            lambda sizes=sizes: _TorchAdditiveAttention(*sizes), *inputs)
