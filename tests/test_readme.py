@@ -84,3 +84,11 @@ def test_the_figures_check_sees_a_changed_number():
             row["value"] = 9.876
     planted = figures.render(record, "en")
     assert planted != table and "9.876" in planted
+
+
+def test_readme_exercise_count_is_the_bank_size():
+    from dlfs.exercises import all_exercises
+
+    n = len(all_exercises())
+    assert f"{n} exercises" in READMES[0].read_text(encoding="utf-8")
+    assert f"{n} 道练习" in READMES[1].read_text(encoding="utf-8")
