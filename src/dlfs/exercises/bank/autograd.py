@@ -1568,3 +1568,185 @@ EXERCISES = [
     ),
 ]
 
+
+# ---- ReLU and the straight-through estimator as custom Functions (part 07) ----------------
+
+
+def _is_function(cls: Any, name: str) -> None:
+    if not (isinstance(cls, type) and issubclass(cls, torch.autograd.Function)):
+        raise AssertionError(f"{name} must be a subclass of torch.autograd.Function "
+                             f"(called as {name}.apply(...))")
+
+
+def relu_function_cases(ReLUFunction):
+    yield Case("ReLUFunction is a torch.autograd.Function",
+               lambda: _is_function(ReLUFunction, "ReLUFunction"))
+
+    def own_backward() -> None:
+        x = randn(3).requires_grad_()
+        y = watched(ReLUFunction.apply)(x)
+        name = type(y.grad_fn).__name__ if y.grad_fn is not None else None
+        if name != f"{ReLUFunction.__name__}Backward":
+            raise AssertionError(f"y.grad_fn is {name}: the gradient must come from your "
+                                 "backward, not from the operations inside forward")
+    yield Case("the gradient comes from your backward (y.grad_fn)", own_backward)
+    zeros = torch.tensor([[-1.0, 0.0, 2.0], [0.0, -0.0, 3.0]], dtype=torch.float64)
+    for name, x in [("x (1,)", randn(1)), ("x (2, 3) with exact zeros (gradient 0 there)", zeros),
+                    ("x (4, 5)", randn(4, 5, seed=1)), ("x (2, 3, 4)", randn(2, 3, 4, seed=2))]:
+        yield fn_case(name, lambda t: ReLUFunction.apply(t), torch.relu, x)
+
+
+class _ReLUGradAtZero(torch.autograd.Function):
+    """Planted bug: the backward passes the gradient where x >= 0 (1 at the kink)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * (x >= 0)
+
+
+class _ReLUIdentityBackward(torch.autograd.Function):
+    """Planted bug: the backward returns the gradient unmasked."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+def _round_ste_values(x: torch.Tensor, levels: int) -> torch.Tensor:
+    return torch.round(x.clamp(-1, 1) * levels) / levels
+
+
+def round_ste_cases(RoundSTE):
+    yield Case("RoundSTE is a torch.autograd.Function",
+               lambda: _is_function(RoundSTE, "RoundSTE"))
+    grid = torch.linspace(-1.5, 1.5, 13, dtype=torch.float64)
+    for name, x, levels in [("x (1,) = 0.3, levels 4", torch.tensor([0.3], dtype=torch.float64),
+                             4),
+                            ("x (13,) on [-1.5, 1.5], levels 4", grid, 4),
+                            ("x (3, 5), levels 1", randn(3, 5, seed=3), 1),
+                            ("x (2, 3, 4) scaled by 2, levels 8", randn(2, 3, 4, seed=4) * 2, 8)]:
+        def run(x=x, levels=levels) -> None:
+            leaf = x.clone().requires_grad_()
+            y = watched(RoundSTE.apply)(leaf, levels)
+            assert_close(y, _round_ste_values(x, levels), "output")
+            upstream = randn(*x.shape, seed=9)
+            grads = watched(torch.autograd.grad)(y, leaf, upstream)
+            assert_close(grads[0], upstream * (x.abs() <= 1), "grad of x (straight through "
+                         "inside |x| <= 1, zero outside)")
+        yield Case(name, run)
+
+    def inside_a_model() -> None:
+        w = torch.tensor([0.1, -0.7, 1.3], dtype=torch.float64, requires_grad=True)
+        x = randn(5, 3, seed=5)
+        loss = (x @ watched(RoundSTE.apply)(w, 4)).square().mean()
+        (grad,) = torch.autograd.grad(loss, w)
+        q = _round_ste_values(w.detach(), 4)
+        want = (2 * (x @ q)[:, None] * x).mean(0) * (w.detach().abs() <= 1)
+        assert_close(grad, want, "grad of w through the quantizer")
+    yield Case("w (3,) quantized inside a linear model: the loss gradient reaches w",
+               inside_a_model)
+
+
+class _STEEverywhere(torch.autograd.Function):
+    """Planted bug: identity gradient everywhere, the clipping range forgotten."""
+
+    @staticmethod
+    def forward(ctx, x, levels):
+        return torch.round(x.clamp(-1, 1) * levels) / levels
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, None
+
+
+class _STENoClamp(torch.autograd.Function):
+    """Planted bug: the forward rounds without clamping to [-1, 1]."""
+
+    @staticmethod
+    def forward(ctx, x, levels):
+        ctx.save_for_backward(x)
+        return torch.round(x * levels) / levels
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * (x.abs() <= 1), None
+
+
+EXERCISES += [
+    Exercise(
+        id="relu_function", entry="ReLUFunction", lesson="custom-function",
+        at=("autograd:07",),
+        title=("ReLU as a custom autograd Function", "把 ReLU 写成自定义 autograd Function"),
+        task=("Write ReLUFunction, a torch.autograd.Function. forward(ctx, x): y = max(x, 0), "
+              "saving what the backward needs (ctx.save_for_backward). backward(ctx, g): return "
+              "dL/dx = g where x > 0 and 0 elsewhere — 0 at x = 0 too, as torch does. The "
+              "gradient must come from your backward (y.grad_fn is ReLUFunctionBackward); "
+              "torch.relu and F.relu are refused.",
+              "实现 ReLUFunction，一个 torch.autograd.Function。forward(ctx, x)：y = max(x, 0)，"
+              "并用 ctx.save_for_backward 保存反向需要的东西。backward(ctx, g)：返回 dL/dx，"
+              "x > 0 处为 g，其余为 0——和 torch 一样，x = 0 处也是 0。梯度必须来自你写的 "
+              "backward（y.grad_fn 是 ReLUFunctionBackward）；torch.relu 和 F.relu 会被拒绝。"),
+        stub='''
+            class ReLUFunction(torch.autograd.Function):
+                @staticmethod
+                def forward(ctx, x: Tensor) -> Tensor:
+                    """y = max(x, 0), any shape"""
+
+                @staticmethod
+                def backward(ctx, g: Tensor) -> Tensor:
+                    """g = dL/dy -> dL/dx"""
+        ''',
+        reference="dlfs.nn.functional.custom:ReLUFunction",
+        cases=relu_function_cases,
+        mutants={"gradient 1 at x = 0": _ReLUGradAtZero,
+                 "backward does not mask": _ReLUIdentityBackward},
+        hints=(("x.clamp(min=0) is the forward; keep the mask x > 0 for the backward with "
+                "ctx.save_for_backward(...).",
+                "forward 用 x.clamp(min=0)；用 ctx.save_for_backward(...) 把掩码 x > 0 留给反向。"),
+               ("In backward: (mask,) = ctx.saved_tensors; return g * mask.",
+                "backward 里：(mask,) = ctx.saved_tensors；return g * mask。")),
+    ),
+    Exercise(
+        id="round_ste", entry="RoundSTE", lesson="custom-function",
+        at=("autograd:07",),
+        title=("The straight-through estimator", "直通估计器（STE）"),
+        task=("Write RoundSTE, a torch.autograd.Function that quantizes: forward(ctx, x, "
+              "levels) returns round(clamp(x, -1, 1) * levels) / levels. Rounding has zero "
+              "derivative almost everywhere, so backward(ctx, g) returns the straight-through "
+              "surrogate instead: g where |x| <= 1, 0 outside the clipping range, and None for "
+              "levels (an int).",
+              "实现 RoundSTE，一个做量化的 torch.autograd.Function：forward(ctx, x, levels) 返回 "
+              "round(clamp(x, -1, 1) * levels) / levels。取整的导数几乎处处为 0，所以 "
+              "backward(ctx, g) 改用直通的替代梯度：|x| <= 1 处为 g，截断范围外为 0；levels 是"
+              "整数，对它返回 None。"),
+        stub='''
+            class RoundSTE(torch.autograd.Function):
+                @staticmethod
+                def forward(ctx, x: Tensor, levels: int) -> Tensor:
+                    """round(clamp(x, -1, 1) * levels) / levels"""
+
+                @staticmethod
+                def backward(ctx, g: Tensor):
+                    """-> (dL/dx, None)"""
+        ''',
+        reference="dlfs.nn.functional.custom:RoundSTE",
+        cases=round_ste_cases,
+        mutants={"identity gradient everywhere": _STEEverywhere,
+                 "forward forgets the clamp": _STENoClamp},
+        hints=(("backward returns one value per forward input after ctx: (grad_x, None).",
+                "backward 要为 forward 中 ctx 之后的每个输入各返回一个值：(grad_x, None)。"),
+               ("Save x in forward; in backward the mask is x.abs() <= 1.",
+                "在 forward 里保存 x；backward 里的掩码是 x.abs() <= 1。")),
+    ),
+]

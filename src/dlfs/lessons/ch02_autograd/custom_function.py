@@ -1,8 +1,10 @@
 # %% [markdown]
 # # Autograd 07 · Custom autograd Functions — 自定义 autograd Function
 #
-# **Library files:** `src/dlfs/autograd/scalar.py` and `src/dlfs/autograd/tensor.py` define
-# each op's backward by hand in the same way; `src/dlfs/autograd/gradcheck.py` checks them.
+# **Library files:** `src/dlfs/nn/functional/custom.py` (`ReLUFunction`, `RoundSTE`: the two
+# Functions below, as the library keeps them); `src/dlfs/autograd/scalar.py` and
+# `src/dlfs/autograd/tensor.py` define each op's backward by hand in the same way;
+# `src/dlfs/autograd/gradcheck.py` checks them.
 #
 # A `torch.autograd.Function` pairs a `forward` (any tensor code, run without recording) with
 # a `backward` you write: given dL/d(output), return dL/d(input) for every input.
