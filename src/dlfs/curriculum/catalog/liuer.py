@@ -56,6 +56,14 @@ LESSONS: tuple[Lesson, ...] = (
                 "tests/nn/test_losses.py"),
     ),
     Lesson(
+        id="liuer-titanic-dataloader",
+        title_en="Dataset and DataLoader: the Titanic homework, from table to scored submission",
+        title_zh="加载数据集：泰坦尼克号作业，从数据表到离线评分的提交文件",
+        path="ch15_liuer/lecture08_titanic_dataloader.py",
+        at=("liuer:8",),
+        checks=("tests/data/test_titanic.py", "tests/data/test_data_loader.py"),
+    ),
+    Lesson(
         id="liuer-softmax-classifier",
         title_en="Softmax classifier on handwritten digits: cross-entropy, softmax regression "
                  "and an MLP",

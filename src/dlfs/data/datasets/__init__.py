@@ -15,6 +15,7 @@ function                 size                                sample
 ``cifar10``              real 50000/10000, else shapes       uint8 (32, 32, 3), y
 ``digit_recognizer``     real Kaggle CSV, else digits        x (1, 28, 28), y
 ``ants_bees``            real folders, else 240 shapes       image, y in 0…1
+``load_titanic``         891 train / 418 test (Kaggle CSV)   CsvTable rows (12 / 11 columns)
 =======================  ==================================  ===================================
 """
 
@@ -23,11 +24,13 @@ from .digits import digits, digits_uint8
 from .real import FASHION_CLASSES, ants_bees, cifar10, digit_recognizer, mnist
 from .shapes import SHAPE_CLASSES, make_shapes, shapes
 from .tabular import breast_cancer, diabetes_binary, iris
+from .titanic import load_titanic, score_submission
 from .toy import sine, spirals, two_moons
 
 __all__ = [
     "FASHION_CLASSES", "SHAPE_CLASSES", "ImageArrayDataset", "ants_bees", "breast_cancer",
     "cifar10",
-    "diabetes_binary", "digit_recognizer", "digits", "digits_uint8", "iris", "make_shapes",
-    "mnist", "shapes", "sine", "spirals", "split_indices", "two_moons",
+    "diabetes_binary", "digit_recognizer", "digits", "digits_uint8", "iris", "load_titanic",
+    "make_shapes", "mnist", "score_submission", "shapes", "sine", "spirals", "split_indices",
+    "two_moons",
 ]
