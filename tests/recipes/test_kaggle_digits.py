@@ -14,7 +14,10 @@ from dlfs.recipes.kaggle_digits import (
     kfold_indices,
     read_digits_csv,
     read_submission,
+    score_submission,
+    standin_test_labels,
     write_digits_csv,
+    write_standin_csvs,
     write_submission,
 )
 
@@ -137,3 +140,87 @@ def test_cli_missing_data_is_a_clear_error(tmp_path: Path, capsys) -> None:
     assert torch.get_num_threads() == 1        # its 2 threads were given back (conftest: 1)
     assert main(["train", "kaggle-digits", "--folds", "1", "--out", str(tmp_path)]) == 2
     assert "need folds >= 2, epochs >= 1, threads >= 1; got 1, 10, 2" in capsys.readouterr().err
+
+
+# --- the offline scorer: `dlfs train kaggle-digits --score FILE` ---
+
+def test_standin_labels_are_held_out(tmp_path: Path) -> None:
+    """The scorer's labels are exactly test.csv's, and no test image is in train.csv."""
+    from dlfs.data.datasets._common import split_indices
+    from dlfs.recipes.kaggle_digits import STANDIN_SEED, STANDIN_TEST_FRACTION
+
+    train, test, labels = write_standin_csvs(tmp_path)
+    assert torch.equal(standin_test_labels(), labels) and len(labels) == 359
+    tr = split_indices(1797, "train", STANDIN_TEST_FRACTION, STANDIN_SEED)
+    te = split_indices(1797, "test", STANDIN_TEST_FRACTION, STANDIN_SEED)
+    assert not set(tr.tolist()) & set(te.tolist()) and len(tr) + len(te) == 1797
+    x, _ = read_digits_csv(train)
+    x_test, _ = read_digits_csv(test)
+    assert (len(x), len(x_test)) == (len(tr), len(te))
+
+
+def test_score_counts_correct_rows_in_any_order(tmp_path: Path) -> None:
+    labels = torch.tensor([3, 0, 9, 9, 1])
+    path = _write_rows(tmp_path / "s.csv", ["ImageId", "Label"],
+                       [[5, 1], [2, 0], [1, 3], [4, 2], [3, 7]])
+    score = score_submission(path, labels)
+    assert (score.n_correct, score.n_total) == (3, 5) and score.accuracy == 0.6
+    perfect = score_submission(write_submission(tmp_path / "p.csv", labels), labels)
+    assert perfect.accuracy == 1.0
+
+
+@pytest.mark.parametrize(("header", "rows", "message"), [
+    (["ImageId", "Prediction"], [[1, 3]],
+     "line 1 (header): expected ImageId,Label, found 'ImageId,Prediction'"),
+    (["Label", "ImageId"], [[3, 1]], "expected ImageId,Label"),
+    (["ImageId", "Label"], [[1, 3], [2, 0], [7, 9]],
+     "line 4, column 1 ('ImageId'): expected an ImageId 1..3 (the test set has 3 images), "
+     "found unknown id '7'"),
+    (["ImageId", "Label"], [[1, 3], [0, 0]], "found unknown id '0'"),
+    (["ImageId", "Label"], [[1, 3], ["x", 0]], "found unknown id 'x'"),
+    (["ImageId", "Label"], [[1, 3], [2, 0], [1, 4]],
+     "line 4, column 1 ('ImageId'): expected each ImageId once, found duplicate id 1 "
+     "(first on line 2)"),
+    (["ImageId", "Label"], [[1, 3]],
+     "rows: expected one row for each ImageId 1..3, found missing ids 2, 3"),
+    (["ImageId", "Label"], [[1, 3], [2, 10], [3, 0]],
+     "line 3, column 2 ('Label'): expected a digit 0..9, found '10'"),
+    (["ImageId", "Label"], [[1, 3], [2, -1], [3, 0]], "found '-1'"),
+    (["ImageId", "Label"], [[1, 3], [2, 0], [3, ""]], "line 4, column 2 ('Label')"),
+])
+def test_malformed_submission_is_one_line_naming_the_problem(
+        tmp_path: Path, header: list[str], rows: list[list[object]], message: str) -> None:
+    path = _write_rows(tmp_path / "s.csv", header, rows)
+    with pytest.raises(DataFormatError) as info:
+        score_submission(path, torch.tensor([3, 0, 9]))
+    assert message in str(info.value) and "\n" not in str(info.value)
+
+
+def test_many_missing_ids_are_summarised(tmp_path: Path) -> None:
+    path = _write_rows(tmp_path / "s.csv", ["ImageId", "Label"], [[1, 0]])
+    with pytest.raises(DataFormatError, match=r"missing ids 2, 3, 4, 5, 6, … \(99 in all\)"):
+        score_submission(path, torch.zeros(100, dtype=torch.int64))
+
+
+def test_cli_score(tmp_path: Path, capsys) -> None:
+    labels = standin_test_labels()
+    wrong = labels.clone()
+    wrong[:10] = (wrong[:10] + 1) % 10
+    path = write_submission(tmp_path / "submission.csv", wrong)
+    assert main(["train", "kaggle-digits", "--score", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "score 0.97214 (349/359)" in out and "held-out" in out
+    assert main(["train", "kaggle-digits", "--score", str(path), "--out",
+                 str(tmp_path / "run")]) == 0
+    assert not (tmp_path / "run").exists()   # scoring trains and writes nothing
+
+
+def test_cli_score_errors_are_one_line(tmp_path: Path, capsys) -> None:
+    path = _write_rows(tmp_path / "s.csv", ["ImageId", "Label"], [[1, 3], [1, 3]])
+    assert main(["train", "kaggle-digits", "--score", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "duplicate id 1 (first on line 2)" in err and err.count("\n") == 1
+    assert main(["train", "kaggle-digits", "--score", str(tmp_path / "none.csv")]) == 2
+    assert "--score" in capsys.readouterr().err
+    assert main(["train", "kaggle-digits", "--score", str(path), "--data", str(tmp_path)]) == 2
+    assert "only the offline stand-in" in capsys.readouterr().err

@@ -43,6 +43,7 @@ def _base(name: str, files: Path) -> list[str]:
                   "16", "--batch-size", "16"],
         "finetune": ["--quick", "--n", "20", "--epochs", "1", "--pretrain-epochs", "1"],
         "kaggle-digits": ["--quick", "--data", str(files / "kaggle"), "--epochs", "1"],
+        "kaggle-titanic": ["--quick", "--epochs", "2"],
     }[name]
 
 

@@ -17,6 +17,11 @@ The pipeline (:func:`run_digit_recognizer`):
 Without the real files, :func:`write_standin_csvs` writes scikit-learn's digits (upscaled to
 28×28) in the same layout, 80 % as ``train.csv`` and the held-out 20 % as ``test.csv``, so the
 very same code path runs offline; the held-out labels are kept to score the submission.
+
+The offline scorer (:func:`score_submission`, ``dlfs train kaggle-digits --score FILE``)
+grades a ``submission.csv`` the way the leaderboard does, by accuracy, against the stand-in's
+held-out labels (:func:`standin_test_labels`): the 20 % of the embedded digits that
+:func:`write_standin_csvs` puts in ``test.csv`` and never in ``train.csv``.
 """
 
 from __future__ import annotations
@@ -36,9 +41,10 @@ if TYPE_CHECKING:
 
 # numpy, torch and dlfs.data are imported inside the functions: the CSV helpers stay light.
 
-__all__ = ["COMMAND", "QUICK", "KaggleDigitsRecipe", "KaggleDigitsResult", "kfold_indices",
-           "read_digits_csv", "read_submission", "run_digit_recognizer", "run_kaggle_digits",
-           "write_digits_csv", "write_standin_csvs", "write_submission"]
+__all__ = ["COMMAND", "QUICK", "STANDIN_SEED", "STANDIN_TEST_FRACTION", "KaggleDigitsRecipe",
+           "KaggleDigitsResult", "SubmissionScore", "kfold_indices", "read_digits_csv",
+           "read_submission", "run_digit_recognizer", "run_kaggle_digits", "score_submission",
+           "standin_test_labels", "write_digits_csv", "write_standin_csvs", "write_submission"]
 
 PIXELS = tuple(f"pixel{i}" for i in range(784))
 
@@ -160,11 +166,18 @@ def read_submission(path: str | Path) -> torch.Tensor:
     return torch.tensor(labels, dtype=torch.int64)
 
 
-def write_standin_csvs(folder: str | Path, test_fraction: float = 0.2,
-                       seed: int = 0) -> tuple[Path, Path, torch.Tensor]:
+#: the stand-in's split: ``test.csv`` holds this share of the embedded digits, drawn by a
+#: shuffle with this seed (:func:`dlfs.data.datasets._common.split_indices`)
+STANDIN_TEST_FRACTION = 0.2
+STANDIN_SEED = 0
+
+
+def write_standin_csvs(folder: str | Path, test_fraction: float = STANDIN_TEST_FRACTION,
+                       seed: int = STANDIN_SEED) -> tuple[Path, Path, torch.Tensor]:
     """scikit-learn digits 28×28 as ``folder/train.csv`` and ``folder/test.csv``.
 
-    Returns both paths and the held-out labels ``(N_test,)`` (``test.csv`` has none).
+    Returns both paths and the held-out labels ``(N_test,)`` (``test.csv`` has none). The two
+    files share no image row: a model trained on ``train.csv`` never saw these labels.
     """
     import torch
 
@@ -178,6 +191,80 @@ def write_standin_csvs(folder: str | Path, test_fraction: float = 0.2,
     train = write_digits_csv(folder / "train.csv", images[tr], labels[tr])
     test = write_digits_csv(folder / "test.csv", images[te])
     return train, test, torch.tensor(labels[te])
+
+
+def standin_test_labels() -> torch.Tensor:
+    """The labels of the stand-in's ``test.csv`` (default split), row ``i`` = ImageId ``i+1``:
+    int64 ``(359,)``. Recomputed from the embedded digits, so no file has to keep them."""
+    import torch
+
+    from dlfs.data.datasets._common import split_indices
+    from dlfs.data.datasets.digits import digits_uint8
+
+    _, labels = digits_uint8(28)  # (1797,)
+    te = split_indices(len(labels), "test", STANDIN_TEST_FRACTION, STANDIN_SEED).numpy()
+    return torch.tensor(labels[te])
+
+
+@dataclass(frozen=True)
+class SubmissionScore:
+    """What :func:`score_submission` measured: ``n_correct`` of ``n_total`` test images."""
+
+    n_correct: int
+    n_total: int
+
+    @property
+    def accuracy(self) -> float:
+        return self.n_correct / self.n_total
+
+
+def _list(ids: Sequence[int], most: int = 5) -> str:
+    shown = ", ".join(map(str, ids[:most]))
+    return shown + (f", … ({len(ids)} in all)" if len(ids) > most else "")
+
+
+def score_submission(path: str | Path, labels: torch.Tensor) -> SubmissionScore:
+    """Score a ``submission.csv`` against the true ``labels`` ``(N,)`` of the test images,
+    as the leaderboard does: the share of ImageIds whose Label is right.
+
+    Rows may come in any order, but the header must be ``ImageId,Label``, every ImageId
+    1…N must appear exactly once (none missing, none repeated, none outside 1…N) and every
+    Label must be a digit 0…9; otherwise a :class:`~dlfs.data.DataFormatError` says what is
+    wrong and where (its message is one line).
+    """
+    from dlfs.data.errors import DataFormatError
+    from dlfs.data.formats.csv_table import read_csv
+
+    table = read_csv(path)
+    n = len(labels)
+    if table.columns != ["ImageId", "Label"]:
+        raise DataFormatError(table.path, "line 1 (header)", "ImageId,Label",
+                              repr(",".join(table.columns)))
+    predicted: dict[int, int] = {}
+    first_line: dict[int, int] = {}
+    for row, line in zip(table.rows, table.lines, strict=True):
+        text = row[0].strip()
+        if not (text.isdigit() and 1 <= int(text) <= n):
+            raise DataFormatError(table.path, f"line {line}, column 1 ('ImageId')",
+                                  f"an ImageId 1..{n} (the test set has {n} images)",
+                                  f"unknown id {text!r}")
+        image_id = int(text)
+        if image_id in predicted:
+            raise DataFormatError(table.path, f"line {line}, column 1 ('ImageId')",
+                                  "each ImageId once", f"duplicate id {image_id} (first on "
+                                  f"line {first_line[image_id]})")
+        label = row[1].strip()
+        if label not in tuple("0123456789"):
+            raise DataFormatError(table.path, f"line {line}, column 2 ('Label')",
+                                  "a digit 0..9", repr(row[1]))
+        predicted[image_id], first_line[image_id] = int(label), line
+    missing = [i for i in range(1, n + 1) if i not in predicted]
+    if missing:
+        raise DataFormatError(table.path, "rows", f"one row for each ImageId 1..{n}",
+                              f"missing ids {_list(missing)}")
+    truth = labels.tolist()
+    correct = sum(predicted[i + 1] == int(truth[i]) for i in range(n))
+    return SubmissionScore(correct, n)
 
 
 def kfold_indices(n: int, k: int, seed: int = 0) -> list[tuple[torch.Tensor, torch.Tensor]]:
@@ -233,6 +320,11 @@ class KaggleDigitsRecipe:
     out_dir: str = field(default="runs/kaggle-digits", metadata={
         "help": "run directory (submission.csv; the stand-in's CSVs in data/)",
         "aliases": ("--out",), "metavar": "DIR", "path": "out-dir"})
+    score: str | None = field(default=None, metadata={
+        "help": "do not train: score this submission.csv (ImageId,Label) on the offline "
+                "stand-in's held-out labels, the 20 % of the digits in its test.csv and never "
+                "in its train.csv; prints the accuracy and correct/total",
+        "metavar": "FILE", "path": "in-file"})
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -320,12 +412,30 @@ def run_kaggle_digits(recipe: KaggleDigitsRecipe, quick: bool = False) -> int:
     ``recipe.threads`` torch threads (the caller's thread count is restored afterwards)."""
     import torch
 
+    if recipe.score is not None:
+        return _score_and_report(recipe)
     threads = torch.get_num_threads()
     torch.set_num_threads(recipe.threads)
     try:
         return _run_and_report(recipe, quick)
     finally:
         torch.set_num_threads(threads)
+
+
+def _score_and_report(recipe: KaggleDigitsRecipe) -> int:
+    """`dlfs train kaggle-digits --score FILE`: grade a submission, train nothing."""
+    from dlfs.errors import DlfsError
+
+    if recipe.data is not None:
+        raise DlfsError(f"--score: the true labels of {recipe.data}/test.csv are Kaggle's "
+                        f"secret; only the offline stand-in's submissions can be scored here "
+                        f"(drop --data, or submit the file on Kaggle)")
+    score = score_submission(recipe.score, standin_test_labels())
+    print(f"dlfs train kaggle-digits --score {recipe.score}")
+    print(f"held-out labels: the offline stand-in's test.csv ({STANDIN_TEST_FRACTION:.0%} of "
+          f"the embedded digits, split seed {STANDIN_SEED}; none of them is in its train.csv)")
+    print(f"score {score.accuracy:.5f} ({score.n_correct}/{score.n_total})")
+    return 0
 
 
 def _run_and_report(recipe: KaggleDigitsRecipe, quick: bool) -> int:

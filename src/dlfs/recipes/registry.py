@@ -69,6 +69,8 @@ RECIPES: tuple[RecipeEntry, ...] = (
                 "dlfs.recipes.finetune"),
     RecipeEntry("kaggle-digits", "Kaggle's Digit Recognizer: CSVs in, k-fold LeNet-5, "
                 "submission.csv out", "dlfs.recipes.kaggle_digits"),
+    RecipeEntry("kaggle-titanic", "Kaggle's Titanic: engineered features, stratified k-fold "
+                "logistic regression / MLP, submission.csv out", "dlfs.recipes.titanic"),
 )
 
 
