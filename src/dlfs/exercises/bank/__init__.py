@@ -14,7 +14,7 @@ from ..schema import Exercise
 
 #: The bank modules, in the order `dlfs exercise list` shows them.
 AREAS = ("tensors", "autograd", "layers", "losses", "optim", "data", "cnn", "rnn",
-         "attention", "gpt", "decoding", "llm", "tokenizers")
+         "attention", "gpt", "decoding", "llm", "tokenizers", "kaggle")
 
 
 class UnknownExerciseError(UnknownNameError):
