@@ -92,3 +92,11 @@ def test_readme_exercise_count_is_the_bank_size():
     n = len(all_exercises())
     assert f"{n} exercises" in READMES[0].read_text(encoding="utf-8")
     assert f"{n} 道练习" in READMES[1].read_text(encoding="utf-8")
+
+
+def test_readme_lesson_count_is_the_catalog_size():
+    from dlfs.curriculum import all_lessons
+
+    n = len(all_lessons())
+    assert f"{n} lessons" in READMES[0].read_text(encoding="utf-8")
+    assert f"共 {n} 节课" in READMES[1].read_text(encoding="utf-8")
