@@ -13,6 +13,12 @@ as soon as the last name for it goes away, and Python's cyclic garbage collector
 to do. (An engine whose nodes keep a closure capturing the node itself builds one cycle per
 node, and then spends most of a training step in the garbage collector.)
 
+Three things keep it fast without changing that design: ``__slots__`` (no ``__dict__`` per
+node); ops build their result with :func:`_node`, which skips the public constructor's
+checks; and ``backward`` needs no depth-first search: every node gets a creation number
+(``seq``), parents always exist before their children, so sorting the reachable nodes by
+``seq`` is a topological order. This call's gradients live in each node's ``pending`` slot.
+
 >>> a, b = Value(2.0), Value(-3.0)
 >>> y = a * b + a ** 2          # y = ab + a^2
 >>> y.backward()
@@ -23,12 +29,15 @@ node, and then spends most of a training step in the garbage collector.)
 from __future__ import annotations
 
 import math
-
-from .topo import topological_order
+from itertools import count
+from operator import attrgetter
 
 __all__ = ["Value"]
 
 Number = int | float
+
+_next_seq = count().__next__  # creation numbers: parents always get smaller ones
+_by_seq = attrgetter("seq")
 
 
 class Value:
@@ -41,9 +50,11 @@ class Value:
         local_grads: d(this node)/d(parent) for each parent, in the same order.
         op: the operation's name, shown by the graph drawings (``""`` for a leaf).
         label: an optional name, shown by the graph drawings.
+        seq: the creation number (unique, increasing: parents have smaller ones).
+        pending: scratch space of ``backward``: this call's gradient.
     """
 
-    __slots__ = ("data", "grad", "parents", "local_grads", "op", "label")
+    __slots__ = ("data", "grad", "parents", "local_grads", "op", "label", "seq", "pending")
 
     def __init__(
         self,
@@ -63,6 +74,7 @@ class Value:
         self.local_grads = local_grads
         self.op = op
         self.label = label
+        self.seq = _next_seq()
 
     def __repr__(self) -> str:
         name = f"{self.label}: " if self.label else ""
@@ -71,27 +83,29 @@ class Value:
     # ---- arithmetic: forward value and local derivatives side by side -------------------
 
     def __add__(self, other: Value | Number) -> Value:
-        other = _lift(other)
-        return Value(self.data + other.data, (self, other), (1.0, 1.0), "+")
+        if not isinstance(other, Value):
+            other = Value(other)
+        return _node(self.data + other.data, (self, other), (1.0, 1.0), "+")
 
     def __mul__(self, other: Value | Number) -> Value:
-        other = _lift(other)
-        return Value(self.data * other.data, (self, other), (other.data, self.data), "*")
+        if not isinstance(other, Value):
+            other = Value(other)
+        return _node(self.data * other.data, (self, other), (other.data, self.data), "*")
 
     def __pow__(self, exponent: Number) -> Value:
         """x ** n for a number n:  d/dx = n * x^(n-1)."""
         if isinstance(exponent, Value):
             raise TypeError("Value ** Value is not supported: the exponent must be a number")
         n = float(exponent)
-        return Value(self.data**n, (self,), (n * self.data ** (n - 1),), f"**{exponent:g}")
+        return _node(self.data**n, (self,), (n * self.data ** (n - 1),), f"**{exponent:g}")
 
     def __rpow__(self, base: Number) -> Value:
         """b ** x for a number b > 0:  d/dx = b^x * ln(b)."""
         out = float(base) ** self.data
-        return Value(out, (self,), (out * math.log(base),), f"{base:g}**")
+        return _node(out, (self,), (out * math.log(base),), f"{base:g}**")
 
     def __neg__(self) -> Value:
-        return Value(-self.data, (self,), (-1.0,), "neg")
+        return _node(-self.data, (self,), (-1.0,), "neg")
 
     def __sub__(self, other: Value | Number) -> Value:
         return self + (-_lift(other))
@@ -116,29 +130,30 @@ class Value:
     def exp(self) -> Value:
         """e^x:  d/dx = e^x."""
         out = math.exp(self.data)
-        return Value(out, (self,), (out,), "exp")
+        return _node(out, (self,), (out,), "exp")
 
     def log(self) -> Value:
         """ln x (x > 0):  d/dx = 1/x."""
         if self.data <= 0:
             raise ValueError(f"log: the input must be positive, got {self.data}")
-        return Value(math.log(self.data), (self,), (1.0 / self.data,), "log")
+        return _node(math.log(self.data), (self,), (1.0 / self.data,), "log")
 
     def tanh(self) -> Value:
         """tanh x:  d/dx = 1 - tanh^2 x."""
         t = math.tanh(self.data)
-        return Value(t, (self,), (1.0 - t * t,), "tanh")
+        return _node(t, (self,), (1.0 - t * t,), "tanh")
 
     def relu(self) -> Value:
         """max(0, x):  d/dx = 1 if x > 0 else 0 (0 at x = 0, like torch)."""
-        positive = self.data > 0
-        return Value(self.data if positive else 0.0, (self,), (float(positive),), "relu")
+        if self.data > 0:
+            return _node(self.data, (self,), (1.0,), "relu")
+        return _node(0.0, (self,), (0.0,), "relu")
 
     def sigmoid(self) -> Value:
         """s = 1 / (1 + e^-x):  d/dx = s (1 - s)."""
         x = self.data
         s = 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
-        return Value(s, (self,), (s * (1.0 - s),), "sigmoid")
+        return _node(s, (self,), (s * (1.0 - s),), "sigmoid")
 
     # ---- reverse mode --------------------------------------------------------------------
 
@@ -149,12 +164,21 @@ class Value:
         ``grad = 0.0`` (or call :meth:`zero_grad`) to start again.
         """
         order = self.topological_order()  # leaves first, self last
-        grads = {self: 1.0}  # the gradients of this call only
+        for node in order:
+            node.pending = 0.0  # the gradients of this call only
+        self.pending = 1.0
         for node in reversed(order):
-            g = grads.get(node, 0.0)
+            g = node.pending
             node.grad += g
-            for parent, local in zip(node.parents, node.local_grads):
-                grads[parent] = grads.get(parent, 0.0) + g * local
+            parents = node.parents
+            if len(parents) == 2:  # the common case, without zip
+                a, b = parents
+                da, db = node.local_grads
+                a.pending += g * da
+                b.pending += g * db
+            else:
+                for parent, local in zip(parents, node.local_grads):
+                    parent.pending += g * local
 
     def zero_grad(self) -> None:
         """Set ``grad`` to 0.0 on this node and every node it depends on."""
@@ -162,8 +186,37 @@ class Value:
             node.grad = 0.0
 
     def topological_order(self) -> list[Value]:
-        """Every node this value depends on, each after all of its parents (self last)."""
-        return topological_order(self)
+        """Every node this value depends on, each after all of its parents (self last).
+
+        A node's parents exist before it does (its constructor receives them), so sorting
+        by creation number is a topological order: no depth-first search, no recursion.
+        """
+        seen = {self}
+        stack = [self]
+        while stack:
+            for parent in stack.pop().parents:
+                if parent not in seen:
+                    seen.add(parent)
+                    stack.append(parent)
+        return sorted(seen, key=_by_seq)
+
+
+_new = object.__new__
+
+
+def _node(
+    data: float, parents: tuple[Value, ...], local_grads: tuple[float, ...], op: str
+) -> Value:
+    """An op's result: the constructor without its checks (the ops pass matching tuples)."""
+    node = _new(Value)
+    node.data = data
+    node.grad = 0.0
+    node.parents = parents
+    node.local_grads = local_grads
+    node.op = op
+    node.label = ""
+    node.seq = _next_seq()
+    return node
 
 
 def _lift(x: Value | Number) -> Value:

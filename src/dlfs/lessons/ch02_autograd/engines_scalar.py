@@ -12,7 +12,7 @@
 #
 # `backward()` then walks the DAG from the root to the leaves, in reverse topological order,
 # and applies the chain rule at every edge:  dL/dparent += dL/dnode · dnode/dparent.
-# `Value` does exactly this for single numbers, in under 200 lines with docstrings. We run
+# `Value` does exactly this for single numbers, in under 250 lines with docstrings. We run
 # every expression through `Value` *and* through `torch.autograd` and check that the
 # gradients agree.
 
