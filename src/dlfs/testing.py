@@ -26,7 +26,8 @@ from torch import nn
 
 from .builtin_guard import BuiltinCallError, BuiltinCallRecorder, extra_rules
 
-__all__ = ["assert_close_tree", "assert_fn_parity", "assert_module_parity", "tolerances"]
+__all__ = ["CallWatch", "assert_close_tree", "assert_fn_parity", "assert_module_parity",
+           "tolerances"]
 
 
 def tolerances(dtype: torch.dtype) -> dict[str, float]:
@@ -82,7 +83,7 @@ def assert_close_tree(ours: Any, ref: Any, what: str, **tol: float) -> None:
         torch.testing.assert_close(x, y, msg=lambda m, i=i: f"{what}[{i}]: {m}", **tol)
 
 
-def _backward_both(out_a: Any, out_b: Any, seed: int, watch: _Watch) -> None:
+def _backward_both(out_a: Any, out_b: Any, seed: int, watch: CallWatch) -> None:
     """Push the same random upstream gradient through both outputs (ours watched for
     built-in calls). Both must be attached to the graph: an output that does not require
     grad (while the inputs do) means one side cut it, and the gradient comparison would
@@ -101,7 +102,7 @@ def _backward_both(out_a: Any, out_b: Any, seed: int, watch: _Watch) -> None:
     torch.autograd.backward(tb, [g.clone() for g in grads])
 
 
-class _Watch:
+class CallWatch:
     """Runs blocks of "ours" under a :class:`BuiltinCallRecorder` (when ``on``) and fails
     naming the built-ins called: a from-scratch piece must not call what it re-implements."""
 
@@ -165,7 +166,7 @@ def assert_fn_parity(ours: Callable[..., Any], ref: Callable[..., Any], *inputs:
         tol["rtol"] = rtol
     in_a, in_b = _clone(list(inputs), grad), _clone(list(inputs), grad)
     kw_a, kw_b = (_clone_kwargs(kwargs, grad and grad_kwargs) for _ in range(2))
-    watch = _Watch(not builtins_ok)
+    watch = CallWatch(not builtins_ok)
     with watch("forward"):
         out_a = ours(*in_a, **kw_a)
     out_b = ref(*in_b, **kw_b)

@@ -19,8 +19,7 @@ from typing import Any
 
 import torch
 
-from ..builtin_guard import BuiltinCallError, BuiltinCallRecorder
-from ..testing import assert_fn_parity, assert_module_parity
+from ..testing import CallWatch, assert_fn_parity, assert_module_parity
 from .schema import Case
 
 __all__ = ["Case", "assert_close", "check_state_keys", "fn_case", "module_case", "randn",
@@ -105,18 +104,8 @@ def watched(fn: Callable[..., Any], *, builtins: bool | None = None) -> Callable
     checks that call the learner's code directly instead of through a parity helper."""
     def call(*args: Any, **kwargs: Any) -> Any:
         refuse = not _BUILTINS_OK.get() if builtins is None else builtins
-        recorder = BuiltinCallRecorder(builtins=refuse)
-        try:
-            with recorder:
-                out = fn(*args, **kwargs)
-        except Exception as exc:   # a refused call is the verdict, whatever happened next
-            if recorder.calls:
-                raise BuiltinCallError(f"calls {', '.join(recorder.calls)}",
-                                       recorder.calls) from exc
-            raise
-        if recorder.calls:
-            raise BuiltinCallError(f"calls {', '.join(recorder.calls)}", recorder.calls)
-        return out
+        with CallWatch(refuse)("call"):
+            return fn(*args, **kwargs)
     return call
 
 

@@ -763,13 +763,15 @@ def _safe_softmax_reference(x: torch.Tensor) -> torch.Tensor:
     return torch.softmax(x.masked_fill(dead, 0.0), -1).masked_fill(dead, 0.0)
 
 
+def _is_function(cls: Any, name: str) -> None:
+    if not (isinstance(cls, type) and issubclass(cls, torch.autograd.Function)):
+        raise AssertionError(f"{name} must be a subclass of torch.autograd.Function "
+                             f"(called as {name}.apply(...))")
+
+
 def softmax_function_cases(SafeSoftmax):
-    def structure() -> None:
-        if not (isinstance(SafeSoftmax, type) and issubclass(SafeSoftmax,
-                                                             torch.autograd.Function)):
-            raise AssertionError("SafeSoftmax must be a subclass of torch.autograd.Function "
-                                 "(call it as SafeSoftmax.apply(x))")
-    yield Case("SafeSoftmax is a torch.autograd.Function", structure)
+    yield Case("SafeSoftmax is a torch.autograd.Function",
+               lambda: _is_function(SafeSoftmax, "SafeSoftmax"))
     inputs = [("x (1, 1)", randn(1, 1)), ("x (3,)", randn(3, seed=1)),
               ("x (2, 5)", randn(2, 5, seed=2)), ("x (2, 3, 4)", randn(2, 3, 4, seed=3)),
               ("x (2, 3), logits near +-1000", randn(2, 3, seed=4, scale=1000.0)),
@@ -1570,12 +1572,6 @@ EXERCISES = [
 
 
 # ---- ReLU and the straight-through estimator as custom Functions (part 07) ----------------
-
-
-def _is_function(cls: Any, name: str) -> None:
-    if not (isinstance(cls, type) and issubclass(cls, torch.autograd.Function)):
-        raise AssertionError(f"{name} must be a subclass of torch.autograd.Function "
-                             f"(called as {name}.apply(...))")
 
 
 def relu_function_cases(ReLUFunction):
