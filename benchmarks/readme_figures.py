@@ -132,13 +132,19 @@ def render(data: dict, lang: str) -> str:
     """The table (between the markers) in ``lang`` ("en" or "zh")."""
     rows = _rows(Record(data))
     when, commit = data["when"][:10], data.get("commit", "?")
+    later = [(stem.removeprefix("bench_"), r["when"][:10], r.get("commit", "?"))
+             for stem, r in data["benchmarks"].items()
+             if r.get("when", data["when"]) != data["when"]]
     if lang == "en":
-        head = (f"From one `make bench` run ({when}, commit {commit}, {data['machine']}; "
-                "record: `benchmarks/results/latest.md`). Ratios are dlfs / torch measured in "
-                "the same run on a shared, noisy machine: treat the last digit as noise.")
+        rerun = "".join(f"; {name} re-run on {w}, commit {c}" for name, w, c in later)
+        head = (f"From one `make bench` run ({when}, commit {commit}, {data['machine']}"
+                f"{rerun}; record: `benchmarks/results/latest.md`). Ratios are dlfs / torch "
+                "measured in the same run on a shared, noisy machine: treat the last digit as "
+                "noise.")
         table = ["| what | figure |", "|---|---|", *(f"| {a} | {b} |" for a, b, _, _ in rows)]
     else:
-        head = (f"来自一次 `make bench` 运行（{when}，提交 {commit}，{data['machine']}；"
+        rerun = "".join(f"；{name} 于 {w} 重新运行，提交 {c}" for name, w, c in later)
+        head = (f"来自一次 `make bench` 运行（{when}，提交 {commit}，{data['machine']}{rerun}；"
                 "记录：`benchmarks/results/latest.md`）。比值为 dlfs / torch，在同一次运行中测得；"
                 "机器是共享的、有噪声，最后一位数字请视为噪声。")
         table = ["| 项目 | 数据 |", "|---|---|", *(f"| {c} | {d} |" for _, _, c, d in rows)]

@@ -1,11 +1,13 @@
 """Run every ``benchmarks/bench_*.py`` and write ``benchmarks/results/latest.json`` and
 ``latest.md`` (committed: the README's figures table is made from them by
 ``benchmarks/readme_figures.py``); ``--quick`` and ``--only`` runs write ``scratch.*``
-instead, so a smoke run never replaces the record. Each benchmark module defines
+instead, so a smoke run never replaces the record; ``--only NAME --merge`` re-runs those
+benchmarks at full size and replaces just their entries in the record, each entry keeping
+the date and commit of its own run. Each benchmark module defines
 ``run(quick: bool = False) -> list[dict]`` whose rows hold at least ``name``, ``value``
 and ``unit`` (and optionally ``note``).
 
-    python benchmarks/run_all.py [--quick] [--only NAME]
+    python benchmarks/run_all.py [--quick] [--only NAME [--merge]]
 
 Figures quoted in the README and in issue notes come from here; speeds are ratios measured
 in one run, because the machine is shared and noisy.
@@ -69,7 +71,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     parser.add_argument("--only", help="run only benchmarks whose file name contains this")
+    parser.add_argument("--merge", action="store_true",
+                        help="with --only: put these full-size results into the record "
+                             "(results/latest.*), replacing their old entries")
     args = parser.parse_args(argv)
+    if args.merge and (args.quick or not args.only):
+        parser.error("--merge needs --only NAME and full sizes (no --quick)")
     files = sorted(HERE.glob("bench_*.py"))
     if args.only:
         files = [f for f in files if args.only in f.stem]
@@ -99,16 +106,26 @@ def main(argv: list[str] | None = None) -> int:
         for row in rows:
             print(f"   {row['name']}: {row['value']:.4g} {row['unit']}  {row.get('note', '')}")
         report["benchmarks"][path.stem] = {"seconds": round(time.perf_counter() - start, 1),
-                                           "rows": rows}
-    # Only a full run replaces the committed record; --quick and --only are scratch runs.
-    record = "scratch" if (args.quick or args.only) else "latest"
+                                           "rows": rows, "when": report["when"],
+                                           "commit": report["commit"]}
+    # Only a full run replaces the committed record; --quick and --only are scratch runs,
+    # except that --merge folds full-size results of some benchmarks into the record.
+    record = "scratch" if (args.quick or args.only) and not args.merge else "latest"
     RESULTS.mkdir(exist_ok=True)
+    if args.merge:
+        merged = json.loads((RESULTS / "latest.json").read_text())
+        merged["benchmarks"].update(report["benchmarks"])
+        merged["benchmarks"] = dict(sorted(merged["benchmarks"].items()))
+        report = merged
     (RESULTS / f"{record}.json").write_text(json.dumps(report, indent=1, ensure_ascii=False))
     lines = [f"# Benchmarks ({report['when']}, commit {report['commit']})", "",
              f"{report['machine']}; Python {report['python']}, torch {report['torch']}, "
              f"NumPy {report['numpy']}{'; quick sizes' if args.quick else ''}", "",
              "| benchmark | measure | value | unit | note |", "|---|---|---|---|---|"]
     for stem, result in report["benchmarks"].items():
+        if result.get("when", report["when"]) != report["when"]:
+            lines[2] += (f"; {stem} re-run on {result['when']} (commit "
+                         f"{result.get('commit', '?')}) with `--only {stem} --merge`")
         for row in result.get("rows", []):
             lines.append(f"| {stem} | {row['name']} | {row['value']:.4g} | {row['unit']} | "
                          f"{row.get('note', '')} |")
