@@ -21,6 +21,7 @@ from . import (
     linear,
     liuer,
     llm,
+    losses,
     nn,
     optim,
     review,
@@ -32,6 +33,6 @@ from . import (
 
 #: The areas in learning order; lesson folders carry the same number and name.
 AREAS = (setup, tensors, autograd, linear, nn, optim, data, training, cnn, conv_vis, sequences,
-         attention, gpt, llm, review, liuer, kaggle, gym)
+         attention, gpt, llm, review, liuer, kaggle, losses, gym)
 
 LESSONS: tuple[Lesson, ...] = tuple(lesson for area in AREAS for lesson in area.LESSONS)

@@ -569,3 +569,246 @@ EXERCISES = [
                 "beta == 0 时在构造二次项之前就直接返回 L1 损失。")),
     ),
 ]
+
+
+# ---- info_nce (appended for issue #17) ---------------------------------------------------
+
+
+def _torch_info_nce(query, key, temperature=0.1, symmetric=False):
+    """InfoNCE from torch's built-ins: cross-entropy over the cosine-similarity matrix."""
+    u, v = F.normalize(query, dim=1), F.normalize(key, dim=1)
+    s = u @ v.T / temperature                                          # (B, B)
+    labels = torch.arange(query.shape[0])
+    loss = F.cross_entropy(s, labels)
+    return (loss + F.cross_entropy(s.T, labels)) / 2 if symmetric else loss
+
+
+def info_nce_cases(info_nce):
+    # rows of very different lengths: only a loss that normalises them gets these right
+    lengths = torch.tensor([0.05, 1.0, 20.0, 3.0], dtype=torch.float64).unsqueeze(1)
+    specs = [
+        ("query, key (1, 3): no negative, the loss is 0", randn(1, 3, seed=1),
+         randn(1, 3, seed=2), {"temperature": 0.1}),
+        ("query, key (2, 4): one negative each", randn(2, 4, seed=3), randn(2, 4, seed=4),
+         {"temperature": 0.5}),
+        ("query, key (5, 8)", randn(5, 8, seed=5), randn(5, 8, seed=6), {"temperature": 0.1}),
+        ("query, key (4, 6), rows of lengths 0.05 to 20", randn(4, 6, seed=7) * lengths,
+         randn(4, 6, seed=8) * lengths.flip(0), {"temperature": 0.07}),
+        ("query, key (3, 5)", randn(3, 5, seed=9), randn(3, 5, seed=10),
+         {"temperature": 2.0}),
+        ("query, key (3, 5)", randn(3, 5, seed=11), randn(3, 5, seed=12),
+         {"temperature": 0.2, "symmetric": True}),
+        ("query, key (6, 4), keys near their queries", randn(6, 4, seed=13),
+         randn(6, 4, seed=13) + randn(6, 4, seed=14, scale=0.3),
+         {"temperature": 0.05, "symmetric": True}),
+    ]
+    for name, q, k, kwargs in specs:
+        yield fn_case(name + _opts(kwargs), info_nce, _torch_info_nce, q, k, kwargs=kwargs)
+
+
+def _nce_sketch(query, key, temperature=0.1, symmetric=False, *, normalize=True,
+                times_tau=False, rows_twice=False, drop_positive=False):
+    """A from-scratch InfoNCE whose switches plant one bug each."""
+    if normalize:
+        query = query / query.norm(dim=1, keepdim=True)
+        key = key / key.norm(dim=1, keepdim=True)
+    s = query @ key.T                                                  # (B, B)
+    s = s * temperature if times_tau else s / temperature
+
+    def one_way(s):
+        if drop_positive:   # the positive left out of the denominator
+            others = s.masked_fill(torch.eye(len(s), dtype=torch.bool), float("-inf"))
+            return (torch.logsumexp(others, 1) - s.diagonal()).mean()
+        return (torch.logsumexp(s, 1) - s.diagonal()).mean()
+    if not symmetric:
+        return one_way(s)
+    return (one_way(s) + one_way(s if rows_twice else s.T)) / 2
+
+
+def _nce_no_normalize(query, key, temperature=0.1, symmetric=False):
+    """Planted bug: raw dot products, the rows never scaled to length 1."""
+    return _nce_sketch(query, key, temperature, symmetric, normalize=False)
+
+
+def _nce_times_tau(query, key, temperature=0.1, symmetric=False):
+    """Planted bug: the similarities multiplied by the temperature instead of divided."""
+    return _nce_sketch(query, key, temperature, symmetric, times_tau=True)
+
+
+def _nce_rows_twice(query, key, temperature=0.1, symmetric=False):
+    """Planted bug: the symmetric form takes the rows twice (no transpose for key -> query)."""
+    return _nce_sketch(query, key, temperature, symmetric, rows_twice=True)
+
+
+def _nce_drop_positive(query, key, temperature=0.1, symmetric=False):
+    """Planted bug: the positive masked out of the softmax's denominator."""
+    return _nce_sketch(query, key, temperature, symmetric, drop_positive=True)
+
+
+EXERCISES.append(Exercise(
+    id="info_nce", entry="info_nce", lesson="contrastive-learning", at=("topics:losses",),
+    title=("InfoNCE with in-batch negatives", "批内负样本的 InfoNCE"),
+    task=("Write info_nce(query, key, temperature=0.1, symmetric=False). query and key are "
+          "(B, D); row i of key is the positive of row i of query, every other row of key a "
+          "negative. Scale each row to length 1 (u = q / |q|, v = k / |k|), form the logits "
+          "s = u v^T / temperature (B, B), and return the mean over i of -log softmax(s_i)[i], "
+          "i.e. cross-entropy over the rows with labels 0 ... B-1. With symmetric=True (the "
+          "CLIP form) also let each key pick its query — the same over the columns, s^T — and "
+          "return the average of the two directions. Return a 0-D tensor; gradients must "
+          "reach query and key.",
+          "实现 info_nce(query, key, temperature=0.1, symmetric=False)。query 和 key 的形状都是 "
+          "(B, D)；key 的第 i 行是 query 第 i 行的正样本，key 的其他行都是负样本。先把每行缩放到"
+          "单位长度（u = q / |q|，v = k / |k|），算出 logits s = u v^T / temperature，形状 "
+          "(B, B)，返回 -log softmax(s_i)[i] 对 i 的平均，也就是以 0 ... B-1 为标签、按行计算的"
+          "交叉熵。symmetric=True（CLIP 的形式）时，还要让每个键去认出它的查询——对列（即 s^T）"
+          "做同样的计算——并返回两个方向的平均。返回 0 维张量；梯度要能传到 query 和 key。"),
+    stub='''
+        def info_nce(query: Tensor, key: Tensor, temperature: float = 0.1,
+                     symmetric: bool = False) -> Tensor:
+            """query, key (B, D): key i is the positive of query i. Returns ()."""
+    ''',
+    imports=("from dlfs.nn.functional.class_losses import cross_entropy",),
+    allowed=("dlfs.nn.functional.class_losses:cross_entropy",),
+    reference="dlfs.nn.functional.contrastive:info_nce",
+    cases=info_nce_cases,
+    mutants={"rows not normalised": _nce_no_normalize,
+             "temperature multiplied": _nce_times_tau,
+             "symmetric form without the transpose": _nce_rows_twice,
+             "positive masked out of the denominator": _nce_drop_positive},
+    hints=(("u = query / query.norm(dim=1, keepdim=True); the logits are u @ v.T / "
+            "temperature, and the right answers sit on the diagonal.",
+            "u = query / query.norm(dim=1, keepdim=True)；logits 是 u @ v.T / temperature，"
+            "正确答案都在对角线上。"),
+           ("cross_entropy(s, torch.arange(B)) is the row direction (or write it as "
+            "(torch.logsumexp(s, 1) - s.diagonal()).mean()).",
+            "cross_entropy(s, torch.arange(B)) 就是按行的方向（也可以写成 "
+            "(torch.logsumexp(s, 1) - s.diagonal()).mean()）。"),
+           ("The key -> query direction is the same with s.T; the positive stays in the "
+            "denominator of both softmaxes.",
+            "key -> query 方向用 s.T 做同样的计算；两个 softmax 的分母里都要包含正样本。")),
+))
+
+
+# ---- sigmoid_focal_loss (appended for issue #17) -----------------------------------------
+
+
+def _torch_sigmoid_focal(logits, targets, alpha=0.25, gamma=2.0, reduction="none"):
+    """The published focal loss written with torch's built-ins (the checker's reference):
+    -log p_t from the built-in BCE on logits, p_t from the sigmoid."""
+    p = torch.sigmoid(logits)
+    ce = F.binary_cross_entropy_with_logits(logits, targets, reduction="none")
+    p_t = p * targets + (1 - p) * (1 - targets)
+    loss = ce * (1 - p_t) ** gamma
+    if alpha is not None and alpha >= 0:
+        loss = (alpha * targets + (1 - alpha) * (1 - targets)) * loss
+    return _reduce(loss, reduction)
+
+
+def sigmoid_focal_loss_cases(sigmoid_focal_loss):
+    gen = torch.Generator().manual_seed(17)
+    bits = [torch.randint(0, 2, s, generator=gen).double() for s in [(6,), (3, 4), (2, 3, 5)]]
+    big = torch.tensor([800.0, -800.0, 100.0, -100.0, 800.0, -800.0, 30.0, -2.0],
+                       dtype=torch.float64)
+    big_t = torch.tensor([1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0], dtype=torch.float64)
+    specs = [
+        ("logits (1,), target [1.]", randn(1, seed=1), torch.ones(1, dtype=torch.float64), {}),
+        ("logits (6,), targets 0/1", randn(6, seed=2, scale=3.0), bits[0],
+         {"reduction": "sum"}),
+        ("logits (3, 4), targets 0/1", randn(3, 4, seed=3, scale=3.0), bits[1],
+         {"alpha": 0.75, "gamma": 0.5, "reduction": "mean"}),
+        ("logits (2, 3, 5), targets 0/1", randn(2, 3, 5, seed=4, scale=2.0), bits[2],
+         {"alpha": 0.25, "gamma": 3.0}),
+        ("logits (3, 4), soft targets in (0, 1)", randn(3, 4, seed=5, scale=2.0),
+         torch.rand(3, 4, generator=gen, dtype=torch.float64), {"gamma": 1.5}),
+        ("logits (6,), targets 0/1 (this is plain BCE)", randn(6, seed=6, scale=3.0),
+         bits[0], {"alpha": None, "gamma": 0.0}),
+        ("logits (3, 4), targets 0/1, no alpha_t", randn(3, 4, seed=7, scale=3.0),
+         bits[1], {"alpha": -1.0, "gamma": 2.0, "reduction": "sum"}),
+        ("logits (8,) of +-100 and +-800, targets 0/1", big, big_t, {}),
+    ]
+    for name, logits, targets, kwargs in specs:
+        yield fn_case(name + _opts(kwargs), sigmoid_focal_loss, _torch_sigmoid_focal, logits,
+                      targets, kwargs=kwargs)
+
+
+def _focal_sketch(logits, targets, alpha=0.25, gamma=2.0, reduction="none", *,
+                  alpha_t=True, factor_uses_p_t=True, gamma_on_log=False, stable=True):
+    """A from-scratch sigmoid focal loss whose switches plant one bug each."""
+    if stable:   # log sigma(x) = min(x, 0) - log(1 + exp(-|x|)); log(1 - sigma(x)) = ... - x
+        log_p = logits.clamp(max=0) - torch.log1p(torch.exp(-logits.abs()))
+        log_1mp = log_p - logits
+    else:
+        log_p, log_1mp = torch.log(torch.sigmoid(logits)), torch.log(1 - torch.sigmoid(logits))
+    ce = -(targets * log_p + (1 - targets) * log_1mp)                  # -log p_t
+    p = torch.sigmoid(logits)
+    one_minus = p * (1 - targets) + (1 - p) * targets if factor_uses_p_t else 1 - p
+    loss = one_minus * ce ** gamma if gamma_on_log else one_minus ** gamma * ce
+    if alpha is not None and alpha >= 0:
+        loss = (alpha * targets + (1 - alpha) * (1 - targets) if alpha_t else alpha) * loss
+    return _reduce(loss, reduction)
+
+
+def _focal_no_alpha_t(logits, targets, alpha=0.25, gamma=2.0, reduction="none"):
+    """Planted bug: alpha multiplies every example; the negatives should get 1 - alpha."""
+    return _focal_sketch(logits, targets, alpha, gamma, reduction, alpha_t=False)
+
+
+def _focal_one_minus_p(logits, targets, alpha=0.25, gamma=2.0, reduction="none"):
+    """Planted bug: the factor is (1 - p)^gamma, the positive class's, not (1 - p_t)^gamma."""
+    return _focal_sketch(logits, targets, alpha, gamma, reduction, factor_uses_p_t=False)
+
+
+def _focal_gamma_on_log(logits, targets, alpha=0.25, gamma=2.0, reduction="none"):
+    """Planted bug: gamma raises the log term, (1 - p_t) * (-log p_t)^gamma."""
+    return _focal_sketch(logits, targets, alpha, gamma, reduction, gamma_on_log=True)
+
+
+def _focal_unstable_log(logits, targets, alpha=0.25, gamma=2.0, reduction="none"):
+    """Planted bug: log(sigmoid(x)) written out: sigmoid(-800) is 0 and its log -inf."""
+    return _focal_sketch(logits, targets, alpha, gamma, reduction, stable=False)
+
+
+EXERCISES.append(Exercise(
+    id="sigmoid_focal_loss", entry="sigmoid_focal_loss", lesson="focal-loss",
+    at=("topics:losses",),
+    title=("Focal loss on logits", "基于 logits 的 Focal Loss"),
+    task=("Write sigmoid_focal_loss(logits, targets, alpha=0.25, gamma=2.0, reduction='none'). "
+          "logits and targets (floats in [0, 1]) have the same shape (*). With p = sigmoid(x), "
+          "p_t = p * y + (1 - p) * (1 - y) and alpha_t = alpha * y + (1 - alpha) * (1 - y), "
+          "each element costs l = -alpha_t * (1 - p_t)^gamma * log(p_t); alpha=None or a "
+          "negative alpha means no alpha_t factor. -log(p_t) is the binary cross-entropy on "
+          "logits: compute it stably, so that logits of +-800 give finite losses and "
+          "gradients. 'none' returns l with shape (*), 'sum' adds it, 'mean' averages it. "
+          "gamma = 0 without alpha is exactly the binary cross-entropy.",
+          "实现 sigmoid_focal_loss(logits, targets, alpha=0.25, gamma=2.0, reduction='none')。"
+          "logits 与 targets（[0, 1] 内的浮点数）形状相同，都是 (*)。记 p = sigmoid(x)，"
+          "p_t = p * y + (1 - p) * (1 - y)，alpha_t = alpha * y + (1 - alpha) * (1 - y)，"
+          "每个元素的损失是 l = -alpha_t * (1 - p_t)^gamma * log(p_t)；alpha 为 None 或负数时"
+          "不乘 alpha_t。-log(p_t) 就是基于 logits 的二元交叉熵：要用数值稳定的方式计算，"
+          "让 ±800 的 logits 也得到有限的损失和梯度。'none' 返回形状为 (*) 的 l，'sum' 求和，"
+          "'mean' 取平均。gamma = 0 且不用 alpha 时，结果恰好就是二元交叉熵。"),
+    stub='''
+        def sigmoid_focal_loss(logits: Tensor, targets: Tensor, alpha: float | None = 0.25,
+                               gamma: float = 2.0, reduction: str = "none") -> Tensor:
+            """logits, targets (*) (targets 0./1. or soft labels in [0, 1]).
+            Returns (*) for 'none', () for 'mean' and 'sum'."""
+    ''',
+    reference="dlfs.nn.functional.focal:sigmoid_focal_loss",
+    cases=sigmoid_focal_loss_cases,
+    mutants={"alpha for every example, not alpha_t": _focal_no_alpha_t,
+             "(1 - p)^gamma instead of (1 - p_t)^gamma": _focal_one_minus_p,
+             "gamma applied to the log term": _focal_gamma_on_log,
+             "log(sigmoid(x)) written out": _focal_unstable_log},
+    hints=(("-log(p_t) = (1 - y) * x - log sigma(x), with log sigma(x) = min(x, 0) - "
+            "log(1 + exp(-|x|)) (torch.log1p(torch.exp(-x.abs()))): no exp can overflow.",
+            "-log(p_t) = (1 - y) * x - log σ(x)，其中 log σ(x) = min(x, 0) - log(1 + exp(-|x|))"
+            "（torch.log1p(torch.exp(-x.abs()))）：任何 exp 都不会溢出。"),
+           ("1 - p_t = p * (1 - y) + (1 - p) * y: the probability the model gives to the "
+            "wrong answer. Raise it to gamma and multiply the cross-entropy by it.",
+            "1 - p_t = p * (1 - y) + (1 - p) * y：模型分给错误答案的概率。把它取 gamma 次方，"
+            "再乘到交叉熵上。"),
+           ("alpha_t weighs positives by alpha and negatives by 1 - alpha; it multiplies last, "
+            "and only when alpha is not None and alpha >= 0.",
+            "alpha_t 给正样本的权重是 alpha，负样本是 1 - alpha；最后再乘上，并且只在 alpha 不是 "
+            "None 且 alpha >= 0 时才乘。")),
+))
