@@ -44,6 +44,8 @@ def _base(name: str, files: Path) -> list[str]:
         "finetune": ["--quick", "--n", "20", "--epochs", "1", "--pretrain-epochs", "1"],
         "kaggle-digits": ["--quick", "--data", str(files / "kaggle"), "--epochs", "1"],
         "kaggle-titanic": ["--quick", "--epochs", "2"],
+        "clip": ["--quick", "--max-steps", "2", "--eval-every", "1", "--batch-size", "8",
+                 "--langs", "en"],
     }[name]
 
 

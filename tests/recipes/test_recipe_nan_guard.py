@@ -68,6 +68,7 @@ def test_a_language_model_run_stops_at_nan_and_resumes_from_the_last_finite(
                           "--pretrain-epochs", "1"], "resnet18_corners.pt"),
     ("kaggle-digits", "1e30", ["--data", "{files}/kaggle", "--epochs", "3"], "submission.csv"),
     ("kaggle-titanic", "1e30", ["--model", "ensemble"], "submission.csv"),
+    ("clip", "1e30", ["--batch-size", "8", "--langs", "en"], "checkpoints"),
 ])
 def test_every_other_recipe_stops_at_nan_and_writes_nothing(name, lr, args, output, files,
                                                            tmp_path, capsys):

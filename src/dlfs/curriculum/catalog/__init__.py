@@ -22,6 +22,7 @@ from . import (
     liuer,
     llm,
     losses,
+    multimodal,
     nn,
     optim,
     review,
@@ -33,6 +34,6 @@ from . import (
 
 #: The areas in learning order; lesson folders carry the same number and name.
 AREAS = (setup, tensors, autograd, linear, nn, optim, data, training, cnn, conv_vis, sequences,
-         attention, gpt, llm, review, liuer, kaggle, losses, gym)
+         attention, gpt, llm, review, liuer, kaggle, losses, multimodal, gym)
 
 LESSONS: tuple[Lesson, ...] = tuple(lesson for area in AREAS for lesson in area.LESSONS)
