@@ -197,6 +197,15 @@ def test_bce_with_logits(shape, reduction, weighted, pos):
                      x, y, kwargs=kw, grad_kwargs=NO_GRAD_KW)
 
 
+def test_bce_with_logits_at_zero_and_extremes():
+    """Logits of exactly 0 (a GAN critic's or DPO's first step), tiny and huge: the gradient at
+    0 is sigmoid(0) - y; a log-sigmoid built from abs()/clamp() gets it wrong there."""
+    x = torch.tensor([0.0, 0.0, -0.0, 1e-12, -1e-12, 60.0, -60.0, 800.0, -800.0], dtype=D)
+    y = torch.tensor([1.0, 0.0, 0.5, 1.0, 0.0, 1.0, 0.0, 0.0, 1.0], dtype=D)
+    assert_fn_parity(DF.binary_cross_entropy_with_logits, TF.binary_cross_entropy_with_logits,
+                     x, y, grad_kwargs=NO_GRAD_KW)
+
+
 # --------------------------------------------------------------------------- KL, embeddings
 
 

@@ -27,6 +27,7 @@ def _x(shape: tuple[int, ...], scale: float = 3.0) -> torch.Tensor:
     ("relu", {}), ("leaky_relu", {}), ("leaky_relu", {"negative_slope": 0.2}),
     ("gelu", {}), ("gelu", {"approximate": "tanh"}), ("silu", {}), ("sigmoid", {}),
     ("tanh", {}), ("softplus", {}), ("softplus", {"beta": 2.0, "threshold": 3.0}),
+    ("logsigmoid", {}),
 ])
 def test_elementwise_functional(name, kwargs, shape):
     check_fn(getattr(F, name), getattr(TF, name), _x(shape), kwargs=kwargs)
@@ -46,8 +47,9 @@ def test_softmax_dtype_argument():
 
 
 @pytest.mark.parametrize("name", ["sigmoid", "tanh", "softplus", "silu", "gelu", "log_softmax",
-                                  "softmax"])
+                                  "softmax", "logsigmoid"])
 def test_extreme_inputs_stay_finite(name):
+    """Also the gradient at exactly 0, where abs/clamp-based formulas go wrong."""
     x = torch.tensor([[-1000.0, -50.0, -1e-9, 0.0, 1e-9, 50.0, 1000.0]], dtype=torch.float64)
     kwargs = {"dim": -1} if "softmax" in name else {}
     check_fn(getattr(F, name), getattr(TF, name), x, kwargs=kwargs)

@@ -212,3 +212,18 @@ def test_given_hparams_unchanged_resume_bitwise_like_an_uninterrupted_run(tmp_pa
     _assert_same(full, resumed)
     assert hist.step_lr == full_hist.step_lr
     assert not [e for e in hist.events if "(as given)" in e]
+
+
+def test_resume_keeps_the_logged_curve_whole(tmp_path, tiny):
+    """Stop after step 5 (checkpoint 5), resume to the end: TensorBoard holds every step once,
+    the checkpoint's own step included (a purge at the resumed step would drop it)."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    _, full = _train(tiny, "list", epochs=3)
+    _train(tiny, "list", tmp_path / "ckpt", epochs=3, max_steps=5, log_dir=tmp_path / "tb")
+    _train(tiny, "list", tmp_path / "ckpt", epochs=3, resume=True, log_dir=tmp_path / "tb")
+    acc = EventAccumulator(str(tmp_path / "tb"))
+    acc.Reload()
+    events = acc.Scalars("train/loss")
+    assert [e.step for e in events] == list(range(1, 13))
+    assert [e.value for e in events] == pytest.approx(full.step_loss, rel=1e-6)

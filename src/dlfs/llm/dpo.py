@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import torch
+import torch  # noqa: F401  (the doctests use it)
 from torch import Tensor
 
 from ..nn import functional as F
+from ..nn.functional import logsigmoid as log_sigmoid
 
 __all__ = ["DPOOutput", "dpo_loss", "log_sigmoid", "sequence_logprobs"]
 
@@ -32,15 +33,6 @@ class DPOOutput:
     loss: Tensor
     chosen_rewards: Tensor
     rejected_rewards: Tensor
-
-
-def log_sigmoid(z: Tensor) -> Tensor:
-    """log sigmoid(z) = min(z, 0) - log(1 + exp(-|z|)), stable for large |z|.
-
-    >>> log_sigmoid(torch.tensor([0.0, -1000.0])).tolist()
-    [-0.6931471824645996, -1000.0]
-    """
-    return torch.clamp(z, max=0.0) - torch.log1p(torch.exp(-z.abs()))
 
 
 def dpo_loss(policy_chosen_logps: Tensor, policy_rejected_logps: Tensor,

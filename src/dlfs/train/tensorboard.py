@@ -45,8 +45,10 @@ class TensorBoardLogger(Callback):
     def on_train_begin(self, trainer: Trainer) -> None:
         from torch.utils.tensorboard import SummaryWriter
 
-        # purge_step: after a resume, events written past the checkpoint are dropped
-        self.writer = SummaryWriter(self.log_dir, purge_step=trainer.state.step or None)
+        # purge_step: after a resume from the checkpoint of step s, the events a killed run
+        # wrote after it (steps > s) are dropped; step s's own were logged before the save
+        step = trainer.state.step
+        self.writer = SummaryWriter(self.log_dir, purge_step=step + 1 if step else None)
         if self.graph_input is not None:
             rng = capture_rng_state()  # tracing runs a forward (dropout draws random numbers)
             try:

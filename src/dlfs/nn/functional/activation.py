@@ -13,8 +13,8 @@ import math
 import torch
 from torch import Tensor
 
-__all__ = ["gelu", "leaky_relu", "log_softmax", "relu", "sigmoid", "silu", "softmax",
-           "softplus", "tanh"]
+__all__ = ["gelu", "leaky_relu", "log_softmax", "logsigmoid", "relu", "sigmoid", "silu",
+           "softmax", "softplus", "tanh"]
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -45,6 +45,20 @@ def sigmoid(input: Tensor) -> Tensor:
     nonneg = input >= 0
     e = torch.exp(torch.where(nonneg, -input, input))  # exp(-|x|), with a gradient at 0
     return torch.where(nonneg, 1 / (1 + e), e / (1 + e))
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log sigma(x), finite for every x: with e = exp(-|x|) <= 1 it is -log(1 + e) for
+    x >= 0 and x - log(1 + e) for x < 0. ``exp(-|x|)`` is written with ``where``, not
+    ``abs``/``clamp``, so the gradient at x = 0 is sigma(-0) = 0.5 (``abs`` has gradient 0
+    there and ``clamp(max=0)`` gradient 1, which together give 1). Shape preserved.
+
+    >>> logsigmoid(torch.tensor([-1000.0, 0.0, 1000.0])).tolist()
+    [-1000.0, -0.6931471824645996, -0.0]
+    """
+    nonneg = input >= 0
+    e = torch.exp(torch.where(nonneg, -input, input))
+    return torch.where(nonneg, -torch.log1p(e), input - torch.log1p(e))
 
 
 def tanh(input: Tensor) -> Tensor:

@@ -29,8 +29,9 @@ import torch
 from torch import Tensor
 
 from ._loss_base import LossInputError, _check_reduction, _log_softmax, _reduce
+from .activation import logsigmoid
 from .class_losses import _check_class_target, _class_targets
-from .loss import _check_binary_target, _log_sigmoid, binary_cross_entropy_with_logits
+from .loss import _check_binary_target, binary_cross_entropy_with_logits
 
 __all__ = ["focal_loss", "sigmoid_focal_loss"]
 
@@ -73,8 +74,8 @@ def sigmoid_focal_loss(logits: Tensor, targets: Tensor, alpha: float | None = 0.
     ce = binary_cross_entropy_with_logits(logits, targets, reduction="none")  # -log p_t  (*)
     loss = ce
     if gamma != 0:
-        p = _log_sigmoid(logits).exp()                               # sigmoid(x)      (*)
-        q = _log_sigmoid(-logits).exp()                              # 1 - sigmoid(x)  (*)
+        p = logsigmoid(logits).exp()                               # sigmoid(x)      (*)
+        q = logsigmoid(-logits).exp()                              # 1 - sigmoid(x)  (*)
         one_minus_p_t = p * (1 - targets) + q * targets              # (*)
         loss = _modulating_factor(one_minus_p_t, gamma) * ce
     if alpha is not None and alpha >= 0:

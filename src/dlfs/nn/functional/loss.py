@@ -17,6 +17,7 @@ import torch
 from torch import Tensor
 
 from ._loss_base import LossInputError, _reduce, _warn_if_broadcast
+from .activation import logsigmoid
 from .class_losses import cross_entropy, nll_loss
 
 __all__ = [
@@ -125,11 +126,6 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     return _reduce(loss, reduction)
 
 
-def _log_sigmoid(x: Tensor) -> Tensor:
-    """log sigmoid(x) = min(x, 0) - log(1 + exp(-|x|)), finite for any x."""
-    return x.clamp(max=0) - torch.log1p((-x.abs()).exp())
-
-
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
                                      weight: Tensor | None = None,
                                      reduction: str = "mean",
@@ -142,7 +138,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
     tensor(0.6931)
     """
     _check_binary_target(input, target, "binary_cross_entropy_with_logits")
-    log_sig = _log_sigmoid(input)
+    log_sig = logsigmoid(input)
     if pos_weight is not None:
         log_weight = (pos_weight - 1) * target + 1                   # (*)
         loss = (1 - target) * input - log_weight * log_sig
