@@ -25,6 +25,22 @@ def test_no_command_prints_help(capsys):
     assert code == 2 and "usage: dlfs" in out
 
 
+@pytest.fixture
+def a_gap(monkeypatch):
+    """Every real entry has its lesson now; plant a topic no lesson fills."""
+    import dataclasses
+
+    import dlfs.cli
+    from dlfs.curriculum import all_tracks
+    from dlfs.curriculum.schema import TrackEntry
+
+    gap = TrackEntry("unwritten", "A planted topic", "一个预留的专题")
+    tracks = tuple(dataclasses.replace(t, entries=(*t.entries, gap)) if t.id == "topics" else t
+                   for t in all_tracks())
+    monkeypatch.setattr(dlfs.cli, "all_tracks", lambda: tracks)
+    return gap
+
+
 def test_list_shows_every_day_of_both_roadmaps_bilingual(capsys):
     code, out, _ = run(capsys, "list")
     assert code == 0
@@ -32,8 +48,16 @@ def test_list_shows_every_day_of_both_roadmaps_bilingual(capsys):
         assert f"Day {day} " in out
     assert "PyTorch 深度学习 28 天" in out and "Python 算法健身房 28 天" in out
     assert "Environment setup and the utils toolbox · 环境搭建与 utils 工具库封装" in out
-    assert "not written yet" in out
     assert out.count("\n  Day ") >= 29 + 28
+    assert "not written yet" not in out                        # every entry has its lesson
+
+
+def test_list_shows_an_unwritten_entry(capsys, a_gap):
+    code, out, _ = run(capsys, "list")
+    assert code == 0
+    line = next(x for x in out.splitlines() if "A planted topic" in x)
+    assert "not written yet" in line and "一个预留的专题" in line
+    assert "[topics: 11/12 written]" in out
 
 
 def test_list_one_track_one_language(capsys):
@@ -43,7 +67,7 @@ def test_list_one_track_one_language(capsys):
     assert "PyTorch" not in out
 
 
-def test_list_json_is_machine_readable(capsys):
+def test_list_json_is_machine_readable(capsys, a_gap):
     code, out, _ = run(capsys, "list", "--json")
     assert code == 0
     rows = json.loads(out)

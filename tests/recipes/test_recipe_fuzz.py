@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import io
+import string
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,7 +26,7 @@ from dlfs.recipes.registry import RECIPES
 
 INTS = ["-1", "0", "1", "2"]
 FLOATS = ["-1", "0", "1e-09", "0.5", "1", "1e+30", "nan", "inf"]
-PATH_FIELDS = {"out_dir", "data", "weights"}
+PATH_FIELDS = {"out_dir", "data", "weights", "pretrain_data", "base", "from_dir", "nproc"}
 
 
 def _base(name: str, files: Path) -> list[str]:
@@ -46,6 +48,22 @@ def _base(name: str, files: Path) -> list[str]:
         "kaggle-titanic": ["--quick", "--epochs", "2"],
         "clip": ["--quick", "--max-steps", "2", "--eval-every", "1", "--batch-size", "8",
                  "--langs", "en"],
+        "vae": ["--quick", "--max-steps", "2", "--eval-every", "1", "--image-size", "8",
+                "--width", "4", "--batch-size", "16"],
+        "ddpm": ["--quick", "--max-steps", "2", "--eval-every", "1", "--batch-size", "8",
+                 "--timesteps", "20", "--sample-steps", "2", "--quality-samples", "10"],
+        "gan": ["--quick", "--max-steps", "2", "--eval-every", "1", "--batch-size", "8"],
+        "captioner": ["--quick", "--gpt-steps", "2", "--qformer-steps", "2", "--documents",
+                      "20", "--eval-every", "1", "--test-images", "5", "--examples", "1",
+                      "--gpt-batch-size", "4", "--qformer-batch-size", "8"],
+        "vit": ["--quick", "--max-steps", "2", "--eval-every", "1", "--batch-size", "8"],
+        "bert": ["--quick", "--max-steps", "2", "--eval-every", "1", "--batch-size", "8",
+                 "--finetune-steps", "2"],
+        "sft": ["--quick", "--pretrain-data", str(files / "chars.txt"), "--pretrain-steps",
+                "1", "--max-steps", "1", "--eval-every", "1", "--n-train", "4",
+                "--batch-size", "4"],
+        "dpo": ["--quick", "--from-dir", str(files / "sft"), "--questions", "4", "--samples",
+                "2", "--max-steps", "1", "--eval-every", "1", "--batch-size", "4"],
     }[name]
 
 
@@ -89,12 +107,25 @@ def run_in_process(argv: list[str]) -> tuple[int, str]:
     return code, err.getvalue()
 
 
-@settings(max_examples=40, deadline=None, derandomize=True, database=None,
+@pytest.fixture(scope="module")
+def fuzz_files(files: Path) -> Path:
+    """``files`` plus what the chat recipes need: a text for sft's own pre-training (every
+    character the instructions use) and a finished one-step sft run for dpo's --from-dir."""
+    chars = files / "chars.txt"
+    chars.write_text((string.ascii_letters + string.digits + " +?'/.-\n") * 40)
+    code, err = run_in_process(["train", "sft", *_base("sft", files), "--out",
+                                str(files / "sft")])
+    assert code == 0, err
+    return files
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture,
                                  HealthCheck.too_slow])
 @given(command=command_lines())
-def test_every_option_value_ends_in_exit_0_or_one_line_exit_2(command, files) -> None:
+def test_every_option_value_ends_in_exit_0_or_one_line_exit_2(command, fuzz_files) -> None:
     name, *changes = command
+    files = fuzz_files
     with tempfile.TemporaryDirectory(dir=files) as out:
         argv = ["train", name, *_base(name, files), "--out", str(Path(out) / "run"), *changes]
         code, err = run_in_process(argv)

@@ -69,6 +69,12 @@ def test_a_language_model_run_stops_at_nan_and_resumes_from_the_last_finite(
     ("kaggle-digits", "1e30", ["--data", "{files}/kaggle", "--epochs", "3"], "submission.csv"),
     ("kaggle-titanic", "1e30", ["--model", "ensemble"], "submission.csv"),
     ("clip", "1e30", ["--batch-size", "8", "--langs", "en"], "checkpoints"),
+    ("vae", "1e30", ["--image-size", "8", "--width", "4", "--batch-size", "16"], "samples.png"),
+    ("ddpm", "1e30", ["--batch-size", "8", "--timesteps", "20", "--sample-steps", "2"],
+     "samples.png"),
+    ("gan", "1e30", ["--batch-size", "8"], "samples.png"),
+    ("vit", "1e30", ["--batch-size", "8"], "vit/checkpoints"),
+    ("bert", "1e30", ["--batch-size", "8", "--finetune-steps", "2"], "pretrain/checkpoints"),
 ])
 def test_every_other_recipe_stops_at_nan_and_writes_nothing(name, lr, args, output, files,
                                                            tmp_path, capsys):

@@ -128,8 +128,8 @@ def test_bad_values_are_one_line_errors(capsys):
         main(["train", "gpt", "--steps", "many"])
     assert "argument --max-steps/--steps: invalid int value: 'many'" in capsys.readouterr().err
     with pytest.raises(SystemExit):
-        main(["train", "gpt", "--amp", "fp16"])
-    assert "argument --amp: invalid choice: 'fp16'" in capsys.readouterr().err
+        main(["train", "gpt", "--amp", "fp8"])
+    assert "argument --amp: invalid choice: 'fp8'" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["train", "nope"])
     assert "argument RECIPE: invalid choice: 'nope'" in capsys.readouterr().err

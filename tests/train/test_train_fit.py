@@ -33,14 +33,11 @@ def test_config_rejects_bad_options(options, message):
         TrainConfig(**options)
 
 
-def test_fit_rejects_unknown_option_and_fp16_on_cpu(tiny):
+def test_fit_rejects_unknown_option(tiny):
     model = tiny.model()
     data = [tiny.data(8)]
     with pytest.raises(TypeError, match="unknown option.*'epoch'"):
         fit(model, data, loss_fn=nn.functional.mse_loss, optimizer=_sgd(model), epoch=1)
-    with pytest.raises(ValueError, match="amp='bf16'.*needs no loss scaling"):
-        fit(model, data, loss_fn=nn.functional.mse_loss, optimizer=_sgd(model), epochs=1,
-            amp="fp16", device="cpu")
 
 
 def test_config_object_and_keywords_agree(tiny):

@@ -96,6 +96,8 @@ BOOK = Track(
     title_zh="从零实现：第 1–10 章",
     unit="Chapter",
     entries=_entries([
+        ("0", "Preliminaries (before chapter 1): data, linear algebra, calculus, probability",
+         "预备知识（第 1 章之前）：数据、线性代数、微积分、概率"),
         ("1", "Computational graphs and automatic differentiation", "计算图与自动微分"),
         ("2", "The universal approximator (MLP)", "万能逼近器（多层感知机）"),
         ("3", "Optimization and regularization", "优化与正则化"),

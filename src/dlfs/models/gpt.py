@@ -10,6 +10,9 @@ cache :class:`dlfs.attention.KVCache` (one of each, shared with the attention va
 ``config.fused`` is handed to the layers that have a fast path (attention, LayerNorm, GELU):
 each then calls PyTorch's built-in kernel (same parameters, same results up to float
 rounding) so the speed of both can be compared; it is off by default.
+``config.grad_checkpoint`` runs each block through :func:`dlfs.train.recompute.checkpoint`
+while training: its activations are recomputed in backward instead of kept (less memory,
+one more forward per block; same gradients).
 
 The model never prints. Pass ``trace=[]`` to ``forward`` (or call :meth:`GPT.explain`) to
 get one :class:`TraceRow` per tensor on the way through — Day 27's "explain every shape".
@@ -28,6 +31,7 @@ from ..attention.causal_self_attention import CausalSelfAttention
 from ..attention.kv_cache import KVCache
 from ..nn import functional as F
 from ..tensors.shape_trace import TraceRow, format_trace, record
+from ..train.recompute import checkpoint
 
 __all__ = ["GPT", "GPTConfig", "KVCache", "TraceRow", "format_trace"]
 
@@ -62,6 +66,10 @@ class GPTConfig:
     fused: bool = field(default=False, metadata={
         "help": "torch's fused attention / LayerNorm / GELU kernels instead of the "
                 "from-scratch layers (faster, same results up to float rounding)"})
+    grad_checkpoint: bool = field(default=False, metadata={
+        "help": "gradient checkpointing: keep only each block's input while training and "
+                "recompute its activations in backward (less memory, one more forward per "
+                "block, same gradients)"})
 
     def __post_init__(self) -> None:
         names = ("block_size", "n_layer", "n_head", "n_embd")
@@ -185,8 +193,13 @@ class GPT(nn.Module):
         pos_emb = self.wpe(pos)                                # (T, C)
         record(trace, "wpe(pos)", pos_emb, "T,C", "position embedding, broadcast over B")
         x = self.drop(tok_emb + pos_emb)                       # (B, T, C)
+        recompute = (self.config.grad_checkpoint and torch.is_grad_enabled()
+                     and cache is None and trace is None)
         for block in self.h:
-            x = block(x, cache, trace)                         # (B, T, C)
+            if recompute:
+                x = checkpoint(block, x)                       # (B, T, C), kept: x only
+            else:
+                x = block(x, cache, trace)                     # (B, T, C)
         x = self.ln_f(x)                                       # (B, T, C)
         logits = self.lm_head(x)                               # (B, T, V)
         record(trace, "logits", logits, "B,T,V", "ln_f, then x @ wte.weight^T (tied)")

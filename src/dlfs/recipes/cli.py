@@ -1,4 +1,5 @@
-"""`dlfs train <recipe>` and `dlfs sample` (parse, then call the recipe; the recipes print).
+"""`dlfs train <recipe>`, `dlfs sample`, `dlfs caption` and `dlfs chat` (parse, then call
+the recipe; the recipes print).
 
 ``dlfs train`` reads the recipe's name, then hands the rest of the command line to that
 recipe's own parser (:func:`dlfs.recipes.registry.recipe_parser`), whose options are generated
@@ -17,7 +18,7 @@ from .options import HelpFormatter, add_options, check_paths, given_options
 from .registry import RECIPES, get_recipe, recipe_from_args, recipe_parser
 from .sampling import SamplingConfig
 
-__all__ = ["cmd_sample", "cmd_train", "register"]
+__all__ = ["IMAGE_RECIPES", "cmd_caption", "cmd_chat", "cmd_sample", "cmd_train", "register"]
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -58,17 +59,121 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[-1][:200] if text else type(exc).__name__
 
 
+#: the recipes whose runs `dlfs sample` turns into a grid of images (run.json "kind")
+IMAGE_RECIPES = ("vae", "ddpm", "gan")
+#: `dlfs sample` options that only image runs take (dest -> flag)
+IMAGE_OPTIONS = {"n_images": "--n-images", "digit": "--digit", "steps": "--steps",
+                 "grid": "--grid"}
+#: runs `dlfs sample` does not take, and the command that does what the learner wants
+OTHER_COMMANDS = {
+    "sft": "talk to it with `dlfs chat --run {run}` (or `--once \"a question\"`)",
+    "dpo": "talk to it with `dlfs chat --run {run}` (or `--once \"a question\"`)",
+    "captioner": "caption a held-out digit with `dlfs caption --run {run} 0`",
+    "clip": "its zero-shot accuracy and retrieval figures are in {run}/run.json",
+    "vit": "its held-out accuracies are in {run}/run.json",
+    "bert": "its fine-tuning accuracies are in {run}/run.json",
+}
+
+
+def cmd_caption(args: argparse.Namespace) -> int:
+    """Print the caption a captioner run writes for one digit image, and its true digit."""
+    from pathlib import Path
+
+    from .captioner import caption_image
+
+    text, label = caption_image(Path(args.run), args.index, split=args.split)
+    print(f"image {args.index} of the {args.split} split (a {label}): {text}")
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """Talk to an instruction-tuned run (`dlfs train sft` / `dpo`): one answer with
+    ``--once``, else a prompt loop on standard input."""
+    from pathlib import Path
+
+    from .chat import chat_main
+
+    if args.once is not None and not args.once.strip():
+        raise DlfsError("--once needs a question, got an empty one")
+    return chat_main(Path(args.run), args.once)
+
+
+def _run_kind(run: str) -> str | None:
+    """The ``kind`` in the run.json of the run directory ``run`` (or of the run a checkpoint
+    file belongs to); None when there is no readable one (the GPT path reports that)."""
+    import json
+    from pathlib import Path
+
+    path = Path(run)
+    info_file = (path if path.is_dir() else path.parent.parent) / "run.json"
+    try:
+        info = json.loads(info_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return info.get("kind") if isinstance(info, dict) else None
+
+
 def cmd_sample(args: argparse.Namespace) -> int:
-    """Continue a prompt with a saved GPT run and print the text."""
+    """Continue a prompt with a saved GPT run and print the text; or, for a run of an image
+    recipe (vae, ddpm, gan), write a grid of samples and print their quality."""
     from .sampling import load_run, sample_text
 
     try:
         sampling = SamplingConfig(**given_options(args, SamplingConfig))
     except ValueError as exc:
         raise DlfsError(str(exc)) from exc
+    kind = _run_kind(args.run)
+    if kind in IMAGE_RECIPES:
+        return _sample_images(args, kind, sampling)
+    if kind in OTHER_COMMANDS:
+        raise DlfsError(f"{args.run} is a run of `dlfs train {kind}`, which `dlfs sample` does "
+                        f"not continue (it samples text from gpt runs and images from "
+                        f"{', '.join(IMAGE_RECIPES)} runs); "
+                        + OTHER_COMMANDS[kind].format(run=args.run))
+    given = [flag for dest, flag in IMAGE_OPTIONS.items() if getattr(args, dest) is not None]
+    if given:
+        raise DlfsError(f"{', '.join(given)}: only for runs of the image recipes "
+                        f"({', '.join(IMAGE_RECIPES)}); {args.run} is not one")
     model, tokenizer, info = load_run(args.run)
     print(sample_text(model, tokenizer, sampling,
                       seed=sampling.seed_for(info["recipe"]["seed"])))
+    return 0
+
+
+def _sample_images(args: argparse.Namespace, kind: str, sampling: SamplingConfig) -> int:
+    """``dlfs sample`` for a vae/ddpm/gan run: the recipe's ``generate`` makes the images,
+    this writes the grid and measures them (:mod:`dlfs.generative.quality`)."""
+    import importlib
+    import json
+    from pathlib import Path
+
+    from ..generative.grid import save_grid
+    from ..generative.quality import sample_quality
+
+    text_options = [f"--{name.replace('_', '-')}" for name in given_options(args, SamplingConfig)
+                    if name != "seed"]
+    if text_options:
+        raise DlfsError(f"{', '.join(text_options)}: only for text runs of `dlfs train gpt`; "
+                        f"{args.run} is a {kind} run (its options: --n-images, --digit, "
+                        "--steps, --grid, --seed)")
+    n = 64 if args.n_images is None else args.n_images
+    if n < 1:
+        raise DlfsError(f"--n-images must be >= 1, got {n}")
+    if args.digit is not None and not 0 <= args.digit <= 9:
+        raise DlfsError(f"--digit must be a digit 0..9, got {args.digit}")
+    path = Path(args.run)
+    run_dir = path if path.is_dir() else path.parent.parent
+    info = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    module = importlib.import_module(get_recipe(kind).module)
+    seed = sampling.seed_for(int(info.get("recipe", {}).get("seed", 0)))
+    images = module.generate(run_dir, info, n=n, seed=seed, digit=args.digit,
+                             steps=args.steps)
+    # not the run's own samples.png (the end-of-training grid stays as the run left it)
+    default = "sample.png" if args.digit is None else f"sample-digit{args.digit}.png"
+    grid = save_grid(images, args.grid or run_dir / default)
+    print(f"{n} samples from the {kind} run in {run_dir}: {grid}")
+    if n >= 10:
+        print(sample_quality(images, requested=args.digit).describe())
     return 0
 
 
@@ -87,11 +192,46 @@ def register(sub: Any) -> None:
                           help="the recipe's options (see `dlfs train RECIPE --help`)")
     rest.required = False                 # `dlfs train gpt` alone is fine: the defaults
 
-    p = sub.add_parser("sample", help="sample text from a trained GPT run",
-                       formatter_class=HelpFormatter,
-                       description="Continue a prompt with a run of `dlfs train gpt` "
+    p = sub.add_parser("sample", help="sample text from a GPT run, or images from a "
+                       "vae/ddpm/gan run", formatter_class=HelpFormatter,
+                       description="Continue a prompt with a run of `dlfs train gpt`, or draw "
+                                   "a grid of images from a run of `dlfs train vae|ddpm|gan` "
                                    "(its directory, or a checkpoint file inside it).")
     p.set_defaults(func=cmd_sample)
     p.add_argument("--run", default="runs/gpt", metavar="DIR",
                    help="run directory or checkpoint file (default: 'runs/gpt')")
     add_options(p, SamplingConfig)
+    images = p.add_argument_group("image runs (vae, ddpm, gan)")
+    images.add_argument("--n-images", type=int, metavar="N",
+                        help="how many images (default 64); their quality is printed")
+    images.add_argument("--digit", type=int, metavar="D",
+                        help="the digit to draw (the class-conditional DDPM, guided)")
+    images.add_argument("--steps", type=int, metavar="K",
+                        help="DDPM sampling steps (fewer than training's T: DDIM)")
+    images.add_argument("--grid", metavar="PNG",
+                        help="where to write the grid (default: <run>/sample.png, or "
+                        "<run>/sample-digit7.png with --digit 7)")
+
+    p = sub.add_parser("caption", help="caption a held-out digit image with a captioner run",
+                       formatter_class=HelpFormatter,
+                       description="Write the caption of one held-out digit image with a run "
+                                   "of `dlfs train captioner` (a frozen GPT prompted by a "
+                                   "trained Q-Former).")
+    p.set_defaults(func=cmd_caption)
+    p.add_argument("--run", default="runs/captioner", metavar="DIR",
+                   help="run directory (default: 'runs/captioner')")
+    p.add_argument("index", type=int, metavar="IMAGE_INDEX",
+                   help="which held-out image (0-based index into the 359 test images)")
+    p.add_argument("--split", choices=("test", "train"), default="test",
+                   help="the images to index (default: the held-out test split)")
+
+    p = sub.add_parser("chat", help="talk to an instruction-tuned GPT (dlfs train sft / dpo)",
+                       formatter_class=HelpFormatter,
+                       description="Ask an instruction-tuned run questions: one with --once, "
+                                   "or type them at the prompt (an empty line or Ctrl-D ends).")
+    p.set_defaults(func=cmd_chat)
+    p.add_argument("--run", default="runs/sft", metavar="DIR",
+                   help="run directory of `dlfs train sft` or `dlfs train dpo` "
+                        "(default: 'runs/sft')")
+    p.add_argument("--once", metavar="QUESTION",
+                   help="answer this one question and exit (for scripts and tests)")

@@ -8,6 +8,14 @@ schedule (``dlfs.optim``), the loop with checkpoints and TensorBoard (``dlfs.tra
 the decoding (``dlfs.generate``). This file only wires them together: :func:`train_gpt` for
 code, :func:`run_gpt` for ``dlfs train gpt`` (options generated from :class:`GPTRecipe`).
 Sampling a saved run later (``dlfs sample``) is :mod:`dlfs.recipes.sampling`.
+
+Many processes: ``dlfs train gpt --nproc N`` starts N copies through torchrun
+(:func:`dlfs.distributed.launch`); the same run also starts by hand as
+``torchrun --nproc_per_node N -m dlfs train gpt …`` (or across machines with
+``--nnodes`` and ``--rdzv-endpoint``). Each process reads its shard of every batch (the
+``--batch-size`` windows are split evenly, through :class:`dlfs.distributed.DistributedSampler`),
+so N processes follow the trajectory of one (up to float rounding); rank 0 alone prints,
+logs and writes checkpoints.
 """
 
 from __future__ import annotations
@@ -27,6 +35,9 @@ import torch
 from ..data import DataLoader
 from ..data.text import ByteBPETokenizer, CharTokenizer, load_corpus
 from ..data.text.batching import TokenWindows
+from ..distributed import DistributedSampler
+from ..distributed import env as dist_env
+from ..distributed.launch import launch, quiet_unless_main
 from ..errors import DlfsError
 from ..models import GPT, GPTConfig
 from ..optim import AdamW
@@ -82,8 +93,14 @@ class GPTRecipe:
         "min": 0})
     grad_clip: float | None = field(default=1.0, metadata={
         "help": "clip the global gradient norm to this", "above": 0})
-    amp: Literal["bf16"] | None = field(default=None, metadata={
-        "help": "bfloat16 autocast on the CPU"})
+    amp: Literal["bf16", "fp16"] | None = field(default=None, metadata={
+        "help": "mixed precision: bf16 (bfloat16 autocast, the CPU's fast format) or fp16 "
+                "(float16 autocast with dynamic loss scaling; on most CPUs float16 matmuls "
+                "are emulated and slow: for learning, or a GPU)"})
+    nproc: int = field(default=1, metadata={
+        "help": "train with N processes on this machine (torchrun, gloo on the CPU): each "
+                "takes batch-size / N windows of every batch; the same trajectory as one "
+                "process, up to float rounding", "min": 1, "metavar": "N"})
     eval_every: int = field(default=250, metadata={
         "help": "steps between validation losses (and checkpoints)"})
     eval_batches: int = field(default=20, metadata={
@@ -113,6 +130,9 @@ class GPTRecipe:
                 raise ValueError(f"GPTRecipe: {name} must be >= 1, got {getattr(self, name)}")
         if not 0 < self.min_lr <= self.lr:
             raise ValueError(f"GPTRecipe: need 0 < min_lr <= lr, got {self.min_lr}, {self.lr}")
+        if self.batch_size % self.nproc:
+            raise ValueError(f"GPTRecipe: batch_size ({self.batch_size}) must be divisible by "
+                             f"nproc ({self.nproc}): each process takes an equal share")
 
     def model_config(self, vocab_size: int) -> GPTConfig:
         """The model config with the tokenizer's vocabulary size filled in."""
@@ -126,7 +146,8 @@ QUICK = {"max_steps": 30, "eval_every": 15, "eval_batches": 2, "model.n_layer": 
 #: `--resume`: what may differ from the saved run (see :mod:`dlfs.recipes.resume`)
 RESUME_POLICY = ResumePolicy(
     applied=("max_steps", "lr", "min_lr", "warmup_steps", "weight_decay", "grad_clip", "amp",
-             "deterministic", "model.dropout", "model.fused"),
+             "deterministic", "model.dropout", "model.fused", "model.grad_checkpoint",
+             "nproc"),
     free=("eval_every", "eval_batches", "out_dir", "resume", "explain_shapes", "sample."))
 
 
@@ -250,6 +271,17 @@ def plan_gpt_resume(recipe: GPTRecipe) -> ResumePlan:
     return plan_resume(recipe, out_dir / "checkpoints", RESUME_POLICY, fallback_recipe=saved)
 
 
+def _world_size(recipe: GPTRecipe) -> int:
+    """The number of processes of this run (joining torchrun's group first, if launched by
+    it); the batch must split evenly among them."""
+    dist_env.init_from_env()
+    world = dist_env.world_size()
+    if recipe.batch_size % world:
+        raise DlfsError(f"--batch-size {recipe.batch_size} does not split evenly over "
+                        f"{world} processes; give a multiple of {world}")
+    return world
+
+
 def train_gpt(recipe: GPTRecipe, *, prepared: PreparedText | None = None,
               callbacks: Sequence[Callback] = (),
               report: Callable[[int, float, float, float], None] | None = None,
@@ -276,9 +308,12 @@ def train_gpt(recipe: GPTRecipe, *, prepared: PreparedText | None = None,
     started = RecordRecipe(recipe, lambda: _save_run_info(out_dir, recipe, model.config,
                                                           tokenizer))
 
+    world = _world_size(recipe)
     T = recipe.model.block_size
-    loader = DataLoader(TokenWindows(prepared.train_ids, T),
-                        batch_size=recipe.batch_size, shuffle=True, drop_last=True,
+    windows = TokenWindows(prepared.train_ids, T)
+    # each rank takes batch_size / world windows of every batch (see DistributedSampler)
+    loader = DataLoader(windows, batch_size=recipe.batch_size // world, drop_last=True,
+                        sampler=DistributedSampler(windows, seed=recipe.seed),
                         generator=torch.Generator().manual_seed(recipe.seed))
     decay = [p for p in model.parameters() if p.dim() >= 2]       # matrices and embeddings
     no_decay = [p for p in model.parameters() if p.dim() < 2]     # biases and norm gains
@@ -290,8 +325,9 @@ def train_gpt(recipe: GPTRecipe, *, prepared: PreparedText | None = None,
     evaluator = PeriodicEval(recipe.eval_every, lambda m: estimate_loss(
         m, val_windows, batches=recipe.eval_batches, batch_size=recipe.batch_size), report)
     start = time.perf_counter()
+    on_main = [started] if dist_env.is_main_process() else []   # run.json: rank 0 writes it
     fit(model, loader, optimizer=optimizer, scheduler=scheduler, loss_fn=next_token_loss,
-        forward=lm_forward, callbacks=[started, evaluator, *callbacks],
+        forward=lm_forward, callbacks=[*on_main, evaluator, *callbacks],
         max_steps=recipe.max_steps, device="cpu", clip_grad_norm=recipe.grad_clip,
         amp=recipe.amp, seed=recipe.seed, checkpoint_dir=str(out_dir / "checkpoints"),
         checkpoint_every=recipe.eval_every, log_dir=str(out_dir / "tensorboard"),
@@ -334,8 +370,27 @@ def next_commands(recipe: GPTRecipe, run: GPTRun, quick: bool) -> list[tuple[str
     ]
 
 
+def _command_args(recipe: GPTRecipe, quick: bool) -> list[str]:
+    """``recipe`` as ``dlfs`` arguments (``train gpt [--quick] --option value …``)."""
+    base = replace_nested(GPTRecipe(), QUICK) if quick else GPTRecipe()
+    words = ["train", "gpt", *(["--quick"] if quick else [])]
+    return shlex.split(command_line(words, recipe, base))
+
+
 def run_gpt(recipe: GPTRecipe, quick: bool = False) -> int:
-    """`dlfs train gpt`: train with progress lines, then print a sample and what to do next."""
+    """`dlfs train gpt`: train with progress lines, then print a sample and what to do next.
+    With ``--nproc N`` (and not already one of torchrun's processes): start N processes
+    through torchrun, each running this; rank 0 alone prints."""
+    if recipe.nproc > 1 and not dist_env.launched_by_torchrun():
+        return launch(recipe.nproc, _command_args(recipe, quick))
+    try:
+        with quiet_unless_main():
+            return _run_gpt(recipe, quick)
+    finally:
+        dist_env.destroy()
+
+
+def _run_gpt(recipe: GPTRecipe, quick: bool) -> int:
     from ..train import ProgressBar
 
     cfg = recipe.model
@@ -350,11 +405,14 @@ def run_gpt(recipe: GPTRecipe, quick: bool = False) -> int:
     model = build_model(recipe, prepared.tokenizer.vocab_size)
     print(f"model: {cfg.n_layer} layers, {cfg.n_head} heads, width {cfg.n_embd}, "
           f"context {cfg.block_size}: {model.num_params() / 1e6:.2f} M parameters "
-          f"({'fused torch kernels' if cfg.fused else 'from-scratch layers'})")
+          f"({'fused torch kernels' if cfg.fused else 'from-scratch layers'}"
+          f"{', gradient checkpointing' if cfg.grad_checkpoint else ''})")
     if recipe.explain_shapes:
         _explain_shapes(model, prepared, cfg.block_size)
+    world = _world_size(recipe)
+    split = f", split over {world} processes" if world > 1 else ""
     print(f"training {recipe.max_steps} steps, batch {recipe.batch_size} x {cfg.block_size} "
-          f"tokens; checkpoints in {recipe.out_dir}/checkpoints, TensorBoard logs in "
+          f"tokens{split}; checkpoints in {recipe.out_dir}/checkpoints, TensorBoard logs in "
           f"{recipe.out_dir}/tensorboard", flush=True)
     if resume is not None:
         print(resume.describe(), flush=True)
@@ -366,8 +424,10 @@ def run_gpt(recipe: GPTRecipe, quick: bool = False) -> int:
     # the bar draws only on a terminal, so logs and `make demo | tee` stay clean
     run = train_gpt(recipe, prepared=prepared, report=report, callbacks=[ProgressBar()],
                     resume=resume)
+    steps = recipe.max_steps - (resume.step if resume is not None else 0)
+    rate = steps * recipe.batch_size * cfg.block_size / max(run.seconds, 1e-9)
     print(f"\ndone: val loss {run.val_loss:.3f} after {recipe.max_steps} steps; "
-          f"training took {_minutes(run.seconds)}")
+          f"training took {_minutes(run.seconds)} ({rate:,.0f} tokens/s)")
     print(f"--- sample (temperature {recipe.sample.temperature}, prompt {run.prompt!r}) ---")
     print(run.sample)
     print("---\nNext:")

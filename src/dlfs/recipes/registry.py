@@ -71,6 +71,24 @@ RECIPES: tuple[RecipeEntry, ...] = (
                 "submission.csv out", "dlfs.recipes.kaggle_digits"),
     RecipeEntry("kaggle-titanic", "Kaggle's Titanic: engineered features, stratified k-fold "
                 "logistic regression / MLP, submission.csv out", "dlfs.recipes.titanic"),
+    RecipeEntry("vae", "a convolutional VAE on the digits (beta as an option), then a sample "
+                "grid", "dlfs.recipes.vae"),
+    RecipeEntry("ddpm", "a DDPM with a small U-Net, classifier-free guidance and DDIM "
+                "sampling, on the digits", "dlfs.recipes.ddpm"),
+    RecipeEntry("gan", "a DCGAN on the digits, non-saturating or WGAN-GP loss",
+                "dlfs.recipes.gan"),
+    RecipeEntry("clip", "a CLIP-style dual encoder on digits with English and Chinese "
+                "captions; zero-shot accuracy", "dlfs.recipes.clip"),
+    RecipeEntry("captioner", "a frozen GPT captions digits through a trained Q-Former "
+                "(a miniature BLIP-2)", "dlfs.recipes.captioner"),
+    RecipeEntry("vit", "a Vision Transformer on the digits, beside a CNN of similar size",
+                "dlfs.recipes.vit"),
+    RecipeEntry("bert", "BERT: masked-language-model pre-training, then fine-tuning a "
+                "classifier (compared with training from scratch)", "dlfs.recipes.bert"),
+    RecipeEntry("sft", "instruction tuning of the capstone GPT on offline instructions, with "
+                "a chat template", "dlfs.recipes.sft"),
+    RecipeEntry("dpo", "DPO on preference pairs ranked by a verifiable rule, from an SFT run",
+                "dlfs.recipes.dpo"),
 )
 
 

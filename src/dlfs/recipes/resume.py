@@ -44,7 +44,7 @@ __all__ = ["RESUME_HELP", "RecordRecipe", "ResumePlan", "ResumePolicy", "check_s
 RESUME_HELP = ("continue from the newest good checkpoint in the run directory. Refused, "
                "before anything is written, when there is none or when a setting of the "
                "model, the data or the batches differs from the saved run; changed "
-               "optimizer and schedule settings (--lr, --max-steps, --grad-clip …) are "
+               "optimizer and schedule settings (such as --lr and --max-steps) are "
                "applied from the resumed step on and reported")
 
 

@@ -3,6 +3,12 @@
 For a hand-written loop: ``train_step``, ``accumulate_gradients``, ``LossScaler`` (dynamic
 loss scaling from scratch), ``Checkpointer``; for debugging one: ``check_batch``,
 ``overfit_one_batch``.
+
+Gradient checkpointing (recomputing activations in backward) is
+:func:`dlfs.train.recompute.checkpoint` — as ``torch.utils.checkpoint.checkpoint``. It is
+not re-exported here as ``dlfs.train.checkpoint``: that name is the module that *saves*
+training checkpoints, and a function of the same name would shadow it (``import
+dlfs.train.checkpoint as m`` would then give the function). ``checkpoint_sequential`` is.
 """
 
 from .amp import amp_dtype, autocast_factory, make_grad_scaler
@@ -19,7 +25,7 @@ from .config import TrainConfig
 from .debugging import check_batch, overfit_one_batch
 from .history import History
 from .loop import Trainer, default_forward, fit, move_to
-from .loss_scaler import LossScaler
+from .loss_scaler import LossScaler, update_scale
 from .memory import (
     BatchSizeResult,
     PeakMemoryTracker,
@@ -29,6 +35,7 @@ from .memory import (
 )
 from .nan_guard import NaNGuard, NonFiniteError
 from .profiler import ProfilerCallback
+from .recompute import checkpoint_sequential
 from .reporting import MetricsLogger, ProgressBar
 from .resume import CheckpointWarning
 from .rng import capture_rng_state, restore_rng_state
@@ -42,8 +49,9 @@ __all__ = [
     "LossScaler", "MetricsLogger", "NaNGuard", "NonFiniteError", "PeakMemoryTracker",
     "PeriodicEval", "ProfilerCallback", "ProgressBar", "TensorBoardLogger",
     "TrainConfig", "TrainState", "Trainer", "accumulate_gradients", "amp_dtype",
-    "atomic_save", "autocast_factory", "capture_rng_state", "check_batch", "default_forward",
+    "atomic_save", "autocast_factory", "capture_rng_state", "check_batch",
+    "checkpoint_sequential", "default_forward",
     "find_max_batch_size", "fit", "load_checkpoint", "make_grad_scaler", "move_to",
     "overfit_one_batch", "restore_rng_state", "save_checkpoint", "split_batch",
-    "step_memory_bytes", "train_step",
+    "step_memory_bytes", "train_step", "update_scale",
 ]

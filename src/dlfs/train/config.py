@@ -34,7 +34,8 @@ class TrainConfig:
             the gradient of one batch of 32.
         clip_grad_norm: if set, rescale all gradients so their global L2 norm is at most this.
         amp: ``None`` (full precision), ``"bf16"`` (autocast to bfloat16; the CPU choice) or
-            ``"fp16"`` (autocast to float16 with a GradScaler; CUDA only).
+            ``"fp16"`` (autocast to float16 with a dynamic loss scaler; on CPU too, where it
+            is slower than bf16 and is there to learn loss scaling).
         log_dir: TensorBoard event files go here (adds a TensorBoardLogger).
         checkpoint_dir: checkpoints go here (``step-000012.pt`` files and ``best.pt``).
         checkpoint_every: also checkpoint every this many optimizer steps (``None``: only

@@ -16,6 +16,18 @@ scaler states and the data position. A loader with ``state_dict()``/``load_state
 order of epoch ``e`` is made a function of ``seed + e`` (its ``generator`` is re-seeded at
 each epoch start, and the RNG state at the epoch start is kept) and the batches already used
 are drawn again and skipped.
+
+Many processes (``torchrun --nproc_per_node N script.py``, or a process group the caller
+set up): each process runs the same ``fit`` on its own shard of the data (give the loader a
+:class:`dlfs.distributed.DistributedSampler`; ``fit`` calls its ``set_epoch``). ``fit`` joins
+the group from torchrun's environment variables if nobody has, wraps the model in
+``DistributedDataParallel`` for the training forward (gradients are averaged over the
+processes during ``backward``, so every process takes the same step), averages the logged
+step loss over the processes, and keeps the side effects on rank 0: only rank 0 writes
+checkpoints and TensorBoard logs and runs the callbacks in ``RANK_ZERO_ONLY`` (progress bar,
+metrics log). Every rank resumes from the same checkpoint; the data position is then
+replayed (skip the batches already used) rather than read from rank 0's loader state.
+Validation runs on every rank over the loader it is given.
 """
 
 from __future__ import annotations
@@ -27,6 +39,7 @@ import torch
 from torch import nn
 from torch.profiler import record_function
 
+from ..distributed import env as dist_env
 from ..errors import DlfsError
 from ..runtime import deterministic_algorithms, eval_mode, get_device, seed_everything
 from .amp import amp_dtype, autocast_factory, make_grad_scaler
@@ -35,11 +48,13 @@ from .checkpoint import CheckpointManager
 from .config import TrainConfig
 from .history import History
 from .nan_guard import NaNGuard, NonFiniteError
+from .reporting import MetricsLogger, ProgressBar
 from .resume import checkpoint_payload, load_resume_payload, restore_trainer
 from .rng import capture_rng_state, restore_rng_state
 from .state import TrainState
+from .tensorboard import TensorBoardLogger
 
-__all__ = ["Trainer", "TrainState", "fit"]
+__all__ = ["RANK_ZERO_ONLY", "Trainer", "TrainState", "fit"]
 
 Metric = Callable[[Any, Any], Any]  # (output, target) -> batch mean (tensor or float)
 
@@ -71,12 +86,21 @@ def _batch_size(target: Any) -> int:
     return int(target.shape[0]) if isinstance(target, torch.Tensor) and target.dim() else 1
 
 
-def _reseed_loader(loader: Any, seed: int) -> None:
-    """Make the loader's order a function of ``seed`` (its generator and its sampler's)."""
-    for owner in (loader, getattr(loader, "sampler", None)):
+def _reseed_loader(loader: Any, seed: int, epoch: int) -> None:
+    """Make the loader's order of ``epoch`` a function of ``seed + epoch`` (its generator and
+    its sampler's), and tell a distributed sampler the epoch (``set_epoch``)."""
+    sampler = getattr(loader, "sampler", None)
+    for owner in (loader, sampler):
         gen = getattr(owner, "generator", None)
         if isinstance(gen, torch.Generator):
-            gen.manual_seed(seed)
+            gen.manual_seed(seed + epoch)
+    if hasattr(sampler, "set_epoch"):
+        sampler.set_epoch(epoch)
+
+
+#: the callbacks that only rank 0 runs in a multi-process run (the rest run on every rank)
+RANK_ZERO_ONLY: tuple[type, ...] = (TensorBoardLogger, Checkpointing, ProgressBar,
+                                    MetricsLogger)
 
 
 class Trainer:
@@ -91,11 +115,16 @@ class Trainer:
         self.config = config
         self.metrics = dict(metrics or {})
         self.forward = forward or default_forward
+        dist_env.init_from_env()  # under torchrun: join the process group (gloo on the CPU)
+        self.rank, self.world_size = dist_env.rank(), dist_env.world_size()
+        self.train_model = model  # what the training forward calls: the DDP wrapper or model
         self.device = get_device(config.device)
         dtype = amp_dtype(config.amp, self.device)
         self.autocast = autocast_factory(self.device, dtype)
         self.scaler = make_grad_scaler(self.device, dtype)
         self.monitor = config.monitor or ("val/loss" if val_loader is not None else "train/loss")
+        if self.rank != 0:  # side effects stay on rank 0
+            callbacks = [c for c in callbacks if not isinstance(c, RANK_ZERO_ONLY)]
         self.callbacks = CallbackList(self._with_builtin_callbacks(list(callbacks)))
         self.state, self.history = TrainState(), History()
         self.checkpoint_extra: dict[str, Any] = {}  # small values callbacks keep across resumes
@@ -111,11 +140,11 @@ class Trainer:
         return self._pending
 
     def _with_builtin_callbacks(self, callbacks: list[Callback]) -> list[Callback]:
-        from .tensorboard import TensorBoardLogger
-
         cfg = self.config
         if cfg.nan_guard and not any(isinstance(c, NaNGuard) for c in callbacks):
             callbacks.insert(0, NaNGuard())  # first: nothing evaluates or saves NaN weights
+        if self.rank != 0:
+            return callbacks
         if cfg.log_dir is not None and not any(isinstance(c, TensorBoardLogger) for c in callbacks):
             callbacks.append(TensorBoardLogger(cfg.log_dir))
         if cfg.checkpoint_dir is not None:  # last, so it sees what other callbacks changed
@@ -147,6 +176,7 @@ class Trainer:
             self.model.to(self.device)
             if not self._load_resume():
                 seed_everything(self.config.seed)
+            self.train_model = self._data_parallel()
             self.optimizer.zero_grad(set_to_none=True)
             self.callbacks.on_train_begin(self)
             try:
@@ -161,6 +191,19 @@ class Trainer:
             finally:
                 self.callbacks.on_train_end(self)
         return self.history
+
+    def _data_parallel(self) -> nn.Module:
+        """The model wrapped in DistributedDataParallel when several processes train (it
+        copies rank 0's weights to every rank and averages gradients in ``backward``)."""
+        if self.world_size == 1:
+            return self.model
+        from torch.nn.parallel import DistributedDataParallel
+
+        device_ids = None                  # CPU: gloo; GPU: this rank's device (LOCAL_RANK)
+        if self.device.type == "cuda":
+            device_ids = [self.device.index if self.device.index is not None
+                          else torch.cuda.current_device()]
+        return DistributedDataParallel(self.model, device_ids=device_ids)
 
     def newest_checkpoint(self) -> Any:
         """The newest ``step-*.pt`` file in ``checkpoint_dir`` (a Path), or None."""
@@ -194,17 +237,18 @@ class Trainer:
         if resume is None:  # a fresh epoch
             self.state.batch_in_epoch, self.state.sums = 0, {}
             self.epoch_rng = capture_rng_state()
-            _reseed_loader(loader, self.config.seed + self.state.epoch)
+            _reseed_loader(loader, self.config.seed, self.state.epoch)
             self.callbacks.on_epoch_begin(self)
             return iter(loader)
         if self._at_epoch_end():
             return iter(())
-        if resume.get("loader") is not None and hasattr(loader, "load_state_dict"):
+        if (resume.get("loader") is not None and hasattr(loader, "load_state_dict")
+                and self.world_size == 1):  # rank 0's loader state is not another rank's
             loader.load_state_dict(resume["loader"])
             return iter(loader)
         now = capture_rng_state()  # replay the epoch's start, skip the batches already used
         restore_rng_state(self.epoch_rng)
-        _reseed_loader(loader, self.config.seed + self.state.epoch)
+        _reseed_loader(loader, self.config.seed, self.state.epoch)
         batches = iter(loader)
         for _ in range(self.state.batch_in_epoch):
             next(batches)
@@ -217,7 +261,7 @@ class Trainer:
         batch = self.batch = move_to(batch, self.device)
         self.callbacks.on_batch_begin(self)
         with record_function("dlfs/forward"), self.autocast():  # labels for the profiler
-            output, target = self.forward(self.model, batch)
+            output, target = self.forward(self.train_model, batch)
             loss = self.loss_fn(output, target)
         self.callbacks.on_forward_end(self, output, loss)
         scaled = loss / self.config.grad_accum_steps
@@ -269,11 +313,21 @@ class Trainer:
                 and not self._is_plateau():
             self.scheduler.step()
         self.state.step += 1
-        loss = sum(self._losses) / len(self._losses)
+        loss = self._mean_over_ranks(sum(self._losses) / len(self._losses))
         self._pending, self._losses = 0, []
         self.history.step_loss.append(loss)
         self.history.step_lr.append(lr)
         self.callbacks.on_step_end(self, {"train/loss": loss, "train/lr": lr})
+
+    def _mean_over_ranks(self, value: float) -> float:
+        """The mean of ``value`` over the processes (each saw its own shard's loss)."""
+        if self.world_size == 1:
+            return value
+        import torch.distributed as dist
+
+        t = torch.tensor([value], dtype=torch.float64)
+        dist.all_reduce(t)
+        return float(t.item()) / self.world_size
 
     def _is_plateau(self) -> bool:
         return isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau)
@@ -316,8 +370,13 @@ class Trainer:
     # ---- checkpoints --------------------------------------------------------------------------
 
     def checkpoint_payload(self) -> dict[str, Any]:
-        """Everything a resume needs (see :func:`dlfs.train.resume.checkpoint_payload`)."""
-        return checkpoint_payload(self)
+        """Everything a resume needs (see :func:`dlfs.train.resume.checkpoint_payload`); in
+        a multi-process run without the loader's state, which is rank 0's alone (a resume
+        replays the epoch's order on each rank instead)."""
+        payload = checkpoint_payload(self)
+        if self.world_size > 1:
+            payload["loader"] = None
+        return payload
 
     def _load_resume(self) -> bool:
         """Restore the newest good checkpoint if resuming; False when starting fresh."""

@@ -12,9 +12,11 @@ from ..schema import Lesson
 from . import (
     attention,
     autograd,
+    basics,
     cnn,
     conv_vis,
     data,
+    generative,
     gpt,
     gym,
     kaggle,
@@ -30,10 +32,12 @@ from . import (
     setup,
     tensors,
     training,
+    transformers,
 )
 
 #: The areas in learning order; lesson folders carry the same number and name.
 AREAS = (setup, tensors, autograd, linear, nn, optim, data, training, cnn, conv_vis, sequences,
-         attention, gpt, llm, review, liuer, kaggle, losses, multimodal, gym)
+         attention, gpt, llm, review, liuer, kaggle, losses, generative, multimodal,
+         basics, transformers, gym)
 
 LESSONS: tuple[Lesson, ...] = tuple(lesson for area in AREAS for lesson in area.LESSONS)

@@ -1,6 +1,7 @@
 """Lessons of the llm area (``src/dlfs/lessons/ch13_llm/``).
 
-Large-model techniques: efficient attention, LLM components, scaling laws, LoRA.
+Large-model techniques: efficient attention, LLM components, scaling laws, LoRA, instruction
+tuning and DPO.
 """
 
 from ..schema import Lesson
@@ -41,5 +42,22 @@ LESSONS: tuple[Lesson, ...] = (
         path="ch13_llm/peft_lora.py",
         at=("topics:peft",),
         checks=("tests/peft/test_peft_lora_adapters.py",),
+    ),
+    Lesson(
+        id="instruction-tuning",
+        title_en="Instruction tuning: a chat template and a masked loss",
+        title_zh="指令微调：对话模板与掩码损失",
+        path="ch13_llm/instruction_tuning.py",
+        at=("book:10", "topics:inference"),
+        checks=("tests/llm/test_instructions.py", "tests/llm/test_sft_dpo.py",
+                "tests/llm/test_chat.py"),
+    ),
+    Lesson(
+        id="dpo-alignment",
+        title_en="DPO: aligning on the model's own answers, ranked by a rule",
+        title_zh="DPO：用规则给模型自己的回答排序来做对齐",
+        path="ch13_llm/dpo_alignment.py",
+        at=("book:10", "topics:losses"),
+        checks=("tests/llm/test_sft_dpo.py", "tests/llm/test_llm_dpo_scaling.py"),
     ),
 )

@@ -14,4 +14,20 @@ LESSONS: tuple[Lesson, ...] = (
         at=("topics:multimodal",),
         checks=("tests/multimodal/test_clip.py",),
     ),
+    Lesson(
+        id="gated-cross-attention",
+        title_en="Gated cross-attention: how text reads an image (Flamingo)",
+        title_zh="门控交叉注意力：文字如何读图（Flamingo）",
+        path="ch19_multimodal/gated_cross_attention.py",
+        at=("topics:multimodal",),
+        checks=("tests/multimodal/test_cross_attention.py",),
+    ),
+    Lesson(
+        id="qformer-captioner",
+        title_en="A Q-Former teaches a frozen GPT to caption images (a miniature BLIP-2)",
+        title_zh="Q-Former 教冻结的 GPT 给图片写描述（迷你 BLIP-2）",
+        path="ch19_multimodal/qformer_captioner.py",
+        at=("topics:multimodal",),
+        checks=("tests/multimodal/test_captioner.py",),
+    ),
 )

@@ -14,7 +14,8 @@ from ..schema import Exercise
 
 #: The bank modules, in the order `dlfs exercise list` shows them.
 AREAS = ("tensors", "autograd", "layers", "losses", "optim", "data", "cnn", "rnn",
-         "attention", "gpt", "decoding", "llm", "tokenizers", "kaggle")
+         "attention", "gpt", "decoding", "llm", "tokenizers", "kaggle", "multimodal",
+         "vae", "diffusion", "gan", "engineering", "transformers", "alignment")
 
 
 class UnknownExerciseError(UnknownNameError):

@@ -1,0 +1,223 @@
+# %% [markdown]
+# # Mode collapse and WGAN-GP — 模式坍塌与 WGAN-GP
+#
+# **Library files:** `src/dlfs/generative/gan.py` (`discriminator_loss`,
+# `nonsaturating_generator_loss`, `wgan_critic_loss`, `wgan_generator_loss`,
+# `gradient_penalty`, `ring_mixture`, `mode_coverage`), `src/dlfs/models/dcgan.py`
+# (`MLPGenerator`, `MLPCritic`), `src/dlfs/recipes/gan.py` (`dlfs train gan --loss wgan-gp`).
+# Tests: `tests/generative/test_gan.py`.
+#
+# A GAN's generator is rewarded for fooling the discriminator *now*. Nothing in the
+# non-saturating loss asks it to cover every kind of real data: if one region fools D, all
+# samples may move there — **mode collapse** — and when D catches up they jump to the next
+# region. We watch it happen on the classic toy, a ring of 8 tight Gaussians, and then train
+# the same networks as a **Wasserstein GAN with gradient penalty** (WGAN-GP): a critic that
+# scores instead of classifying, kept close to 1-Lipschitz by penalising
+# (||grad f(x_hat)|| - 1)^2 on points between real and fake samples.
+#
+# GAN 的生成器只因*当下*骗过判别器而得到奖励。非饱和损失里没有任何一项要求它覆盖真实数据的
+# 每一种形态：只要某个区域能骗过 D，所有样本都可能挤到那里——这就是**模式坍塌**；等 D 反应
+# 过来，它们又集体跳到下一个区域。我们在经典的玩具数据（8 个紧凑高斯组成的圆环）上观察这一
+# 现象，然后把同样的网络训练成**带梯度惩罚的 Wasserstein GAN**（WGAN-GP）：critic 给样本打分
+# 而不是分类，并通过在真假样本之间的点上惩罚 (||grad f(x_hat)|| - 1)^2，让它接近 1-Lipschitz。
+
+# %%
+import matplotlib
+import torch
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from dlfs.curriculum import lesson_context  # noqa: E402
+from dlfs.generative.gan import (  # noqa: E402
+    discriminator_loss,
+    gradient_penalty,
+    mode_coverage,
+    nonsaturating_generator_loss,
+    ring_centers,
+    ring_mixture,
+    wgan_critic_loss,
+    wgan_generator_loss,
+)
+from dlfs.models.dcgan import MLPCritic, MLPGenerator  # noqa: E402
+from dlfs.optim import Adam  # noqa: E402
+
+ctx = lesson_context("wgan-gp")
+torch.set_num_threads(1)   # tiny networks: one thread is fastest on a shared 2-core machine
+
+# %% [markdown]
+# ## 1. Eight modes — 八个模式
+# Real data: 8 Gaussians with standard deviation 0.02 on a circle of radius 2. A sample
+# counts for a mode when it lies within 0.25 of its centre (the neighbours are 1.53 apart);
+# a mode is *covered* when at least 10 of 1000 samples are near it.
+#
+# 真实数据：半径为 2 的圆上 8 个标准差为 0.02 的高斯。一个样本离某个中心不超过 0.25
+# （相邻中心相距 1.53）就算落在该模式上；1000 个样本中至少有 10 个落在某模式上，
+# 该模式才算被*覆盖*。
+
+# %%
+STD, B, Z_DIM, HIDDEN = 0.02, 64, 16, 64
+STEPS = 400 if ctx.quick else 2000              # generator steps
+SNAPSHOTS = 4
+centers = ring_centers(8, radius=2.0)           # (8, 2)
+
+
+def coverage(points):
+    return mode_coverage(points, centers, within=0.25, min_count=10)
+
+
+real = ring_mixture(1000, std=STD, generator=torch.Generator().manual_seed(0))
+print("real data:", coverage(real))
+assert coverage(real).covered == 8
+
+# %% [markdown]
+# ## 2. The same networks, two games — 同样的网络，两种博弈
+# Both runs use an MLP generator z (16) -> 64 -> 64 -> 2 and an MLP critic 2 -> 64 -> 64 -> 1,
+# Adam with lr 2e-3 and betas (0.5, 0.9), batches of 64, the same seed. The non-saturating
+# GAN takes one discriminator step per generator step (the usual DCGAN setting); WGAN-GP
+# takes five critic steps, as its authors do, with lambda = 1 (this toy's scale; the digits
+# recipe uses the paper's 10). We keep 4 snapshots of 1000 samples from fixed noise.
+#
+# 两次训练用同样的 MLP 生成器 z (16) -> 64 -> 64 -> 2 和 MLP critic 2 -> 64 -> 64 -> 1，
+# Adam（lr 2e-3，betas (0.5, 0.9)），batch 64，同一个随机种子。非饱和 GAN 每个生成器步做一次
+# 判别器更新（DCGAN 的常规做法）；WGAN-GP 按原作者的做法做五次 critic 更新，lambda = 1
+# （适合这个玩具数据的尺度；数字图像的配方用论文中的 10）。我们用固定噪声保存 4 个快照，
+# 每个 1000 个样本。
+
+
+# %%
+def train(loss: str, seed: int = 0, gp_weight: float = 1.0):
+    """Train on the ring; return snapshots [(step, samples (1000, 2))] and the mean
+    gradient norm ||grad f(x_hat)|| of every critic step (WGAN-GP only)."""
+    torch.manual_seed(seed)
+    rng = torch.Generator().manual_seed(seed + 100)
+    G, D = MLPGenerator(Z_DIM, 2, HIDDEN), MLPCritic(2, HIDDEN)
+    opt_g = Adam(G.parameters(), lr=2e-3, betas=(0.5, 0.9))
+    opt_d = Adam(D.parameters(), lr=2e-3, betas=(0.5, 0.9))
+    z_fixed = torch.randn(1000, Z_DIM, generator=torch.Generator().manual_seed(9))
+    snapshots, norms = [], []
+    for step in range(1, STEPS + 1):
+        for _ in range(5 if loss == "wgan-gp" else 1):
+            x_real = ring_mixture(B, std=STD, generator=rng)                  # (B, 2)
+            with torch.no_grad():
+                x_fake = G(torch.randn(B, Z_DIM, generator=rng))              # (B, 2)
+            if loss == "wgan-gp":
+                gp, grad_norm = gradient_penalty(D, x_real, x_fake, return_norm=True)
+                loss_d = wgan_critic_loss(D(x_real), D(x_fake)) + gp_weight * gp
+                norms.append(grad_norm.mean().item())
+            else:
+                loss_d = discriminator_loss(D(x_real), D(x_fake))
+            opt_d.zero_grad()
+            loss_d.backward()
+            opt_d.step()
+        d_fake = D(G(torch.randn(B, Z_DIM, generator=rng)))
+        loss_g = wgan_generator_loss(d_fake) if loss == "wgan-gp" else \
+            nonsaturating_generator_loss(d_fake)
+        opt_g.zero_grad()
+        loss_g.backward()
+        opt_g.step()
+        if step % (STEPS // SNAPSHOTS) == 0:
+            with torch.no_grad():
+                snapshots.append((step, G(z_fixed)))
+    return snapshots, norms
+
+
+runs = {loss: train(loss) for loss in ("ns", "wgan-gp")}
+for loss, (snapshots, _) in runs.items():
+    print(f"{loss:>8}: modes covered at steps "
+          + ", ".join(f"{s}: {coverage(x).covered}/8" for s, x in snapshots))
+
+# %% [markdown]
+# The non-saturating GAN's samples move as one clump from mode to mode and never cover more
+# than a few at once; WGAN-GP spreads them over the ring. (With other seeds the clump visits
+# other modes; the counts stay low — run the full mode for three seeds.)
+#
+# 非饱和 GAN 的样本抱成一团，从一个模式跳到另一个模式，任何时刻都只覆盖少数几个；WGAN-GP
+# 则把样本铺满整个圆环。（换别的随机种子，这一团会去别的模式，但覆盖数始终很低——
+# 完整模式会跑三个种子。）
+
+# %%
+ns_final = coverage(runs["ns"][0][-1][1])
+wgan_final = coverage(runs["wgan-gp"][0][-1][1])
+print(f"final: non-saturating covers {ns_final.covered}/8 {ns_final.counts}, "
+      f"WGAN-GP {wgan_final.covered}/8 {wgan_final.counts}")
+assert max(coverage(x).covered for _, x in runs["ns"][0]) <= 3, "the NS GAN did not collapse"
+assert wgan_final.covered >= 7, "WGAN-GP should cover (nearly) every mode"
+if not ctx.quick:
+    for seed in (1, 2):
+        ns_seed, wgan_seed = (coverage(train(loss, seed)[0][-1][1]).covered
+                              for loss in ("ns", "wgan-gp"))
+        print(f"seed {seed}: non-saturating {ns_seed}/8, WGAN-GP {wgan_seed}/8")
+        assert ns_seed <= 3 and wgan_seed >= 7
+
+# %%
+fig, axes = plt.subplots(2, SNAPSHOTS, figsize=(3 * SNAPSHOTS, 6), sharex=True, sharey=True)
+for row, (loss, (snapshots, _)) in zip(axes, runs.items()):
+    for ax, (step, x) in zip(row, snapshots):
+        ax.scatter(*real.T, s=2, c="0.7")
+        ax.scatter(*x.T, s=2, c="tab:red" if loss == "ns" else "tab:blue")
+        ax.set_title(f"{loss}, step {step}: {coverage(x).covered}/8 modes", fontsize=9)
+        ax.set_xlim(-3, 3)
+        ax.set_ylim(-3, 3)
+        ax.set_aspect("equal")
+ctx.savefig(fig, "ring_through_training.png")
+
+# %% [markdown]
+# ## 3. The gradient norm the penalty asks for — 惩罚项要求的梯度范数
+# The penalty pulls ||grad f(x_hat)|| towards 1 on the interpolates, but it is a soft
+# constraint: the critic trades it against the gap of its scores. For a critic of slope s
+# across real and fake samples a distance d apart, the gap gains s d and the penalty costs
+# lambda (s - 1)^2, which balance at s = 1 + d / (2 lambda). On the ring d is about 2 at the
+# start and shrinks as the generator learns, so with lambda = 1 the norm settles a little
+# above 1. To see both effects, train a critic alone against a fixed (untrained) generator
+# for lambda = 0, 1 and 10: without the penalty nothing bounds its slope.
+#
+# 惩罚项把插值点上的 ||grad f(x_hat)|| 拉向 1，但它是软约束：critic 会拿它与真假分数的差距
+# 做权衡。设 critic 在相距 d 的真假样本之间斜率为 s，分数差得到 s d，惩罚付出
+# lambda (s - 1)^2，两者在 s = 1 + d / (2 lambda) 处平衡。圆环上一开始 d 约为 2，随着生成器
+# 学习而缩小，所以 lambda = 1 时范数最终略高于 1。为了看清这两点，让一个 critic 单独对抗一个
+# 固定（未训练）的生成器，分别取 lambda = 0、1、10：没有惩罚时，它的斜率不受任何约束。
+
+# %%
+norms = runs["wgan-gp"][1]
+second_half = sum(norms[len(norms) // 2:]) / (len(norms) - len(norms) // 2)
+print(f"WGAN-GP (lambda 1): mean ||grad f(x_hat)|| over the second half of training: "
+      f"{second_half:.2f}")
+assert 0.7 < second_half < 1.5
+
+
+def critic_alone(gp_weight: float, steps: int = 150) -> float:
+    """Train only the critic for ``steps`` against a fixed generator; final mean norm."""
+    torch.manual_seed(3)
+    rng = torch.Generator().manual_seed(4)
+    G, D = MLPGenerator(Z_DIM, 2, HIDDEN), MLPCritic(2, HIDDEN)
+    opt = Adam(D.parameters(), lr=2e-3, betas=(0.5, 0.9))
+    for _ in range(steps):
+        x_real = ring_mixture(B, std=STD, generator=rng)
+        with torch.no_grad():
+            x_fake = G(torch.randn(B, Z_DIM, generator=rng))
+        gp, grad_norm = gradient_penalty(D, x_real, x_fake, return_norm=True)
+        loss = wgan_critic_loss(D(x_real), D(x_fake)) + gp_weight * gp
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return grad_norm.mean().item()
+
+
+alone = {lam: critic_alone(lam) for lam in (0.0, 1.0, 10.0)}
+print("critic alone, 150 steps: ||grad f(x_hat)|| = "
+      + ", ".join(f"{v:.2f} (lambda {lam:g})" for lam, v in alone.items()))
+assert alone[0.0] > 10 * alone[10.0], "without the penalty the slope should run away"
+assert alone[1.0] > alone[10.0] and abs(alone[10.0] - 1) < 0.25
+
+# %% [markdown]
+# ## 4. Next — 接下来
+# When you write the penalty yourself (the exercise below): one eps per sample,
+# the norm (not its square) minus one, and `create_graph=True`, without which the penalty is a
+# constant to the optimizer and never trains the critic. Then train WGAN-GP on the digits:
+# `dlfs train gan --loss wgan-gp` (TensorBoard shows `gp/grad_norm` beside both losses).
+#
+# 自己实现梯度惩罚时（见下面的练习）：每个样本一个 eps，
+# 用范数（不是范数的平方）减一，并且要 `create_graph=True`——否则惩罚项对优化器来说只是个
+# 常数，永远训练不到 critic。然后在数字图像上训练 WGAN-GP：`dlfs train gan --loss wgan-gp`
+# （TensorBoard 中 `gp/grad_norm` 与两个损失并列显示）。

@@ -1,0 +1,352 @@
+"""Recipe: a Vision Transformer on the digits, beside a CNN of similar size (`dlfs train vit`).
+
+    digit_images (N, 1, S, S) in [-1, 1] --batches--> ViT      --fit--> held-out accuracy
+                                         --batches--> LeNet-5  --fit--> held-out accuracy
+    --> one table: parameters, held-out accuracy, seconds (wall and CPU) of each
+
+Every piece is a library one: the images (:func:`dlfs.generative.data.digit_images`, the
+project's fixed split of scikit-learn's digits, or MNIST IDX files with ``--data DIR``), the
+models (:class:`dlfs.models.vit.ViT`; the zoo's :func:`dlfs.models.cnn.lenet5` with ReLU,
+about as many parameters as the default ViT), AdamW with a linear warm-up, then a constant
+rate (so a run resumed at any step continues exactly as the uninterrupted one), and the loop
+(:func:`dlfs.train.fit`: checkpoints, ``--resume``, TensorBoard, NaN guard). Both models
+see the same batches in the same order. Each model trains in its own folder of the run
+directory, ``<out>/vit`` and ``<out>/cnn`` (checkpoints, TensorBoard logs); ``<out>/run.json``
+describes the run and, at the end, holds the table.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shlex
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import torch
+from torch import Tensor, nn
+
+from ..data import DataLoader, TensorDataset
+from ..errors import DlfsError
+from ..metrics import accuracy
+from ..models.cnn import lenet5
+from ..models.vit import ViT, ViTConfig
+from ..nn import functional as F
+from ..optim import AdamW
+from ..optim.lr_scheduler import LambdaLR
+from ..runtime import eval_mode
+from ..train import Callback, PeriodicEval, TensorBoardLogger, fit
+from ..train.checkpoint import atomic_write_text
+from .options import check_fields, command_line, replace_nested
+from .registry import RecipeCommand
+from .resume import (
+    RecordRecipe,
+    ResumePlan,
+    ResumePolicy,
+    check_state_shapes,
+    plan_resume,
+)
+
+__all__ = ["COMMAND", "MODELS", "QUICK", "RESUME_POLICY", "ModelResult", "ViTRecipe",
+           "ViTRun", "build_model", "held_out_accuracy", "load_digits", "plan_vit_resume",
+           "run_vit", "train_vit", "warmup_constant"]
+
+#: parameters that AdamW does not decay, besides biases and gains
+NO_DECAY = ("cls_token", "pos_embed")
+#: what ``--models`` trains, and the name each gets in the table
+MODELS = {"vit": "ViT", "cnn": "CNN (LeNet-5, ReLU)"}
+
+
+@dataclass(frozen=True)
+class ViTRecipe:
+    """One comparison run. Defaults: 16x16 digits; a ViT with 4x4 patches (16 tokens + the
+    class token), width 32, 2 layers, 4 heads (about 20 K parameters) and LeNet-5 (about
+    21 K), each 3000 AdamW steps of 64 images."""
+
+    data: str | None = field(default=None, metadata={
+        "help": "folder with the four MNIST IDX files (default: scikit-learn's digits, "
+                "built in)", "metavar": "DIR", "path": "in-dir"})
+    models: Literal["both", "vit", "cnn"] = field(default="both", metadata={
+        "help": "which to train: the ViT, the CNN, or both (then the table compares them)"})
+    model: ViTConfig = field(default_factory=ViTConfig, metadata={
+        "help": "the Vision Transformer (the images are resized to its image_size)"})
+    batch_size: int = field(default=64, metadata={"help": "images per optimizer step",
+                                                  "min": 1})
+    max_steps: int = field(default=3000, metadata={
+        "help": "optimizer steps of each model", "aliases": ("--steps",), "min": 1})
+    lr: float = field(default=3e-3, metadata={
+        "help": "learning rate (AdamW) after the warm-up", "above": 0})
+    warmup_steps: int = field(default=100, metadata={
+        "help": "steps of linear warm-up of the learning rate", "min": 0})
+    weight_decay: float = field(default=0.01, metadata={
+        "help": "AdamW weight decay of the matrices (not of biases, gains, the class token "
+                "or the positions)", "min": 0})
+    eval_every: int = field(default=500, metadata={
+        "help": "steps between held-out accuracies (and checkpoints)", "min": 1})
+    seed: int = field(default=0, metadata={
+        "help": "seed of the initialization and the batch order", "min": 0, "below": 2**32})
+    out_dir: str = field(default="runs/vit", metadata={
+        "help": "run directory: <out>/vit and <out>/cnn (checkpoints, TensorBoard logs), "
+                "run.json", "aliases": ("--out",), "metavar": "DIR", "path": "out-dir"})
+    resume: bool = field(default=False, metadata={
+        "help": "continue each model from the newest good checkpoint in its folder of the run "
+                "directory. Refused, before anything is written, when there is none or when a "
+                "setting of the model, the data or the batches differs from the saved run; a "
+                "changed --lr, --max-steps or --weight-decay is applied from the resumed step "
+                "on and reported"})
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+        if self.model.in_channels != 1 or self.model.num_classes != 10:
+            raise ValueError("ViTRecipe: the digits are greyscale with 10 classes: "
+                             "model.in_channels must be 1 and model.num_classes 10")
+        if self.models != "vit" and self.model.image_size < 12:
+            raise ValueError(f"ViTRecipe: the CNN (LeNet-5) needs images of at least 12x12, "
+                             f"got image_size {self.model.image_size}; give a larger one "
+                             "or train the ViT alone")
+
+    @property
+    def trained(self) -> tuple[str, ...]:
+        """The models this run trains, in table order."""
+        return ("vit", "cnn") if self.models == "both" else (self.models,)
+
+
+#: `--quick`: a smoke run of the whole pipeline in seconds (what the tests use).
+QUICK = {"max_steps": 30, "eval_every": 15, "warmup_steps": 10, "model.d_model": 16,
+         "model.n_head": 2, "model.dim_feedforward": 32}
+
+#: `--resume`: what may differ from the saved run (see :mod:`dlfs.recipes.resume`)
+RESUME_POLICY = ResumePolicy(applied=("max_steps", "lr", "weight_decay"),
+                             free=("models", "eval_every", "out_dir", "resume"))
+
+
+def warmup_constant(warmup_steps: int) -> Callable[[int], float]:
+    """A ``LambdaLR`` multiplier: (s + 1) / warmup for s < warmup, then 1; it does not
+    depend on ``max_steps``, so a longer resumed run follows the same rates.
+
+    >>> f = warmup_constant(4)
+    >>> [f(s) for s in (0, 3, 4, 100)]
+    [0.25, 1.0, 1.0, 1.0]
+    """
+    def factor(step: int) -> float:
+        return min(1.0, (step + 1) / warmup_steps) if warmup_steps else 1.0
+    return factor
+
+
+def load_digits(recipe: ViTRecipe, split: str) -> tuple[Tensor, Tensor]:
+    """The recipe's images of ``split`` ("train" or "test"): (N, 1, S, S) in [-1, 1], (N,)."""
+    from ..generative.data import digit_images
+
+    return digit_images(split, size=recipe.model.image_size, data=recipe.data)
+
+
+def build_model(recipe: ViTRecipe, kind: str) -> nn.Module:
+    """The ``kind`` ("vit" or "cnn") model, initialized from ``recipe.seed``."""
+    torch.manual_seed(recipe.seed)
+    if kind == "vit":
+        return ViT(recipe.model)
+    if kind == "cnn":
+        return lenet5(num_classes=10, in_channels=1, image_size=recipe.model.image_size,
+                      activation="relu")
+    raise ValueError(f"build_model: kind must be 'vit' or 'cnn', got {kind!r}")
+
+
+def count_params(model: nn.Module) -> int:
+    """Every parameter of ``model``."""
+    return sum(p.numel() for p in model.parameters())
+
+
+@torch.no_grad()
+def held_out_accuracy(model: nn.Module, images: Tensor, labels: Tensor) -> float:
+    """Share of ``images`` (N, 1, S, S) classified as ``labels`` (N,), in eval mode (batches
+    of 512; the model's mode is restored)."""
+    with eval_mode(model):
+        logits = torch.cat([model(x) for x in images.split(512)])      # (N, 10)
+    return accuracy(logits, labels)
+
+
+class LoggedEval(PeriodicEval):
+    """:class:`PeriodicEval` of the held-out accuracy that also logs it to TensorBoard as
+    ``val/acc``."""
+
+    def __init__(self, every: int, evaluate: Callable[[Any], float], logger: TensorBoardLogger,
+                 report: Callable[[int, float, float, float], None] | None = None):
+        super().__init__(every, evaluate, report)
+        self.logger = logger
+
+    def _eval(self, trainer: Any) -> None:
+        before = len(self.evals)
+        super()._eval(trainer)
+        if len(self.evals) > before and self.logger.writer is not None:
+            step, _, value = self.evals[-1]
+            self.logger.writer.add_scalar("val/acc", value, step)
+
+
+@dataclass
+class ModelResult:
+    """One row of the table."""
+
+    name: str
+    params: int
+    accuracy: float
+    seconds: float
+    cpu_seconds: float
+    evals: list[list[float]]            # [step, mean train loss since the last, accuracy]
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class ViTRun:
+    """What :func:`train_vit` returns: the trained models and their rows, by kind."""
+
+    models: dict[str, nn.Module]
+    results: dict[str, ModelResult]
+    out_dir: Path
+
+
+def _write_run_info(recipe: ViTRecipe, results: dict[str, ModelResult] | None = None) -> None:
+    """``run.json`` (atomically): the recipe, the ViT's config, and the table at the end."""
+    info: dict[str, Any] = {"kind": "vit", "recipe": dataclasses.asdict(recipe),
+                            "model": dataclasses.asdict(recipe.model)}
+    if results:
+        info["results"] = {k: r.to_dict() for k, r in results.items()}
+    atomic_write_text(Path(recipe.out_dir) / "run.json",
+                      json.dumps(info, ensure_ascii=False, indent=1))
+
+
+def plan_vit_resume(recipe: ViTRecipe) -> dict[str, ResumePlan]:
+    """Check that ``recipe`` may ``--resume`` each model it trains (a checkpoint in
+    ``<out>/<kind>/checkpoints``, matching settings); nothing is written."""
+    return {kind: plan_resume(recipe, Path(recipe.out_dir) / kind / "checkpoints",
+                              RESUME_POLICY) for kind in recipe.trained}
+
+
+def _train_one(recipe: ViTRecipe, kind: str, data: tuple[Tensor, ...],
+               resume: ResumePlan | None, callbacks: Sequence[Callback],
+               report: Callable[[str, int, float, float, float], None] | None) -> tuple[
+                   nn.Module, ModelResult]:
+    x_tr, y_tr, x_te, y_te = data
+    model = build_model(recipe, kind)
+    if resume is not None:
+        check_state_shapes(model, resume.payload["model"], resume.checkpoint)
+    out = Path(recipe.out_dir) / kind
+    loader = DataLoader(TensorDataset(x_tr, y_tr), batch_size=recipe.batch_size, shuffle=True,
+                        drop_last=True, generator=torch.Generator().manual_seed(recipe.seed))
+    named = list(model.named_parameters())
+    decay = [p for n, p in named if p.dim() >= 2 and not n.startswith(NO_DECAY)]
+    no_decay = [p for n, p in named if p.dim() < 2 or n.startswith(NO_DECAY)]
+    optimizer = AdamW([{"params": decay, "weight_decay": recipe.weight_decay},
+                       {"params": no_decay, "weight_decay": 0.0}], lr=recipe.lr)
+    scheduler = LambdaLR(optimizer, warmup_constant(recipe.warmup_steps))
+    logger = TensorBoardLogger(str(out / "tensorboard"))
+    evaluator = LoggedEval(recipe.eval_every, lambda m: held_out_accuracy(m, x_te, y_te),
+                           logger, None if report is None else
+                           lambda *row: report(kind, *row))
+    started = RecordRecipe(recipe, lambda: _write_run_info(recipe))
+    start, cpu = time.perf_counter(), time.process_time()
+    fit(model, loader, optimizer=optimizer, scheduler=scheduler, loss_fn=F.cross_entropy,
+        callbacks=[started, evaluator, logger, *callbacks], max_steps=recipe.max_steps,
+        device="cpu", seed=recipe.seed, checkpoint_dir=str(out / "checkpoints"),
+        checkpoint_every=recipe.eval_every, log_dir=str(out / "tensorboard"),
+        resume=str(resume.checkpoint) if resume is not None else False,
+        resume_hparams="given", nan_guard=True)
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
+    return model, ModelResult(MODELS[kind], count_params(model), evaluator.evals[-1][2],
+                              seconds, cpu_seconds, evaluator.evals)
+
+
+def train_vit(recipe: ViTRecipe, *, callbacks: Sequence[Callback] = (),
+              report: Callable[[str, int, float, float, float], None] | None = None,
+              resume: dict[str, ResumePlan] | None = None) -> ViTRun:
+    """Train the models ``recipe`` asks for, one after the other on the same batches;
+    checkpoints and TensorBoard logs in ``<out_dir>/<kind>``; ``run.json`` once training has
+    started and again, with the table, at the end. ``report(kind, step, train loss,
+    accuracy, seconds)`` receives each evaluation. With ``recipe.resume`` every model's saved
+    run is checked first (``resume`` or :func:`plan_vit_resume`)."""
+    if recipe.resume and resume is None:
+        resume = plan_vit_resume(recipe)
+    x_tr, y_tr = load_digits(recipe, "train")
+    x_te, y_te = load_digits(recipe, "test")
+    if len(x_tr) < recipe.batch_size:
+        raise DlfsError(f"--batch-size {recipe.batch_size} is larger than the {len(x_tr)} "
+                        "training images; give a smaller one")
+    models, results = {}, {}
+    for kind in recipe.trained:
+        plan = resume.get(kind) if resume else None
+        models[kind], results[kind] = _train_one(recipe, kind, (x_tr, y_tr, x_te, y_te), plan,
+                                                 callbacks, report)
+    _write_run_info(recipe, results)
+    return ViTRun(models, results, Path(recipe.out_dir))
+
+
+# ---- the command line: `dlfs train vit` (all printing of the recipe happens here) ---------
+
+def comparison_table(results: dict[str, ModelResult]) -> str:
+    """The results as a table, one row per model."""
+    lines = [f"{'model':<22}{'parameters':>11}{'held-out accuracy':>19}{'seconds':>9}"
+             f"{'CPU s':>8}"]
+    for r in results.values():
+        lines.append(f"{r.name:<22}{r.params:>11,}{r.accuracy:>18.1%} {r.seconds:>9.1f}"
+                     f"{r.cpu_seconds:>8.1f}")
+    return "\n".join(lines)
+
+
+def next_commands(recipe: ViTRecipe, quick: bool) -> list[tuple[str, str]]:
+    """What to try after a run, as commands that work when pasted: (command, why)."""
+    base = replace_nested(ViTRecipe(), QUICK) if quick else ViTRecipe()
+    words = ["dlfs", "train", "vit", *(["--quick"] if quick else [])]
+    longer = dataclasses.replace(recipe, max_steps=2 * recipe.max_steps, resume=True)
+    return [(command_line(words, longer, base), "continue training both"),
+            (f"tensorboard --logdir {shlex.quote(recipe.out_dir)}",
+             "loss and held-out accuracy curves of each model"),
+            ("dlfs run vision-transformer" + (" --quick" if quick else ""),
+             "patches, the class token, positions and attention maps, explained")]
+
+
+def _minutes(seconds: float) -> str:
+    return f"{int(seconds // 60)}m{seconds % 60:04.1f}s"
+
+
+def run_vit(recipe: ViTRecipe, quick: bool = False) -> int:
+    """`dlfs train vit`: train with a line per evaluation, then print the table."""
+    from ..train import ProgressBar
+
+    c = recipe.model
+    source = recipe.data or "scikit-learn's digits"
+    print(f"dlfs train vit: a Vision Transformer and a CNN on {source}"
+          f"{' (quick smoke run)' if quick else ''}", flush=True)
+    resume = plan_vit_resume(recipe) if recipe.resume else None
+    if "vit" in recipe.trained:
+        print(f"ViT: {c.image_size}x{c.image_size} images in {c.num_patches} patches of "
+              f"{c.patch_size}x{c.patch_size} ({c.patch_embedding} embedding) + a class token, "
+              f"width {c.d_model}, {c.n_layer} layers, {c.n_head} heads: "
+              f"{count_params(build_model(recipe, 'vit')):,} parameters", flush=True)
+    if "cnn" in recipe.trained:
+        print(f"CNN: LeNet-5 with ReLU: {count_params(build_model(recipe, 'cnn')):,} "
+              "parameters", flush=True)
+    print(f"training {recipe.max_steps} steps each, batch {recipe.batch_size}, AdamW lr "
+          f"{recipe.lr:g} after {recipe.warmup_steps} warm-up steps; checkpoints and "
+          f"TensorBoard logs in {recipe.out_dir}/<model>", flush=True)
+    for plan in (resume or {}).values():
+        print(plan.describe(), flush=True)
+
+    def report(kind: str, step: int, train: float, acc: float, seconds: float) -> None:
+        print(f"{kind} step {step:>6}  train loss {train:.3f}  held-out accuracy {acc:6.1%}  "
+              f"{_minutes(seconds)}", flush=True)
+
+    run = train_vit(recipe, callbacks=[ProgressBar()], report=report, resume=resume)
+    print()
+    print(comparison_table(run.results))
+    print("Next:")
+    for command, why in next_commands(recipe, quick):
+        print(f"  {command:<44} # {why}")
+    return 0
+
+
+#: `dlfs train vit` (see :mod:`dlfs.recipes.registry`)
+COMMAND = RecipeCommand(ViTRecipe, QUICK, run_vit)
