@@ -117,6 +117,7 @@ def test_failing_lesson_exits_1_with_the_line(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr("dlfs.curriculum.registry.LESSONS_DIR", tmp_path)
     fake = Lesson(id="broken", title_en="Broken", title_zh="坏", path="broken.py")
     monkeypatch.setattr("dlfs.cli.get_lesson", lambda ref: fake)
+    monkeypatch.setattr("dlfs.cli.lessons_for", lambda ref: [fake])
     code, _, err = run(capsys, "run", "broken", "--quick")
     assert code == 1
     assert "FAILED" in err and "line 1" in err and "arithmetic" in err
@@ -222,3 +223,31 @@ def test_the_command_line_starts_without_torch():
             "assert 'torch' not in sys.modules, sorted(m for m in sys.modules if 'dlfs' in m)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_check_reports_pytests_counts_not_its_dots():
+    """`dlfs check` ran pytest with -q twice (ours and the project's addopts): the last
+    line was a row of dots. It reports the count line now."""
+    from dlfs.curriculum.checks import _run_pytest
+
+    ok, detail, _ = _run_pytest(("tests/test_exports.py::test_the_package_has_modules",))
+    assert ok and re.fullmatch(r"pytest: 1 passed in [\d.]+s", detail), detail
+
+
+def test_run_an_entry_with_several_lessons(capsys, monkeypatch):
+    """`dlfs run book:7` ran the first of the chapter's two lessons without a word."""
+    import dlfs.cli
+
+    ran = []
+    monkeypatch.setattr(dlfs.cli, "_run_and_report",
+                        lambda lesson_id, quick: ran.append(lesson_id) or True)
+    code, _, err = run(capsys, "run", "book:7")
+    assert code == 2 and ran == []
+    assert "book:7 has 2 lessons: book:7.1 = seq2seq-attention; book:7.2 = self-attention" \
+        in err and "--all" in err
+    assert run(capsys, "run", "book:7.2")[0] == 0 and ran == ["self-attention"]
+    assert run(capsys, "run", "book:7", "--all")[0] == 0
+    assert ran == ["self-attention", "seq2seq-attention", "self-attention"]
+    assert run(capsys, "run", "pytorch:3")[0] == 0 and ran[-1] == "broadcasting"
+    code, _, err = run(capsys, "run", "book:7.3")
+    assert code == 2 and "unknown lesson 'book:7.3'" in err

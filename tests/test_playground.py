@@ -108,6 +108,15 @@ def test_inspect_reports_every_tensor_field(capsys):
     assert out.startswith("w <Tensor>") and "grad=(2, 2)" in out
 
 
+def test_inspect_shows_a_0d_gradient_by_its_value(capsys):
+    """A 0-d gradient's shape is (), which printed as `grad=()` read as "no gradient"."""
+    x = torch.tensor(2.0, requires_grad=True)
+    (x * x).backward()
+    assert inspect(x, "x")["grad"] == "scalar 4"
+    assert "grad=scalar 4" in capsys.readouterr().out
+    assert inspect(torch.tensor(2.0, requires_grad=True), show=False)["grad"] is None
+
+
 def test_inspect_non_leaf_has_grad_fn_and_no_warning():
     x = torch.ones(3, requires_grad=True)
     y = x * 2

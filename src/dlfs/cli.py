@@ -34,6 +34,7 @@ from .curriculum import (
     lesson_file,
     lesson_status,
     lessons_at,
+    lessons_for,
     lessons_in,
     run_lesson,
 )
@@ -140,7 +141,15 @@ def _your_turn(lesson_id: str) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    return 0 if _run_and_report(args.lesson, quick=args.quick) else 1
+    """One lesson; an entry with several lessons (``book:7``) lists them and runs the one
+    chosen (``book:7.2``), or all of them with ``--all``."""
+    lessons = lessons_for(args.lesson)
+    if len(lessons) > 1 and not args.all:
+        choices = "; ".join(f"{args.lesson}.{i} = {x.id}" for i, x in enumerate(lessons, 1))
+        raise DlfsError(f"{args.lesson} has {len(lessons)} lessons: {choices}. Run one by its "
+                        f"id or number (dlfs run {args.lesson}.1), or all of them with --all")
+    ok = [_run_and_report(x.id, quick=args.quick) for x in lessons]
+    return 0 if all(ok) else 1
 
 
 def _record_run(lesson_id: str) -> None:
@@ -275,7 +284,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
     p = add("run", cmd_run, "run one lesson (by id, or track:key such as pytorch:3)")
-    p.add_argument("lesson", help="lesson id, e.g. env-setup, or track:key, e.g. pytorch:0")
+    p.add_argument("lesson", help="lesson id, e.g. env-setup, or track:key, e.g. pytorch:0 "
+                   "(book:7.2: the second lesson of an entry that has several)")
+    p.add_argument("--all", action="store_true",
+                   help="run every lesson of a track:key entry that has several")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--quick", dest="quick", action="store_true",
                       help="seconds-long version (what the tests run)")

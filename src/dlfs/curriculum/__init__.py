@@ -16,6 +16,7 @@ from .registry import (
     get_track,
     lesson_file,
     lessons_at,
+    lessons_for,
     lessons_in,
     suggest,
 )
@@ -26,5 +27,5 @@ __all__ = [
     "LESSONS_DIR", "NOT_CHECKED", "NOT_WRITTEN", "CheckResult", "Lesson", "LessonContext",
     "LessonResult", "ProgressStore", "Track", "TrackEntry", "all_lessons", "all_tracks",
     "check_lesson", "get_lesson", "get_track", "lesson_context", "lesson_file",
-    "lesson_status", "lessons_at", "lessons_in", "run_lesson", "suggest",
+    "lesson_status", "lessons_at", "lessons_for", "lessons_in", "run_lesson", "suggest",
 ]

@@ -8,6 +8,7 @@ checkout. This is a contributor's tool: the results show in ``dlfs list`` but ti
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -51,13 +52,28 @@ def _run_pytest(targets: tuple[str, ...]) -> tuple[bool, str, list[str]]:
     missing = [t for t in targets if not (root / t.split("::")[0]).exists()]
     if missing:
         return False, f"backing test files are missing: {', '.join(missing)}", []
+    # `-o addopts=`: the project's own options add a second -q, which hides the count line
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *targets],
+        [sys.executable, "-m", "pytest", "-o", "addopts=", "-q", "-p", "no:cacheprovider",
+         *targets],
         cwd=root, capture_output=True, text=True,
     )
-    lines = [ln for ln in proc.stdout.strip().splitlines() if ln.strip()]
-    summary = lines[-1] if lines else proc.stderr.strip()[-200:]
-    return proc.returncode == 0, f"pytest: {summary}", []
+    return proc.returncode == 0, f"pytest: {_pytest_summary(proc.stdout, proc.stderr)}", []
+
+
+def _pytest_summary(stdout: str, stderr: str) -> str:
+    r"""pytest's count line ("12 passed, 1 failed in 3.21s"), without the ``=`` rule; else
+    the end of what it printed.
+
+    >>> _pytest_summary("..F\n=== 2 passed, 1 failed in 0.50s ===\n", "")
+    '2 passed, 1 failed in 0.50s'
+    """
+    counts = re.compile(r"\d+ (passed|failed|error|errors|skipped|deselected)\b")
+    for line in reversed(stdout.splitlines()):
+        if counts.search(line):
+            return line.strip().strip("=").strip()
+    lines = [ln for ln in stdout.strip().splitlines() if ln.strip()]
+    return lines[-1] if lines else stderr.strip()[-200:]
 
 
 def check_lesson(lesson: Lesson, store: ProgressStore | None = None) -> CheckResult:

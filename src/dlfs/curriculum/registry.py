@@ -84,20 +84,39 @@ def suggest(ref: str, n: int = 3) -> list[str]:
     return closest(ref, _BY_ID, n=n)
 
 
+def lessons_for(ref: str) -> list[Lesson]:
+    """The lessons ``ref`` names: an id (one lesson), ``track:key`` (every lesson of that
+    entry, in catalog order) or ``track:key.N`` (the N-th of them, from 1).
+
+    >>> [x.id for x in lessons_for("pytorch:0")]
+    ['env-setup']
+    >>> len(lessons_for("book:7")) > 1, lessons_for("book:7.2") == lessons_for("book:7")[1:2]
+    (True, True)
+    """
+    if ref in _BY_ID:
+        return [_BY_ID[ref]]
+    if ":" in ref:
+        track_id, key = ref.split(":", 1)
+        index = None
+        if "." in key and key.rsplit(".", 1)[1].isdigit():
+            key, n = key.rsplit(".", 1)
+            index = int(n)
+        if track_id in _BY_TRACK:
+            found = lessons_at(track_id, key) or lessons_at(track_id, key.lstrip("0") or "0")
+            if found and index is None:
+                return found
+            if found and 1 <= index <= len(found):
+                return [found[index - 1]]
+    raise UnknownLessonError(ref, suggest(ref))
+
+
 def get_lesson(ref: str) -> Lesson:
-    """Find a lesson by id, or by ``track:key`` (``pytorch:0`` is Day 0 of the PyTorch track).
+    """Find a lesson by id, or by ``track:key`` (``pytorch:0`` is Day 0 of the PyTorch track;
+    the first lesson of an entry that has several, ``track:key.N`` the N-th).
 
     >>> get_lesson("env-setup").title_en
     'Environment setup and the utils toolbox'
     >>> get_lesson("pytorch:0").id
     'env-setup'
     """
-    if ref in _BY_ID:
-        return _BY_ID[ref]
-    if ":" in ref:
-        track_id, key = ref.split(":", 1)
-        if track_id in _BY_TRACK:
-            found = lessons_at(track_id, key) or lessons_at(track_id, key.lstrip("0") or "0")
-            if found:
-                return found[0]
-    raise UnknownLessonError(ref, suggest(ref))
+    return lessons_for(ref)[0]

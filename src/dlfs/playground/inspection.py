@@ -38,7 +38,9 @@ def _inspect_tensor(t: torch.Tensor) -> dict[str, Any]:
         "requires_grad": t.requires_grad,
         "is_leaf": t.is_leaf,
         "grad_fn": type(t.grad_fn).__name__ if t.grad_fn is not None else None,
-        "grad": tuple(grad.shape) if grad is not None else None,
+        # the gradient's shape; a 0-d one's shape () would read as "no gradient": its value
+        "grad": (None if grad is None else tuple(grad.shape) if grad.dim()
+                 else f"scalar {grad.item():.4g}"),
         "stride": tuple(t.stride()),
         "contiguous": t.is_contiguous(),
         "storage_offset": t.storage_offset(),
@@ -157,10 +159,10 @@ def inspect(obj: Any, name: str | None = None, *, show: bool = True,
             file: TextIO | None = None) -> dict[str, Any]:
     """Describe a tensor, array, parameter, module, or a list/dict of them.
 
-    For a tensor: shape, dtype, device, requires_grad, is_leaf, grad_fn, grad shape, stride,
-    contiguity, storage offset and sharing, numel, bytes, min/max/mean/std (over finite
-    values) and NaN/Inf counts. Prints one compact block (unless ``show=False``) and returns
-    the same facts as a dict.
+    For a tensor: shape, dtype, device, requires_grad, is_leaf, grad_fn, grad shape (of a 0-d
+    gradient, its value), stride, contiguity, storage offset and sharing, numel, bytes,
+    min/max/mean/std (over finite values) and NaN/Inf counts. Prints one compact block
+    (unless ``show=False``) and returns the same facts as a dict.
 
     >>> info = inspect(torch.arange(6.0).view(2, 3).t(), "x", show=False)
     >>> info["shape"], info["stride"], info["contiguous"], info["is_view"]
