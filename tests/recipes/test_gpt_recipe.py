@@ -86,6 +86,12 @@ def test_cli_train_quick_then_sample(tmp_path, capsys):
     assert "h[0].attn.q" in printed and "(B=2, H=4, T=64, D=16)" in printed
     assert "step      5" in printed and "step     10" in printed
     assert "done: val loss" in printed
+    assert f"curves: {out / 'curves.png'}" in printed and (out / "curves.png").stat().st_size
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(out / "tensorboard"))
+    events.Reload()
+    assert [e.step for e in events.Scalars("val/loss")] == [5, 10]     # beside train/loss
     info = json.loads((out / "run.json").read_text())
     assert info["tokenizer"]["type"] == "char"
     assert info["recipe"]["max_steps"] == 10 and info["model"]["n_embd"] == 64   # --quick

@@ -213,7 +213,8 @@ def train_charrnn(recipe: CharRNNRecipe, *, callbacks: Sequence[Callback] = (),
     norms = GradNormRecorder()
     val_windows = TokenWindows(val_ids, recipe.num_steps)
     evaluator = PeriodicEval(recipe.eval_every, lambda m: estimate_loss(
-        m, val_windows, batches=recipe.eval_batches, batch_size=recipe.batch_size), report)
+        m, val_windows, batches=recipe.eval_batches, batch_size=recipe.batch_size), report,
+        tag="val/loss")
     out = out_dir(recipe)
     files = {"checkpoint_dir": str(out / "checkpoints"), "log_dir": str(out / "tensorboard"),
              "checkpoint_every": recipe.eval_every, "resume_hparams": "given",

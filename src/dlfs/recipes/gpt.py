@@ -323,7 +323,8 @@ def train_gpt(recipe: GPTRecipe, *, prepared: PreparedText | None = None,
     scheduler = LambdaLR(optimizer, warmup_cosine(recipe))
     val_windows = TokenWindows(prepared.val_ids, T)
     evaluator = PeriodicEval(recipe.eval_every, lambda m: estimate_loss(
-        m, val_windows, batches=recipe.eval_batches, batch_size=recipe.batch_size), report)
+        m, val_windows, batches=recipe.eval_batches, batch_size=recipe.batch_size), report,
+        tag="val/loss")
     start = time.perf_counter()
     on_main = [started] if dist_env.is_main_process() else []   # run.json: rank 0 writes it
     fit(model, loader, optimizer=optimizer, scheduler=scheduler, loss_fn=next_token_loss,
@@ -428,6 +429,12 @@ def _run_gpt(recipe: GPTRecipe, quick: bool) -> int:
     rate = steps * recipe.batch_size * cfg.block_size / max(run.seconds, 1e-9)
     print(f"\ndone: val loss {run.val_loss:.3f} after {recipe.max_steps} steps; "
           f"training took {_minutes(run.seconds)} ({rate:,.0f} tokens/s)")
+    if dist_env.is_main_process():
+        from ..train.reporting import save_loss_curves
+
+        curves = save_loss_curves(run.evals, Path(recipe.out_dir) / "curves.png",
+                                  f"dlfs train gpt on {recipe.data!r}")
+        print(f"curves: {curves} (train and validation loss; TensorBoard has them too)")
     print(f"--- sample (temperature {recipe.sample.temperature}, prompt {run.prompt!r}) ---")
     print(run.sample)
     print("---\nNext:")

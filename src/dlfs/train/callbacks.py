@@ -167,14 +167,16 @@ class PeriodicEval(Callback):
     continues its curve. Under a :class:`~dlfs.train.NaNGuard`, a NaN/Inf value stops the
     run with a :class:`~dlfs.train.NonFiniteError` before that step's checkpoint.
     ``report(step, train_loss, value, seconds)`` receives each row as it is made; the
-    command line prints there.
+    command line prints there. ``tag`` (e.g. ``"val/loss"``): also write each value to the
+    run's TensorBoard log, if it has one, beside ``train/loss``.
     """
 
     def __init__(self, every: int, evaluate: Callable[[Any], float],
-                 report: Callable[[int, float, float, float], None] | None = None):
+                 report: Callable[[int, float, float, float], None] | None = None,
+                 tag: str | None = None):
         if every < 1:
             raise ValueError(f"PeriodicEval: every must be >= 1, got {every}")
-        self.every, self.evaluate, self.report = every, evaluate, report
+        self.every, self.evaluate, self.report, self.tag = every, evaluate, report, tag
         self.evals: list[list[float]] = []
         self.start = time.perf_counter()
 
@@ -192,8 +194,16 @@ class PeriodicEval(Callback):
             self._guard(trainer, value)
         row = [step, sum(recent) / len(recent), value]
         self.evals.append(row)
+        self._log(trainer, step, value)
         if self.report:
             self.report(*row, time.perf_counter() - self.start)
+
+    def _log(self, trainer: Trainer, step: int, value: float) -> None:
+        from .tensorboard import TensorBoardLogger
+
+        logger = trainer.callbacks.find(TensorBoardLogger) if self.tag else None
+        if logger is not None and logger.writer is not None:
+            logger.writer.add_scalar(self.tag, value, step)
 
     def _guard(self, trainer: Trainer, value: float) -> None:
         """Under a :class:`~dlfs.train.NaNGuard`, a non-finite value stops the run (before

@@ -1,4 +1,5 @@
-"""Callbacks that report progress: a tqdm progress bar and a CSV / JSON-lines metrics log."""
+"""Reporting progress: a tqdm progress bar and a CSV / JSON-lines metrics log (callbacks), and
+``save_loss_curves``, the curves of a run as a PNG that needs no server."""
 
 from __future__ import annotations
 
@@ -14,7 +15,32 @@ from .callbacks import Callback
 if TYPE_CHECKING:
     from .loop import Trainer
 
-__all__ = ["MetricsLogger", "ProgressBar"]
+__all__ = ["MetricsLogger", "ProgressBar", "save_loss_curves"]
+
+
+def save_loss_curves(evals: list[list[float]], path: str | Path, title: str = "") -> Path:
+    """Plot ``evals`` rows ``[step, mean train loss since the last row, validation loss]``
+    (what :class:`~dlfs.train.PeriodicEval` keeps) against the step, and save a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    if not evals:
+        raise ValueError("save_loss_curves: no evaluation rows to plot")
+    steps = [row[0] for row in evals]
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    ax.plot(steps, [row[1] for row in evals], "o-", label="train (mean since the last point)")
+    ax.plot(steps, [row[2] for row in evals], "o-", label="validation")
+    ax.set(xlabel="step", ylabel="loss", title=title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
 
 
 class ProgressBar(Callback):
