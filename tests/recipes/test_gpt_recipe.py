@@ -76,6 +76,14 @@ def test_recipe_validation():
     assert model.vocab_size == 65 and model.n_embd == GPTConfig().n_embd == 128
 
 
+def info_val_loss(out) -> float:
+    """The last validation loss the run's checkpoint recorded."""
+    from dlfs.train import CheckpointManager
+
+    _, payload, _ = CheckpointManager(out / "checkpoints").load_latest()
+    return payload["extra"]["evals"][-1][2]
+
+
 def test_cli_train_quick_then_sample(tmp_path, capsys):
     out = tmp_path / "gpt"
     code = main(["train", "gpt", "--quick", "--out", str(out), "--explain-shapes",
@@ -92,6 +100,10 @@ def test_cli_train_quick_then_sample(tmp_path, capsys):
     events = EventAccumulator(str(out / "tensorboard"))
     events.Reload()
     assert [e.step for e in events.Scalars("val/loss")] == [5, 10]     # beside train/loss
+    texts = events.Tensors("samples/text_summary")                  # the TEXT tab
+    assert [e.step for e in texts] == [5, 10]
+    assert texts[0].tensor_proto.string_val[0].decode().startswith("    The ")
+    assert events.Scalars("hparam/val_loss")[-1].value == pytest.approx(info_val_loss(out))
     info = json.loads((out / "run.json").read_text())
     assert info["tokenizer"]["type"] == "char"
     assert info["recipe"]["max_steps"] == 10 and info["model"]["n_embd"] == 64   # --quick

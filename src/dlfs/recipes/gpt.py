@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 
@@ -282,6 +282,55 @@ def _world_size(recipe: GPTRecipe) -> int:
     return world
 
 
+class TensorBoardExtras(Callback):
+    """What a learner opens TensorBoard for, beside the loss curves: at every evaluation a
+    sample of the model's text (the TEXT tab), and at the end the recipe's settings with the
+    final validation loss (the HPARAMS tab). Written into the run's own event file; only where
+    a TensorBoard log is kept (rank 0). ``sample()`` must leave the weights, the mode and the
+    global RNG as they were (``sample_text`` does: its own generator, eval mode restored)."""
+
+    def __init__(self, every: int, sample: Callable[[], str], hparams: dict[str, Any],
+                 evaluator: PeriodicEval):
+        self.every, self.sample, self.hparams, self.evaluator = every, sample, hparams, evaluator
+
+    def _writer(self, trainer: Any) -> Any:
+        from ..train import TensorBoardLogger
+
+        logger = trainer.callbacks.find(TensorBoardLogger)
+        return None if logger is None else logger.writer
+
+    def on_step_end(self, trainer: Any, logs: dict[str, float]) -> None:
+        writer = self._writer(trainer)
+        if writer is not None and trainer.state.step % self.every == 0:
+            text = self.sample()                      # indented: shown as code, not markdown
+            writer.add_text("samples", "    " + text.replace("\n", "\n    "),
+                            trainer.state.step)
+
+    def on_train_end(self, trainer: Any) -> None:
+        from torch.utils.tensorboard.summary import hparams
+
+        writer = self._writer(trainer)
+        if writer is None or trainer.error is not None or not self.evaluator.evals:
+            return
+        metrics = {"hparam/val_loss": self.evaluator.evals[-1][2]}
+        for summary in hparams(self.hparams, metrics):
+            writer.file_writer.add_summary(summary)
+        writer.add_scalar("hparam/val_loss", metrics["hparam/val_loss"], trainer.state.step)
+
+
+def flat_settings(recipe: Any, prefix: str = "") -> dict[str, Any]:
+    """A recipe's fields as ``{"model.n_layer": 4, ...}``, values TensorBoard can show."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(recipe):
+        value = getattr(recipe, f.name)
+        if dataclasses.is_dataclass(value):
+            out.update(flat_settings(value, f"{prefix}{f.name}."))
+        else:
+            out[prefix + f.name] = value if isinstance(value, (int, float, str, bool)) \
+                else str(value)
+    return out
+
+
 def train_gpt(recipe: GPTRecipe, *, prepared: PreparedText | None = None,
               callbacks: Sequence[Callback] = (),
               report: Callable[[int, float, float, float], None] | None = None,
@@ -325,10 +374,15 @@ def train_gpt(recipe: GPTRecipe, *, prepared: PreparedText | None = None,
     evaluator = PeriodicEval(recipe.eval_every, lambda m: estimate_loss(
         m, val_windows, batches=recipe.eval_batches, batch_size=recipe.batch_size), report,
         tag="val/loss")
+    sample_settings = dataclasses.replace(sampling, tokens=min(sampling.tokens, 200))
+    extras = TensorBoardExtras(
+        recipe.eval_every, lambda: sample_text(model, tokenizer, sample_settings,
+                                               seed=sampling.seed_for(recipe.seed)),
+        flat_settings(recipe), evaluator)
     start = time.perf_counter()
     on_main = [started] if dist_env.is_main_process() else []   # run.json: rank 0 writes it
     fit(model, loader, optimizer=optimizer, scheduler=scheduler, loss_fn=next_token_loss,
-        forward=lm_forward, callbacks=[*on_main, evaluator, *callbacks],
+        forward=lm_forward, callbacks=[*on_main, evaluator, extras, *callbacks],
         max_steps=recipe.max_steps, device="cpu", clip_grad_norm=recipe.grad_clip,
         amp=recipe.amp, seed=recipe.seed, checkpoint_dir=str(out_dir / "checkpoints"),
         checkpoint_every=recipe.eval_every, log_dir=str(out_dir / "tensorboard"),
