@@ -228,6 +228,8 @@ def _tiny(out, *extra: str) -> list[str]:
 
 
 def test_quick_run_through_the_command_line(tmp_path, capsys):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
     from dlfs.cli import main
 
     out = tmp_path / "run"
@@ -239,6 +241,9 @@ def test_quick_run_through_the_command_line(tmp_path, capsys):
     assert set(info["results"]) == {"vit", "cnn"}
     for kind in ("vit", "cnn"):
         assert list((out / kind / "tensorboard").glob("events.out.tfevents.*"))
+        events = EventAccumulator(str(out / kind / "tensorboard"))
+        events.Reload()
+        assert [e.step for e in events.Scalars("val/acc")] == [15, 30]   # held-out accuracy
         assert (out / kind / "checkpoints" / "step-00000030.pt").is_file()
         row = info["results"][kind]
         assert row["params"] > 0 and 0 <= row["accuracy"] <= 1 and row["seconds"] > 0

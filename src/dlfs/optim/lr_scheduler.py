@@ -45,7 +45,7 @@ from .plateau import ReduceLROnPlateau
 __all__ = [
     "CosineAnnealingLR", "ExponentialLR", "LRScheduler", "LambdaLR", "LinearLR",
     "MultiStepLR", "OneCycleLR", "ReduceLROnPlateau", "SequentialLR", "StepLR",
-    "warmup_cosine_factor",
+    "warmup_constant_factor", "warmup_cosine_factor",
 ]
 
 
@@ -169,6 +169,20 @@ class LinearLR(LRScheduler):
         s, e, n = self.start_factor, self.end_factor, self.total_iters
         factor = s + (e - s) * min(n, self.last_epoch) / n
         return [base * factor for base in self.base_lrs]
+
+
+def warmup_constant_factor(warmup_steps: int) -> Callable[[int], float]:
+    """A ``LambdaLR`` multiplier (not in torch): (s + 1) / warmup for s < warmup, then 1. It
+    does not depend on the run's length, so a resumed run with a larger ``max_steps`` follows
+    the rates an uninterrupted longer run would have. ``warmup_steps = 0``: always 1.
+
+    >>> f = warmup_constant_factor(4)
+    >>> [f(s) for s in (0, 3, 4, 100)], warmup_constant_factor(0)(0)
+    ([0.25, 1.0, 1.0, 1.0], 1.0)
+    """
+    def factor(step: int) -> float:
+        return min(1.0, (step + 1) / warmup_steps) if warmup_steps else 1.0
+    return factor
 
 
 def warmup_cosine_factor(warmup_steps: int, max_steps: int,

@@ -47,14 +47,13 @@ from ..metrics import accuracy
 from ..models.bert import BertClassifier, BertConfig, BertForMaskedLM
 from ..nn import functional as F
 from ..optim import AdamW
-from ..optim.lr_scheduler import LambdaLR
+from ..optim.lr_scheduler import LambdaLR, warmup_constant_factor
 from ..runtime import eval_mode
 from ..train import Callback, CheckpointManager, PeriodicEval, TensorBoardLogger, fit
 from ..train.checkpoint import atomic_write_text
 from .options import check_fields, recipe_options
 from .registry import RecipeCommand
 from .resume import RecordRecipe, ResumePlan, ResumePolicy, check_state_shapes, plan_resume
-from .vit import warmup_constant
 
 __all__ = ["COMMAND", "QUICK", "RESUME_POLICY", "BertRecipe", "FinetuneResult", "PretrainResult",
            "PretrainText", "Pretrained", "finetune_bert", "held_out_mlm", "load_pretrained",
@@ -317,7 +316,7 @@ def pretrain_bert(recipe: BertRecipe, task: FineTuneData, *,
     started = RecordRecipe(recipe, lambda: _write_run_info(recipe, tokenizer))
     start, cpu = time.perf_counter(), time.process_time()
     fit(model, loader, optimizer=optimizer, scheduler=LambdaLR(
-            optimizer, warmup_constant(recipe.warmup_steps)),
+            optimizer, warmup_constant_factor(recipe.warmup_steps)),
         loss_fn=F.cross_entropy, forward=mlm_forward(recipe, tokenizer),
         callbacks=[started, StoreTokenizer(tokenizer), evaluator, logger, *callbacks],
         max_steps=recipe.max_steps, device="cpu", seed=recipe.seed, clip_grad_norm=1.0,
@@ -414,7 +413,7 @@ def finetune_bert(recipe: BertRecipe, task: FineTuneData, pretrained: Pretrained
         evaluator = PeriodicEval(recipe.finetune_steps, lambda m: _accuracy(m, x_te, y_te))
         start, cpu = time.perf_counter(), time.process_time()
         fit(model, loader, optimizer=optimizer, scheduler=LambdaLR(
-                optimizer, warmup_constant(min(20, recipe.finetune_steps))),
+                optimizer, warmup_constant_factor(min(20, recipe.finetune_steps))),
             loss_fn=F.cross_entropy, callbacks=[evaluator, *callbacks],
             max_steps=recipe.finetune_steps, device="cpu", seed=recipe.seed, clip_grad_norm=1.0,
             checkpoint_dir=str(out / "checkpoints"), checkpoint_every=recipe.finetune_steps,

@@ -49,7 +49,7 @@ from ..models.gpt import GPT, GPTConfig
 from ..models.qformer import QFormerConfig
 from ..multimodal.captions import DIGIT_WORDS, TEMPLATES, caption
 from ..optim import AdamW
-from ..optim.lr_scheduler import LambdaLR
+from ..optim.lr_scheduler import LambdaLR, warmup_constant_factor
 from ..train import Callback, CheckpointManager, PeriodicEval, fit
 from ..train.checkpoint import atomic_save, atomic_write_text, load_checkpoint
 from .lm import estimate_loss, lm_forward, next_token_loss
@@ -316,10 +316,6 @@ def _adamw(params: list[torch.nn.Parameter], lr: float) -> AdamW:
                  lr=lr)
 
 
-def _warmup(steps: int) -> Callable[[int], float]:
-    return lambda step: min(1.0, (step + 1) / steps) if steps else 1.0
-
-
 # ---- evaluation ----------------------------------------------------------------------------
 
 def caption_images(model: Captioner, tokenizer: CharTokenizer, images: Tensor, *,
@@ -485,7 +481,8 @@ def _train_stage1(recipe: CaptionerRecipe, model: Captioner, ids: Tensor, val_id
                         drop_last=True, generator=torch.Generator().manual_seed(recipe.seed))
     optimizer = _adamw(list(gpt.parameters()), recipe.gpt_lr)
     history = fit(gpt, loader, loss_fn=next_token_loss, forward=lm_forward,
-                  optimizer=optimizer, scheduler=LambdaLR(optimizer, _warmup(recipe.warmup_steps)),
+                  optimizer=optimizer,
+                  scheduler=LambdaLR(optimizer, warmup_constant_factor(recipe.warmup_steps)),
                   callbacks=[*callbacks, PeriodicEval(recipe.eval_every, lambda m: estimate_loss(
                       m, TokenWindows(val_ids, T), batches=2, batch_size=recipe.gpt_batch_size),
                       report)],
@@ -505,7 +502,8 @@ def _train_stage2(recipe: CaptionerRecipe, model: Captioner, pairs: CaptionPairs
     trained = [p for p in model.parameters() if p.requires_grad]   # Q-Former + projection
     optimizer = _adamw(trained, recipe.qformer_lr)
     history = fit(model, loader, loss_fn=next_token_loss, forward=caption_forward,
-                  optimizer=optimizer, scheduler=LambdaLR(optimizer, _warmup(recipe.warmup_steps)),
+                  optimizer=optimizer,
+                  scheduler=LambdaLR(optimizer, warmup_constant_factor(recipe.warmup_steps)),
                   callbacks=[*callbacks, PeriodicEval(recipe.eval_every, evaluate, report)],
                   max_steps=recipe.qformer_steps, device="cpu", seed=recipe.seed + 1,
                   checkpoint_dir=str(out / "checkpoints"), checkpoint_every=recipe.eval_every,

@@ -59,7 +59,7 @@ from ..generative.diffusion import (
 )
 from ..models.unet import UNet, UNetConfig
 from ..optim import Adam
-from ..optim.lr_scheduler import LambdaLR
+from ..optim.lr_scheduler import LambdaLR, warmup_constant_factor
 from ..train import Callback, CheckpointManager, TensorBoardLogger, fit
 from ..train.checkpoint import atomic_write_text
 from .options import check_fields, command_line, replace_nested
@@ -367,13 +367,6 @@ def plan_ddpm_resume(recipe: DDPMRecipe) -> ResumePlan:
     return plan_resume(recipe, Path(recipe.out_dir) / "checkpoints", RESUME_POLICY)
 
 
-def _warmup(recipe: DDPMRecipe) -> Callable[[int], float]:
-    """LR multiplier: linear warm-up over ``warmup_steps``, then constant (so a resumed run
-    with a larger --max-steps continues exactly as a longer run would have)."""
-    w = recipe.warmup_steps
-    return lambda step: min(1.0, (step + 1) / w) if w else 1.0
-
-
 def train_ddpm(recipe: DDPMRecipe, *, callbacks: Sequence[Callback] = (),
                report: Callable[[list[float], float], None] | None = None,
                resume: ResumePlan | None = None) -> DDPMRun:
@@ -413,7 +406,8 @@ def train_ddpm(recipe: DDPMRecipe, *, callbacks: Sequence[Callback] = (),
     ema = [EMAUpdate(recipe.ema)] if recipe.ema is not None else []
     optimizer = Adam(model.net.parameters(), lr=recipe.lr)
     start, cpu = time.perf_counter(), time.process_time()
-    fit(model, loader, optimizer=optimizer, scheduler=LambdaLR(optimizer, _warmup(recipe)),
+    fit(model, loader, optimizer=optimizer,
+        scheduler=LambdaLR(optimizer, warmup_constant_factor(recipe.warmup_steps)),
         loss_fn=l_simple, forward=forward,
         callbacks=[started, *ema, held_out, logger, *callbacks], max_steps=recipe.max_steps,
         device="cpu", clip_grad_norm=recipe.grad_clip, seed=recipe.seed,

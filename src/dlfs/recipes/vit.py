@@ -36,9 +36,9 @@ from ..models.cnn import lenet5
 from ..models.vit import ViT, ViTConfig
 from ..nn import functional as F
 from ..optim import AdamW
-from ..optim.lr_scheduler import LambdaLR
+from ..optim.lr_scheduler import LambdaLR, warmup_constant_factor
 from ..runtime import eval_mode
-from ..train import Callback, PeriodicEval, TensorBoardLogger, fit
+from ..train import Callback, PeriodicEval, fit
 from ..train.checkpoint import atomic_write_text
 from .options import check_fields, command_line, replace_nested
 from .registry import RecipeCommand
@@ -52,7 +52,7 @@ from .resume import (
 
 __all__ = ["COMMAND", "MODELS", "QUICK", "RESUME_POLICY", "ModelResult", "ViTRecipe",
            "ViTRun", "build_model", "held_out_accuracy", "load_digits", "plan_vit_resume",
-           "run_vit", "train_vit", "warmup_constant"]
+           "run_vit", "train_vit"]
 
 #: parameters that AdamW does not decay, besides biases and gains
 NO_DECAY = ("cls_token", "pos_embed")
@@ -123,19 +123,6 @@ RESUME_POLICY = ResumePolicy(applied=("max_steps", "lr", "weight_decay"),
                              free=("models", "eval_every", "out_dir", "resume"))
 
 
-def warmup_constant(warmup_steps: int) -> Callable[[int], float]:
-    """A ``LambdaLR`` multiplier: (s + 1) / warmup for s < warmup, then 1; it does not
-    depend on ``max_steps``, so a longer resumed run follows the same rates.
-
-    >>> f = warmup_constant(4)
-    >>> [f(s) for s in (0, 3, 4, 100)]
-    [0.25, 1.0, 1.0, 1.0]
-    """
-    def factor(step: int) -> float:
-        return min(1.0, (step + 1) / warmup_steps) if warmup_steps else 1.0
-    return factor
-
-
 def load_digits(recipe: ViTRecipe, split: str) -> tuple[Tensor, Tensor]:
     """The recipe's images of ``split`` ("train" or "test"): (N, 1, S, S) in [-1, 1], (N,)."""
     from ..generative.data import digit_images
@@ -166,23 +153,6 @@ def held_out_accuracy(model: nn.Module, images: Tensor, labels: Tensor) -> float
     with eval_mode(model):
         logits = torch.cat([model(x) for x in images.split(512)])      # (N, 10)
     return accuracy(logits, labels)
-
-
-class LoggedEval(PeriodicEval):
-    """:class:`PeriodicEval` of the held-out accuracy that also logs it to TensorBoard as
-    ``val/acc``."""
-
-    def __init__(self, every: int, evaluate: Callable[[Any], float], logger: TensorBoardLogger,
-                 report: Callable[[int, float, float, float], None] | None = None):
-        super().__init__(every, evaluate, report)
-        self.logger = logger
-
-    def _eval(self, trainer: Any) -> None:
-        before = len(self.evals)
-        super()._eval(trainer)
-        if len(self.evals) > before and self.logger.writer is not None:
-            step, _, value = self.evals[-1]
-            self.logger.writer.add_scalar("val/acc", value, step)
 
 
 @dataclass
@@ -242,15 +212,14 @@ def _train_one(recipe: ViTRecipe, kind: str, data: tuple[Tensor, ...],
     no_decay = [p for n, p in named if p.dim() < 2 or n.startswith(NO_DECAY)]
     optimizer = AdamW([{"params": decay, "weight_decay": recipe.weight_decay},
                        {"params": no_decay, "weight_decay": 0.0}], lr=recipe.lr)
-    scheduler = LambdaLR(optimizer, warmup_constant(recipe.warmup_steps))
-    logger = TensorBoardLogger(str(out / "tensorboard"))
-    evaluator = LoggedEval(recipe.eval_every, lambda m: held_out_accuracy(m, x_te, y_te),
-                           logger, None if report is None else
-                           lambda *row: report(kind, *row))
+    scheduler = LambdaLR(optimizer, warmup_constant_factor(recipe.warmup_steps))
+    evaluator = PeriodicEval(recipe.eval_every, lambda m: held_out_accuracy(m, x_te, y_te),
+                             None if report is None else lambda *row: report(kind, *row),
+                             tag="val/acc")
     started = RecordRecipe(recipe, lambda: _write_run_info(recipe))
     start, cpu = time.perf_counter(), time.process_time()
     fit(model, loader, optimizer=optimizer, scheduler=scheduler, loss_fn=F.cross_entropy,
-        callbacks=[started, evaluator, logger, *callbacks], max_steps=recipe.max_steps,
+        callbacks=[started, evaluator, *callbacks], max_steps=recipe.max_steps,
         device="cpu", seed=recipe.seed, checkpoint_dir=str(out / "checkpoints"),
         checkpoint_every=recipe.eval_every, log_dir=str(out / "tensorboard"),
         resume=str(resume.checkpoint) if resume is not None else False,
