@@ -197,3 +197,15 @@ def test_the_generator_refuses_what_it_cannot_offer():
         recipe_options(Clash)
     with pytest.raises(ValueError, match="GPTRecipe has no setting 'width'"):
         replace_nested(GPTRecipe(), {"width": 64})
+
+
+@pytest.mark.parametrize("entry", RECIPES, ids=NAMES)
+def test_flat_values_are_the_fields_the_options_set(entry):
+    """flat_values (what TensorBoard's HPARAMS tab gets) has every option's path, with the
+    recipe's value there."""
+    from dlfs.recipes.options import flat_values
+
+    cls = entry.load().recipe
+    values = flat_values(cls())
+    for option in recipe_options(cls):
+        assert values[option.path] == option.default, option.path

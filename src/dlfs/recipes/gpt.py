@@ -44,8 +44,9 @@ from ..optim import AdamW
 from ..optim.lr_scheduler import LambdaLR, warmup_cosine_factor
 from ..train import Callback, PeriodicEval, fit
 from ..train.checkpoint import atomic_write_text
+from ..train.tensorboard import run_writer
 from .lm import check_windows_fit, estimate_loss, lm_forward, next_token_loss
-from .options import check_fields, command_line, replace_nested
+from .options import check_fields, command_line, flat_values, replace_nested
 from .registry import RecipeCommand
 from .resume import (
     RESUME_HELP,
@@ -293,14 +294,8 @@ class TensorBoardExtras(Callback):
                  evaluator: PeriodicEval):
         self.every, self.sample, self.hparams, self.evaluator = every, sample, hparams, evaluator
 
-    def _writer(self, trainer: Any) -> Any:
-        from ..train import TensorBoardLogger
-
-        logger = trainer.callbacks.find(TensorBoardLogger)
-        return None if logger is None else logger.writer
-
     def on_step_end(self, trainer: Any, logs: dict[str, float]) -> None:
-        writer = self._writer(trainer)
+        writer = run_writer(trainer)
         if writer is not None and trainer.state.step % self.every == 0:
             text = self.sample()                      # indented: shown as code, not markdown
             writer.add_text("samples", "    " + text.replace("\n", "\n    "),
@@ -309,26 +304,13 @@ class TensorBoardExtras(Callback):
     def on_train_end(self, trainer: Any) -> None:
         from torch.utils.tensorboard.summary import hparams
 
-        writer = self._writer(trainer)
+        writer = run_writer(trainer)
         if writer is None or trainer.error is not None or not self.evaluator.evals:
             return
         metrics = {"hparam/val_loss": self.evaluator.evals[-1][2]}
         for summary in hparams(self.hparams, metrics):
             writer.file_writer.add_summary(summary)
         writer.add_scalar("hparam/val_loss", metrics["hparam/val_loss"], trainer.state.step)
-
-
-def flat_settings(recipe: Any, prefix: str = "") -> dict[str, Any]:
-    """A recipe's fields as ``{"model.n_layer": 4, ...}``, values TensorBoard can show."""
-    out: dict[str, Any] = {}
-    for f in dataclasses.fields(recipe):
-        value = getattr(recipe, f.name)
-        if dataclasses.is_dataclass(value):
-            out.update(flat_settings(value, f"{prefix}{f.name}."))
-        else:
-            out[prefix + f.name] = value if isinstance(value, (int, float, str, bool)) \
-                else str(value)
-    return out
 
 
 def train_gpt(recipe: GPTRecipe, *, prepared: PreparedText | None = None,
@@ -379,7 +361,8 @@ def train_gpt(recipe: GPTRecipe, *, prepared: PreparedText | None = None,
     extras = TensorBoardExtras(
         recipe.eval_every, lambda: sample_text(model, tokenizer, sample_settings,
                                                seed=sampling.seed_for(recipe.seed)),
-        flat_settings(recipe), evaluator)
+        {path: value if isinstance(value, (int, float, str, bool)) else str(value)
+         for path, value in flat_values(recipe).items()}, evaluator)
     start = time.perf_counter()
     on_main = [started] if dist_env.is_main_process() else []   # run.json: rank 0 writes it
     fit(model, loader, optimizer=optimizer, scheduler=scheduler, loss_fn=next_token_loss,

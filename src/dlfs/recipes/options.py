@@ -42,8 +42,8 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["HelpFormatter", "OneLineErrorParser", "Option", "add_options", "check_bounds",
-           "check_choices", "check_fields", "check_paths", "command_line", "from_dict",
-           "given_options", "internal_fields", "recipe_options", "replace_nested"]
+           "check_choices", "check_fields", "check_paths", "command_line", "flat_values",
+           "from_dict", "given_options", "internal_fields", "recipe_options", "replace_nested"]
 
 _METAVARS = {int: "N", float: "X", str: "TEXT"}
 
@@ -106,6 +106,12 @@ def _leaves(cls: type, default: Any, path: str = "", flag_prefix: str = ""
                                flag_prefix + f.metadata.get("prefix", ""))
         else:
             yield f"{path}{f.name}", flag_prefix + f.name, f, hints[f.name], value
+
+
+def flat_values(recipe: Any) -> dict[str, Any]:
+    """``{"max_steps": 3000, "model.n_layer": 4, ...}``: every leaf field of a recipe, nested
+    dataclasses flattened as the options are."""
+    return {path: value for path, _, _, _, value in _leaves(type(recipe), recipe)}
 
 
 def internal_fields(cls: type) -> list[str]:

@@ -199,11 +199,11 @@ class PeriodicEval(Callback):
             self.report(*row, time.perf_counter() - self.start)
 
     def _log(self, trainer: Trainer, step: int, value: float) -> None:
-        from .tensorboard import TensorBoardLogger
+        from .tensorboard import run_writer
 
-        logger = trainer.callbacks.find(TensorBoardLogger) if self.tag else None
-        if logger is not None and logger.writer is not None:
-            logger.writer.add_scalar(self.tag, value, step)
+        writer = run_writer(trainer) if self.tag else None
+        if writer is not None:
+            writer.add_scalar(self.tag, value, step)
 
     def _guard(self, trainer: Trainer, value: float) -> None:
         """Under a :class:`~dlfs.train.NaNGuard`, a non-finite value stops the run (before

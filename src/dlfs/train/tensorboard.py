@@ -21,7 +21,15 @@ from .rng import capture_rng_state, restore_rng_state
 if TYPE_CHECKING:
     from .loop import Trainer
 
-__all__ = ["TensorBoardLogger"]
+__all__ = ["TensorBoardLogger", "run_writer"]
+
+
+def run_writer(trainer: Trainer) -> Any:
+    """The SummaryWriter of the run's :class:`TensorBoardLogger` (the one ``fit(log_dir=...)``
+    adds, or one passed in), for callbacks that log more; None when the run keeps no log
+    (no ``log_dir``, not rank 0, or not started)."""
+    logger = trainer.callbacks.find(TensorBoardLogger)
+    return None if logger is None else logger.writer
 
 
 class TensorBoardLogger(Callback):
