@@ -9,6 +9,8 @@ import uuid
 import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+# The tests read English messages unless a test chooses Chinese (whatever the locale says).
+os.environ["DLFS_LANG"] = "en"
 
 import torch  # noqa: E402
 

@@ -39,6 +39,7 @@ from .curriculum import (
     run_lesson,
 )
 from .errors import DlfsError
+from .i18n import t
 from .exercises.cli import register as register_exercises
 from .gym.cli import register as register_gym
 from .paths import PACKAGE_DIR
@@ -104,7 +105,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             for lesson in lessons:
                 print(f"  {label:<14} {lesson.id:<22} {lesson_status(lesson, store):<16} "
                       f"{_title(lesson.title_en, lesson.title_zh, args.lang)}")
-    print("\nRun one with `dlfs run <id>`; check it with `dlfs check <id>`.")
+    print("\n" + t("list.footer"))
     return 0
 
 
