@@ -39,9 +39,9 @@ from .curriculum import (
     run_lesson,
 )
 from .errors import DlfsError
-from .i18n import t
 from .exercises.cli import register as register_exercises
 from .gym.cli import register as register_gym
+from .i18n import t
 from .paths import PACKAGE_DIR
 from .recipes.cli import register as register_recipes
 from .recipes.options import OneLineErrorParser

@@ -149,8 +149,8 @@ def lang_from_argv(argv: list[str]) -> str | None:
 # -- the checker behind the completeness test (tests plant each bug it exists to catch)
 
 #: Latin words a Chinese message may keep: names, abbreviations and verdict codes — never UI
-#: words (an area module may add its own names in its ``LATIN_OK``). Code in backticks, ``{fields}``, ``%(fields)s``, ``--flags`` and ``<args>`` are
-#: ignored before the scan.
+#: words (an area module may add its own names in its ``LATIN_OK``). Code in backticks,
+#: ``{fields}``, ``%(fields)s``, ``--flags``, ``<args>`` and kebab/dotted ids are ignored.
 LATIN_OK = frozenset("""
     dlfs id ids PyTorch torch Python TensorBoard tensorboard GPU CPU CUDA NCCL AC WA TLE RE MLE
     OLE CE JSON PNG CSV IDX UTF pytest GPT BERT ViT CLIP LoRA DPO SFT MNIST NaN Inf stdin
