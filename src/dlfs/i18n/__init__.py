@@ -11,7 +11,8 @@ Every label, status, heading, hint and user-facing error goes through :func:`t`:
 The language is, in order: ``--lang`` (any ``dlfs`` command), ``DLFS_LANG``, the locale
 (``LC_ALL``, ``LC_MESSAGES``, ``LANG``: ``zh_CN.UTF-8`` → Chinese), else English.
 
-The catalogue is split by area (``core``, ``gym``, ``exercises``, ``recipes``, ``train``, ``library``,
+The catalogue is split by area (``core``, ``gym``, ``exercises``, ``recipes``, ``train``,
+``library``,
 ``argparse``), each a module with ``MESSAGES = {key: (english, chinese)}``; the two texts of a
 key take the same ``{placeholders}``. ``tests/test_i18n.py`` fails when a key lacks a
 translation, when the placeholders differ, or when code asks for a key that does not exist.
