@@ -9,8 +9,10 @@ import uuid
 import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
-# The tests read English messages unless a test chooses Chinese (whatever the locale says).
-os.environ["DLFS_LANG"] = "en"
+# The tests read English messages, with bilingual titles (no language chosen), unless a test
+# chooses Chinese — whatever the locale of the machine says.
+os.environ.pop("DLFS_LANG", None)
+os.environ["LC_ALL"] = "C.UTF-8"
 
 import torch  # noqa: E402
 

@@ -128,15 +128,15 @@ def test_progress_counts_what_the_learner_did_not_our_checks(capsys, tmp_path):
     from dlfs.exercises import all_exercises
 
     code, out, _ = run(capsys, "progress", "--track", "pytorch")
-    assert code == 0 and "* [ ] Day 1 Tensor basics" in out and "(0/29)" in out
+    assert code == 0 and "* [ ] Day 1  Tensor basics" in out and "(0/29)" in out
     code, out, _ = run(capsys, "check", "tensor-basics")
     assert code == 0 and "PASS" in out and "1 passed, 0 failed" in out
     code, out, _ = run(capsys, "progress", "--track", "pytorch")
-    assert "* [ ] Day 1 Tensor basics" in out, "a contributor's check ticks nothing"
+    assert "* [ ] Day 1  Tensor basics" in out, "a contributor's check ticks nothing"
     code, out, _ = run(capsys, "run", "tensor-basics", "--quick")
     assert code == 0
     code, out, _ = run(capsys, "progress", "--track", "pytorch")
-    day1 = next(line for line in out.splitlines() if "Day 1 Tensor basics" in line)
+    day1 = next(line for line in out.splitlines() if "Day 1  Tensor basics" in line)
     day1_exercises = [e for e in all_exercises() if ("pytorch", "1") in e.places]
     assert "lessons run 1/1" in day1
     assert day1.startswith("* [~]" if day1_exercises else "* [x]"), day1
@@ -144,8 +144,8 @@ def test_progress_counts_what_the_learner_did_not_our_checks(capsys, tmp_path):
     for exercise in day1_exercises:
         store.record_attempt(exercise.id, "solved")
     code, out, _ = run(capsys, "progress", "--track", "pytorch")
-    assert "* [x] Day 1 Tensor basics and device management" in out and "(1/29)" in out
-    assert "* [ ] Day 2 Reshaping" in out
+    assert "* [x] Day 1  Tensor basics and device management" in out and "(1/29)" in out
+    assert "* [ ] Day 2  Reshaping" in out
     assert (tmp_path / "home" / "progress.json").is_file()
     code, out, _ = run(capsys, "list", "--track", "pytorch")
     assert "tensor-basics          passed" in out

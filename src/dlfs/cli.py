@@ -41,17 +41,19 @@ from .curriculum import (
 from .errors import DlfsError
 from .exercises.cli import register as register_exercises
 from .gym.cli import register as register_gym
-from .i18n import t
+from .i18n import LANGS, install_argparse, lang, lang_from_argv, set_lang, t, title
 from .paths import PACKAGE_DIR
 from .recipes.cli import register as register_recipes
 from .recipes.options import OneLineErrorParser
+from .textui import table
 
 #: Lessons that `dlfs tour` runs, in order, and the first lesson it points to afterwards.
 TOUR = ("env-setup", "tensor-basics", "autograd-basics")
 
 
-def _title(en: str, zh: str, lang: str | None) -> str:
-    return {"en": en, "zh": zh}.get(lang or "", f"{en} · {zh}")
+def _status(status: str) -> str:
+    """A lesson status (``passed``, ``not checked`` …) in the learner's language."""
+    return t(f"status.{status.replace(' yet', '').replace(' ', '_')}")
 
 
 def _tracks(track_id: str | None) -> tuple[Track, ...]:
@@ -94,17 +96,19 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     for track in tracks:
         written = sum(1 for e in track.entries if lessons_at(track.id, e.key))
-        print(f"\n{_title(track.title_en, track.title_zh, args.lang)}  "
-              f"[{track.id}: {written}/{len(track.entries)} written]")
+        print(f"\n{title(track.title_en, track.title_zh)}  "
+              + t("list.written", track=track.id, written=written, total=len(track.entries)))
+        rows = []
         for entry in track.entries:
             label = track.label(entry.key)
             lessons = lessons_at(track.id, entry.key)
             if not lessons:
-                print(f"  {label:<14} {'—':<22} {NOT_WRITTEN:<16} "
-                      f"{_title(entry.title_en, entry.title_zh, args.lang)}")
+                rows.append([label, "—", _status(NOT_WRITTEN),
+                             title(entry.title_en, entry.title_zh)])
             for lesson in lessons:
-                print(f"  {label:<14} {lesson.id:<22} {lesson_status(lesson, store):<16} "
-                      f"{_title(lesson.title_en, lesson.title_zh, args.lang)}")
+                rows.append([label, lesson.id, _status(lesson_status(lesson, store)),
+                             title(lesson.title_en, lesson.title_zh)])
+        print("\n".join(table(rows, indent="  ", gap=1)))
     print("\n" + t("list.footer"))
     return 0
 
@@ -115,16 +119,16 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def _run_and_report(lesson_id: str, *, quick: bool) -> bool:
     lesson = get_lesson(lesson_id)
-    mode = "quick" if quick else "full"
-    print(f"=== {lesson.id} ({mode}) — {lesson.title_en} · {lesson.title_zh}")
-    print(f"    file: {lesson_file(lesson)}\n", flush=True)
+    mode = t("run.mode.quick") if quick else t("run.mode.full")
+    print(f"=== {lesson.id} ({mode}) — {title(lesson.title_en, lesson.title_zh)}")
+    print("    " + t("run.file", path=lesson_file(lesson)) + "\n", flush=True)
     result = run_lesson(lesson, quick=quick)
     if result.ok:
-        print(f"\n=== {lesson.id}: done in {result.seconds:.1f} s")
+        print("\n=== " + t("run.done", id=lesson.id, s=result.seconds))
         _record_run(lesson.id)
         _your_turn(lesson.id)
     else:
-        print(f"\n=== {lesson.id}: FAILED after {result.seconds:.1f} s — {result.error}",
+        print("\n=== " + t("run.failed", id=lesson.id, s=result.seconds, error=result.error),
               file=sys.stderr)
     return result.ok
 
@@ -135,10 +139,9 @@ def _your_turn(lesson_id: str) -> None:
 
     exercises = exercises_for_lesson(lesson_id)
     if exercises:
-        print("\nYour turn · 轮到你了 — write these pieces yourself, graded offline:")
-        for exercise in exercises:
-            print(f"  dlfs exercise start {exercise.id:<22} # {exercise.title[0]} · "
-                  f"{exercise.title[1]}")
+        print("\n" + t("run.your_turn"))
+        rows = [[f"dlfs exercise start {x.id}", f"# {title(*x.title)}"] for x in exercises]
+        print("\n".join(table(rows, indent="  ", gap=1)))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -147,8 +150,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     lessons = lessons_for(args.lesson)
     if len(lessons) > 1 and not args.all:
         choices = "; ".join(f"{args.lesson}.{i} = {x.id}" for i, x in enumerate(lessons, 1))
-        raise DlfsError(f"{args.lesson} has {len(lessons)} lessons: {choices}. Run one by its "
-                        f"id or number (dlfs run {args.lesson}.1), or all of them with --all")
+        raise DlfsError(t("run.several", ref=args.lesson, n=len(lessons), choices=choices))
     ok = [_run_and_report(x.id, quick=args.quick) for x in lessons]
     return 0 if all(ok) else 1
 
@@ -162,7 +164,7 @@ def _record_run(lesson_id: str) -> None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     if args.lesson and args.track:
-        raise DlfsError("give either a lesson id or --track, not both")
+        raise DlfsError(t("check.both"))
     if args.lesson:
         lessons = [get_lesson(args.lesson)]
     elif args.track:
@@ -171,19 +173,19 @@ def cmd_check(args: argparse.Namespace) -> int:
         lessons = list(all_lessons())
     lessons = [x for x in lessons if lesson_file(x).is_file()]
     if not lessons:
-        raise DlfsError("nothing to check: no written lesson matches")
+        raise DlfsError(t("check.nothing"))
     store = ProgressStore()
     failed = 0
     for lesson in lessons:
-        print(f"checking {lesson.id} ...", flush=True)
+        print(t("check.checking", id=lesson.id), flush=True)
         result = check_lesson(lesson, store)
-        mark = "PASS" if result.passed else "FAIL"
+        mark = t("check.pass") if result.passed else t("check.fail")
         failed += not result.passed
         print(f"  {mark}  {result.detail}")
         for note in result.notes:
-            print(f"        note: {note}")
-    print(f"\n{len(lessons) - failed} passed, {failed} failed; "
-          f"results saved to {store.path}")
+            print("        " + t("check.note", note=note))
+    print("\n" + t("check.summary", passed=len(lessons) - failed, failed=failed,
+                   path=store.path))
     return 1 if failed else 0
 
 
@@ -196,28 +198,25 @@ def cmd_progress(args: argparse.Namespace) -> int:
     for track in _tracks(args.track):
         rows = [(entry, entry_progress(track, entry, store)) for entry in track.entries]
         done = sum(p.done for _, p in rows)
-        print(f"\n## {track.title_en} · {track.title_zh}  ({done}/{len(rows)})\n")
-        for entry, progress in rows:
-            what = progress.summary() or NOT_WRITTEN
-            print(f"* [{progress.mark}] {track.label(entry.key)} "
-                  f"{entry.title_en} · {entry.title_zh}  — {what}")
-    print("\n[x] every lesson run and every exercise solved by you; [~] started. Ticks come "
-          "from `dlfs run`, `dlfs exercise check` and `dlfs gym check`, never from our own "
-          "tests · [x] 课程都运行过、练习都由你自己完成；[~] 已开始")
-    print(f"state file: {store.path}; your attempts: dlfs progress --history")
+        print(f"\n## {title(track.title_en, track.title_zh)}  ({done}/{len(rows)})\n")
+        lines = [[f"* [{p.mark}]", track.label(entry.key), title(entry.title_en, entry.title_zh),
+                  f"— {p.summary() or _status(NOT_WRITTEN)}"] for entry, p in rows]
+        print("\n".join(table(lines, gap=1)))
+    print("\n" + t("progress.legend"))
+    print(t("progress.state", path=store.path))
     return 0
 
 
 def _print_history(store: ProgressStore) -> int:
     history = store.history()
     if not history:
-        print("no graded attempt yet: dlfs exercise start <id>, then dlfs exercise check <id> "
-              "· 还没有评分记录")
+        print(t("progress.no_history"))
         return 0
-    for item in history:
-        print(f"{item['at']}  {item['exercise']:<24} {item['verdict']:<16} "
-              f"cases {item.get('cases') or '-':<6} hints {item.get('hints', 0)}  "
-              f"({item.get('source', 'cli')})")
+    rows = [[t("progress.h.at"), t("progress.h.exercise"), t("progress.h.verdict"),
+             t("progress.h.cases"), t("progress.h.hints"), t("progress.h.source")]]
+    rows += [[item["at"], item["exercise"], item["verdict"], item.get("cases") or "-",
+              item.get("hints", 0), item.get("source", "cli")] for item in history]
+    print("\n".join(table(rows, align="<<<>>")))
     return 0
 
 
@@ -227,10 +226,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     report = env_report()
     print(format_env_report(report))
     if report["problems"]:
-        print("\ndoctor: something is broken (see PROBLEMS above); a fresh `make test` "
-              "rebuilds .venv with the pinned versions", file=sys.stderr)
+        print("\n" + t("doctor.broken"), file=sys.stderr)
         return 1
-    print("\ndoctor: all good")
+    print("\n" + t("doctor.ok"))
     return 0
 
 
@@ -243,18 +241,25 @@ def _next_lesson_after_tour() -> str | None:
 
 
 def cmd_tour(args: argparse.Namespace) -> int:
-    print("dlfs tour: three short lessons in quick mode.\n")
+    print(t("tour.start") + "\n")
     for lesson_id in TOUR:
         if not _run_and_report(lesson_id, quick=True):
             return 1
         print()
     nxt = _next_lesson_after_tour()
-    print("Tour finished. Where to go next:")
-    if nxt:
-        print(f"  dlfs run {nxt:<16} # the next lesson")
-    print("  dlfs list                # every track, lesson and gap")
-    print("  dlfs exercise list       # write the pieces yourself, graded offline")
-    print("  dlfs progress            # the lessons you ran, the exercises you solved")
+    print(t("tour.finished"))
+    rows = [[f"dlfs run {nxt}", "# " + t("tour.next_lesson")]] if nxt else []
+    rows += [["dlfs list", "# " + t("tour.list")],
+             ["dlfs exercise list", "# " + t("tour.exercises")],
+             ["dlfs progress", "# " + t("tour.progress")]]
+    print("\n".join(table(rows, indent="  ", gap=1)))
+    return 0
+
+
+def cmd_completion(args: argparse.Namespace) -> int:
+    from .completion import script
+
+    print(script(args.shell))
     return 0
 
 
@@ -265,12 +270,12 @@ def cmd_tour(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineErrorParser(
         prog="dlfs",
-        description="Deep Learning From Scratch: lessons, checks and tools. "
-                    "从零实现深度学习：课程、检查与工具。",
+        description=t("help.dlfs"),
     )
     parser.add_argument("--version", action="version", version=f"dlfs {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("--debug", action="store_true", help=t("help.debug"))
+    parser.add_argument("--lang", choices=LANGS, help=t("help.lang"))
+    sub = parser.add_subparsers(dest="command", metavar=t("help.command_metavar"))
 
     def add(name: str, fn: Callable[[argparse.Namespace], int], help_: str
             ) -> argparse.ArgumentParser:
@@ -278,36 +283,32 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=fn)
         return p
 
-    p = add("list", cmd_list, "list tracks, lessons and their status")
-    p.add_argument("--track", help="only this track (pytorch, gym, book, autograd, liuer, "
-                                   "topics, kaggle)")
-    p.add_argument("--lang", choices=["en", "zh"], help="titles in one language only")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    tracks = ", ".join(x.id for x in all_tracks())
+    p = add("list", cmd_list, t("help.list"))
+    p.add_argument("--track", help=t("help.list.track", tracks=tracks))
+    p.add_argument("--lang", choices=LANGS, help=t("help.lang"))
+    p.add_argument("--json", action="store_true", help=t("help.list.json"))
 
-    p = add("run", cmd_run, "run one lesson (by id, or track:key such as pytorch:3)")
-    p.add_argument("lesson", help="lesson id, e.g. env-setup, or track:key, e.g. pytorch:0 "
-                   "(book:7.2: the second lesson of an entry that has several)")
-    p.add_argument("--all", action="store_true",
-                   help="run every lesson of a track:key entry that has several")
+    p = add("run", cmd_run, t("help.run"))
+    p.add_argument("lesson", help=t("help.run.lesson"))
+    p.add_argument("--all", action="store_true", help=t("help.run.all"))
     mode = p.add_mutually_exclusive_group()
-    mode.add_argument("--quick", dest="quick", action="store_true",
-                      help="seconds-long version (what the tests run)")
-    mode.add_argument("--full", dest="quick", action="store_false",
-                      help="longer runs, better figures (default)")
+    mode.add_argument("--quick", dest="quick", action="store_true", help=t("help.run.quick"))
+    mode.add_argument("--full", dest="quick", action="store_false", help=t("help.run.full"))
     p.set_defaults(quick=False)
 
-    p = add("check", cmd_check, "for contributors: run a lesson and the tests behind it "
-            "(ticks nothing in `dlfs progress`; learners: dlfs exercise check)")
-    p.add_argument("lesson", nargs="?", help="lesson id (default: every written lesson)")
-    p.add_argument("--track", help="check every lesson of this track")
+    p = add("check", cmd_check, t("help.check"))
+    p.add_argument("lesson", nargs="?", help=t("help.check.lesson"))
+    p.add_argument("--track", help=t("help.check.track"))
 
-    p = add("progress", cmd_progress, "the roadmaps as check boxes, ticked by what you did: "
-            "lessons run, exercises solved, gym problems accepted")
-    p.add_argument("--track", help="only this track")
-    p.add_argument("--history", action="store_true", help="every graded attempt, in order")
+    p = add("progress", cmd_progress, t("help.progress"))
+    p.add_argument("--track", help=t("help.progress.track"))
+    p.add_argument("--history", action="store_true", help=t("help.progress.history"))
 
-    add("doctor", cmd_doctor, "environment report and sanity check (Day 0)")
-    add("tour", cmd_tour, "a short guided run through the first lessons")
+    add("doctor", cmd_doctor, t("help.doctor"))
+    add("tour", cmd_tour, t("help.tour"))
+    p = add("completion", cmd_completion, t("help.completion"))
+    p.add_argument("shell", choices=("bash", "zsh"), help=t("help.completion.shell"))
     register_exercises(sub)
     register_gym(sub)
     register_recipes(sub)
@@ -321,6 +322,14 @@ def _one_line(exc: BaseException) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``dlfs`` console script; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    install_argparse()
+    try:  # the language first: the parser's help and errors are printed in it
+        set_lang(lang_from_argv(argv))
+        lang()
+    except DlfsError as exc:
+        print(f"dlfs: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -331,10 +340,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DlfsError as exc:
         if args.debug:
             traceback.print_exc()
-        print(f"dlfs: error: {_one_line(exc)}", file=sys.stderr)
+        print(t("main.error", message=_one_line(exc)), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("dlfs: interrupted", file=sys.stderr)
+        print(t("main.interrupted"), file=sys.stderr)
         return 130
     except BrokenPipeError:  # `dlfs list | head` closed the pipe: not an error
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep interpreter exit quiet
@@ -343,13 +352,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"dlfs: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        print(t("main.error", message=f"{where}{exc.strerror or exc}"), file=sys.stderr)
         return 2
     except Exception as exc:  # an unexpected bug: one line, full traceback with --debug
         if args.debug:
             traceback.print_exc()
-        print(f"dlfs: internal error: {type(exc).__name__}: {_one_line(exc)} "
-              "(run again with --debug for the traceback)", file=sys.stderr)
+        print(t("main.internal", kind=type(exc).__name__, message=_one_line(exc)),
+              file=sys.stderr)
         return 1
 
 

@@ -37,16 +37,20 @@ class UnknownNameError(DlfsError, LookupError):
     listing = "dlfs list"
 
     def __init__(self, ref: str, suggestions: list[str], known: Iterable[str] = ()):
+        from .i18n import t
+
         self.ref = ref
         self.suggestions = suggestions
         known = sorted(known)
+        what = t(f"errors.what.{self.what.replace(' ', '_')}")
         if suggestions:
-            hint = f"; did you mean {', '.join(suggestions)}?"
+            hint = t("errors.did_you_mean", names=", ".join(suggestions))
         elif known:  # nothing alike: a short registry can list everything it knows
-            hint = f"; known {self.what}s: {', '.join(known)}"
+            hint = t("errors.known", what=what, names=", ".join(known))
         else:
             hint = ""
-        super().__init__(f"unknown {self.what} {ref!r}{hint} (see `{self.listing}`)")
+        super().__init__(t("errors.unknown", what=what, ref=repr(ref), hint=hint,
+                           listing=self.listing))
 
 
 class UnknownLessonError(UnknownNameError):
@@ -59,5 +63,10 @@ class UnknownTrackError(DlfsError, LookupError):
     """A track id that does not exist."""
 
     def __init__(self, ref: str, known: list[str]):
+        from .i18n import t
+
         self.ref = ref
-        super().__init__(f"unknown track {ref!r}; known tracks: {', '.join(known)}")
+        what = t("errors.what.track")
+        super().__init__(t("errors.unknown", what=what, ref=repr(ref),
+                           hint=t("errors.known", what=what, names=", ".join(known)),
+                           listing="dlfs list"))

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..i18n import chosen_lang, title
 from ..paths import runs_dir
 
 MODE_ENV = "DLFS_LESSON_MODE"
@@ -65,6 +66,16 @@ class LessonContext:
         plt.close(fig)
         print(f"[figure] {target}")
         return target
+
+    def notice(self, holds: bool, en: str, zh: str) -> None:
+        """Say in one line what to look at in the output above (English and Chinese).
+
+        ``holds`` is the check behind the sentence: a lesson never points at something that
+        is not there, so a false ``holds`` fails the lesson with the sentence as the message.
+        """
+        if not holds:
+            raise AssertionError(f"the lesson's note does not hold: {en}")
+        print(f"→ {en}\n  {zh}" if chosen_lang() is None else f"→ {title(en, zh)}")
 
 
 def lesson_context(lesson_id: str) -> LessonContext:

@@ -44,8 +44,10 @@ class Track:
         return None
 
     def label(self, key: str) -> str:
-        """Human label of an entry, e.g. ``Day 3``."""
-        return f"{self.unit} {key}"
+        """Human label of an entry in the learner's language, e.g. ``Day 3`` / ``第 3 天``."""
+        from ..i18n import t
+
+        return t(f"unit.{self.unit.lower()}", key=key)
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,7 @@ def placeholders(text: str) -> set[str]:
             for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
-def t(key: str, **fields: object) -> str:
+def t(key: str, /, **fields: object) -> str:
     """The message ``key`` in the current language, with ``fields`` filled in."""
     texts = catalogue()[key]
     return texts[LANGS.index(lang())].format(**fields)
@@ -170,7 +170,8 @@ def problems(messages: dict[str, tuple[str, str]] | None = None) -> list[str]:
     allowed = LATIN_OK.union(*(getattr(m, "LATIN_OK", ()) for m in _areas()))
     out = []
     strip = re.compile(r"`[^`]*`|\{[^{}]*\}|%\([a-z_]+\)[a-z]|%[srd]|--?[a-z][a-z0-9-]*"
-                       r"|<[^<>]*>|\b[a-z0-9]+(?:[-_:./][a-z0-9]+)+\b")
+                       r"|<[^<>]*>|\b[a-z0-9]+(?:[-_:./][a-z0-9]+)+\b"
+                       r"|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")
     for key, texts in messages.items():
         if len(texts) != 2 or not all(isinstance(x, str) and x.strip() for x in texts):
             out.append(f"{key}: needs a non-empty English and Chinese text")

@@ -74,10 +74,16 @@ info = inspect(xt, "x.t()")
 assert info["shape"] == (4, 3) and info["stride"] == (1, 4)
 assert info["contiguous"] is False and info["is_view"] is True
 assert xt.data_ptr() == x.data_ptr(), "a transpose shares storage with its base"
+ctx.notice(info["is_view"] and not info["contiguous"] and xt.data_ptr() == x.data_ptr(),
+           "x.t() is a view: strides (1, 4), contiguous=False, same storage - nothing copied",
+           "x.t() 是视图：步长 (1, 4)，contiguous=False，共享存储——没有复制任何数据")
 
 bad = torch.tensor([1.0, float("nan"), float("inf"), -2.0])
 info_bad = inspect(bad, "bad")
 assert info_bad["nan"] == 1 and info_bad["inf"] == 1
+ctx.notice(info_bad["nan"] == 1 and info_bad["inf"] == 1,
+           "the values line counts nan=1 inf=1: inspect flags bad numbers before they spread",
+           "values 一行数出 nan=1、inf=1：inspect 在坏数值扩散之前就把它们标出来")
 
 # %% [markdown]
 # ## 4. Timing: `time_block` and `compare`
@@ -106,6 +112,14 @@ try:
 finally:
     torch.set_num_threads(threads)
 assert results[0].label == "torch matmul", "BLAS matmul should beat the naive broadcast"
+slower = results[1].median / results[0].median
+ctx.notice(slower > 1,
+           f"broadcast-multiply-sum is {slower:.0f}x slower than matmul for the same numbers: "
+           f"it builds a (64, {n}, {n}) temporary. The lone `matmul {n}x{n}` line above is one "
+           "cold call on the full matrix; trust compare's repeated runs",
+           f"同样的结果，广播相乘再求和比 matmul 慢 {slower:.0f} 倍：它先造出 (64, {n}, {n}) 的"
+           f"临时张量。上面单独的 `matmul {n}x{n}` 只是对整个矩阵的一次冷启动调用；"
+           "以 compare 的多次重复结果为准")
 
 # %% [markdown]
 # ## 5. `model_summary`: shapes through a small CNN
@@ -123,5 +137,11 @@ summary = model_summary(model, torch.zeros(2, 1, 28, 28))
 print(summary)
 assert summary.rows[2].output_shape == (2, 8, 14, 14)
 assert summary.total_params == (1 * 8 * 9 + 8) + (1568 * 10 + 10)
+linear = summary.rows[4].params
+ctx.notice(summary.rows[2].output_shape == (2, 8, 14, 14) and linear == 15_690,
+           f"MaxPool2d halves 28x28 to 14x14; the Linear layer holds {linear:,} of the "
+           f"{summary.total_params:,} parameters",
+           f"MaxPool2d 把 28x28 减半为 14x14；{summary.total_params:,} 个参数中有 {linear:,} "
+           "个在 Linear 层")
 
 print("\nDay 0 done: the toolbox works. Next: `dlfs run tensor-basics`.")

@@ -46,6 +46,9 @@ assert made["torch.from_numpy(np.zeros(2))"].dtype == torch.float64
 # %%
 x = torch.arange(12, dtype=torch.float32).reshape(3, 4)
 info = inspect(x, "x")
+ctx.notice(info["stride"] == (4, 1) and info["contiguous"],
+           "strides (4, 1): one step down a column skips 4 values, one step along a row 1",
+           "步长 (4, 1)：沿列向下走一步跳过 4 个元素，沿行向右走一步跳过 1 个")
 i, j = 2, 1
 flat = x.flatten()
 address = x.storage_offset() + i * x.stride(0) + j * x.stride(1)

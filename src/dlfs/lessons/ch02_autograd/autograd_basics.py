@@ -45,6 +45,11 @@ inspect(w, "w")
 inspect(y, "y")
 assert w.is_leaf and w.grad_fn is None
 assert not y.is_leaf and type(y.grad_fn).__name__ == "SumBackward0"
+ctx.notice(w.is_leaf and w.grad is not None and not y.is_leaf and y.grad_fn is not None,
+           f"w is a leaf and keeps its gradient ({w.grad.item():g} = dy/dw above); y has a "
+           "grad_fn instead and keeps none",
+           f"w 是叶子节点，保留了梯度（{w.grad.item():g}，即上面的 dy/dw）；y 带有 grad_fn，"
+           "不保留梯度")
 
 # %% [markdown]
 # ## 3. The accumulation trap
