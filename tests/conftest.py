@@ -39,6 +39,15 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _language_back_to_default():
+    """A test that runs `dlfs --lang zh ...` leaves the next test in the default language."""
+    yield
+    from dlfs.i18n import set_lang
+
+    set_lang(None)
+
+
+@pytest.fixture(autouse=True)
 def _isolated_dirs(tmp_path, monkeypatch):
     """Keep progress files, lesson outputs and data lookups out of the user's home and repo."""
     monkeypatch.setenv("DLFS_HOME", str(tmp_path / "home"))

@@ -137,7 +137,7 @@ def test_importing_the_reference_solution(tmp_path, isolate):
     report = _judge(tmp_path, IMPORT_REFERENCE)
     assert report.verdict == "RE", report
     assert "No module named 'dlfs'" in report.detail
-    assert "standard library only" in report.detail and "标准库" in report.detail
+    assert "standard library only" in report.detail  # in the learner's language (en here)
 
 
 def test_the_import_cheat_works_outside_the_judge():

@@ -17,38 +17,51 @@ import math
 import sys
 from pathlib import Path
 
-from .. import sandbox
+from .. import i18n, sandbox
 from ..curriculum import ProgressStore
 from ..errors import DlfsError
+from ..i18n import t
+from ..textui import display_width, table
 from .execution import read_solution
 from .journal import FIELDS, append_review, journal_path, read_reviews, topic_stats
-from .judge import VERDICTS, history_path, judge, read_history, record
-from .problem import Problem
+from .judge import VERDICTS, describe_source, history_path, judge, read_history, record
 from .problems import PROBLEMS, get_problem
-from .starter import render_problem, starter_source
+from .starter import render_problem, starter_source, topic_name
 
 
-def _title(p: Problem, lang: str | None) -> str:
-    return {"en": p.title_en, "zh": p.title_zh}.get(lang or "", f"{p.title_en} · {p.title_zh}")
+def _use_lang(args: argparse.Namespace) -> None:
+    """``--lang`` of ``gym list``/``gym show``: the language of everything the command says."""
+    if getattr(args, "lang", None):
+        i18n.set_lang(args.lang)
+
+
+def _status(status: str | None) -> str:
+    if status == "passed":
+        return "AC"
+    return t("gym.list.status.tried") if status == "failed" else t("gym.list.status.none")
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    _use_lang(args)
     store = ProgressStore()
     shown = [p for p in PROBLEMS if args.day is None or p.day == args.day]
     if not shown:
-        raise DlfsError(f"no gym problems on day {args.day} (days run from 1 to 28)")
-    print(f"{'day':>3}  {'id':<26} {'topic':<20} {'status':<8} title")
-    for p in shown:
-        status = {"passed": "AC", "failed": "tried"}.get(store.status(f"gym:{p.id}") or "", "—")
-        print(f"{p.day:>3}  {p.id:<26} {p.topic:<20} {status:<8} {_title(p, args.lang)}")
-    print("\nRead one with `dlfs gym show <id>`, start it with `dlfs gym new <id>`.")
+        raise DlfsError(t("gym.err.no_day", day=args.day))
+    rows: list[list[object]] = [[t("gym.list.head.day"), t("gym.list.head.id"),
+                                 t("gym.list.head.topic"), t("gym.list.head.status"),
+                                 t("gym.list.head.title")]]
+    rows += [[p.day, p.id, topic_name(p.topic), _status(store.status(f"gym:{p.id}")),
+              i18n.title(p.title_en, p.title_zh)] for p in shown]
+    print("\n".join(table(rows, align=">")))
+    print("\n" + t("gym.list.footer"))
     return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    _use_lang(args)
     p = get_problem(args.id)
     print(render_problem(p, lang=args.lang, hint=args.hint))
-    print(f"\nStart: dlfs gym new {p.id}    Check: dlfs gym check {p.id} <file.py>")
+    print("\n" + t("gym.show.next", id=p.id))
     return 0
 
 
@@ -56,35 +69,34 @@ def cmd_new(args: argparse.Namespace) -> int:
     p = get_problem(args.id)
     folder = Path(args.dir)
     if folder.exists() and not folder.is_dir():
-        raise DlfsError(f"--dir: expected a folder, got {folder}, which is a file "
-                        "· --dir 应为文件夹，但它是一个文件")
+        raise DlfsError(t("gym.err.dir_is_file", path=folder))
     path = folder / f"{p.id.replace('-', '_')}.py"
     if path.exists() and not args.force:
-        raise DlfsError(f"{path} already exists; pass --force to overwrite it")
+        raise DlfsError(t("gym.err.exists", path=path))
     folder.mkdir(parents=True, exist_ok=True)
     path.write_text(starter_source(p), encoding="utf-8")
-    print(f"wrote {path}\nsolve it, then: dlfs gym check {p.id} {path}")
+    print(t("gym.new.wrote", path=path, id=p.id))
     return 0
 
 
 def _clip(text: str, limit: int = 600) -> str:
     text = text.rstrip()
-    return text if len(text) <= limit else f"{text[:limit]} … ({len(text):,} characters)"
+    return text if len(text) <= limit else t("gym.check.clip", text=text[:limit], n=len(text))
 
 
 def _print_failure(report) -> None:
     if report.detail:
         print(f"\n{report.detail}")
     if report.failing_input is not None:
-        print(f"\n--- input ({report.source}) ---\n{_clip(report.failing_input)}")
+        heading = t("gym.check.input", source=describe_source(report.source))
+        print(f"\n{heading}\n{_clip(report.failing_input)}")
     if report.verdict == "TLE" and report.source.startswith("large"):
-        print("(every smaller test passed: the answer is right but the algorithm is too slow "
-              "at these sizes; see the problem's limits and `dlfs gym show <id> --hint`)")
+        print(t("gym.check.too_slow"))
     if report.verdict == "OLE" and report.got:
-        print(f"--- your output (its start) ---\n{_clip(report.got)}")
+        print(t("gym.check.got_start") + "\n" + _clip(report.got))
     if report.verdict == "WA":
-        print(f"--- expected ---\n{_clip(report.expected)}\n"
-              f"--- your output ---\n{_clip(report.got)}")
+        print("\n".join((t("gym.check.expected"), _clip(report.expected),
+                         t("gym.check.got"), _clip(report.got))))
 
 
 MAX_TIME_LIMIT = 600.0
@@ -95,28 +107,24 @@ def _check_options(args: argparse.Namespace) -> None:
     for name in ("tests", "large"):
         value = getattr(args, name)
         if value < 0:
-            raise DlfsError(f"--{name}: expected a whole number >= 0, got {value} "
-                            f"· --{name} 应为不小于 0 的整数，实际为 {value}")
+            raise DlfsError(t("gym.err.count", name=name, value=value))
     limit = args.time_limit
     if limit is not None and not (math.isfinite(limit) and 0 < limit <= MAX_TIME_LIMIT):
-        raise DlfsError(f"--time-limit: expected seconds > 0 and <= {MAX_TIME_LIMIT:g}, got "
-                        f"{limit:g} · --time-limit 应为大于 0、不超过 {MAX_TIME_LIMIT:g} 的秒数，"
-                        f"实际为 {limit:g}")
+        raise DlfsError(t("gym.err.time_limit", max=MAX_TIME_LIMIT, value=limit))
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     p = get_problem(args.id)
     _check_options(args)
     if not Path(args.file).exists():
-        raise DlfsError(f"solution file not found: {args.file} (create one with "
-                        f"`dlfs gym new {p.id}`) · 找不到解答文件")
+        raise DlfsError(t("gym.err.no_solution", file=args.file, id=p.id))
     read_solution(args.file)  # a directory or a non-UTF-8 file: one clear line
     isolation = sandbox.isolation()
     if not isolation.available:
         print(isolation.note, file=sys.stderr)
-    large = f" + {args.large} large" if p.large is not None and args.large else ""
-    print(f"judging {args.file} on {p.id}: {len(p.examples)} examples + {args.tests} "
-          f"generated{large} tests ...", flush=True)
+    large = t("gym.check.large", n=args.large) if p.large is not None and args.large else ""
+    print(t("gym.check.judging", file=args.file, id=p.id, examples=len(p.examples),
+            tests=args.tests, large=large), flush=True)
     report = judge(p, args.file, n_tests=args.tests, n_large=args.large, seed=args.seed,
                    time_s=args.time_limit)
     record(p, report, args.file)
@@ -124,14 +132,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     if not report.accepted:
         _print_failure(report)
     else:
-        print(f"\nNow the three-line review: dlfs gym review {p.id}")
+        print("\n" + t("gym.check.review", id=p.id))
     return 0 if report.accepted else 1
 
 
 def _ask(name: str) -> str:
-    prompts = {"what": "What was the problem about (one line)? ",
-               "mistake": "What mistake did you make (or nearly make)? ",
-               "lesson": "What will you do next time? "}
+    prompts = {"what": t("gym.review.ask.what"), "mistake": t("gym.review.ask.mistake"),
+               "lesson": t("gym.review.ask.lesson")}
     return input(prompts[name])
 
 
@@ -140,36 +147,36 @@ def cmd_review(args: argparse.Namespace) -> int:
     texts = {name: getattr(args, name) for name in FIELDS}
     missing = [name for name, text in texts.items() if not text]
     if missing and not sys.stdin.isatty():
-        raise DlfsError(f"missing {', '.join('--' + m for m in missing)} (stdin is not a "
-                        "terminal, so there is nobody to ask)")
+        raise DlfsError(t("gym.err.review_no_tty", flags=", ".join("--" + m for m in missing)))
     for name in missing:
         texts[name] = _ask(name)
     try:
         append_review(p, **texts)
     except ValueError as exc:
         raise DlfsError(str(exc)) from None
-    print(f"review of {p.id} added to {journal_path()}")
+    print(t("gym.review.added", id=p.id, path=journal_path()))
     return 0
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
     history, reviews = read_history(), read_reviews()
     if not history and not reviews:
-        print("No judge runs or reviews yet: `dlfs gym check` and `dlfs gym review` fill them.")
+        print(t("gym.stats.empty"))
         return 0
-    rows = topic_stats(PROBLEMS, history, reviews)
-    head = f"{'topic':<20} {'solved':>7} {'runs':>5} " \
-           + " ".join(f"{k:>4}" for k in VERDICTS) + f" {'reviews':>7}  last mistake"
-    print(head)
-    print("-" * len(head))
-    for r in rows:
-        v = r.verdicts
-        print(f"{r.topic:<20} {f'{r.solved}/{r.problems}':>7} {r.checks:>5} "
-              + " ".join(f"{v.get(k, 0):>4}" for k in VERDICTS)
-              + f" {r.reviews:>7}  {r.last_mistake[:50]}")
+    rows: list[list[object]] = [[t("gym.list.head.topic"), t("gym.stats.head.solved"),
+                                 t("gym.stats.head.runs"), *VERDICTS,
+                                 t("gym.stats.head.reviews"), t("gym.stats.head.last_mistake")]]
+    for r in topic_stats(PROBLEMS, history, reviews):
+        rows.append([topic_name(r.topic), f"{r.solved}/{r.problems}", r.checks,
+                     *(r.verdicts.get(k, 0) for k in VERDICTS), r.reviews, r.last_mistake[:50]])
+    lines = table(rows, align="<" + ">" * (len(VERDICTS) + 3))
+    print(lines[0])
+    print("-" * display_width(lines[0]))
+    print("\n".join(lines[1:]))
     solved = len({h['problem'] for h in history if h.get("verdict") == "AC"})
-    print(f"\n{solved}/{len(PROBLEMS)} problems accepted; weakest topics first.")
-    print(f"history: {history_path()}\njournal: {journal_path()}")
+    print("\n" + t("gym.stats.footer", solved=solved, total=len(PROBLEMS)))
+    print(t("gym.stats.history", path=history_path()))
+    print(t("gym.stats.journal", path=journal_path()))
     return 0
 
 

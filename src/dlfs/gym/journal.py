@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ..i18n import t
 from ..paths import data_home
 from .problem import Problem
 
@@ -22,6 +23,12 @@ JOURNAL_FILE = "gym_journal.md"
 FIELDS = ("what", "mistake", "lesson")
 _HEAD_RE = re.compile(r"^## (\S+) · ([a-z0-9-]+) \(day (\d+), (.+)\)\s*$")
 _LINE_RE = re.compile(r"^- (what|mistake|lesson): (.*)$")
+
+
+def _field_label(name: str) -> str:
+    labels = {"what": t("gym.review.field.what"), "mistake": t("gym.review.field.mistake"),
+              "lesson": t("gym.review.field.lesson")}
+    return labels.get(name, name)
 
 
 def journal_path() -> Path:
@@ -47,7 +54,7 @@ def append_review(problem: Problem, what: str, mistake: str, lesson: str) -> Rev
     texts = {"what": what, "mistake": mistake, "lesson": lesson}
     for name, text in texts.items():
         if not text or not text.strip():
-            raise ValueError(f"review: '{name}' is empty; write one short line")
+            raise ValueError(t("gym.err.review_empty", name=_field_label(name)))
         texts[name] = " ".join(text.split())  # one line each
     at = datetime.now(timezone.utc).isoformat(timespec="minutes")
     review = Review(at, problem.id, problem.day, problem.topic, **texts)

@@ -33,12 +33,14 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 from ..curriculum import ProgressStore
+from ..i18n import LANGS, catalogue, t
 from ..paths import data_home
 from .execution import RunOutcome, output_cap, read_solution, run_solution
 from .problem import Problem, outputs_match
@@ -49,6 +51,33 @@ _GOT_CHARS = 4000  # of an over-long output, the report keeps this much
 
 #: How the judge runs a solution: (input text, output cap in bytes) -> outcome.
 Runner = Callable[[str, int], RunOutcome]
+
+#: A failing verdict's code, explained (the English text is the bare code).
+_VERDICT_KEYS = {"WA": "gym.verdict.wa", "TLE": "gym.verdict.tle", "RE": "gym.verdict.re",
+                 "MLE": "gym.verdict.mle", "OLE": "gym.verdict.ole"}
+_SOURCE_RE = re.compile(r"(example|generated test|large test) (\d+)(, shrunk)?")
+_SOURCE_KEYS = {"example": "gym.source.example", "generated test": "gym.source.generated",
+                "large test": "gym.source.large"}
+
+
+def _msg(key: str, lang: str | None, **fields: object) -> str:
+    """Message ``key`` in ``lang`` (``None``: the current language)."""
+    if lang is None:
+        return t(key, **fields)
+    return catalogue()[key][LANGS.index(lang)].format(**fields)
+
+
+def describe_source(source: str, lang: str | None = None) -> str:
+    """Which test a report's ``source`` names ("generated test 3, shrunk"), in words.
+
+    >>> describe_source("generated test 3, shrunk", "zh"), describe_source("example 1", "en")
+    ('第 3 个生成测试（已缩小输入）', 'example 1')
+    """
+    m = _SOURCE_RE.fullmatch(source)
+    if not m:
+        return source
+    text = _msg(_SOURCE_KEYS[m.group(1)], lang, n=int(m.group(2)))
+    return _msg("gym.source.shrunk", lang, test=text) if m.group(3) else text
 
 
 @dataclass(frozen=True)
@@ -76,13 +105,17 @@ class JudgeReport:
     def accepted(self) -> bool:
         return self.verdict == "AC"
 
-    def summary(self) -> str:
-        """One line, e.g. ``WA on generated test 3 (12/40 passed)``."""
+    def summary(self, lang: str | None = None) -> str:
+        """One line, e.g. ``WA on generated test 3 (12/40 passed)``, in ``lang`` (``None``:
+        the current language). The verdict stays a code; in Chinese it is explained."""
         if self.accepted:
-            return (f"AC: {self.tests_total}/{self.tests_total} tests passed, "
-                    f"slowest {self.max_seconds * 1000:.0f} ms")
-        return (f"{self.verdict} on {self.source} "
-                f"({self.tests_passed}/{self.tests_total} passed)")
+            return _msg("gym.summary.ac", lang, total=self.tests_total,
+                        ms=self.max_seconds * 1000)
+        key = _VERDICT_KEYS.get(self.verdict)
+        verdict = _msg(key, lang) if key else self.verdict
+        return _msg("gym.summary.fail", lang, verdict=verdict,
+                    source=describe_source(self.source, lang), passed=self.tests_passed,
+                    total=self.tests_total)
 
 
 @dataclass
@@ -192,10 +225,11 @@ def record(problem: Problem, report: JudgeReport, solution: str | os.PathLike[st
            store: ProgressStore | None = None) -> None:
     """Store the verdict as progress key ``gym:<id>`` and append it to the history."""
     store = store or ProgressStore()
-    store.record(f"gym:{problem.id}", passed=report.accepted, detail=report.summary())
+    summary = report.summary("en")  # files keep one language, whatever the learner reads
+    store.record(f"gym:{problem.id}", passed=report.accepted, detail=summary)
     entry = {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
              "problem": problem.id, "day": problem.day, "topic": problem.topic,
-             "verdict": report.verdict, "summary": report.summary(), "file": str(solution)}
+             "verdict": report.verdict, "summary": summary, "file": str(solution)}
     path = history_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as f:

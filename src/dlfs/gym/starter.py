@@ -6,9 +6,21 @@ from __future__ import annotations
 
 import textwrap
 
+from ..i18n import catalogue, t
 from .problem import Problem
 
+#: In the starter file (written to disk, in both languages).
 STDLIB_ONLY = "standard library only · 仅限标准库"
+
+
+def topic_name(topic: str) -> str:
+    """A problem's topic in the current language (Python names such as ``heapq`` stay).
+
+    >>> topic_name("dynamic programming"), topic_name("heapq")
+    ('dynamic programming', 'heapq')
+    """
+    slug = "-".join(topic.lower().replace("/", " ").split())
+    return t(f"gym.topic.{slug}") if f"gym.topic.{slug}" in catalogue() else topic
 
 
 def _comment(text: str, width: int = 88) -> str:
@@ -72,19 +84,21 @@ def render_problem(p: Problem, lang: str | None = None, hint: bool = False) -> s
     >>> "Fewest coins" in card and "零钱" not in card and "Hint" in card
     True
     """
-    similar = f"   (similar to {p.similar_to})" if p.similar_to else ""
-    parts = [f"# {p.id} — Day {p.day}, {p.topic}{similar}\n"]
+    similar = t("gym.show.similar", name=p.similar_to) if p.similar_to else ""
+    parts = [t("gym.show.heading", id=p.id, day=p.day, topic=topic_name(p.topic),
+               similar=similar) + "\n"]
     if lang != "zh":
         parts.append(f"## {p.title_en}\n\n{p.statement_en}\n")
     if lang != "en":
         parts.append(f"## {p.title_zh}\n\n{p.statement_zh}\n")
-    tol = f", numbers compared within {p.float_tol:g}" if p.float_tol else ""
-    parts.append(f"Input:  {p.input_format}\nOutput: {p.output_format}\n"
-                 f"Limits: {p.limits.time_s:g} s per test, {p.limits.memory_mb} MB{tol}, "
-                 f"{STDLIB_ONLY}")
+    tol = t("gym.show.tol", tol=p.float_tol) if p.float_tol else ""
+    parts.append("\n".join((t("gym.show.input", text=p.input_format),
+                            t("gym.show.output", text=p.output_format),
+                            t("gym.show.limits", time_s=p.limits.time_s,
+                              memory_mb=p.limits.memory_mb, tol=tol))))
     for i, (inp, out) in enumerate(p.examples, 1):
-        parts.append(f"\n--- example {i} input ---\n{inp.rstrip()}\n"
-                     f"--- example {i} output ---\n{out.rstrip()}")
+        parts.append("\n".join(("", t("gym.show.example_input", i=i), inp.rstrip(),
+                                 t("gym.show.example_output", i=i), out.rstrip())))
     if hint:
-        parts.append(f"\nHint (complexity and edge cases): {p.header}")
+        parts.append("\n" + t("gym.show.hint", header=p.header))
     return "\n".join(parts)

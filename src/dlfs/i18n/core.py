@@ -144,4 +144,6 @@ MESSAGES.update({
                         '`eval "$(dlfs completion bash)"`）'),
     "help.completion.shell": ("your shell", "你使用的命令行（`bash` 或 `zsh`）"),
     "errors.what.recipe": ("recipe", "训练配方"),
+    "errors.what.gym_problem": ("gym problem", "刷题题目"),
+    "errors.what.model": ("model", "模型"),
 })
