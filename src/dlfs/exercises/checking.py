@@ -8,8 +8,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .. import sandbox
+from .. import i18n, sandbox
 from ..curriculum.progress import ProgressStore
+from ..i18n import t
 from ..paths import PACKAGE_DIR
 from ..sandbox.python import python_executable, site_dirs
 from .grading import ERROR, CaseResult, Report, format_report, grade
@@ -38,24 +39,32 @@ def check_file(exercise: Exercise, path: Path) -> Report:
     argv = [python_executable(), "-I", "-S", "-c", _BOOT, json.dumps(paths), exercise.id,
             "solution.py", path.name]
     result = sandbox.run(argv, limits=limits, files={"solution.py": path.read_bytes()},
-                         readable=paths)
+                         readable=paths, env={"DLFS_LANG": i18n.lang()})  # its messages too
     if result.limit_hit is not None:
         verdict = {"wall": "timeout", "cpu": "timeout", "memory": "memory"}.get(
             result.limit_hit, "error")
-        detail = {"timeout": f"no report within {exercise.time_s:g} s (an endless loop?)",
-                  "memory": f"more than {MEMORY_BYTES // sandbox.MiB} MB of memory"}.get(
-            verdict, f"the run passed its {result.limit_hit} limit")
-        return Report(exercise.id, verdict, [CaseResult("running your file", ERROR, detail)])
+        detail = {"timeout": t("exercises.run.timeout", s=exercise.time_s),
+                  "memory": t("exercises.run.memory", mb=MEMORY_BYTES // sandbox.MiB)}.get(
+            verdict) or t("exercises.run.limit", limit=result.limit_hit)
+        return Report(exercise.id, verdict,
+                      [CaseResult(t("exercises.run.running"), ERROR, detail)])
     lines = result.stdout.decode(errors="replace").strip().splitlines()
     try:
         report = Report.from_dict(json.loads(lines[-1]))
     except (IndexError, ValueError, KeyError):
         tail = result.stderr.decode(errors="replace").strip().splitlines()[-3:]
         return Report(exercise.id, "error", [CaseResult(
-            "running your file", ERROR, " / ".join(tail) or f"exit {result.returncode}")])
+            t("exercises.run.running"), ERROR,
+            " / ".join(tail) or t("exercises.run.exit", code=result.returncode))])
     if not result.isolated:
-        report.note = sandbox.isolation().note.split(" · ")[0]
+        report.note = _one_language(sandbox.isolation().note)
     return report
+
+
+def _one_language(note: str) -> str:
+    """The half of an "English · 中文" note in the language of the messages."""
+    halves = note.split(" · ")
+    return halves[-1] if len(halves) > 1 and i18n.lang() == "zh" else halves[0]
 
 
 def record(exercise: Exercise, report: Report, store: ProgressStore, source: str) -> None:
@@ -79,7 +88,8 @@ def check(exercise_id: str, impl: Any, *, store: ProgressStore | None = None) ->
     except (TypeError, OSError):   # a class defined in a notebook's __main__, a builtin
         learner_file = None
     report = grade(exercise, impl, learner_file=learner_file,
-                   shown_as=Path(learner_file).name if learner_file else "your code")
+                   shown_as=Path(learner_file).name if learner_file
+                   else t("exercises.grade.your_code"))
     print(format_report(exercise, report))
     record(exercise, report, store or ProgressStore(), "notebook")
     return report

@@ -7,15 +7,20 @@ import inspect
 import json
 from collections.abc import Sequence
 
+from .. import i18n
 from ..curriculum import get_track
 from ..curriculum.progress import ProgressStore
 from ..errors import DlfsError
+from ..i18n import t
+from ..textui import table
 from .bank import all_exercises, get_exercise
 from .schema import Exercise
 from .workspace import exercise_file, reset_stub, workspace_dir, write_stub
 
-STATUS_ZH = {"new": "未开始", "failing": "未通过", "solved": "已完成", "revealed": "已看答案",
-             "solved after reveal": "看答案后完成"}
+#: An exercise's status (as stored and in ``--json``) → the key of the word shown.
+STATUS_KEYS = {"new": "exercises.status.new", "failing": "exercises.status.failing",
+               "solved": "exercises.status.solved", "revealed": "exercises.status.revealed",
+               "solved after reveal": "exercises.status.solved_after_reveal"}
 
 
 def exercise_status(exercise_id: str, store: ProgressStore) -> str:
@@ -68,26 +73,27 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return 0
     if not rows:
-        raise DlfsError("no exercise matches; `dlfs exercise list` shows them all · "
-                        "没有符合条件的练习")
-    for row in rows:
-        where = ", ".join(row["at"])
-        print(f"  {row['id']:<24} {row['status']:<12} {row['title_en']} · {row['title_zh']}"
-              f"  [{where}]")
+        raise DlfsError(t("exercises.list.none"))
+    header = [t("exercises.list.h.id"), t("exercises.list.h.status"),
+              t("exercises.list.h.title"), t("exercises.list.h.where")]
+    body = [[row["id"], t(STATUS_KEYS.get(row["status"], "exercises.status.new")),
+             i18n.title(row["title_en"], row["title_zh"]), ", ".join(row["at"])]
+            for row in rows]
+    print("\n".join(table([header, *body], indent="  ")))
     solved = sum(r["status"].startswith("solved") for r in rows)
-    print(f"\n{len(rows)} exercises, {solved} solved · 共 {len(rows)} 题，已完成 {solved} 题")
+    print("\n" + t("exercises.list.total", n=len(rows), solved=solved))
     if args.track != "gym":
-        print("Start one: dlfs exercise start <id> · 开始：dlfs exercise start <id>")
+        print(t("exercises.list.start"))
     return 0
 
 
 def cmd_start(args: argparse.Namespace) -> int:
     exercise = get_exercise(args.exercise)
     path = write_stub(exercise, workspace_dir(args.workspace))
-    print(f"wrote {path} — {exercise.title[0]} · {exercise.title[1]}")
-    print(f"  edit it, then: dlfs exercise check {exercise.id}"
-          + (f" --workspace {args.workspace}" if args.workspace else ""))
-    print(f"  the lesson behind it: dlfs run {exercise.lesson}")
+    print(t("exercises.start.wrote", path=path, title=i18n.title(*exercise.title)))
+    print(t("exercises.start.next", id=exercise.id,
+            workspace=f" --workspace {args.workspace}" if args.workspace else ""))
+    print(t("exercises.start.lesson", lesson=exercise.lesson))
     return 0
 
 
@@ -98,13 +104,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     exercise = get_exercise(args.exercise)
     path = exercise_file(exercise, workspace_dir(args.workspace))
     if not path.is_file():
-        raise DlfsError(f"{path} does not exist; `dlfs exercise start {exercise.id}` writes "
-                        f"it · 文件不存在，先运行 dlfs exercise start {exercise.id}")
+        raise DlfsError(t("exercises.err.no_file", path=path, id=exercise.id))
     report = check_file(exercise, path)
     print(format_report(exercise, report))
     record(exercise, report, ProgressStore(), "cli")
     if not report.passed and report.verdict != "not implemented":
-        print(f"stuck? dlfs exercise hint {exercise.id} · 卡住了？看提示")
+        print(t("exercises.check.stuck", id=exercise.id))
     return 0 if report.passed else 1
 
 
@@ -112,24 +117,26 @@ def cmd_hint(args: argparse.Namespace) -> int:
     exercise = get_exercise(args.exercise)
     store = ProgressStore()
     seen = store.exercise(exercise.id)["hints"]
-    if seen >= len(exercise.hints):
-        print(f"all {len(exercise.hints)} hints seen · 提示已全部看过:")
-        shown = range(len(exercise.hints))
+    n = len(exercise.hints)
+    if seen >= n:
+        print(t("exercises.hint.all_seen", n=n))
+        shown = range(n)
     else:
         seen = store.use_hint(exercise.id)
         shown = range(seen - 1, seen)
+    chosen = i18n.chosen_lang()
     for i in shown:
-        en, zh = exercise.hints[i]
-        print(f"hint {i + 1}/{len(exercise.hints)}: {en}\n提示 {i + 1}：{zh}")
+        # a hint in the language asked for; both when none was asked for
+        for lang in (chosen,) if chosen else i18n.LANGS:
+            line = i18n.catalogue()["exercises.hint.line"][i18n.LANGS.index(lang)]
+            print(line.format(i=i + 1, n=n, text=exercise.hints[i][i18n.LANGS.index(lang)]))
     return 0
 
 
 def cmd_solution(args: argparse.Namespace) -> int:
     exercise = get_exercise(args.exercise)
     if not args.reveal:
-        raise DlfsError(f"this shows the library's own code and marks {exercise.id!r} as "
-                        "revealed; add --reveal to go ahead · 这会显示参考实现并记为“已看答案”，"
-                        "确认请加 --reveal")
+        raise DlfsError(t("exercises.err.reveal", id=exercise.id))
     reference = exercise.load_reference()
     source = inspect.getsource(reference)
     print(f"# {exercise.reference} ({inspect.getsourcefile(reference)})\n")
@@ -141,8 +148,10 @@ def cmd_solution(args: argparse.Namespace) -> int:
 def cmd_reset(args: argparse.Namespace) -> int:
     exercise = get_exercise(args.exercise)
     path, backup = reset_stub(exercise, workspace_dir(args.workspace))
-    kept = f"; your old file is {backup}" if backup else ""
-    print(f"wrote a fresh {path}{kept}")
+    if backup:
+        print(t("exercises.reset.kept", path=path, backup=backup))
+    else:
+        print(t("exercises.reset.wrote", path=path))
     return 0
 
 

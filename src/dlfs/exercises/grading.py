@@ -19,16 +19,25 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from .. import i18n
 from ..builtin_guard import BuiltinCallError, also_refuse
+from ..i18n import t
+from ..textui import pad
 from .cases import builtins_allowed
 from .schema import Exercise
 
 PASS, FAIL, REFUSED, NOT_IMPLEMENTED, ERROR = "PASS", "FAIL", "REFUSED", "NOT IMPLEMENTED", "ERROR"
 
-#: Overall verdicts, with their Chinese words.
-VERDICT_ZH = {"solved": "通过", "failing": "未通过", "not implemented": "尚未实现",
-              "refused": "调用了不允许的函数", "error": "运行出错", "timeout": "超时",
-              "memory": "内存超限", "missing": "缺少要实现的函数或类"}
+#: Overall verdicts (stored in the progress file as they are) → the key of what is shown.
+VERDICTS = {"solved": "exercises.verdict.solved", "failing": "exercises.verdict.failing",
+            "not implemented": "exercises.verdict.not_implemented",
+            "refused": "exercises.verdict.refused", "error": "exercises.verdict.error",
+            "timeout": "exercises.verdict.timeout", "memory": "exercises.verdict.memory",
+            "missing": "exercises.verdict.missing"}
+#: A case's verdict → the key of what the report shows.
+CASE_VERDICTS = {PASS: "exercises.case.pass", FAIL: "exercises.case.fail",
+                 REFUSED: "exercises.case.refused", ERROR: "exercises.case.error",
+                 NOT_IMPLEMENTED: "exercises.case.not_implemented"}
 
 
 @dataclass
@@ -40,7 +49,7 @@ class CaseResult:
 
 @dataclass
 class Report:
-    """What grading one implementation found. ``verdict`` is one of :data:`VERDICT_ZH`."""
+    """What grading one implementation found. ``verdict`` is one of :data:`VERDICTS`."""
 
     exercise_id: str
     verdict: str
@@ -131,7 +140,7 @@ def reference_rule(exercise: Exercise):
         if qualname == "<module>" or module.startswith(MACHINERY):
             return None                                  # an import, or the grader itself
         if frame.f_code in planted:
-            return f"{module}.{qualname} (a planted bug of the test suite)"
+            return t("exercises.grade.planted", name=f"{module}.{qualname}")
         if module.startswith(BANK):
             # the checker's own code, and callbacks it hands to the learner's code (a model
             # for beam search) — but not a checker's class the learner subclassed
@@ -163,27 +172,24 @@ def learner_traceback(exc: BaseException, learner_file: str | None, shown_as: st
 
 def _classify(exc: BaseException, learner_file: str | None, shown_as: str) -> CaseResult:
     if isinstance(exc, BuiltinCallError):
-        return CaseResult("", REFUSED, "calls " + ", ".join(exc.calls) + " — neither the "
-                          "PyTorch built-in nor the library's own solution may do the work; "
-                          "write it from basic tensor operations · 调用了不允许的函数（PyTorch "
-                          "内置实现或本库自己的实现），请用基本张量运算实现")
+        return CaseResult("", REFUSED, t("exercises.grade.refused", calls=", ".join(exc.calls)))
     if isinstance(exc, NotImplementedError):
-        return CaseResult("", NOT_IMPLEMENTED, "raise NotImplementedError is still there · "
-                          "还没有实现")
+        return CaseResult("", NOT_IMPLEMENTED, t("exercises.grade.not_implemented"))
     if isinstance(exc, AssertionError):
-        return CaseResult("", FAIL, str(exc).strip() or "assertion failed")
+        return CaseResult("", FAIL, str(exc).strip() or t("exercises.grade.assertion"))
     return CaseResult("", ERROR, learner_traceback(exc, learner_file, shown_as))
 
 
 def grade(exercise: Exercise, impl: Any, *, learner_file: str | None = None,
-          shown_as: str = "your file", refuse_reference: bool = True) -> Report:
+          shown_as: str | None = None, refuse_reference: bool = True) -> Report:
     """Run every case of ``exercise`` on ``impl``; never raises for a fault of ``impl``.
 
     ``learner_file`` is the path the implementation was loaded from (its frames are the
-    ones a traceback shows, under the name ``shown_as``). ``refuse_reference=False`` lets
-    the code call the reference's module: for grading the library itself and mutants that
-    wrap it.
+    ones a traceback shows, under the name ``shown_as``, by default "your file").
+    ``refuse_reference=False`` lets the code call the reference's module: for grading the
+    library itself and mutants that wrap it.
     """
+    shown_as = shown_as or t("exercises.grade.your_file")
     results: list[CaseResult] = []
     rule = reference_rule(exercise) if refuse_reference else (lambda frame: None)
     cases = iter(exercise.cases(impl))
@@ -195,7 +201,7 @@ def grade(exercise: Exercise, impl: Any, *, learner_file: str | None = None,
                 break
             except Exception as exc:  # building the inputs called the code (a constructor)
                 result = _classify(exc, learner_file, shown_as)
-                result.name = "setting up the next case"
+                result.name = t("exercises.grade.setup")
                 results.append(result)
                 break
             try:
@@ -224,18 +230,19 @@ def _overall(results: list[CaseResult]) -> str:
 
 def format_report(exercise: Exercise, report: Report) -> str:
     """The text ``dlfs exercise check`` prints: a line per case, the first failure in full."""
-    lines = [f"{exercise.id} — {exercise.title[0]} · {exercise.title[1]}"]
+    lines = [f"{exercise.id} — {i18n.title(*exercise.title)}"]
     if report.note:
         lines.append(f"  {report.note}")
     shown = False
     for case in report.cases:
-        lines.append(f"  {case.verdict:<4}  {case.name}")
+        word = t(CASE_VERDICTS[case.verdict]) if case.verdict in CASE_VERDICTS else case.verdict
+        lines.append(f"  {pad(word, 4)}  {case.name}")
         if case.verdict != PASS and case.detail:
             detail = case.detail if not shown else case.detail.splitlines()[0]
             lines += [f"        {line}" for line in detail.splitlines()]
             shown = True
     passed = sum(c.verdict == PASS for c in report.cases)
-    zh = VERDICT_ZH.get(report.verdict, "")
-    total = f"{passed}/{len(report.cases)} cases pass — " if report.cases else ""
-    lines.append(f"{total}{report.verdict} · {zh}")
+    verdict = t(VERDICTS[report.verdict]) if report.verdict in VERDICTS else report.verdict
+    lines.append(t("exercises.report.cases", passed=passed, total=len(report.cases),
+                   verdict=verdict) if report.cases else verdict)
     return "\n".join(lines)

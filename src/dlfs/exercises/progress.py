@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from ..curriculum import ProgressStore, Track, lessons_at
 from ..curriculum.schema import TrackEntry
+from ..i18n import t
 from .bank import all_exercises
 
 
@@ -51,15 +52,19 @@ class EntryProgress:
         return "x" if self.done else "~" if self.started else " "
 
     def summary(self) -> str:
+        """``lessons run 1/1 · exercises 0/2 · problems 1/2``, in the chosen language."""
         parts = []
         if self.lessons:
-            parts.append(f"lessons run {self.lessons_run}/{self.lessons}")
+            parts.append(t("exercises.progress.lessons", run=self.lessons_run,
+                           total=self.lessons))
         if self.exercises:
-            reveal = (f" (+{self.solved_after_reveal} after reveal)"
+            reveal = (t("exercises.progress.after_reveal", n=self.solved_after_reveal)
                       if self.solved_after_reveal else "")
-            parts.append(f"exercises {self.solved}/{self.exercises}{reveal}")
+            parts.append(t("exercises.progress.exercises", solved=self.solved,
+                           total=self.exercises, reveal=reveal))
         if self.problems:
-            parts.append(f"problems {self.accepted}/{self.problems}")
+            parts.append(t("exercises.progress.problems", accepted=self.accepted,
+                           total=self.problems))
         return " · ".join(parts)
 
 

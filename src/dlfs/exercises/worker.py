@@ -12,6 +12,7 @@ import json
 import re
 import sys
 
+from ..i18n import t
 from .grading import ERROR, REFUSED, CaseResult, Report, grade, learner_traceback
 
 
@@ -21,19 +22,18 @@ def load_entry(path: str, entry: str, shown_as: str) -> tuple[object | None, Rep
         case = REFUSED if verdict == "refused" else ERROR
         return None, Report("", verdict, [CaseResult(name, case, detail)])
 
+    loading = t("exercises.run.loading")
     try:
         source = open(path, encoding="utf-8").read()
         code = compile(source, path, "exec")
     except SyntaxError as exc:
-        return fail("error", "loading your file",
-                    f"SyntaxError: {exc.msg} ({shown_as}, line {exc.lineno})")
+        return fail("error", loading, t("exercises.run.syntax", msg=exc.msg, file=shown_as,
+                                        line=exc.lineno))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        return fail("error", "loading your file", f"{type(exc).__name__}: {exc}")
+        return fail("error", loading, f"{type(exc).__name__}: {exc}")
     borrowed = _borrows_the_bank(source)
     if borrowed:
-        return fail("refused", "loading your file",
-                    f"{shown_as} {borrowed} — the workbench's checkers and planted bugs are not "
-                    "for the graded file · 被评分的文件不能导入练习工作台自己的代码")
+        return fail("refused", loading, t("exercises.run.borrows", file=shown_as, where=borrowed))
     spec = importlib.util.spec_from_loader("dlfs_learner_solution", loader=None, origin=path)
     module = importlib.util.module_from_spec(spec)
     module.__file__ = path
@@ -41,17 +41,15 @@ def load_entry(path: str, entry: str, shown_as: str) -> tuple[object | None, Rep
     try:
         exec(code, module.__dict__)
     except Exception as exc:
-        return fail("error", "loading your file", learner_traceback(exc, path, shown_as))
+        return fail("error", loading, learner_traceback(exc, path, shown_as))
     if not hasattr(module, entry):
-        return fail("missing", "loading your file",
-                    f"{shown_as} defines no {entry!r}; keep the name from the stub · "
-                    f"文件里没有定义 {entry!r}，请保留模板中的名字")
+        return fail("missing", loading, t("exercises.run.missing", file=shown_as, entry=entry))
     impl = getattr(module, entry)
     home = getattr(impl, "__module__", None) or ""
     if home.split(".")[0] in ("dlfs", "torch"):
-        return fail("refused", "loading your file",
-                    f"{entry} is {home}.{getattr(impl, '__qualname__', entry)}, not yours: "
-                    f"define it in {shown_as} · {entry} 必须在你的文件里自己定义")
+        where = f"{home}.{getattr(impl, '__qualname__', entry)}"
+        return fail("refused", loading,
+                    t("exercises.run.not_yours", entry=entry, where=where, file=shown_as))
     return impl, None
 
 
@@ -63,7 +61,7 @@ def _borrows_the_bank(source: str) -> str | None:
     """The first line of the learner's source that reaches for the workbench's own code."""
     for number, line in enumerate(source.splitlines(), 1):
         if _BANK_IMPORT.search(line.split("#", 1)[0]):
-            return f"line {number}: {line.strip()}"
+            return t("exercises.run.line", n=number, code=line.strip())
     return None
 
 

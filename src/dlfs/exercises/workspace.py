@@ -11,6 +11,7 @@ import unicodedata
 from pathlib import Path
 
 from ..errors import DlfsError
+from ..i18n import t
 from .schema import BASE_IMPORTS, Exercise
 
 WORKSPACE_ENV = "DLFS_WORKSPACE"
@@ -21,8 +22,7 @@ def workspace_dir(given: str | None = None) -> Path:
     """``--workspace``, else ``$DLFS_WORKSPACE``, else ``./dlfs-work``."""
     path = Path(given or os.environ.get(WORKSPACE_ENV) or DEFAULT_WORKSPACE)
     if path.exists() and not path.is_dir():
-        raise DlfsError(f"--workspace: expected a folder, but {path} is a file · "
-                        f"工作区应当是文件夹，而 {path} 是文件")
+        raise DlfsError(t("exercises.err.workspace_file", path=path))
     return path
 
 
@@ -101,9 +101,7 @@ def write_stub(exercise: Exercise, workspace: Path) -> Path:
     """Create ``<workspace>/<id>.py``; an existing file is never overwritten."""
     path = exercise_file(exercise, workspace)
     if path.exists():
-        raise DlfsError(f"{path} exists already; edit it, or `dlfs exercise reset "
-                        f"{exercise.id}` for a fresh stub (the old file is kept as .bak) · "
-                        f"{path} 已存在")
+        raise DlfsError(t("exercises.err.exists", path=path, id=exercise.id))
     workspace.mkdir(parents=True, exist_ok=True)
     with open(path, "x", encoding="utf-8") as f:
         f.write(render_stub(exercise))
