@@ -181,3 +181,14 @@ def test_lessons_say_what_to_notice_and_check_it(capsys):
     assert capsys.readouterr().out == "→ look here\n  看这里\n"
     with pytest.raises(AssertionError, match="does not hold: look here"):
         ctx.notice(False, "look here", "看这里")
+
+
+def test_progress_history_in_chinese(zh, capsys):
+    from dlfs.curriculum import ProgressStore
+
+    store = ProgressStore()
+    store.record_attempt("linear", "failing", cases="1/3")
+    store.record_attempt("linear", "solved", cases="3/3", source="notebook")
+    code, out, _ = run(capsys, "progress", "--history")
+    assert code == 0 and "练习" in out and "笔记本" in out and "命令行" in out
+    assert english_ui_words(out) == []

@@ -207,6 +207,13 @@ def cmd_progress(args: argparse.Namespace) -> int:
     return 0
 
 
+def _verdict(verdict: str) -> str:
+    """A stored (English) grading verdict in the learner's language."""
+    from .exercises.grading import VERDICTS
+
+    return t(VERDICTS[verdict]) if verdict in VERDICTS else verdict
+
+
 def _print_history(store: ProgressStore) -> int:
     history = store.history()
     if not history:
@@ -214,8 +221,10 @@ def _print_history(store: ProgressStore) -> int:
         return 0
     rows = [[t("progress.h.at"), t("progress.h.exercise"), t("progress.h.verdict"),
              t("progress.h.cases"), t("progress.h.hints"), t("progress.h.source")]]
-    rows += [[item["at"], item["exercise"], item["verdict"], item.get("cases") or "-",
-              item.get("hints", 0), item.get("source", "cli")] for item in history]
+    rows += [[item["at"], item["exercise"], _verdict(item["verdict"]),
+              item.get("cases") or "-", item.get("hints", 0),
+              t(f"progress.source.{item.get('source', 'cli')}")]
+             for item in history]
     print("\n".join(table(rows, align="<<<>>")))
     return 0
 

@@ -63,6 +63,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "progress.h.cases": ("cases", "用例"),
     "progress.h.hints": ("hints", "提示"),
     "progress.h.source": ("from", "来源"),
+    "progress.source.cli": ("cli", "命令行"),
+    "progress.source.notebook": ("notebook", "笔记本"),
     # dlfs doctor
     "doctor.broken": ("doctor: something is broken (see PROBLEMS above); a fresh `make test` "
                       "rebuilds .venv with the pinned versions",
