@@ -362,6 +362,7 @@ def test_quick_run_through_the_cli(tmp_path, capsys):
     assert (out / "samples.png").stat().st_size > 0
     assert any((out / "checkpoints").glob("step-*.pt"))
     assert any((out / "tensorboard").iterdir())
+    assert f"curves: {out / 'curves.png'}" in text and (out / "curves.png").stat().st_size
     sevens = generate(out, info, n=4, seed=0, digit=7, steps=3)
     assert sevens.shape == (4, 1, 8, 8) and sevens.abs().max() <= 1
     assert torch.equal(sevens, generate(out, info, n=4, seed=0, digit=7, steps=3))

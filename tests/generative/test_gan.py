@@ -266,6 +266,7 @@ def test_quick_run_through_the_cli(quick_run):
     assert (out_dir / "samples.png").stat().st_size > 0
     assert "quality: digits-FD" in printed and info["quality"]["n"] == 360
     assert any((out_dir / "tensorboard").iterdir())
+    assert f"curves: {out_dir / 'curves.png'}" in printed
     assert [p.name for p in (out_dir / "checkpoints").glob("step-*.pt")] != []
     if info["recipe"]["loss"] == "wgan-gp":
         assert "|grad|" in printed and "WGAN-GP (lambda 10)" in printed
@@ -309,7 +310,15 @@ def test_resume_equals_an_uninterrupted_run(tmp_path):
     events = EventAccumulator(str(tmp_path / "b" / "tensorboard"))
     events.Reload()                       # both runs' events, the checkpoint's step kept
     assert [e.step for e in events.Scalars("gp/grad_norm")] == [1, 2, 3, 4, 5, 6]
-    assert [e.step for e in events.Images("samples")] == [3, 6]
+    assert [e.step for e in events.Images("samples/grid")] == [3, 6]
+    assert [e.step for e in events.Scalars("opt/grad_norm_critic")] == [1, 2, 3, 4, 5, 6]
+    assert {"loss/critic", "loss/generator", "opt/lr", "opt/grad_norm_generator",
+            "perf/samples_per_s"} <= set(events.Tags()["scalars"])
+    from dlfs.train import CheckpointManager
+
+    _, payload, _ = CheckpointManager(tmp_path / "b" / "checkpoints").load_latest()
+    assert payload["extra"]["curves"]["step"] == [1, 2, 3, 4, 5, 6]   # curves.png: both halves
+    assert (tmp_path / "b" / "curves.png").stat().st_size
 
 
 def test_resume_refusals_and_the_nan_guard(tmp_path):

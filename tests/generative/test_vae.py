@@ -225,6 +225,14 @@ def _tiny(out, *extra: str) -> list[str]:
             "32", "--eval-every", "4", "--out", str(out), *extra]
 
 
+def info_evals(out):
+    """The evaluation rows the run's newest checkpoint keeps."""
+    from dlfs.train import CheckpointManager
+
+    _, payload, _ = CheckpointManager(out / "checkpoints").load_latest()
+    return payload["extra"]["evals"]
+
+
 def test_quick_run_through_the_command_line(tmp_path, capsys):
     from dlfs.cli import main
 
@@ -236,6 +244,17 @@ def test_quick_run_through_the_command_line(tmp_path, capsys):
     assert info["kind"] == "vae" and info["model"]["latent_dim"] == 4
     assert info["recipe"]["max_steps"] == 30 and "quality" in info
     assert "quality of 360 samples: " in printed and "held-out -ELBO" in printed
+    # an image model's log in the naming scheme: a sample grid at each evaluation
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(out / "tensorboard"), size_guidance={"images": 0})
+    events.Reload()
+    evals = [row[0] for row in info_evals(out)]
+    assert [e.step for e in events.Images("samples/grid")] == evals
+    assert [e.step for e in events.Scalars("loss/val")] == evals
+    assert {"loss/train", "opt/lr", "opt/grad_norm", "perf/samples_per_s", "vae/kl",
+            "vae/recon", "vae/val_kl", "vae/val_recon"} <= set(events.Tags()["scalars"])
+    assert f"curves: {out / 'curves.png'}" in printed and (out / "curves.png").stat().st_size
     from dlfs.errors import DlfsError
     from dlfs.recipes.vae import generate
 

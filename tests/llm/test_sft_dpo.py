@@ -248,4 +248,14 @@ def test_dpo_quick_through_the_command_line(runs, tmp_path, capsys):
     text = capsys.readouterr().out
     assert "preference pairs" in text and "reward margin" in text and "KL(DPO || SFT)" in text
     assert "held-out exact-answer accuracy (250 questions): pre-trained only" in text
+    assert f"curves: {out / 'curves.png'}" in text and (out / "curves.png").stat().st_size
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(out / "tensorboard"))
+    events.Reload()
+    assert {"dpo/reward_margin", "dpo/reward_accuracy", "val/accuracy", "loss/train",
+            "opt/grad_norm"} <= set(events.Tags()["scalars"])
+    answers = events.Tensors("samples/text/text_summary")          # Q/A of held-out questions
+    assert [e.step for e in answers] == [2]
+    assert answers[0].tensor_proto.string_val[0].decode().startswith("    Q: ")
     assert main(["chat", "--run", str(out), "--once", "What is 1 + 1?"]) == 0

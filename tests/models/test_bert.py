@@ -225,6 +225,8 @@ def test_quick_run_of_both_stages_through_the_command_line(tmp_path, capsys):
     for variant in ("finetuned", "scratch"):
         assert 0 <= info["finetune"][variant]["accuracy"] <= 1
         assert list((out / variant / "tensorboard").glob("events.out.tfevents.*"))
+    for stage in ("pretrain", "finetuned", "scratch"):
+        assert f"curves: {out / stage / 'curves.png'}" in printed
     assert info["finetune"]["labelled"] == 100 and info["finetune"]["test"] == 1500
     assert (out / "pretrain" / "checkpoints" / "step-00000030.pt").is_file()
 

@@ -243,7 +243,8 @@ def test_quick_run_through_the_command_line(tmp_path, capsys):
         assert list((out / kind / "tensorboard").glob("events.out.tfevents.*"))
         events = EventAccumulator(str(out / kind / "tensorboard"))
         events.Reload()
-        assert [e.step for e in events.Scalars("val/acc")] == [15, 30]   # held-out accuracy
+        assert [e.step for e in events.Scalars("val/accuracy")] == [15, 30]   # held out
+        assert f"curves: {out / kind / 'curves.png'}" in printed
         assert (out / kind / "checkpoints" / "step-00000030.pt").is_file()
         row = info["results"][kind]
         assert row["params"] > 0 and 0 <= row["accuracy"] <= 1 and row["seconds"] > 0

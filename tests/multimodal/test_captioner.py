@@ -168,6 +168,14 @@ def test_quick_through_the_command_line_then_caption_image(tmp_path, capsys):
     for stage in ("stage1_gpt", "stage2_qformer"):
         assert list((out / stage / "checkpoints").glob("step-*.pt"))
         assert list((out / stage / "tensorboard").glob("events.out.tfevents.*"))
+        assert f"curves: {out / stage / 'curves.png'}" in printed
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(out / "stage2_qformer" / "tensorboard"))
+    events.Reload()                                     # captions of 4 held-out images
+    texts = events.Tensors("samples/text/text_summary")
+    assert texts and texts[-1].tensor_proto.string_val[0].decode().count("\n") == 3
+    assert "val/accuracy" in events.Tags()["scalars"]
     text, label = caption_image(out, 0)
     assert isinstance(text, str) and label == int(digit_images("test")[1][0])
     with pytest.raises(DlfsError, match=r"image index 359 is out of range: the test split "

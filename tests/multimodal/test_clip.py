@@ -238,6 +238,7 @@ def test_quick_run_through_the_command_line(tmp_path, capsys):
     assert model.scale().item() == pytest.approx(info["results"]["logit_scale"])
     events = list((out / "tensorboard").glob("events.out.tfevents.*"))
     assert events, "no TensorBoard event file"
+    assert f"curves: {out / 'curves.png'}" in printed and (out / "curves.png").stat().st_size
 
 
 def _tiny(out: Path, steps: int, resume: bool = False) -> ClipRecipe:

@@ -82,10 +82,10 @@ class CausalSelfAttention(nn.Module):
              ) -> tuple[Tensor, Tensor, Tensor]:
         """q (B, H, T, D) of the new positions; k, v (B, H, S, D) of all positions."""
         qkv = self.c_attn(x)                                      # (B, T, 3C)
-        record(trace, f"{self._name}.qkv", qkv, "B,T,3C", "one Linear makes q, k and v")
+        record(trace, f"{self._name}.qkv", qkv, "B,T,3C", "library.trace.qkv")
         q, k, v = qkv.split(self.d_model, dim=2)                  # 3 x (B, T, C)
         q, k, v = (self._heads(t, self.n_heads) for t in (q, k, v))   # 3 x (B, H, T, D)
-        record(trace, f"{self._name}.q", q, "B,H,T,D", "split into heads: view + transpose")
+        record(trace, f"{self._name}.q", q, "B,H,T,D", "library.trace.heads")
         if cache is not None:
             k = cache.append(self.layer, "k", k)                  # (B, H, S, D)
             v = cache.append(self.layer, "v", v)                  # (B, H, S, D)
@@ -107,10 +107,10 @@ class CausalSelfAttention(nn.Module):
         p = self.dropout if self.training else 0.0
         sdpa = self._fused_sdpa if self.fused else F.scaled_dot_product_attention
         y = sdpa(q, k, v, attn_mask=mask, dropout_p=p, enable_gqa=k.shape[1] != H)  # (B, H, T, D)
-        record(trace, f"{self._name}.softmax(qk^T)v", y, "B,H,T,D",
-               f"scores (B,H,T,S={S}) masked causally, softmax over S, times v")
+        record(trace, f"{self._name}.softmax(qk^T)v", y, "B,H,T,D", "library.trace.attention",
+               S=S)
         y = y.transpose(1, 2).contiguous().view(B, T, H * D)   # (B, T, C) heads side by side
         y = self.resid_dropout(self.c_proj(y))                 # (B, T, C)
-        record(trace, f"{self._name}.out", y, "B,T,C", "heads concatenated, projected by c_proj")
+        record(trace, f"{self._name}.out", y, "B,T,C", "library.trace.out")
         return y
 

@@ -57,7 +57,7 @@ class GroupedQueryAttention(CausalSelfAttention):
     def _qkv(self, x: Tensor, cache: KVCache | None, trace: list[TraceRow] | None
              ) -> tuple[Tensor, Tensor, Tensor]:
         q = self._heads(self.q_proj(x), self.n_heads)           # (B, H, T, D)
-        record(trace, f"{self._name}.q", q, "B,H,T,D", "query heads")
+        record(trace, f"{self._name}.q", q, "B,H,T,D", "library.trace.query_heads")
         k, v = self.kv_proj(x).chunk(2, dim=2)                  # 2 x (B, T, G*D)
         k, v = self._heads(k, self.n_kv_heads), self._heads(v, self.n_kv_heads)  # (B, G, T, D)
         if cache is not None:
@@ -104,7 +104,7 @@ class MultiHeadLatentAttention(CausalSelfAttention):
     def _qkv(self, x: Tensor, cache: KVCache | None, trace: list[TraceRow] | None
              ) -> tuple[Tensor, Tensor, Tensor]:
         q = self._heads(self.q_proj(x), self.n_heads)           # (B, H, T, D)
-        record(trace, f"{self._name}.q", q, "B,H,T,D", "query heads")
+        record(trace, f"{self._name}.q", q, "B,H,T,D", "library.trace.query_heads")
         c = self.kv_down(x)                                     # (B, T, d_latent)
         if cache is not None:
             c = cache.append(self.layer, "latent", c)           # (B, S, d_latent)

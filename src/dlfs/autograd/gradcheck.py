@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DlfsError
+from ..i18n import t
 from .scalar import Value
 from .tensor import Tensor
 
@@ -192,10 +193,8 @@ def gradcheck(fn: Callable[..., Any], *inputs: Any, eps: float = 1e-6, atol: flo
         out_shape = engine.output(_call(engine, fn, inputs, arrays)[0]).shape
         at_out = tuple(int(n) for n in np.unravel_index(int(k), out_shape))
         at_in = tuple(int(n) for n in np.unravel_index(int(j), arrays[i].shape))
-        raise GradcheckError(
-            f"gradcheck: d(output at {at_out}) / d(input {i} at {at_in}, shape "
-            f"{arrays[i].shape}): analytical {A[k, j]:.6g} vs numerical {N[k, j]:.6g}, "
-            f"|difference| {abs(A[k, j] - N[k, j]):.3g} exceeds atol + rtol*|numerical| = "
-            f"{atol + rtol * abs(N[k, j]):.3g}"
-        )
+        raise GradcheckError(t("library.gradcheck.mismatch", at_out=at_out, i=i, at_in=at_in,
+                                 shape=arrays[i].shape, analytical=A[k, j], numerical=N[k, j],
+                                 diff=abs(A[k, j] - N[k, j]),
+                                 bound=atol + rtol * abs(N[k, j])))
     return True

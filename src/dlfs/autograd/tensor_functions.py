@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import i18n
 from .tensor import ShapeError, Tensor, make_node
 
 __all__ = ["concatenate", "cross_entropy", "log_softmax", "softmax", "stack"]
@@ -55,12 +56,10 @@ def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean") -> Tens
     """
     t = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
     if logits.ndim != 2:
-        raise ShapeError(f"cross_entropy: logits must be (B, C), got shape {logits.shape}")
+        raise ShapeError(i18n.t("library.autograd.ce_logits", shape=logits.shape))
     if t.shape != logits.shape[:1] or t.dtype.kind not in "iu":
-        raise ShapeError(
-            f"cross_entropy: targets must be integer class indices of shape "
-            f"{logits.shape[:1]} for logits {logits.shape}, got {t.dtype} {t.shape}"
-        )
+        raise ShapeError(i18n.t("library.autograd.ce_targets", want=logits.shape[:1],
+                                 logits=logits.shape, dtype=t.dtype, shape=t.shape))
     if t.size and (t.min() < 0 or t.max() >= logits.shape[1]):
         raise ValueError(f"cross_entropy: targets must lie in [0, {logits.shape[1]}), "
                          f"got values from {t.min()} to {t.max()}")
@@ -87,8 +86,8 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
         out = np.concatenate([t.data for t in ts], axis=axis)
     except (ValueError, np.exceptions.AxisError):
         shapes = ", ".join(str(t.shape) for t in ts)
-        raise ShapeError(f"concatenate: shapes {shapes} cannot be joined along axis {axis}: "
-                         f"all other dimensions must match") from None
+        raise ShapeError(i18n.t("library.autograd.concatenate", shapes=shapes,
+                                 axis=axis)) from None
     ends = np.cumsum([t.shape[axis] for t in ts])[:-1]
     return make_node(out, ts, lambda g: tuple(np.split(g, ends, axis=axis)), "concatenate")
 
@@ -103,6 +102,6 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
         raise ValueError("stack: needs at least one tensor")
     if len({t.shape for t in ts}) > 1:
         shapes = ", ".join(str(t.shape) for t in ts)
-        raise ShapeError(f"stack: all shapes must be equal, got {shapes}")
+        raise ShapeError(i18n.t("library.autograd.stack", shapes=shapes))
     out = np.stack([t.data for t in ts], axis=axis)
     return make_node(out, ts, lambda g: tuple(np.moveaxis(g, axis, 0)), "stack")

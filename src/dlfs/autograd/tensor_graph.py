@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from ..errors import DlfsError
+from ..i18n import t
 from .topo import topological_order
 
 __all__ = ["Node", "ShapeError", "as_array", "is_grad_enabled", "make_node", "no_grad",
@@ -164,9 +165,7 @@ class Node:
         else:
             g = as_array(grad, self.dtype)
             if g.shape != self.shape:
-                raise ShapeError(
-                    f"backward: grad has shape {g.shape} but the tensor has shape {self.shape}"
-                )
+                raise ShapeError(t("library.autograd.grad_shape", grad=g.shape, shape=self.shape))
         run_backward(self, g)
 
 

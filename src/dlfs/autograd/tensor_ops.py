@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ..i18n import t
 from .tensor_graph import Axis, Node, ShapeError, make_node, unbroadcast
 
 # ---- helpers -------------------------------------------------------------------------------
@@ -38,10 +39,7 @@ def _broadcast(op: str, fn: Any, a: Node, b: Node) -> np.ndarray:
     try:
         return fn(a.data, b.data)
     except ValueError:
-        raise ShapeError(
-            f"{op}: shapes {a.shape} and {b.shape} are not broadcastable "
-            f"(trailing dimensions must be equal or 1)"
-        ) from None
+        raise ShapeError(t("library.autograd.broadcast", op=op, a=a.shape, b=b.shape)) from None
 
 
 def _axes(op: str, axis: Axis, ndim: int) -> tuple[int, ...]:
@@ -51,7 +49,7 @@ def _axes(op: str, axis: Axis, ndim: int) -> tuple[int, ...]:
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     for ax in axes:
         if not -ndim <= ax < max(ndim, 1):
-            raise ShapeError(f"{op}: axis {ax} is out of range for a {ndim}-D tensor")
+            raise ShapeError(t("library.autograd.axis", op=op, axis=ax, ndim=ndim))
     return tuple(sorted(ax % max(ndim, 1) for ax in axes))
 
 
@@ -151,18 +149,17 @@ def matmul(a: Any, b: Any) -> Node:
 
 
 def _check_matmul(sa: tuple[int, ...], sb: tuple[int, ...]) -> None:
-    where = f"matmul: shapes {sa} and {sb} are incompatible"
+    where = t("library.autograd.matmul", a=sa, b=sb)
     if not sa or not sb:
-        raise ShapeError(f"{where}: both operands need at least one dimension")
+        raise ShapeError(where + t("library.autograd.matmul_0d"))
     k_a, k_b = sa[-1], (sb[-2] if len(sb) > 1 else sb[0])
     if k_a != k_b:
-        raise ShapeError(f"{where}: inner dimensions {k_a} != {k_b}")
+        raise ShapeError(where + t("library.autograd.matmul_inner", a=k_a, b=k_b))
     try:
         np.broadcast_shapes(sa[:-2], sb[:-2])
     except ValueError:
-        raise ShapeError(
-            f"{where}: batch dimensions {sa[:-2]} and {sb[:-2]} do not broadcast"
-        ) from None
+        raise ShapeError(where + t("library.autograd.matmul_batch", a=sa[:-2],
+                                   b=sb[:-2])) from None
 
 
 # ---- elementwise functions -----------------------------------------------------------------
@@ -242,16 +239,15 @@ def reshape(a: Node, shape: tuple[int, ...]) -> Node:
     try:
         out = a.data.reshape(shape)
     except ValueError:
-        raise ShapeError(
-            f"reshape: cannot reshape shape {a.shape} ({a.data.size} elements) into {shape}"
-        ) from None
+        raise ShapeError(t("library.autograd.reshape", shape=a.shape, n=a.data.size,
+                             target=shape)) from None
     return make_node(out, (a,), lambda g: (g.reshape(a.shape),), "reshape")
 
 
 def permute(a: Node, axes: tuple[int, ...]) -> Node:
     """Reorder axes (``out.shape[i] == a.shape[axes[i]]``):  dL/da = g with the inverse order."""
     if sorted(ax % max(a.ndim, 1) for ax in axes) != list(range(a.ndim)):
-        raise ShapeError(f"permute: {axes} is not a permutation of the axes of shape {a.shape}")
+        raise ShapeError(t("library.autograd.permute", axes=axes, shape=a.shape))
     inverse = tuple(np.argsort([ax % a.ndim for ax in axes]))
     return make_node(a.data.transpose(axes), (a,), lambda g: (g.transpose(inverse),),
                      "permute")

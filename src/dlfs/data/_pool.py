@@ -21,6 +21,7 @@ import weakref
 from typing import Any
 
 from ..errors import DlfsError
+from ..i18n import t
 from ._worker import WorkerFailure, worker_loop
 from .errors import DataLoaderWorkerError
 
@@ -149,24 +150,23 @@ class MultiProcessIter:
                 self.pool.shutdown(grace=0.1)
                 worker_id, code = dead
                 raise DataLoaderWorkerError(
-                    f"DataLoader worker {worker_id} exited unexpectedly (exit code {code}) "
-                    f"while batch {j} was pending; it may have been killed (out of memory?)",
+                    t("library.loader.worker_died", worker=worker_id, code=code, batch=j),
                     worker_id, None)
             if timeout and time.monotonic() - start > timeout:
                 self.pool.shutdown(grace=0.1)
-                raise DlfsError(f"DataLoader timed out after {timeout} s waiting for batch {j}")
+                raise DlfsError(t("library.loader.timeout", timeout=timeout, batch=j))
 
     def _raise(self, failure: WorkerFailure, j: int) -> None:
         self.pool.shutdown(grace=0.5)
-        what = (f"while loading dataset index {failure.index}" if failure.index is not None
-                else f"in {failure.stage}")
+        what = (t("library.loader.at_index", index=failure.index) if failure.index is not None
+                else t("library.loader.at_stage", stage=failure.stage))
         batch = self.plan.order[j] if failure.stage != "worker_init_fn" else None
-        where = (f" (batch {j} of epoch {self.plan.epoch}, indices {batch})"
+        where = (t("library.loader.at_batch", batch=j, epoch=self.plan.epoch, indices=batch)
                  if batch is not None else "")
         raise DataLoaderWorkerError(
-            f"DataLoader worker {failure.worker_id} raised {failure.exc_type} {what}{where}: "
-            f"{failure.message}\n--- traceback in worker {failure.worker_id} ---\n"
-            f"{failure.traceback}", failure.worker_id, failure.index, failure.traceback)
+            t("library.loader.worker_raised", worker=failure.worker_id, exc=failure.exc_type,
+              what=what, where=where, message=failure.message, traceback=failure.traceback),
+            failure.worker_id, failure.index, failure.traceback)
 
     def __del__(self) -> None:
         if not getattr(self.loader, "persistent_workers", True):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import DlfsError
+from ..i18n import t
 
 
 class DataFormatError(DlfsError, ValueError):
@@ -23,8 +24,9 @@ class DataFormatError(DlfsError, ValueError):
         self.where = where
         self.expected = expected
         self.found = found
-        tail = f", found {found}" if found else ""
-        super().__init__(f"{self.path}: {where}: expected {expected}{tail}")
+        tail = t("library.data.found", found=found) if found else ""
+        super().__init__(t("library.data.format", path=self.path, where=where,
+                           expected=expected) + tail)
 
 
 class DataLoaderWorkerError(DlfsError, RuntimeError):

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..i18n import t
 from .env import launched_by_torchrun
 
 __all__ = ["launch", "quiet_unless_main", "run_processes", "torchrun_command"]
@@ -49,8 +50,9 @@ def launch(nproc: int, dlfs_args: Sequence[str]) -> int:
     command = torchrun_command(nproc, dlfs_args)
     env = dict(os.environ)
     env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // nproc)))
-    print(f"dlfs: starting {nproc} processes: torchrun --standalone --nproc_per_node {nproc} "
-          f"-m dlfs -- {' '.join(dlfs_args)}", flush=True)
+    shown = (f"torchrun --standalone --nproc_per_node {nproc} -m dlfs -- "
+             f"{' '.join(dlfs_args)}")
+    print(t("library.distributed.starting", nproc=nproc, command=shown), flush=True)
     return subprocess.run(command, env=env, check=False).returncode
 
 

@@ -29,6 +29,7 @@ import torch
 from torch import Tensor
 
 from ..data.image_ops import bilinear_resize
+from ..i18n import t
 from ..models.digits_classifier import DigitsClassifier, load_digits_classifier
 from .data import digit_images
 
@@ -54,11 +55,11 @@ class SampleQuality:
 
     def describe(self) -> str:
         """One line for the command line."""
-        text = (f"digits-FD {self.fd:.2f} (real-vs-real floor {self.floor:.2f}, "
-                f"{self.fd_ratio:.1f}x) on {self.n} samples; covers {self.coverage}/10 digits "
-                f"{self.histogram}")
+        text = t("library.quality.describe", fd=self.fd, floor=self.floor,
+                 ratio=self.fd_ratio, n=self.n, coverage=self.coverage,
+                 histogram=self.histogram)
         if self.accuracy is not None:
-            text += f"; {self.accuracy:.1%} classified as the requested digit"
+            text += t("library.quality.accuracy", accuracy=self.accuracy)
         return text
 
     def to_dict(self) -> dict:

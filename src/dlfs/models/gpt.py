@@ -102,8 +102,7 @@ class MLP(nn.Module):
 
     def forward(self, x: Tensor, trace: list[TraceRow] | None = None) -> Tensor:
         h = self.gelu(self.c_fc(x))                            # (B, T, 4C)
-        record(trace, f"h[{self.layer}].mlp.gelu(c_fc)", h, "B,T,4C",
-               "widen to 4C, GELU, then c_proj back to C")
+        record(trace, f"h[{self.layer}].mlp.gelu(c_fc)", h, "B,T,4C", "library.trace.mlp")
         return self.dropout(self.c_proj(h))                    # (B, T, C)
 
 
@@ -124,7 +123,7 @@ class Block(nn.Module):
                 trace: list[TraceRow] | None = None) -> Tensor:
         x = x + self.attn(self.ln_1(x), cache, trace)          # (B, T, C)
         x = x + self.mlp(self.ln_2(x), trace)                  # (B, T, C)
-        record(trace, f"h[{self.layer}]", x, "B,T,C", "residual stream after the block")
+        record(trace, f"h[{self.layer}]", x, "B,T,C", "library.trace.residual")
         return x
 
 
@@ -186,12 +185,12 @@ class GPT(nn.Module):
         if past + T > self.config.block_size:
             raise ValueError(f"GPT: {past + T} positions exceed block_size "
                              f"{self.config.block_size}; crop the context first")
-        record(trace, "idx", idx, "B,T", "token ids")
+        record(trace, "idx", idx, "B,T", "library.trace.token_ids")
         pos = torch.arange(past, past + T, device=idx.device)  # (T,)
         tok_emb = self.wte(idx)                                # (B, T, C)
-        record(trace, "wte(idx)", tok_emb, "B,T,C", "token embedding: a row per id")
+        record(trace, "wte(idx)", tok_emb, "B,T,C", "library.trace.token_embedding")
         pos_emb = self.wpe(pos)                                # (T, C)
-        record(trace, "wpe(pos)", pos_emb, "T,C", "position embedding, broadcast over B")
+        record(trace, "wpe(pos)", pos_emb, "T,C", "library.trace.position_embedding")
         x = self.drop(tok_emb + pos_emb)                       # (B, T, C)
         recompute = (self.config.grad_checkpoint and torch.is_grad_enabled()
                      and cache is None and trace is None)
@@ -202,11 +201,11 @@ class GPT(nn.Module):
                 x = block(x, cache, trace)                     # (B, T, C)
         x = self.ln_f(x)                                       # (B, T, C)
         logits = self.lm_head(x)                               # (B, T, V)
-        record(trace, "logits", logits, "B,T,V", "ln_f, then x @ wte.weight^T (tied)")
+        record(trace, "logits", logits, "B,T,V", "library.trace.logits")
         if targets is None:
             return logits, None
         loss = F.cross_entropy(logits.view(B * T, -1), targets.view(B * T))
-        record(trace, "loss", loss, "", "mean cross-entropy over B*T next-token targets")
+        record(trace, "loss", loss, "", "library.trace.loss")
         return logits, loss
 
     def explain(self, idx: Tensor, targets: Tensor | None = None) -> list[TraceRow]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import torch  # noqa: F401  (the doctest above uses it)
 from torch import Tensor, nn
 
+from ..i18n import t
 from .functional import loss as F
 
 __all__ = [
@@ -173,7 +174,7 @@ class TripletMarginLoss(_Loss):
                  reduce: bool | None = None, reduction: str = "mean") -> None:
         super().__init__(size_average, reduce, reduction)
         if margin <= 0:
-            raise F.LossInputError(f"TripletMarginLoss: expected margin > 0, got {margin}")
+            raise F.LossInputError(t("library.loss.triplet_module_margin", margin=margin))
         self.margin, self.p, self.eps, self.swap = margin, p, eps, swap
 
     def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:

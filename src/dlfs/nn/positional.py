@@ -23,6 +23,7 @@ import torch
 from torch import Tensor, nn
 
 from ..errors import DlfsError
+from ..i18n import t
 from .dropout import Dropout
 
 __all__ = ["LearnedPositionalEmbedding", "RotaryEmbedding", "SinusoidalPositionalEncoding",
@@ -104,8 +105,8 @@ class LearnedPositionalEmbedding(nn.Module):
 
 def _check_length(T: int, offset: int, max_len: int, who: str) -> None:
     if offset < 0 or offset + T > max_len:
-        raise DlfsError(f"{who}: positions {offset}..{offset + T - 1} do not fit "
-                        f"max_len={max_len}; build it with a larger max_len")
+        raise DlfsError(t("library.positional.too_long", who=who, first=offset,
+                          last=offset + T - 1, max_len=max_len))
 
 
 class RotaryEmbedding(nn.Module):

@@ -30,6 +30,7 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
 
 from ..errors import DlfsError
+from ..i18n import t
 from . import functional as F
 
 __all__ = ["GRU", "LSTM", "RNN", "RNNBase"]
@@ -141,13 +142,12 @@ class RNNBase(nn.Module):
         state = []
         for part, n in zip(parts, self._state_sizes(), strict=True):
             if part.dim() != (3 if batched else 2):
-                raise DlfsError(f"{self.mode}: for {'batched 3-D' if batched else 'unbatched 2-D'}"
-                                f" input, hx should be {3 if batched else 2}-D, "
-                                f"got {part.dim()}-D")
+                key = "library.rnn.hx_dims_batched" if batched else "library.rnn.hx_dims_unbatched"
+                raise DlfsError(t(key, mode=self.mode, got=part.dim()))
             part = part if batched else part.unsqueeze(1)  # (D*L, B, n)
             if tuple(part.shape) != (rows, batch, n):
-                raise DlfsError(f"{self.mode}: expected hidden size {(rows, batch, n)}, "
-                                f"got {tuple(part.shape)}")
+                raise DlfsError(t("library.rnn.hx_shape", mode=self.mode,
+                                  expected=(rows, batch, n), got=tuple(part.shape)))
             state.append(part)
         return tuple(state)
 
@@ -208,16 +208,15 @@ class RNNBase(nn.Module):
         if isinstance(input, PackedSequence):
             return self._forward_packed(input, hx)
         if input.dim() not in (2, 3):
-            raise DlfsError(f"{self.mode}: expected 2-D (unbatched) or 3-D input, "
-                            f"got {input.dim()}-D")
+            raise DlfsError(t("library.rnn.input_dims", mode=self.mode, got=input.dim()))
         batched = input.dim() == 3
         if not batched:
             x = input.unsqueeze(1)  # (T, 1, C)
         else:
             x = input.transpose(0, 1) if self.batch_first else input  # (T, B, C)
         if x.shape[-1] != self.input_size:
-            raise DlfsError(f"{self.mode}: input.size(-1) must be equal to input_size. "
-                            f"Expected {self.input_size}, got {x.shape[-1]}")
+            raise DlfsError(t("library.rnn.input_size", mode=self.mode,
+                              expected=self.input_size, got=x.shape[-1]))
         state0 = self._initial_state(hx, x.shape[1], x, batched)
         run = self._fused_run if self.fused else partial(self._run, lengths=None)
         out, states = run(x, state0)  # (T, B, D*P), (D*L, B, n)

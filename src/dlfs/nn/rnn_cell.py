@@ -13,6 +13,7 @@ import torch
 from torch import Tensor, nn
 
 from ..errors import DlfsError
+from ..i18n import t
 from . import functional as F
 
 __all__ = ["GRUCell", "LSTMCell", "RNNCell", "RNNCellBase"]
@@ -56,15 +57,15 @@ class RNNCellBase(nn.Module):
     def _batch(self, input: Tensor, hx: Any, n_states: int) -> tuple[Tensor, list[Tensor]]:
         """input as (B, C) and the states as (B, H) each (zeros when hx is None)."""
         if input.dim() not in (1, 2):
-            raise DlfsError(f"{type(self).__name__}: expected input to be 1-D or 2-D, "
-                            f"got {input.dim()}-D")
+            raise DlfsError(t("library.rnn.cell_input_dims", cell=type(self).__name__,
+                              got=input.dim()))
         x = input if input.dim() == 2 else input.unsqueeze(0)  # (B, C)
         if hx is None:
             return x, [x.new_zeros(x.shape[0], self.hidden_size) for _ in range(n_states)]
         parts = list(hx) if n_states > 1 else [hx]
         if any(p.dim() != input.dim() for p in parts):
-            raise DlfsError(f"{type(self).__name__}: hx must have as many dimensions as the "
-                            f"input ({input.dim()})")
+            raise DlfsError(t("library.rnn.cell_hx_dims", cell=type(self).__name__,
+                              dims=input.dim()))
         return x, [p if p.dim() == 2 else p.unsqueeze(0) for p in parts]  # (B, H) each
 
 

@@ -11,6 +11,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .. import i18n
+
 __all__ = ["inspect"]
 
 
@@ -40,7 +42,7 @@ def _inspect_tensor(t: torch.Tensor) -> dict[str, Any]:
         "grad_fn": type(t.grad_fn).__name__ if t.grad_fn is not None else None,
         # the gradient's shape; a 0-d one's shape () would read as "no gradient": its value
         "grad": (None if grad is None else tuple(grad.shape) if grad.dim()
-                 else f"scalar {grad.item():.4g}"),
+                 else i18n.t("library.inspect.scalar", value=grad.item())),
         "stride": tuple(t.stride()),
         "contiguous": t.is_contiguous(),
         "storage_offset": t.storage_offset(),
@@ -52,11 +54,11 @@ def _inspect_tensor(t: torch.Tensor) -> dict[str, Any]:
     # A view made by slicing, transposing or .view() keeps a reference to its base.
     info["is_view"] = t._base is not None
     if info["is_view"] or storage_bytes > info["bytes"] or t.storage_offset() != 0:
-        info["storage_hint"] = "shares storage with another tensor (a view)"
+        info["storage_hint"] = i18n.t("library.inspect.shares_storage")
     else:
-        info["storage_hint"] = "owns its storage"
+        info["storage_hint"] = i18n.t("library.inspect.owns_storage")
     if t.is_meta:  # a shape-only tensor: there are no values to summarize
-        info["storage_hint"] = "meta tensor: shape and dtype only, no data"
+        info["storage_hint"] = i18n.t("library.inspect.meta")
     elif (t.is_floating_point() or t.is_complex()) and t.numel():
         values = t.detach().to("cpu")
         values = values.abs() if t.is_complex() else values
@@ -79,8 +81,8 @@ def _inspect_array(a: np.ndarray) -> dict[str, Any]:
         "bytes": int(a.nbytes),
         "writeable": bool(a.flags["WRITEABLE"]),
         "is_view": a.base is not None,
-        "storage_hint": ("shares memory with another array or tensor (a view)"
-                         if a.base is not None else "owns its memory"),
+        "storage_hint": (i18n.t("library.inspect.shares_memory") if a.base is not None
+                         else i18n.t("library.inspect.owns_memory")),
     }
     if a.size and np.issubdtype(a.dtype, np.floating):
         info.update(_float_stats(a.astype(np.float64)))
@@ -122,14 +124,16 @@ def _inspect_any(obj: Any) -> dict[str, Any]:
     return {"kind": type(obj).__name__, "value": repr(obj)[:80]}
 
 
+#: (message key of the group's title, or "" for none; the fields shown in it)
 _GROUPS = (
     ("", ("shape", "dtype", "device", "numel", "bytes")),
-    ("autograd", ("requires_grad", "is_leaf", "grad_fn", "grad")),
-    ("memory", ("stride", "contiguous", "storage_offset", "is_view", "writeable")),
-    ("storage", ("storage_hint",)),
-    ("values", ("min", "max", "mean", "std", "nan", "inf")),
-    ("module", ("training", "parameters", "trainable", "frozen", "buffers", "devices",
-                "dtypes")),
+    ("library.inspect.autograd", ("requires_grad", "is_leaf", "grad_fn", "grad")),
+    ("library.inspect.memory", ("stride", "contiguous", "storage_offset", "is_view",
+                                "writeable")),
+    ("library.inspect.storage", ("storage_hint",)),
+    ("library.inspect.values", ("min", "max", "mean", "std", "nan", "inf")),
+    ("library.inspect.module", ("training", "parameters", "trainable", "frozen", "buffers",
+                                "devices", "dtypes")),
     ("", ("length", "value")),
 )
 
@@ -147,10 +151,11 @@ def _render(info: Mapping[str, Any], name: str, indent: int, lines: list[str]) -
         fields = [_fmt(info[k]) if k == "storage_hint" else f"{k}={_fmt(info[k])}"
                   for k in keys if k in info]
         if fields:
-            lines.append(f"{pad}  {title + ': ' if title else ''}{'  '.join(fields)}")
+            head = i18n.t("library.inspect.group", title=i18n.t(title)) if title else ""
+            lines.append(f"{pad}  {head}{'  '.join(fields)}")
     if info.get("nan") or info.get("inf"):
-        lines.append(f"{pad}  !! contains {info.get('nan', 0)} NaN and "
-                     f"{info.get('inf', 0)} Inf values")
+        lines.append(f"{pad}  " + i18n.t("library.inspect.nonfinite", nan=info.get("nan", 0),
+                                          inf=info.get("inf", 0)))
     for child_name, child in info.get("children", {}).items():
         _render(child, child_name, indent + 1, lines)
 

@@ -9,7 +9,9 @@ from typing import Any
 import torch
 from torch import nn
 
+from ..i18n import t
 from ..runtime import eval_mode
+from ..textui import display_width, table
 
 __all__ = ["ModelSummary", "SummaryRow", "model_summary"]
 
@@ -40,20 +42,16 @@ class ModelSummary:
         return self.total_params - self.trainable_params
 
     def __str__(self) -> str:
-        header = ("layer", "type", "output shape", "params")
+        header = (t("library.summary.layer"), t("library.summary.type"),
+                  t("library.summary.output_shape"), t("library.summary.params"))
         body = [(r.name, r.kind, str(r.output_shape), f"{r.params:,}") for r in self.rows]
-        widths = [max(len(x[i]) for x in [header, *body]) for i in range(4)]
-        rule = "-" * (sum(widths) + 6)
-
-        def line(cells: tuple[str, ...]) -> str:
-            return "  ".join(c.ljust(w) if i < 3 else c.rjust(w)
-                             for i, (c, w) in enumerate(zip(cells, widths)))
-
+        head, *lines = table([header, *body], align="<<<>")
+        rule = "-" * max(display_width(x) for x in [head, *lines])
         return "\n".join([
-            line(header), rule, *(line(b) for b in body), rule,
-            f"total params: {self.total_params:,}   trainable: {self.trainable_params:,}   "
-            f"frozen: {self.frozen_params:,}",
-            f"parameters + buffers: {self.total_bytes / 2**20:.2f} MiB",
+            head, rule, *lines, rule,
+            t("library.summary.totals", total=self.total_params,
+              trainable=self.trainable_params, frozen=self.frozen_params),
+            t("library.summary.bytes", mib=self.total_bytes / 2**20),
         ])
 
 

@@ -11,7 +11,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from ..i18n import t
 from ..runtime import synchronize
+from ..textui import table
 
 __all__ = ["BenchResult", "TimeBlock", "bench", "compare", "format_duration", "time_block"]
 
@@ -71,8 +73,9 @@ class TimeBlock:
             synchronize()
         self.elapsed = time.perf_counter() - self._start
         if not self.quiet:
-            suffix = f" per run ({self.repeat} runs)" if self.repeat > 1 else ""
-            print(f"{self.label}: {format_duration(self.per_repeat)}{suffix}",
+            suffix = t("library.timing.per_run", n=self.repeat) if self.repeat > 1 else ""
+            print(t("library.timing.line", label=self.label,
+                    duration=format_duration(self.per_repeat), suffix=suffix),
                   file=self.file or sys.stdout)
 
     def __call__(self, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -153,11 +156,11 @@ def compare(candidates: Mapping[str, Callable[[], Any]], *, repeat: int = 5, num
     results.sort(key=lambda r: r.min)
     if not quiet:
         fastest = results[0].min
-        width = max(len(r.label) for r in results)
-        out = file or sys.stdout
-        print(f"{'candidate':<{width}}  {'min':>10}  {'median':>10}  ratio", file=out)
+        rows = [[t("library.timing.candidate"), t("library.timing.min"),
+                 t("library.timing.median"), t("library.timing.ratio")]]
         for r in results:
             ratio = r.min / fastest if fastest > 0 else float("inf")
-            print(f"{r.label:<{width}}  {format_duration(r.min):>10}  "
-                  f"{format_duration(r.median):>10}  {ratio:.2f}x", file=out)
+            rows.append([r.label, format_duration(r.min), format_duration(r.median),
+                         f"{ratio:.2f}x"])
+        print("\n".join(table(rows, align="<>>>")), file=file or sys.stdout)
     return results

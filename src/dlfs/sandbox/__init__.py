@@ -8,8 +8,8 @@ The gym's judge runs learners' solutions through it, and so will the workbench::
                  limits=Limits(wall_s=2, memory_bytes=256 * 2**20))
     result.ok, result.stdout, result.limit_hit
 
-:func:`isolation` says whether bubblewrap works here (and, if not, a note in English and
-Chinese for the user). See :mod:`dlfs.sandbox.runner` for how nothing outlives a run.
+:func:`isolation` says whether bubblewrap works here (and, if not, a note for the user in
+the chosen language). See :mod:`dlfs.sandbox.runner` for how nothing outlives a run.
 """
 
 from .bwrap import WORKDIR, Isolation, isolation

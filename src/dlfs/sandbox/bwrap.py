@@ -29,6 +29,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..i18n import t
 from .python import python_executable, python_paths
 
 #: Directories and files of the operating system made visible (read-only) where they exist.
@@ -41,17 +42,6 @@ _ROOT_CAPS = ("--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_
               "--cap-add", "CAP_KILL")
 
 INSTALL_HINT = "apt-get install bubblewrap"
-_NOTE_MISSING = (
-    "note: bubblewrap (bwrap) is not installed, so solutions run with resource limits only: "
-    "they can read and change your files and reach the network. For full isolation: "
-    f"{INSTALL_HINT} · "
-    "提示：未安装 bubblewrap（bwrap），解答只受资源限制：它可以读写你的文件、访问网络。"
-    f"要完整隔离，请安装：{INSTALL_HINT}")
-_NOTE_BROKEN = (
-    "note: bubblewrap (bwrap) cannot make a sandbox here ({reason}), so solutions run with "
-    "resource limits only: they can read and change your files and reach the network · "
-    "提示：bubblewrap（bwrap）在这里无法建立沙箱（{reason}），解答只受资源限制：它可以读写你的"
-    "文件、访问网络。")
 
 
 def _inside(path: str, roots: Sequence[str]) -> bool:
@@ -108,17 +98,18 @@ def bwrap_command(run_dir: str, *, readable: Sequence[str] = (), hidden: Sequenc
 
 @dataclass(frozen=True)
 class Isolation:
-    """Whether runs are isolated with bubblewrap here; ``note`` says why not (en + zh)."""
+    """Whether runs are isolated with bubblewrap here; ``note`` says why not."""
 
     available: bool
     note: str = ""
 
 
 @functools.lru_cache(maxsize=1)
-def isolation() -> Isolation:
-    """Probe once per process: is ``bwrap`` installed, and can it make our sandbox here?"""
+def _probe() -> tuple[bool, str | None]:
+    """Once per process: ``(True, None)`` when bubblewrap makes our sandbox here, else
+    ``(False, None)`` when it is not installed or ``(False, reason)`` when it fails."""
     if not sys.platform.startswith("linux") or shutil.which("bwrap") is None:
-        return Isolation(False, _NOTE_MISSING)
+        return False, None
     r, w = os.pipe()
     try:
         with tempfile.TemporaryDirectory(prefix="dlfs-sandbox-probe-") as tmp:
@@ -126,11 +117,24 @@ def isolation() -> Isolation:
             proc = subprocess.run([*cmd, python_executable(), "-I", "-S", "-c", "pass"],
                                   capture_output=True, pass_fds=(w,), timeout=30)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        return Isolation(False, _NOTE_BROKEN.format(reason=str(exc)))
+        return False, str(exc)
     finally:
         os.close(r)
         os.close(w)
     if proc.returncode != 0:
-        reason = (proc.stderr.decode(errors="replace").strip().splitlines() or ["?"])[-1]
-        return Isolation(False, _NOTE_BROKEN.format(reason=reason))
-    return Isolation(True)
+        return False, (proc.stderr.decode(errors="replace").strip().splitlines() or ["?"])[-1]
+    return True, None
+
+
+def isolation() -> Isolation:
+    """Is ``bwrap`` installed, and can it make our sandbox here? (probed once per process;
+    the note is in the current language)."""
+    available, reason = _probe()
+    if available:
+        return Isolation(True)
+    if reason is None:
+        return Isolation(False, t("library.sandbox.bwrap_missing", hint=INSTALL_HINT))
+    return Isolation(False, t("library.sandbox.bwrap_broken", reason=reason))
+
+
+isolation.cache_clear = _probe.cache_clear  # type: ignore[attr-defined]

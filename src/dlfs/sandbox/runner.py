@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..errors import DlfsError
+from ..i18n import t
 from . import launcher
 from .bwrap import WORKDIR, bwrap_command, isolation
 from .limits import STDERR_TAIL, Limits, RunResult
@@ -53,8 +54,7 @@ def run(argv: Sequence[str], stdin: bytes = b"", *, limits: Limits | None = None
     (True, b'', None)
     """
     if os.name != "posix":
-        raise DlfsError("dlfs.sandbox runs code under POSIX resource limits: it needs Linux "
-                        "(or macOS, with fewer limits) · 沙箱需要 Linux（或功能较少的 macOS）")
+        raise DlfsError(t("library.sandbox.needs_posix"))
     _check_names(files or {})
     limits = limits or Limits()
     isolated = isolate and isolation().available

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..errors import DlfsError
+from ..i18n import t
 
 __all__ = ["BroadcastError", "broadcast_shape", "expand_dims_for"]
 
@@ -30,14 +31,10 @@ def _check_shape(shape: Sequence[int], position: int) -> tuple[int, ...]:
     try:
         dims = tuple(int(d) for d in shape)
     except (TypeError, ValueError):
-        raise BroadcastError(
-            f"broadcast_shape: argument {position} must be a shape (a tuple of ints), "
-            f"got {shape!r}"
-        ) from None
+        raise BroadcastError(t("library.broadcast.not_a_shape", position=position,
+                                 shape=shape)) from None
     if any(d < 0 for d in dims):
-        raise BroadcastError(
-            f"broadcast_shape: argument {position} has a negative size: {dims}"
-        )
+        raise BroadcastError(t("library.broadcast.negative", position=position, dims=dims))
     return dims
 
 
@@ -51,18 +48,17 @@ def _broadcast_all(shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
         stretched = {d for d in sizes if d != 1}
         if len(stretched) > 1:
             names = [str(s) for s in shapes]
-            listed = ", ".join(names[:-1]) + " and " + names[-1]
-            raise BroadcastError(
-                f"shapes {listed} cannot be broadcast: dimension {-k} (the {_ordinal(k)} "
-                f"from the right) has sizes {', '.join(map(str, sizes))}; "
-                f"sizes must be equal or 1"
-            )
+            listed = t("library.broadcast.and", first=", ".join(names[:-1]), last=names[-1])
+            raise BroadcastError(t("library.broadcast.mismatch", shapes=listed, dim=-k,
+                                   ordinal=_ordinal(k), sizes=", ".join(map(str, sizes))))
         out.append(stretched.pop() if stretched else 1)
     return tuple(reversed(out))
 
 
 def _ordinal(k: int) -> str:
-    return {1: "1st", 2: "2nd", 3: "3rd"}.get(k, f"{k}th")
+    if k in (1, 2, 3):
+        return t(("library.broadcast.1st", "library.broadcast.2nd", "library.broadcast.3rd")[k - 1])
+    return t("library.broadcast.nth", k=k)
 
 
 def broadcast_shape(*shapes: Sequence[int]) -> tuple[int, ...]:
@@ -106,7 +102,7 @@ def expand_dims_for(shape: Sequence[int], target: Sequence[int]) -> tuple[int, .
     except BroadcastError:
         ok = False
     if not ok:
-        raise BroadcastError(f"shape {shape} does not broadcast to {target}")
+        raise BroadcastError(t("library.broadcast.not_to", shape=shape, target=target))
     lead = len(target) - len(shape)
     stretched = [i for i in range(lead)]
     stretched += [lead + i for i, d in enumerate(shape) if d == 1 and target[lead + i] != 1]

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import torch
 
 from ..errors import DlfsError
+from ..i18n import t
 
 __all__ = ["EinsumError", "Equation", "einsum", "expand_ellipsis", "parse_equation"]
 
@@ -66,22 +67,18 @@ def parse_equation(equation: str) -> Equation:
     ''
     """
     if not isinstance(equation, str):
-        raise EinsumError(f"einsum: the equation must be a string like 'ij,jk->ik', "
-                          f"got {type(equation).__name__}")
+        raise EinsumError(t("library.einsum.not_str", kind=type(equation).__name__))
     eq = equation.replace(" ", "")
     if "..." in eq:
-        raise EinsumError(f"einsum: parse_equation needs letters only, got {equation!r}; "
-                          f"einsum() itself rewrites '...' once it knows the shapes")
+        raise EinsumError(t("library.einsum.ellipsis_in_parse", equation=equation))
     if eq.count("->") > 1:
-        raise EinsumError(f"einsum: expected at most one '->' in the equation, got {equation!r}")
+        raise EinsumError(t("library.einsum.arrows", equation=equation))
     lhs, arrow, rhs = eq.partition("->")
-    for part, where in ((lhs, "left of '->'"), (rhs, "right of '->'")):
+    for part, left in ((lhs, True), (rhs, False)):
         for pos, ch in enumerate(part):
-            if ch not in _LETTERS and not (ch == "," and where.startswith("left")):
-                raise EinsumError(
-                    f"einsum: unexpected character {ch!r} at position {pos} {where} in "
-                    f"{equation!r}; expected letters a-z/A-Z, ',' between inputs and one '->'"
-                )
+            if ch not in _LETTERS and not (ch == "," and left):
+                key = "library.einsum.bad_char_left" if left else "library.einsum.bad_char_right"
+                raise EinsumError(t(key, ch=ch, pos=pos, equation=equation))
     inputs = tuple(lhs.split(","))
     if arrow:
         _check_output(inputs, rhs, equation)
@@ -102,11 +99,10 @@ def _check_output(inputs: tuple[str, ...], output: str, equation: str) -> None:
     seen = set("".join(inputs))
     for label in output:
         if output.count(label) > 1:
-            raise EinsumError(f"einsum: output label {label!r} appears more than once in "
-                              f"{equation!r}; each output letter must be unique")
+            raise EinsumError(t("library.einsum.output_repeated", label=label, equation=equation))
         if label not in seen:
-            raise EinsumError(f"einsum: output label {label!r} in {equation!r} does not "
-                              f"appear in any input; expected one of {sorted(seen)}")
+            raise EinsumError(t("library.einsum.output_unknown", label=label, equation=equation,
+                                awaited=sorted(seen)))
 
 
 def expand_ellipsis(equation: str, ndims: list[int]) -> str:
@@ -125,27 +121,25 @@ def expand_ellipsis(equation: str, ndims: list[int]) -> str:
     lhs, arrow, rhs = eq.partition("->")
     terms = lhs.split(",")
     if len(terms) != len(ndims):
-        raise EinsumError(f"einsum: equation {equation!r} has {len(terms)} input term(s) "
-                          f"but {len(ndims)} operand(s) were given")
+        raise EinsumError(t("library.einsum.count", equation=repr(equation), terms=len(terms),
+                            operands=len(ndims)))
     counts = []
     for i, (term, ndim) in enumerate(zip(terms, ndims)):
         named = len(term.replace("...", ""))
         if "." in term.replace("...", "", 1):
-            raise EinsumError(f"einsum: term {term!r} of {equation!r}: expected at most one "
-                              f"'...' and no other dots")
+            raise EinsumError(t("library.einsum.dots", term=term, equation=equation))
         if named > ndim:
-            raise EinsumError(f"einsum: operand {i} has {ndim} dimension(s) but its subscript "
-                              f"{term!r} names {named}")
+            raise EinsumError(t("library.einsum.too_many_named", i=i, ndim=ndim, term=term,
+                                named=named))
         counts.append(ndim - named if "..." in term else 0)
     spare = [c for c in string.ascii_uppercase + string.ascii_lowercase if c not in eq]
     if len(spare) < max(counts):
-        raise EinsumError(f"einsum: not enough unused letters to name the {max(counts)} "
-                          f"dimensions behind '...' in {equation!r}")
+        raise EinsumError(t("library.einsum.no_letters", n=max(counts), equation=equation))
     ell = "".join(spare[:max(counts)])
     new_terms = [t.replace("...", ell[len(ell) - n:]) for t, n in zip(terms, counts)]
     if arrow:
         if rhs.count("...") > 1:
-            raise EinsumError(f"einsum: expected at most one '...' in the output of {equation!r}")
+            raise EinsumError(t("library.einsum.output_ellipsis", equation=equation))
         out = rhs.replace("...", ell)
     else:
         once = _label_counts(tuple(t.replace("...", "") for t in terms))
@@ -156,27 +150,25 @@ def expand_ellipsis(equation: str, ndims: list[int]) -> str:
 def _label_sizes(eq: Equation, operands: tuple[torch.Tensor, ...]) -> dict[str, int]:
     """Size of every label; sizes must agree across operands (or be 1, which broadcasts)."""
     if len(eq.inputs) != len(operands):
-        raise EinsumError(f"einsum: equation '{eq}' has {len(eq.inputs)} input term(s) "
-                          f"but {len(operands)} operand(s) were given")
+        raise EinsumError(t("library.einsum.count", equation=f"'{eq}'", terms=len(eq.inputs),
+                            operands=len(operands)))
     sizes: dict[str, int] = {}
     for i, (term, x) in enumerate(zip(eq.inputs, operands)):
         if len(term) != x.dim():
-            raise EinsumError(f"einsum: operand {i} has {x.dim()} dimension(s) "
-                              f"(shape {tuple(x.shape)}) but its subscript {term!r} "
-                              f"names {len(term)}")
+            raise EinsumError(t("library.einsum.dims_mismatch", i=i, ndim=x.dim(),
+                                shape=tuple(x.shape), term=term, named=len(term)))
         for label in set(term):
             own = {size for ch, size in zip(term, x.shape) if ch == label}
             if len(own) > 1:
-                raise EinsumError(f"einsum: repeated label {label!r} in operand {i} needs "
-                                  f"equal sizes, got {sorted(own)} (shape {tuple(x.shape)})")
+                raise EinsumError(t("library.einsum.repeated_in_operand", label=label, i=i,
+                                    sizes=sorted(own), shape=tuple(x.shape)))
         for label, size in zip(term, x.shape):
             known = sizes.get(label)
             if known is None or known == 1:
                 sizes[label] = size
             elif size not in (1, known):
-                raise EinsumError(f"einsum: label {label!r} has size {known} in an earlier "
-                                  f"operand but size {size} in operand {i} (shape "
-                                  f"{tuple(x.shape)}); sizes must match or be 1")
+                raise EinsumError(t("library.einsum.size_clash", label=label, known=known,
+                                    size=size, i=i, shape=tuple(x.shape)))
     return sizes
 
 
@@ -187,8 +179,8 @@ def _take_diagonals(x: torch.Tensor, term: str) -> tuple[torch.Tensor, str]:
         i = term.index(label)
         j = term.index(label, i + 1)
         if x.shape[i] != x.shape[j]:
-            raise EinsumError(f"einsum: repeated label {label!r} needs equal sizes, got "
-                              f"{x.shape[i]} and {x.shape[j]}")
+            raise EinsumError(t("library.einsum.repeated_sizes", label=label, a=x.shape[i],
+                                b=x.shape[j]))
         x = torch.diagonal(x, dim1=i, dim2=j)  # the diagonal moves to the last dim
         term = term[:i] + term[i + 1:j] + term[j + 1:] + label
     return x, term
@@ -247,14 +239,13 @@ def einsum(equation: str, *operands: torch.Tensor) -> torch.Tensor:
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     if not operands:
-        raise EinsumError("einsum: expected at least one operand after the equation")
+        raise EinsumError(t("library.einsum.no_operands"))
     if isinstance(equation, str) and "..." in equation:
         equation = expand_ellipsis(equation, [x.dim() for x in operands])
     eq = parse_equation(equation)
     dtypes = {x.dtype for x in operands}
     if len(dtypes) > 1:
-        raise EinsumError(f"einsum: operands must share one dtype, got "
-                          f"{[str(x.dtype) for x in operands]}; cast them first")
+        raise EinsumError(t("library.einsum.dtypes", dtypes=[str(x.dtype) for x in operands]))
     sizes = _label_sizes(eq, operands)
     terms = list(eq.inputs)
     xs = list(operands)

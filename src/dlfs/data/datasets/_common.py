@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ...i18n import t
 from ...paths import data_dir
 from ..dataset import Dataset
 from ..errors import DataFallbackWarning
@@ -69,6 +70,5 @@ def real_data_dir(name: str, root: str | Path | None) -> Path:
 
 def warn_stand_in(name: str, where: Path, expected: str, stand_in: str) -> None:
     """One clear warning: the real files are missing, here is where to put them."""
-    warnings.warn(DataFallbackWarning(
-        f"{name}: real files not found in {where} (expected {expected}); using the embedded "
-        f"stand-in: {stand_in}. Put the files there to run the real experiment."), stacklevel=3)
+    warnings.warn(DataFallbackWarning(t("library.data.stand_in", name=name, where=where,
+                                        expected=expected, stand_in=stand_in)), stacklevel=3)

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ...i18n import t
 from ..dataset import ConcatDataset, TensorDataset
 from ..errors import DataFormatError
 from ..formats.cifar import CIFAR10_CLASSES, read_cifar_batch, read_cifar_meta
@@ -76,12 +77,16 @@ def mnist(split: str = "train", kind: str = "mnist", root: str | Path | None = N
     if images_path and labels_path:
         images, labels = read_idx(images_path), read_idx(labels_path)
         if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
-            raise DataFormatError(images_path, "header", f"images (N, H, W) matching "
-                                  f"{labels_path.name}", f"{images.shape} and {labels.shape}")
+            raise DataFormatError(images_path, t("library.data.at.header"),
+                                  t("library.data.want.mnist_images", labels=labels_path.name),
+                                  t("library.data.got.two_shapes", images=images.shape,
+                                    labels=labels.shape))
         classes = FASHION_CLASSES if kind == "fashion-mnist" else DIGIT_CLASSES
         return ImageArrayDataset(images, labels, classes, transform, source=str(folder))
-    warn_stand_in(kind, folder, f"{prefix}-images-idx3-ubyte[.gz] and "
-                  f"{prefix}-labels-idx1-ubyte[.gz]", "scikit-learn digits upscaled to 28x28")
+    warn_stand_in(kind, folder, t("library.data.want.two_files",
+                                    a=f"{prefix}-images-idx3-ubyte[.gz]",
+                                    b=f"{prefix}-labels-idx1-ubyte[.gz]"),
+                  t("library.data.standin.digits_upscaled"))
     images, labels = digits_uint8(28)
     idx = split_indices(len(images), split, 0.2, seed=0).numpy()
     return ImageArrayDataset(images[idx], labels[idx], DIGIT_CLASSES, transform,
@@ -109,16 +114,17 @@ def cifar10(split: str = "train", root: str | Path | None = None,
         names = [f"data_batch_{i}" for i in range(1, 6)] if split == "train" else ["test_batch"]
         missing = [n for n in names if not (found / n).is_file()]
         if missing:
-            raise DataFormatError(found, "directory", "all of " + ", ".join(names),
-                                  "missing " + ", ".join(missing))
+            raise DataFormatError(found, t("library.data.at.directory"),
+                                  t("library.data.want.all_of", names=", ".join(names)),
+                                  t("library.data.got.missing", names=", ".join(missing)))
         parts = [read_cifar_batch(found / n) for n in names]
         meta = found / "batches.meta"
         classes = read_cifar_meta(meta) if meta.is_file() else list(CIFAR10_CLASSES)
         return ImageArrayDataset(np.concatenate([p[0] for p in parts]),
                                  np.concatenate([p[1] for p in parts]), classes, transform,
                                  source=str(found))
-    warn_stand_in("cifar10", folder, "data_batch_1..5 and test_batch (the python version)",
-                  "synthetic shapes, 3 classes")
+    warn_stand_in("cifar10", folder, t("library.data.want.cifar_files"),
+                  t("library.data.standin.shapes"))
     images, labels = make_shapes(800, 32, seed=0)
     part = slice(0, 600) if split == "train" else slice(600, 800)
     return ImageArrayDataset(images[part], labels[part], SHAPE_CLASSES, transform,
@@ -138,14 +144,16 @@ def digit_recognizer(split: str = "train", root: str | Path | None = None) -> Te
         table = read_csv(path)
         pixels = [c for c in table.columns if c != "label"]
         if len(pixels) != 784:
-            raise DataFormatError(path, "line 1 (header)", "label and 784 pixel columns",
-                                  f"{len(pixels)} pixel columns")
+            raise DataFormatError(path, t("library.data.at.header_line"),
+                                  t("library.data.want.digit_columns"),
+                                  t("library.data.got.pixel_columns", n=len(pixels)))
         x = np.stack([table.numeric(c) for c in pixels], axis=1)
         xt = torch.tensor(x / 255.0, dtype=torch.float32).view(-1, 1, 28, 28)  # (N, 1, 28, 28)
         if "label" not in table.columns:
             return TensorDataset(xt)
         return TensorDataset(xt, torch.tensor(table.numeric("label"), dtype=torch.int64))
-    warn_stand_in("digit-recognizer", folder, f"{split}.csv", "scikit-learn digits 28x28")
+    warn_stand_in("digit-recognizer", folder, f"{split}.csv",
+                  t("library.data.standin.digits"))
     images, labels = digits_uint8(28)
     idx = split_indices(len(images), split, 0.2, seed=0)
     xt = torch.tensor(images, dtype=torch.float32)[idx].unsqueeze(1) / 255  # (N, 1, 28, 28)
@@ -171,8 +179,8 @@ def ants_bees(split: str = "train", root: str | Path | None = None,
         index = {"ants": 0, "bees": 1}
         return ConcatDataset([LabelFileDataset(folder, f"{k}_image", f"{k}_label", transform,
                                                label_to_index=index) for k in index])
-    warn_stand_in("ants/bees", folder, "ants/ and bees/ (or ants_image/ + ants_label/ ...)",
-                  "synthetic circles as ants and squares as bees")
+    warn_stand_in("ants/bees", folder, t("library.data.want.ants_bees"),
+                  t("library.data.standin.ants_bees"))
     images, labels = make_shapes(360, 32, seed=1)
     keep = labels < 2  # circles and squares only
     images, labels = images[keep], labels[keep]

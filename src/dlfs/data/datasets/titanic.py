@@ -28,6 +28,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+from ...i18n import t
 from ...paths import data_dir as _user_data_dir
 from ..errors import DataFormatError
 from ..formats.csv_table import CsvTable, read_csv
@@ -45,16 +46,16 @@ TRAIN_COLUMNS = ["PassengerId", "Survived", "Pclass", "Name", "Sex", "Age", "Sib
 TEST_COLUMNS = [c for c in TRAIN_COLUMNS if c != "Survived"]
 SUBMISSION_COLUMNS = ["PassengerId", "Survived"]
 
-# What each checked column may hold: (test, description of what is expected).
-_INT = (lambda s: s.isdigit(), "a whole number")
+# What each checked column may hold: (test, message key describing what is expected).
+_INT = (lambda s: s.isdigit(), "library.data.want.whole_number")
 _CHECKS = {
     "PassengerId": _INT,
-    "Survived": (lambda s: s in ("0", "1"), "0 or 1"),
-    "Pclass": (lambda s: s in ("1", "2", "3"), "1, 2 or 3"),
-    "Sex": (lambda s: s in ("male", "female"), "'male' or 'female'"),
+    "Survived": (lambda s: s in ("0", "1"), "library.data.want.zero_or_one"),
+    "Pclass": (lambda s: s in ("1", "2", "3"), "library.data.want.pclass"),
+    "Sex": (lambda s: s in ("male", "female"), "library.data.want.sex"),
     "SibSp": _INT,
     "Parch": _INT,
-    "Embarked": (lambda s: s in ("", "C", "Q", "S"), "C, Q, S or an empty field"),
+    "Embarked": (lambda s: s in ("", "C", "Q", "S"), "library.data.want.embarked"),
 }
 
 
@@ -69,7 +70,7 @@ def _is_number_or_empty(text: str) -> bool:
 
 
 for _name in ("Age", "Fare"):
-    _CHECKS[_name] = (_is_number_or_empty, "a number or an empty field")
+    _CHECKS[_name] = (_is_number_or_empty, "library.data.want.number_or_empty")
 
 
 class TitanicTables(NamedTuple):
@@ -86,23 +87,26 @@ def read_titanic_csv(path: str | Path, columns: Sequence[str]) -> CsvTable:
     """
     table = read_csv(path)
     if table.columns != list(columns):
-        raise DataFormatError(table.path, "line 1 (header)", f"the {len(columns)} columns "
-                              f"{','.join(columns)}", ",".join(table.columns))
+        raise DataFormatError(table.path, t("library.data.at.header_line"),
+                              t("library.data.want.columns", n=len(columns),
+                                columns=",".join(columns)), ",".join(table.columns))
     for j, name in enumerate(table.columns):
         if name not in _CHECKS:
             continue
         ok, expected = _CHECKS[name]
         for row, line in zip(table.rows, table.lines):
             if not ok(row[j].strip()):
-                raise DataFormatError(table.path, f"line {line}, column {j + 1} ({name!r})",
-                                      expected, repr(row[j]))
+                raise DataFormatError(table.path, t("library.data.at.cell", line=line,
+                                                         column=j + 1, name=name),
+                                      t(expected), repr(row[j]))
     ids = table.column("PassengerId")
     seen: dict[str, int] = {}
     for value, line in zip(ids, table.lines):
         if value in seen:
-            raise DataFormatError(table.path, f"line {line}, column 1 ('PassengerId')",
-                                  "a PassengerId not used before",
-                                  f"{value}, already on line {seen[value]}")
+            raise DataFormatError(table.path, t("library.data.at.cell", line=line, column=1,
+                                                     name="PassengerId"),
+                                  t("library.data.want.new_id"),
+                                  t("library.data.got.id_seen", id=value, line=seen[value]))
         seen[value] = line
     return table
 
@@ -123,9 +127,9 @@ def load_titanic(data_dir: str | Path | None = None) -> TitanicTables:
             folder = user
         elif any(present):
             missing = user / ("test.csv" if present[0] else "train.csv")
-            raise DataFormatError(missing, "file", "train.csv and test.csv side by side",
-                                  "only the other one (add it, or remove both to use the "
-                                  "shipped copies)")
+            raise DataFormatError(missing, t("library.data.at.file"),
+                                  t("library.data.want.titanic_pair"),
+                                  t("library.data.got.titanic_one"))
         else:
             folder = TITANIC_DIR
     return TitanicTables(read_titanic_csv(folder / "train.csv", TRAIN_COLUMNS),
@@ -150,31 +154,37 @@ def _rows_of(source: str | Path | Iterable) -> tuple[Path, list[tuple[str, str]]
         path = Path(source)
         text = path.read_bytes()
         if not text.strip():
-            raise DataFormatError(path, "line 1", "a header row PassengerId,Survived",
-                                  "an empty file")
+            raise DataFormatError(path, t("library.data.at.line", n=1),
+                                  t("library.data.want.submission_header_row"),
+                                  t("library.data.got.empty_file"))
         table = read_csv(path)
         if table.columns != SUBMISSION_COLUMNS:
-            raise DataFormatError(path, "line 1 (header)", "the header PassengerId,Survived",
+            raise DataFormatError(path, t("library.data.at.header_line"),
+                                  t("library.data.want.submission_header"),
                                   ",".join(table.columns))
         if not table.rows:
-            raise DataFormatError(path, "line 2", "one row per test passenger",
-                                  "a header and no rows")
+            raise DataFormatError(path, t("library.data.at.line", n=2),
+                                  t("library.data.want.row_per_passenger"),
+                                  t("library.data.got.header_only"))
         return path, [(r[0].strip(), r[1].strip()) for r in table.rows], table.lines
-    path = Path("<submission rows>")
+    path = Path(t("library.data.submission_rows"))  # "<…>": not a file
     pairs = []
     for k, row in enumerate(source):
         if isinstance(row, dict):
             missing = [c for c in SUBMISSION_COLUMNS if c not in row]
             if missing:
-                raise DataFormatError(path, f"row {k + 1}", "keys PassengerId and Survived",
-                                      f"no {missing[0]}")
+                raise DataFormatError(path, t("library.data.at.row", n=k + 1),
+                                      t("library.data.want.submission_keys"),
+                                      t("library.data.got.no_key", key=missing[0]))
             row = (row["PassengerId"], row["Survived"])
         if len(row) != 2:
-            raise DataFormatError(path, f"row {k + 1}", "2 values (PassengerId, Survived)",
-                                  f"{len(row)}")
+            raise DataFormatError(path, t("library.data.at.row", n=k + 1),
+                                  t("library.data.want.two_values"), f"{len(row)}")
         pairs.append((str(row[0]).strip(), str(row[1]).strip()))
     if not pairs:
-        raise DataFormatError(path, "row 1", "one row per test passenger", "no rows")
+        raise DataFormatError(path, t("library.data.at.row", n=1),
+                              t("library.data.want.row_per_passenger"),
+                              t("library.data.got.no_rows"))
     return path, pairs, list(range(1, len(pairs) + 1))
 
 
@@ -189,8 +199,11 @@ def score_submission(path_or_rows: str | Path | Iterable) -> tuple[float, int, i
     labels = test_labels()
     path, pairs, lines = _rows_of(path_or_rows)
     is_file = not str(path).startswith("<")
-    place = (lambda n, col: f"line {n}, column {col}") if is_file else \
-            (lambda n, col: f"row {n}, column {col}")
+    cell = "library.data.at.cell" if is_file else "library.data.at.row_cell"
+
+    def place(n: int, column: int, name: str) -> str:
+        return t(cell, line=n, column=column, name=name)
+
     lo, hi = min(labels), max(labels)
     seen: dict[int, int] = {}
     correct = 0
@@ -198,23 +211,25 @@ def score_submission(path_or_rows: str | Path | Iterable) -> tuple[float, int, i
         try:
             pid = int(pid_text)
         except ValueError:
-            raise DataFormatError(path, place(line, "1 ('PassengerId')"),
-                                  "an integer PassengerId", repr(pid_text)) from None
+            raise DataFormatError(path, place(line, 1, "PassengerId"),
+                                  t("library.data.want.int_id"), repr(pid_text)) from None
         if pid not in labels:
-            raise DataFormatError(path, place(line, "1 ('PassengerId')"),
-                                  f"a test-set PassengerId ({lo}..{hi})", str(pid))
+            raise DataFormatError(path, place(line, 1, "PassengerId"),
+                                  t("library.data.want.test_id", lo=lo, hi=hi), str(pid))
         if pid in seen:
-            raise DataFormatError(path, place(line, "1 ('PassengerId')"),
-                                  "each PassengerId once",
-                                  f"{pid} again (first at {seen[pid]})")
+            raise DataFormatError(path, place(line, 1, "PassengerId"),
+                                  t("library.data.want.id_once"),
+                                  t("library.data.got.id_again", id=pid, first=seen[pid]))
         seen[pid] = line
         if value not in ("0", "1"):
-            raise DataFormatError(path, place(line, "2 ('Survived')"), "0 or 1", repr(value))
+            raise DataFormatError(path, place(line, 2, "Survived"),
+                                  t("library.data.want.zero_or_one"), repr(value))
         correct += int(value) == labels[pid]
     if len(seen) != len(labels):
         missing = sorted(set(labels) - set(seen))
         shown = ", ".join(map(str, missing[:5])) + (", ..." if len(missing) > 5 else "")
-        raise DataFormatError(path, "whole file" if is_file else "all rows",
-                              f"all {len(labels)} test PassengerIds",
-                              f"{len(missing)} missing ({shown})")
+        raise DataFormatError(path, t("library.data.at.whole_file" if is_file
+                                       else "library.data.at.all_rows"),
+                              t("library.data.want.all_ids", n=len(labels)),
+                              t("library.data.got.ids_missing", n=len(missing), shown=shown))
     return correct / len(labels), correct, len(labels)

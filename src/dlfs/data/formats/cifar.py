@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from ...i18n import t
 from ..errors import DataFormatError
 
 __all__ = ["CIFAR10_CLASSES", "read_cifar_batch", "read_cifar_meta", "write_cifar_batch"]
@@ -145,11 +146,13 @@ def _load(path: Path) -> dict:
         _check_opcodes(data)
         obj = _arrays(_SafeUnpickler(io.BytesIO(data), encoding="bytes").load())
     except Exception as exc:  # noqa: BLE001 - any failure inside the unpickler: a bad file
-        raise DataFormatError(path, "pickle stream", "a CIFAR-10 python pickle",
-                              f"an unreadable one ({type(exc).__name__}: "
-                              f"{str(exc)[:120]})") from exc
+        raise DataFormatError(path, t("library.data.at.pickle"),
+                              t("library.data.want.cifar_pickle"),
+                              t("library.data.got.unreadable", kind=type(exc).__name__,
+                                error=str(exc)[:120])) from exc
     if not isinstance(obj, dict):
-        raise DataFormatError(path, "top level", "a dict", type(obj).__name__)
+        raise DataFormatError(path, t("library.data.at.top"), t("library.data.want.dict"),
+                              type(obj).__name__)
     return obj
 
 
@@ -162,10 +165,12 @@ def _labels(path: Path, value: object) -> np.ndarray:
             isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value):
         items = [int(v) for v in value]
     else:
-        raise DataFormatError(path, "b'labels'", "a list of ints", type(value).__name__)
+        raise DataFormatError(path, "b'labels'", t("library.data.want.int_list"),
+                              type(value).__name__)
     bad = next((i for i, v in enumerate(items) if not 0 <= v <= 9), None)
     if bad is not None:
-        raise DataFormatError(path, f"b'labels'[{bad}]", "a class index 0..9", str(items[bad]))
+        raise DataFormatError(path, f"b'labels'[{bad}]", t("library.data.want.class_index"),
+                              str(items[bad]))
     return np.array(items, dtype=np.int64)
 
 
@@ -175,17 +180,19 @@ def read_cifar_batch(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     obj = _load(path)
     for key in (b"data", b"labels"):
         if key not in obj:
-            raise DataFormatError(path, "dict keys", f"key {key!r}",
-                                  f"keys {sorted(obj, key=repr)}")
+            raise DataFormatError(path, t("library.data.at.dict_keys"),
+                                  t("library.data.want.key", key=key),
+                                  t("library.data.got.keys", keys=sorted(obj, key=repr)))
     data = obj[b"data"]
     if not isinstance(data, np.ndarray) or data.ndim != 2 or data.shape[1] != 3072 \
             or data.dtype != np.uint8:
         found = f"{data.dtype} {data.shape}" if isinstance(data, np.ndarray) else \
             type(data).__name__
-        raise DataFormatError(path, "b'data'", "a uint8 array of shape (N, 3072)", found)
+        raise DataFormatError(path, "b'data'", t("library.data.want.cifar_data"), found)
     labels = _labels(path, obj[b"labels"])
     if len(labels) != len(data):
-        raise DataFormatError(path, "b'labels'", f"{len(data)} labels", str(len(labels)))
+        raise DataFormatError(path, "b'labels'", t("library.data.want.n_labels", n=len(data)),
+                              str(len(labels)))
     images = data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)  # (N, 3, 32, 32) -> (N, 32, 32, 3)
     return np.ascontiguousarray(images), labels
 
@@ -195,15 +202,19 @@ def read_cifar_meta(path: str | Path) -> list[str]:
     path = Path(path)
     obj = _load(path)
     if b"label_names" not in obj:
-        raise DataFormatError(path, "dict keys", "key b'label_names'", f"{sorted(obj, key=repr)}")
+        raise DataFormatError(path, t("library.data.at.dict_keys"),
+                              t("library.data.want.key", key=b"label_names"),
+                              f"{sorted(obj, key=repr)}")
     names = obj[b"label_names"]
     if not isinstance(names, (list, tuple)) or not all(isinstance(n, (bytes, str))
                                                        for n in names):
-        raise DataFormatError(path, "b'label_names'", "a list of names", type(names).__name__)
+        raise DataFormatError(path, "b'label_names'", t("library.data.want.name_list"),
+                              type(names).__name__)
     try:
         return [n.decode() if isinstance(n, bytes) else n for n in names]
     except UnicodeDecodeError as exc:
-        raise DataFormatError(path, "b'label_names'", "UTF-8 names", repr(exc.object)) from exc
+        raise DataFormatError(path, "b'label_names'", t("library.data.want.utf8_names"),
+                              repr(exc.object)) from exc
 
 
 def write_cifar_batch(path: str | Path, images: np.ndarray, labels: np.ndarray) -> Path:

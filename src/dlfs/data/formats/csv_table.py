@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ...i18n import t
 from ..dataset import TensorDataset
 from ..errors import DataFormatError
 
@@ -41,8 +42,9 @@ class CsvTable:
     def index(self, name: str) -> int:
         """Position of column ``name``; an unknown name lists the known ones."""
         if name not in self.columns:
-            raise DataFormatError(self.path, "line 1 (header)", f"a column named {name!r}",
-                                  f"columns {self.columns}")
+            raise DataFormatError(self.path, t("library.data.at.header_line"),
+                                  t("library.data.want.column", name=name),
+                                  t("library.data.got.columns", columns=self.columns))
         return self.columns.index(name)
 
     def column(self, name: str) -> list[str]:
@@ -62,8 +64,10 @@ class CsvTable:
             try:
                 out[i] = float(text) if text else missing
             except ValueError:
-                raise DataFormatError(self.path, f"line {self.lines[i]}, column {j + 1} ({name!r})",
-                                      "a number or an empty field", repr(row[j])) from None
+                raise DataFormatError(self.path, t("library.data.at.cell", line=self.lines[i],
+                                                        column=j + 1, name=name),
+                                      t("library.data.want.number_or_empty"),
+                                      repr(row[j])) from None
         return out
 
     def categories(self, name: str) -> tuple[np.ndarray, list[str]]:
@@ -82,9 +86,10 @@ def _utf8_text(path: Path) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[:exc.start].count(b"\n") + 1
-        raise DataFormatError(path, f"line {line}, byte {exc.start}", "UTF-8 text",
-                              f"{raw[exc.start:exc.start + 4]!r}, which is not UTF-8 (save "
-                              "the file as UTF-8)") from None
+        raise DataFormatError(path, t("library.data.at.line_byte", line=line, byte=exc.start),
+                              t("library.data.want.utf8"),
+                              t("library.data.got.not_utf8",
+                                bytes=raw[exc.start:exc.start + 4])) from None
 
 
 def read_csv(path: str | Path, required: Sequence[str] = (), delimiter: str = ",") -> CsvTable:
@@ -99,21 +104,24 @@ def read_csv(path: str | Path, required: Sequence[str] = (), delimiter: str = ",
         try:
             header = next(reader, None)
             if header is None:
-                raise DataFormatError(path, "line 1", "a header row", "an empty file")
+                raise DataFormatError(path, t("library.data.at.line", n=1),
+                                      t("library.data.want.header_row"),
+                                      t("library.data.got.empty_file"))
             columns = [h.strip() for h in header]
             rows, lines = [], []
             start = reader.line_num + 1
             for row in reader:
                 if row:
                     if len(row) != len(columns):
-                        raise DataFormatError(path, f"line {start}", f"{len(columns)} fields "
-                                              f"(as in the header)", f"{len(row)}")
+                        raise DataFormatError(path, t("library.data.at.line", n=start),
+                                              t("library.data.want.fields", n=len(columns)),
+                                              f"{len(row)}")
                     rows.append(row)
                     lines.append(start)
                 start = reader.line_num + 1
         except csv.Error as exc:
-            raise DataFormatError(path, f"line {reader.line_num}", "well-formed CSV",
-                                  str(exc)) from exc
+            raise DataFormatError(path, t("library.data.at.line", n=reader.line_num),
+                                  t("library.data.want.csv"), str(exc)) from exc
     table = CsvTable(path, columns, rows, lines)
     for name in required:
         table.index(name)
@@ -137,9 +145,9 @@ def csv_dataset(path: str | Path, target: str | None, features: Sequence[str] | 
     y = table.numeric(target)
     if np.isnan(y).any():
         row = int(np.flatnonzero(np.isnan(y))[0])
-        raise DataFormatError(table.path, f"line {table.lines[row]}, column "
-                              f"{table.index(target) + 1} ({target!r})", "a target value",
-                              "an empty field")
+        raise DataFormatError(table.path, t("library.data.at.cell", line=table.lines[row],
+                                               column=table.index(target) + 1, name=target),
+                              t("library.data.want.target"), t("library.data.got.empty_field"))
     whole = np.all(np.mod(y, 1) == 0)
     yt = torch.tensor(y, dtype=torch.int64 if whole else torch.float32)
     return TensorDataset(xt, yt)

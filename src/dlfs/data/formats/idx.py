@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ...i18n import t
 from ..errors import DataFormatError
 
 __all__ = ["read_idx", "write_idx"]
@@ -38,8 +39,8 @@ def _read_bytes(path: Path) -> bytes:
         try:
             return gzip.decompress(raw)
         except (OSError, EOFError, zlib.error) as exc:  # bad header / truncated / bad data
-            raise DataFormatError(path, "gzip stream", "a complete gzip file",
-                                  f"a damaged one ({exc})") from exc
+            raise DataFormatError(path, t("library.data.at.gzip"), t("library.data.want.gzip"),
+                                  t("library.data.got.damaged", error=exc)) from exc
     return raw
 
 
@@ -51,24 +52,30 @@ def read_idx(path: str | Path) -> np.ndarray:
     path = Path(path)
     data = _read_bytes(path)
     if len(data) < 4:
-        raise DataFormatError(path, "byte 0", "a 4-byte IDX header", f"{len(data)} bytes")
+        raise DataFormatError(path, t("library.data.at.byte", n=0),
+                              t("library.data.want.idx_header"),
+                              t("library.data.got.bytes", n=len(data)))
     if data[0] != 0 or data[1] != 0:
-        raise DataFormatError(path, "byte 0", "magic bytes 0x00 0x00 (an IDX file)",
+        raise DataFormatError(path, t("library.data.at.byte", n=0),
+                              t("library.data.want.idx_magic"),
                               f"0x{data[0]:02x} 0x{data[1]:02x}")
     code, ndim = data[2], data[3]
     if code not in _TYPES:
-        raise DataFormatError(path, "byte 2", "a type code in "
-                              + ", ".join(f"0x{c:02X}" for c in _TYPES), f"0x{code:02X}")
+        raise DataFormatError(path, t("library.data.at.byte", n=2),
+                              t("library.data.want.idx_type",
+                                codes=", ".join(f"0x{c:02X}" for c in _TYPES)), f"0x{code:02X}")
     header_end = 4 + 4 * ndim
     if len(data) < header_end:
-        raise DataFormatError(path, "byte 4", f"{ndim} dimension sizes ({4 * ndim} bytes)",
-                              f"{len(data) - 4} bytes")
+        raise DataFormatError(path, t("library.data.at.byte", n=4),
+                              t("library.data.want.idx_dims", ndim=ndim, n=4 * ndim),
+                              t("library.data.got.bytes", n=len(data) - 4))
     dims = struct.unpack(f">{ndim}I", data[4:header_end])
     dtype = _TYPES[code]
     expected = math.prod(dims) * dtype.itemsize     # Python ints: a huge header cannot wrap
     if len(data) - header_end != expected:
-        raise DataFormatError(path, f"byte {header_end}",
-                              f"{expected} data bytes for shape {tuple(dims)} of {dtype.name}",
+        raise DataFormatError(path, t("library.data.at.byte", n=header_end),
+                              t("library.data.want.idx_data", n=expected, shape=tuple(dims),
+                                dtype=dtype.name),
                               f"{len(data) - header_end}")
     array = np.frombuffer(data, dtype=dtype, offset=header_end).reshape(dims)
     return array.astype(dtype.newbyteorder("="))

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ...i18n import t
 from ..dataset import Dataset
 from ..errors import DataFormatError
 from .images import IMAGE_EXTENSIONS, read_image, write_image
@@ -43,19 +44,22 @@ class ImageFolder(Dataset[tuple]):
                  loader: Callable[[Path], Any] = read_image):
         self.root = Path(root)
         if not self.root.is_dir():
-            raise DataFormatError(self.root, "path", "a directory with one folder per class",
-                                  "no such directory")
+            raise DataFormatError(self.root, t("library.data.at.path"),
+                                  t("library.data.want.class_dirs"), t("library.data.got.no_dir"))
         self.classes = sorted(d.name for d in self.root.iterdir() if d.is_dir())
         if not self.classes:
-            raise DataFormatError(self.root, "directory", "one sub-folder per class", "none")
+            raise DataFormatError(self.root, t("library.data.at.directory"),
+                                  t("library.data.want.class_subfolders"),
+                                  t("library.data.got.none"))
         self.class_to_idx = {name: i for i, name in enumerate(self.classes)}
         self.samples: list[tuple[Path, int]] = []
         for name in self.classes:
             files = _image_files(self.root / name, tuple(e.lower() for e in extensions))
             if not files:
-                raise DataFormatError(self.root / name, "class folder",
-                                      "at least one image (" + ", ".join(extensions) + ")",
-                                      "none")
+                raise DataFormatError(self.root / name, t("library.data.at.class_folder"),
+                                      t("library.data.want.one_image",
+                                        extensions=", ".join(extensions)),
+                                      t("library.data.got.none"))
             self.samples += [(f, self.class_to_idx[name]) for f in files]
         self.targets = [t for _, t in self.samples]
         self.transform, self.target_transform, self.loader = transform, target_transform, loader
@@ -97,7 +101,8 @@ def generate_labels(root: str | Path, image_dir: str, label_dir: str | None = No
     root = Path(root)
     source = root / image_dir
     if not source.is_dir():
-        raise DataFormatError(source, "path", "a folder of images", "no such directory")
+        raise DataFormatError(source, t("library.data.at.path"), t("library.data.want.image_dir"),
+                              t("library.data.got.no_dir"))
     label = label if label is not None else image_dir.split("_")[0]
     target = root / (label_dir if label_dir is not None else f"{label}_label")
     target.mkdir(parents=True, exist_ok=True)
@@ -132,8 +137,9 @@ class LabelFileDataset(Dataset[tuple]):
         image_path = self.images[index]
         label_path = self.label_root / f"{image_path.stem}.txt"
         if not label_path.is_file():
-            raise DataFormatError(label_path, "path", f"the label file of {image_path.name}",
-                                  "no such file (run generate_labels?)")
+            raise DataFormatError(label_path, t("library.data.at.path"),
+                                  t("library.data.want.label_file", image=image_path.name),
+                                  t("library.data.got.no_label_file"))
         label: Any = label_path.read_text().strip()
         if self.label_to_index is not None:
             label = self.label_to_index[label]

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ...i18n import t
 from ..errors import DataFormatError
 
 __all__ = ["IMAGE_EXTENSIONS", "PIL_EXTENSIONS", "has_pil", "read_image", "write_image"]
@@ -48,13 +49,16 @@ def _header(data: bytes, path: Path) -> tuple[list[bytes], int]:
             pos += 1
         if start == pos:
             what = ("magic", "width", "height", "maxval")[len(tokens)]
-            raise DataFormatError(path, f"byte {start}", f"the header field {what}", "end of file")
+            raise DataFormatError(path, t("library.data.at.byte", n=start),
+                                  t("library.data.want.header_field", field=what),
+                                  t("library.data.got.eof"))
         tokens.append(data[start:pos])
         if len(tokens) == 1 and tokens[0] not in _MAGIC:
-            raise DataFormatError(path, "byte 0", "a Netpbm magic P2, P3, P5 or P6",
-                                  repr(tokens[0][:8]))
+            raise DataFormatError(path, t("library.data.at.byte", n=0),
+                                  t("library.data.want.netpbm_magic"), repr(tokens[0][:8]))
         if len(tokens) > 1 and not tokens[-1].isdigit():
-            raise DataFormatError(path, f"byte {start}", "a positive integer", repr(tokens[-1]))
+            raise DataFormatError(path, t("library.data.at.byte", n=start),
+                                  t("library.data.want.positive_int"), repr(tokens[-1]))
     return tokens, pos + 1  # exactly one whitespace byte ends the header
 
 
@@ -64,20 +68,23 @@ def _read_pnm(path: Path) -> np.ndarray:
     channels, binary = _MAGIC[magic]
     width, height, top = int(w), int(h), int(maxval)
     if not 0 < top < 65536:
-        raise DataFormatError(path, "header", "maxval between 1 and 65535", str(top))
+        raise DataFormatError(path, t("library.data.at.header"), t("library.data.want.maxval"),
+                              str(top))
     dtype = np.dtype("u1") if top < 256 else np.dtype(">u2")
     count = width * height * channels
     if binary:
         need = count * dtype.itemsize
         if len(data) - offset < need:
-            raise DataFormatError(path, f"byte {offset}", f"{need} pixel bytes for "
-                                  f"{width}x{height}x{channels}", f"{len(data) - offset}")
+            raise DataFormatError(path, t("library.data.at.byte", n=offset),
+                                  t("library.data.want.pixel_bytes", n=need,
+                                    size=f"{width}x{height}x{channels}"),
+                                  f"{len(data) - offset}")
         values = np.frombuffer(data, dtype=dtype, count=count, offset=offset)
     else:
         words = data[offset:].split()
         if len(words) < count:
-            raise DataFormatError(path, f"byte {offset}", f"{count} pixel values",
-                                  str(len(words)))
+            raise DataFormatError(path, t("library.data.at.byte", n=offset),
+                                  t("library.data.want.pixel_values", n=count), str(len(words)))
         values = np.array([int(v) for v in words[:count]], dtype=dtype)
     shape = (height, width) if channels == 1 else (height, width, 3)
     return values.reshape(shape).astype(dtype.newbyteorder("="))
@@ -93,13 +100,15 @@ def read_image(path: str | Path) -> np.ndarray:
         return _read_pnm(path)
     if ext in PIL_EXTENSIONS:
         if not has_pil():
-            raise DataFormatError(path, "extension", "Pillow installed to read " + ext,
-                                  "no Pillow (use .npy, .pgm or .ppm files instead)")
+            raise DataFormatError(path, t("library.data.at.extension"),
+                                  t("library.data.want.pillow", ext=ext),
+                                  t("library.data.got.no_pillow"))
         from PIL import Image
 
         with Image.open(path) as img:
             return np.asarray(img.convert("L" if img.mode in ("L", "1") else "RGB"))
-    raise DataFormatError(path, "extension", "one of " + ", ".join(IMAGE_EXTENSIONS), ext)
+    raise DataFormatError(path, t("library.data.at.extension"),
+                          t("library.data.want.one_of", choices=", ".join(IMAGE_EXTENSIONS)), ext)
 
 
 def write_image(path: str | Path, image: np.ndarray) -> Path:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...errors import DlfsError
+from ...i18n import t
 
 SPLITS = (0.8, 0.1, 0.1)
 
@@ -73,29 +74,29 @@ class TextCorpus:
 
     def describe(self) -> str:
         """One line: size, distinct characters, split sizes."""
-        sizes = ", ".join(f"{s} {len(self.split(s)):,}" for s in ("train", "val", "test"))
-        return (f"corpus {self.name!r}: {len(self.text):,} characters, "
-                f"{len(self.alphabet)} distinct ({sizes})")
+        names = {"train": t("library.corpus.split.train"), "val": t("library.corpus.split.val"),
+                 "test": t("library.corpus.split.test")}
+        sizes = t("library.corpus.list_sep").join(
+            f"{names[s]} {len(self.split(s)):,}" for s in ("train", "val", "test"))
+        return t("library.corpus.describe", name=self.name, chars=len(self.text),
+                 distinct=len(self.alphabet), sizes=sizes)
 
 
 def _read_text_file(path: Path) -> str:
     """A user's corpus file; a :class:`DlfsError` says what ``--data`` should have named
     and what it names instead (no such path, a directory, not UTF-8, too short)."""
-    expected = "a UTF-8 text file or a built-in corpus ('help', 'stdlib')"
     if path.is_dir():
-        raise DlfsError(f"--data {path}: expected {expected}, found a directory")
+        raise DlfsError(t("library.corpus.is_dir", path=path))
     if not path.is_file():
-        raise DlfsError(f"--data {path}: expected {expected}, but the file does not exist")
+        raise DlfsError(t("library.corpus.missing", path=path))
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise DlfsError(f"--data {path}: expected UTF-8 text, found bytes "
-                        f"{raw[exc.start:exc.start + 4]!r} at byte {exc.start} that are not "
-                        "UTF-8 (save the file as UTF-8)") from exc
+        raise DlfsError(t("library.corpus.not_utf8", path=path,
+                          bytes=raw[exc.start:exc.start + 4], at=exc.start)) from exc
     if len(text) < 100:
-        raise DlfsError(f"--data {path}: only {len(text)} characters; a language model "
-                        "needs at least a few thousand")
+        raise DlfsError(t("library.corpus.too_short", path=path, n=len(text)))
     return text
 
 

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from ...errors import DlfsError
+from ...i18n import t
 
 # ----------------------------------------------------------------------------- characters
 
@@ -274,7 +275,7 @@ def tokenizer_from_dict(data: dict) -> CharTokenizer | WordTokenizer | ByteBPETo
         return WordTokenizer(data["words"])
     if kind == "byte-bpe":
         return ByteBPETokenizer([tuple(m) for m in data["merges"]])
-    raise DlfsError(f"unknown tokenizer type {kind!r}; expected one of {sorted(_KINDS)}")
+    raise DlfsError(t("library.tokenizer.unknown_type", kind=kind, kinds=sorted(_KINDS)))
 
 
 def load_tokenizer(path: str | Path) -> CharTokenizer | WordTokenizer | ByteBPETokenizer:
@@ -282,5 +283,5 @@ def load_tokenizer(path: str | Path) -> CharTokenizer | WordTokenizer | ByteBPET
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise DlfsError(f"cannot read tokenizer file {path}: {exc}") from exc
+        raise DlfsError(t("library.tokenizer.unreadable", path=path, error=exc)) from exc
     return tokenizer_from_dict(data)

@@ -17,6 +17,7 @@ import torch
 
 from dlfs import nn
 from dlfs.errors import DlfsError
+from dlfs.i18n import t
 
 __all__ = ["WeightsMismatchError", "fit_weights", "load_weights", "read_weights",
            "unwrap_state_dict"]
@@ -37,7 +38,7 @@ def unwrap_state_dict(obj: Any) -> dict[str, torch.Tensor]:
             obj = obj[key]
             break
     if not isinstance(obj, Mapping) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
-        raise DlfsError("the weights file holds no state dict (a mapping of names to tensors)")
+        raise DlfsError(t("library.weights.no_state_dict"))
     if obj and all(k.startswith("module.") for k in obj):
         return {k[len("module."):]: v for k, v in obj.items()}
     return dict(obj)
@@ -47,14 +48,17 @@ def _mismatch_report(model: nn.Module, sd: Mapping[str, torch.Tensor], limit: in
     ours = model.state_dict()
     missing = [k for k in ours if k not in sd]
     unexpected = [k for k in sd if k not in ours]
-    shapes = [f"{k}: file {tuple(sd[k].shape)} vs model {tuple(ours[k].shape)}"
+    shapes = [t("library.weights.shape_pair", key=k, file=tuple(sd[k].shape),
+                model=tuple(ours[k].shape))
               for k in ours if k in sd and sd[k].shape != ours[k].shape]
     parts = []
-    for label, items in (("missing", missing), ("unexpected", unexpected), ("shape", shapes)):
+    for key, items in (("library.weights.missing", missing),
+                       ("library.weights.unexpected", unexpected),
+                       ("library.weights.shape", shapes)):
         if items:
-            more = f" (+{len(items) - limit} more)" if len(items) > limit else ""
-            parts.append(f"{len(items)} {label}: {', '.join(items[:limit])}{more}")
-    return "; ".join(parts)
+            more = t("library.weights.more", n=len(items) - limit) if len(items) > limit else ""
+            parts.append(t(key, n=len(items), items=", ".join(items[:limit]), more=more))
+    return t("library.weights.sep").join(parts)
 
 
 def read_weights(path: str | Path) -> dict[str, torch.Tensor]:
@@ -62,11 +66,11 @@ def read_weights(path: str | Path) -> dict[str, torch.Tensor]:
     a :class:`DlfsError` for a missing or unreadable file."""
     path = Path(path)
     if not path.is_file():
-        raise DlfsError(f"weights file {str(path)!r} not found")
+        raise DlfsError(t("library.weights.not_found", path=str(path)))
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # unpickling errors come in many types
-        raise DlfsError(f"cannot read weights file {str(path)!r}: {err}") from err
+        raise DlfsError(t("library.weights.unreadable", path=str(path), error=err)) from err
     return unwrap_state_dict(obj)
 
 
@@ -78,8 +82,8 @@ def fit_weights(model: nn.Module, sd: Mapping[str, torch.Tensor], name: str,
     ours = model.state_dict()
     wrong_shape = any(k in ours and sd[k].shape != ours[k].shape for k in sd)
     if report and (strict or wrong_shape):
-        raise WeightsMismatchError(
-            f"{name} does not fit {type(model).__name__}: {report}")
+        raise WeightsMismatchError(t("library.weights.mismatch", name=name,
+                                      model=type(model).__name__, report=report))
     model.load_state_dict(sd, strict=strict)
     return model
 

@@ -8,6 +8,7 @@ import warnings
 from torch import Tensor
 
 from dlfs.errors import DlfsError
+from dlfs.i18n import t
 
 __all__ = ["LossInputError"]
 
@@ -18,8 +19,7 @@ class LossInputError(DlfsError, ValueError):
 
 def _check_reduction(reduction: str) -> None:
     if reduction not in ("none", "mean", "sum"):
-        raise LossInputError(f"{reduction!r} is not a valid value for reduction "
-                             "(use 'none', 'mean' or 'sum')")
+        raise LossInputError(t("library.loss.reduction", reduction=reduction))
 
 
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
@@ -39,9 +39,8 @@ def _class_view(weight: Tensor, x: Tensor) -> Tensor:
 
 def _warn_if_broadcast(input: Tensor, target: Tensor, name: str) -> None:
     if input.shape != target.shape:
-        warnings.warn(f"{name}: target shape {tuple(target.shape)} differs from input shape "
-                      f"{tuple(input.shape)}; they will broadcast, which is rarely intended.",
-                      UserWarning, stacklevel=3)
+        warnings.warn(t("library.loss.broadcast_warning", name=name, target=tuple(target.shape),
+                        input=tuple(input.shape)), UserWarning, stacklevel=3)
 
 
 def _logsumexp(x: Tensor, dim: int) -> Tensor:

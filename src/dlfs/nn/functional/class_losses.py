@@ -10,6 +10,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from ...i18n import t
 from ._loss_base import (
     LossInputError,
     _check_reduction,
@@ -25,15 +26,13 @@ __all__ = ["cross_entropy", "nll_loss"]
 def _check_class_target(input: Tensor, target: Tensor) -> None:
     """Class targets: int64 (or uint8), shaped like the input without its class dim."""
     if target.is_floating_point() or target.dtype not in (torch.int64, torch.uint8):
-        raise LossInputError(
-            f"class-index targets must be int64 (torch.long), got {target.dtype}; "
-            "use target.long(), or pass class probabilities with the same shape as the input")
+        raise LossInputError(t("library.loss.class_target_dtype", dtype=target.dtype))
     class_dim = 0 if input.dim() == 1 else 1
     expected = input.shape[:class_dim] + input.shape[class_dim + 1:]
     if target.shape != expected:
-        raise LossInputError(
-            f"input of shape {tuple(input.shape)} (classes on dim {class_dim}) needs a target "
-            f"of shape {tuple(expected)}, got {tuple(target.shape)}")
+        raise LossInputError(t("library.loss.class_target_shape", input=tuple(input.shape),
+                                 class_dim=class_dim, expected=tuple(expected),
+                                 got=tuple(target.shape)))
 
 
 def _class_targets(x: Tensor, target: Tensor, weight: Tensor | None,
@@ -44,9 +43,9 @@ def _class_targets(x: Tensor, target: Tensor, weight: Tensor | None,
     valid = target != ignore_index                                   # (B, d1, ...)
     bad = valid & ((target < 0) | (target >= n))
     if bool(bad.any()):
-        raise LossInputError(f"Target {int(target[bad].flatten()[0])} is out of bounds: class "
-                             f"indices must lie in [0, {n - 1}] (or equal "
-                             f"ignore_index={ignore_index})")
+        raise LossInputError(t("library.loss.target_out_of_bounds",
+                                 target=int(target[bad].flatten()[0]), top=n - 1,
+                                 ignore_index=ignore_index))
     safe = target.masked_fill(~valid, 0).long()
     w = valid.to(x.dtype) if weight is None else weight[safe] * valid
     return safe, w, valid
@@ -134,7 +133,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     tensor(1.3863)
     """
     if not 0.0 <= label_smoothing <= 1.0:
-        raise LossInputError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
+        raise LossInputError(t("library.loss.label_smoothing", value=label_smoothing))
     if input.shape == target.shape:
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
     _check_reduction(reduction)
@@ -162,9 +161,8 @@ def _cross_entropy_probs(input: Tensor, target: Tensor, weight: Tensor | None,
     ``'mean'`` divides by the number of samples ``B * d1 * ...`` (not by the weights)."""
     _check_reduction(reduction)
     if not target.is_floating_point():
-        raise LossInputError(
-            f"a target with the input's shape {tuple(input.shape)} is read as class "
-            f"probabilities and must be floating point, got {target.dtype}")
+        raise LossInputError(t("library.loss.prob_target_dtype", shape=tuple(input.shape),
+                                 dtype=target.dtype))
     class_dim = 0 if input.dim() == 1 else 1
     n_classes = input.shape[class_dim]
     if label_smoothing > 0.0:

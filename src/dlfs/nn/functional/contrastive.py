@@ -34,6 +34,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from ...i18n import t
 from ._loss_base import LossInputError, _reduce
 from .class_losses import cross_entropy
 
@@ -49,14 +50,14 @@ def _check_temperature(temperature: float | Tensor, name: str) -> None:
     """A positive number, or a positive 0-D tensor (a learnable temperature, as in CLIP)."""
     if isinstance(temperature, Tensor):
         if temperature.dim() != 0:
-            raise LossInputError(f"{name}: temperature must be a number or a 0-D tensor, got a "
-                                 f"tensor of shape {tuple(temperature.shape)}")
+            raise LossInputError(t("library.loss.temperature_tensor", name=name,
+                                         shape=tuple(temperature.shape)))
         ok = bool(temperature.detach() > 0)
     else:
         ok = (not isinstance(temperature, bool) and isinstance(temperature, (int, float))
               and temperature > 0)
     if not ok:
-        raise LossInputError(f"{name}: temperature must be > 0, got {temperature!r}")
+        raise LossInputError(t("library.loss.temperature", name=name, temperature=temperature))
 
 
 def _check_embeddings(a: Tensor, b: Tensor, names: tuple[str, str], fn: str) -> None:
@@ -64,12 +65,13 @@ def _check_embeddings(a: Tensor, b: Tensor, names: tuple[str, str], fn: str) -> 
     for x, name in zip((a, b), names):
         if not isinstance(x, Tensor) or x.dim() != 2:
             got = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
-            raise LossInputError(f"{fn}: {name} must be a 2-D tensor (rows, D), got {got}")
+            raise LossInputError(t("library.loss.embeddings_2d", fn=fn, name=name, got=got))
     if a.shape[1] != b.shape[1]:
-        raise LossInputError(f"{fn}: {names[0]} {tuple(a.shape)} and {names[1]} "
-                             f"{tuple(b.shape)} must have the same embedding size D")
+        raise LossInputError(t("library.loss.embeddings_size", fn=fn, a=names[0],
+                                 a_shape=tuple(a.shape), b=names[1], b_shape=tuple(b.shape)))
     if a.dtype != b.dtype:
-        raise LossInputError(f"{fn}: {names[0]} is {a.dtype} but {names[1]} is {b.dtype}")
+        raise LossInputError(t("library.loss.embeddings_dtype", fn=fn, a=names[0],
+                                 a_dtype=a.dtype, b=names[1], b_dtype=b.dtype))
 
 
 def info_nce(query: Tensor, key: Tensor, temperature: float | Tensor = 0.1,
@@ -94,13 +96,11 @@ def info_nce(query: Tensor, key: Tensor, temperature: float | Tensor = 0.1,
     _check_temperature(temperature, "info_nce")
     b, m = query.shape[0], key.shape[0]
     if m < b:
-        raise LossInputError(f"info_nce: key must have at least as many rows as query (key i "
-                             f"is the positive of query i), got query {tuple(query.shape)} "
-                             f"and key {tuple(key.shape)}")
+        raise LossInputError(t("library.loss.info_nce_rows", query=tuple(query.shape),
+                                 key=tuple(key.shape)))
     if symmetric and m != b:
-        raise LossInputError(f"info_nce: symmetric=True pairs query i with key i both ways, so "
-                             f"query {tuple(query.shape)} and key {tuple(key.shape)} need "
-                             "the same number of rows")
+        raise LossInputError(t("library.loss.info_nce_symmetric", query=tuple(query.shape),
+                                 key=tuple(key.shape)))
     u = _unit_rows(query) if normalize else query                    # (B, D)
     v = _unit_rows(key) if normalize else key                        # (M, D)
     s = u @ v.T / temperature                                        # (B, M) logits
@@ -128,8 +128,8 @@ def nt_xent(z1: Tensor, z2: Tensor, temperature: float | Tensor = 0.5,
     _check_embeddings(z1, z2, ("z1", "z2"), "nt_xent")
     _check_temperature(temperature, "nt_xent")
     if z1.shape != z2.shape:
-        raise LossInputError(f"nt_xent: z1 {tuple(z1.shape)} and z2 {tuple(z2.shape)} must "
-                             "have the same shape (two views of the same N examples)")
+        raise LossInputError(t("library.loss.nt_xent_shapes", z1=tuple(z1.shape),
+                                 z2=tuple(z2.shape)))
     n = z1.shape[0]
     z = torch.cat([z1, z2], dim=0)                                   # (2N, D)
     u = _unit_rows(z) if normalize else z                            # (2N, D)

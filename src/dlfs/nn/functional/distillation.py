@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from torch import Tensor
 
+from ...i18n import t
 from ._loss_base import LossInputError, _reduce
 from .activation import log_softmax
 from .class_losses import cross_entropy
@@ -36,17 +37,14 @@ __all__ = ["distillation_loss"]
 def _check_distillation_inputs(student_logits: Tensor, teacher_logits: Tensor, T: float,
                                alpha: float) -> None:
     if student_logits.dim() != 2:
-        raise LossInputError(f"distillation_loss: student_logits must be (B, C), got shape "
-                             f"{tuple(student_logits.shape)}")
+        raise LossInputError(t("library.loss.distill_student", shape=tuple(student_logits.shape)))
     if teacher_logits.shape != student_logits.shape:
-        raise LossInputError(
-            f"distillation_loss: teacher_logits {tuple(teacher_logits.shape)} must have the "
-            f"shape of student_logits {tuple(student_logits.shape)} (same batch, same classes)")
+        raise LossInputError(t("library.loss.distill_teacher", teacher=tuple(teacher_logits.shape),
+                                 student=tuple(student_logits.shape)))
     if isinstance(T, bool) or not isinstance(T, (int, float)) or not T > 0:
-        raise LossInputError(f"distillation_loss: temperature T must be a number > 0, got {T!r}")
+        raise LossInputError(t("library.loss.distill_temperature", T=T))
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 <= alpha <= 1:
-        raise LossInputError(f"distillation_loss: alpha must be a number in [0, 1], "
-                             f"got {alpha!r}")
+        raise LossInputError(t("library.loss.distill_alpha", alpha=alpha))
 
 
 def distillation_loss(student_logits: Tensor, teacher_logits: Tensor, target: Tensor | None,
@@ -73,7 +71,6 @@ def distillation_loss(student_logits: Tensor, teacher_logits: Tensor, target: Te
     loss = alpha * T * T * kl                                        # (B,)
     if alpha < 1:
         if target is None:
-            raise LossInputError("distillation_loss: target is needed when alpha < 1 "
-                                 f"(the hard-label term has weight 1 - alpha = {1 - alpha:g})")
+            raise LossInputError(t("library.loss.distill_target", weight=1 - alpha))
         loss = loss + (1 - alpha) * cross_entropy(student_logits, target, reduction="none")
     return _reduce(loss, reduction)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from ...i18n import t
 from ._loss_base import LossInputError, _check_reduction, _log_softmax, _reduce
 from .activation import logsigmoid
 from .class_losses import _check_class_target, _class_targets
@@ -38,8 +39,7 @@ __all__ = ["focal_loss", "sigmoid_focal_loss"]
 
 def _check_gamma(gamma: float, name: str) -> None:
     if not isinstance(gamma, (int, float)) or isinstance(gamma, bool) or gamma < 0:
-        raise LossInputError(f"{name}: gamma must be a number >= 0 (0 gives the "
-                             f"cross-entropy), got {gamma!r}")
+        raise LossInputError(t("library.loss.focal_gamma", name=name, gamma=gamma))
 
 
 def _modulating_factor(one_minus_p_t: Tensor, gamma: float) -> Tensor:
@@ -68,9 +68,7 @@ def sigmoid_focal_loss(logits: Tensor, targets: Tensor, alpha: float | None = 0.
     _check_gamma(gamma, "sigmoid_focal_loss")
     _check_reduction(reduction)
     if alpha is not None and alpha > 1:
-        raise LossInputError(f"sigmoid_focal_loss: alpha weighs the positive class and must "
-                             f"lie in [0, 1] (or be None / negative to switch it off), "
-                             f"got {alpha}")
+        raise LossInputError(t("library.loss.focal_sigmoid_alpha", alpha=alpha))
     ce = binary_cross_entropy_with_logits(logits, targets, reduction="none")  # -log p_t  (*)
     loss = ce
     if gamma != 0:
@@ -105,8 +103,8 @@ def focal_loss(input: Tensor, target: Tensor, gamma: float = 2.0,
     class_dim = 0 if input.dim() == 1 else 1
     n_classes = input.shape[class_dim]
     if alpha is not None and tuple(alpha.shape) != (n_classes,):
-        raise LossInputError(f"focal_loss: alpha holds one weight per class and must have "
-                             f"shape ({n_classes},), got {tuple(alpha.shape)}")
+        raise LossInputError(t("library.loss.focal_alpha_shape", n=n_classes,
+                                 shape=tuple(alpha.shape)))
     safe, w, _ = _class_targets(input, target, alpha, ignore_index)  # (B, d1, ...) each
     log_p = _log_softmax(input, class_dim)                           # (B, C, d1, ...)
     log_p_t = log_p.gather(class_dim, safe.unsqueeze(class_dim)).squeeze(class_dim)

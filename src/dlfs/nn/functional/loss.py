@@ -16,6 +16,7 @@ import math
 import torch
 from torch import Tensor
 
+from ...i18n import t
 from ._loss_base import LossInputError, _reduce, _warn_if_broadcast
 from .activation import logsigmoid
 from .class_losses import cross_entropy, nll_loss
@@ -63,8 +64,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean",
     ``beta = 0`` is the plain L1 loss. Shapes ``(*)``.
     """
     if beta < 0:
-        raise LossInputError(f"smooth_l1_loss does not support negative values for beta, "
-                             f"got {beta}")
+        raise LossInputError(t("library.loss.smooth_l1_beta", beta=beta))
     _warn_if_broadcast(input, target, "smooth_l1_loss")
     d = input - target
     a = d.abs()
@@ -79,8 +79,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
     """``l = 0.5 d^2`` if ``|d| < delta`` else ``delta (|d| - 0.5 delta)``; equals
     ``delta * smooth_l1_loss(beta=delta)``. Shapes ``(*)``."""
     if delta <= 0:
-        raise LossInputError(f"huber_loss does not support non-positive values for delta, "
-                             f"got {delta}")
+        raise LossInputError(t("library.loss.huber_delta", delta=delta))
     _warn_if_broadcast(input, target, "huber_loss")
     d = input - target
     a = d.abs()
@@ -91,13 +90,10 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
 def _check_binary_target(input: Tensor, target: Tensor, name: str) -> None:
     """Binary targets: floating point (0./1. or soft labels), same shape as the input."""
     if not target.is_floating_point():
-        raise LossInputError(f"{name}: targets must be floating point (0./1. or "
-                             f"probabilities), got {target.dtype}; use target.float()")
+        raise LossInputError(t("library.loss.binary_target_dtype", name=name, dtype=target.dtype))
     if input.shape != target.shape:
-        raise LossInputError(
-            f"{name}: target shape {tuple(target.shape)} must equal input shape "
-            f"{tuple(input.shape)} (e.g. logits (B, 1) need targets (B, 1), or squeeze the "
-            "logits to (B,))")
+        raise LossInputError(t("library.loss.binary_target_shape", name=name,
+                                 target=tuple(target.shape), input=tuple(input.shape)))
 
 
 def _floored_log(x: Tensor, one_minus: bool = False) -> Tensor:
@@ -118,8 +114,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     floor, a zero gradient: torch instead divides by ``max(x (1 - x), 1e-12)``). Shapes ``(*)``."""
     _check_binary_target(input, target, "binary_cross_entropy")
     if bool(((input < 0) | (input > 1)).any()):
-        raise LossInputError("binary_cross_entropy: all elements of input should be between "
-                             "0 and 1 (did you pass logits? use binary_cross_entropy_with_logits)")
+        raise LossInputError(t("library.loss.bce_range"))
     loss = (target - 1) * _floored_log(input, one_minus=True) - target * _floored_log(input)
     if weight is not None:
         loss = loss * weight
@@ -193,9 +188,8 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor,
     """
     dims = {anchor.dim(), positive.dim(), negative.dim()}
     if len(dims) != 1 or dims.pop() not in (1, 2):
-        raise LossInputError(
-            "triplet_margin_loss: anchor, positive and negative must all be 1-D (D,) or 2-D "
-            f"(B, D), got {anchor.dim()}-D, {positive.dim()}-D and {negative.dim()}-D")
+        raise LossInputError(t("library.loss.triplet_dims", a=anchor.dim(), p=positive.dim(),
+                                 n=negative.dim()))
     d_pos = _pairwise_distance(anchor, positive, p, eps)             # (B,)
     d_neg = _pairwise_distance(anchor, negative, p, eps)             # (B,)
     if swap:
@@ -212,10 +206,8 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor,
     """
     dim = target.dim()
     if dim not in (0, 1) or input1.dim() != dim + 1 or input2.dim() != dim + 1:
-        raise LossInputError(
-            "cosine_embedding_loss: expected inputs (B, D) with target (B,) or inputs (D,) "
-            f"with a 0-D target, got {tuple(input1.shape)}, {tuple(input2.shape)} and "
-            f"{tuple(target.shape)}")
+        raise LossInputError(t("library.loss.cosine_shapes", input1=tuple(input1.shape),
+                                 input2=tuple(input2.shape), target=tuple(target.shape)))
     dot = (input1 * input2).sum(dim)                                 # (B,)
     sq1 = (input1 * input1).sum(dim) + 1e-12
     sq2 = (input2 * input2).sum(dim) + 1e-12

@@ -21,6 +21,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from ...i18n import t
 from ._loss_base import LossInputError, _check_reduction
 
 __all__ = ["batch_hard_triplet_loss", "mine_batch_hard", "pairwise_distances"]
@@ -49,13 +50,12 @@ def pairwise_distances(x: Tensor, squared: bool = False) -> Tensor:
 
 def _check_inputs(embeddings: Tensor, labels: Tensor) -> None:
     if embeddings.dim() != 2:
-        raise LossInputError(f"batch-hard mining needs embeddings of shape (B, D), got "
-                             f"{tuple(embeddings.shape)}")
+        raise LossInputError(t("library.loss.mining_embeddings", shape=tuple(embeddings.shape)))
     if labels.shape != embeddings.shape[:1]:
-        raise LossInputError(f"labels must have shape ({embeddings.shape[0]},) (one per "
-                             f"embedding row), got {tuple(labels.shape)}")
+        raise LossInputError(t("library.loss.mining_labels_shape", n=embeddings.shape[0],
+                                 shape=tuple(labels.shape)))
     if labels.is_floating_point() or labels.is_complex():
-        raise LossInputError(f"labels must be integer class ids, got {labels.dtype}")
+        raise LossInputError(t("library.loss.mining_labels_dtype", dtype=labels.dtype))
 
 
 def mine_batch_hard(embeddings: Tensor, labels: Tensor,
@@ -92,14 +92,11 @@ def batch_hard_triplet_loss(embeddings: Tensor, labels: Tensor, margin: float = 
     tensor([0., 2., 3., 0.])
     """
     if margin < 0:
-        raise LossInputError(f"batch_hard_triplet_loss: margin must be >= 0, got {margin}")
+        raise LossInputError(t("library.loss.batch_hard_margin", margin=margin))
     _check_reduction(reduction)
     pos, neg, valid = mine_batch_hard(embeddings, labels, squared)
     if not bool(valid.any()):
-        raise LossInputError(
-            "batch_hard_triplet_loss: no anchor in the batch has both a positive (another "
-            "example of its class) and a negative; sample batches of P classes x K >= 2 "
-            f"examples (labels seen: {sorted(set(labels.tolist()))})")
+        raise LossInputError(t("library.loss.batch_hard_none", seen=sorted(set(labels.tolist()))))
     d = pairwise_distances(embeddings, squared)                      # (B, B)
     d_ap = d.gather(1, pos.unsqueeze(1)).squeeze(1)                  # (B,) hardest positive
     d_an = d.gather(1, neg.unsqueeze(1)).squeeze(1)                  # (B,) hardest negative
