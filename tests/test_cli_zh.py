@@ -192,3 +192,14 @@ def test_progress_history_in_chinese(zh, capsys):
     code, out, _ = run(capsys, "progress", "--history")
     assert code == 0 and "练习" in out and "笔记本" in out and "命令行" in out
     assert english_ui_words(out) == []
+
+
+@pytest.mark.parametrize("lesson_id", ["broadcasting", "loss-inputs", "debug-checklist-review",
+                                       "prelim-data"])
+def test_lessons_that_check_library_messages_pass_in_chinese(zh, lesson_id):
+    """These lessons assert on dlfs's own error messages, which follow the learner's
+    language: their checks must hold in Chinese too."""
+    from dlfs.curriculum import get_lesson, run_lesson
+
+    result = run_lesson(get_lesson(lesson_id), quick=True)
+    assert result.ok, result.error
