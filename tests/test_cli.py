@@ -189,6 +189,12 @@ def test_tour_runs_three_lessons_and_points_onwards(capsys):
         assert f"=== {lesson_id}: done" in out
     assert "Where to go next" in out and "dlfs list" in out
     assert re.search(r"dlfs run [a-z0-9-]+ +# the next lesson", out)
+    # one checked line per block on what to notice (ctx.notice fails the lesson otherwise)
+    notes = [line for line in out.splitlines() if line.startswith("→ ")]
+    assert len(notes) >= 6 and "x.t() is a view" in out and "nan=1 inf=1" in out
+    ratio = re.search(r"broadcast-multiply-sum +\S+ \S+ +\S+ \S+ +([\d.]+)x", out).group(1)
+    said = re.search(r"broadcast-multiply-sum is ([\d.]+)x slower", out).group(1)
+    assert abs(float(said) - float(ratio)) <= 0.06                        # the table's ratio
 
 
 @pytest.mark.skipif(shutil.which("dlfs") is None and not (
