@@ -22,6 +22,7 @@ import traceback
 from collections.abc import Callable, Sequence
 
 from . import __version__
+from .board import register as register_board
 from .curriculum import (
     NOT_WRITTEN,
     ProgressStore,
@@ -321,6 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_exercises(sub)
     register_gym(sub)
     register_recipes(sub)
+    register_board(sub)
     return parser
 
 

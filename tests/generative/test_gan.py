@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import time
 
 import pytest
 import torch
@@ -300,6 +301,9 @@ def test_resume_equals_an_uninterrupted_run(tmp_path):
     base = {"loss": "wgan-gp", "n_critic": 2, "eval_every": 3}
     straight = train_gan(_quick(**base, max_steps=6, out_dir=str(tmp_path / "a")))
     train_gan(_quick(**base, max_steps=3, out_dir=str(tmp_path / "b")))
+    # TensorBoard reads event files in name order, <second>.<host>.<pid>.<n-th writer>: within
+    # one second "...9" sorts after "...10"; start the resumed file in the next second
+    time.sleep(1.01 - time.time() % 1)
     resumed = train_gan(_quick(**base, max_steps=6, out_dir=str(tmp_path / "b"), resume=True))
     for name in ("generator", "critic"):
         a, b = getattr(straight, name).state_dict(), getattr(resumed, name).state_dict()

@@ -96,14 +96,28 @@ def test_cli_train_quick_then_sample(tmp_path, capsys):
     assert "done: val loss" in printed
     assert f"curves: {out / 'curves.png'}" in printed and (out / "curves.png").stat().st_size
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from tensorboard.plugins.hparams import plugin_data_pb2
 
     events = EventAccumulator(str(out / "tensorboard"))
     events.Reload()
-    assert [e.step for e in events.Scalars("val/loss")] == [5, 10]     # beside train/loss
-    texts = events.Tensors("samples/text_summary")                  # the TEXT tab
+    scalars = set(events.Tags()["scalars"])                         # the naming scheme
+    assert {"loss/train", "loss/val", "opt/lr", "opt/grad_norm", "perf/tokens_per_s"} <= scalars
+    assert [e.step for e in events.Scalars("loss/train")] == list(range(1, 11))
+    assert [e.step for e in events.Scalars("loss/val")] == [5, 10]  # beside loss/train
+    assert events.Scalars("loss/val")[-1].value == pytest.approx(info_val_loss(out))
+    assert [e.value for e in events.Scalars("opt/lr")][:2] == pytest.approx([1e-5, 2e-5])
+    assert all(e.value > 0 for e in events.Scalars("opt/grad_norm"))
+    texts = events.Tensors("samples/text/text_summary")             # the TEXT tab
     assert [e.step for e in texts] == [5, 10]
     assert texts[0].tensor_proto.string_val[0].decode().startswith("    The ")
-    assert events.Scalars("hparam/val_loss")[-1].value == pytest.approx(info_val_loss(out))
+    hparams = events.PluginTagToContent("hparams")                  # the HPARAMS tab
+    start = plugin_data_pb2.HParamsPluginData.FromString(
+        hparams["_hparams_/session_start_info"]).session_start_info
+    assert start.hparams["max_steps"].number_value == 10
+    assert start.hparams["model.n_embd"].number_value == 64
+    experiment = plugin_data_pb2.HParamsPluginData.FromString(
+        hparams["_hparams_/experiment"]).experiment
+    assert [m.name.tag for m in experiment.metric_infos] == ["loss/val"]
     info = json.loads((out / "run.json").read_text())
     assert info["tokenizer"]["type"] == "char"
     assert info["recipe"]["max_steps"] == 10 and info["model"]["n_embd"] == 64   # --quick

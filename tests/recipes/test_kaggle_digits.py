@@ -120,6 +120,9 @@ def test_cli_quick_standin_end_to_end(tmp_path: Path, capsys) -> None:
     # held-out 20 % of 1797; even the quick run beats chance by far
     score = float(out.split("submission scores ")[1].split("%")[0])
     assert score > 40, out
+    for fold in ("fold-1", "fold-2"):              # each fold's curves, validated on its fold
+        assert f"curves: {tmp_path / fold / 'curves.png'}" in out
+        assert list((tmp_path / fold / "tensorboard").glob("events.out.tfevents.*"))
 
 
 def test_cli_on_given_csvs(tmp_path: Path, capsys) -> None:

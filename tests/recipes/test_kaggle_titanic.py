@@ -222,6 +222,9 @@ def test_cli_quick_on_the_shipped_data_writes_and_scores_a_submission(tmp_path, 
     cv = float(out.split("cross-validation: accuracy ")[1].split()[0])
     score = float(out.split("offline score ")[1].split()[0])
     assert cv > 0.78 and score > 0.75, out                 # even 60 steps beat the gender rule
+    for fold in ("fold-1", "fold-2"):          # its own loop, in the same naming scheme
+        assert f"curves: {tmp_path / fold / 'logreg' / 'curves.png'}" in out
+        assert list((tmp_path / fold / "logreg" / "tensorboard").glob("events.out.*"))
     path = tmp_path / "submission.csv"
     lines = path.read_text().splitlines()
     assert lines[0] == "PassengerId,Survived" and len(lines) == 419

@@ -58,6 +58,18 @@ def test_train_mnist_quick_command(digits_idx: Path, tmp_path: Path, capsys) -> 
     assert "train 192 / test 300 images" in text
     model = mnist_cnn()
     model.load_state_dict(torch.load(out / "mnist_cnn.pt", weights_only=True))  # strict
+    # a classifier's log in the naming scheme, and its curves
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(out / "tensorboard"))
+    events.Reload()
+    scalars = set(events.Tags()["scalars"])
+    assert {"loss/train", "loss/val", "opt/lr", "opt/grad_norm", "perf/samples_per_s",
+            "val/accuracy", "train/accuracy"} <= scalars
+    assert [e.step for e in events.Scalars("loss/train")] == [1, 2, 3]      # 192 / 64
+    assert [e.step for e in events.Scalars("val/accuracy")] == [3]
+    assert 0 <= events.Scalars("val/accuracy")[0].value <= 1
+    assert f"curves: {out / 'curves.png'}" in text and (out / "curves.png").stat().st_size
 
 
 @pytest.mark.parametrize("present", [(), ("train-images-idx3-ubyte", "train-labels-idx1-ubyte")])

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from dlfs.cli import main
+from dlfs.i18n import t
 from dlfs.recipes.cli import IMAGE_RECIPES, OTHER_COMMANDS
 from dlfs.recipes.registry import RECIPES
 
@@ -25,7 +26,7 @@ def test_runs_of_other_kinds_get_a_pointer(kind, tmp_path, capsys):
     assert main(["sample", "--run", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"a run of `dlfs train {kind}`" in err
-    assert OTHER_COMMANDS[kind].format(run=tmp_path) in err
+    assert t(OTHER_COMMANDS[kind], run=tmp_path) in err
 
 
 def test_an_image_run_samples_beside_its_own_grid(tmp_path, capsys):

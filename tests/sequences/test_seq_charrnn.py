@@ -74,6 +74,13 @@ def test_cli_train_charrnn_quick(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "validation perplexity: gru" in out
     assert any((tmp_path / "gru" / "checkpoints").iterdir())
+    assert f"curves: {tmp_path / 'gru' / 'curves.png'}" in out
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(tmp_path / "gru" / "tensorboard"))
+    events.Reload()                                  # a language model: text at each eval
+    assert events.Tensors("samples/text/text_summary")
+    assert {"loss/train", "loss/val", "perf/tokens_per_s"} <= set(events.Tags()["scalars"])
 
 
 def test_cli_rejects_gpt_only_options(capsys):

@@ -161,6 +161,7 @@ def test_cli_quick(capsys, tmp_path):
     out = capsys.readouterr().out
     assert "encoder-decoder on 'copy'" in out and "test exact match: greedy" in out
     assert f"saved the model (state_dict + recipe) to {tmp_path / 'copy.pt'}" in out
+    assert f"curves: {tmp_path / 'copy' / 'curves.png'}" in out
     model, recipe, task = load_run(tmp_path / "copy.pt")          # strict load, same vocab
     assert recipe.task == "copy" and recipe.max_steps == 20 and not model.training
     assert model.config.vocab_size == len(task.vocab)

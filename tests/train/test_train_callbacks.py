@@ -49,11 +49,11 @@ def test_fit_log_dir_writes_events_that_tensorboard_reads_back(tmp_path, tiny):
     acc = EventAccumulator(str(tmp_path / "tb"))
     acc.Reload()
     tags = set(acc.Tags()["scalars"])
-    assert {"train/loss", "train/lr", "val/loss", "train/loss_epoch"} <= tags
-    losses = [e.value for e in acc.Scalars("train/loss")]
-    assert [e.step for e in acc.Scalars("train/loss")] == list(range(1, 9))
+    assert {"loss/train", "opt/lr", "loss/val", "loss/train_epoch"} <= tags   # the scheme
+    losses = [e.value for e in acc.Scalars("loss/train")]
+    assert [e.step for e in acc.Scalars("loss/train")] == list(range(1, 9))
     assert losses == pytest.approx(hist.step_loss, rel=1e-6)
-    assert [e.value for e in acc.Scalars("val/loss")] == pytest.approx(hist.metric("val/loss"))
+    assert [e.value for e in acc.Scalars("loss/val")] == pytest.approx(hist.metric("val/loss"))
 
 
 def test_tensorboard_histograms_and_images(tmp_path, tiny):

@@ -221,9 +221,13 @@ def test_resume_keeps_the_logged_curve_whole(tmp_path, tiny):
 
     _, full = _train(tiny, "list", epochs=3)
     _train(tiny, "list", tmp_path / "ckpt", epochs=3, max_steps=5, log_dir=tmp_path / "tb")
+    # TensorBoard reads a folder's event files in name order: events.out.tfevents.<second>.
+    # <host>.<pid>.<n-th writer of the process>; within one second "...9" sorts after
+    # "...10", so start the resumed run's file in the next second, as a new process would
+    time.sleep(1.01 - time.time() % 1)
     _train(tiny, "list", tmp_path / "ckpt", epochs=3, resume=True, log_dir=tmp_path / "tb")
     acc = EventAccumulator(str(tmp_path / "tb"))
     acc.Reload()
-    events = acc.Scalars("train/loss")
+    events = acc.Scalars("loss/train")
     assert [e.step for e in events] == list(range(1, 13))
     assert [e.value for e in events] == pytest.approx(full.step_loss, rel=1e-6)

@@ -15,6 +15,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+from ..i18n import t
 from .options import command_line, replace_nested
 from .registry import RecipeCommand
 
@@ -32,13 +33,13 @@ def safer_recipe(recipe: Any, default: Any) -> tuple[Any, list[str]]:
     if "lr" in fields:
         lr = default.lr if recipe.lr > default.lr else recipe.lr / 10
         changes["lr"] = lr
-        notes.append(f"a lower --lr ({recipe.lr:g} -> {lr:g})")
+        notes.append(t("recipes.advice.lr", old=recipe.lr, new=lr))
     if "grad_clip" in fields and recipe.grad_clip is None:
         changes["grad_clip"] = 1.0
-        notes.append("gradient clipping (--grad-clip 1)")
+        notes.append(t("recipes.advice.clip"))
     if "amp" in fields and recipe.amp is not None:
         changes["amp"] = None
-        notes.append("full precision (--amp none)")
+        notes.append(t("recipes.advice.amp"))
     return replace_nested(recipe, changes), notes
 
 
@@ -51,14 +52,15 @@ def nonfinite_advice(exc: Any, name: str, command: RecipeCommand, recipe: Any,
     base = replace_nested(default, command.quick) if quick else default
     words = ["dlfs", "train", name, *(["--quick"] if quick else [])]
     safer, notes = safer_recipe(failed, base)
-    tried = f"Try {', '.join(notes)}" if notes else "Look at the data and the loss"
+    tried = (t("recipes.advice.try", notes=t("recipes.advice.sep").join(notes)) if notes
+             else t("recipes.advice.look"))
     checkpoint = getattr(exc, "checkpoint", None)
     if "resume" in _fields(failed) and checkpoint is not None:
         again = command_line(words, dataclasses.replace(safer, resume=True), base)
         step = Path(checkpoint).stem.removeprefix("step-").lstrip("0") or "0"
-        return (f"{exc} {tried}; to continue from the last finite checkpoint ({checkpoint}, "
-                f"step {step}): {again}")
+        return t("recipes.advice.resume", exc=exc, tried=tried, checkpoint=checkpoint,
+                 step=step, again=again)
     if "resume" in _fields(failed):
         safer = dataclasses.replace(safer, resume=False)
     again = command_line(words, safer, base)
-    return f"{exc} {tried}; no checkpoint was written before it, so start again: {again}"
+    return t("recipes.advice.restart", exc=exc, tried=tried, again=again)

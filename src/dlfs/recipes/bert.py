@@ -43,15 +43,26 @@ from ..data.text.mlm import (
     pretraining_lines,
 )
 from ..errors import DlfsError
+from ..i18n import t
 from ..metrics import accuracy
 from ..models.bert import BertClassifier, BertConfig, BertForMaskedLM
 from ..nn import functional as F
 from ..optim import AdamW
 from ..optim.lr_scheduler import LambdaLR, warmup_constant_factor
 from ..runtime import eval_mode
-from ..train import Callback, CheckpointManager, PeriodicEval, TensorBoardLogger, fit
+from ..textui import table
+from ..train import (
+    Callback,
+    CheckpointManager,
+    PeriodicEval,
+    RunReport,
+    TensorBoardLogger,
+    fit,
+    log_scalar,
+)
 from ..train.checkpoint import atomic_write_text
-from .options import check_fields, recipe_options
+from ..train.run_report import run_logging
+from .options import check_fields, flat_values, recipe_options
 from .registry import RecipeCommand
 from .resume import RecordRecipe, ResumePlan, ResumePolicy, check_state_shapes, plan_resume
 
@@ -129,9 +140,7 @@ class BertRecipe:
     def __post_init__(self) -> None:
         check_fields(self)
         if self.resume and self.stage == "finetune":
-            raise ValueError("--resume continues pre-training, and --stage finetune does "
-                             "not pre-train: fine-tuning always starts afresh from the newest "
-                             "pre-training checkpoint; drop --resume")
+            raise ValueError(t("recipes.bert.resume_finetune"))
 
     def model_config(self, tokenizer: BertTokenizer) -> BertConfig:
         """The body's config with the tokenizer's vocabulary filled in."""
@@ -190,9 +199,8 @@ def pretraining_text(recipe: BertRecipe, task: FineTuneData) -> PretrainText:
     T = recipe.model.max_len
     train_ids = tokenizer.pack(train, T)
     if len(train_ids) < recipe.batch_size or not val:
-        raise DlfsError(f"the pre-training text gives {len(train_ids)} chunks of "
-                        f"{T - 1} tokens, fewer than --batch-size {recipe.batch_size}; give "
-                        "a larger --pretrain-chars or a smaller batch")
+        raise DlfsError(t("recipes.bert.few_chunks", n=len(train_ids), tokens=T - 1,
+                          batch_size=recipe.batch_size))
     return PretrainText(tokenizer, train_ids, tokenizer.pack(val, T)[:EVAL_CHUNKS])
 
 
@@ -238,12 +246,13 @@ def held_out_mlm(model: BertForMaskedLM, ids: Tensor, recipe: BertRecipe,
 
 class MLMEval(PeriodicEval):
     """Every ``every`` steps and at the end: the held-out MLM loss (the row's value) and the
-    masked-token accuracy (appended to the row), both logged to TensorBoard."""
+    masked-token accuracy (appended to the row), logged to TensorBoard as ``loss/val`` and
+    ``val/masked_accuracy``."""
 
     def __init__(self, every: int, measure: Callable[[Any], tuple[float, float]],
                  logger: TensorBoardLogger,
                  report: Callable[[list[float], float], None] | None = None):
-        super().__init__(every, self._loss)
+        super().__init__(every, self._loss, tag="val/loss")
         self.measure, self.logger, self.row_report = measure, logger, report
         self._acc = float("nan")
 
@@ -258,9 +267,7 @@ class MLMEval(PeriodicEval):
             return
         row = self.evals[-1]
         row.append(self._acc)
-        if self.logger.writer is not None:
-            self.logger.writer.add_scalar("val/mlm_loss", row[2], row[0])
-            self.logger.writer.add_scalar("val/masked_acc", row[3], row[0])
+        log_scalar(trainer, "val/masked_accuracy", row[3], row[0])
         if self.row_report is not None:
             self.row_report(row, time.perf_counter() - self.start)
 
@@ -309,7 +316,9 @@ def pretrain_bert(recipe: BertRecipe, task: FineTuneData, *,
     loader = DataLoader(TensorDataset(text.train), batch_size=recipe.batch_size, shuffle=True,
                         drop_last=True, generator=torch.Generator().manual_seed(recipe.seed))
     optimizer = _adamw(model, recipe.lr, recipe.weight_decay)
-    logger = TensorBoardLogger(str(out / "tensorboard"))
+    logger = TensorBoardLogger(str(out / "tensorboard"), throughput="tokens")
+    report_run = RunReport(out, hparams=flat_values(recipe), title="dlfs train bert: MLM",
+                           metrics=("loss/val", "val/masked_accuracy"))
     evaluator = MLMEval(recipe.eval_every,
                         lambda m: held_out_mlm(m, text.val, recipe, tokenizer, recipe.seed),
                         logger, report)
@@ -318,7 +327,8 @@ def pretrain_bert(recipe: BertRecipe, task: FineTuneData, *,
     fit(model, loader, optimizer=optimizer, scheduler=LambdaLR(
             optimizer, warmup_constant_factor(recipe.warmup_steps)),
         loss_fn=F.cross_entropy, forward=mlm_forward(recipe, tokenizer),
-        callbacks=[started, StoreTokenizer(tokenizer), evaluator, logger, *callbacks],
+        callbacks=[started, StoreTokenizer(tokenizer), evaluator, report_run, logger,
+                   *callbacks],
         max_steps=recipe.max_steps, device="cpu", seed=recipe.seed, clip_grad_norm=1.0,
         checkpoint_dir=str(out / "checkpoints"), checkpoint_every=recipe.eval_every,
         log_dir=str(out / "tensorboard"),
@@ -347,9 +357,8 @@ def load_pretrained(recipe: BertRecipe) -> Pretrained:
     folder = Path(recipe.out_dir) / "pretrain" / "checkpoints"
     path, payload, problems = CheckpointManager(folder).load_latest()
     if payload is None or "tokenizer" not in payload.get("extra", {}):
-        found = f" ({'; '.join(problems)})" if problems else ""
-        raise DlfsError(f"--stage finetune needs a pre-trained model, but {folder} holds no "
-                        f"usable checkpoint{found}; run --stage pretrain (or both) first")
+        found = t("recipes.run.found", problems="; ".join(problems)) if problems else ""
+        raise DlfsError(t("recipes.bert.no_pretrained", folder=folder, found=found))
     saved = payload["extra"].get("recipe", {})
     now = dataclasses.asdict(recipe)
     flags = {o.path: o.flags[0].replace("--no-", "--") for o in recipe_options(BertRecipe)}
@@ -359,8 +368,8 @@ def load_pretrained(recipe: BertRecipe) -> Pretrained:
     diffs = [f"{flags.get(path, path)} {old} -> {new}" for path, old, new in pairs
              if old is not None and old != new]
     if diffs:
-        raise DlfsError(f"the pre-trained model in {folder} was built with other settings "
-                        f"(saved -> requested): {', '.join(diffs)}; give the saved values")
+        raise DlfsError(t("recipes.bert.other_settings", folder=folder,
+                          diffs=", ".join(diffs)))
     tokenizer = BertTokenizer.from_dict(payload["extra"]["tokenizer"])
     check_state_shapes(BertForMaskedLM(recipe.model_config(tokenizer)), payload["model"], path)
     return Pretrained(payload["model"], tokenizer, int(payload["trainer"]["step"]))
@@ -410,11 +419,14 @@ def finetune_bert(recipe: BertRecipe, task: FineTuneData, pretrained: Pretrained
             recipe.finetune_batch_size, len(x_tr)), shuffle=True, drop_last=True,
             generator=torch.Generator().manual_seed(recipe.seed))
         optimizer = _adamw(model, recipe.finetune_lr, recipe.weight_decay)
-        evaluator = PeriodicEval(recipe.finetune_steps, lambda m: _accuracy(m, x_te, y_te))
+        evaluator = PeriodicEval(recipe.finetune_steps, lambda m: _accuracy(m, x_te, y_te),
+                                 tag="val/accuracy")
+        logs = run_logging(out, hparams=flat_values(recipe), metrics=("val/accuracy",),
+                           title=f"dlfs train bert: {name}")
         start, cpu = time.perf_counter(), time.process_time()
         fit(model, loader, optimizer=optimizer, scheduler=LambdaLR(
                 optimizer, warmup_constant_factor(min(20, recipe.finetune_steps))),
-            loss_fn=F.cross_entropy, callbacks=[evaluator, *callbacks],
+            loss_fn=F.cross_entropy, callbacks=[evaluator, *logs, *callbacks],
             max_steps=recipe.finetune_steps, device="cpu", seed=recipe.seed, clip_grad_norm=1.0,
             checkpoint_dir=str(out / "checkpoints"), checkpoint_every=recipe.finetune_steps,
             log_dir=str(out / "tensorboard"), nan_guard=True)
@@ -454,50 +466,49 @@ def _minutes(seconds: float) -> str:
 
 
 def _run_pretrain(recipe: BertRecipe, task: FineTuneData) -> PretrainResult:
-    from ..train import ProgressBar
+    from ..train import PrintCurves, ProgressBar
 
     resume = plan_bert_resume(recipe) if recipe.resume else None
     text = pretraining_text(recipe, task)
     tok, c = text.tokenizer, recipe.model
     n_params = sum(p.numel() for p in BertForMaskedLM(recipe.model_config(tok)).parameters())
-    print(f"pre-training: a masked language model on the {recipe.pretrain_data!r} source "
-          f"(the task's {len(task.test):,} test lines left out): {len(text.train):,} chunks "
-          f"of up to {c.max_len - 1} BPE tokens (vocabulary {tok.vocab_size:,} with [PAD], "
-          f"[CLS], [MASK]); width {c.d_model}, {c.n_layer} layers, {c.n_head} heads: "
-          f"{n_params:,} parameters", flush=True)
+    print(t("recipes.bert.pretraining", source=recipe.pretrain_data, n_test=len(task.test),
+            chunks=len(text.train), tokens=c.max_len - 1, vocab=tok.vocab_size,
+            d_model=c.d_model, n_layer=c.n_layer, n_head=c.n_head, params=n_params),
+          flush=True)
     if resume is not None:
         print(resume.describe(), flush=True)
 
     def report(row: list[float], seconds: float) -> None:
         step, train, loss, acc = row
-        print(f"pretrain step {int(step):>6}  train loss {train:.3f}  held-out MLM loss "
-              f"{loss:.3f}  masked tokens right {acc:6.1%}  {_minutes(seconds)}", flush=True)
+        print(t("recipes.bert.step", step=int(step), train=train, loss=loss, acc=acc,
+                time=_minutes(seconds)), flush=True)
 
-    result = pretrain_bert(recipe, task, text=text, callbacks=[ProgressBar()], report=report,
-                           resume=resume)
-    print(f"pre-training: {recipe.max_steps} steps of {recipe.batch_size} chunks took "
-          f"{_minutes(result.seconds)} ({result.cpu_seconds:.0f} CPU s); checkpoints in "
-          f"{recipe.out_dir}/pretrain", flush=True)
+    result = pretrain_bert(recipe, task, text=text, callbacks=[ProgressBar(), PrintCurves()],
+                           report=report, resume=resume)
+    print(t("recipes.bert.pretrained", max_steps=recipe.max_steps,
+            batch_size=recipe.batch_size, time=_minutes(result.seconds),
+            cpu=result.cpu_seconds, out=recipe.out_dir), flush=True)
     _write_run_info(recipe, tok, pretrain=result.to_dict())
     return result
 
 
 def _run_finetune(recipe: BertRecipe, task: FineTuneData,
                   pretrained: Pretrained) -> dict[str, FinetuneResult]:
-    from ..train import ProgressBar
+    from ..train import PrintCurves, ProgressBar
 
     k = len(task.classes)
-    print(f"fine-tuning: which package ({', '.join(task.classes)}) does a line come from? "
-          f"{len(task.train)} labelled lines ({recipe.labelled_per_class} per package), "
-          f"{len(task.test):,} held-out test lines, chance {1 / k:.1%}; "
-          f"{recipe.finetune_steps} steps each, from the pre-training of step "
-          f"{pretrained.step} and from scratch", flush=True)
-    results = finetune_bert(recipe, task, pretrained, callbacks=[ProgressBar()])
-    print(f"\n{'classifier':<30}{'held-out accuracy':>19}{'seconds':>9}{'CPU s':>8}")
-    for r in results.values():
-        print(f"{r.name:<30}{r.accuracy:>18.1%} {r.seconds:>9.1f}{r.cpu_seconds:>8.1f}")
+    print(t("recipes.bert.finetuning", classes=", ".join(task.classes), n=len(task.train),
+            per_class=recipe.labelled_per_class, n_test=len(task.test), chance=1 / k,
+            steps=recipe.finetune_steps, step=pretrained.step), flush=True)
+    results = finetune_bert(recipe, task, pretrained, callbacks=[ProgressBar(), PrintCurves()])
+    rows = [[t("recipes.table.classifier"), t("recipes.table.accuracy"),
+             t("recipes.table.seconds"), t("recipes.table.cpu")]]
+    rows += [[t(f"recipes.bert.variant.{variant}"), f"{r.accuracy:.1%}", f"{r.seconds:.1f}",
+              f"{r.cpu_seconds:.1f}"] for variant, r in results.items()]
+    print("\n" + "\n".join(table(rows, align="<>>>")))
     gain = results["finetuned"].accuracy - results["scratch"].accuracy
-    print(f"gain from pre-training: {100 * gain:+.1f} points", flush=True)
+    print(t("recipes.bert.gain", points=100 * gain), flush=True)
     _write_run_info(recipe, pretrained.tokenizer,
                     finetune={**{v: r.to_dict() for v, r in results.items()}, "gain": gain,
                               "pretrain_step": pretrained.step, "labelled": len(task.train),
@@ -507,8 +518,9 @@ def _run_finetune(recipe: BertRecipe, task: FineTuneData,
 
 def run_bert(recipe: BertRecipe, quick: bool = False) -> int:
     """`dlfs train bert`: pre-train and/or fine-tune, printing as it goes."""
-    print(f"dlfs train bert: stage {recipe.stage}{' (quick smoke run)' if quick else ''}",
-          flush=True)
+    print(t("recipes.bert.header", command="dlfs train bert",
+            stage=recipe.stage,
+            quick=t("recipes.quick") if quick else ""), flush=True)
     task = finetune_data(recipe.labelled_per_class)
     if recipe.stage == "finetune":
         pretrained = load_pretrained(recipe)

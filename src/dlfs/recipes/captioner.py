@@ -43,6 +43,7 @@ from ..data import DataLoader, Dataset
 from ..data.text import CharTokenizer
 from ..data.text.batching import TokenWindows
 from ..errors import DlfsError
+from ..i18n import t
 from ..models.captioner import Captioner
 from ..models.digits_classifier import DigitsClassifier, load_digits_classifier
 from ..models.gpt import GPT, GPTConfig
@@ -50,10 +51,12 @@ from ..models.qformer import QFormerConfig
 from ..multimodal.captions import DIGIT_WORDS, TEMPLATES, caption
 from ..optim import AdamW
 from ..optim.lr_scheduler import LambdaLR, warmup_constant_factor
-from ..train import Callback, CheckpointManager, PeriodicEval, fit
+from ..textui import pad
+from ..train import Callback, CheckpointManager, PeriodicEval, PrintCurves, fit
 from ..train.checkpoint import atomic_save, atomic_write_text, load_checkpoint
+from ..train.run_report import run_logging
 from .lm import estimate_loss, lm_forward, next_token_loss
-from .options import check_fields, recipe_options
+from .options import check_fields, flat_values, recipe_options
 from .registry import RecipeCommand
 from .resume import RecordRecipe, ResumePolicy
 
@@ -302,11 +305,9 @@ def check_fits(recipe: CaptionerRecipe) -> None:
     :class:`DlfsError` names the options."""
     need = recipe.qformer.n_queries + _max_caption_length(recipe.lang) + 2
     if recipe.gpt.block_size < need:
-        raise DlfsError(f"--gpt-block-size {recipe.gpt.block_size} is too short: "
-                        f"--qformer-n-queries {recipe.qformer.n_queries} prefix vectors, a "
-                        f"newline and the longest {recipe.lang} caption "
-                        f"({_max_caption_length(recipe.lang)} characters) with its newline "
-                        f"need {need}; give --gpt-block-size {need} or more, or fewer queries")
+        raise DlfsError(t("recipes.captioner.block_size", block_size=recipe.gpt.block_size,
+                          n_queries=recipe.qformer.n_queries, lang=recipe.lang,
+                          longest=_max_caption_length(recipe.lang), need=need))
 
 
 def _adamw(params: list[torch.nn.Parameter], lr: float) -> AdamW:
@@ -387,11 +388,12 @@ class CaptionerResume:
     changes: list[str]
 
     def describe(self) -> str:
-        where = (f"stage 2 at step {self.stage2_step} ({self.stage2})" if self.stage2 else
-                 f"stage 1 at step {self.stage1_step} ({self.stage1})")
-        text = f"resuming {where}"
+        text = (t("recipes.captioner.resuming", stage=2, step=self.stage2_step,
+                  checkpoint=self.stage2) if self.stage2 else
+                t("recipes.captioner.resuming", stage=1, step=self.stage1_step,
+                  checkpoint=self.stage1))
         if self.changes:
-            text += "; changed settings, applied from here on: " + ", ".join(self.changes)
+            text += t("recipes.resume.changes", changes=", ".join(self.changes))
         return text
 
 
@@ -410,8 +412,8 @@ def plan_captioner_resume(recipe: CaptionerRecipe) -> CaptionerResume:
     path1, saved1 = _newest(out / STAGES[0] / "checkpoints")
     path2, saved2 = _newest(out / STAGES[1] / "checkpoints")
     if saved1 is None or path1 is None:
-        raise DlfsError(f"--resume: no usable checkpoint in {out / STAGES[0] / 'checkpoints'};"
-                        " nothing to resume. Check --out, or drop --resume to start a new run")
+        raise DlfsError(t("recipes.resume.no_checkpoint",
+                          folder=out / STAGES[0] / "checkpoints", found=""))
     saved = (saved2 or saved1).get("extra", {}).get("recipe", {})
     flags = {o.path: o.flags[0].replace("--no-", "--") for o in recipe_options(type(recipe))}
     now, before = dict(_flatten(dataclasses.asdict(recipe))), dict(_flatten(saved))
@@ -425,16 +427,13 @@ def plan_captioner_resume(recipe: CaptionerRecipe) -> CaptionerResume:
         return ", ".join(f"{flags.get(p, p)} {old} -> {new}" for p, old, new in items)
 
     if fixed:
-        raise DlfsError(f"--resume: the run in {out} was trained with other settings (saved "
-                        f"-> requested): {show(fixed)}; give the saved values (stage 1's are "
-                        "fixed once stage 2 has begun), or train a new run in another --out")
+        raise DlfsError(t("recipes.captioner.fixed", out=out, diffs=show(fixed)))
     if saved2 is None and step1 > recipe.gpt_steps:
-        raise DlfsError(f"--resume: stage 1 of the run in {out} is already at step {step1}, "
-                        f"beyond --gpt-steps {recipe.gpt_steps}; give --gpt-steps {step1}")
+        raise DlfsError(t("recipes.captioner.stage1_done", out=out, step=step1,
+                          gpt_steps=recipe.gpt_steps))
     if saved2 is not None and step2 >= recipe.qformer_steps:
-        raise DlfsError(f"--resume: stage 2 of the run in {out} is already at step {step2}, "
-                        f"so --qformer-steps {recipe.qformer_steps} leaves nothing to train; "
-                        f"give a larger one, e.g. --qformer-steps {2 * step2}")
+        raise DlfsError(t("recipes.captioner.stage2_done", out=out, step=step2,
+                          qformer_steps=recipe.qformer_steps, more=2 * step2))
     applied = [d for d in diffs if RESUME_POLICY.kind(d[0]) == "applied"]
     return CaptionerResume(path1, step1, path2, step2, [show([d]) for d in applied])
 
@@ -485,7 +484,9 @@ def _train_stage1(recipe: CaptionerRecipe, model: Captioner, ids: Tensor, val_id
                   scheduler=LambdaLR(optimizer, warmup_constant_factor(recipe.warmup_steps)),
                   callbacks=[*callbacks, PeriodicEval(recipe.eval_every, lambda m: estimate_loss(
                       m, TokenWindows(val_ids, T), batches=2, batch_size=recipe.gpt_batch_size),
-                      report)],
+                      report, tag="val/loss"),
+                      *run_logging(out, throughput="tokens", hparams=flat_values(recipe),
+                                   title="dlfs train captioner: stage 1, the GPT")],
                   max_steps=recipe.gpt_steps, device="cpu", seed=recipe.seed,
                   checkpoint_dir=str(out / "checkpoints"), checkpoint_every=recipe.eval_every,
                   log_dir=str(out / "tensorboard"), resume=str(resume) if resume else False,
@@ -495,7 +496,8 @@ def _train_stage1(recipe: CaptionerRecipe, model: Captioner, ids: Tensor, val_id
 
 def _train_stage2(recipe: CaptionerRecipe, model: Captioner, pairs: CaptionPairs,
                   evaluate: Callable[[Any], float], resume: Path | None,
-                  callbacks: list[Callback], report: Report | None) -> float:
+                  callbacks: list[Callback], report: Report | None,
+                  sample: Callable[[Any], str] | None = None) -> float:
     out = Path(recipe.out_dir) / STAGES[1]
     loader = DataLoader(pairs, batch_size=recipe.qformer_batch_size, shuffle=True, drop_last=True,
                         generator=torch.Generator().manual_seed(recipe.seed + 1))
@@ -504,7 +506,13 @@ def _train_stage2(recipe: CaptionerRecipe, model: Captioner, pairs: CaptionPairs
     history = fit(model, loader, loss_fn=next_token_loss, forward=caption_forward,
                   optimizer=optimizer,
                   scheduler=LambdaLR(optimizer, warmup_constant_factor(recipe.warmup_steps)),
-                  callbacks=[*callbacks, PeriodicEval(recipe.eval_every, evaluate, report)],
+                  callbacks=[*callbacks,
+                             PeriodicEval(recipe.eval_every, evaluate, report,
+                                          tag="val/accuracy"),
+                             *run_logging(out, every=recipe.eval_every, text=sample,
+                                          hparams=flat_values(recipe),
+                                          metrics=("val/accuracy",),
+                                          title="dlfs train captioner: stage 2, the Q-Former")],
                   max_steps=recipe.qformer_steps, device="cpu", seed=recipe.seed + 1,
                   checkpoint_dir=str(out / "checkpoints"), checkpoint_every=recipe.eval_every,
                   log_dir=str(out / "tensorboard"), resume=str(resume) if resume else False,
@@ -568,10 +576,14 @@ def train_captioner(recipe: CaptionerRecipe, *, resume: CaptionerResume | None =
                                              max_new_tokens=longest),
                               test_labels[:100], recipe.lang)
 
+    def sample(m: Captioner) -> str:            # samples/text: 4 held-out images' captions
+        captions = caption_images(m, tokenizer, test_images[:4], max_new_tokens=longest)
+        return "\n".join(f"{int(y)}: {c}" for y, c in zip(test_labels[:4], captions))
+
     start = time.perf_counter()
     caption_loss = _train_stage2(recipe, model, pairs, evaluate,
                                  resume.stage2 if resume is not None else None,
-                                 [record(), *callbacks], stage_report(2))
+                                 [record(), *callbacks], stage_report(2), sample)
     seconds2 = time.perf_counter() - start
 
     captions = caption_images(model, tokenizer, test_images, max_new_tokens=longest)
@@ -589,16 +601,14 @@ def train_captioner(recipe: CaptionerRecipe, *, resume: CaptionerResume | None =
 def _read_run(run_dir: Path) -> dict[str, Any]:
     info_file = run_dir / "run.json"
     if not info_file.is_file():
-        raise DlfsError(f"no run.json in {run_dir}: give a run directory made by "
-                        "`dlfs train captioner` (default runs/captioner)")
+        raise DlfsError(t("recipes.captioner.no_run_json", run_dir=run_dir))
     try:
         info = json.loads(info_file.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DlfsError(f"{info_file} is damaged ({exc}); train the run again") from exc
+        raise DlfsError(t("recipes.run.damaged", file=info_file, exc=exc)) from exc
     kind = info.get("kind", "gpt") if isinstance(info, dict) else "unknown"
     if kind != "captioner":
-        raise DlfsError(f"{run_dir} holds a {kind!r} run, not a captioner: give a run "
-                        "directory made by `dlfs train captioner`")
+        raise DlfsError(t("recipes.captioner.not_captioner", run_dir=run_dir, kind=kind))
     return info
 
 
@@ -611,8 +621,7 @@ def load_captioner(run_dir: str | Path) -> tuple[Captioner, CharTokenizer, dict[
     info = _read_run(run_dir)
     weights = run_dir / "captioner.pt"
     if not weights.is_file():
-        raise DlfsError(f"{weights} is missing: the run has not finished; continue it with "
-                        f"`dlfs train captioner --out {run_dir} --resume`")
+        raise DlfsError(t("recipes.captioner.unfinished", weights=weights, run_dir=run_dir))
     recipe = from_dict(CaptionerRecipe, info["recipe"])
     tokenizer = CharTokenizer(info["tokenizer"]["chars"])
     model = build_captioner(recipe, tokenizer.vocab_size)
@@ -626,21 +635,23 @@ def caption_image(run_dir: Path, index: int, *, split: str = "test") -> tuple[st
     from ..generative.data import SPLITS, digit_images
 
     if split not in SPLITS:
-        raise DlfsError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
+        raise DlfsError(t("recipes.captioner.split", splits=", ".join(SPLITS), split=split))
     if isinstance(index, bool) or not isinstance(index, int):
-        raise DlfsError(f"the image index must be an int, got {index!r}")
+        raise DlfsError(t("recipes.captioner.index_type", index=index))
     images, labels = digit_images(split)
     if not 0 <= index < len(images):
-        raise DlfsError(f"image index {index} is out of range: the {split} split has "
-                        f"{len(images)} images (0 .. {len(images) - 1})")
+        raise DlfsError(t("recipes.captioner.index_range", index=index,
+                          split=t(f"recipes.split.{split}"), n=len(images),
+                          last=len(images) - 1))
     model, tokenizer, _ = load_captioner(run_dir)
     return caption_images(model, tokenizer, images[index:index + 1])[0], int(labels[index])
 
 
 # ---- the command line: `dlfs train captioner` (all printing happens here) -------------------
 
-def _count(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else many or one + 's'}"
+def _count(n: int, what: str) -> str:
+    """``n`` ``what`` (``layers``, ``queries``), singular or plural."""
+    return t(f"recipes.captioner.count.{what}.{'one' if n == 1 else 'many'}", n=n)
 
 
 def run_captioner(recipe: CaptionerRecipe, quick: bool = False) -> int:
@@ -648,42 +659,45 @@ def run_captioner(recipe: CaptionerRecipe, quick: bool = False) -> int:
     check_fits(recipe)
     resume = plan_captioner_resume(recipe) if recipe.resume else None
     g, q = recipe.gpt, recipe.qformer
-    print(f"dlfs train captioner: a frozen GPT learns to caption digits through a Q-Former "
-          f"({recipe.lang}){' (quick smoke run)' if quick else ''}", flush=True)
-    print(f"stage 1: GPT ({_count(g.n_layer, 'layer')}, width {g.n_embd}) on "
-          f"{recipe.documents} caption documents, {recipe.gpt_steps} steps; stage 2: Q-Former "
-          f"({_count(q.n_queries, 'query', 'queries')}, {_count(q.n_layers, 'layer')}, width "
-          f"{q.d_model}) + projection, {recipe.qformer_steps} steps; checkpoints and "
-          f"TensorBoard logs in {recipe.out_dir}/{{{','.join(STAGES)}}}", flush=True)
+    print(t("recipes.captioner.header", command="dlfs train captioner",
+            lang=recipe.lang,
+            quick=t("recipes.quick") if quick else ""), flush=True)
+    print(t("recipes.captioner.stages", gpt_layers=_count(g.n_layer, "layers"),
+            gpt_width=g.n_embd, documents=recipe.documents, gpt_steps=recipe.gpt_steps,
+            queries=_count(q.n_queries, "queries"), q_layers=_count(q.n_layers, "layers"),
+            q_width=q.d_model, qformer_steps=recipe.qformer_steps,
+            dirs=f"{recipe.out_dir}/{{{','.join(STAGES)}}}"), flush=True)
     if resume is not None:
         print(resume.describe(), flush=True)
 
     def report(stage: int, step: int, train: float, value: float, seconds: float) -> None:
-        what = f"val loss {value:.3f}" if stage == 1 else f"held-out digits named {value:.0%}"
-        print(f"stage {stage} step {step:>5}  train loss {train:.3f}  {what}  {seconds:5.1f}s",
-              flush=True)
+        what = (t("recipes.captioner.val_loss", value=value) if stage == 1
+                else t("recipes.captioner.named", value=value))
+        print(t("recipes.captioner.step", stage=stage, step=step, train=train, what=what,
+                seconds=seconds), flush=True)
 
     threads = torch.get_num_threads()
     torch.set_num_threads(recipe.threads)
     try:
-        run = train_captioner(recipe, resume=resume, report=report)
+        run = train_captioner(recipe, resume=resume, report=report, callbacks=[PrintCurves()])
     finally:
         torch.set_num_threads(threads)
     counts = run.model.parameter_counts()
     parts = {name: sum(p.numel() for p in getattr(run.model, name).parameters())
              for name in ("gpt", "encoder", "qformer", "proj")}
-    print(f"\nparameters: trained {counts['trained']:,} (Q-Former {parts['qformer']:,} + "
-          f"projection {parts['proj']:,}); frozen {counts['frozen']:,} (GPT {parts['gpt']:,} "
-          f"+ image encoder {parts['encoder']:,})")
+    print("\n" + t("recipes.captioner.params", trained=counts["trained"],
+                   qformer=parts["qformer"], proj=parts["proj"], frozen=counts["frozen"],
+                   gpt=parts["gpt"], encoder=parts["encoder"]))
     n = len(run.labels)
     right = round(run.accuracy * n)
-    print(f"held-out images whose caption names the right digit: {run.accuracy:.1%} "
-          f"({right}/{n}); stage 1 took {run.seconds[0]:.1f}s, stage 2 {run.seconds[1]:.1f}s")
+    print(t("recipes.captioner.accuracy", accuracy=run.accuracy, right=right, n=n,
+            s1=run.seconds[0], s2=run.seconds[1]))
     for i in range(min(recipe.examples, n)):
-        mark = "ok" if named_digit(run.captions[i], recipe.lang) == int(run.labels[i]) else "WRONG"
-        print(f"  image {i:>3} (a {int(run.labels[i])}): {run.captions[i]!r:<36} {mark}")
-    print(f"saved {run.out_dir / 'captioner.pt'}; caption any held-out image with "
-          f"`dlfs caption --run {recipe.out_dir} INDEX`")
+        ok = named_digit(run.captions[i], recipe.lang) == int(run.labels[i])
+        mark = t("recipes.captioner.ok") if ok else t("recipes.captioner.wrong")
+        print(t("recipes.captioner.example", i=i, label=int(run.labels[i]),
+                caption=pad(repr(run.captions[i]), 36), mark=mark))
+    print(t("recipes.captioner.saved", path=run.out_dir / "captioner.pt", out=recipe.out_dir))
     return 0
 
 

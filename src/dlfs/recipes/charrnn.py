@@ -26,11 +26,13 @@ import torch
 from ..data.text import CharTokenizer, load_corpus
 from ..data.text.batching import SeqDataLoader, TokenWindows
 from ..errors import DlfsError
+from ..i18n import t
 from ..models.charrnn import CELLS, CharRNN
 from ..optim import SGD, Adam
-from ..train import Callback, NonFiniteError, PeriodicEval, ProgressBar, fit
+from ..train import Callback, NonFiniteError, PeriodicEval, PrintCurves, ProgressBar, fit
+from ..train.run_report import run_logging
 from .lm import check_windows_fit, estimate_loss, lm_forward, next_token_loss
-from .options import check_fields
+from .options import check_fields, flat_values
 from .registry import RecipeCommand
 from .resume import (
     RESUME_HELP,
@@ -94,8 +96,8 @@ class CharRNNRecipe:
         for name in ("hidden", "layers", "num_steps", "batch_size", "max_steps", "eval_every",
                      "eval_batches"):
             if getattr(self, name) < 1:
-                raise ValueError(f"CharRNNRecipe: {name} must be >= 1, got "
-                                 f"{getattr(self, name)}")
+                raise ValueError(t("recipes.options.out_of_bounds", cls="CharRNNRecipe",
+                                   name=name, sign=">=", bound=1, value=getattr(self, name)))
 
     def per_cell(self) -> list[CharRNNRecipe]:
         """One recipe per cell to train: every cell for ``cell="all"``, else this one."""
@@ -173,9 +175,8 @@ def check_fits(recipe: CharRNNRecipe, n_train: int, n_val: int) -> None:
                       batch_size=recipe.batch_size, window_flag="--num-steps")
     need = recipe.batch_size * recipe.num_steps + recipe.num_steps + 1
     if n_train < need:
-        raise DlfsError(f"--batch-size {recipe.batch_size} x --num-steps {recipe.num_steps} "
-                        f"needs a training split of at least {need:,} characters, {data} "
-                        f"gives {n_train:,}; give smaller values or a longer text")
+        raise DlfsError(t("recipes.charrnn.too_short", batch_size=recipe.batch_size,
+                          num_steps=recipe.num_steps, need=need, data=data, n_train=n_train))
 
 
 def out_dir(recipe: CharRNNRecipe) -> Path:
@@ -216,6 +217,11 @@ def train_charrnn(recipe: CharRNNRecipe, *, callbacks: Sequence[Callback] = (),
         m, val_windows, batches=recipe.eval_batches, batch_size=recipe.batch_size), report,
         tag="val/loss")
     out = out_dir(recipe)
+    short = dataclasses.replace(recipe.sample, tokens=min(recipe.sample.tokens, 100))
+    logs = run_logging(out, throughput="tokens", every=recipe.eval_every,
+                       text=lambda m: sample_chars(m, tokenizer, short, recipe.seed),
+                       hparams=flat_values(recipe),
+                       title=f"dlfs train charrnn --cell {recipe.cell}") if checkpoints else []
     files = {"checkpoint_dir": str(out / "checkpoints"), "log_dir": str(out / "tensorboard"),
              "checkpoint_every": recipe.eval_every, "resume_hparams": "given",
              "resume": str(resume.checkpoint) if resume is not None else False,
@@ -224,7 +230,7 @@ def train_charrnn(recipe: CharRNNRecipe, *, callbacks: Sequence[Callback] = (),
     opt = (Adam if recipe.optimizer == "adam" else SGD)(model.parameters(), lr=recipe.lr)
     try:
         fit(model, loader, optimizer=opt, loss_fn=next_token_loss, forward=lm_forward,
-            callbacks=[RecordRecipe(recipe), norms, evaluator, *callbacks],
+            callbacks=[RecordRecipe(recipe), norms, evaluator, *logs, *callbacks],
             max_steps=recipe.max_steps, device="cpu", clip_grad_norm=recipe.grad_clip,
             seed=recipe.seed, nan_guard=True, deterministic=recipe.deterministic, **files)
     except NonFiniteError as exc:
@@ -261,29 +267,31 @@ def run_charrnn(recipe: CharRNNRecipe, quick: bool = False) -> int:
     tokenizer, train_ids, val_ids = prepare(recipe)
     check_fits(recipe, len(train_ids), len(val_ids))
     plans = [plan_charrnn_resume(one) if one.resume else None for one in recipes]
-    print(f"dlfs train charrnn: character language models on {recipe.data!r}"
-          f"{' (quick smoke run)' if quick else ''}; vocabulary {tokenizer.vocab_size}, "
-          f"train {len(train_ids):,} / val {len(val_ids):,} characters", flush=True)
+    print(t("recipes.charrnn.header", command="dlfs train charrnn",
+            data=recipe.data,
+            quick=t("recipes.quick") if quick else "", vocab=tokenizer.vocab_size,
+            train=len(train_ids), val=len(val_ids)), flush=True)
     results = []
     for one, plan in zip(recipes, plans):
-        print(f"\n[{one.cell}] {one.layers} layer(s), hidden {one.hidden}, "
-              f"{one.max_steps} steps of {one.batch_size} x {one.num_steps} chars, "
-              f"clip {one.grad_clip}; checkpoints in {one.out_dir}/{one.cell}", flush=True)
+        print("\n" + t("recipes.charrnn.cell", cell=one.cell, layers=one.layers,
+                       hidden=one.hidden, max_steps=one.max_steps, batch_size=one.batch_size,
+                       num_steps=one.num_steps, clip=one.grad_clip, out=one.out_dir),
+              flush=True)
         if plan is not None:
             print(f"  {plan.describe()}", flush=True)
 
         def report(step: float, train: float, val: float, seconds: float) -> None:
-            print(f"  step {int(step):>5}  train loss {train:.3f}  val loss {val:.3f}  "
-                  f"val perplexity {perplexity(val):7.2f}", flush=True)
+            print(t("recipes.charrnn.step", step=int(step), train=train, val=val,
+                    perplexity=perplexity(val)), flush=True)
 
-        run = train_charrnn(one, report=report, callbacks=[ProgressBar()],  # bar on a TTY
+        run = train_charrnn(one, report=report, callbacks=[ProgressBar(), PrintCurves()],
                             resume=plan)
         results.append((one.cell, run))
-        print(f"  done in {run.seconds:.1f}s; max gradient norm before clipping "
-              f"{max(run.grad_norms):.2f}")
-        print(f"  --- sample (temperature {one.sample.temperature}) ---\n{run.sample}\n  ---")
-    print("\nvalidation perplexity: " + ", ".join(f"{cell} {run.val_perplexity:.2f}"
-                                                  for cell, run in results))
+        print(t("recipes.charrnn.done", seconds=run.seconds, norm=max(run.grad_norms)))
+        print(t("recipes.charrnn.sample", temperature=one.sample.temperature)
+              + f"\n{run.sample}\n  ---")
+    print("\n" + t("recipes.charrnn.perplexity", results=", ".join(
+        f"{cell} {run.val_perplexity:.2f}" for cell, run in results)))
     return 0
 
 

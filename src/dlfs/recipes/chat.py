@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..errors import DlfsError
+from ..i18n import t
 
 __all__ = ["CHAT_KINDS", "chat_main", "load_chat_run", "read_chat_info"]
 
@@ -28,28 +29,24 @@ def read_chat_info(run_dir: str | Path, kinds: Sequence[str] = CHAT_KINDS) -> di
     """The checked ``run.json`` of an instruction-tuned run: a :class:`DlfsError` says when it
     is missing, unreadable, of another kind (e.g. a ``dlfs train gpt`` run), or incomplete."""
     run_dir = Path(run_dir)
-    wanted = " or ".join(f"`dlfs train {k}`" for k in kinds)
+    wanted = t("recipes.word.or").join(f"`dlfs train {k}`" for k in kinds)
     info_file = run_dir / "run.json"
     if not run_dir.is_dir():
-        raise DlfsError(f"--run {run_dir}: expected the directory of a run of {wanted}, "
-                        "found no such directory")
+        raise DlfsError(t("recipes.chat.no_dir", run_dir=run_dir, wanted=wanted))
     if not info_file.is_file():
-        raise DlfsError(f"--run {run_dir}: no run.json there; give the directory of a run of "
-                        f"{wanted} (e.g. after `dlfs train sft --quick`: runs/sft)")
+        raise DlfsError(t("recipes.chat.no_run_json", run_dir=run_dir, wanted=wanted))
     try:
         info = json.loads(info_file.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DlfsError(f"{info_file} is damaged ({exc}); train the run again") from exc
+        raise DlfsError(t("recipes.run.damaged", file=info_file, exc=exc)) from exc
     kind = info.get("kind", "gpt") if isinstance(info, dict) else None
     if kind not in kinds:
-        raise DlfsError(f"--run {run_dir} is a {kind!r} run; give a run of {wanted} "
-                        "(a plain `dlfs train gpt` run knows no chat template: fine-tune it "
-                        "with `dlfs train sft --base DIR`)")
+        raise DlfsError(t("recipes.chat.wrong_kind", run_dir=run_dir, kind=kind,
+                          wanted=wanted))
     missing = [k for k in ("recipe", "model", "tokenizer", "instructions")
                if not isinstance(info.get(k), dict)]
     if missing:
-        raise DlfsError(f"{info_file} is damaged: it lacks {', '.join(missing)}; train the "
-                        "run again")
+        raise DlfsError(t("recipes.chat.lacks", file=info_file, missing=", ".join(missing)))
     return info
 
 
@@ -68,14 +65,14 @@ def load_chat_run(run_dir: str | Path, kinds: Sequence[str] = CHAT_KINDS) -> tup
         tokenizer = ChatTokenizer.from_dict(info["tokenizer"])
         model = GPT(GPTConfig(**info["model"]))
     except (TypeError, ValueError, KeyError) as exc:
-        raise DlfsError(f"{run_dir / 'run.json'} is damaged: its model or tokenizer does not "
-                        f"build ({type(exc).__name__}: {exc})") from exc
+        raise DlfsError(t("recipes.chat.no_build", file=run_dir / "run.json",
+                          error=type(exc).__name__, exc=exc)) from exc
     path, payload, problems = CheckpointManager(run_dir / "checkpoints").load_latest()
     if payload is None:
-        found = f" ({'; '.join(problems)})" if problems else ""
-        raise DlfsError(f"no usable checkpoint in {run_dir / 'checkpoints'}{found}; train the "
-                        "run (or resume it) first")
-    check_state_shapes(model, payload["model"], path, hint="its run.json does not match")
+        found = t("recipes.run.found", problems="; ".join(problems)) if problems else ""
+        raise DlfsError(t("recipes.chat.no_checkpoint", folder=run_dir / "checkpoints",
+                          found=found))
+    check_state_shapes(model, payload["model"], path, hint=t("recipes.run.json_mismatch"))
     model.load_state_dict(payload["model"])
     model.eval()
     return ChatModel(model, tokenizer), info
@@ -85,11 +82,11 @@ def _reply(chat: Any, question: str) -> str:
     """The model's answer; a question it cannot read is a :class:`DlfsError`."""
     question = question.strip()
     if not question:
-        raise DlfsError("the question is empty; type a question (e.g. What is 17 + 25?)")
+        raise DlfsError(t("recipes.chat.empty_question"))
     try:
         return chat.answer(question, max_new_tokens=32)
     except ValueError as exc:                      # unknown character, too long, a special
-        raise DlfsError(f"cannot ask this model that: {exc}") from exc
+        raise DlfsError(t("recipes.chat.unreadable", exc=exc)) from exc
 
 
 def chat_main(run_dir: Path, once: str | None, *, stdin: TextIO | None = None,
@@ -105,16 +102,15 @@ def chat_main(run_dir: Path, once: str | None, *, stdin: TextIO | None = None,
         print(_reply(chat, once), file=stdout, flush=True)
         return 0
     interactive = stdin.isatty()
-    print(f"chatting with the {info['kind']} run in {run_dir} (an empty line or Ctrl-D ends); "
-          "try: What is 17 + 25?  Reverse the word 'tensor'.  Which month is 2021-03-04 in?",
-          file=stdout, flush=True)
+    print(t("recipes.chat.intro", kind=info["kind"], run_dir=run_dir), file=stdout,
+          flush=True)
     while True:
         if interactive:
-            print("you> ", end="", file=stdout, flush=True)
+            print(t("recipes.chat.you"), end="", file=stdout, flush=True)
         line = stdin.readline()
         if not line or not line.strip():
             return 0
         try:
-            print(f"model> {_reply(chat, line)}", file=stdout, flush=True)
+            print(t("recipes.chat.model", reply=_reply(chat, line)), file=stdout, flush=True)
         except DlfsError as exc:
-            print(f"model> ({exc})", file=stdout, flush=True)
+            print(t("recipes.chat.model_error", exc=exc), file=stdout, flush=True)

@@ -14,6 +14,7 @@ import argparse
 from typing import Any
 
 from ..errors import DlfsError
+from ..i18n import t
 from .options import HelpFormatter, add_options, check_paths, given_options
 from .registry import RECIPES, get_recipe, recipe_from_args, recipe_parser
 from .sampling import SamplingConfig
@@ -45,8 +46,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     except (MemoryError, RuntimeError) as exc:
         if not _out_of_memory(exc):
             raise
-        raise DlfsError(f"out of memory while training ({_first_line(exc)}); give smaller "
-                        f"sizes (see `dlfs train {entry.name} --help`)") from exc
+        raise DlfsError(t("recipes.train.out_of_memory", what=_first_line(exc),
+                          name=entry.name)) from exc
 
 
 def _out_of_memory(exc: BaseException) -> bool:
@@ -64,14 +65,15 @@ IMAGE_RECIPES = ("vae", "ddpm", "gan")
 #: `dlfs sample` options that only image runs take (dest -> flag)
 IMAGE_OPTIONS = {"n_images": "--n-images", "digit": "--digit", "steps": "--steps",
                  "grid": "--grid"}
-#: runs `dlfs sample` does not take, and the command that does what the learner wants
+#: runs `dlfs sample` does not take, and the message key of the command that does what the
+#: learner wants (its text takes ``{run}``)
 OTHER_COMMANDS = {
-    "sft": "talk to it with `dlfs chat --run {run}` (or `--once \"a question\"`)",
-    "dpo": "talk to it with `dlfs chat --run {run}` (or `--once \"a question\"`)",
-    "captioner": "caption a held-out digit with `dlfs caption --run {run} 0`",
-    "clip": "its zero-shot accuracy and retrieval figures are in {run}/run.json",
-    "vit": "its held-out accuracies are in {run}/run.json",
-    "bert": "its fine-tuning accuracies are in {run}/run.json",
+    "sft": "recipes.sample.other.chat",
+    "dpo": "recipes.sample.other.chat",
+    "captioner": "recipes.sample.other.captioner",
+    "clip": "recipes.sample.other.clip",
+    "vit": "recipes.sample.other.vit",
+    "bert": "recipes.sample.other.bert",
 }
 
 
@@ -82,7 +84,8 @@ def cmd_caption(args: argparse.Namespace) -> int:
     from .captioner import caption_image
 
     text, label = caption_image(Path(args.run), args.index, split=args.split)
-    print(f"image {args.index} of the {args.split} split (a {label}): {text}")
+    print(t("recipes.caption.line", index=args.index, split=t(f"recipes.split.{args.split}"),
+            label=label, text=text))
     return 0
 
 
@@ -94,7 +97,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from .chat import chat_main
 
     if args.once is not None and not args.once.strip():
-        raise DlfsError("--once needs a question, got an empty one")
+        raise DlfsError(t("recipes.chat.once_empty"))
     return chat_main(Path(args.run), args.once)
 
 
@@ -126,14 +129,13 @@ def cmd_sample(args: argparse.Namespace) -> int:
     if kind in IMAGE_RECIPES:
         return _sample_images(args, kind, sampling)
     if kind in OTHER_COMMANDS:
-        raise DlfsError(f"{args.run} is a run of `dlfs train {kind}`, which `dlfs sample` does "
-                        f"not continue (it samples text from gpt runs and images from "
-                        f"{', '.join(IMAGE_RECIPES)} runs); "
-                        + OTHER_COMMANDS[kind].format(run=args.run))
+        raise DlfsError(t("recipes.sample.not_sampled", run=args.run, kind=kind,
+                          images=", ".join(IMAGE_RECIPES))
+                        + t(OTHER_COMMANDS[kind], run=args.run))
     given = [flag for dest, flag in IMAGE_OPTIONS.items() if getattr(args, dest) is not None]
     if given:
-        raise DlfsError(f"{', '.join(given)}: only for runs of the image recipes "
-                        f"({', '.join(IMAGE_RECIPES)}); {args.run} is not one")
+        raise DlfsError(t("recipes.sample.image_options_only", flags=", ".join(given),
+                          images=", ".join(IMAGE_RECIPES), run=args.run))
     model, tokenizer, info = load_run(args.run)
     print(sample_text(model, tokenizer, sampling,
                       seed=sampling.seed_for(info["recipe"]["seed"])))
@@ -153,14 +155,13 @@ def _sample_images(args: argparse.Namespace, kind: str, sampling: SamplingConfig
     text_options = [f"--{name.replace('_', '-')}" for name in given_options(args, SamplingConfig)
                     if name != "seed"]
     if text_options:
-        raise DlfsError(f"{', '.join(text_options)}: only for text runs of `dlfs train gpt`; "
-                        f"{args.run} is a {kind} run (its options: --n-images, --digit, "
-                        "--steps, --grid, --seed)")
+        raise DlfsError(t("recipes.sample.text_options_only", flags=", ".join(text_options),
+                          run=args.run, kind=kind))
     n = 64 if args.n_images is None else args.n_images
     if n < 1:
-        raise DlfsError(f"--n-images must be >= 1, got {n}")
+        raise DlfsError(t("recipes.sample.n_images", n=n))
     if args.digit is not None and not 0 <= args.digit <= 9:
-        raise DlfsError(f"--digit must be a digit 0..9, got {args.digit}")
+        raise DlfsError(t("recipes.sample.digit", digit=args.digit))
     path = Path(args.run)
     run_dir = path if path.is_dir() else path.parent.parent
     info = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
@@ -171,7 +172,7 @@ def _sample_images(args: argparse.Namespace, kind: str, sampling: SamplingConfig
     # not the run's own samples.png (the end-of-training grid stays as the run left it)
     default = "sample.png" if args.digit is None else f"sample-digit{args.digit}.png"
     grid = save_grid(images, args.grid or run_dir / default)
-    print(f"{n} samples from the {kind} run in {run_dir}: {grid}")
+    print(t("recipes.sample.images_saved", n=n, kind=kind, run_dir=run_dir, grid=grid))
     if n >= 10:
         print(sample_quality(images, requested=args.digit).describe())
     return 0

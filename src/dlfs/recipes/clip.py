@@ -32,14 +32,23 @@ from torch import Tensor
 
 from ..data import DataLoader, TensorDataset
 from ..errors import DlfsError
+from ..i18n import t
 from ..models.clip import CLIP, CaptionTokenizer, ClipConfig, clip_loss
 from ..multimodal import zero_shot
 from ..multimodal.captions import LANGS, caption_pairs, captions_for
 from ..optim import AdamW
 from ..optim.lr_scheduler import LambdaLR, warmup_cosine_factor
-from ..train import Callback, CheckpointManager, PeriodicEval, TensorBoardLogger, fit
+from ..train import (
+    Callback,
+    CheckpointManager,
+    PeriodicEval,
+    RunReport,
+    TensorBoardLogger,
+    fit,
+    log_scalar,
+)
 from ..train.checkpoint import atomic_write_text
-from .options import check_fields
+from .options import check_fields, flat_values
 from .registry import RecipeCommand
 from .resume import (
     RESUME_HELP,
@@ -102,17 +111,18 @@ class ClipRecipe:
         check_fields(self)
         self.languages()                                    # raises on an unknown language
         if self.min_lr > self.lr:
-            raise ValueError(f"ClipRecipe: need min_lr <= lr, got {self.min_lr} > {self.lr}")
+            raise ValueError(t("recipes.min_lr", cls="ClipRecipe", min_lr=self.min_lr,
+                               lr=self.lr))
 
     def languages(self) -> tuple[str, ...]:
         """``langs`` as a tuple, e.g. ``("en", "zh")``; ValueError names an unknown one."""
         names = tuple(name.strip() for name in self.langs.split(","))
         unknown = [name for name in names if name not in LANGS]
         if unknown or len(set(names)) != len(names):
-            problem = f"unknown language {unknown[0]!r}" if unknown else "a language twice"
-            raise ValueError(f"ClipRecipe: langs must be comma-separated languages of "
-                             f"{', '.join(LANGS)} (e.g. 'en,zh'), got {self.langs!r}: "
-                             f"{problem}")
+            problem = (t("recipes.clip.unknown_lang", lang=unknown[0]) if unknown
+                       else t("recipes.clip.lang_twice"))
+            raise ValueError(t("recipes.clip.langs", known=", ".join(LANGS), langs=self.langs,
+                               problem=problem))
         return names
 
 
@@ -172,9 +182,8 @@ def prepare_data(recipe: ClipRecipe) -> ClipData:
 
 def _check_context(recipe: ClipRecipe, need: int) -> None:
     if recipe.model.context_length < need:
-        raise DlfsError(f"--context-length {recipe.model.context_length} is too short: the "
-                        f"longest caption needs {need} positions (its characters and <eos>); "
-                        f"give at least {need}")
+        raise DlfsError(t("recipes.clip.context", context_length=recipe.model.context_length,
+                          need=need))
 
 
 def build_model(recipe: ClipRecipe, vocab_size: int) -> CLIP:
@@ -207,15 +216,13 @@ class ClipReport:
 
     def lines(self) -> list[str]:
         """What the command line prints."""
-        names = {"en": "English", "zh": "Chinese"}
-        out = [f"zero-shot accuracy, {names[lang]} prompts (held-out templates): "
-               f"{acc:.1%}" for lang, acc in self.zero_shot.items()]
+        out = [t("recipes.clip.zero_shot", lang=t(f"recipes.clip.lang.{lang}"), acc=acc)
+               for lang, acc in self.zero_shot.items()]
         for way in ("image->text", "text->image"):
-            out.append(f"retrieval {way} (same digit counts): recall@1 "
-                       f"{self.recall[f'{way}@1']:.1%}, recall@5 {self.recall[f'{way}@5']:.1%}")
-        out.append(f"learned logit scale s = {self.logit_scale:.2f} (temperature "
-                   f"{1 / self.logit_scale:.4f}; it started at "
-                   f"{self.initial_logit_scale:.2f})")
+            out.append(t("recipes.clip.retrieval", way=t(f"recipes.clip.way.{way}"),
+                         r1=self.recall[f"{way}@1"], r5=self.recall[f"{way}@5"]))
+        out.append(t("recipes.clip.scale", scale=self.logit_scale,
+                     temperature=1 / self.logit_scale, initial=self.initial_logit_scale))
         return out
 
 
@@ -242,12 +249,13 @@ def evaluate_clip(model: CLIP, data: ClipData) -> ClipReport:
 class ZeroShotEval(PeriodicEval):
     """Every ``every`` steps (and at the end): zero-shot accuracy on the held-out images per
     language (``by_lang``); their mean is the eval value kept in the checkpoint. Logs
-    ``train/logit_scale`` every step and ``eval/zero_shot_<lang>`` at each evaluation to
-    TensorBoard. ``report(step, train_loss, by_lang, seconds)`` receives each evaluation."""
+    ``clip/logit_scale`` every step, ``val/zero_shot_<lang>`` and their mean
+    ``val/zero_shot`` at each evaluation to TensorBoard. ``report(step, train_loss, by_lang,
+    seconds)`` receives each evaluation."""
 
     def __init__(self, every: int, data: ClipData, logger: TensorBoardLogger,
                  report: Callable[[int, float, dict[str, float], float], None] | None = None):
-        super().__init__(every, self._evaluate, self._report)
+        super().__init__(every, self._evaluate, self._report, tag="val/zero_shot")
         self.data, self.logger, self.report_by_lang = data, logger, report
         self.by_lang: dict[str, float] = {}
 
@@ -255,17 +263,18 @@ class ZeroShotEval(PeriodicEval):
         self.by_lang = zero_shot_by_language(model, self.data)
         return sum(self.by_lang.values()) / len(self.by_lang)
 
+    def _log(self, trainer: Any, step: int, value: float) -> None:
+        super()._log(trainer, step, value)
+        for lang, acc in self.by_lang.items():
+            log_scalar(trainer, f"val/zero_shot_{lang}", acc, step)
+
     def _report(self, step: int, train_loss: float, _mean: float, seconds: float) -> None:
-        if self.logger.writer is not None:
-            for lang, acc in self.by_lang.items():
-                self.logger.writer.add_scalar(f"eval/zero_shot_{lang}", acc, step)
         if self.report_by_lang is not None:
             self.report_by_lang(step, train_loss, self.by_lang, seconds)
 
     def on_step_end(self, trainer: Any, logs: dict[str, float]) -> None:
         if self.logger.writer is not None:
-            self.logger.writer.add_scalar("train/logit_scale", trainer.model.scale().item(),
-                                          trainer.state.step)
+            log_scalar(trainer, "clip/logit_scale", trainer.model.scale().item())
         super().on_step_end(trainer, logs)
 
 
@@ -327,8 +336,8 @@ def train_clip(recipe: ClipRecipe, *, data: ClipData | None = None,
     if recipe.resume and resume is None:
         resume = plan_clip_resume(recipe)
     if recipe.batch_size > len(data.pair_image):
-        raise DlfsError(f"--batch-size {recipe.batch_size} is larger than the "
-                        f"{len(data.pair_image):,} training pairs; give a smaller one")
+        raise DlfsError(t("recipes.batch_too_large", batch_size=recipe.batch_size,
+                          n=f"{len(data.pair_image):,}", what=t("recipes.what.pairs")))
     model = build_model(recipe, data.tokenizer.vocab_size)
     if resume is not None:
         check_state_shapes(model, resume.payload["model"], resume.checkpoint)
@@ -342,12 +351,15 @@ def train_clip(recipe: ClipRecipe, *, data: ClipData | None = None,
                                                          recipe.max_steps, floor))
     logger = TensorBoardLogger(str(out_dir / "tensorboard"))
     evaluator = ZeroShotEval(recipe.eval_every, data, logger, report)
+    report_run = RunReport(out_dir, hparams=flat_values(recipe), title="dlfs train clip",
+                           metrics=("val/zero_shot", *(f"val/zero_shot_{lang}"
+                                                       for lang in data.langs)))
     started = RecordRecipe(recipe, lambda: _write_run_info(recipe, model, data.tokenizer))
     start, cpu = time.perf_counter(), time.process_time()
     fit(model, loader, optimizer=optimizer, scheduler=scheduler,
         loss_fn=lambda logits, _labels: clip_loss(*logits),
-        forward=clip_forward(data.train_images), callbacks=[started, evaluator, logger,
-                                                           *callbacks],
+        forward=clip_forward(data.train_images),
+        callbacks=[started, evaluator, report_run, logger, *callbacks],
         max_steps=recipe.max_steps, device="cpu", clip_grad_norm=recipe.grad_clip,
         seed=recipe.seed, checkpoint_dir=str(out_dir / "checkpoints"),
         checkpoint_every=recipe.eval_every, log_dir=str(out_dir / "tensorboard"),
@@ -367,20 +379,18 @@ def load_clip_run(run_dir: str | Path) -> tuple[CLIP, CaptionTokenizer, dict[str
     try:
         info = json.loads(info_file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DlfsError(f"{info_file}: expected the run.json of a `dlfs train clip` run "
-                        f"({exc})") from exc
+        raise DlfsError(t("recipes.clip.unreadable", file=info_file, exc=exc)) from exc
     if not isinstance(info, dict) or info.get("kind") != "clip":
         kind = info.get("kind") if isinstance(info, dict) else None
-        raise DlfsError(f"{info_file} describes a {kind!r} run, not a 'clip' one; give the "
-                        "directory of a `dlfs train clip` run")
+        raise DlfsError(t("recipes.clip.not_clip", file=info_file, kind=kind))
     model = CLIP(ClipConfig(**info["model"]))
     tokenizer = CaptionTokenizer.from_dict(info["tokenizer"])
     path, payload, problems = CheckpointManager(run_dir / "checkpoints").load_latest()
     if payload is None:
-        found = f" ({'; '.join(problems)})" if problems else ""
-        raise DlfsError(f"no usable checkpoint in {run_dir / 'checkpoints'}{found}; train "
-                        "the run (dlfs train clip --out DIR) first")
-    check_state_shapes(model, payload["model"], path, hint="its run.json does not match")
+        found = t("recipes.run.found", problems="; ".join(problems)) if problems else ""
+        raise DlfsError(t("recipes.no_checkpoint_train", folder=run_dir / "checkpoints",
+                          found=found, name="clip"))
+    check_state_shapes(model, payload["model"], path, hint=t("recipes.run.json_mismatch"))
     model.load_state_dict(payload["model"])
     return model.eval(), tokenizer, info
 
@@ -393,41 +403,39 @@ def _minutes(seconds: float) -> str:
 
 def run_clip(recipe: ClipRecipe, quick: bool = False) -> int:
     """`dlfs train clip`: train with a line per evaluation, then print the held-out figures."""
-    from ..train import ProgressBar
+    from ..train import PrintCurves, ProgressBar
 
-    print(f"dlfs train clip: a dual encoder on digits with {recipe.langs} captions"
-          f"{' (quick smoke run)' if quick else ''}", flush=True)
+    print(t("recipes.clip.header", command="dlfs train clip",
+            langs=recipe.langs,
+            quick=t("recipes.quick") if quick else ""), flush=True)
     data = prepare_data(recipe)
     resume = plan_clip_resume(recipe) if recipe.resume else None
     model = build_model(recipe, data.tokenizer.vocab_size)
     cfg = model.config
     n_images, n_pairs = len(data.train_images), len(data.pair_image)
-    print(f"data: {n_images:,} training images x {n_pairs // n_images} captions = "
-          f"{n_pairs:,} pairs; vocabulary {data.tokenizer.vocab_size} (characters and "
-          f"specials); held out: {len(data.test_images)} images and their own templates")
-    print(f"model: CNN ({cfg.image_width}-{2 * cfg.image_width}-{4 * cfg.image_width} "
-          f"channels) + {cfg.text_layers}-layer text Transformer (width {cfg.text_width}) -> "
-          f"{cfg.embed_dim}-d space, {model.num_params():,} parameters", flush=True)
-    print(f"training {recipe.max_steps} steps of {recipe.batch_size} pairs; checkpoints in "
-          f"{recipe.out_dir}/checkpoints, TensorBoard logs in {recipe.out_dir}/tensorboard",
-          flush=True)
+    print(t("recipes.clip.data", n_images=n_images, per_image=n_pairs // n_images,
+            n_pairs=n_pairs, vocab=data.tokenizer.vocab_size, n_test=len(data.test_images)))
+    print(t("recipes.clip.model", w1=cfg.image_width, w2=2 * cfg.image_width,
+            w3=4 * cfg.image_width, layers=cfg.text_layers, text_width=cfg.text_width,
+            embed_dim=cfg.embed_dim, params=model.num_params()), flush=True)
+    print(t("recipes.clip.training", max_steps=recipe.max_steps, batch_size=recipe.batch_size,
+            out=recipe.out_dir), flush=True)
     if resume is not None:
         print(resume.describe(), flush=True)
     def report(step: int, train: float, by_lang: dict[str, float], seconds: float) -> None:
         accs = "  ".join(f"{lang} {acc:.1%}" for lang, acc in by_lang.items())
-        print(f"step {step:>5}  loss {train:.3f}  zero-shot {accs}  {_minutes(seconds)}",
-              flush=True)
+        print(t("recipes.clip.step", step=step, train=train, accs=accs,
+                time=_minutes(seconds)), flush=True)
 
     # the bar draws only on a terminal, so logs stay clean
-    run = train_clip(recipe, data=data, report=report, callbacks=[ProgressBar()],
-                     resume=resume)
+    run = train_clip(recipe, data=data, report=report,
+                     callbacks=[ProgressBar(), PrintCurves()], resume=resume)
     chance = 1 / len(DIGITS)
-    print(f"\ndone: {recipe.max_steps} steps in {_minutes(run.seconds)} "
-          f"({run.cpu_seconds:.0f} CPU s); held-out digits (chance {chance:.0%}):")
+    print("\n" + t("recipes.clip.done", max_steps=recipe.max_steps,
+                   time=_minutes(run.seconds), cpu=run.cpu_seconds, chance=chance))
     for line in run.report.lines():
         print(f"  {line}")
-    print(f"run.json and the weights are in {recipe.out_dir} "
-          f"(dlfs.recipes.clip.load_clip_run rebuilds them)")
+    print(t("recipes.clip.saved", out=recipe.out_dir))
     return 0
 
 

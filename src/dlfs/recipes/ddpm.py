@@ -57,12 +57,13 @@ from ..generative.diffusion import (
     noise_batch,
     q_sample,
 )
+from ..i18n import t
 from ..models.unet import UNet, UNetConfig
 from ..optim import Adam
 from ..optim.lr_scheduler import LambdaLR, warmup_constant_factor
-from ..train import Callback, CheckpointManager, TensorBoardLogger, fit
+from ..train import Callback, CheckpointManager, RunReport, TensorBoardLogger, fit, log_scalar
 from ..train.checkpoint import atomic_write_text
-from .options import check_fields, command_line, replace_nested
+from .options import check_fields, command_line, flat_values, replace_nested
 from .registry import RecipeCommand
 from .resume import (
     RESUME_HELP,
@@ -139,11 +140,10 @@ class DDPMRecipe:
     def __post_init__(self) -> None:
         check_fields(self)
         if self.model.image_size < 8:
-            raise ValueError(f"DDPMRecipe: image_size must be at least 8 (the digits' own "
-                             f"resolution), got {self.model.image_size}")
+            raise ValueError(t("recipes.ddpm.image_size", image_size=self.model.image_size))
         if self.sample_steps is not None and self.sample_steps > self.timesteps:
-            raise ValueError(f"DDPMRecipe: sample_steps ({self.sample_steps}) must be at most "
-                             f"timesteps ({self.timesteps})")
+            raise ValueError(t("recipes.ddpm.sample_steps", sample_steps=self.sample_steps,
+                               timesteps=self.timesteps))
 
     def model_config(self) -> UNetConfig:
         """The U-Net's config, with the class embedding set by ``guidance``."""
@@ -221,8 +221,7 @@ def load_digits(recipe: DDPMRecipe, split: str) -> tuple[Tensor, Tensor]:
     from ..generative.data import digit_images
 
     if recipe.model.in_channels != 1:
-        raise DlfsError(f"--in-channels {recipe.model.in_channels}: the digit images have one "
-                        "channel; give --in-channels 1")
+        raise DlfsError(t("recipes.ddpm.in_channels", in_channels=recipe.model.in_channels))
     return digit_images(split, size=recipe.model.image_size, data=recipe.data)
 
 
@@ -271,9 +270,10 @@ def held_out_loss(model: UNet, images: Tensor, labels: Tensor | None,
 
 class HeldOutLoss(Callback):
     """Every ``every`` steps and at the end: L_simple of the held-out images (fixed t and
-    eps) under the sampling weights, logged as ``val/loss`` with a grid of guided samples
-    (``samples``, a row of 4 per digit) to ``logger``. ``evals`` ([step, train loss, held-out
-    loss] rows) lives in the checkpoint, so a resumed run continues its table."""
+    eps) under the sampling weights, logged as ``loss/val`` (the grid of guided samples is
+    :func:`sample_grid`, through the run's :class:`dlfs.train.RunReport`). ``evals``
+    ([step, train loss, held-out loss] rows) lives in the checkpoint, so a resumed run
+    continues its table."""
 
     def __init__(self, recipe: DDPMRecipe, images: Tensor, labels: Tensor,
                  schedule: NoiseSchedule, logger: TensorBoardLogger,
@@ -305,18 +305,22 @@ class HeldOutLoss(Callback):
         value = held_out_loss(model, self.images, self.labels, self.schedule, seed=r.seed)
         row = [step, sum(recent) / len(recent), value]
         self.evals.append(row)
-        writer = self.logger.writer
-        if writer is not None:
-            from ..generative.grid import grid_image
-
-            writer.add_scalar("val/loss", value, step)
-            n = NUM_DIGITS * GRID_PER_DIGIT
-            digits = torch.arange(n) // GRID_PER_DIGIT if r.guidance else None
-            images = sample_digits(model, self.schedule, n, steps=r.sample_steps,
-                                   w=r.guidance_weight, digits=digits, seed=r.seed)
-            writer.add_image("samples", grid_image(images, nrow=GRID_PER_DIGIT), step)
+        log_scalar(trainer, "val/loss", value, step)
         if self.report:
             self.report(row, time.perf_counter() - self.start)
+
+
+def sample_grid(recipe: DDPMRecipe, model: Any, schedule: NoiseSchedule) -> Tensor:
+    """Guided samples of ``model`` (the sampler: EMA weights if kept), a row of 4 per digit
+    (unguided: 40 samples), as one image (1, H, W) in [0, 1]: ``samples/grid`` in
+    TensorBoard at each evaluation."""
+    from ..generative.grid import grid_image
+
+    n = NUM_DIGITS * GRID_PER_DIGIT
+    digits = torch.arange(n) // GRID_PER_DIGIT if recipe.guidance else None
+    images = sample_digits(model, schedule, n, steps=recipe.sample_steps,
+                           w=recipe.guidance_weight, digits=digits, seed=recipe.seed)
+    return grid_image(images, nrow=GRID_PER_DIGIT)
 
 
 # ---- training ----------------------------------------------------------------------------------
@@ -382,8 +386,8 @@ def train_ddpm(recipe: DDPMRecipe, *, callbacks: Sequence[Callback] = (),
     train_x, train_y = load_digits(recipe, "train")
     test_x, test_y = load_digits(recipe, "test")
     if len(train_x) < recipe.batch_size:
-        raise DlfsError(f"--batch-size {recipe.batch_size} is larger than the "
-                        f"{len(train_x)} training images; give a smaller one")
+        raise DlfsError(t("recipes.batch_too_large", batch_size=recipe.batch_size,
+                          n=len(train_x), what=t("recipes.what.images")))
     schedule = recipe.noise_schedule()
     model = build_model(recipe)
     if resume is not None:
@@ -402,6 +406,9 @@ def train_ddpm(recipe: DDPMRecipe, *, callbacks: Sequence[Callback] = (),
 
     logger = TensorBoardLogger(str(out_dir / "tensorboard"))
     held_out = HeldOutLoss(recipe, test_x, test_y, schedule, logger, report)
+    report_run = RunReport(out_dir, every=recipe.eval_every, hparams=flat_values(recipe),
+                           grid=lambda m: sample_grid(recipe, m.sampler, schedule),
+                           title="dlfs train ddpm")
     started = RecordRecipe(recipe, lambda: _write_run_info(recipe))
     ema = [EMAUpdate(recipe.ema)] if recipe.ema is not None else []
     optimizer = Adam(model.net.parameters(), lr=recipe.lr)
@@ -409,7 +416,8 @@ def train_ddpm(recipe: DDPMRecipe, *, callbacks: Sequence[Callback] = (),
     fit(model, loader, optimizer=optimizer,
         scheduler=LambdaLR(optimizer, warmup_constant_factor(recipe.warmup_steps)),
         loss_fn=l_simple, forward=forward,
-        callbacks=[started, *ema, held_out, logger, *callbacks], max_steps=recipe.max_steps,
+        callbacks=[started, *ema, held_out, report_run, logger, *callbacks],
+        max_steps=recipe.max_steps,
         device="cpu", clip_grad_norm=recipe.grad_clip, seed=recipe.seed,
         checkpoint_dir=str(out_dir / "checkpoints"), checkpoint_every=recipe.eval_every,
         log_dir=str(out_dir / "tensorboard"),
@@ -467,21 +475,21 @@ def load_sampler(run_dir: str | Path, info: dict | None = None) -> tuple[DDPMRec
         try:
             info = json.loads((Path(run_dir) / "run.json").read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise DlfsError(f"{Path(run_dir) / 'run.json'} cannot be read ({exc}); train a "
-                            "run first: dlfs train ddpm --out DIR") from exc
+            raise DlfsError(t("recipes.ddpm.unreadable", file=Path(run_dir) / "run.json",
+                              exc=exc)) from exc
     try:
         recipe = from_dict(DDPMRecipe, info["recipe"])
         config = UNetConfig(**info["model"])
     except (KeyError, TypeError, ValueError) as exc:
-        raise DlfsError(f"{Path(run_dir) / 'run.json'} does not describe a DDPM run "
-                        f"({exc}); train it again with dlfs train ddpm") from exc
+        raise DlfsError(t("recipes.ddpm.not_ddpm", file=Path(run_dir) / "run.json",
+                          exc=exc)) from exc
     path, payload, problems = CheckpointManager(Path(run_dir) / "checkpoints").load_latest()
     if payload is None:
-        found = f" ({'; '.join(problems)})" if problems else ""
-        raise DlfsError(f"no usable checkpoint in {Path(run_dir) / 'checkpoints'}{found}; "
-                        "train the run (dlfs train ddpm --out DIR) first")
+        found = t("recipes.run.found", problems="; ".join(problems)) if problems else ""
+        raise DlfsError(t("recipes.no_checkpoint_train", folder=Path(run_dir) / "checkpoints",
+                          found=found, name="ddpm"))
     model = Denoiser(config, ema=recipe.ema is not None)
-    check_state_shapes(model, payload["model"], path, hint="its run.json does not match")
+    check_state_shapes(model, payload["model"], path, hint=t("recipes.run.json_mismatch"))
     model.load_state_dict(payload["model"])
     return recipe, model.sampler.eval()
 
@@ -513,15 +521,13 @@ def generate(run_dir: Path, info: dict, *, n: int, seed: int, digit: int | None 
     recipe, model = load_sampler(run_dir, info)
     T = recipe.timesteps
     if digit is not None and not recipe.guidance:
-        raise DlfsError(f"--digit {digit}: this DDPM run is unconditional (trained with "
-                        "--no-guidance); drop --digit, or train a guided run")
+        raise DlfsError(t("recipes.ddpm.unconditional", digit=digit))
     if digit is not None and not 0 <= digit < NUM_DIGITS:
-        raise DlfsError(f"--digit {digit}: a digit is 0..9")
+        raise DlfsError(t("recipes.ddpm.digit", digit=digit))
     if steps is not None and not 1 <= steps <= T:
-        raise DlfsError(f"--steps {steps}: this run has T = {T} diffusion steps; give 1..{T} "
-                        f"(DDIM below {T}, ancestral at {T})")
+        raise DlfsError(t("recipes.ddpm.steps", steps=steps, T=T))
     if n < 1:
-        raise DlfsError(f"--n-images {n}: give at least 1")
+        raise DlfsError(t("recipes.ddpm.n_images", n=n))
     if digit is not None:
         digits: Tensor | None = torch.full((n,), digit, dtype=torch.long)
     else:
@@ -537,11 +543,12 @@ def _minutes(seconds: float) -> str:
     return f"{int(seconds // 60)}m{seconds % 60:04.1f}s"
 
 
-def _sampler_words(recipe: DDPMRecipe) -> str:
+def _sampler_words(recipe: DDPMRecipe, guidance: bool = True) -> str:
     steps = recipe.sample_steps
-    kind = (f"ancestral, {recipe.timesteps} steps" if steps is None or steps == recipe.timesteps
-            else f"DDIM, {steps} steps")
-    return kind + (f", guidance w = {recipe.guidance_weight:g}" if recipe.guidance else "")
+    kind = (t("recipes.ddpm.ancestral", steps=recipe.timesteps)
+            if steps is None or steps == recipe.timesteps else t("recipes.ddpm.ddim", steps=steps))
+    return kind + (t("recipes.ddpm.guidance", w=recipe.guidance_weight)
+                   if recipe.guidance and guidance else "")
 
 
 def next_commands(recipe: DDPMRecipe, quick: bool) -> list[tuple[str, str]]:
@@ -550,61 +557,62 @@ def next_commands(recipe: DDPMRecipe, quick: bool) -> list[tuple[str, str]]:
     words = ["dlfs", "train", "ddpm", *(["--quick"] if quick else [])]
     longer = dataclasses.replace(recipe, max_steps=2 * recipe.max_steps, resume=True)
     run = shlex.quote(recipe.out_dir)
-    commands = [(f"dlfs sample --run {run}", "new samples from this model")]
+    commands = [(f"dlfs sample --run {run}", t("recipes.next.samples"))]
     if recipe.guidance:
-        commands.append((f"dlfs sample --run {run} --digit 7", "guided samples of one digit"))
-    commands += [(f"dlfs sample --run {run} --steps 10", "DDIM with 10 steps: faster, worse"),
-                 (command_line(words, longer, base), "continue training"),
-                 (f"tensorboard --logdir {run}/tensorboard", "loss curves, sample grids"),
+        commands.append((f"dlfs sample --run {run} --digit 7", t("recipes.ddpm.next.digit")))
+    commands += [(f"dlfs sample --run {run} --steps 10", t("recipes.ddpm.next.ddim")),
+                 (command_line(words, longer, base), t("recipes.next.continue")),
+                 (f"tensorboard --logdir {run}/tensorboard", t("recipes.ddpm.next.curves")),
                  ("dlfs run ddpm-forward-process" + (" --quick" if quick else ""),
-                  "the forward process and L_simple, explained")]
+                  t("recipes.ddpm.next.lesson"))]
     return commands
 
 
 def run_ddpm(recipe: DDPMRecipe, quick: bool = False) -> int:
     """`dlfs train ddpm`: train with a line per evaluation, then samples and their quality."""
-    from ..train import ProgressBar
+    from ..train import PrintCurves, ProgressBar
 
     cfg = recipe.model_config()
-    source = recipe.data or "scikit-learn's digits"
-    print(f"dlfs train ddpm: a denoising diffusion model on {source}"
-          f"{' (quick smoke run)' if quick else ''}", flush=True)
+    source = recipe.data or t("recipes.digits")
+    print(t("recipes.ddpm.header", command="dlfs train ddpm",
+            source=source, quick=t("recipes.quick") if quick else ""),
+          flush=True)
     resume = plan_ddpm_resume(recipe) if recipe.resume else None
     model = build_model(recipe)
     widths = [cfg.channels(level) for level in range(cfg.levels)]
-    print(f"model: U-Net on {cfg.image_size}x{cfg.image_size} images, widths {widths}, "
-          f"{cfg.blocks} residual block(s) per level, "
-          f"{'class-conditional (10 digits + null)' if cfg.num_classes else 'unconditional'}:"
-          f" {model.net.num_params():,} parameters; {recipe.schedule} schedule, T = "
-          f"{recipe.timesteps}", flush=True)
-    print(f"training {recipe.max_steps} steps, batch {recipe.batch_size}, Adam lr "
-          f"{recipe.lr:g}" + (f", labels dropped with p = {recipe.p_uncond:g}"
-                              if recipe.guidance else "")
-          + (f", EMA {recipe.ema:g}" if recipe.ema is not None else "")
-          + f"; checkpoints in {recipe.out_dir}/checkpoints, TensorBoard logs in "
-          f"{recipe.out_dir}/tensorboard", flush=True)
+    print(t("recipes.ddpm.model", size=cfg.image_size, widths=widths, blocks=cfg.blocks,
+            conditioning=t("recipes.ddpm.conditional") if cfg.num_classes
+            else t("recipes.ddpm.unconditional_model"), params=model.net.num_params(),
+            schedule=recipe.schedule, T=recipe.timesteps), flush=True)
+    print(t("recipes.ddpm.training", max_steps=recipe.max_steps, batch_size=recipe.batch_size,
+            lr=recipe.lr, out=recipe.out_dir,
+            dropped=t("recipes.ddpm.dropped", p=recipe.p_uncond) if recipe.guidance else "",
+            ema=t("recipes.ddpm.ema", ema=recipe.ema) if recipe.ema is not None else ""),
+          flush=True)
     if resume is not None:
         print(resume.describe(), flush=True)
 
     def report(row: list[float], seconds: float) -> None:
         step, train, val = row
-        print(f"step {int(step):>6}  train L_simple {train:.4f}  held-out L_simple {val:.4f}  "
-              f"{_minutes(seconds)}", flush=True)
+        print(t("recipes.ddpm.step", step=int(step), train=train, val=val,
+                time=_minutes(seconds)), flush=True)
 
-    run = train_ddpm(recipe, callbacks=[ProgressBar()], report=report, resume=resume)
-    print(f"\ndone: {recipe.max_steps} steps; training took {_minutes(run.seconds)} "
-          f"({run.cpu_seconds:.0f} CPU s)")
+    run = train_ddpm(recipe, callbacks=[ProgressBar(), PrintCurves()], report=report,
+                     resume=resume)
+    print("\n" + t("recipes.ddpm.done", max_steps=recipe.max_steps,
+                   time=_minutes(run.seconds), cpu=run.cpu_seconds))
     n, sampler = recipe.quality_samples, _sampler_words(recipe)
-    print(f"samples: {run.out_dir / 'samples.png'}")
+    print(t("recipes.samples", path=run.out_dir / "samples.png"))
     u = run.unconditional
-    print(f"{n} unconditional samples ({sampler.split(', guidance')[0]}"
-          f"{', the null class' if recipe.guidance else ''}; {u.seconds:.1f} s): "
-          f"{u.quality.describe()}")
+    print(t("recipes.ddpm.unconditional_samples", n=n,
+            sampler=_sampler_words(recipe, guidance=False),
+            null=t("recipes.ddpm.null_class") if recipe.guidance else "", seconds=u.seconds,
+            quality=u.quality.describe()))
     if run.guided is not None:
         g = run.guided
-        print(f"{n} guided samples, {n // NUM_DIGITS}+ of each digit ({sampler}; "
-              f"{g.seconds:.1f} s): {g.quality.describe()}")
-    print("Next:")
+        print(t("recipes.ddpm.guided_samples", n=n, each=n // NUM_DIGITS, sampler=sampler,
+                seconds=g.seconds, quality=g.quality.describe()))
+    print(t("recipes.next"))
     for command, why in next_commands(recipe, quick):
         print(f"  {command:<44} # {why}")
     return 0

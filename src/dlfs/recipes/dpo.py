@@ -39,18 +39,26 @@ from torch import Tensor, nn
 from ..data import DataLoader
 from ..data.text.instructions import END, IGNORE_INDEX, collate_sft, sft_example
 from ..errors import DlfsError
+from ..i18n import t
 from ..llm.dpo import dpo_loss, sequence_logprobs
 from ..models.chat import ChatModel
 from ..nn import functional as F
 from ..optim import AdamW
 from ..runtime import eval_mode
-from ..train import Callback, TensorBoardLogger, fit
+from ..train import Callback, RunReport, TensorBoardLogger, fit, log_scalar
 from ..train.checkpoint import atomic_write_text
 from .chat import load_chat_run, read_chat_info
-from .options import check_fields, command_line, replace_nested
+from .options import check_fields, command_line, flat_values, replace_nested
 from .registry import RecipeCommand
 from .resume import RESUME_HELP, RecordRecipe, ResumePlan, ResumePolicy, plan_resume
-from .sft import EVAL_TOKENS, Accuracy, HeldOutAccuracy, accuracy, instructions_of
+from .sft import (
+    EVAL_TOKENS,
+    Accuracy,
+    HeldOutAccuracy,
+    accuracy,
+    answer_samples,
+    instructions_of,
+)
 
 __all__ = ["COMMAND", "QUICK", "RESUME_POLICY", "DPORecipe", "DPORun", "PairData",
            "PolicyLogps", "PreferencePair", "dpo_forward", "dpo_objective",
@@ -250,8 +258,8 @@ def dpo_objective(beta: float, nll_weight: float = 0.0
 
 class RewardLog(Callback):
     """Per step, to TensorBoard: the mean implicit rewards of the chosen and rejected answers
-    (``train/reward_chosen``, ``train/reward_rejected``), their margin and how often the
-    chosen one wins (``train/reward_accuracy``)."""
+    (``dpo/reward_chosen``, ``dpo/reward_rejected``), their margin (``dpo/reward_margin``)
+    and how often the chosen one wins (``dpo/reward_accuracy``)."""
 
     def __init__(self, beta: float, logger: TensorBoardLogger):
         self.beta, self.logger = beta, logger
@@ -267,11 +275,9 @@ class RewardLog(Callback):
     def on_step_end(self, trainer: Any, logs: dict[str, float]) -> None:
         if self.rows and self.logger.writer is not None:
             chosen, rejected, won = torch.stack(self.rows).mean(0).tolist()
-            step, writer = trainer.state.step, self.logger.writer
-            writer.add_scalar("train/reward_chosen", chosen, step)
-            writer.add_scalar("train/reward_rejected", rejected, step)
-            writer.add_scalar("train/reward_margin", chosen - rejected, step)
-            writer.add_scalar("train/reward_accuracy", won, step)
+            for name, value in (("chosen", chosen), ("rejected", rejected),
+                                ("margin", chosen - rejected), ("accuracy", won)):
+                log_scalar(trainer, f"dpo/reward_{name}", value)
         self.rows = []
 
 
@@ -326,7 +332,7 @@ def _load_pairs(path: Path) -> list[PreferencePair]:
         rows = json.loads(path.read_text(encoding="utf-8"))
         return [PreferencePair(**row) for row in rows]
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, TypeError) as exc:
-        raise DlfsError(f"--resume: {path} is damaged ({exc}); train a new run") from exc
+        raise DlfsError(t("recipes.dpo.pairs_damaged", path=path, exc=exc)) from exc
 
 
 def _first_per_family(items: Sequence[Any], n: int) -> list[Any]:
@@ -351,10 +357,7 @@ def prepare_pairs(recipe: DPORecipe, sft: ChatModel, info: dict[str, Any],
     raw = make_pairs(sft, items, samples=recipe.samples, temperature=recipe.temperature,
                      seed=recipe.seed, gold_fallback=recipe.gold_fallback)
     if not raw:
-        raise DlfsError(f"no preference pairs: among {recipe.samples} samples of each of the "
-                        f"{len(items)} DPO questions, none had both a right and a wrong "
-                        "answer (the SFT model is always right, or always wrong: give "
-                        "--gold-fallback, more --samples, or a higher --temperature)")
+        raise DlfsError(t("recipes.dpo.no_pairs", samples=recipe.samples, n=len(items)))
     pairs = preference_pairs(sft.model, sft.tokenizer, raw)
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, json.dumps([dataclasses.asdict(p) for p in pairs],
@@ -385,8 +388,7 @@ def train_dpo(recipe: DPORecipe, *, callbacks: Sequence[Callback] = (),
     ``<out_dir>/checkpoints``, TensorBoard logs in ``<out_dir>/tensorboard``; trains under the
     NaN/Inf guard."""
     if Path(recipe.from_dir).resolve() == Path(recipe.out_dir).resolve():
-        raise DlfsError(f"--out {recipe.out_dir} is the SFT run itself; give another "
-                        "directory (default runs/dpo)")
+        raise DlfsError(t("recipes.dpo.same_out", out=recipe.out_dir))
     if recipe.resume and resume is None:
         resume = plan_dpo_resume(recipe)
     sft, sft_info = load_chat_run(recipe.from_dir, kinds=("sft",))
@@ -402,13 +404,17 @@ def train_dpo(recipe: DPORecipe, *, callbacks: Sequence[Callback] = (),
     out_dir = Path(recipe.out_dir)
     logger = TensorBoardLogger(str(out_dir / "tensorboard"))
     held_out = HeldOutAccuracy(recipe.eval_every, policy, test, logger, report)
+    report_run = RunReport(out_dir, every=recipe.eval_every, hparams=flat_values(recipe),
+                           text=lambda m: answer_samples(policy, test), title="dlfs train dpo",
+                           metrics=("val/accuracy", "dpo/reward_margin", "dpo/reward_accuracy"))
     started = RecordRecipe(recipe, lambda: _write_run_info(
         recipe, policy, sft_info, {"pairs": len(pairs)}))
     start = time.perf_counter()
     fit(policy.model, loader, optimizer=AdamW(policy.model.parameters(), lr=recipe.lr,
                                               weight_decay=0.0),
         loss_fn=dpo_objective(recipe.beta, recipe.nll_weight), forward=dpo_forward,
-        callbacks=[started, held_out, RewardLog(recipe.beta, logger), logger, *callbacks],
+        callbacks=[started, held_out, RewardLog(recipe.beta, logger), report_run, logger,
+                   *callbacks],
         max_steps=recipe.max_steps, device="cpu", clip_grad_norm=recipe.grad_clip,
         seed=recipe.seed, checkpoint_dir=str(out_dir / "checkpoints"),
         checkpoint_every=recipe.eval_every, log_dir=str(out_dir / "tensorboard"),
@@ -440,39 +446,41 @@ def next_commands(recipe: DPORecipe, quick: bool) -> list[tuple[str, str]]:
     words = ["dlfs", "train", "dpo", *(["--quick"] if quick else [])]
     longer = dataclasses.replace(recipe, max_steps=2 * recipe.max_steps, resume=True)
     return [(f"dlfs chat --run {run} --once \"Reverse the word 'tensor'.\"",
-             "ask the aligned model"),
-            (command_line(words, longer, base), "continue training"),
-            (f"tensorboard --logdir {run}/tensorboard", "rewards, margin, accuracy curves"),
+             t("recipes.dpo.next.ask")),
+            (command_line(words, longer, base), t("recipes.next.continue")),
+            (f"tensorboard --logdir {run}/tensorboard", t("recipes.dpo.next.curves")),
             ("dlfs run dpo-alignment" + (" --quick" if quick else ""),
-             "DPO, step by step")]
+             t("recipes.dpo.next.lesson"))]
 
 
 def run_dpo(recipe: DPORecipe, quick: bool = False) -> int:
     """`dlfs train dpo`: pairs, DPO steps with progress lines, then the measurements."""
-    from ..train import ProgressBar
+    from ..train import PrintCurves, ProgressBar
 
-    print(f"dlfs train dpo: DPO of the SFT run {recipe.from_dir} on its own answers"
-          f"{' (quick smoke run)' if quick else ''}", flush=True)
+    print(t("recipes.dpo.header", command="dlfs train dpo",
+            from_dir=recipe.from_dir,
+            quick=t("recipes.quick") if quick else ""), flush=True)
     read_chat_info(recipe.from_dir, kinds=("sft",))             # a clear error first
     resume = plan_dpo_resume(recipe) if recipe.resume else None
     if resume is not None:
         print(resume.describe(), flush=True)
 
     def report(row: list[float], acc: Accuracy, seconds: float) -> None:
-        print(f"step {int(row[0]):>5}  DPO loss {row[1]:.4f}  held-out accuracy "
-              f"{acc.describe()}  {seconds:.0f}s", flush=True)
+        print(t("recipes.dpo.step", step=int(row[0]), loss=row[1], acc=acc.describe(),
+                seconds=seconds), flush=True)
 
-    run = train_dpo(recipe, report=report, callbacks=[ProgressBar()], resume=resume)
+    run = train_dpo(recipe, report=report, callbacks=[ProgressBar(), PrintCurves()],
+                    resume=resume)
     sampled = sum(p.sampled for p in run.pairs)
-    print(f"\n{len(run.pairs)} preference pairs ({sampled} with a sampled right answer); "
-          f"DPO took {run.seconds:.0f}s")
+    print("\n" + t("recipes.dpo.pairs", n=len(run.pairs), sampled=sampled,
+                   seconds=run.seconds))
     pre = run.info["accuracy"].get("pretrain")
-    pre_text = f"pre-trained only {pre['overall']:.1%}, " if isinstance(pre, dict) else ""
-    print(f"held-out exact-answer accuracy ({run.accuracy.n} questions): {pre_text}"
-          f"SFT {run.sft_accuracy.overall:.1%}, DPO {run.accuracy.overall:.1%}")
-    print(f"reward margin {run.margin:.3f} (chosen ahead in {run.margin_won:.0%} of the "
-          f"pairs); KL(DPO || SFT) {run.kl:.4f} nats per held-out answer")
-    print("Next:")
+    pre_text = (t("recipes.dpo.pretrained_only", accuracy=pre["overall"])
+                if isinstance(pre, dict) else "")
+    print(t("recipes.dpo.accuracy", n=run.accuracy.n, pre=pre_text,
+            sft=run.sft_accuracy.overall, dpo=run.accuracy.overall))
+    print(t("recipes.dpo.margin", margin=run.margin, won=run.margin_won, kl=run.kl))
+    print(t("recipes.next"))
     for command, why in next_commands(recipe, quick):
         print(f"  {command:<48} # {why}")
     return 0

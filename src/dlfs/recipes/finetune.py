@@ -24,9 +24,10 @@ statistics, which ``requires_grad_(False)`` does not freeze.)
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -34,8 +35,9 @@ from torch import Tensor
 from dlfs import nn
 from dlfs.errors import DlfsError
 
+from ..i18n import t
 from ..metrics import accuracy
-from .options import check_fields
+from .options import check_fields, flat_values
 from .registry import RecipeCommand
 from .vision import predict_logits, shapes_tensors, train_classifier
 
@@ -53,8 +55,8 @@ PRETRAIN_KW: dict[str, dict] = {"resnet18": {"width": 8}, "resnet34": {"width": 
                                 "resnet50": {"width": 8}, "vgg11": {"batch_norm": True},
                                 "vgg16": {"batch_norm": True}}
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
-TASKS = {"shape": "which shape? (circle / square / triangle)",
-         "corners": "has corners? (circle vs square or triangle)"}
+TASKS = {"shape": "recipes.finetune.task.shape",       # message keys: the question asked
+         "corners": "recipes.finetune.task.corners"}
 
 
 @dataclass(frozen=True)
@@ -86,8 +88,8 @@ class FinetuneRecipe:
         check_fields(self)
         for name in ("n", "epochs", "pretrain_epochs", "image_size", "batch_size"):
             if getattr(self, name) < 1:
-                raise ValueError(f"FinetuneRecipe: {name} must be >= 1, got "
-                                 f"{getattr(self, name)}")
+                raise ValueError(t("recipes.options.out_of_bounds", cls="FinetuneRecipe",
+                                   name=name, sign=">=", bound=1, value=getattr(self, name)))
 
 
 #: `--quick`: seconds-long runs (what the tests use)
@@ -97,8 +99,7 @@ QUICK = {"n": 120, "epochs": 5, "pretrain_epochs": 2, "image_size": 32}
 def head_path(arch: str) -> str:
     """The dotted name of ``arch``'s final Linear layer, e.g. ``"fc"``, ``"classifier.6"``."""
     if arch not in HEADS:
-        raise DlfsError(f"finetune: {arch!r} has no single Linear head to replace; choose "
-                        f"one of {', '.join(HEADS)}")
+        raise DlfsError(t("recipes.finetune.no_head", arch=arch, heads=", ".join(HEADS)))
     return HEADS[arch]
 
 
@@ -211,9 +212,12 @@ def _model_for_file(arch: str, sd: dict[str, Tensor]) -> nn.Module:
     return get_model(arch)
 
 
-def finetune(recipe: FinetuneRecipe) -> FinetuneRun:
+def finetune(recipe: FinetuneRecipe, *, log: bool = False,
+             callbacks: Sequence[Any] = ()) -> FinetuneRun:
     """Backbone from ``recipe.weights`` (or pretrained here on task A), frozen; a new head
-    trained on ``recipe.n`` shapes images (80 % train); see the module docstring."""
+    trained on ``recipe.n`` shapes images (80 % train); see the module docstring. ``log``:
+    the head's training is logged (validation on the held-out 20 %) to TensorBoard and
+    ``curves.png`` in ``recipe.out_dir``; ``callbacks`` go to its ``fit``."""
     from dlfs.models.cnn import fit_weights, get_model_for_input, read_weights
 
     arch, n, seed, image_size = recipe.arch, recipe.n, recipe.seed, recipe.image_size
@@ -239,8 +243,10 @@ def finetune(recipe: FinetuneRecipe) -> FinetuneRun:
     torch.manual_seed(seed)
     linear, trainable, frozen = new_head(model, head, num_classes)
     before = accuracy(predict_logits(linear, f_te), y_te)
+    logging = {"val": (f_te, y_te), "log_to": recipe.out_dir, "hparams": flat_values(recipe),
+               "title": f"dlfs train finetune --arch {arch}"} if log else {}
     train_classifier(linear, f_tr, y_tr, epochs=recipe.epochs, lr=recipe.lr,
-                     batch_size=recipe.batch_size, seed=seed)
+                     batch_size=recipe.batch_size, seed=seed, callbacks=callbacks, **logging)
     after = accuracy(predict_logits(linear, f_te), y_te)
     return FinetuneRun(model, arch, head, task, num_classes, after, before, trainable, frozen,
                        len(x_tr), len(x_te), image_size, time.perf_counter() - start, pre_acc,
@@ -250,30 +256,28 @@ def finetune(recipe: FinetuneRecipe) -> FinetuneRun:
 def run_finetune(recipe: FinetuneRecipe, quick: bool = False) -> int:
     """`dlfs train finetune`: pretrain or load the backbone, freeze it, fine-tune a new head,
     save the state_dict. All printing of the recipe happens here."""
+    from dlfs.train import PrintCurves
     from dlfs.train.checkpoint import atomic_save
 
-    source = (f"weights {recipe.weights}" if recipe.weights
-              else "pretraining here (no download)")
-    print(f"dlfs train finetune: {recipe.arch}, backbone from {source}"
-          f"{' (quick smoke run)' if quick else ''}", flush=True)
-    run = finetune(recipe)
+    source = (t("recipes.finetune.from_weights", weights=recipe.weights) if recipe.weights
+              else t("recipes.finetune.from_pretraining"))
+    print(t("recipes.finetune.header", command="dlfs train finetune",
+            arch=recipe.arch, source=source,
+            quick=t("recipes.quick") if quick else ""), flush=True)
+    run = finetune(recipe, log=True, callbacks=[PrintCurves()])
     if run.pretrain_accuracy is not None:
-        print(f"task A, {TASKS['shape']}: {run.arch} (small-input layout) trained from "
-              f"scratch, test accuracy {run.pretrain_accuracy:.1%} "
-              f"({run.pretrain_seconds:.1f} s)")
+        print(t("recipes.finetune.pretrained", task=t(TASKS["shape"]), arch=run.arch,
+                accuracy=run.pretrain_accuracy, seconds=run.pretrain_seconds))
     else:
-        print(f"loaded {recipe.weights} into {run.arch} (1000 classes, strict: every key and "
-              f"shape matched)")
-    print(f"new head `{run.head}`: Linear -> {run.num_classes} classes for task "
-          f"{TASKS[run.task]}; inputs {run.image_size}x{run.image_size}")
-    print(f"parameters: {run.trainable:,} trainable (head), {run.frozen:,} frozen (backbone); "
-          f"features computed once in eval mode")
-    print(f"test accuracy on {run.n_test} images ({run.n_train} for training): "
-          f"{run.accuracy:.1%} (the new head at its random init: {run.accuracy_before:.1%}); "
-          f"{run.seconds:.1f} s in all")
+        print(t("recipes.finetune.loaded", weights=recipe.weights, arch=run.arch))
+    print(t("recipes.finetune.head", head=run.head, num_classes=run.num_classes,
+            task=t(TASKS[run.task]), size=run.image_size))
+    print(t("recipes.finetune.params", trainable=run.trainable, frozen=run.frozen))
+    print(t("recipes.finetune.accuracy", n_test=run.n_test, n_train=run.n_train,
+            accuracy=run.accuracy, before=run.accuracy_before, seconds=run.seconds))
     path = atomic_save(run.model.state_dict(),
                        Path(recipe.out_dir) / f"{run.arch}_{run.task}.pt")
-    print(f"saved the fine-tuned state_dict to {path}")
+    print(t("recipes.finetune.saved", path=path))
     return 0
 
 

@@ -45,12 +45,16 @@ from ..generative.gan import (
     wgan_generator_loss,
 )
 from ..generative.grid import grid_image, save_grid
+from ..i18n import t
 from ..models.dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
 from ..optim import Adam
 from ..train import CheckpointManager, NonFiniteError
 from ..train.checkpoint import atomic_write_text
+from ..train.loop import total_grad_norm
 from ..train.nan_guard import first_nonfinite_param, first_nonfinite_weight
-from .options import check_fields
+from ..train.run_report import CURVES_FILE, add_grid, curves_line, save_curves, write_hparams
+from ..train.tensorboard import write_layout
+from .options import check_fields, flat_values
 from .registry import RecipeCommand
 from .resume import RESUME_HELP, ResumePlan, ResumePolicy, check_state_shapes, plan_resume
 
@@ -101,8 +105,7 @@ class GANRecipe:
     def __post_init__(self) -> None:
         check_fields(self)
         if self.model.channels != 1:
-            raise ValueError(f"GANRecipe: the digits have 1 channel, got --channels "
-                             f"{self.model.channels}")
+            raise ValueError(t("recipes.gan.channels", channels=self.model.channels))
 
     @property
     def critic_steps(self) -> int:
@@ -136,6 +139,13 @@ class GANRun:
     seconds: float
     cpu_seconds: float
     out_dir: Path
+    curves: Path | None = None        # <out_dir>/curves.png
+
+
+#: the CUSTOM SCALARS tab of a GAN run: the two losses in one chart
+LAYOUT = {"loss": {"critic and generator": ["Multiline", ["^loss/critic$", "^loss/generator$"]]},
+          "opt": {"gradient norms": ["Multiline", ["^opt/grad_norm"]]}}
+CURVE_TAGS = ("loss/critic", "loss/generator", "opt/lr")
 
 
 class _Step:
@@ -147,6 +157,7 @@ class _Step:
         betas = (recipe.beta1, recipe.beta2)
         self.opt_g = Adam(G.parameters(), lr=recipe.lr, betas=betas)
         self.opt_d = Adam(D.parameters(), lr=recipe.lr, betas=betas)
+        self.grad_norms: dict[str, float] = {}      # who -> total norm of its last backward
 
     def _z(self) -> Tensor:
         return torch.randn(self.recipe.batch_size, self.recipe.model.z_dim, generator=self.rng)
@@ -184,22 +195,28 @@ class _Step:
                 step: int) -> None:
         """backward, step — under the NaN/Inf guard (loss, gradients before, weights after)."""
         if not torch.isfinite(loss):
-            raise NonFiniteError("loss", step, 0, None, f"the {who} loss is {loss.item()}")
+            raise NonFiniteError("loss", step, 0, None, t("recipes.gan.nan_loss", who=t(
+                f"recipes.gan.who.{who}"), value=loss.item()))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
+        self.grad_norms[who] = float(total_grad_norm(model.parameters()))
         bad = first_nonfinite_param(model)
         if bad is not None:
-            raise NonFiniteError("gradient", step, 0, None, f"the {who}'s {bad}.grad")
+            raise NonFiniteError("gradient", step, 0, None, t(
+                "recipes.gan.nan_grad", who=t(f"recipes.gan.who.{who}"), name=bad))
         optimizer.step()
         bad = first_nonfinite_weight(model)
         if bad is not None:
-            raise NonFiniteError("weights", step, 0, None, f"the {who}'s {bad} at lr "
-                                 f"{self.recipe.lr:g}")
+            raise NonFiniteError("weights", step, 0, None, t(
+                "recipes.gan.nan_weight", who=t(f"recipes.gan.who.{who}"), name=bad,
+                lr=self.recipe.lr))
 
     def __call__(self, step: int) -> dict[str, float]:
         for _ in range(self.recipe.critic_steps):
             logs = self.critic_step(step)
-        return {**logs, **self.generator_step(step)}
+        logs = {**logs, **self.generator_step(step)}
+        return {**logs, **{f"opt/grad_norm_{who}": v for who, v in self.grad_norms.items()},
+                "opt/lr": self.opt_g.param_groups[0]["lr"]}
 
     def state_dict(self) -> dict[str, Any]:
         return {"generator": self.G.state_dict(), "critic": self.D.state_dict(),
@@ -275,26 +292,43 @@ def train_gan(recipe: GANRecipe, *, report: Callable[[dict[str, float]], None] |
     _write_run_info(out_dir, _run_info(recipe))
     # after a resume, drop the events a crashed run wrote past its checkpoint (not at it)
     writer = SummaryWriter(str(out_dir / "tensorboard"), purge_step=start + 1 if start else None)
+    write_layout(writer, LAYOUT)
+    saved = resume.payload["extra"].get("curves") if resume is not None else None
+    curve = {key: list(saved.get(key, [])) if saved else [] for key in ("step", *CURVE_TAGS)}
     logs: list[dict[str, float]] = []
     t0, c0 = time.perf_counter(), time.process_time()
     try:
         for step in range(start + 1, recipe.max_steps + 1):
+            began = time.perf_counter()
             values = step_fn(step)
+            values["perf/samples_per_s"] = recipe.batch_size / max(time.perf_counter() - began,
+                                                                   1e-9)
             for tag, value in values.items():
                 writer.add_scalar(tag, value, step)
+            for key in CURVE_TAGS:                # kept in the checkpoints for curves.png
+                curve[key].append(values[key])
+            curve["step"].append(step)
             if step % recipe.eval_every == 0 or step == recipe.max_steps:
                 row = {"step": step, **values, "seconds": time.perf_counter() - t0}
                 logs.append(row)
-                writer.add_image("samples", grid_image(sample_images(G, GRID_SAMPLES,
-                                                                     recipe.seed)), step)
+                add_grid(writer, grid_image(sample_images(G, GRID_SAMPLES, recipe.seed)), step)
                 writer.flush()
                 manager.save({"model": step_fn.state_dict(), "trainer": {"step": step},
-                              "extra": {"recipe": dataclasses.asdict(recipe)}}, step)
+                              "extra": {"recipe": dataclasses.asdict(recipe),
+                                        "curves": curve}}, step)
                 if report is not None:
                     report(row)
+        last = logs[-1] if logs else {}
+        write_hparams(writer, flat_values(recipe),
+                      {tag: last[tag] for tag in ("loss/critic", "loss/generator") if tag in last})
+        curves = save_curves(out_dir / CURVES_FILE,
+                             {tag: (curve["step"], curve[tag]) for tag in CURVE_TAGS[:2]},
+                             lr=(curve["step"], curve["opt/lr"]), title="dlfs train gan") \
+            if curve["step"] else None
     finally:
         writer.close()
-    return GANRun(G, D, logs, time.perf_counter() - t0, time.process_time() - c0, out_dir)
+    return GANRun(G, D, logs, time.perf_counter() - t0, time.process_time() - c0, out_dir,
+                  curves)
 
 
 def generate(run_dir: Path, info: dict, *, n: int, seed: int, digit: int | None = None,
@@ -303,20 +337,19 @@ def generate(run_dir: Path, info: dict, *, n: int, seed: int, digit: int | None 
     ``run_dir`` (for ``dlfs sample --run``). The GAN is unconditional and samples in one
     pass: ``digit`` and ``steps`` are refused with a :class:`DlfsError`."""
     if digit is not None:
-        raise DlfsError("--digit: this GAN is unconditional (it cannot be asked for a digit); "
-                        "only the guided DDPM (`dlfs train ddpm`) takes --digit")
+        raise DlfsError(t("recipes.gan.no_digit"))
     if steps is not None:
-        raise DlfsError("--steps: a GAN samples in one forward pass; --steps is for DDPM runs")
+        raise DlfsError(t("recipes.gan.no_steps"))
     if n < 1:
-        raise DlfsError(f"--n-images must be >= 1, got {n}")
+        raise DlfsError(t("recipes.sample.n_images", n=n))
     run_dir = Path(run_dir)
     path, payload, problems = CheckpointManager(run_dir / "checkpoints").load_latest()
     if payload is None:
-        found = f" ({'; '.join(problems)})" if problems else ""
-        raise DlfsError(f"no usable checkpoint in {run_dir / 'checkpoints'}{found}; train "
-                        f"one with `dlfs train gan --out {run_dir}`")
+        found = t("recipes.run.found", problems="; ".join(problems)) if problems else ""
+        raise DlfsError(t("recipes.gan.no_checkpoint", folder=run_dir / "checkpoints",
+                          found=found, run_dir=run_dir))
     G = DCGANGenerator(DCGANConfig(**info["model"]))
-    check_state_shapes(G, payload["model"]["generator"], path, hint="is run.json the run's?")
+    check_state_shapes(G, payload["model"]["generator"], path, hint=t("recipes.gan.whose_json"))
     G.load_state_dict(payload["model"]["generator"])
     return sample_images(G, n, seed)
 
@@ -332,24 +365,28 @@ def run_gan(recipe: GANRecipe, quick: bool = False) -> int:
     resume = plan_gan_resume(recipe) if recipe.resume else None
     G, D = build_models(recipe)
     n_g, n_d = (sum(p.numel() for p in m.parameters()) for m in (G, D))
-    what = "non-saturating GAN" if recipe.loss == "ns" else \
-        f"WGAN-GP (lambda {recipe.gp_weight:g})"
-    print(f"dlfs train gan: a DCGAN, {what}, on {cfg.image_size}x{cfg.image_size} "
-          f"{'MNIST from ' + recipe.data if recipe.data else 'digits'}"
-          f"{' (quick smoke run)' if quick else ''}", flush=True)
-    print(f"generator {n_g:,} parameters (z_dim {cfg.z_dim}), critic {n_d:,} parameters; "
-          f"{recipe.max_steps} generator steps x {recipe.critic_steps} critic step(s), "
-          f"batch {recipe.batch_size}; checkpoints and TensorBoard logs in {recipe.out_dir}",
+    what = t("recipes.gan.ns") if recipe.loss == "ns" else \
+        t("recipes.gan.wgan", gp_weight=recipe.gp_weight)
+    print(t("recipes.gan.header", command="dlfs train gan",
+            what=what, size=cfg.image_size,
+            data=t("recipes.gan.mnist_from", data=recipe.data) if recipe.data
+            else t("recipes.gan.digits"), quick=t("recipes.quick") if quick else ""),
           flush=True)
+    print(t("recipes.gan.models", n_g=n_g, z_dim=cfg.z_dim, n_d=n_d, max_steps=recipe.max_steps,
+            critic_steps=recipe.critic_steps, batch_size=recipe.batch_size,
+            out=recipe.out_dir), flush=True)
     if resume is not None:
         print(resume.describe(), flush=True)
 
     def report(row: dict[str, float]) -> None:
         extra = f"  |grad| {row['gp/grad_norm']:.2f}" if "gp/grad_norm" in row else ""
-        print(f"step {int(row['step']):>6}  critic {row['loss/critic']:+.3f}  generator "
-              f"{row['loss/generator']:+.3f}{extra}  {row['seconds']:.0f}s", flush=True)
+        print(t("recipes.gan.step", step=int(row["step"]), critic=row["loss/critic"],
+                generator=row["loss/generator"], extra=extra, seconds=row["seconds"]),
+              flush=True)
 
     run = train_gan(recipe, report=report, resume=resume)
+    if run.curves is not None:
+        print(curves_line(run.curves))
     out_dir = Path(recipe.out_dir)
     grid = save_grid(sample_images(run.generator, GRID_SAMPLES, recipe.seed),
                      out_dir / "samples.png", nrow=8)
@@ -357,9 +394,9 @@ def run_gan(recipe: GANRecipe, quick: bool = False) -> int:
     _write_run_info(out_dir, _run_info(recipe, {**quality.to_dict(),
                                                 "train_seconds": run.seconds,
                                                 "train_cpu_seconds": run.cpu_seconds}))
-    print(f"done in {run.seconds:.1f} s ({run.cpu_seconds:.1f} CPU s); samples: {grid}")
-    print(f"quality: {quality.describe()}")
-    print(f"more samples: dlfs sample --run {recipe.out_dir}")
+    print(t("recipes.gan.done", seconds=run.seconds, cpu=run.cpu_seconds, grid=grid))
+    print(t("recipes.gan.quality", quality=quality.describe()))
+    print(t("recipes.gan.more", out=recipe.out_dir))
     return 0
 
 

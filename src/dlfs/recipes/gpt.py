@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import torch
 
@@ -39,12 +39,12 @@ from ..distributed import DistributedSampler
 from ..distributed import env as dist_env
 from ..distributed.launch import launch, quiet_unless_main
 from ..errors import DlfsError
+from ..i18n import t
 from ..models import GPT, GPTConfig
 from ..optim import AdamW
 from ..optim.lr_scheduler import LambdaLR, warmup_cosine_factor
-from ..train import Callback, PeriodicEval, fit
+from ..train import Callback, PeriodicEval, RunReport, TensorBoardLogger, fit
 from ..train.checkpoint import atomic_write_text
-from ..train.tensorboard import run_writer
 from .lm import check_windows_fit, estimate_loss, lm_forward, next_token_loss
 from .options import check_fields, command_line, flat_values, replace_nested
 from .registry import RecipeCommand
@@ -128,12 +128,13 @@ class GPTRecipe:
         for name in ("bpe_vocab_size", "batch_size", "max_steps", "eval_every",
                      "eval_batches"):
             if getattr(self, name) < 1:
-                raise ValueError(f"GPTRecipe: {name} must be >= 1, got {getattr(self, name)}")
+                raise ValueError(t("recipes.options.out_of_bounds", cls="GPTRecipe", name=name,
+                                   sign=">=", bound=1, value=getattr(self, name)))
         if not 0 < self.min_lr <= self.lr:
-            raise ValueError(f"GPTRecipe: need 0 < min_lr <= lr, got {self.min_lr}, {self.lr}")
+            raise ValueError(t("recipes.gpt.min_lr", min_lr=self.min_lr, lr=self.lr))
         if self.batch_size % self.nproc:
-            raise ValueError(f"GPTRecipe: batch_size ({self.batch_size}) must be divisible by "
-                             f"nproc ({self.nproc}): each process takes an equal share")
+            raise ValueError(t("recipes.gpt.nproc_split", batch_size=self.batch_size,
+                               nproc=self.nproc))
 
     def model_config(self, vocab_size: int) -> GPTConfig:
         """The model config with the tokenizer's vocabulary size filled in."""
@@ -254,11 +255,9 @@ def check_fits(recipe: GPTRecipe, prepared: PreparedText) -> None:
     need, have = step_bytes(recipe, prepared.tokenizer.vocab_size), _memory_bytes()
     if have is not None and need > have:
         c = recipe.model
-        raise DlfsError(f"--block-size {c.block_size}, --n-embd {c.n_embd}, --n-layer "
-                        f"{c.n_layer}, --n-head {c.n_head} and --batch-size "
-                        f"{recipe.batch_size} need at least {need / 2**30:,.1f} GiB for one "
-                        f"training step; this machine has {have / 2**30:,.1f} GiB. Give "
-                        "smaller values")
+        raise DlfsError(t("recipes.gpt.memory", block_size=c.block_size, n_embd=c.n_embd,
+                          n_layer=c.n_layer, n_head=c.n_head, batch_size=recipe.batch_size,
+                          need=need / 2**30, have=have / 2**30))
 
 
 def plan_gpt_resume(recipe: GPTRecipe) -> ResumePlan:
@@ -278,39 +277,9 @@ def _world_size(recipe: GPTRecipe) -> int:
     dist_env.init_from_env()
     world = dist_env.world_size()
     if recipe.batch_size % world:
-        raise DlfsError(f"--batch-size {recipe.batch_size} does not split evenly over "
-                        f"{world} processes; give a multiple of {world}")
+        raise DlfsError(t("recipes.gpt.world_split", batch_size=recipe.batch_size,
+                          world=world))
     return world
-
-
-class TensorBoardExtras(Callback):
-    """What a learner opens TensorBoard for, beside the loss curves: at every evaluation a
-    sample of the model's text (the TEXT tab), and at the end the recipe's settings with the
-    final validation loss (the HPARAMS tab). Written into the run's own event file; only where
-    a TensorBoard log is kept (rank 0). ``sample()`` must leave the weights, the mode and the
-    global RNG as they were (``sample_text`` does: its own generator, eval mode restored)."""
-
-    def __init__(self, every: int, sample: Callable[[], str], hparams: dict[str, Any],
-                 evaluator: PeriodicEval):
-        self.every, self.sample, self.hparams, self.evaluator = every, sample, hparams, evaluator
-
-    def on_step_end(self, trainer: Any, logs: dict[str, float]) -> None:
-        writer = run_writer(trainer)
-        if writer is not None and trainer.state.step % self.every == 0:
-            text = self.sample()                      # indented: shown as code, not markdown
-            writer.add_text("samples", "    " + text.replace("\n", "\n    "),
-                            trainer.state.step)
-
-    def on_train_end(self, trainer: Any) -> None:
-        from torch.utils.tensorboard.summary import hparams
-
-        writer = run_writer(trainer)
-        if writer is None or trainer.error is not None or not self.evaluator.evals:
-            return
-        metrics = {"hparam/val_loss": self.evaluator.evals[-1][2]}
-        for summary in hparams(self.hparams, metrics):
-            writer.file_writer.add_summary(summary)
-        writer.add_scalar("hparam/val_loss", metrics["hparam/val_loss"], trainer.state.step)
 
 
 def train_gpt(recipe: GPTRecipe, *, prepared: PreparedText | None = None,
@@ -358,15 +327,16 @@ def train_gpt(recipe: GPTRecipe, *, prepared: PreparedText | None = None,
         tag="val/loss")
     # 100 characters: a line of text per evaluation, ~1 s on two cores (12 in a default run)
     sample_settings = dataclasses.replace(sampling, tokens=min(sampling.tokens, 100))
-    extras = TensorBoardExtras(
-        recipe.eval_every, lambda: sample_text(model, tokenizer, sample_settings,
-                                               seed=sampling.seed_for(recipe.seed)),
-        {path: value if isinstance(value, (int, float, str, bool)) else str(value)
-         for path, value in flat_values(recipe).items()}, evaluator)
+    # the run's report (samples/text, hparams, curves.png) and its log, tokens per second
+    extras = [RunReport(out_dir, every=recipe.eval_every, hparams=flat_values(recipe),
+                        text=lambda m: sample_text(m, tokenizer, sample_settings,
+                                                   seed=sampling.seed_for(recipe.seed)),
+                        title=f"dlfs train gpt on {recipe.data!r}"),
+              TensorBoardLogger(str(out_dir / "tensorboard"), throughput="tokens")]
     start = time.perf_counter()
     on_main = [started] if dist_env.is_main_process() else []   # run.json: rank 0 writes it
     fit(model, loader, optimizer=optimizer, scheduler=scheduler, loss_fn=next_token_loss,
-        forward=lm_forward, callbacks=[*on_main, evaluator, extras, *callbacks],
+        forward=lm_forward, callbacks=[*on_main, evaluator, *extras, *callbacks],
         max_steps=recipe.max_steps, device="cpu", clip_grad_norm=recipe.grad_clip,
         amp=recipe.amp, seed=recipe.seed, checkpoint_dir=str(out_dir / "checkpoints"),
         checkpoint_every=recipe.eval_every, log_dir=str(out_dir / "tensorboard"),
@@ -388,7 +358,7 @@ def _explain_shapes(model: GPT, prepared: PreparedText, block_size: int) -> None
 
     x = prepared.train_ids[:block_size + 1]                              # (T + 1,)
     rows = model.explain(x[None, :-1].repeat(2, 1), x[None, 1:].repeat(2, 1))
-    print(f"\nEvery tensor of one forward pass (batch 2):\n{format_trace(rows)}\n")
+    print("\n" + t("recipes.gpt.shapes") + f"\n{format_trace(rows)}\n")
 
 
 def next_commands(recipe: GPTRecipe, run: GPTRun, quick: bool) -> list[tuple[str, str]]:
@@ -400,12 +370,12 @@ def next_commands(recipe: GPTRecipe, run: GPTRun, quick: bool) -> list[tuple[str
                                  explain_shapes=False)
     return [
         (f"dlfs sample --run {shlex.quote(recipe.out_dir)} --prompt {shlex.quote(run.prompt)}",
-         "more text from this model"),
-        (command_line(words, longer, base), "continue training"),
+         t("recipes.gpt.next.sample")),
+        (command_line(words, longer, base), t("recipes.next.continue")),
         ("dlfs run capstone-shapes" + (" --quick" if quick else ""),
-         "Day 27: every tensor shape, explained"),
-        ("dlfs tour", "the 60-second tour of the lessons"),
-        ("dlfs list --track pytorch", "the lessons behind every piece"),
+         t("recipes.gpt.next.shapes")),
+        ("dlfs tour", t("recipes.gpt.next.tour")),
+        ("dlfs list --track pytorch", t("recipes.gpt.next.lessons")),
     ]
 
 
@@ -430,52 +400,47 @@ def run_gpt(recipe: GPTRecipe, quick: bool = False) -> int:
 
 
 def _run_gpt(recipe: GPTRecipe, quick: bool) -> int:
-    from ..train import ProgressBar
+    from ..train import PrintCurves, ProgressBar
 
     cfg = recipe.model
-    print(f"dlfs train gpt: the from-scratch GPT on {recipe.data!r}"
-          f"{' (quick smoke run)' if quick else ''}", flush=True)
+    print(t("recipes.gpt.header", command="dlfs train gpt",
+            data=recipe.data,
+            quick=t("recipes.quick") if quick else ""), flush=True)
     prepared = prepare_text(recipe)
     print(prepared.description)
-    print(f"tokenizer {recipe.tokenizer}: vocabulary {prepared.tokenizer.vocab_size}; "
-          f"train {len(prepared.train_ids):,} tokens, val {len(prepared.val_ids):,} tokens")
+    print(t("recipes.gpt.tokens", tokenizer=recipe.tokenizer,
+            vocab=prepared.tokenizer.vocab_size, train=len(prepared.train_ids),
+            val=len(prepared.val_ids)))
     check_fits(recipe, prepared)
     resume = plan_gpt_resume(recipe) if recipe.resume else None
     model = build_model(recipe, prepared.tokenizer.vocab_size)
-    print(f"model: {cfg.n_layer} layers, {cfg.n_head} heads, width {cfg.n_embd}, "
-          f"context {cfg.block_size}: {model.num_params() / 1e6:.2f} M parameters "
-          f"({'fused torch kernels' if cfg.fused else 'from-scratch layers'}"
-          f"{', gradient checkpointing' if cfg.grad_checkpoint else ''})")
+    print(t("recipes.gpt.model", n_layer=cfg.n_layer, n_head=cfg.n_head, n_embd=cfg.n_embd,
+            block_size=cfg.block_size, millions=model.num_params() / 1e6,
+            kind=t("recipes.gpt.fused") if cfg.fused else t("recipes.gpt.from_scratch"),
+            checkpointing=t("recipes.gpt.grad_checkpoint") if cfg.grad_checkpoint else ""))
     if recipe.explain_shapes:
         _explain_shapes(model, prepared, cfg.block_size)
     world = _world_size(recipe)
-    split = f", split over {world} processes" if world > 1 else ""
-    print(f"training {recipe.max_steps} steps, batch {recipe.batch_size} x {cfg.block_size} "
-          f"tokens{split}; checkpoints in {recipe.out_dir}/checkpoints, TensorBoard logs in "
-          f"{recipe.out_dir}/tensorboard", flush=True)
+    split = t("recipes.gpt.split", world=world) if world > 1 else ""
+    print(t("recipes.gpt.training", max_steps=recipe.max_steps, batch_size=recipe.batch_size,
+            block_size=cfg.block_size, split=split, out=recipe.out_dir), flush=True)
     if resume is not None:
         print(resume.describe(), flush=True)
 
     def report(step: int, train: float, val: float, seconds: float) -> None:
-        print(f"step {step:>6}  train loss {train:.3f}  val loss {val:.3f}  "
-              f"{_minutes(seconds)}", flush=True)
+        print(t("recipes.gpt.step", step=step, train=train, val=val,
+                time=_minutes(seconds)), flush=True)
 
     # the bar draws only on a terminal, so logs and `make demo | tee` stay clean
-    run = train_gpt(recipe, prepared=prepared, report=report, callbacks=[ProgressBar()],
-                    resume=resume)
+    run = train_gpt(recipe, prepared=prepared, report=report,
+                    callbacks=[ProgressBar(), PrintCurves()], resume=resume)
     steps = recipe.max_steps - (resume.step if resume is not None else 0)
     rate = steps * recipe.batch_size * cfg.block_size / max(run.seconds, 1e-9)
-    print(f"\ndone: val loss {run.val_loss:.3f} after {recipe.max_steps} steps; "
-          f"training took {_minutes(run.seconds)} ({rate:,.0f} tokens/s)")
-    if dist_env.is_main_process():
-        from ..train.reporting import save_loss_curves
-
-        curves = save_loss_curves(run.evals, Path(recipe.out_dir) / "curves.png",
-                                  f"dlfs train gpt on {recipe.data!r}")
-        print(f"curves: {curves} (train and validation loss; TensorBoard has them too)")
-    print(f"--- sample (temperature {recipe.sample.temperature}, prompt {run.prompt!r}) ---")
+    print("\n" + t("recipes.gpt.done", val=run.val_loss, max_steps=recipe.max_steps,
+                   time=_minutes(run.seconds), rate=rate))
+    print(t("recipes.gpt.sample", temperature=recipe.sample.temperature, prompt=run.prompt))
     print(run.sample)
-    print("---\nNext:")
+    print("---\n" + t("recipes.next"))
     for command, why in next_commands(recipe, run, quick):
         print(f"  {command:<44} # {why}")
     return 0

@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .options import check_fields
+from ..i18n import t
+from .options import check_fields, flat_values
 from .registry import RecipeCommand
 
 if TYPE_CHECKING:
@@ -329,11 +330,11 @@ class KaggleDigitsRecipe:
     def __post_init__(self) -> None:
         check_fields(self)
         if self.folds < 2 or self.epochs < 1 or self.threads < 1:
-            raise ValueError(f"KaggleDigitsRecipe: need folds >= 2, epochs >= 1, threads >= 1; "
-                             f"got {self.folds}, {self.epochs}, {self.threads}")
+            raise ValueError(t("recipes.kaggle_digits.counts", folds=self.folds,
+                               epochs=self.epochs, threads=self.threads))
         if self.max_train is not None and self.max_train < self.folds:
-            raise ValueError(f"KaggleDigitsRecipe: {self.folds}-fold cross-validation needs "
-                             f"max_train >= folds, got {self.max_train}")
+            raise ValueError(t("recipes.kaggle_digits.max_train", folds=self.folds,
+                               max_train=self.max_train))
 
 
 #: `--quick`: a seconds-long run (what the tests use)
@@ -342,11 +343,15 @@ QUICK = {"folds": 2, "epochs": 4, "max_train": 600, "threads": 1}
 
 def run_digit_recognizer(recipe: KaggleDigitsRecipe, train_csv: str | Path,
                          test_csv: str | Path, *, test_labels: torch.Tensor | None = None,
-                         report: Callable[[int, float], None] | None = None
+                         report: Callable[[int, float], None] | None = None,
+                         log: bool = False, callbacks: Sequence[Any] = ()
                          ) -> KaggleDigitsResult:
     """k-fold LeNet-5 on ``train_csv``; the fold models' averaged softmax labels
     ``test_csv``; ``<out_dir>/submission.csv`` is written. ``report(fold, accuracy)`` is
-    called after each fold; ``recipe.max_train`` keeps only the first rows (quick runs)."""
+    called after each fold; ``recipe.max_train`` keeps only the first rows (quick runs).
+    ``log``: each fold's training, validated on its held-out fold after every epoch, is
+    logged to TensorBoard and ``curves.png`` in ``<out_dir>/fold-<k>``; ``callbacks`` go to
+    every fold's ``fit``."""
     import torch
 
     from dlfs.models.cnn import lenet5
@@ -368,9 +373,12 @@ def run_digit_recognizer(recipe: KaggleDigitsRecipe, train_csv: str | Path,
     accs = []
     for f, (tr, va) in enumerate(kfold_indices(len(x), folds, seed)):
         torch.manual_seed(seed + f)
+        logging = {"val": (x[va], y[va]), "log_to": Path(recipe.out_dir) / f"fold-{f + 1}",
+                   "hparams": flat_values(recipe),
+                   "title": f"dlfs train kaggle-digits, fold {f + 1}"} if log else {}
         model = train_classifier(lenet5(10, activation="relu"), x[tr], y[tr],
                                  epochs=recipe.epochs, batch_size=32, lr=recipe.lr,
-                                 seed=seed + f)
+                                 seed=seed + f, callbacks=callbacks, **logging)
         accs.append(accuracy(predict_logits(model, x[va]), y[va]))
         probs += predict_logits(model, x_test).softmax(1) / folds
         if report is not None:
@@ -394,17 +402,17 @@ def _data_files(recipe: KaggleDigitsRecipe) -> tuple[Path, Path, torch.Tensor | 
         folder = Path(recipe.data)
         missing = [n for n in ("train.csv", "test.csv") if not (folder / n).is_file()]
         if missing:
-            raise DlfsError(f"{folder}: missing {' and '.join(missing)} (download them from "
-                            f"Kaggle's Digit Recognizer page and put them there)")
-        return folder / "train.csv", folder / "test.csv", None, f"data: Kaggle CSVs in {folder}"
+            raise DlfsError(t("recipes.kaggle_digits.missing", folder=folder,
+                              missing=t("recipes.word.and").join(missing)))
+        return (folder / "train.csv", folder / "test.csv", None,
+                t("recipes.kaggle_digits.data", folder=folder))
     real = data_dir() / "digit-recognizer"
     if (real / "train.csv").is_file() and (real / "test.csv").is_file():
-        return real / "train.csv", real / "test.csv", None, f"data: Kaggle CSVs in {real}"
+        return (real / "train.csv", real / "test.csv", None,
+                t("recipes.kaggle_digits.data", folder=real))
     train, test, labels = write_standin_csvs(Path(recipe.out_dir) / "data")
-    return train, test, labels, (
-        f"data: no Kaggle files in {real} (or --data DIR), so the offline stand-in is used: "
-        f"scikit-learn digits upscaled to 28x28, written in Kaggle's CSV layout to "
-        f"{train.parent} (train.csv 80 %, held-out test.csv 20 %)")
+    return train, test, labels, t("recipes.kaggle_digits.standin", real=real,
+                                  folder=train.parent)
 
 
 def run_kaggle_digits(recipe: KaggleDigitsRecipe, quick: bool = False) -> int:
@@ -427,35 +435,35 @@ def _score_and_report(recipe: KaggleDigitsRecipe) -> int:
     from dlfs.errors import DlfsError
 
     if recipe.data is not None:
-        raise DlfsError(f"--score: the true labels of {recipe.data}/test.csv are Kaggle's "
-                        f"secret; only the offline stand-in's submissions can be scored here "
-                        f"(drop --data, or submit the file on Kaggle)")
+        raise DlfsError(t("recipes.kaggle_digits.secret", data=recipe.data))
     score = score_submission(recipe.score, standin_test_labels())
     print(f"dlfs train kaggle-digits --score {recipe.score}")
-    print(f"held-out labels: the offline stand-in's test.csv ({STANDIN_TEST_FRACTION:.0%} of "
-          f"the embedded digits, split seed {STANDIN_SEED}; none of them is in its train.csv)")
-    print(f"score {score.accuracy:.5f} ({score.n_correct}/{score.n_total})")
+    print(t("recipes.kaggle_digits.held_out", fraction=STANDIN_TEST_FRACTION,
+            seed=STANDIN_SEED))
+    print(t("recipes.score", accuracy=score.accuracy, correct=score.n_correct,
+            total=score.n_total))
     return 0
 
 
 def _run_and_report(recipe: KaggleDigitsRecipe, quick: bool) -> int:
+    from dlfs.train import PrintCurves
+
     train, test, labels, line = _data_files(recipe)
-    print(f"dlfs train kaggle-digits{' (quick smoke run)' if quick else ''}")
+    print("dlfs train kaggle-digits" + (t("recipes.quick") if quick else ""))
     print(line, flush=True)
-    print(f"model: LeNet-5 (ReLU); {recipe.folds}-fold cross-validation, {recipe.epochs} "
-          f"epochs per fold; submission = average of the {recipe.folds} fold models' "
-          f"softmax outputs (no retraining on all data)", flush=True)
+    print(t("recipes.kaggle_digits.model", folds=recipe.folds, epochs=recipe.epochs),
+          flush=True)
     result = run_digit_recognizer(
-        recipe, train, test, test_labels=labels,
-        report=lambda f, a: print(f"fold {f + 1}/{recipe.folds}: validation accuracy "
-                                  f"{a:.2%}", flush=True))
-    print(f"cross-validation: mean accuracy {result.mean_accuracy:.2%} "
-          f"(folds: {', '.join(f'{a:.2%}' for a in result.fold_accuracies)}) "
-          f"on {result.n_train} training images")
+        recipe, train, test, test_labels=labels, log=True, callbacks=[PrintCurves()],
+        report=lambda f, a: print(t("recipes.fold", fold=f + 1, folds=recipe.folds,
+                                    accuracy=a), flush=True))
+    print(t("recipes.kaggle_digits.cv", mean=result.mean_accuracy,
+            folds=", ".join(f"{a:.2%}" for a in result.fold_accuracies), n=result.n_train))
     if result.test_accuracy is not None:
-        print(f"stand-in only: the held-out labels are known; the submission scores "
-              f"{result.test_accuracy:.2%} on {result.n_test} test images")
-    print(f"wrote {result.submission} ({result.n_test} rows, header ImageId,Label)")
+        print(t("recipes.kaggle_digits.standin_score", accuracy=result.test_accuracy,
+                n=result.n_test))
+    print(t("recipes.wrote_submission", path=result.submission, n=result.n_test,
+            header="ImageId,Label"))
     return 0
 
 

@@ -15,6 +15,7 @@ from torch import Tensor, nn
 
 from ..data.text.batching import TokenWindows
 from ..errors import DlfsError
+from ..i18n import t
 from ..nn import functional as F
 from ..runtime import eval_mode
 
@@ -38,17 +39,15 @@ or a text of at least 650 tokens (validation is its 10 %)
     """
     need = window + 1
     if n_val < need:
-        smaller = f" of at most {n_val - 1}" if n_val > 1 else ""
-        raise DlfsError(f"{window_flag} {window} is too long for {data}: its validation split "
-                        f"has {n_val:,} tokens, and one window needs {window_flag} + 1 = "
-                        f"{need:,}; give a {window_flag}{smaller}, or a text of at least "
-                        f"{10 * need:,} tokens (validation is its 10 %)")
+        smaller = t("recipes.lm.at_most", n=n_val - 1) if n_val > 1 else ""
+        raise DlfsError(t("recipes.lm.val_too_short", flag=window_flag, window=window,
+                          data=data, n_val=n_val, need=need, smaller=smaller,
+                          text=10 * need))
     windows = n_train - window
     if windows < batch_size:
-        raise DlfsError(f"--batch-size {batch_size} needs at least {batch_size} windows of "
-                        f"{window_flag} + 1 = {need:,} tokens, but the training split of "
-                        f"{data} ({n_train:,} tokens) has {max(windows, 0):,}; give a "
-                        f"smaller --batch-size or {window_flag}, or a longer text")
+        raise DlfsError(t("recipes.lm.train_too_short", batch_size=batch_size,
+                          flag=window_flag, need=need, data=data, n_train=n_train,
+                          windows=max(windows, 0)))
 
 
 def next_token_loss(logits: Tensor, targets: Tensor) -> Tensor:

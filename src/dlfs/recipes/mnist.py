@@ -28,7 +28,8 @@ from torch import Tensor
 from dlfs import nn
 from dlfs.errors import DlfsError
 
-from .options import check_fields
+from ..i18n import t
+from .options import check_fields, flat_values
 from .registry import RecipeCommand
 from .vision import VisionRun, timed_run
 
@@ -40,8 +41,8 @@ __all__ = ["COMMAND", "MEAN", "MNIST_FILES", "QUICK", "STD", "MNISTRecipe",
 MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
                "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 MEAN, STD = 0.1307, 0.3081          # pixel mean and std of MNIST's training images in [0, 1]
-WHERE_TO_GET = ("Get them from the MNIST page (http://yann.lecun.com/exdb/mnist/) or one of "
-                "its mirrors (e.g. https://ossci-datasets.s3.amazonaws.com/mnist/)")
+#: the message key that says where the four files come from
+WHERE_TO_GET = "recipes.mnist.where"
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,8 @@ class MNISTRecipe:
         for name in ("epochs", "batch_size", "n_train", "n_test"):
             value = getattr(self, name)
             if value is not None and value < 1:
-                raise ValueError(f"MNISTRecipe: {name} must be >= 1, got {value}")
+                raise ValueError(t("recipes.options.out_of_bounds", cls="MNISTRecipe",
+                                   name=name, sign=">=", bound=1, value=value))
 
     def folder(self) -> Path:
         """Where the IDX files are: ``data``, or ``mnist/`` in the data directory."""
@@ -134,13 +136,10 @@ def _check_files(folder: Path) -> None:
 
     missing = [name for name in MNIST_FILES if _find(folder, name) is None]
     if missing:
-        found = "none of them is there" if len(missing) == len(MNIST_FILES) else \
-            ", ".join(missing) + " missing"
-        raise DlfsError(
-            f"MNIST files not found in {folder}: it must hold the four files "
-            f"{', '.join(MNIST_FILES)} (each may end in .gz); {found}. "
-            f"{WHERE_TO_GET}, put them in {folder} "
-            f"or pass --data DIR.")
+        found = t("recipes.mnist.none_there") if len(missing) == len(MNIST_FILES) else \
+            t("recipes.mnist.missing", missing=", ".join(missing))
+        raise DlfsError(t("recipes.mnist.not_found", folder=folder,
+                          files=", ".join(MNIST_FILES), found=found, where=t(WHERE_TO_GET)))
 
 
 def load_mnist_tensors(root: str | Path, split: str) -> tuple[Tensor, Tensor]:
@@ -155,11 +154,12 @@ def load_mnist_tensors(root: str | Path, split: str) -> tuple[Tensor, Tensor]:
     return (x - MEAN) / STD, torch.from_numpy(ds.targets)
 
 
-def train_mnist(recipe: MNISTRecipe, *, callbacks: tuple = ()) -> VisionRun:
+def train_mnist(recipe: MNISTRecipe, *, callbacks: tuple = (), log: bool = False) -> VisionRun:
     """Train :func:`mnist_cnn` per ``recipe`` on its IDX files; accuracy on the test files.
 
     ``n_train`` / ``n_test`` keep only the first images (quick runs); ``callbacks`` go to
-    the training loop (e.g. a progress bar).
+    the training loop (e.g. a progress bar). ``log``: the test images are the validation
+    set of every epoch, and the run's TensorBoard log and ``curves.png`` go to ``out_dir``.
     """
     x_tr, y_tr = load_mnist_tensors(recipe.folder(), "train")   # (N, 1, 28, 28), (N,)
     x_te, y_te = load_mnist_tensors(recipe.folder(), "test")
@@ -174,7 +174,10 @@ def train_mnist(recipe: MNISTRecipe, *, callbacks: tuple = ()) -> VisionRun:
     return timed_run(lambda: mnist_cnn(fused=recipe.fused), x_tr, y_tr, x_te, y_te,
                      recipe.epochs, batch_size=recipe.batch_size, lr=recipe.lr,
                      weight_decay=recipe.weight_decay, seed=recipe.seed,
-                     augment=augment if recipe.shift else None, callbacks=callbacks)
+                     augment=augment if recipe.shift else None, callbacks=callbacks,
+                     **({"val": (x_te, y_te), "log_to": recipe.out_dir,
+                         "hparams": flat_values(recipe), "title": "dlfs train mnist"}
+                        if log else {}))
 
 
 def write_digits_idx(folder: str | Path, gzip: bool = False) -> Path:
@@ -201,25 +204,23 @@ def write_digits_idx(folder: str | Path, gzip: bool = False) -> Path:
 def run_mnist(recipe: MNISTRecipe, quick: bool = False) -> int:
     """`dlfs train mnist`: train, report test accuracy, save the state_dict. All printing of
     the recipe happens here."""
-    from dlfs.train import ProgressBar
+    from dlfs.train import PrintCurves, ProgressBar
     from dlfs.train.checkpoint import atomic_save
 
     folder = recipe.folder()
     _check_files(folder)
-    print(f"dlfs train mnist: the documented CNN recipe on {folder}"
-          f"{' (quick smoke run on a subset)' if quick else ''}", flush=True)
+    print(t("recipes.mnist.header", command="dlfs train mnist",
+            folder=folder,
+            quick=t("recipes.mnist.quick") if quick else ""), flush=True)
     n_params = sum(p.numel() for p in mnist_cnn().parameters())
-    print(f"model: 2 conv blocks (32, 64 channels; BatchNorm, max-pool, dropout) + a 128-unit "
-          f"head, {n_params:,} parameters; {recipe.epochs} epoch(s), random shifts of up to "
-          f"{recipe.shift} px{', torch conv kernels (--fused)' if recipe.fused else ''}",
-          flush=True)
-    run = train_mnist(recipe, callbacks=(ProgressBar(),))   # the bar draws on a TTY only
+    print(t("recipes.mnist.model", n_params=n_params, epochs=recipe.epochs, shift=recipe.shift,
+            fused=t("recipes.mnist.fused") if recipe.fused else ""), flush=True)
+    run = train_mnist(recipe, callbacks=(ProgressBar(), PrintCurves()), log=True)
     wrong = round((1 - run.accuracy) * run.n_test)
-    print(f"train {run.n_train:,} / test {run.n_test:,} images; test accuracy "
-          f"{run.accuracy:.2%} ({wrong} wrong) in {run.seconds:.1f} s "
-          f"({run.cpu_seconds:.1f} CPU s)")
+    print(t("recipes.mnist.result", n_train=run.n_train, n_test=run.n_test,
+            accuracy=run.accuracy, wrong=wrong, seconds=run.seconds, cpu=run.cpu_seconds))
     path = atomic_save(run.model.state_dict(), Path(recipe.out_dir) / "mnist_cnn.pt")
-    print(f"saved the trained weights (state_dict) to {path}")
+    print(t("recipes.saved_weights", path=path))
     return 0
 
 

@@ -41,6 +41,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..i18n import t
+
 __all__ = ["HelpFormatter", "OneLineErrorParser", "Option", "add_options", "check_bounds",
            "check_choices", "check_fields", "check_paths", "command_line", "flat_values",
            "from_dict", "given_options", "internal_fields", "recipe_options", "replace_nested"]
@@ -54,7 +56,7 @@ class OneLineErrorParser(argparse.ArgumentParser):
     --help`)``, like every other ``dlfs`` error, instead of the whole usage text first."""
 
     def error(self, message: str) -> typing.NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+        self.exit(2, t("recipes.options.usage_error", prog=self.prog, message=message) + "\n")
 
 
 class HelpFormatter(argparse.HelpFormatter):
@@ -169,10 +171,11 @@ def _converter(option: Option) -> Callable[[str], Any]:
             return None
         value = option.kind(text)
         if option.kind is float and not math.isfinite(value):   # argparse names the option
-            raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+            raise argparse.ArgumentTypeError(t("recipes.options.not_finite", text=text))
         return value
 
-    convert.__name__ = option.kind.__name__ + (" or none" if option.optional else "")
+    convert.__name__ = (t("recipes.options.or_none", kind=option.kind.__name__)
+                        if option.optional else option.kind.__name__)
     return convert
 
 
@@ -230,7 +233,7 @@ def replace_nested(obj: Any, changes: Mapping[str, Any]) -> Any:
     for path, value in changes.items():
         head, _, rest = path.partition(".")
         if head not in names:
-            raise ValueError(f"{type(obj).__name__} has no setting {head!r}")
+            raise ValueError(t("recipes.options.no_setting", cls=type(obj).__name__, head=head))
         if rest:
             nested.setdefault(head, {})[rest] = value
         else:
@@ -293,8 +296,8 @@ def check_bounds(obj: Any) -> None:
             continue
         for key, (sign, ok) in _BOUNDS.items():
             if key in f.metadata and not ok(value, f.metadata[key]):
-                raise ValueError(f"{type(obj).__name__}: {f.name} must be {sign} "
-                                 f"{f.metadata[key]}, got {value}")
+                raise ValueError(t("recipes.options.out_of_bounds", cls=type(obj).__name__,
+                                   name=f.name, sign=sign, bound=f.metadata[key], value=value))
 
 
 def check_fields(obj: Any) -> None:
@@ -313,8 +316,9 @@ def check_choices(obj: Any) -> None:
         choices = _choices(kind, f.metadata)
         value = getattr(obj, f.name)
         if choices is not None and value not in choices and not (optional and value is None):
-            raise ValueError(f"{type(obj).__name__}: {f.name} must be one of "
-                             f"{', '.join(map(repr, choices))}; got {value!r}")
+            raise ValueError(t("recipes.options.not_a_choice", cls=type(obj).__name__,
+                               name=f.name, choices=", ".join(map(repr, choices)),
+                               value=value))
 
 
 _PATH_KINDS = ("out-dir", "in-dir", "in-file")
@@ -324,17 +328,17 @@ def _path_problem(kind: str, path: Path) -> str | None:
     """What is wrong with ``path`` for a field of this ``kind`` (None: nothing)."""
     if kind == "out-dir":
         if path.exists() and not path.is_dir():
-            return "expected a directory to write into (or a new path), found a file"
+            return t("recipes.options.path.out_dir_is_file")
         ancestor = next((a for a in path.parents if a.exists()), None)
         if ancestor is not None and not ancestor.is_dir():
-            return f"cannot be made: {ancestor} is a file, not a directory"
+            return t("recipes.options.path.cannot_make", ancestor=ancestor)
     elif kind == "in-dir" and path.exists() and not path.is_dir():
-        return "expected a directory, found a file"
+        return t("recipes.options.path.in_dir_is_file")
     elif kind == "in-file":
         if path.is_dir():
-            return "expected a file, found a directory"
+            return t("recipes.options.path.in_file_is_dir")
         if not path.exists():
-            return "expected a file, found no such path"
+            return t("recipes.options.path.in_file_missing")
     return None
 
 
@@ -352,4 +356,5 @@ def check_paths(recipe: Any) -> None:
         problem = _path_problem(kind, Path(value))
         if problem:
             flags = next(o.flags for o in recipe_options(type(recipe)) if o.path == path)
-            raise ValueError(f"{'/'.join(flags)} {value}: {problem}")
+            raise ValueError(t("recipes.options.path.problem", flags="/".join(flags),
+                               value=value, problem=problem))

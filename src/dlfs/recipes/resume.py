@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DlfsError
+from ..i18n import t
 from ..train import Callback, CheckpointManager
 from .options import recipe_options
 
@@ -78,9 +79,9 @@ class ResumePlan:
 
     def describe(self) -> str:
         """One line for the command line."""
-        text = f"resuming from {self.checkpoint} (step {self.step})"
+        text = t("recipes.resume.from", checkpoint=self.checkpoint, step=self.step)
         if self.changes:
-            text += "; changed settings, applied from here on: " + ", ".join(self.changes)
+            text += t("recipes.resume.changes", changes=", ".join(self.changes))
         return text
 
 
@@ -115,9 +116,8 @@ def _differences(saved: Mapping[str, Any], recipe: Any) -> list[tuple[str, Any, 
 def _load_newest(checkpoint_dir: Path) -> tuple[Path, dict[str, Any], list[str]]:
     path, payload, problems = CheckpointManager(checkpoint_dir).load_latest()
     if payload is None:
-        found = f" ({'; '.join(problems)})" if problems else ""
-        raise DlfsError(f"--resume: no usable checkpoint in {checkpoint_dir}{found}; nothing "
-                        "to resume. Check --out, or drop --resume to start a new run")
+        found = t("recipes.run.found", problems="; ".join(problems)) if problems else ""
+        raise DlfsError(t("recipes.resume.no_checkpoint", folder=checkpoint_dir, found=found))
     return path, payload, problems
 
 
@@ -137,31 +137,30 @@ def plan_resume(recipe: Any, checkpoint_dir: str | Path, policy: ResumePolicy, *
 
     fixed = [d for d in diffs if policy.kind(d[0]) == "fixed"]
     if fixed:
-        raise DlfsError(f"--resume: the run in {checkpoint_dir.parent} was trained with other "
-                        f"model/data settings (saved -> requested): {', '.join(show(fixed))}; "
-                        "give the saved values, or train a new run in another --out")
+        raise DlfsError(t("recipes.resume.fixed", run=checkpoint_dir.parent,
+                          diffs=", ".join(show(fixed))))
     step = int(payload["trainer"]["step"])
     if recipe.max_steps <= step:
-        raise DlfsError(f"--resume: the run in {checkpoint_dir.parent} is already at step "
-                        f"{step}, so --max-steps {recipe.max_steps} leaves nothing to train; "
-                        f"give a larger one, e.g. --max-steps {2 * step}")
+        raise DlfsError(t("recipes.resume.done", run=checkpoint_dir.parent, step=step,
+                          max_steps=recipe.max_steps, more=2 * step))
     applied = [d for d in diffs if policy.kind(d[0]) == "applied"]
     return ResumePlan(path, step, show(applied), skipped, payload)
 
 
 def check_state_shapes(model: nn.Module, state: Mapping[str, Any], source: Path,
-                       hint: str = "give the options of the saved run") -> None:
+                       hint: str | None = None) -> None:
     """Raise a :class:`DlfsError` unless ``state`` has exactly ``model``'s parameter and
     buffer names and shapes (naming up to three that differ; ``hint`` ends the message)."""
     own = {k: tuple(v.shape) for k, v in model.state_dict().items()}
     saved = {k: tuple(v.shape) for k, v in state.items() if hasattr(v, "shape")}
-    problems = [f"{k}: {saved[k]} saved, {own[k]} now" for k in own
+    problems = [t("recipes.resume.shape", key=k, saved=saved[k], now=own[k]) for k in own
                 if k in saved and saved[k] != own[k]]
-    problems += [f"{k} missing" for k in own if k not in saved]
-    problems += [f"{k} unexpected" for k in saved if k not in own]
+    problems += [t("recipes.resume.missing", key=k) for k in own if k not in saved]
+    problems += [t("recipes.resume.unexpected", key=k) for k in saved if k not in own]
     if problems:
-        raise DlfsError(f"{source} does not fit the model these options build "
-                        f"({len(problems)} difference(s): {'; '.join(problems[:3])}); {hint}")
+        raise DlfsError(t("recipes.resume.shapes", source=source, n=len(problems),
+                          problems="; ".join(problems[:3]),
+                          hint=hint or t("recipes.resume.shapes_hint")))
 
 
 class RecordRecipe(Callback):

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DlfsError
+from ..i18n import t
 
 if TYPE_CHECKING:
     from ..models import GPT
@@ -48,12 +49,12 @@ class SamplingConfig:
 
     def __post_init__(self) -> None:
         if self.tokens < 0 or self.temperature < 0:
-            raise ValueError(f"SamplingConfig: tokens and temperature must be >= 0, got "
-                             f"{self.tokens} and {self.temperature}")
+            raise ValueError(t("recipes.sampling.negative", tokens=self.tokens,
+                               temperature=self.temperature))
         if self.top_k is not None and self.top_k < 1:
-            raise ValueError(f"SamplingConfig: top_k must be >= 1, got {self.top_k}")
+            raise ValueError(t("recipes.sampling.top_k", top_k=self.top_k))
         if self.top_p is not None and not 0 < self.top_p <= 1:
-            raise ValueError(f"SamplingConfig: top_p must be in (0, 1], got {self.top_p}")
+            raise ValueError(t("recipes.sampling.top_p", top_p=self.top_p))
 
     def seed_for(self, run_seed: int) -> int:
         """The sampler's seed: ``seed`` if given, else the seed of the run being sampled (so
@@ -71,9 +72,7 @@ def diverged_model_errors() -> Iterator[None]:
     except RuntimeError as exc:
         if "probability tensor" not in str(exc):
             raise
-        raise DlfsError("cannot sample: the model's next-token probabilities are NaN or "
-                        "infinite, so its weights grew too large for a finite forward pass "
-                        "(its training diverged); train it again with a lower --lr") from exc
+        raise DlfsError(t("recipes.sampling.diverged")) from exc
 
 
 def sample_text(model: GPT, tokenizer: Any, sampling: SamplingConfig, *, seed: int) -> str:
@@ -86,7 +85,7 @@ def sample_text(model: GPT, tokenizer: Any, sampling: SamplingConfig, *, seed: i
     try:
         start = tokenizer.encode(sampling.prompt) or [0]
     except ValueError as exc:
-        raise DlfsError(f"prompt cannot be encoded by this run's tokenizer: {exc}") from exc
+        raise DlfsError(t("recipes.sampling.prompt", exc=exc)) from exc
     idx = torch.tensor([start], dtype=torch.long)                 # (1, T0)
     with diverged_model_errors():
         out = generate(model, idx, sampling.tokens, temperature=sampling.temperature,
@@ -100,20 +99,16 @@ def read_run_info(run_dir: str | Path) -> dict[str, Any]:
     :class:`DlfsError` says when it is missing, not JSON, or lacks a part."""
     info_file = Path(run_dir) / "run.json"
     if not info_file.is_file():
-        raise DlfsError(f"no run.json in {run_dir}: give a run directory made by "
-                        "`dlfs train gpt` (default runs/gpt) or a checkpoint inside it")
+        raise DlfsError(t("recipes.sampling.no_run_json", run_dir=run_dir))
     try:
         info = json.loads(info_file.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DlfsError(f"{info_file} is damaged: expected the JSON run description that "
-                        f"`dlfs train gpt` writes, found unreadable text ({exc}); train the "
-                        "run again (with --resume, its checkpoints are kept)") from exc
+        raise DlfsError(t("recipes.sampling.unreadable", file=info_file, exc=exc)) from exc
     parts = ("recipe", "model", "tokenizer")
     missing = [k for k in parts if not isinstance(info, dict) or not isinstance(info.get(k), dict)]
     if missing:
-        raise DlfsError(f"{info_file} is damaged: expected the parts {', '.join(parts)}, "
-                        f"missing {', '.join(missing)}; train the run again (with --resume, "
-                        "its checkpoints are kept)")
+        raise DlfsError(t("recipes.sampling.missing_parts", file=info_file,
+                          parts=", ".join(parts), missing=", ".join(missing)))
     return info
 
 
@@ -125,8 +120,8 @@ def _rebuild(info: dict[str, Any], info_file: Path) -> tuple[GPT, Any]:
     try:
         return GPT(GPTConfig(**info["model"])), tokenizer_from_dict(info["tokenizer"])
     except (TypeError, ValueError, KeyError) as exc:
-        raise DlfsError(f"{info_file} is damaged: its model or tokenizer description does "
-                        f"not build ({type(exc).__name__}: {exc})") from exc
+        raise DlfsError(t("recipes.sampling.no_build", file=info_file,
+                          error=type(exc).__name__, exc=exc)) from exc
 
 
 def load_run(path: str | Path) -> tuple[GPT, Any, dict]:
@@ -137,18 +132,17 @@ def load_run(path: str | Path) -> tuple[GPT, Any, dict]:
 
     path = Path(path)
     if not path.exists():
-        raise DlfsError(f"--run {path} does not exist: give a run directory made by "
-                        "`dlfs train gpt` (default runs/gpt) or a checkpoint inside it")
+        raise DlfsError(t("recipes.sampling.no_run", path=path))
     run_dir = path if path.is_dir() else path.parent.parent
     info = read_run_info(run_dir)
     if path.is_dir():
         source, payload, _ = CheckpointManager(path / "checkpoints").load_latest()
         if payload is None:
-            raise DlfsError(f"no usable checkpoint under {path / 'checkpoints'}")
+            raise DlfsError(t("recipes.sampling.no_checkpoint", folder=path / "checkpoints"))
     else:
         source, payload = path, load_checkpoint(path)
     model, tokenizer = _rebuild(info, run_dir / "run.json")
-    check_state_shapes(model, payload["model"], source, hint=f"it and {run_dir / 'run.json'} "
-                       "come from different runs")
+    check_state_shapes(model, payload["model"], source,
+                       hint=t("recipes.sampling.other_run", file=run_dir / "run.json"))
     model.load_state_dict(payload["model"])
     return model, tokenizer, info

@@ -22,12 +22,14 @@ from ..data import DataLoader
 from ..data.text.dates import Seq2SeqTask, make_date_task
 from ..data.text.toy_seq import make_toy_task
 from ..errors import DlfsError
+from ..i18n import t
 from ..models.transformer_seq2seq import TransformerSeq2Seq, TransformerSeq2SeqConfig
 from ..nn import functional as F
 from ..optim import Adam
 from ..optim.lr_scheduler import LambdaLR, warmup_cosine_factor
-from ..train import Callback, History, PeriodicEval, fit
-from .options import check_fields, from_dict
+from ..train import Callback, History, PeriodicEval, PrintCurves, fit
+from ..train.run_report import run_logging
+from .options import check_fields, flat_values, from_dict
 from .registry import RecipeCommand
 
 __all__ = ["COMMAND", "QUICK", "Seq2SeqEval", "TransformerRecipe", "evaluate_seq2seq",
@@ -82,10 +84,10 @@ class TransformerRecipe:
     def __post_init__(self) -> None:
         check_fields(self)
         if self.max_steps < 1 or (self.warmup_steps or 0) < 0 or self.lr <= 0:
-            raise ValueError("TransformerRecipe: need max_steps >= 1, warmup_steps >= 0, lr > 0")
+            raise ValueError(t("recipes.transformer.steps_lr"))
         if self.max_src_len < self.min_src_len:
-            raise ValueError(f"TransformerRecipe: need min_src_len <= max_src_len, got "
-                             f"{self.min_src_len}, {self.max_src_len}")
+            raise ValueError(t("recipes.transformer.src_len", min_src_len=self.min_src_len,
+                               max_src_len=self.max_src_len))
 
 
     @property
@@ -124,9 +126,8 @@ def train_transformer(recipe: TransformerRecipe, task: Seq2SeqTask | None = None
     the NaN/Inf guard (:class:`dlfs.train.NonFiniteError` at the first NaN or Inf)."""
     task = task or make_task(recipe)
     if len(task.train) < recipe.batch_size:
-        raise DlfsError(f"--n-train {len(task.train)} gives fewer training pairs than one "
-                        f"batch (--batch-size {recipe.batch_size}; the last, partial batch is "
-                        "dropped); give more pairs or a smaller batch")
+        raise DlfsError(t("recipes.transformer.too_few", n_train=len(task.train),
+                          batch_size=recipe.batch_size))
     torch.manual_seed(recipe.seed)
     model = TransformerSeq2Seq(recipe.model_config(len(task.vocab)))
     loader = DataLoader(task.train, batch_size=recipe.batch_size, shuffle=True,
@@ -178,6 +179,14 @@ def evaluate_seq2seq(model: TransformerSeq2Seq, task: Seq2SeqTask,
     return Seq2SeqEval(exact, predictions)
 
 
+def _decoded(model: TransformerSeq2Seq, task: Seq2SeqTask, pairs: list[tuple[str, str]]
+             ) -> str:
+    """``source -> greedy output`` lines of ``pairs`` (a sample for TensorBoard)."""
+    outputs = evaluate_seq2seq(model, task, pairs).predictions
+    return "\n".join(f"{s!r} -> {p!r}" + ("" if p == t_ else f" (expected {t_!r})")
+                     for (s, t_), p in zip(pairs, outputs))
+
+
 def save_run(model: TransformerSeq2Seq, recipe: TransformerRecipe, out: Path) -> Path:
     """Write ``{"recipe": ..., "model": state_dict}`` atomically to ``out/<task>.pt``; the
     recipe (a nested dict) rebuilds the task (its vocabulary) and the model: see
@@ -204,41 +213,48 @@ def run_transformer(recipe: TransformerRecipe, quick: bool = False) -> int:
     """`dlfs train transformer`: train with greedy exact match on a probe set every sixth of
     the run, then greedy and beam exact match on the test pairs; save the model."""
     task = make_task(recipe)
-    print(f"dlfs train transformer: encoder-decoder on {recipe.task!r}"
-          f"{' (quick smoke run)' if quick else ''}; {len(task.train)} train / "
-          f"{len(task.test)} test pairs (never seen in training), vocabulary {len(task.vocab)}",
-          flush=True)
+    print(t("recipes.transformer.header", command="dlfs train transformer",
+            task=recipe.task,
+            quick=t("recipes.quick") if quick else "", train=len(task.train),
+            test=len(task.test), vocab=len(task.vocab)), flush=True)
     src, tgt = task.test[0]
-    print(f"example: {src!r} -> {tgt!r}")
+    print(t("recipes.transformer.example", src=src, tgt=tgt))
     probe = task.test[:200]
     every = max(1, recipe.max_steps // 6)
 
     def report(step: float, train: float, em: float, seconds: float) -> None:
-        print(f"  step {int(step):>5}  train loss {train:.3f}  greedy exact match "
-              f"{em:6.1%} (first {len(probe)} test pairs)  {seconds:5.1f}s", flush=True)
+        print(t("recipes.transformer.step", step=int(step), train=train, em=em,
+                probe=len(probe), seconds=seconds), flush=True)
 
     evaluate = PeriodicEval(every, lambda m: evaluate_seq2seq(m, task, probe).exact_match,
-                            report)
+                            report, tag="val/exact_match")
+    # TensorBoard and curves.png in <out>/<task>; greedy outputs of 4 test pairs as samples
+    logs = run_logging(Path(recipe.out_dir) / recipe.task, every=every,
+                       text=lambda m: _decoded(m, task, task.test[:4]),
+                       hparams=flat_values(recipe), metrics=("val/exact_match",),
+                       title=f"dlfs train transformer --task {recipe.task}")
     cfg = recipe.model
-    print(f"model: {'Pre-LN' if cfg.norm_first else 'Post-LN'}, {cfg.num_layers}+"
-          f"{cfg.num_layers} layers, {cfg.nhead} heads, width {cfg.d_model}; "
-          f"{recipe.max_steps} steps of {recipe.batch_size}, peak lr {recipe.lr:g} after "
-          f"{recipe.warmup} warmup steps", flush=True)
+    print(t("recipes.transformer.model", norm="Pre-LN" if cfg.norm_first else "Post-LN",
+            layers=cfg.num_layers, nhead=cfg.nhead, d_model=cfg.d_model,
+            max_steps=recipe.max_steps, batch_size=recipe.batch_size, lr=recipe.lr,
+            warmup=recipe.warmup), flush=True)
     start = time.perf_counter()
-    model, _ = train_transformer(recipe, task, callbacks=[evaluate])
+    model, _ = train_transformer(recipe, task, callbacks=[evaluate, *logs, PrintCurves()])
     seconds = time.perf_counter() - start
     greedy = evaluate_seq2seq(model, task, task.test)
     beam_pairs = task.test[:recipe.beam_eval]
     beam = evaluate_seq2seq(model, task, beam_pairs, beam_width=recipe.beam_width,
                             alpha=recipe.alpha)
-    print(f"{model.num_params():,} parameters, trained in {seconds:.1f}s")
-    print(f"test exact match: greedy {greedy.exact_match:.1%} ({len(task.test)} pairs); "
-          f"beam {recipe.beam_width} {beam.exact_match:.1%} (first {len(beam_pairs)} pairs; "
-          f"greedy on those {evaluate_seq2seq(model, task, beam_pairs).exact_match:.1%})")
-    for (s, t), p in list(zip(task.test, greedy.predictions))[:5]:
-        print(f"  {s!r:>34} -> {p!r} {'ok' if p == t else f'(expected {t!r})'}")
+    print(t("recipes.transformer.params", params=model.num_params(), seconds=seconds))
+    print(t("recipes.transformer.test", greedy=greedy.exact_match, n_test=len(task.test),
+            beam_width=recipe.beam_width, beam=beam.exact_match, n_beam=len(beam_pairs),
+            greedy_beam=evaluate_seq2seq(model, task, beam_pairs).exact_match))
+    for (s, target), p in list(zip(task.test, greedy.predictions))[:5]:
+        verdict = (t("recipes.transformer.ok") if p == target
+                   else t("recipes.transformer.expected", target=target))
+        print(f"  {s!r:>34} -> {p!r} {verdict}")
     path = save_run(model, recipe, Path(recipe.out_dir))
-    print(f"saved the model (state_dict + recipe) to {path}")
+    print(t("recipes.transformer.saved", path=path))
     return 0
 
 

@@ -42,13 +42,14 @@ from ..data.text.instructions import (
 )
 from ..data.text.tokenizers import CharTokenizer
 from ..errors import DlfsError
+from ..i18n import t
 from ..models import GPT, GPTConfig
 from ..models.chat import ChatModel, extend_vocabulary
 from ..optim import AdamW
 from ..optim.lr_scheduler import LambdaLR, warmup_cosine_factor
-from ..train import Callback, TensorBoardLogger, fit
+from ..train import Callback, RunReport, TensorBoardLogger, fit, log_scalar
 from ..train.checkpoint import atomic_write_text
-from .options import check_fields, command_line, replace_nested
+from .options import check_fields, command_line, flat_values, replace_nested
 from .registry import RecipeCommand
 from .resume import RESUME_HELP, RecordRecipe, ResumePlan, ResumePolicy, plan_resume
 from .sampling import SamplingConfig
@@ -108,7 +109,8 @@ class SFTRecipe:
     def __post_init__(self) -> None:
         check_fields(self)
         if self.min_lr > self.lr:
-            raise ValueError(f"SFTRecipe: need min_lr <= lr, got {self.min_lr} > {self.lr}")
+            raise ValueError(t("recipes.min_lr", cls="SFTRecipe", min_lr=self.min_lr,
+                               lr=self.lr))
 
 
 #: `--quick`: the whole pipeline in seconds (a tiny model; its answers are poor)
@@ -132,8 +134,9 @@ class Accuracy:
     n: int
 
     def describe(self) -> str:
-        parts = ", ".join(f"{f} {v:.0%}" for f, v in self.by_family.items())
-        return f"{self.overall:.1%} of {self.n} ({parts})"
+        parts = ", ".join(t(f"recipes.sft.family.{f}") + f" {v:.0%}"
+                          for f, v in self.by_family.items())
+        return t("recipes.sft.accuracy", overall=self.overall, n=self.n, parts=parts)
 
     def to_dict(self) -> dict[str, Any]:
         return {"overall": self.overall, "by_family": self.by_family, "n": self.n}
@@ -151,6 +154,15 @@ def accuracy(chat: ChatModel, items: Sequence[Instruction]) -> Accuracy:
         if hits:
             by_family[family] = sum(hits) / len(hits)
     return Accuracy(sum(right) / len(right), by_family, len(right))
+
+
+def answer_samples(chat: ChatModel, items: Sequence[Instruction], n: int = 3) -> str:
+    """Greedy answers to ``n`` of the held-out questions, spread over the list, with the
+    expected ones: ``samples/text`` in TensorBoard at each evaluation."""
+    picked = list(items[::max(1, len(items) // n)])[:n]
+    replies = chat.answers([i.prompt for i in picked], max_new_tokens=EVAL_TOKENS)
+    return "\n".join(f"Q: {i.prompt}\nA: {r!r}  (expected {i.answer!r})"
+                     for i, r in zip(picked, replies))
 
 
 class HeldOutAccuracy(Callback):
@@ -188,10 +200,9 @@ class HeldOutAccuracy(Callback):
         row = [step, sum(recent) / len(recent), acc.overall]
         if not (self.evals and self.evals[-1][0] == step):
             self.evals.append(row)
-        if self.logger.writer is not None:
-            self.logger.writer.add_scalar("val/accuracy", acc.overall, step)
-            for family, value in acc.by_family.items():
-                self.logger.writer.add_scalar(f"val/accuracy_{family}", value, step)
+        log_scalar(trainer, "val/accuracy", acc.overall, step)
+        for family, value in acc.by_family.items():
+            log_scalar(trainer, f"val/accuracy_{family}", value, step)
         if self.report:
             self.report(row, acc, time.perf_counter() - self.start)
 
@@ -220,8 +231,8 @@ def _pretrain(recipe: SFTRecipe, report: Callable[[str], None] | None) -> tuple[
 
     def line(step: int, train: float, val: float, seconds: float) -> None:
         if report:
-            report(f"  pretrain step {step:>5}  train loss {train:.3f}  val loss {val:.3f}  "
-                   f"{seconds:.0f}s")
+            report(t("recipes.sft.pretrain_step", step=step, train=train, val=val,
+                     seconds=seconds))
 
     run = train_gpt(gpt_recipe, report=line)
     return run.model, run.tokenizer
@@ -232,7 +243,7 @@ def _load_base(path: str) -> tuple[GPT, Any]:
 
     kind = read_run_info(path).get("kind", "gpt")
     if kind != "gpt":
-        raise DlfsError(f"--base {path} is a {kind!r} run; give a run of `dlfs train gpt`")
+        raise DlfsError(t("recipes.sft.base_kind", path=path, kind=kind))
     model, tokenizer, _ = load_run(path)
     return model, tokenizer
 
@@ -241,14 +252,11 @@ def chat_tokenizer(base: Any, instructions: InstructionSet, where: str) -> ChatT
     """The chat tokenizer over ``base``; a :class:`DlfsError` when ``base`` is not a
     character tokenizer or lacks a character of the instructions (``where`` names the run)."""
     if not isinstance(base, CharTokenizer):
-        raise DlfsError(f"{where} uses a {getattr(base, 'kind', type(base).__name__)} "
-                        "tokenizer; instruction tuning here needs a character one (train it "
-                        "with `dlfs train gpt --tokenizer char`)")
+        raise DlfsError(t("recipes.sft.not_char", where=where,
+                          kind=getattr(base, "kind", type(base).__name__)))
     missing = sorted(set(instructions.text()) - set(base.itos))
     if missing:
-        raise DlfsError(f"{where}: its vocabulary lacks characters the instructions use: "
-                        f"{''.join(missing)!r}; pre-train on a text that contains them "
-                        "(e.g. --pretrain-data help)")
+        raise DlfsError(t("recipes.sft.missing_chars", where=where, chars="".join(missing)))
     return ChatTokenizer(base)
 
 
@@ -258,17 +266,16 @@ def _check_context(block_size: int, instructions: InstructionSet, where: str) ->
     every = (*instructions.train, *instructions.dpo, *instructions.test)
     longest = max(len(sft_example(tokenizer, i.prompt, i.answer)[0]) for i in every)
     if longest > block_size:
-        raise DlfsError(f"{where}: its context of {block_size} tokens is shorter than the "
-                        f"longest instruction turn ({longest} tokens); give a --block-size "
-                        f"of at least {longest}")
+        raise DlfsError(t("recipes.sft.context", where=where, block_size=block_size,
+                          longest=longest))
 
 
 def _check_before_start(recipe: SFTRecipe, instructions: InstructionSet) -> None:
     """What can be refused before any pre-training: the batch, the pre-training text's
     characters, the context."""
     if recipe.batch_size > len(instructions.train):
-        raise DlfsError(f"--batch-size {recipe.batch_size} is larger than the "
-                        f"{len(instructions.train)} training turns; give a smaller one")
+        raise DlfsError(t("recipes.batch_too_large", batch_size=recipe.batch_size,
+                          n=len(instructions.train), what=t("recipes.what.turns")))
     if recipe.base is None:
         from ..data.text import load_corpus
 
@@ -364,14 +371,18 @@ def train_sft(recipe: SFTRecipe, *, callbacks: Sequence[Callback] = (),
                       betas=(0.9, 0.99))
     scheduler = LambdaLR(optimizer, warmup_cosine_factor(
         recipe.warmup_steps, recipe.max_steps, recipe.min_lr / recipe.lr))
-    logger = TensorBoardLogger(str(out_dir / "tensorboard"))
+    logger = TensorBoardLogger(str(out_dir / "tensorboard"), throughput="tokens")
     held_out = HeldOutAccuracy(recipe.eval_every, chat, instructions.test, logger, report)
+    report_run = RunReport(out_dir, every=recipe.eval_every, hparams=flat_values(recipe),
+                           text=lambda m: answer_samples(chat, instructions.test),
+                           metrics=("val/accuracy",), title="dlfs train sft")
     started = RecordRecipe(recipe, lambda: _write_run_info(
         recipe, chat, args, {"accuracy": {"pretrain": before_dict}}))
     start = time.perf_counter()
     fit(model, loader, optimizer=optimizer, scheduler=scheduler, loss_fn=sft_loss,
         forward=lambda m, batch: (m(batch[0])[0], batch[1]),
-        callbacks=[started, held_out, logger, *callbacks], max_steps=recipe.max_steps,
+        callbacks=[started, held_out, report_run, logger, *callbacks],
+        max_steps=recipe.max_steps,
         device="cpu", clip_grad_norm=recipe.grad_clip, seed=recipe.seed,
         checkpoint_dir=str(out_dir / "checkpoints"), checkpoint_every=recipe.eval_every,
         log_dir=str(out_dir / "tensorboard"),
@@ -393,44 +404,44 @@ def next_commands(recipe: SFTRecipe, quick: bool) -> list[tuple[str, str]]:
     base = replace_nested(SFTRecipe(), QUICK) if quick else SFTRecipe()
     words = ["dlfs", "train", "sft", *(["--quick"] if quick else [])]
     longer = dataclasses.replace(recipe, max_steps=2 * recipe.max_steps, resume=True)
-    return [(f"dlfs chat --run {run} --once \"What is 17 + 25?\"", "ask it one question"),
-            (f"dlfs chat --run {run}", "ask it questions at a prompt"),
+    return [(f"dlfs chat --run {run} --once \"What is 17 + 25?\"", t("recipes.sft.next.once")),
+            (f"dlfs chat --run {run}", t("recipes.sft.next.chat")),
             (f"dlfs train dpo --from {run}" + (" --quick" if quick else ""),
-             "align it with DPO on its own answers"),
-            (command_line(words, longer, base), "continue training"),
-            (f"tensorboard --logdir {run}/tensorboard", "loss and held-out accuracy curves")]
+             t("recipes.sft.next.dpo")),
+            (command_line(words, longer, base), t("recipes.next.continue")),
+            (f"tensorboard --logdir {run}/tensorboard", t("recipes.sft.next.curves"))]
 
 
 def run_sft(recipe: SFTRecipe, quick: bool = False) -> int:
     """`dlfs train sft`: pre-train (or load --base), then SFT with progress lines, then the
     accuracies before and after."""
-    from ..train import ProgressBar
+    from ..train import PrintCurves, ProgressBar
 
-    print(f"dlfs train sft: instruction tuning of the capstone GPT"
-          f"{' (quick smoke run)' if quick else ''}", flush=True)
+    print(t("recipes.sft.header", command="dlfs train sft",
+            quick=t("recipes.quick") if quick else ""), flush=True)
     resume = plan_sft_resume(recipe) if recipe.resume else None
     if resume is not None:
         print(resume.describe(), flush=True)
     elif recipe.base is None:
-        print(f"stage 1: pre-training the capstone GPT on {recipe.pretrain_data!r} for "
-              f"{recipe.pretrain_steps} steps into {recipe.out_dir}/pretrain", flush=True)
+        print(t("recipes.sft.stage1", data=recipe.pretrain_data, steps=recipe.pretrain_steps,
+                out=recipe.out_dir), flush=True)
 
     def report(row: list[float], acc: Accuracy, seconds: float) -> None:
-        print(f"step {int(row[0]):>5}  train loss {row[1]:.3f}  held-out accuracy "
-              f"{acc.describe()}  {seconds:.0f}s", flush=True)
+        print(t("recipes.sft.step", step=int(row[0]), train=row[1], acc=acc.describe(),
+                seconds=seconds), flush=True)
 
     def say(text: str) -> None:
         print(text, flush=True)
 
-    run = train_sft(recipe, report=report, say=say, callbacks=[ProgressBar()], resume=resume)
+    run = train_sft(recipe, report=report, say=say, callbacks=[ProgressBar(), PrintCurves()],
+                    resume=resume)
     before = run.before.overall if isinstance(run.before, Accuracy) else run.before["overall"]
-    print(f"\nheld-out exact-answer accuracy ({run.after.n} questions never trained on): "
-          f"pre-trained only {before:.1%}, after SFT {run.after.overall:.1%}; SFT took "
-          f"{run.seconds:.0f}s")
+    print("\n" + t("recipes.sft.result", n=run.after.n, before=before,
+                   after=run.after.overall, seconds=run.seconds))
     for item in run.instructions.test[::N_TEST][:5]:
-        print(f"  Q: {item.prompt}  A: {run.chat.answer(item.prompt)!r}  "
-              f"(expected {item.answer!r})")
-    print("Next:")
+        print(t("recipes.sft.example", prompt=item.prompt,
+                answer=run.chat.answer(item.prompt), expected=item.answer))
+    print(t("recipes.next"))
     for command, why in next_commands(recipe, quick):
         print(f"  {command:<48} # {why}")
     return 0

@@ -39,7 +39,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .options import check_fields
+from ..i18n import t
+from .options import check_fields, flat_values
 from .registry import RecipeCommand
 
 # torch and dlfs.nn are imported inside the model functions: the feature code stays light.
@@ -339,13 +340,20 @@ def TabularMLP(n_features: int, hidden: int = 32, dropout: float = 0.2) -> Any: 
 
 
 def train_binary(model: Any, x: np.ndarray, y: np.ndarray, *, steps: int, lr: float,
-                 weight_decay: float, seed: int = 0) -> Any:
+                 weight_decay: float, seed: int = 0, log: Any = None,
+                 val: tuple[np.ndarray, np.ndarray] | None = None) -> Any:
     """Full-batch AdamW (``dlfs.optim``) on the binary cross-entropy of the logits
     (``dlfs.nn.BCEWithLogitsLoss``); returns the model in eval mode. A non-finite loss or
-    gradient stops training with :class:`dlfs.train.NonFiniteError`, before the step."""
+    gradient stops training with :class:`dlfs.train.NonFiniteError`, before the step.
+    ``log`` (a :class:`dlfs.train.run_report.LoopLog`): every step's loss, rate, gradient
+    norm and speed, and the loss on ``val`` (x, y) 30 times over the run, in eval mode
+    (neither changes the training)."""
+    import time
+
     torch, dnn = _torch_modules()
     import dlfs.optim as optim
     from dlfs.train import NonFiniteError
+    from dlfs.train.loop import total_grad_norm
 
     torch.manual_seed(seed)
     xt = torch.as_tensor(x, dtype=torch.float32)            # (N, D)
@@ -353,17 +361,30 @@ def train_binary(model: Any, x: np.ndarray, y: np.ndarray, *, steps: int, lr: fl
     loss_fn = dnn.BCEWithLogitsLoss()
     opt = optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     model.train()
+    val_every = max(1, steps // 30)
     for step in range(1, steps + 1):
+        began = time.perf_counter()
         loss = loss_fn(model(xt), yt)
         if not torch.isfinite(loss):
-            raise NonFiniteError("loss", step, step - 1, None, f"loss {loss.item()}")
+            raise NonFiniteError("loss", step, step - 1, None,
+                                 t("recipes.titanic.nan_loss", value=loss.item()))
         opt.zero_grad()
         loss.backward()
         bad = next((n for n, p in model.named_parameters()
                     if p.grad is not None and not torch.isfinite(p.grad).all()), None)
         if bad is not None:
-            raise NonFiniteError("gradient", step, step - 1, bad, "a gradient holds NaN/Inf")
+            raise NonFiniteError("gradient", step, step - 1, bad, t("recipes.titanic.nan_grad"))
+        norm = float(total_grad_norm(model.parameters())) if log is not None else None
         opt.step()
+        if log is not None:
+            log.step(step, loss=loss.item(), lr=lr, grad_norm=norm, samples=len(xt),
+                     seconds=time.perf_counter() - began)
+            if val is not None and (step % val_every == 0 or step == steps):
+                with torch.no_grad():
+                    model.eval()
+                    log.val(step, loss_fn(model(torch.as_tensor(val[0], dtype=torch.float32)),
+                                          torch.as_tensor(val[1], dtype=torch.float32)).item())
+                    model.train()
     return model.eval()
 
 
@@ -441,16 +462,28 @@ class CVResult:
         return float(np.std(self.fold_accuracies))
 
 
-def _fit_models(recipe: KaggleTitanicRecipe, x: np.ndarray, y: np.ndarray, seed: int
-                ) -> list[Any]:
+def _fit_models(recipe: KaggleTitanicRecipe, x: np.ndarray, y: np.ndarray, seed: int,
+                log_to: Path | None = None, val: tuple[np.ndarray, np.ndarray] | None = None,
+                echo: Callable[[str], None] | None = None) -> list[Any]:
+    from dlfs.train.run_report import LoopLog
+
+    def log(kind: str) -> Any:            # <log_to>/<kind>: TensorBoard and curves.png
+        return None if log_to is None else LoopLog(
+            log_to / kind, hparams=flat_values(recipe), echo=echo,
+            title=f"dlfs train kaggle-titanic: {kind}, {log_to.name}")
+
     models = []
-    if recipe.model in ("logreg", "ensemble"):
-        models.append(train_binary(LogisticRegression(x.shape[1]), x, y, steps=recipe.epochs,
-                                   lr=recipe.lr, weight_decay=recipe.weight_decay, seed=seed))
-    if recipe.model in ("mlp", "ensemble"):
-        models.append(train_binary(TabularMLP(x.shape[1], recipe.hidden, recipe.dropout), x, y,
-                                   steps=recipe.epochs, lr=recipe.lr,
-                                   weight_decay=recipe.weight_decay, seed=seed))
+    for kind in ("logreg", "mlp"):
+        if recipe.model not in (kind, "ensemble"):
+            continue
+        model = LogisticRegression(x.shape[1]) if kind == "logreg" else \
+            TabularMLP(x.shape[1], recipe.hidden, recipe.dropout)
+        logger = log(kind)
+        models.append(train_binary(model, x, y, steps=recipe.epochs, lr=recipe.lr,
+                                   weight_decay=recipe.weight_decay, seed=seed, log=logger,
+                                   val=val))
+        if logger is not None:
+            logger.close()
     return models
 
 
@@ -459,12 +492,16 @@ def cross_validate(recipe: KaggleTitanicRecipe, train_rows: Sequence[Row],
                    groups: tuple[str, ...] | None = None,
                    fit_features_on: Literal["fold", "all"] = "fold",
                    leave_one_out: bool = True,
-                   report: Callable[[int, float], None] | None = None) -> CVResult:
+                   report: Callable[[int, float], None] | None = None,
+                   log_to: str | Path | None = None,
+                   echo: Callable[[str], None] | None = None) -> CVResult:
     """Stratified k-fold: fold ``f`` fits the features and the model(s) on the other folds,
     then scores its validation rows. ``test_rows`` get the mean of the k folds'
     probabilities. ``groups`` overrides ``recipe.features``. ``fit_features_on="all"`` is
     the *leaky* variant the lesson measures: the features are fitted once on every training
-    row, validation rows included."""
+    row, validation rows included. ``log_to``: each fold's models log their training (and
+    the loss on the fold's validation rows) to ``<log_to>/fold-<k>/<model>``, TensorBoard
+    and ``curves.png``; ``echo`` gets the line naming each ``curves.png``."""
     groups = FEATURE_SETS[recipe.features] if groups is None else groups
     y = labels_of(train_rows)
     folds = stratified_folds(y, recipe.folds, recipe.seed)
@@ -479,7 +516,9 @@ def cross_validate(recipe: KaggleTitanicRecipe, train_rows: Sequence[Row],
         feats = everything or make().fit([train_rows[i] for i in tr])
         x_tr = feats.transform([train_rows[i] for i in tr])
         x_va = feats.transform([train_rows[i] for i in va])
-        models = _fit_models(recipe, x_tr, y[tr], recipe.seed + f)
+        models = _fit_models(recipe, x_tr, y[tr], recipe.seed + f,
+                             None if log_to is None else Path(log_to) / f"fold-{f + 1}",
+                             (x_va, y[va]), echo)
         oof[va] = np.mean([predict_proba(m, x_va) for m in models], axis=0)
         accs.append(float(((oof[va] > 0.5) == y[va]).mean()))
         if test is not None and test_rows is not None:
@@ -517,7 +556,7 @@ def score_file(path: str | Path) -> tuple[float, int, int]:
     except DlfsError:
         raise
     except (ValueError, KeyError, IndexError, OSError, UnicodeDecodeError) as exc:
-        raise DlfsError(f"{path}: not a Titanic submission ({exc})") from None
+        raise DlfsError(t("recipes.titanic.not_submission", path=path, exc=exc)) from None
 
 
 def run_kaggle_titanic(recipe: KaggleTitanicRecipe, quick: bool = False) -> int:
@@ -525,7 +564,7 @@ def run_kaggle_titanic(recipe: KaggleTitanicRecipe, quick: bool = False) -> int:
     ``--score FILE``, only the score of that file), on ``recipe.threads`` torch threads."""
     if recipe.score is not None:
         acc, correct, total = score_file(recipe.score)
-        print(f"score {acc:.5f} ({correct}/{total})")
+        print(t("recipes.score", accuracy=acc, correct=correct, total=total))
         return 0
     import torch
 
@@ -543,28 +582,29 @@ def _run_and_report(recipe: KaggleTitanicRecipe, quick: bool) -> int:
     if len(train_rows) < recipe.folds:
         from dlfs.errors import DlfsError
 
-        raise DlfsError(f"--folds {recipe.folds} needs at least {recipe.folds} training rows, "
-                        f"{folder / 'train.csv'} has {len(train_rows)}")
+        raise DlfsError(t("recipes.titanic.few_rows", folds=recipe.folds,
+                          file=folder / "train.csv", n=len(train_rows)))
     labels_of(train_rows)
-    print(f"dlfs train kaggle-titanic{' (quick smoke run)' if quick else ''}")
-    print(f"data: {folder} (train.csv {len(train_rows)} rows, test.csv {len(test_rows)} rows)")
-    print(f"features: {recipe.features} ({', '.join(FEATURE_SETS[recipe.features])})")
-    print(f"model: {recipe.model}; stratified {recipe.folds}-fold cross-validation, "
-          f"{recipe.epochs} full-batch epochs (AdamW) per model; submission = mean of the "
-          f"{recipe.folds} fold models' probabilities", flush=True)
-    result = cross_validate(recipe, train_rows, test_rows, report=lambda f, a: print(
-        f"fold {f + 1}/{recipe.folds}: validation accuracy {a:.4f}", flush=True))
-    print(f"cross-validation: accuracy {result.mean:.4f} ± {result.std:.4f} "
-          f"(mean ± std over {recipe.folds} folds)")
+    print("dlfs train kaggle-titanic" + (t("recipes.quick") if quick else ""))
+    print(t("recipes.titanic.data", folder=folder, train=len(train_rows), test=len(test_rows)))
+    print(t("recipes.titanic.features", features=recipe.features,
+            groups=", ".join(FEATURE_SETS[recipe.features])))
+    print(t("recipes.titanic.model", model=recipe.model, folds=recipe.folds,
+            epochs=recipe.epochs), flush=True)
+    result = cross_validate(recipe, train_rows, test_rows, log_to=recipe.out_dir,
+                            echo=lambda line: print(line, flush=True), report=lambda f, a: print(
+        t("recipes.titanic.fold", fold=f + 1, folds=recipe.folds, accuracy=a), flush=True))
+    print(t("recipes.titanic.cv", mean=result.mean, std=result.std, folds=recipe.folds))
     assert result.test is not None
     path = write_submission(Path(recipe.out_dir) / "submission.csv",
                             [r["PassengerId"] for r in test_rows],
                             (result.test > 0.5).astype(int))
-    print(f"wrote {path} ({len(test_rows)} rows, header PassengerId,Survived)")
+    print(t("recipes.wrote_submission", path=path, n=len(test_rows),
+            header="PassengerId,Survived"))
     if recipe.data is None:
         acc, correct, total = score_file(path)
-        print(f"offline score {acc:.5f} ({correct}/{total}) against the rebuilt test labels")
-    print(f"time {time.perf_counter() - start:.1f} s")
+        print(t("recipes.titanic.offline_score", accuracy=acc, correct=correct, total=total))
+    print(t("recipes.titanic.time", seconds=time.perf_counter() - start))
     return 0
 
 

@@ -36,11 +36,12 @@ from torch import Tensor
 from ..data import DataLoader, TensorDataset
 from ..errors import DlfsError
 from ..generative.vae import elbo_loss, gaussian_kl, reparameterize
+from ..i18n import t
 from ..models.vae import ConvVAE, ConvVAEConfig
 from ..optim import Adam
-from ..train import Callback, CheckpointManager, TensorBoardLogger, fit
+from ..train import Callback, CheckpointManager, RunReport, TensorBoardLogger, fit, log_scalar
 from ..train.checkpoint import atomic_write_text
-from .options import check_fields, command_line, replace_nested
+from .options import check_fields, command_line, flat_values, replace_nested
 from .registry import RecipeCommand
 from .resume import (
     RESUME_HELP,
@@ -97,11 +98,9 @@ class VAERecipe:
     def __post_init__(self) -> None:
         check_fields(self)
         if self.model.channels != 1:
-            raise ValueError(f"VAERecipe: model.channels must be 1 (the digit images are "
-                             f"greyscale), got {self.model.channels}")
+            raise ValueError(t("recipes.vae.channels", channels=self.model.channels))
         if self.model.image_size < 8:
-            raise ValueError(f"VAERecipe: image_size must be >= 8 (the digits are 8x8 and are "
-                             f"only ever upsampled), got {self.model.image_size}")
+            raise ValueError(t("recipes.vae.image_size", image_size=self.model.image_size))
 
 
 #: `--quick`: a smoke run of the whole pipeline in seconds (what the tests use).
@@ -146,10 +145,11 @@ def held_out_elbo(model: ConvVAE, images: Tensor, *, beta: float = 1.0, seed: in
 class HeldOutELBO(Callback):
     """Every ``every`` steps and at the end: the loss on held-out ``images`` (one latent sample
     per image, from a fixed noise generator, so the value is repeatable and the run's random
-    state is untouched), logged as ``val/loss``, ``val/recon``, ``val/kl`` with a grid of
-    samples from fixed z (``samples``) to ``logger``; the training recon and KL of every step
-    as ``train/recon``, ``train/kl``. ``evals`` ([step, train loss, val loss, val recon,
-    val kl] rows) lives in the checkpoint, so a resumed run continues its table."""
+    state is untouched), logged as ``loss/val``, ``vae/val_recon``, ``vae/val_kl``; the
+    training recon and KL of every step as ``vae/recon``, ``vae/kl`` (the sample grid is
+    :func:`sample_grid`, through the run's :class:`dlfs.train.RunReport`). ``evals``
+    ([step, train loss, val loss, val recon, val kl] rows) lives in the checkpoint, so a
+    resumed run continues its table."""
 
     def __init__(self, every: int, images: Tensor, beta: float, logger: TensorBoardLogger,
                  report: Callable[[list[float], float], None] | None = None, seed: int = 0):
@@ -170,10 +170,9 @@ class HeldOutELBO(Callback):
 
     def on_step_end(self, trainer: Any, logs: dict[str, float]) -> None:
         step, n = trainer.state.step, len(self._terms)
-        if n and self.logger.writer is not None:
-            self.logger.writer.add_scalar("train/recon", sum(r for r, _ in self._terms) / n,
-                                          step)
-            self.logger.writer.add_scalar("train/kl", sum(k for _, k in self._terms) / n, step)
+        if n:
+            log_scalar(trainer, "vae/recon", sum(r for r, _ in self._terms) / n, step)
+            log_scalar(trainer, "vae/kl", sum(k for _, k in self._terms) / n, step)
         self._terms = []
         if step % self.every == 0:
             self._eval(trainer)
@@ -193,8 +192,7 @@ class HeldOutELBO(Callback):
         module = blame_evaluation(trainer.model, lambda m: held_out_elbo(
             m, self.images, beta=self.beta, seed=self.seed))
         raise NonFiniteError("evaluation", trainer.state.step, trainer.state.epoch, module,
-                             f"the held-out loss is {value} although the weights are finite "
-                             "(too large for a forward pass?)")
+                             t("recipes.vae.nan_eval", value=value))
 
     def _eval(self, trainer: Any) -> None:
         step = trainer.state.step
@@ -207,16 +205,18 @@ class HeldOutELBO(Callback):
             self._guard(trainer, loss)
         row = [step, sum(recent) / len(recent), loss, recon, kl]
         self.evals.append(row)
-        writer = self.logger.writer
-        if writer is not None:
-            from ..generative.grid import grid_image
-
-            for tag, value in (("val/loss", loss), ("val/recon", recon), ("val/kl", kl)):
-                writer.add_scalar(tag, value, step)
-            fixed = torch.Generator().manual_seed(self.seed)
-            writer.add_image("samples", grid_image(model.sample(64, fixed), nrow=8), step)
+        for tag, value in (("val/loss", loss), ("vae/val_recon", recon), ("vae/val_kl", kl)):
+            log_scalar(trainer, tag, value, step)
         if self.report:
             self.report(row, time.perf_counter() - self.start)
+
+
+def sample_grid(model: ConvVAE, seed: int) -> Tensor:
+    """64 samples from the fixed z of ``seed`` as one image (1, H, W) in [0, 1], 8 a row
+    (``samples/grid`` in TensorBoard at each evaluation)."""
+    from ..generative.grid import grid_image
+
+    return grid_image(model.sample(64, torch.Generator().manual_seed(seed)), nrow=8)
 
 
 @dataclass
@@ -271,8 +271,8 @@ def train_vae(recipe: VAERecipe, *, callbacks: Sequence[Callback] = (),
         resume = plan_vae_resume(recipe)
     train_x, test_x = load_images(recipe, "train"), load_images(recipe, "test")
     if len(train_x) < recipe.batch_size:
-        raise DlfsError(f"--batch-size {recipe.batch_size} is larger than the "
-                        f"{len(train_x)} training images; give a smaller one")
+        raise DlfsError(t("recipes.batch_too_large", batch_size=recipe.batch_size,
+                          n=len(train_x), what=t("recipes.what.images")))
     model = build_model(recipe)
     if resume is not None:
         check_state_shapes(model, resume.payload["model"], resume.checkpoint)
@@ -280,6 +280,10 @@ def train_vae(recipe: VAERecipe, *, callbacks: Sequence[Callback] = (),
     loader = DataLoader(TensorDataset(train_x), batch_size=recipe.batch_size, shuffle=True,
                         drop_last=True, generator=torch.Generator().manual_seed(recipe.seed))
     logger = TensorBoardLogger(str(out_dir / "tensorboard"))
+    report_run = RunReport(out_dir, every=recipe.eval_every, hparams=flat_values(recipe),
+                           grid=lambda m: sample_grid(m, recipe.seed),
+                           metrics=("loss/val", "vae/val_recon", "vae/val_kl"),
+                           title="dlfs train vae")
     held_out = HeldOutELBO(recipe.eval_every, test_x, recipe.beta, logger, report,
                            seed=recipe.seed)
     started = RecordRecipe(recipe, lambda: _write_run_info(recipe))
@@ -287,7 +291,8 @@ def train_vae(recipe: VAERecipe, *, callbacks: Sequence[Callback] = (),
     fit(model, loader, optimizer=Adam(model.parameters(), lr=recipe.lr),
         loss_fn=lambda out, x: elbo_loss(x, *out, beta=recipe.beta)[0],
         forward=lambda m, batch: (m(batch[0]), batch[0]),
-        callbacks=[started, held_out, logger, *callbacks], max_steps=recipe.max_steps,
+        callbacks=[started, held_out, report_run, logger, *callbacks],
+        max_steps=recipe.max_steps,
         device="cpu", seed=recipe.seed, checkpoint_dir=str(out_dir / "checkpoints"),
         checkpoint_every=recipe.eval_every, log_dir=str(out_dir / "tensorboard"),
         resume=str(resume.checkpoint) if resume is not None else False,
@@ -295,9 +300,8 @@ def train_vae(recipe: VAERecipe, *, callbacks: Sequence[Callback] = (),
     seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
     samples = model.sample(QUALITY_SAMPLES, torch.Generator().manual_seed(recipe.seed))
     if not torch.isfinite(samples).all():
-        raise DlfsError(f"the trained VAE decodes prior samples into NaN/Inf pixels (the "
-                        f"weights are too large: lower --lr {recipe.lr:g}); its checkpoints "
-                        f"are in {out_dir / 'checkpoints'}")
+        raise DlfsError(t("recipes.vae.nonfinite_samples", lr=recipe.lr,
+                          folder=out_dir / "checkpoints"))
     save_grid(samples[:64], out_dir / "samples.png", nrow=8)
     quality = sample_quality(samples)
     _write_run_info(recipe, quality)
@@ -310,25 +314,21 @@ def generate(run_dir: Path, info: dict, *, n: int, seed: int, digit: int | None 
     (what ``dlfs sample --run DIR`` calls). The VAE is not class-conditional and samples in
     one decoder pass: ``digit`` and ``steps`` are refused with a :class:`DlfsError`."""
     if digit is not None:
-        raise DlfsError(f"--digit {digit}: this VAE run is not class-conditional (it samples "
-                        "z ~ N(0, I) and decodes it); drop --digit, or sample a guided DDPM "
-                        "run (dlfs train ddpm)")
+        raise DlfsError(t("recipes.vae.no_digit", digit=digit))
     if steps is not None:
-        raise DlfsError(f"--steps {steps}: a VAE samples in one decoder pass; --steps is for "
-                        "DDPM runs; drop it")
+        raise DlfsError(t("recipes.vae.no_steps", steps=steps))
     try:
         config = ConvVAEConfig(**info["model"])
     except (KeyError, TypeError, ValueError) as exc:
-        raise DlfsError(f"{Path(run_dir) / 'run.json'} does not describe a VAE "
-                        f"(its 'model' part: {exc}); train it again with dlfs train vae") \
-            from exc
+        raise DlfsError(t("recipes.vae.not_vae", file=Path(run_dir) / "run.json",
+                          exc=exc)) from exc
     path, payload, problems = CheckpointManager(Path(run_dir) / "checkpoints").load_latest()
     if payload is None:
-        found = f" ({'; '.join(problems)})" if problems else ""
-        raise DlfsError(f"no usable checkpoint in {Path(run_dir) / 'checkpoints'}{found}; "
-                        "train the run (dlfs train vae --out DIR) first")
+        found = t("recipes.run.found", problems="; ".join(problems)) if problems else ""
+        raise DlfsError(t("recipes.no_checkpoint_train", folder=Path(run_dir) / "checkpoints",
+                          found=found, name="vae"))
     model = ConvVAE(config)
-    check_state_shapes(model, payload["model"], path, hint="its run.json does not match")
+    check_state_shapes(model, payload["model"], path, hint=t("recipes.run.json_mismatch"))
     model.load_state_dict(payload["model"])
     model.eval()
     return model.sample(n, torch.Generator().manual_seed(seed))
@@ -345,47 +345,46 @@ def next_commands(recipe: VAERecipe, quick: bool) -> list[tuple[str, str]]:
     base = replace_nested(VAERecipe(), QUICK) if quick else VAERecipe()
     words = ["dlfs", "train", "vae", *(["--quick"] if quick else [])]
     longer = dataclasses.replace(recipe, max_steps=2 * recipe.max_steps, resume=True)
-    return [(f"dlfs sample --run {shlex.quote(recipe.out_dir)}", "new samples from this model"),
-            (command_line(words, longer, base), "continue training"),
+    return [(f"dlfs sample --run {shlex.quote(recipe.out_dir)}", t("recipes.next.samples")),
+            (command_line(words, longer, base), t("recipes.next.continue")),
             (f"tensorboard --logdir {shlex.quote(recipe.out_dir)}/tensorboard",
-             "loss, recon and kl curves, sample grids"),
+             t("recipes.vae.next.curves")),
             ("dlfs run vae-elbo" + (" --quick" if quick else ""),
-             "the ELBO and the reparameterisation trick, explained")]
+             t("recipes.vae.next.lesson"))]
 
 
 def run_vae(recipe: VAERecipe, quick: bool = False) -> int:
     """`dlfs train vae`: train with a line per evaluation, then samples and their quality."""
-    from ..train import ProgressBar
+    from ..train import PrintCurves, ProgressBar
 
     cfg = recipe.model
-    source = recipe.data or "scikit-learn's digits"
-    print(f"dlfs train vae: a convolutional VAE on {source}"
-          f"{' (quick smoke run)' if quick else ''}", flush=True)
+    source = recipe.data or t("recipes.digits")
+    print(t("recipes.vae.header", command="dlfs train vae",
+            source=source, quick=t("recipes.quick") if quick else ""),
+          flush=True)
     resume = plan_vae_resume(recipe) if recipe.resume else None
     model = build_model(recipe)
-    print(f"model: {cfg.image_size}x{cfg.image_size} images, widths {list(cfg.widths)}, "
-          f"latent {cfg.latent_dim}: {model.num_params():,} parameters; beta {recipe.beta:g}",
-          flush=True)
-    print(f"training {recipe.max_steps} steps, batch {recipe.batch_size}, Adam lr "
-          f"{recipe.lr:g}; checkpoints in {recipe.out_dir}/checkpoints, TensorBoard logs in "
-          f"{recipe.out_dir}/tensorboard", flush=True)
+    print(t("recipes.vae.model", size=cfg.image_size, widths=list(cfg.widths),
+            latent=cfg.latent_dim, params=model.num_params(), beta=recipe.beta), flush=True)
+    print(t("recipes.training_adam", max_steps=recipe.max_steps, batch_size=recipe.batch_size,
+            lr=recipe.lr, out=recipe.out_dir), flush=True)
     if resume is not None:
         print(resume.describe(), flush=True)
 
     def report(row: list[float], seconds: float) -> None:
         step, train, val, recon, kl = row
-        print(f"step {int(step):>6}  train loss {train:7.2f}  held-out: loss {val:7.2f}, "
-              f"recon {recon:6.2f} + kl {kl:5.2f} = -ELBO {recon + kl:7.2f} nats  "
-              f"{_minutes(seconds)}", flush=True)
+        print(t("recipes.vae.step", step=int(step), train=train, val=val, recon=recon, kl=kl,
+                elbo=recon + kl, time=_minutes(seconds)), flush=True)
 
-    run = train_vae(recipe, callbacks=[ProgressBar()], report=report, resume=resume)
+    run = train_vae(recipe, callbacks=[ProgressBar(), PrintCurves()], report=report,
+                    resume=resume)
     _, _, val, recon, kl = run.evals[-1]
-    print(f"\ndone after {recipe.max_steps} steps: held-out -ELBO {recon + kl:.2f} nats per "
-          f"image (loss with beta {recipe.beta:g}: {val:.2f}); training took "
-          f"{_minutes(run.seconds)} ({run.cpu_seconds:.0f} CPU s)")
-    print(f"samples: {run.out_dir / 'samples.png'}")
-    print(f"quality of {QUALITY_SAMPLES} samples: {run.quality.describe()}")
-    print("Next:")
+    print("\n" + t("recipes.vae.done", max_steps=recipe.max_steps, elbo=recon + kl,
+                   beta=recipe.beta, val=val, time=_minutes(run.seconds),
+                   cpu=run.cpu_seconds))
+    print(t("recipes.samples", path=run.out_dir / "samples.png"))
+    print(t("recipes.vae.quality", n=QUALITY_SAMPLES, quality=run.quality.describe()))
+    print(t("recipes.next"))
     for command, why in next_commands(recipe, quick):
         print(f"  {command:<44} # {why}")
     return 0

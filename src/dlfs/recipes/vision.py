@@ -14,8 +14,9 @@ the benchmark (``benchmarks/bench_vision.py``), the tests and the lessons share 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -54,16 +55,23 @@ def predict_logits(model: nn.Module, x: Tensor, batch_size: int = 512) -> Tensor
 def train_classifier(model: nn.Module, x: Tensor, y: Tensor, *, epochs: int,
                      batch_size: int = 64, lr: float = 2e-3, weight_decay: float = 0.0,
                      seed: int = 0, augment: Callable[[Tensor], Tensor] | None = None,
-                     callbacks: Sequence[Any] = ()) -> nn.Module:
+                     callbacks: Sequence[Any] = (), val: tuple[Tensor, Tensor] | None = None,
+                     log_to: str | Path | None = None, hparams: Mapping[str, Any] | None = None,
+                     title: str = "") -> nn.Module:
     """Train ``model`` on ``x`` ``(N, C, H, W)``, ``y`` ``(N,)`` with Adam and a cosine-decayed
     learning rate, through :func:`dlfs.train.fit` on the CPU, under the NaN/Inf guard and
     torch's deterministic kernels; returns the model.
 
     ``augment`` maps a training batch ``(B, C, H, W)`` to an altered one of the same shape
     (e.g. random shifts); it runs in train mode only. ``callbacks`` go to ``fit`` (e.g. a
-    :class:`dlfs.train.ProgressBar`).
+    :class:`dlfs.train.ProgressBar`). ``val`` (images, labels): validation loss and
+    accuracy after each epoch (``val/loss``, ``val/accuracy``; they change nothing in the
+    training). ``log_to``: a run directory for the TensorBoard log (every step) and
+    ``curves.png``, with ``hparams`` (settings) and ``title``
+    (:func:`dlfs.train.run_report.run_logging`).
     """
     from dlfs.train import fit
+    from dlfs.train.run_report import run_logging
 
     def forward(model: nn.Module, batch: tuple[Tensor, Tensor]) -> tuple[Tensor, Tensor]:
         xb, yb = batch
@@ -77,9 +85,17 @@ def train_classifier(model: nn.Module, x: Tensor, y: Tensor, *, epochs: int,
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps,
                                                 pct_start=0.15)
+    # a list of batches: iterating it draws no random number (a loader's would)
+    val_loader = None if val is None else [(val[0][i:i + 512], val[1][i:i + 512])
+                                           for i in range(0, len(val[0]), 512)]
+    logs = [] if log_to is None else run_logging(
+        log_to, hparams=hparams, metrics=("loss/val", "val/accuracy"), title=title)
     fit(model, loader, loss_fn=nn.functional.cross_entropy, optimizer=opt, scheduler=sched,
-        epochs=epochs, device="cpu", seed=seed, log_every=max(1, steps), forward=forward,
-        callbacks=callbacks, nan_guard=True, deterministic=True)
+        epochs=epochs, device="cpu", seed=seed, forward=forward,
+        log_every=1 if log_to is not None else max(1, steps), val_loader=val_loader,
+        metrics=None if val is None else {"accuracy": accuracy},
+        callbacks=[*logs, *callbacks],
+        nan_guard=True, deterministic=True)
     return model
 
 

@@ -31,6 +31,7 @@ from torch import Tensor, nn
 
 from ..data import DataLoader, TensorDataset
 from ..errors import DlfsError
+from ..i18n import t
 from ..metrics import accuracy
 from ..models.cnn import lenet5
 from ..models.vit import ViT, ViTConfig
@@ -38,9 +39,11 @@ from ..nn import functional as F
 from ..optim import AdamW
 from ..optim.lr_scheduler import LambdaLR, warmup_constant_factor
 from ..runtime import eval_mode
+from ..textui import table
 from ..train import Callback, PeriodicEval, fit
 from ..train.checkpoint import atomic_write_text
-from .options import check_fields, command_line, replace_nested
+from ..train.run_report import run_logging
+from .options import check_fields, command_line, flat_values, replace_nested
 from .registry import RecipeCommand
 from .resume import (
     RecordRecipe,
@@ -101,12 +104,9 @@ class ViTRecipe:
     def __post_init__(self) -> None:
         check_fields(self)
         if self.model.in_channels != 1 or self.model.num_classes != 10:
-            raise ValueError("ViTRecipe: the digits are greyscale with 10 classes: "
-                             "model.in_channels must be 1 and model.num_classes 10")
+            raise ValueError(t("recipes.vit.channels_classes"))
         if self.models != "vit" and self.model.image_size < 12:
-            raise ValueError(f"ViTRecipe: the CNN (LeNet-5) needs images of at least 12x12, "
-                             f"got image_size {self.model.image_size}; give a larger one "
-                             "or train the ViT alone")
+            raise ValueError(t("recipes.vit.image_size", image_size=self.model.image_size))
 
     @property
     def trained(self) -> tuple[str, ...]:
@@ -215,11 +215,13 @@ def _train_one(recipe: ViTRecipe, kind: str, data: tuple[Tensor, ...],
     scheduler = LambdaLR(optimizer, warmup_constant_factor(recipe.warmup_steps))
     evaluator = PeriodicEval(recipe.eval_every, lambda m: held_out_accuracy(m, x_te, y_te),
                              None if report is None else lambda *row: report(kind, *row),
-                             tag="val/acc")
+                             tag="val/accuracy")
+    logs = run_logging(out, hparams=flat_values(recipe), metrics=("val/accuracy",),
+                       title=f"dlfs train vit: {MODELS[kind]}")
     started = RecordRecipe(recipe, lambda: _write_run_info(recipe))
     start, cpu = time.perf_counter(), time.process_time()
     fit(model, loader, optimizer=optimizer, scheduler=scheduler, loss_fn=F.cross_entropy,
-        callbacks=[started, evaluator, *callbacks], max_steps=recipe.max_steps,
+        callbacks=[started, evaluator, *logs, *callbacks], max_steps=recipe.max_steps,
         device="cpu", seed=recipe.seed, checkpoint_dir=str(out / "checkpoints"),
         checkpoint_every=recipe.eval_every, log_dir=str(out / "tensorboard"),
         resume=str(resume.checkpoint) if resume is not None else False,
@@ -242,8 +244,8 @@ def train_vit(recipe: ViTRecipe, *, callbacks: Sequence[Callback] = (),
     x_tr, y_tr = load_digits(recipe, "train")
     x_te, y_te = load_digits(recipe, "test")
     if len(x_tr) < recipe.batch_size:
-        raise DlfsError(f"--batch-size {recipe.batch_size} is larger than the {len(x_tr)} "
-                        "training images; give a smaller one")
+        raise DlfsError(t("recipes.batch_too_large", batch_size=recipe.batch_size,
+                          n=len(x_tr), what=t("recipes.what.images")))
     models, results = {}, {}
     for kind in recipe.trained:
         plan = resume.get(kind) if resume else None
@@ -257,12 +259,11 @@ def train_vit(recipe: ViTRecipe, *, callbacks: Sequence[Callback] = (),
 
 def comparison_table(results: dict[str, ModelResult]) -> str:
     """The results as a table, one row per model."""
-    lines = [f"{'model':<22}{'parameters':>11}{'held-out accuracy':>19}{'seconds':>9}"
-             f"{'CPU s':>8}"]
-    for r in results.values():
-        lines.append(f"{r.name:<22}{r.params:>11,}{r.accuracy:>18.1%} {r.seconds:>9.1f}"
-                     f"{r.cpu_seconds:>8.1f}")
-    return "\n".join(lines)
+    rows = [[t("recipes.table.model"), t("recipes.table.parameters"),
+             t("recipes.table.accuracy"), t("recipes.table.seconds"), t("recipes.table.cpu")]]
+    rows += [[r.name, f"{r.params:,}", f"{r.accuracy:.1%}", f"{r.seconds:.1f}",
+              f"{r.cpu_seconds:.1f}"] for r in results.values()]
+    return "\n".join(table(rows, align="<>>>>"))
 
 
 def next_commands(recipe: ViTRecipe, quick: bool) -> list[tuple[str, str]]:
@@ -270,11 +271,10 @@ def next_commands(recipe: ViTRecipe, quick: bool) -> list[tuple[str, str]]:
     base = replace_nested(ViTRecipe(), QUICK) if quick else ViTRecipe()
     words = ["dlfs", "train", "vit", *(["--quick"] if quick else [])]
     longer = dataclasses.replace(recipe, max_steps=2 * recipe.max_steps, resume=True)
-    return [(command_line(words, longer, base), "continue training both"),
-            (f"tensorboard --logdir {shlex.quote(recipe.out_dir)}",
-             "loss and held-out accuracy curves of each model"),
+    return [(command_line(words, longer, base), t("recipes.vit.next.continue")),
+            (f"tensorboard --logdir {shlex.quote(recipe.out_dir)}", t("recipes.vit.next.curves")),
             ("dlfs run vision-transformer" + (" --quick" if quick else ""),
-             "patches, the class token, positions and attention maps, explained")]
+             t("recipes.vit.next.lesson"))]
 
 
 def _minutes(seconds: float) -> str:
@@ -283,35 +283,36 @@ def _minutes(seconds: float) -> str:
 
 def run_vit(recipe: ViTRecipe, quick: bool = False) -> int:
     """`dlfs train vit`: train with a line per evaluation, then print the table."""
-    from ..train import ProgressBar
+    from ..train import PrintCurves, ProgressBar
 
     c = recipe.model
-    source = recipe.data or "scikit-learn's digits"
-    print(f"dlfs train vit: a Vision Transformer and a CNN on {source}"
-          f"{' (quick smoke run)' if quick else ''}", flush=True)
+    source = recipe.data or t("recipes.digits")
+    print(t("recipes.vit.header", command="dlfs train vit",
+            source=source, quick=t("recipes.quick") if quick else ""),
+          flush=True)
     resume = plan_vit_resume(recipe) if recipe.resume else None
     if "vit" in recipe.trained:
-        print(f"ViT: {c.image_size}x{c.image_size} images in {c.num_patches} patches of "
-              f"{c.patch_size}x{c.patch_size} ({c.patch_embedding} embedding) + a class token, "
-              f"width {c.d_model}, {c.n_layer} layers, {c.n_head} heads: "
-              f"{count_params(build_model(recipe, 'vit')):,} parameters", flush=True)
+        print(t("recipes.vit.vit", size=c.image_size, n_patches=c.num_patches,
+                patch=c.patch_size, embedding=c.patch_embedding, d_model=c.d_model,
+                n_layer=c.n_layer, n_head=c.n_head,
+                params=count_params(build_model(recipe, "vit"))), flush=True)
     if "cnn" in recipe.trained:
-        print(f"CNN: LeNet-5 with ReLU: {count_params(build_model(recipe, 'cnn')):,} "
-              "parameters", flush=True)
-    print(f"training {recipe.max_steps} steps each, batch {recipe.batch_size}, AdamW lr "
-          f"{recipe.lr:g} after {recipe.warmup_steps} warm-up steps; checkpoints and "
-          f"TensorBoard logs in {recipe.out_dir}/<model>", flush=True)
+        print(t("recipes.vit.cnn", params=count_params(build_model(recipe, "cnn"))),
+              flush=True)
+    print(t("recipes.vit.training", max_steps=recipe.max_steps, batch_size=recipe.batch_size,
+            lr=recipe.lr, warmup=recipe.warmup_steps, out=recipe.out_dir), flush=True)
     for plan in (resume or {}).values():
         print(plan.describe(), flush=True)
 
     def report(kind: str, step: int, train: float, acc: float, seconds: float) -> None:
-        print(f"{kind} step {step:>6}  train loss {train:.3f}  held-out accuracy {acc:6.1%}  "
-              f"{_minutes(seconds)}", flush=True)
+        print(t("recipes.vit.step", kind=kind, step=step, train=train, acc=acc,
+                time=_minutes(seconds)), flush=True)
 
-    run = train_vit(recipe, callbacks=[ProgressBar()], report=report, resume=resume)
+    run = train_vit(recipe, callbacks=[ProgressBar(), PrintCurves()], report=report,
+                    resume=resume)
     print()
     print(comparison_table(run.results))
-    print("Next:")
+    print(t("recipes.next"))
     for command, why in next_commands(recipe, quick):
         print(f"  {command:<44} # {why}")
     return 0

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from torch import Tensor
 
+from ..i18n import t
 from .callbacks import Callback, EarlyStopping
 
 if TYPE_CHECKING:
@@ -69,6 +70,5 @@ class RestoreBestWeights(Callback):
         if trainer.error is None and self.best_state is not None:
             trainer.model.load_state_dict(self.best_state)
             self.restored = True
-            trainer.history.events.append(
-                f"restored the weights of epoch {self.best_epoch} ({self.monitor} "
-                f"{self.best:.6g})")
+            trainer.history.events.append(t("train.event.restored", epoch=self.best_epoch,
+                                             monitor=self.monitor, best=self.best))

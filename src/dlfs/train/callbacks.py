@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from ..i18n import t
 from .checkpoint import CheckpointManager
 
 if TYPE_CHECKING:
@@ -111,9 +112,9 @@ class EarlyStopping(Callback):
                            f"{sorted(logs)}")
         if not self.improved(logs[self.monitor]) and self.bad_epochs >= self.patience:
             trainer.should_stop = True
-            trainer.history.events.append(
-                f"early stop after epoch {int(logs['epoch'])}: {self.monitor} did not improve "
-                f"for {self.patience} epoch(s) (best {self.best:.6g})")
+            trainer.history.events.append(t(
+                "train.event.early_stop", epoch=int(logs["epoch"]), monitor=self.monitor,
+                patience=self.patience, best=self.best))
 
 
 class Checkpointing(Callback):
@@ -167,8 +168,9 @@ class PeriodicEval(Callback):
     continues its curve. Under a :class:`~dlfs.train.NaNGuard`, a NaN/Inf value stops the
     run with a :class:`~dlfs.train.NonFiniteError` before that step's checkpoint.
     ``report(step, train_loss, value, seconds)`` receives each row as it is made; the
-    command line prints there. ``tag`` (e.g. ``"val/loss"``): also write each value to the
-    run's TensorBoard log, if it has one, beside ``train/loss``.
+    command line prints there. ``tag`` (e.g. ``"val/loss"``, ``"val/accuracy"``): also log
+    each value through :func:`dlfs.train.tensorboard.log_scalar` (``val/loss`` becomes
+    ``loss/val``, beside ``loss/train``; it also goes into ``curves.png``).
     """
 
     def __init__(self, every: int, evaluate: Callable[[Any], float],
@@ -199,11 +201,10 @@ class PeriodicEval(Callback):
             self.report(*row, time.perf_counter() - self.start)
 
     def _log(self, trainer: Trainer, step: int, value: float) -> None:
-        from .tensorboard import run_writer
+        from .tensorboard import log_scalar
 
-        writer = run_writer(trainer) if self.tag else None
-        if writer is not None:
-            writer.add_scalar(self.tag, value, step)
+        if self.tag:
+            log_scalar(trainer, self.tag, value, step)
 
     def _guard(self, trainer: Trainer, value: float) -> None:
         """Under a :class:`~dlfs.train.NaNGuard`, a non-finite value stops the run (before
@@ -214,8 +215,7 @@ class PeriodicEval(Callback):
             return
         module = blame_evaluation(trainer.model, self.evaluate)
         raise NonFiniteError("evaluation", trainer.state.step, trainer.state.epoch, module,
-                             f"the evaluation gave {value} although the weights are finite "
-                             "(too large for a forward pass?)")
+                             t("train.nonfinite.evaluation_gave", value=value))
 
     def on_step_end(self, trainer: Trainer, logs: dict[str, float]) -> None:
         if trainer.state.step % self.every == 0:

@@ -27,6 +27,7 @@ from typing import Any
 import torch
 
 from ..errors import DlfsError
+from ..i18n import t
 
 __all__ = ["CheckpointManager", "Checkpointer", "CorruptCheckpointError", "atomic_save",
            "atomic_write_text", "load_checkpoint", "save_checkpoint"]
@@ -40,7 +41,7 @@ class CorruptCheckpointError(DlfsError):
 
     def __init__(self, path: Path | str, reason: str):
         self.path, self.reason = Path(path), reason
-        super().__init__(f"checkpoint {path} is unusable: {reason}")
+        super().__init__(t("train.checkpoint.unusable", path=path, reason=reason))
 
 
 def atomic_save(obj: Any, path: Path | str) -> Path:
@@ -124,15 +125,15 @@ def load_checkpoint(path: Path | str, map_location: Any = "cpu") -> dict[str, An
     """
     path = Path(path)
     if path.is_file() and path.stat().st_size == 0:
-        raise CorruptCheckpointError(path, "the file is empty (0 bytes)")
+        raise CorruptCheckpointError(path, t("train.checkpoint.empty"))
     outer = _safe_load(path, path, "cpu")
     if (not isinstance(outer, dict) or outer.get("format") != FORMAT
             or not isinstance(outer.get("payload"), torch.Tensor)
             or not isinstance(outer.get("sha256"), str)):
-        raise CorruptCheckpointError(path, f"not a {FORMAT} file (written by something else?)")
+        raise CorruptCheckpointError(path, t("train.checkpoint.foreign", format=FORMAT))
     data = outer["payload"].numpy().tobytes()
     if hashlib.sha256(data).hexdigest() != outer["sha256"]:
-        raise CorruptCheckpointError(path, "checksum mismatch (the file was altered or damaged)")
+        raise CorruptCheckpointError(path, t("train.checkpoint.checksum"))
     return _safe_load(io.BytesIO(data), path, map_location)
 
 
@@ -144,11 +145,10 @@ def _safe_load(source: Path | io.BytesIO, path: Path, map_location: Any) -> Any:
     except FileNotFoundError:
         raise
     except pickle.UnpicklingError as exc:  # weights_only refused it: never unpickle it
-        raise CorruptCheckpointError(path, "cannot be loaded safely (its bytes are not a "
-                                           "checkpoint's, or hold objects other than tensors "
-                                           "and plain containers)") from exc
+        raise CorruptCheckpointError(path, t("train.checkpoint.unsafe")) from exc
     except Exception as exc:  # truncated zip, garbage bytes, a wrong inner format
-        raise CorruptCheckpointError(path, f"cannot be read ({_first_line(exc)})") from exc
+        raise CorruptCheckpointError(path, t("train.checkpoint.unreadable",
+                                             error=_first_line(exc))) from exc
 
 
 def _first_line(exc: BaseException) -> str:

@@ -8,7 +8,8 @@ One optimizer step = ``grad_accum_steps`` micro-batches::
     [unscale] → [clip_grad_norm] → optimizer.step() → zero_grad → [scheduler.step()]
 
 then, at the end of each epoch, validation in eval mode under ``torch.no_grad()``.
-Everything else — bars, TensorBoard, checkpoints, the NaN guard — is a callback.
+Everything else — bars, TensorBoard, checkpoints, the NaN guard, the run's report
+(:class:`~dlfs.train.RunReport`: samples, hparams, ``curves.png``) — is a callback.
 
 Exact resume: a checkpoint stores the counters, the RNG states, the optimizer/scheduler/
 scaler states and the data position. A loader with ``state_dict()``/``load_state_dict()``
@@ -32,6 +33,7 @@ Validation runs on every rank over the loader it is given.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
@@ -41,6 +43,7 @@ from torch.profiler import record_function
 
 from ..distributed import env as dist_env
 from ..errors import DlfsError
+from ..i18n import t
 from ..runtime import deterministic_algorithms, eval_mode, get_device, seed_everything
 from .amp import amp_dtype, autocast_factory, make_grad_scaler
 from .callbacks import Callback, CallbackList, Checkpointing
@@ -51,10 +54,11 @@ from .nan_guard import NaNGuard, NonFiniteError
 from .reporting import MetricsLogger, ProgressBar
 from .resume import checkpoint_payload, load_resume_payload, restore_trainer
 from .rng import capture_rng_state, restore_rng_state
+from .run_report import PrintCurves, RunReport
 from .state import TrainState
 from .tensorboard import TensorBoardLogger
 
-__all__ = ["RANK_ZERO_ONLY", "Trainer", "TrainState", "fit"]
+__all__ = ["RANK_ZERO_ONLY", "Trainer", "TrainState", "fit", "total_grad_norm"]
 
 Metric = Callable[[Any, Any], Any]  # (output, target) -> batch mean (tensor or float)
 
@@ -82,6 +86,21 @@ def move_to(obj: Any, device: torch.device) -> Any:
     return obj
 
 
+def total_grad_norm(parameters: Iterable[torch.Tensor]) -> torch.Tensor:
+    """The L2 norm of all gradients together (what ``clip_grad_norm_`` measures), without
+    changing them; 0 when no parameter has a gradient.
+
+    >>> w = torch.nn.Parameter(torch.zeros(2)); w.grad = torch.tensor([3.0, 4.0])
+    >>> float(total_grad_norm([w]))
+    5.0
+    """
+    grads = [p.grad.detach() for p in parameters if p.grad is not None]
+    if not grads:
+        return torch.zeros(())
+    return torch.linalg.vector_norm(
+        torch.stack([torch.linalg.vector_norm(g.float()) for g in grads]))
+
+
 def _batch_size(target: Any) -> int:
     return int(target.shape[0]) if isinstance(target, torch.Tensor) and target.dim() else 1
 
@@ -100,7 +119,7 @@ def _reseed_loader(loader: Any, seed: int, epoch: int) -> None:
 
 #: the callbacks that only rank 0 runs in a multi-process run (the rest run on every rank)
 RANK_ZERO_ONLY: tuple[type, ...] = (TensorBoardLogger, Checkpointing, ProgressBar,
-                                    MetricsLogger)
+                                    MetricsLogger, RunReport, PrintCurves)
 
 
 class Trainer:
@@ -133,6 +152,10 @@ class Trainer:
         self._pending, self._losses = 0, []
         self.batch: Any = None  # the micro-batch being trained on (on the device)
         self._resume: dict[str, Any] | None = None  # the payload while resuming mid-epoch
+        #: wall seconds of the last optimizer step: its micro-batches' forward and backward
+        #: (and data loading after the first), the clipping and the update; not the callbacks
+        self.step_seconds = 0.0
+        self._step_started = time.perf_counter()
 
     @property
     def pending_micro_batches(self) -> int:
@@ -258,6 +281,8 @@ class Trainer:
     # ---- one micro-batch, one optimizer step ----------------------------------------------
 
     def _micro_step(self, batch: Any) -> None:
+        if self._pending == 0:  # the first micro-batch of an optimizer step
+            self._step_started = time.perf_counter()
         batch = self.batch = move_to(batch, self.device)
         self.callbacks.on_batch_begin(self)
         with record_function("dlfs/forward"), self.autocast():  # labels for the profiler
@@ -292,8 +317,12 @@ class Trainer:
         self.callbacks.on_backward_end(self)
         if self.scaler is not None:
             self.scaler.unscale_(self.optimizer)
+        grad_norm = None  # the total norm before clipping: free when clipping, else logged
         if self.config.clip_grad_norm is not None:
-            nn.utils.clip_grad_norm_(self.model.parameters(), self.config.clip_grad_norm)
+            grad_norm = nn.utils.clip_grad_norm_(self.model.parameters(),
+                                                 self.config.clip_grad_norm)
+        elif (self.state.step + 1) % self.config.log_every == 0:
+            grad_norm = total_grad_norm(self.model.parameters())
         lr = float(self.optimizer.param_groups[0]["lr"])
         with record_function("dlfs/optimizer_step"):
             try:
@@ -305,8 +334,8 @@ class Trainer:
             except RuntimeError as exc:  # e.g. Adam's lr / (1 - beta1) beyond float32
                 if self.config.nan_guard and "overflow" in str(exc):
                     raise NonFiniteError("weights", self.state.step, self.state.epoch, None,
-                                         f"it overflowed ({str(exc).strip()}) at lr "
-                                         f"{lr:g}") from exc
+                                         t("train.nonfinite.overflow", error=str(exc).strip(),
+                                           lr=lr)) from exc
                 raise
         self.optimizer.zero_grad(set_to_none=True)
         if self.scheduler is not None and self.config.scheduler_interval == "step" \
@@ -317,7 +346,11 @@ class Trainer:
         self._pending, self._losses = 0, []
         self.history.step_loss.append(loss)
         self.history.step_lr.append(lr)
-        self.callbacks.on_step_end(self, {"train/loss": loss, "train/lr": lr})
+        self.step_seconds = time.perf_counter() - self._step_started
+        logs = {"train/loss": loss, "train/lr": lr}
+        if grad_norm is not None:
+            logs["train/grad_norm"] = float(grad_norm)
+        self.callbacks.on_step_end(self, logs)
 
     def _mean_over_ranks(self, value: float) -> float:
         """The mean of ``value`` over the processes (each saw its own shard's loss)."""
@@ -325,9 +358,9 @@ class Trainer:
             return value
         import torch.distributed as dist
 
-        t = torch.tensor([value], dtype=torch.float64)
-        dist.all_reduce(t)
-        return float(t.item()) / self.world_size
+        total = torch.tensor([value], dtype=torch.float64)
+        dist.all_reduce(total)
+        return float(total.item()) / self.world_size
 
     def _is_plateau(self) -> bool:
         return isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau)
@@ -407,6 +440,10 @@ def fit(model: nn.Module, train_loader: Iterable, *, loss_fn: Callable,
     Batches are ``(x, y)`` pairs: ``output = model(x)`` with ``x`` of shape ``(B, …)`` and
     ``loss_fn(output, y)`` a scalar mean over the batch. ``metrics`` maps names to
     ``fn(output, y) -> batch mean``; they appear as ``train/<name>`` and ``val/<name>``.
+    Callbacks get each step's ``train/loss``, ``train/lr`` and ``train/grad_norm`` (the
+    total gradient norm before clipping: every step when clipping, else every ``log_every``
+    steps); TensorBoard shows them as ``loss/train``, ``opt/lr``, ``opt/grad_norm``
+    (:mod:`dlfs.train.tensorboard`).
 
     >>> model = torch.nn.Linear(3, 1)
     >>> data = [(torch.randn(4, 3), torch.randn(4, 1)) for _ in range(5)]

@@ -29,6 +29,7 @@ import torch
 from torch import nn
 
 from ..errors import DlfsError
+from ..i18n import t
 from .callbacks import Callback
 from .rng import capture_rng_state, restore_rng_state
 
@@ -37,23 +38,6 @@ if TYPE_CHECKING:
 
 __all__ = ["NaNGuard", "NonFiniteError", "blame_evaluation", "blame_gradient",
            "first_nonfinite_param", "first_nonfinite_weight"]
-
-_AFTER = {
-    "loss": "Training stopped before the optimizer step; weights and checkpoints are still "
-            "the last good ones.",
-    "gradient": "Training stopped before the optimizer step; weights and checkpoints are "
-                "still the last good ones.",
-    "weights": "Training stopped right after that optimizer step; no checkpoint holds these "
-               "weights, the newest one is still the last good one.",
-    "evaluation": "Training stopped before this step's checkpoint; the newest one is still "
-                  "the last good one.",
-}
-
-
-_NO_MODULE = {"loss": "no module output (look at the loss / data)",
-              "gradient": "no module (look at the loss)",
-              "weights": "the optimizer step",
-              "evaluation": "no module output (look at the evaluation)"}
 
 
 class NonFiniteError(DlfsError, FloatingPointError):
@@ -68,9 +52,11 @@ class NonFiniteError(DlfsError, FloatingPointError):
         self.kind, self.step, self.epoch, self.module = kind, step, epoch, module
         self.detail = detail
         self.checkpoint: Any = None
-        where = f"module {module}" if module else _NO_MODULE[kind]
-        super().__init__(f"non-finite {kind} at step {step} (epoch {epoch}): first seen in "
-                         f"{where}; {detail}. {_AFTER[kind]}")
+        where = (t("train.nonfinite.module", module=module) if module
+                 else t(f"train.nonfinite.no_module.{kind}"))
+        super().__init__(t("train.nonfinite.message", kind=t(f"train.nonfinite.kind.{kind}"),
+                           step=step, epoch=epoch, where=where, detail=detail,
+                           after=t(f"train.nonfinite.after.{kind}")))
 
 
 def _tensors(obj: Any) -> Iterator[torch.Tensor]:
@@ -140,9 +126,9 @@ def blame_gradient(events: list[_GradEvent]) -> str | None:
     if producers:
         same_time = [e for e in producers if e.ptr == producers[0].ptr]
         culprit = max(same_time, key=lambda e: e.name.count(".") + (e.name != ""))
-        return f"{culprit.label}, whose backward made a finite gradient non-finite"
+        return t("train.nonfinite.backward_made_it", label=culprit.label)
     if events:
-        return f"{events[0].label}, whose output gradient was already non-finite (the loss?)"
+        return t("train.nonfinite.output_grad_bad", label=events[0].label)
     return None
 
 
@@ -177,9 +163,9 @@ class _Tracer:
     def _watch_grads(self, tensors: Any, where: str, name: str, module: nn.Module) -> None:
         if not torch.is_grad_enabled():
             return
-        for t in _tensors(tensors):
-            if t.requires_grad:
-                t.register_hook(self._grad_hook(where, name, _label(name, module)))
+        for tensor in _tensors(tensors):
+            if tensor.requires_grad:
+                tensor.register_hook(self._grad_hook(where, name, _label(name, module)))
 
     def _grad_hook(self, where: str, name: str, label: str):
         def hook(grad: torch.Tensor) -> None:
@@ -229,8 +215,8 @@ class NaNGuard(Callback):
         if _finite(loss.detach()):
             return
         bad_output, _ = self._replay(trainer, self._group[-1:], backward=False)
-        detail = (f"loss = {loss.detach().float().sum().item()}" if bad_output
-                  else "the model's outputs were finite, so the loss function made it")
+        detail = (t("train.nonfinite.loss_value", value=loss.detach().float().sum().item())
+                  if bad_output else t("train.nonfinite.loss_fn_made_it"))
         raise NonFiniteError("loss", trainer.state.step, trainer.state.epoch, bad_output,
                              detail)
 
@@ -241,9 +227,10 @@ class NaNGuard(Callback):
         if param is None:
             return
         _, events = self._replay(trainer, self._group, backward=True)
-        module = blame_gradient(events) or f"'{param.rsplit('.', 1)[0]}' (owns the parameter)"
+        module = blame_gradient(events) or t("train.nonfinite.owner",
+                                             name=param.rsplit(".", 1)[0])
         raise NonFiniteError("gradient", trainer.state.step, trainer.state.epoch, module,
-                             f"first non-finite parameter gradient: {param}")
+                             t("train.nonfinite.first_grad", param=param))
 
     def on_step_end(self, trainer: Trainer, logs: dict[str, float]) -> None:
         param = first_nonfinite_weight(trainer.model)
@@ -253,8 +240,7 @@ class NaNGuard(Callback):
         label = _label(owner, trainer.model.get_submodule(owner))
         lr = logs.get("train/lr")
         raise NonFiniteError("weights", trainer.state.step - 1, trainer.state.epoch, label,
-                             f"the optimizer step (lr {lr:g}) made parameter {param} "
-                             "non-finite although its gradient was finite")
+                             t("train.nonfinite.step_made_it", lr=lr, param=param))
 
     def _replay(self, trainer: Trainer, group: list[tuple[Any, dict[str, Any]]],
                 backward: bool) -> tuple[str | None, list[_GradEvent]]:

@@ -1,5 +1,6 @@
 """Reporting progress: a tqdm progress bar and a CSV / JSON-lines metrics log (callbacks), and
-``save_loss_curves``, the curves of a run as a PNG that needs no server."""
+``save_loss_curves``, the curves of a run as a PNG that needs no server (see also
+:mod:`dlfs.train.run_report`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from ..i18n import t
 from .callbacks import Callback
 
 if TYPE_CHECKING:
@@ -20,27 +22,15 @@ __all__ = ["MetricsLogger", "ProgressBar", "save_loss_curves"]
 
 def save_loss_curves(evals: list[list[float]], path: str | Path, title: str = "") -> Path:
     """Plot ``evals`` rows ``[step, mean train loss since the last row, validation loss]``
-    (what :class:`~dlfs.train.PeriodicEval` keeps) against the step, and save a PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    (what :class:`~dlfs.train.PeriodicEval` keeps) against the step, and save a PNG. (A run
+    of ``fit`` gets every step's curve from :class:`~dlfs.train.RunReport` instead.)"""
+    from .run_report import save_curves
 
     if not evals:
         raise ValueError("save_loss_curves: no evaluation rows to plot")
     steps = [row[0] for row in evals]
-    fig, ax = plt.subplots(figsize=(6, 3.6))
-    ax.plot(steps, [row[1] for row in evals], "o-", label="train (mean since the last point)")
-    ax.plot(steps, [row[2] for row in evals], "o-", label="validation")
-    ax.set(xlabel="step", ylabel="loss", title=title)
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_curves(path, {"loss/train": (steps, [row[1] for row in evals]),
+                              "loss/val": (steps, [row[2] for row in evals])}, title=title)
 
 
 class ProgressBar(Callback):
@@ -62,13 +52,15 @@ class ProgressBar(Callback):
         out = self.file or sys.stderr
         show = self.enabled if self.enabled is not None else out.isatty()
         self.bar = tqdm(total=trainer.planned_steps(), initial=trainer.state.step,
-                        file=out, disable=not show, unit="step", dynamic_ncols=True)
+                        file=out, disable=not show, unit=t("train.bar.unit"),
+                        dynamic_ncols=True)
 
     def on_step_end(self, trainer: Trainer, logs: dict[str, float]) -> None:
         self.bar.update(1)
         if trainer.state.step % trainer.config.log_every == 0:
-            self.bar.set_postfix(loss=f"{logs['train/loss']:.4g}", lr=f"{logs['train/lr']:.3g}",
-                                 epoch=trainer.state.epoch, refresh=False)
+            self.bar.set_postfix_str(t("train.bar.postfix", loss=logs["train/loss"],
+                                       lr=logs["train/lr"], epoch=trainer.state.epoch),
+                                     refresh=False)
 
     def on_train_end(self, trainer: Trainer) -> None:
         if self.bar is not None:

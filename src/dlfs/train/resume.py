@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from .. import __version__
+from ..i18n import t
 from .checkpoint import CheckpointManager, load_checkpoint
 from .config import TrainConfig
 from .history import History
@@ -37,21 +38,21 @@ def load_resume_payload(config: TrainConfig) -> tuple[Path | None, dict[str, Any
     """``(path, payload, notes)`` for ``config.resume``; payload None means start fresh."""
     if isinstance(config.resume, str):
         path = Path(config.resume)
-        return path, load_checkpoint(path), [f"resumed from {path}"]
+        return path, load_checkpoint(path), [t("train.resume.from_file", path=path)]
     manager = CheckpointManager(config.checkpoint_dir, config.keep_last)
     path, payload, problems = manager.load_latest()
     notes = []
     for problem in problems:
-        note = f"{problem}; skipped it and tried the previous checkpoint"
+        note = t("train.resume.skipped", problem=problem)
         warnings.warn(note, CheckpointWarning, stacklevel=3)
         notes.append(note)
     if payload is None:
-        note = f"no usable checkpoint in {manager.directory}; starting a fresh run"
+        note = t("train.resume.none", directory=manager.directory)
         if problems:
             warnings.warn(note, CheckpointWarning, stacklevel=3)
         notes.append(note)
         return None, None, notes
-    notes.append(f"resumed from {path} (step {payload['trainer']['step']})")
+    notes.append(t("train.resume.from_step", path=path, step=payload["trainer"]["step"]))
     return path, payload, notes
 
 
@@ -124,7 +125,8 @@ def apply_hyperparameters(trainer: Trainer, given: list[dict[str, Any]]) -> list
         for key, value in want.items():
             old = old_base if key == "lr" else group.get(key)
             if key != "initial_lr" and old != value:
-                notes.append(f"group {i} {key}: {old} -> {value} (as given)")
+                notes.append(t("train.resume.as_given", group=i, key=key, old=old,
+                               value=value))
             if key not in ("lr", "initial_lr"):
                 group[key] = value
         ratios.append(want["lr"] / old_base if old_base else 1.0)

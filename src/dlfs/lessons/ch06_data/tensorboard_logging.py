@@ -10,6 +10,18 @@
 # small CNN's training, and finally read the files back — the way TensorBoard itself does —
 # to check what is in them. View them with `tensorboard --logdir runs/tensorboard-logging`.
 
+# %% [markdown] lang="zh"
+# # TensorBoard 可视化：标量、图片与直方图
+#
+# **库文件：** `src/dlfs/train/tensorboard.py`（`TensorBoardLogger`）、`src/dlfs/train/loop.py`
+# （`fit(..., log_dir=...)`）、`src/dlfs/data/datasets/shapes.py`。
+#
+# TensorBoard 读取的是*事件文件*：只追加、不修改的日志，每条记录是 (tag, step, value)。PyTorch
+# 用 `torch.utils.tensorboard.SummaryWriter` 写这些文件；传入 `log_dir` 时，`dlfs.train.fit` 会
+# 替你写。这里我们先手工写入标量和图片，再让 `fit` 记录一个小 CNN 的训练过程，最后像
+# TensorBoard 自己那样把文件读回来，检查里面有什么。用
+# `tensorboard --logdir runs/tensorboard-logging` 查看它们。
+
 # %%
 import math
 import shutil
@@ -44,6 +56,11 @@ def read_events(log_dir):
 # `add_scalar(tag, value, step)` adds one point to a curve; `add_image(tag, img, step)`
 # stores a (C, H, W) picture with values in [0, 1].
 
+# %% [markdown] lang="zh"
+# ## 1. 手工写入标量和图片
+# `add_scalar(tag, value, step)` 给一条曲线添加一个点；`add_image(tag, img, step)` 保存一张
+# (C, H, W)、取值在 [0, 1] 的图片。
+
 # %%
 manual_dir = ctx.path("manual")
 writer = SummaryWriter(str(manual_dir))
@@ -66,7 +83,16 @@ assert len(acc.Tags()["images"]) == 3
 # %% [markdown]
 # ## 2. Let `fit` do the logging
 # `fit(..., log_dir=...)` adds a `TensorBoardLogger`: the step loss and learning rate, every
-# epoch metric, and — with a logger of our own — weight/gradient histograms and images.
+# epoch metric, and — with a logger of our own — weight/gradient histograms and images. The
+# tags follow one scheme in every `dlfs` run: `loss/train`, `loss/val`, `opt/lr`,
+# `opt/grad_norm`, `perf/samples_per_s`, metrics as `val/<name>` (`dlfs.train.tensorboard`).
+
+# %% [markdown] lang="zh"
+# ## 2. 让 `fit` 来记录
+# `fit(..., log_dir=...)` 会添加一个 `TensorBoardLogger`：记录每一步的损失和学习率、每个 epoch
+# 的各项指标，以及——如果用我们自己配置的 logger——权重/梯度的直方图和图片。在每次 `dlfs`
+# 运行中，标签都遵循同一套命名：`loss/train`、`loss/val`、`opt/lr`、`opt/grad_norm`、
+# `perf/samples_per_s`，指标记为 `val/<name>`（见 `dlfs.train.tensorboard`）。
 
 # %%
 model = nn.Sequential(
@@ -88,9 +114,9 @@ acc = read_events(fit_dir)
 tags = acc.Tags()
 print("scalars:", sorted(tags["scalars"]))
 print("histograms:", len(tags["histograms"]), "tags, e.g.", sorted(tags["histograms"])[:2])
-for tag in ("train/loss", "train/lr", "val/loss"):
+for tag in ("loss/train", "opt/lr", "loss/val", "opt/grad_norm"):
     assert tag in tags["scalars"], tag
-assert len(acc.Scalars("train/loss")) == len(history.step_loss)
+assert len(acc.Scalars("loss/train")) == len(history.step_loss)
 assert any(t.startswith("weights/") for t in tags["histograms"])
 assert any(t.startswith("grads/") for t in tags["histograms"])
 assert "filters/conv1" in tags["images"]
