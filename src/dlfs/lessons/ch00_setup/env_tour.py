@@ -18,6 +18,26 @@
 # Since the package is installed in editable mode (`pip install -e .`, which `make demo`
 # does), `import dlfs` works from any directory: no `PYTHONPATH=.` or `.env` file needed.
 
+# %% [markdown] lang="zh"
+# # 第 0 天 · 环境搭建与 utils 工具库封装
+#
+# **库文件：** `src/dlfs/playground/`（工具库）、`src/dlfs/paths.py`。
+#
+# 在接触任何模型之前，先检查一下工作台：运行这段代码的是哪个 Python 和哪个 torch，torch
+# 能看到什么硬件，基本的算术运算和自动求导（autograd）能否给出正确答案。然后认识后面每一课
+# 都会用到的五个工具：
+#
+# | 工具 | 它回答的问题 |
+# |---|---|
+# | `env_report()` | 我在什么环境上运行？（`dlfs doctor` 会打印它） |
+# | `seed_everything(seed)` | 怎样再次得到同样的随机数？ |
+# | `inspect(t)` | 这个张量到底是什么样：形状、dtype、步长、有没有 NaN？ |
+# | `time_block(label)` / `compare(...)` | 这段代码要跑多久，哪种写法更快？ |
+# | `model_summary(model, x)` | 每一层输出什么形状，一共有多少参数？ |
+#
+# 由于这个包以可编辑模式安装（`pip install -e .`，`make demo` 会执行这一步），`import dlfs`
+# 在任何目录下都能用：不需要 `PYTHONPATH=.`，也不需要 `.env` 文件。
+
 # %%
 import torch
 from torch import nn
@@ -41,6 +61,11 @@ ctx = lesson_context("env-setup")
 # `env_report()` returns a dict; `format_env_report` lays it out. Its sanity check compares
 # a matrix product with an elementwise sum and an autograd derivative with the hand result.
 
+# %% [markdown] lang="zh"
+# ## 1. 环境报告
+# `env_report()` 返回一个字典，`format_env_report` 把它排版输出。其中的健全性检查会把矩阵乘积
+# 与逐元素求和的结果相比较，并把自动求导算出的导数与手算结果相比较。
+
 # %%
 report = env_report()
 print(format_env_report(report))
@@ -54,6 +79,10 @@ if not torch.cuda.is_available():
 # ## 2. Seeds: the same seed gives the same numbers
 # `seed_everything` seeds Python's `random`, NumPy and torch together.
 
+# %% [markdown] lang="zh"
+# ## 2. 随机种子：同样的种子给出同样的数
+# `seed_everything` 一次性为 Python 的 `random`、NumPy 和 torch 设置种子。
+
 # %%
 seed_everything(42)
 a = torch.randn(3)
@@ -66,6 +95,10 @@ assert torch.equal(a, b), "same seed must reproduce the same draw"
 # %% [markdown]
 # ## 3. `inspect`: a tensor's passport
 # A transpose is a *view*: same storage, different strides, no longer contiguous.
+
+# %% [markdown] lang="zh"
+# ## 3. `inspect`：张量的“护照”
+# 转置是一个*视图*：存储相同，步长不同，并且不再是连续（contiguous）的。
 
 # %%
 x = torch.arange(12.0).reshape(3, 4)
@@ -89,6 +122,18 @@ ctx.notice(info_bad["nan"] == 1 and info_bad["inf"] == 1,
 # ## 4. Timing: `time_block` and `compare`
 # `time_block` prints `label: time`; `compare` runs candidates in one go and prints the ratio
 # to the fastest. Ratios from one run are what to trust on a busy machine.
+#
+# Below, the same product $C_{ij} = \sum_k \text{rows}_{ik}\, (m_2)_{kj}$ is computed twice: by
+# a BLAS matmul, and by a broadcast multiply that builds every term of the sum before summing
+# over $k$.
+
+# %% [markdown] lang="zh"
+# ## 4. 计时：`time_block` 与 `compare`
+# `time_block` 打印 `label: time`；`compare` 把几个候选方案放在一起运行，并打印每个方案相对
+# 最快者的倍数。在一台繁忙的机器上，应该相信的是同一次运行里得到的倍数。
+#
+# 下面把同一个乘积 $C_{ij} = \sum_k \text{rows}_{ik}\, (m_2)_{kj}$ 计算两遍：一遍用 BLAS
+# 矩阵乘法，一遍用广播相乘——先把求和中的每一项都造出来，再沿 $k$ 求和。
 
 # %%
 n = 256 if ctx.quick else 1024
@@ -124,6 +169,28 @@ ctx.notice(slower > 1,
 # %% [markdown]
 # ## 5. `model_summary`: shapes through a small CNN
 # For a 1×28×28 image: conv 3×3 with padding 1 keeps 28×28, max-pool halves it to 14×14.
+# Both follow the output-size formula for kernel size $k$, padding $p$ and stride $s$:
+#
+# $$
+# H_{\text{out}} = \left\lfloor \frac{H + 2p - k}{s} \right\rfloor + 1
+# $$
+#
+# conv: $\lfloor (28 + 2 - 3)/1 \rfloor + 1 = 28$; max-pool ($k = s = 2$, $p = 0$):
+# $\lfloor (28 - 2)/2 \rfloor + 1 = 14$. The `Linear` layer then holds
+# $1568 \cdot 10 + 10 = 15690$ parameters, the conv only $1 \cdot 8 \cdot 9 + 8 = 80$.
+
+# %% [markdown] lang="zh"
+# ## 5. `model_summary`：一个小 CNN 中各层的形状
+# 对一张 1×28×28 的图像：padding 为 1 的 3×3 卷积保持 28×28 不变，最大池化把它减半为
+# 14×14。两者都遵循同一个输出尺寸公式（卷积核大小 $k$，填充 $p$，步幅 $s$）：
+#
+# $$
+# H_{\text{out}} = \left\lfloor \frac{H + 2p - k}{s} \right\rfloor + 1
+# $$
+#
+# 卷积：$\lfloor (28 + 2 - 3)/1 \rfloor + 1 = 28$；最大池化（$k = s = 2$，$p = 0$）：
+# $\lfloor (28 - 2)/2 \rfloor + 1 = 14$。于是 `Linear` 层有 $1568 \cdot 10 + 10 = 15690$
+# 个参数，而卷积层只有 $1 \cdot 8 \cdot 9 + 8 = 80$ 个。
 
 # %%
 model = nn.Sequential(

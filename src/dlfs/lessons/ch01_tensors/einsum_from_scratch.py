@@ -7,11 +7,33 @@
 # *letters that appear in the inputs but not in the output are multiplied and summed over;
 # letters in the output are kept, in the order written.* A letter repeated inside one input
 # takes a diagonal. With no `->`, the output is every letter used exactly once, sorted.
-# `...` stands for any number of leading dimensions.
+# `...` stands for any number of leading dimensions. Written as a sum, the example is
+#
+# $$
+# \text{out}_{bhqk} = \sum_{d} q_{bhqd} \, k_{bhkd}
+# $$
 #
 # Our `einsum` turns any such equation into permutes, reshapes and **one batched matmul** per
 # pair of operands. We check it against `torch.einsum` and against the explicit operation
 # each equation stands for, then open it up on the attention-scores equation.
+
+# %% [markdown] lang="zh"
+# # 第 5 天 · Einsum 爱因斯坦求和约定
+#
+# **库文件：** `src/dlfs/tensors/einsum.py`（`einsum`、`parse_equation`）。
+#
+# `einsum("bhqd,bhkd->bhqk", q, k)` 用一个字母给每一维命名。规则很简短：*在输入中出现、
+# 却不在输出中出现的字母，对应的维度相乘后求和；出现在输出中的字母保留下来，顺序按书写的
+# 顺序。* 同一个输入里重复出现的字母表示取对角线。没有 `->` 时，输出由所有恰好只出现一次的
+# 字母按字母序排列而成。`...` 代表任意多个前导维度。把上面的例子写成求和就是
+#
+# $$
+# \text{out}_{bhqk} = \sum_{d} q_{bhqd} \, k_{bhkd}
+# $$
+#
+# 我们的 `einsum` 会把任何这样的方程转换成若干次 permute、reshape，以及每对操作数
+# **一次批量矩阵乘法**（batched matmul）。我们拿它与 `torch.einsum` 以及每个方程所代表的
+# 显式运算对照检验，然后以注意力分数的方程为例拆开看它的内部。
 
 # %%
 import matplotlib.pyplot as plt
@@ -26,7 +48,25 @@ torch.manual_seed(0)
 
 # %% [markdown]
 # ## 1. The common equations, three ways each
-# Our einsum, `torch.einsum`, and the operation you would otherwise write.
+# Our einsum, `torch.einsum`, and the operation you would otherwise write. Each equation is a
+# sum over its contracted letters, for example
+#
+# $$
+# \texttt{ij,jk->ik}: \; C_{ik} = \sum_j A_{ij} B_{jk}, \qquad
+# \texttt{ii->}: \; \sum_i S_{ii}, \qquad
+# \texttt{bn,anm,bm->ba}: \; \text{out}_{ba} = \sum_{n} \sum_{m} x_{1,bn} \, W_{anm} \, x_{2,bm}
+# $$
+
+# %% [markdown] lang="zh"
+# ## 1. 常见方程，每个用三种方式计算
+# 我们的 einsum、`torch.einsum`，以及不用 einsum 时你会写出的那个运算。每个方程都是对其
+# 被缩并（contracted）字母的求和，例如
+#
+# $$
+# \texttt{ij,jk->ik}: \; C_{ik} = \sum_j A_{ij} B_{jk}, \qquad
+# \texttt{ii->}: \; \sum_i S_{ii}, \qquad
+# \texttt{bn,anm,bm->ba}: \; \text{out}_{ba} = \sum_{n} \sum_{m} x_{1,bn} \, W_{anm} \, x_{2,bm}
+# $$
 
 # %%
 A, Bm = torch.randn(3, 4), torch.randn(4, 5)
@@ -60,7 +100,15 @@ for name, eq, ops, explicit in table:
 # ## 2. Reading an equation: four groups of letters
 # For two operands A and B every letter is one of: **batch** (in A, B and the output),
 # **kept from A**, **kept from B**, or **contracted** (in A and B, not in the output).
-# Those become the `b`, `m`, `n` and `k` of `bmm: (b, m, k) @ (b, k, n) -> (b, m, n)`.
+# Those become the `b`, `m`, `n` and `k` of `bmm: (b, m, k) @ (b, k, n) -> (b, m, n)`, which
+# computes $C_{bmn} = \sum_k A_{bmk} B_{bkn}$.
+
+# %% [markdown] lang="zh"
+# ## 2. 读懂一个方程：四组字母
+# 对两个操作数 A 和 B，每个字母都属于以下四类之一：**批量维**（同时出现在 A、B 和输出中）、
+# **A 独有并保留**、**B 独有并保留**，或**被缩并**（出现在 A 和 B 中，但不在输出中）。
+# 它们分别成为 `bmm: (b, m, k) @ (b, k, n) -> (b, m, n)` 中的 `b`、`m`、`n` 和 `k`，
+# 而 bmm 计算的是 $C_{bmn} = \sum_k A_{bmk} B_{bkn}$。
 
 # %%
 eq = parse_equation("bhqd,bhkd->bhqk")
@@ -80,6 +128,11 @@ assert groups["batch"] == ["b", "h"] and groups["contracted (k)"] == ["d"]
 # Permute A to `(batch, m, k)`, B to `(batch, k, n)`, flatten each group, one `bmm`, then
 # unflatten and permute to the output order. This is what `einsum` does internally.
 
+# %% [markdown] lang="zh"
+# ## 3. 深入内部，一步一步来
+# 把 A 置换（permute）成 `(batch, m, k)`，把 B 置换成 `(batch, k, n)`，把每一组维度展平，做一次
+# `bmm`，再还原各维并置换成输出的顺序。这正是 `einsum` 内部所做的事。
+
 # %%
 Bsz, H, T, Sk, D = 2, 3, 5, 7, 8
 a3 = Q.permute(0, 1, 2, 3).reshape(Bsz * H, T, D)   # (b·h, q, d)
@@ -94,7 +147,14 @@ assert torch.allclose(manual, einsum("bhqd,bhkd->bhqk", Q, Kt), atol=1e-6)
 # %% [markdown]
 # ## 4. Implicit mode and its trap
 # Without `->` the output letters are sorted. So `"ij,jk"` is a matmul, but `"ji"` alone is a
-# **transpose** (output `ij`), and `"ij,ij"` is a full dot product (every letter used twice).
+# **transpose** (output `ij`), and `"ij,ij"` is a full dot product (every letter used twice):
+# $\sum_i \sum_j A_{ij} A_{ij}$.
+
+# %% [markdown] lang="zh"
+# ## 4. 隐式模式及其陷阱
+# 没有 `->` 时，输出字母按字母序排列。所以 `"ij,jk"` 是矩阵乘法，但单独的 `"ji"` 是一次
+# **转置**（输出为 `ij`），而 `"ij,ij"` 是完整的点积（每个字母都出现了两次）：
+# $\sum_i \sum_j A_{ij} A_{ij}$。
 
 # %%
 print("'ij,jk' ->", parse_equation("ij,jk").output, "| 'ji' ->", parse_equation("ji").output,
@@ -106,6 +166,10 @@ assert torch.allclose(einsum("ij,ij", A, A), (A * A).sum())
 # An ellipsis names "all the leading dimensions", which then broadcast like Day 3's rule.
 # `einsum` rewrites it as fresh letters once it sees the shapes (`expand_ellipsis`).
 
+# %% [markdown] lang="zh"
+# 省略号表示“所有前导维度”，这些维度随后按第 3 天的规则进行广播。`einsum` 一旦看到各操作数的
+# 形状，就会把省略号改写成新的字母（`expand_ellipsis`）。
+
 # %%
 rewritten = expand_ellipsis("...qd,...kd->...qk", [Q.dim(), Kt.dim()])
 print("'...qd,...kd->...qk' becomes", repr(rewritten))
@@ -116,6 +180,9 @@ assert lead.shape == (2, 5, 3, 6)  # batch dims (2, 1) and (5,) broadcast to (2,
 
 # %% [markdown]
 # ## 5. Malformed equations get a message that says what was expected
+
+# %% [markdown] lang="zh"
+# ## 5. 写错的方程会得到一条说明“期望是什么”的错误信息
 
 # %%
 for bad, ops in [("ij,jk->ik", (A,)), ("ijk->i", (A,)), ("ij,jk->ik", (A, A)),
@@ -132,6 +199,12 @@ for bad, ops in [("ij,jk->ik", (A,)), ("ijk->i", (A,)), ("ij,jk->ik", (A, A)),
 # Both end in one batched matmul, so the time should be in the same range; the extra cost of
 # ours is the Python parsing and a copy in `reshape` when a permute made a tensor
 # non-contiguous. (Ratios from one run; the machine is shared.)
+
+# %% [markdown] lang="zh"
+# ## 6. 速度：在注意力分数上比较我们的实现与内置实现
+# 两者最终都是一次批量矩阵乘法，所以耗时应该在同一量级；我们多出的开销来自 Python 解析方程，
+# 以及当 permute 让张量变得不连续时 `reshape` 产生的一次复制。（倍数来自同一次运行；这台机器
+# 是共享的。）
 
 # %%
 size = (8, 4, 64, 32) if ctx.quick else (32, 8, 128, 64)

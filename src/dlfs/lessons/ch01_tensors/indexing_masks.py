@@ -16,6 +16,22 @@
 #
 # Then the tools that keep shapes fixed: `gather`, `scatter`, `where`, `masked_fill`.
 
+# %% [markdown] lang="zh"
+# # 第 4 天 · 高级索引与 Mask
+#
+# **库文件：** `src/dlfs/playground/`（`inspect`）；这些操作会在
+# `src/dlfs/nn/functional/class_losses.py`（取出目标类别）和注意力（因果掩码）中再次出现。
+#
+# 索引分三大类，对每一类真正重要的问题是：*结果与源张量共享内存（视图），还是一份副本？*
+#
+# | 类别 | 例子 | 结果 |
+# |---|---|---|
+# | 基本索引（整数、切片、`None`、`...`） | `x[1:, ::2]` | **视图** |
+# | 整数数组索引（“花式索引”） | `x[[0, 2]]`、`x[rows, cols]` | **副本** |
+# | 布尔掩码 | `x[x > 0]` | **副本**，一维，大小取决于数据 |
+#
+# 接着介绍保持形状不变的工具：`gather`、`scatter`、`where`、`masked_fill`。
+
 # %%
 import matplotlib.pyplot as plt
 import torch
@@ -34,6 +50,9 @@ def shares_memory(a: torch.Tensor, b: torch.Tensor) -> bool:
 
 # %% [markdown]
 # ## 1. Views vs copies
+
+# %% [markdown] lang="zh"
+# ## 1. 视图与副本
 
 # %%
 x = torch.arange(12.0).view(3, 4)
@@ -63,6 +82,10 @@ x[0, 1] = 1
 # ## 2. But *assigning* through an index writes in place
 # `x[mask] = v` and `x[idx] = v` call `index_put_` on x itself — no copy is involved.
 
+# %% [markdown] lang="zh"
+# ## 2. 但通过索引*赋值*是原地写入
+# `x[mask] = v` 和 `x[idx] = v` 会在 x 本身上调用 `index_put_`——不涉及任何复制。
+
 # %%
 y = torch.arange(6.0)
 ptr = y.data_ptr()
@@ -74,7 +97,14 @@ assert y.tolist() == [-1.0, -1.0, 2.0, 3.0, 0.0, 0.0] and y.data_ptr() == ptr
 # %% [markdown]
 # ## 3. The duplicate-index trap
 # `x[idx] += 1` reads, adds, then writes: a repeated index is written twice with the *same*
-# value, so it counts once. `index_add_` (or `index_put_(..., accumulate=True)`) adds each.
+# value, so it counts once. `index_add_` (or `index_put_(..., accumulate=True)`) adds each:
+# $\text{out}[i] = \sum_{n \,:\, \text{idx}[n] = i} \text{src}[n]$.
+
+# %% [markdown] lang="zh"
+# ## 3. 重复索引的陷阱
+# `x[idx] += 1` 先读、再加、再写：重复出现的索引会被写入两次*相同*的值，所以只算一次。
+# `index_add_`（或 `index_put_(..., accumulate=True)`）则会逐个累加：
+# $\text{out}[i] = \sum_{n \,:\, \text{idx}[n] = i} \text{src}[n]$。
 
 # %%
 idx = torch.tensor([0, 2, 2, 2])
@@ -89,7 +119,25 @@ assert torch.equal(summed, torch.bincount(idx, minlength=4).float())
 # ## 4. `gather`: pick one entry per row (the target class of a loss)
 # `out[i, j] = src[i, index[i, j]]` along `dim=1`. For logits `(N, K)` and targets `(N,)`,
 # `logits.gather(1, targets[:, None])` is `(N, 1)`: each row's target logit. It equals
-# integer indexing with a row range, and a naive loop.
+# integer indexing with a row range, and a naive loop. Gathering from the log-softmax gives
+# the per-sample cross-entropy, with $t_i$ the target of row $i$:
+#
+# $$
+# \text{nll}_i = -\log \mathrm{softmax}(\text{logits}_i)_{t_i}
+# = -\text{logits}_{i, t_i} + \log \sum_{k=1}^{K} e^{\text{logits}_{i, k}}
+# $$
+
+# %% [markdown] lang="zh"
+# ## 4. `gather`：每行取出一个元素（损失函数中的目标类别）
+# 沿 `dim=1` 有 `out[i, j] = src[i, index[i, j]]`。对形状为 `(N, K)` 的 logits 和形状为
+# `(N,)` 的 targets，`logits.gather(1, targets[:, None])` 的形状是 `(N, 1)`：每一行中目标类别
+# 的 logit。它与用行号范围做整数索引、以及朴素的循环，结果完全相同。从 log-softmax 中 gather，
+# 就得到逐样本的交叉熵（$t_i$ 为第 $i$ 行的目标类别）：
+#
+# $$
+# \text{nll}_i = -\log \mathrm{softmax}(\text{logits}_i)_{t_i}
+# = -\text{logits}_{i, t_i} + \log \sum_{k=1}^{K} e^{\text{logits}_{i, k}}
+# $$
 
 # %%
 N, K = 5, 4
@@ -107,6 +155,11 @@ print("cross entropy per sample = -log_softmax(logits).gather(1, targets):", nll
 # `out[i, index[i, j]] = src[i, j]`. Scattering ones builds one-hot vectors; `scatter_add_`
 # accumulates (a histogram per row).
 
+# %% [markdown] lang="zh"
+# ## 5. `scatter`：它的逆操作——把值写到指定位置
+# `out[i, index[i, j]] = src[i, j]`。用 scatter 写入 1 就能构造 one-hot 向量；`scatter_add_`
+# 则会累加（相当于每行一个直方图）。
+
 # %%
 one_hot = torch.zeros(N, K).scatter_(1, targets[:, None], 1.0)  # (N, K)
 assert torch.equal(one_hot, F.one_hot(targets, K).float())
@@ -118,7 +171,15 @@ assert counts.tolist() == [[1, 2, 0, 1], [1, 0, 3, 0]]
 # %% [markdown]
 # ## 6. `where` and `masked_fill` keep the shape
 # `x[mask]` flattens to the selected values; `torch.where(mask, a, b)` and
-# `x.masked_fill(mask, v)` keep every position. Gradients flow only through the chosen branch.
+# `x.masked_fill(mask, v)` keep every position. Gradients flow only through the chosen branch:
+# for `torch.where(v > 0, v, torch.zeros_like(v))` that is
+# $\partial\, \mathrm{relu\_like}_i / \partial v_i = [v_i > 0]$, the gradient of ReLU.
+
+# %% [markdown] lang="zh"
+# ## 6. `where` 和 `masked_fill` 保持形状不变
+# `x[mask]` 会被展平成选中的那些值；`torch.where(mask, a, b)` 和 `x.masked_fill(mask, v)`
+# 则保留每一个位置。梯度只沿被选中的分支流动：对 `torch.where(v > 0, v, torch.zeros_like(v))`
+# 而言就是 $\partial\, \mathrm{relu\_like}_i / \partial v_i = [v_i > 0]$，也就是 ReLU 的梯度。
 
 # %%
 v = torch.tensor([-2.0, -0.5, 0.0, 1.5, 3.0], requires_grad=True)
@@ -133,7 +194,30 @@ print("masked_fill keeps shape:", filled.tolist(), "  v[v > 0] flattens:", v[v >
 # ## 7. Masks in attention: causal and padding
 # A causal mask forbids position t to look at positions after t: fill those scores with
 # `-inf` before the softmax and they get weight exactly 0. A padding mask does the same for
-# the padded key positions of each sequence.
+# the padded key positions of each sequence. Row $t$ of the causal weights is
+#
+# $$
+# \text{weights}_{t, j} = \begin{cases}
+# \dfrac{e^{\text{scores}_{t, j}}}{\sum_{j' \le t} e^{\text{scores}_{t, j'}}} & j \le t \\
+# 0 & j > t
+# \end{cases}
+# $$
+#
+# since $e^{-\infty} = 0$.
+
+# %% [markdown] lang="zh"
+# ## 7. 注意力中的掩码：因果掩码与填充掩码
+# 因果掩码禁止位置 t 看到 t 之后的位置：在 softmax 之前把这些分数填成 `-inf`，它们得到的权重
+# 就恰好为 0。填充掩码对每个序列中被填充的键（key）位置做同样的事。因果权重的第 $t$ 行为
+#
+# $$
+# \text{weights}_{t, j} = \begin{cases}
+# \dfrac{e^{\text{scores}_{t, j}}}{\sum_{j' \le t} e^{\text{scores}_{t, j'}}} & j \le t \\
+# 0 & j > t
+# \end{cases}
+# $$
+#
+# 这是因为 $e^{-\infty} = 0$。
 
 # %%
 T = 6 if ctx.quick else 10

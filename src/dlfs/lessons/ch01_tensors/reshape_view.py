@@ -13,6 +13,20 @@
 # the strides become, then meets the one error everybody hits:
 # `view size is not compatible with input tensor's size and stride`.
 
+# %% [markdown] lang="zh"
+# # 第 2 天 · 维度变换大通关：reshape / view / permute / contiguous
+#
+# **库文件：** `src/dlfs/playground/`（`inspect`）、`docs/shape_cheatsheet.md`
+# （第 7 天的汇总表）。
+#
+# 张量是一块扁平的内存（它的*存储*，storage），加上一份读取它的“配方”：形状、步长（沿每一维
+# 前进一步需要跳过多少个元素）和偏移量。元素 `x[i, j]` 位于
+# `storage[offset + i * stride[0] + j * stride[1]]`。
+#
+# 大多数形状操作只是写一份新配方——它们是*视图*，什么都不复制。本课对每个操作都检查内存是否
+# 共享（`data_ptr`、`_base`）以及步长变成了什么，然后直面每个人都会遇到的那个错误：
+# `view size is not compatible with input tensor's size and stride`。
+
 # %%
 import matplotlib.pyplot as plt
 import torch
@@ -32,6 +46,26 @@ def shares_memory(a: torch.Tensor, b: torch.Tensor) -> bool:
 # ## 1. Strides: the recipe for reading memory
 # For a contiguous (row-major) tensor of shape `(3, 4)` the strides are `(4, 1)`: one step
 # down a column skips a whole row of 4 elements. We check the address formula on every element.
+# In general, for shape $(n_0, \dots, n_{d-1})$:
+#
+# $$
+# \mathrm{address}(i_0, \dots, i_{d-1}) = \mathrm{offset} + \sum_{k=0}^{d-1} i_k \,
+# \mathrm{stride}[k],
+# \qquad \text{contiguous: } \mathrm{stride}[k] = \prod_{m=k+1}^{d-1} n_m
+# $$
+
+# %% [markdown] lang="zh"
+# ## 1. 步长：读取内存的配方
+# 对一个形状为 `(3, 4)` 的连续（行优先）张量，步长是 `(4, 1)`：沿列向下走一步要跳过一整行
+# 共 4 个元素。我们在每一个元素上检验地址公式。一般地，对形状 $(n_0, \dots, n_{d-1})$：
+#
+# $$
+# \mathrm{address}(i_0, \dots, i_{d-1}) = \mathrm{offset} + \sum_{k=0}^{d-1} i_k \,
+# \mathrm{stride}[k],
+# \qquad \text{contiguous: } \mathrm{stride}[k] = \prod_{m=k+1}^{d-1} n_m
+# $$
+#
+# （contiguous 即“连续”的张量。）
 
 # %%
 x = torch.arange(12).view(3, 4)  # (3, 4)
@@ -47,6 +81,9 @@ print("x[i, j] == storage[i*4 + j] for all 12 elements")
 # %% [markdown]
 # ## 2. `view` shares memory: writing through one changes the other
 
+# %% [markdown] lang="zh"
+# ## 2. `view` 共享内存：通过其中一个写入会改变另一个
+
 # %%
 v = x.view(2, 6)  # (2, 6)
 assert v.data_ptr() == x.data_ptr() and v._base is x._base  # views point at the root tensor
@@ -58,6 +95,16 @@ x[0, 0] = 0  # put it back
 # %% [markdown]
 # ## 3. `transpose` / `permute` / `.T` only swap strides
 # No element moves. The result reads memory out of order, so it is no longer *contiguous*.
+# `permute(p)` gives shape $(n_{p_0}, n_{p_1}, \dots)$ and strides
+# $(\mathrm{stride}[p_0], \mathrm{stride}[p_1], \dots)$: for `y.permute(2, 0, 1)` the strides
+# `(12, 4, 1)` become `(1, 12, 4)`.
+
+# %% [markdown] lang="zh"
+# ## 3. `transpose` / `permute` / `.T` 只是交换步长
+# 没有任何元素被移动。结果以乱序的方式读取内存，所以不再是*连续*的。
+# `permute(p)` 得到的形状为 $(n_{p_0}, n_{p_1}, \dots)$，步长为
+# $(\mathrm{stride}[p_0], \mathrm{stride}[p_1], \dots)$：对 `y.permute(2, 0, 1)`，步长
+# `(12, 4, 1)` 变成 `(1, 12, 4)`。
 
 # %%
 xt = x.t()  # (4, 3)
@@ -75,6 +122,11 @@ assert p[3, 1, 2] == y[1, 2, 3]
 # ## 4. The classic error: `view` on a non-contiguous tensor
 # `view` never copies, so it can only succeed when the new shape can be read with strides.
 # Flattening a transposed matrix cannot: the elements are not in order in memory.
+
+# %% [markdown] lang="zh"
+# ## 4. 经典错误：对不连续的张量调用 `view`
+# `view` 从不复制，所以只有当新形状能用某组步长读出时它才会成功。把一个转置过的矩阵展平就做
+# 不到：元素在内存中并不是按顺序排列的。
 
 # %%
 try:
@@ -96,6 +148,10 @@ print("xt.reshape(12) =", fixed2.tolist(), "(a copy)")
 # %% [markdown]
 # ## 5. `reshape` is a view when it can be, a copy when it must
 # `contiguous()` returns the tensor itself when it already is contiguous.
+
+# %% [markdown] lang="zh"
+# ## 5. `reshape` 能返回视图时就返回视图，必须复制时才复制
+# 当张量本身已经是连续的时，`contiguous()` 直接返回该张量本身。
 
 # %%
 r = x.reshape(6, 2)
@@ -124,6 +180,10 @@ for expr, t, expected in table:
 # ## 6. `squeeze`, `unsqueeze`, `flatten`, `unflatten`, and `-1`
 # `-1` asks torch to infer one size from the others.
 
+# %% [markdown] lang="zh"
+# ## 6. `squeeze`、`unsqueeze`、`flatten`、`unflatten`，以及 `-1`
+# `-1` 让 torch 根据其他维度的大小推断出这一维的大小。
+
 # %%
 b = torch.zeros(8, 1, 28, 28)            # (B, 1, H, W)
 assert b.squeeze(1).shape == (8, 28, 28)  # drop the size-1 channel dim
@@ -141,6 +201,10 @@ print("squeeze/unsqueeze/flatten/unflatten shapes check out")
 # ## 7. `expand` vs `repeat`
 # `expand` stretches size-1 dims with stride 0 (no memory); `repeat` writes copies.
 
+# %% [markdown] lang="zh"
+# ## 7. `expand` 与 `repeat`
+# `expand` 用步长 0 拉伸大小为 1 的维度（不占内存）；`repeat` 则真的写出多份副本。
+
 # %%
 col = torch.tensor([[1.0], [2.0], [3.0]])  # (3, 1)
 e = col.expand(3, 1000)                    # (3, 1000), stride 0 along dim 1
@@ -154,6 +218,11 @@ assert rp.untyped_storage().nbytes() == 3 * 1000 * 4 and e.untyped_storage().nby
 # ## 8. The pattern you will write in attention: split heads and merge them back
 # `(B, T, C)` → `(B, T, H, D)` → `(B, H, T, D)` and back. After the permute the merge must
 # use `reshape` (or `contiguous().view`), since the heads are no longer adjacent in memory.
+
+# %% [markdown] lang="zh"
+# ## 8. 在注意力中你会写的模式：拆分多头，再合并回去
+# `(B, T, C)` → `(B, T, H, D)` → `(B, H, T, D)`，然后再变回去。在 permute 之后，合并必须使用
+# `reshape`（或 `contiguous().view`），因为各个头在内存中已经不再相邻。
 
 # %%
 B, T, H, D = 2, 5, 4, 3
@@ -182,6 +251,11 @@ assert torch.equal(out.transpose(1, 2).contiguous().view(B, T, C), h)
 # ## 9. Picture: the same 12 numbers read with two recipes
 # Top: the tensor as you index it. Bottom: its storage, in memory order. The transpose reads
 # x's memory in a different order; `contiguous()` writes a new block in that order.
+
+# %% [markdown] lang="zh"
+# ## 9. 图示：同样的 12 个数，用两份配方来读
+# 上排：你索引时看到的张量。下排：它的存储，按内存顺序排列。转置以不同的顺序读取 x 的内存；
+# `contiguous()` 则按那个顺序写出一块新的内存。
 
 # %%
 small = torch.arange(12).view(3, 4)

@@ -10,6 +10,17 @@
 # a hand-off to NumPy — and each step records its shape and whether it copied memory. The
 # resulting table is the cheat sheet, and each row is asserted.
 
+# %% [markdown] lang="zh"
+# # 第 7 天 · 复盘：维度变换速查表
+#
+# **库文件：** `docs/shape_cheatsheet.md` 和 `docs/shape_cheatsheet.zh-CN.md`（其中的每个例子都由
+# `tests/tensors/test_cheatsheet_docs.py` 实际运行），`src/dlfs/tensors/broadcast.py`、
+# `src/dlfs/tensors/einsum.py`。
+#
+# 一次运行回顾整整一周：一批词元（token）嵌入依次经过第 2–6 天的所有形状操作——拆分成多头、
+# 用 einsum 计算注意力分数、因果掩码、gather、合并多头、交给 NumPy——每一步都记录下它的形状
+# 以及是否复制了内存。得到的表格就是速查表，表中每一行都有断言检验。
+
 # %%
 from dataclasses import dataclass
 
@@ -56,6 +67,27 @@ def record(code: str, result: torch.Tensor, source: torch.Tensor | None,
 
 # %% [markdown]
 # ## 1. Run the week's operations on one batch
+# The attention steps, exactly as the code computes them (self-attention with `k = q` and the
+# values also `q`, and no $1/\sqrt{D}$ scaling, to keep the focus on shapes):
+#
+# $$
+# s_{bhtu} = \sum_{d} q_{bhtd} \, k_{bhud}, \qquad
+# w = \mathrm{softmax}_u(s + M), \qquad
+# o_{bhtd} = \sum_{u} w_{bhtu} \, q_{bhud}, \qquad
+# M_{tu} = \begin{cases} -\infty & u > t \\ 0 & u \le t \end{cases}
+# $$
+
+# %% [markdown] lang="zh"
+# ## 1. 在同一个批次上运行这一周的操作
+# 注意力相关的几步，严格按代码的计算方式写出（为了把注意力集中在形状上，这里是 `k = q` 的
+# 自注意力，值也用 `q`，并且没有 $1/\sqrt{D}$ 缩放）：
+#
+# $$
+# s_{bhtu} = \sum_{d} q_{bhtd} \, k_{bhud}, \qquad
+# w = \mathrm{softmax}_u(s + M), \qquad
+# o_{bhtd} = \sum_{u} w_{bhtu} \, q_{bhud}, \qquad
+# M_{tu} = \begin{cases} -\infty & u > t \\ 0 & u \le t \end{cases}
+# $$
 
 # %%
 B, T, H, D = 2, 6, 4, 8
@@ -94,6 +126,9 @@ assert np.shares_memory(arr, back.numpy()) and top.dim() == 2
 # %% [markdown]
 # ## 2. The table
 
+# %% [markdown] lang="zh"
+# ## 2. 表格
+
 # %%
 width = max(len(st.code) for st in steps)
 print(f"{'code':<{width}}  {'shape':<16} memory")
@@ -112,6 +147,9 @@ else:
 
 # %% [markdown]
 # ## 3. Picture: the cheat sheet as an image
+
+# %% [markdown] lang="zh"
+# ## 3. 图示：把速查表画成一张图
 
 # %%
 fig, ax = plt.subplots(figsize=(9, 0.36 * len(steps) + 0.8))

@@ -8,6 +8,16 @@
 # a *device*. This lesson creates tensors, reads those properties, and moves data between
 # devices (on a machine without a GPU the GPU part prints a note and skips).
 
+# %% [markdown] lang="zh"
+# # 第 1 天 · Tensor 基础 + Device 管理
+#
+# **库文件：** `src/dlfs/playground/`（`inspect`、`get_device`）。
+#
+# 一个张量由三样东西组成：一块内存（*存储*，storage），一个说明如何解读每个元素的 *dtype*，
+# 以及说明元素 `[i, j]` 位于何处的*形状 + 步长*（shape + strides）。此外，它总是位于某个
+# *设备*（device）上。本课创建张量、读取这些属性，并在设备之间搬运数据（在没有 GPU 的机器上，
+# GPU 部分会打印一条说明并跳过）。
+
 # %%
 import numpy as np
 import torch
@@ -21,6 +31,11 @@ ctx = lesson_context("tensor-basics")
 # ## 1. Creating tensors, and the dtype each way gives you
 # Python floats become `float32` (torch's default dtype); Python ints become `int64`;
 # NumPy arrays keep their dtype, so a NumPy float array arrives as `float64`.
+
+# %% [markdown] lang="zh"
+# ## 1. 创建张量，以及每种方式得到的 dtype
+# Python 浮点数变成 `float32`（torch 的默认 dtype）；Python 整数变成 `int64`；NumPy 数组保留
+# 自己的 dtype，所以 NumPy 的浮点数组传进来就是 `float64`。
 
 # %%
 made = {
@@ -41,7 +56,27 @@ assert made["torch.from_numpy(np.zeros(2))"].dtype == torch.float64
 
 # %% [markdown]
 # ## 2. Shape, strides and memory
-# `x[i, j]` lives at `storage_offset + i * stride[0] + j * stride[1]`. Check it by hand.
+# `x[i, j]` lives at `storage_offset + i * stride[0] + j * stride[1]`. Check it by hand:
+#
+# $$
+# \mathrm{address}(i, j) = \mathrm{storage\_offset} + i \cdot \mathrm{stride}[0]
+#   + j \cdot \mathrm{stride}[1]
+# $$
+#
+# For the `(3, 4)` tensor below the strides are `(4, 1)`, so `x[2, 1]` sits at
+# $0 + 2 \cdot 4 + 1 \cdot 1 = 9$.
+
+# %% [markdown] lang="zh"
+# ## 2. 形状、步长与内存
+# `x[i, j]` 位于 `storage_offset + i * stride[0] + j * stride[1]`。下面亲手验证一下：
+#
+# $$
+# \mathrm{address}(i, j) = \mathrm{storage\_offset} + i \cdot \mathrm{stride}[0]
+#   + j \cdot \mathrm{stride}[1]
+# $$
+#
+# 对下面这个 `(3, 4)` 的张量，步长是 `(4, 1)`，所以 `x[2, 1]` 位于
+# $0 + 2 \cdot 4 + 1 \cdot 1 = 9$。
 
 # %%
 x = torch.arange(12, dtype=torch.float32).reshape(3, 4)
@@ -58,6 +93,9 @@ assert info["bytes"] == 12 * 4, "12 float32 numbers take 48 bytes"
 
 # %% [markdown]
 # ## 3. dtype conversions lose information in predictable ways
+
+# %% [markdown] lang="zh"
+# ## 3. dtype 转换会以可预见的方式丢失信息
 
 # %%
 v = torch.tensor([0.1, 1.7, -2.9])
@@ -76,6 +114,11 @@ assert (torch.tensor([1]) + 0.5).dtype == torch.float32
 # Tensors in one operation must share a device. `get_device()` picks CUDA, then MPS, then
 # CPU; `.to(device)` copies (or returns the same tensor when already there).
 
+# %% [markdown] lang="zh"
+# ## 4. 设备
+# 参与同一次运算的张量必须位于同一个设备上。`get_device()` 依次优先选择 CUDA、MPS、CPU；
+# `.to(device)` 会复制数据（如果张量已经在那个设备上，就直接返回同一个张量）。
+
 # %%
 device = get_device()
 y = x.to(device)
@@ -93,9 +136,19 @@ else:
 
 # %% [markdown]
 # ## 5. Memory: how big may a tensor get?
-# bytes = numel × element_size. A (batch 64, 3, 224, 224) float32 image batch — and the
-# storage, the block of memory the allocator really holds for it, has exactly that size.
+# $\mathrm{bytes} = \mathrm{numel} \times \mathrm{element\_size}$. A float32 image batch of
+# shape (batch 64, 3, 224, 224) holds $64 \cdot 3 \cdot 224 \cdot 224 = 9\,633\,792$ numbers of
+# 4 bytes each, 36.75 MiB — and the storage, the block of memory the allocator really holds for
+# it, has exactly that size.
 # A slice is a view: it keeps the whole storage alive; `.clone()` copies only what it shows.
+
+# %% [markdown] lang="zh"
+# ## 5. 内存：一个张量能有多大？
+# $\mathrm{bytes} = \mathrm{numel} \times \mathrm{element\_size}$。
+# 一个形状为（批量 64, 3, 224, 224）的 float32 图像批次包含
+# $64 \cdot 3 \cdot 224 \cdot 224 = 9\,633\,792$ 个数，每个 4 字节，共 36.75 MiB——
+# 而它的存储，也就是内存分配器真正为它占用的那块内存，大小恰好如此。
+# 切片是一个视图：它会让整块存储一直保持存活；`.clone()` 只复制切片所显示的那部分。
 
 # %%
 batch = torch.empty(64, 3, 224, 224)

@@ -7,9 +7,23 @@
 # A playground to change and re-run (open it as a notebook with `jupytext --to ipynb`).
 # First we make sure the tools work, then ask autograd for the derivative of a function we
 # can also differentiate by hand — first a scalar one, then a vector function, whose
-# derivative is a matrix: the **Jacobian** `J[i, j] = ∂f_i / ∂x_j`.
+# derivative is a matrix: the **Jacobian** `J[i, j] = ∂f_i / ∂x_j`, that is
+# $J_{ij} = \partial f_i / \partial x_j$.
 #
 # Try it: edit `f` and `jacobian_by_hand` in section 3 (keep them in agreement) and re-run.
+
+# %% [markdown] lang="zh"
+# # 自动求导 00 · 交互式实验场：环境检查与第一个雅可比矩阵
+#
+# **库文件：** `src/dlfs/playground/`（`env_report`、`inspect`）；从零实现、计算同样导数的
+# 自动微分引擎位于 `src/dlfs/autograd/`。
+#
+# 这是一个可以随意修改、反复运行的实验场（用 `jupytext --to ipynb` 把它当作 notebook 打开）。
+# 先确认工具都能正常工作，然后让 autograd 求一个我们也能手算的函数的导数——先是标量函数，
+# 再是向量函数，后者的导数是一个矩阵：**雅可比矩阵**（Jacobian）`J[i, j] = ∂f_i / ∂x_j`，即
+# $J_{ij} = \partial f_i / \partial x_j$。
+#
+# 动手试试：修改第 3 节中的 `f` 和 `jacobian_by_hand`（保持两者一致），然后重新运行。
 
 # %%
 import matplotlib.pyplot as plt
@@ -25,6 +39,10 @@ torch.manual_seed(0)
 # ## 1. Environment check
 # `env_report` runs a sanity check (a matmul and a derivative against hand results).
 
+# %% [markdown] lang="zh"
+# ## 1. 环境检查
+# `env_report` 会运行一次健全性检查（把一次矩阵乘法和一个导数与手算结果相比较）。
+
 # %%
 report = env_report()
 for key in ("python", "torch", "torch_build", "threads", "cuda_available", "mps_available"):
@@ -35,9 +53,16 @@ if not report["cuda_available"]:
 
 # %% [markdown]
 # ## 2. A scalar derivative, everywhere at once
-# For y = tanh(x), dy/dx = 1 − tanh(x)². Autograd gives the derivative at every point of a
-# grid in one backward pass (each y_i depends only on x_i, so the gradient of Σ y_i is the
-# list of derivatives).
+# For $y = \tanh(x)$, $\frac{dy}{dx} = 1 - \tanh^2(x)$. Autograd gives the derivative at every
+# point of a grid in one backward pass: each $y_i$ depends only on $x_i$, so the gradient of
+# $\sum_i y_i$ is the list of derivatives,
+# $\frac{\partial}{\partial x_j} \sum_i y_i = \frac{d y_j}{d x_j}$.
+
+# %% [markdown] lang="zh"
+# ## 2. 标量函数的导数，一次求出所有点
+# 对 $y = \tanh(x)$，有 $\frac{dy}{dx} = 1 - \tanh^2(x)$。autograd 只用一次反向传播就给出网格上
+# 每一点的导数：每个 $y_i$ 只依赖于 $x_i$，所以 $\sum_i y_i$ 的梯度就是各点导数组成的列表，
+# $\frac{\partial}{\partial x_j} \sum_i y_i = \frac{d y_j}{d x_j}$。
 
 # %%
 x = torch.linspace(-3, 3, 61, dtype=torch.float64, requires_grad=True)
@@ -58,16 +83,35 @@ ctx.savefig(fig, "tanh_derivative.png")
 
 # %% [markdown]
 # ## 3. A first Jacobian
-# f(x) = [x₀² x₁, 5 x₀ + sin x₁, x₀ x₁ x₂] maps R³ → R³. By hand:
+# $f(x) = (x_0^2 x_1,\; 5 x_0 + \sin x_1,\; x_0 x_1 x_2)$ maps $\mathbb{R}^3 \to \mathbb{R}^3$.
+# By hand:
 #
-# ```
-# J = [[2 x₀ x₁,  x₀²,     0    ],
-#      [5,        cos x₁,  0    ],
-#      [x₁ x₂,    x₀ x₂,   x₀ x₁]]
-# ```
+# $$
+# J = \begin{pmatrix}
+# 2 x_0 x_1 & x_0^2 & 0 \\
+# 5 & \cos x_1 & 0 \\
+# x_1 x_2 & x_0 x_2 & x_0 x_1
+# \end{pmatrix}
+# $$
 #
-# Autograd builds J one row at a time: `backward` on f_i gives row i (∂f_i/∂x).
-# `torch.autograd.functional.jacobian` does that loop for us.
+# Autograd builds J one row at a time: `backward` on $f_i$ gives row i,
+# $\partial f_i / \partial x$. `torch.autograd.functional.jacobian` does that loop for us.
+
+# %% [markdown] lang="zh"
+# ## 3. 第一个雅可比矩阵
+# $f(x) = (x_0^2 x_1,\; 5 x_0 + \sin x_1,\; x_0 x_1 x_2)$ 是一个
+# $\mathbb{R}^3 \to \mathbb{R}^3$ 的映射。手算得到：
+#
+# $$
+# J = \begin{pmatrix}
+# 2 x_0 x_1 & x_0^2 & 0 \\
+# 5 & \cos x_1 & 0 \\
+# x_1 x_2 & x_0 x_2 & x_0 x_1
+# \end{pmatrix}
+# $$
+#
+# autograd 一次构造 J 的一行：对 $f_i$ 调用 `backward` 得到第 i 行，即 $\partial f_i / \partial x$。
+# `torch.autograd.functional.jacobian` 替我们完成这个循环。
 
 # %%
 def f(x: torch.Tensor) -> torch.Tensor:
@@ -101,8 +145,13 @@ assert torch.allclose(J_rows, J_hand) and torch.allclose(J_func, J_hand)
 
 # %% [markdown]
 # ## 4. The Jacobian as the best linear approximation
-# f(x + δ) ≈ f(x) + J δ, with an error that shrinks like |δ|². Halving δ should cut the
-# error by about 4.
+# $f(x + \delta) = f(x) + J \delta + O(\lVert \delta \rVert^2)$: the error of the linear
+# approximation shrinks like $\lVert \delta \rVert^2$. Halving δ should cut the error by about 4.
+
+# %% [markdown] lang="zh"
+# ## 4. 雅可比矩阵是最好的线性近似
+# $f(x + \delta) = f(x) + J \delta + O(\lVert \delta \rVert^2)$：线性近似的误差按
+# $\lVert \delta \rVert^2$ 的速度缩小。把 δ 减半，误差应该缩小到大约四分之一。
 
 # %%
 direction = torch.tensor([0.3, -0.2, 0.5], dtype=torch.float64)

@@ -18,6 +18,25 @@
 # 3. **A multi-input function** — `linear(x, W, b) = x Wᵀ + b` with three gradients, some of
 #    which may be skipped (`ctx.needs_input_grad`).
 
+# %% [markdown] lang="zh"
+# # 自动求导 07 · 自定义 autograd Function
+#
+# **库文件：** `src/dlfs/nn/functional/custom.py`（`ReLUFunction`、`RoundSTE`：即下面的两个
+# Function 在库中的版本）；`src/dlfs/autograd/scalar.py` 和 `src/dlfs/autograd/tensor.py`
+# 以同样的方式为每个运算手写反向传播；`src/dlfs/autograd/gradcheck.py` 负责检验它们。
+#
+# `torch.autograd.Function` 把一个 `forward`（任意张量代码，运行时不记录计算图）和一个由你
+# 编写的 `backward` 配成一对：给定 dL/d(output)，为每个输入返回 dL/d(input)。
+# `ctx.save_for_backward` 保存 backward 需要用到的东西。下面有三个例子，每个都用
+# `torch.autograd.gradcheck`（float64 有限差分）加以证明；如果 backward 故意*不是*真正的导数，
+# 就检验它所实现的那条规则：
+#
+# 1. **ReLU**——backward 只在 x > 0 处把梯度传回去。
+# 2. **直通估计器**（straight-through estimator）——forward 做取整（几乎处处导数为 0），
+#    backward 假装它是恒等映射，这样量化模型也能训练。
+# 3. **多输入函数**——`linear(x, W, b) = x Wᵀ + b`，有三个梯度，其中有些可以跳过不算
+#    （`ctx.needs_input_grad`）。
+
 # %%
 import matplotlib.pyplot as plt
 import torch
@@ -30,7 +49,21 @@ torch.manual_seed(0)
 
 # %% [markdown]
 # ## 1. ReLU
-# y = max(x, 0);  dL/dx = dL/dy · [x > 0].
+#
+# $$
+# y = \max(x, 0), \qquad
+# \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y} \cdot [x > 0]
+# $$
+
+# %% [markdown] lang="zh"
+# ## 1. ReLU
+#
+# $$
+# y = \max(x, 0), \qquad
+# \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y} \cdot [x > 0]
+# $$
+#
+# （其中方括号表示条件成立时取 1，否则取 0。）
 
 # %%
 class MyReLU(Function):
@@ -64,7 +97,32 @@ print("MyReLU passes gradcheck and matches torch.relu's gradient")
 # ## 2. The straight-through estimator (STE)
 # Rounding has zero derivative almost everywhere, so nothing upstream would learn. The STE
 # keeps `round` in the forward and uses the identity's derivative in the backward
-# (optionally only inside the clipping range, as here: |x| ≤ 1 for values clamped to [-1, 1]).
+# (optionally only inside the clipping range, as here: $\lvert x \rvert \le 1$ for values
+# clamped to $[-1, 1]$):
+#
+# $$
+# y = \frac{\mathrm{round}\left(\mathrm{clamp}(x, -1, 1) \cdot \text{levels}\right)}{\text{levels}},
+# \qquad
+# \frac{\partial L}{\partial x} := \frac{\partial L}{\partial y} \cdot [\lvert x \rvert \le 1]
+# $$
+#
+# Bengio, Léonard and Courville, 2013, *Estimating or Propagating Gradients Through Stochastic
+# Neurons for Conditional Computation*.
+
+# %% [markdown] lang="zh"
+# ## 2. 直通估计器（STE）
+# 取整运算几乎处处导数为 0，所以它上游的任何东西都学不到东西。STE 在 forward 中保留
+# `round`，在 backward 中则使用恒等映射的导数（也可以只在裁剪范围内这样做，比如这里：
+# 对被限制在 $[-1, 1]$ 内的值，只在 $\lvert x \rvert \le 1$ 处传回梯度）：
+#
+# $$
+# y = \frac{\mathrm{round}\left(\mathrm{clamp}(x, -1, 1) \cdot \text{levels}\right)}{\text{levels}},
+# \qquad
+# \frac{\partial L}{\partial x} := \frac{\partial L}{\partial y} \cdot [\lvert x \rvert \le 1]
+# $$
+#
+# 参考文献：Bengio, Léonard and Courville, 2013, *Estimating or Propagating Gradients Through
+# Stochastic Neurons for Conditional Computation*。
 
 # %%
 class RoundSTE(Function):
@@ -103,7 +161,27 @@ assert torch.equal(trick, q) and torch.equal(trick_x.grad, torch.ones_like(trick
 
 # %% [markdown]
 # ## 3. STE in action: a weight that can only take quantized values still learns
-# Fit a scalar w so that round(w·4)/4 · x ≈ 0.75 x.
+# Fit a scalar w so that round(w·4)/4 · x ≈ 0.75 x. With $q(w) = \mathrm{round}(4 w) / 4$
+# (for $\lvert w \rvert \le 1$) the loss and the update are
+#
+# $$
+# L(w) = \frac{1}{N} \sum_i \left(q(w) \, x_i - 0.75 \, x_i\right)^2, \qquad
+# w \leftarrow w - 0.1 \, \frac{\partial L}{\partial w}
+# $$
+#
+# where the STE uses $\partial q / \partial w = 1$.
+
+# %% [markdown] lang="zh"
+# ## 3. STE 的实战：只能取量化值的权重照样能学习
+# 拟合一个标量 w，使 round(w·4)/4 · x ≈ 0.75 x。记 $q(w) = \mathrm{round}(4 w) / 4$
+# （对 $\lvert w \rvert \le 1$），损失和更新为
+#
+# $$
+# L(w) = \frac{1}{N} \sum_i \left(q(w) \, x_i - 0.75 \, x_i\right)^2, \qquad
+# w \leftarrow w - 0.1 \, \frac{\partial L}{\partial w}
+# $$
+#
+# 其中 STE 取 $\partial q / \partial w = 1$。
 
 # %%
 w = torch.tensor(0.1, dtype=torch.float64, requires_grad=True)
@@ -119,8 +197,31 @@ assert RoundSTE.apply(w, 4).item() == 0.75
 
 # %% [markdown]
 # ## 4. A multi-input function: linear(x, W, b) = x Wᵀ + b
-# With Y = X Wᵀ + b and G = dL/dY:  dL/dX = G W,  dL/dW = Gᵀ X,  dL/db = Σ_rows G.
-# `ctx.needs_input_grad` tells backward which ones are wanted.
+# With $G = \partial L / \partial Y$ the upstream gradient:
+#
+# $$
+# Y = X W^\top + b, \qquad
+# \frac{\partial L}{\partial X} = G W, \qquad
+# \frac{\partial L}{\partial W} = G^\top X, \qquad
+# \frac{\partial L}{\partial b} = \sum_{n} G_{n, :}
+# $$
+#
+# (the last one sums over the rows, the batch). `ctx.needs_input_grad` tells backward which
+# ones are wanted.
+
+# %% [markdown] lang="zh"
+# ## 4. 多输入函数：linear(x, W, b) = x Wᵀ + b
+# 记 $G = \partial L / \partial Y$ 为上游传来的梯度：
+#
+# $$
+# Y = X W^\top + b, \qquad
+# \frac{\partial L}{\partial X} = G W, \qquad
+# \frac{\partial L}{\partial W} = G^\top X, \qquad
+# \frac{\partial L}{\partial b} = \sum_{n} G_{n, :}
+# $$
+#
+# （最后一个是沿行，也就是沿批量维求和。）`ctx.needs_input_grad` 告诉 backward 哪些梯度是
+# 需要计算的。
 
 # %%
 class MyLinear(Function):
@@ -154,6 +255,9 @@ assert calls[-1] == (False, True, True)
 
 # %% [markdown]
 # ## 5. Picture: the STE's forward and backward
+
+# %% [markdown] lang="zh"
+# ## 5. 图示：STE 的前向与反向
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))

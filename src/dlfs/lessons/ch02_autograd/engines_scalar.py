@@ -11,10 +11,48 @@
 # 2. **local derivatives**: each operation knows d(output)/d(input) for each input.
 #
 # `backward()` then walks the DAG from the root to the leaves, in reverse topological order,
-# and applies the chain rule at every edge:  dL/dparent += dL/dnode · dnode/dparent.
-# `Value` does exactly this for single numbers, in under 250 lines with docstrings. We run
-# every expression through `Value` *and* through `torch.autograd` and check that the
-# gradients agree.
+# and applies the chain rule at every edge:
+#
+# $$
+# \frac{\partial L}{\partial \text{parent}} \mathrel{+}=
+# \frac{\partial L}{\partial \text{node}} \cdot \frac{\partial \text{node}}{\partial \text{parent}}
+# $$
+#
+# The `+=` matters: a node used by several children collects
+# $\partial L / \partial p = \sum_c (\partial L / \partial c) (\partial c / \partial p)$
+# over all of them. `Value` does exactly this for single numbers, in under 250 lines with
+# docstrings. We run every expression through `Value` *and* through `torch.autograd` and check
+# that the gradients agree.
+#
+# Rumelhart, Hinton and Williams, 1986, *Learning representations by back-propagating errors*.
+
+# %% [markdown] lang="zh"
+# # 第 1.1 章 · 从零实现标量自动微分引擎（与 torch.autograd 对照）
+#
+# **库文件：** `src/dlfs/autograd/scalar.py`（`Value`）、`src/dlfs/autograd/drawing.py`
+# （`to_dot`、`draw_graph`）、`src/dlfs/autograd/gradcheck.py`。
+#
+# 反向模式的自动微分需要两样东西：
+#
+# 1. **一张计算图**：每个运算都记住自己的输入，于是一个结果就是一张 DAG（有向无环图）的根，
+#    这张图的叶子就是我们最初的那些数；
+# 2. **局部导数**：每个运算都知道自己的输出对每个输入的导数 d(output)/d(input)。
+#
+# 然后 `backward()` 按逆拓扑序从根走向叶子，在每一条边上应用链式法则：
+#
+# $$
+# \frac{\partial L}{\partial \text{parent}} \mathrel{+}=
+# \frac{\partial L}{\partial \text{node}} \cdot \frac{\partial \text{node}}{\partial \text{parent}}
+# $$
+#
+# （parent 为父节点，即输入；node 为当前节点。）这里的 `+=` 很关键：一个被多个子节点使用的
+# 节点会把所有子节点传来的梯度加起来，
+# $\partial L / \partial p = \sum_c (\partial L / \partial c) (\partial c / \partial p)$。
+# `Value` 正是对单个数做这件事，连同文档字符串在内不到 250 行。我们把每个表达式既交给
+# `Value` 计算，*也*交给 `torch.autograd` 计算，并检查两者的梯度一致。
+#
+# 参考文献：Rumelhart, Hinton and Williams, 1986, *Learning representations by back-propagating
+# errors*。
 
 # %%
 import gc
@@ -30,8 +68,13 @@ ctx = lesson_context("engines-scalar")
 
 # %% [markdown]
 # ## 1. One neuron, one graph
-# y = tanh(x1·w1 + x2·w2 + b). Each arithmetic step makes a new node; printing the nodes in
-# topological order (parents before children) shows the graph the expression built.
+# $y = \tanh(x_1 w_1 + x_2 w_2 + b)$. Each arithmetic step makes a new node; printing the
+# nodes in topological order (parents before children) shows the graph the expression built.
+
+# %% [markdown] lang="zh"
+# ## 1. 一个神经元，一张计算图
+# $y = \tanh(x_1 w_1 + x_2 w_2 + b)$。每一步算术运算都会产生一个新节点；按拓扑序（父节点在
+# 子节点之前）打印这些节点，就能看到这个表达式构建出的计算图。
 
 # %%
 x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
@@ -50,7 +93,28 @@ assert math.isclose(y.data, math.tanh(2 * -3 + 0 * 1 + b.data))
 # ## 2. Backward: local derivatives times the upstream gradient
 # `Value` stores, in every node, d(node)/d(parent) next to the forward value:
 # for `a * b` these are `(b, a)`, for `tanh` it is `1 - tanh²`. Backward multiplies them
-# along every path from y to a leaf. By hand: dy/dw1 = (1 - y²)·x1, dy/db = (1 - y²).
+# along every path from y to a leaf. By hand:
+#
+# $$
+# \frac{\partial y}{\partial w_1} = (1 - y^2) \, x_1, \qquad
+# \frac{\partial y}{\partial b} = 1 - y^2, \qquad
+# \frac{\partial y}{\partial w_2} = (1 - y^2) \, x_2 = 0
+# $$
+#
+# (the last one because $x_2 = 0$ blocks $w_2$).
+
+# %% [markdown] lang="zh"
+# ## 2. 反向传播：局部导数乘以上游梯度
+# `Value` 在每个节点中、紧挨着前向的值，存下 d(node)/d(parent)：对 `a * b` 是 `(b, a)`，
+# 对 `tanh` 是 `1 - tanh²`。反向传播沿着从 y 到某个叶子的每一条路径把它们连乘起来。手算：
+#
+# $$
+# \frac{\partial y}{\partial w_1} = (1 - y^2) \, x_1, \qquad
+# \frac{\partial y}{\partial b} = 1 - y^2, \qquad
+# \frac{\partial y}{\partial w_2} = (1 - y^2) \, x_2 = 0
+# $$
+#
+# （最后一项为 0，是因为 $x_2 = 0$ 挡住了 $w_2$ 的梯度。）
 
 # %%
 y.backward()
@@ -63,7 +127,26 @@ assert math.isclose(x2.grad, dpre * w2.data) and w2.grad == 0.0  # x2 = 0 blocks
 # %% [markdown]
 # ## 3. The same expression through torch.autograd
 # The expression is written **once**, as a function, and called on `Value`s and on 0-d
-# float64 torch tensors: both classes support the same operators and methods.
+# float64 torch tensors: both classes support the same operators and methods. A harder one
+# follows, with a node $s$ used twice, whose gradient is the sum over both paths:
+#
+# $$
+# \text{messy}(a, c) = \log \frac{s^2}{c^2 + 1}
+# + \mathrm{relu}\!\left(\sigma(s) + \frac{1}{a}\right) e^{-a},
+# \qquad s = a c + 1.5
+# $$
+
+# %% [markdown] lang="zh"
+# ## 3. 把同一个表达式交给 torch.autograd
+# 表达式作为一个函数**只写一次**，分别在 `Value` 和 0 维 float64 的 torch 张量上调用：两个类
+# 支持同样的运算符和方法。后面还有一个更难的例子，其中节点 $s$ 被用了两次，它的梯度是两条
+# 路径之和：
+#
+# $$
+# \text{messy}(a, c) = \log \frac{s^2}{c^2 + 1}
+# + \mathrm{relu}\!\left(\sigma(s) + \frac{1}{a}\right) e^{-a},
+# \qquad s = a c + 1.5
+# $$
 
 # %%
 
@@ -105,6 +188,11 @@ assert all(math.isclose(o, t, rel_tol=1e-12) for o, t in zip(ours, theirs))
 # DAG with matplotlib: leaves on the left, the output on the right, each node with its data
 # and gradient after backward.
 
+# %% [markdown] lang="zh"
+# ## 4. 看看这张 DAG
+# `to_dot` 给出 Graphviz 文本（粘贴到任意 dot 查看器中即可）；`draw_graph` 用 matplotlib
+# 画出同一张 DAG：叶子在左，输出在右，每个节点都标出它的数据以及反向传播之后的梯度。
+
 # %%
 dot = to_dot(y)
 print("\n".join(dot.splitlines()[:6]), "\n  ...")
@@ -114,8 +202,23 @@ ctx.savefig(fig, "neuron_dag.png")
 
 # %% [markdown]
 # ## 5. Check the calculus numerically
-# Central differences, (f(x+ε) − f(x−ε)) / 2ε, approximate each derivative with error O(ε²).
+# Central differences approximate each derivative with error $O(\varepsilon^2)$:
+#
+# $$
+# \frac{f(x + \varepsilon) - f(x - \varepsilon)}{2 \varepsilon} = f'(x) + O(\varepsilon^2)
+# $$
+#
 # `gradcheck` compares them with backward for every input; it works on torch functions too.
+
+# %% [markdown] lang="zh"
+# ## 5. 用数值方法检验微积分
+# 中心差分以 $O(\varepsilon^2)$ 的误差近似每一个导数：
+#
+# $$
+# \frac{f(x + \varepsilon) - f(x - \varepsilon)}{2 \varepsilon} = f'(x) + O(\varepsilon^2)
+# $$
+#
+# `gradcheck` 对每个输入都把它与 backward 的结果相比较；它对 torch 函数同样适用。
 
 # %%
 assert gradcheck(messy, Value(0.7), Value(-1.3))
@@ -130,7 +233,29 @@ print("gradcheck: Value and torch versions of messy() both agree with finite dif
 # whole graph at once and Python's cyclic garbage collector finds nothing; engines whose
 # nodes form cycles can spend most of a training step inside that collector.
 #
-# Below: a 2 → 4 → 1 tanh network learns XOR with the scalar engine.
+# Below: a 2 → 4 → 1 tanh network learns XOR with the scalar engine. With `W1` (4 × 2), `B1`,
+# `W2` and `B2` as in the code, the four points $(x, t)$ and learning rate 0.5:
+#
+# $$
+# \hat{y}(x) = \tanh\!\left(W_2 \tanh(W_1 x + B_1) + B_2\right), \qquad
+# L = \frac{1}{4} \sum_{(x, t)} \left(\hat{y}(x) - t\right)^2, \qquad
+# p \leftarrow p - 0.5 \, \frac{\partial L}{\partial p}
+# $$
+
+# %% [markdown] lang="zh"
+# ## 6. 没有循环引用的计算图
+# 节点只指向它的父节点，并把局部导数存成数值（没有回头引用节点本身的闭包）。所以当损失被
+# 丢弃时，引用计数会一次性释放整张图，Python 的循环垃圾回收器什么也找不到；而节点之间形成
+# 循环引用的引擎，可能会把一个训练步的大部分时间花在这个回收器里。
+#
+# 下面：一个 2 → 4 → 1 的 tanh 网络用标量引擎学习 XOR。`W1`（4 × 2）、`B1`、`W2`、`B2`
+# 与代码中一致，四个数据点为 $(x, t)$，学习率为 0.5：
+#
+# $$
+# \hat{y}(x) = \tanh\!\left(W_2 \tanh(W_1 x + B_1) + B_2\right), \qquad
+# L = \frac{1}{4} \sum_{(x, t)} \left(\hat{y}(x) - t\right)^2, \qquad
+# p \leftarrow p - 0.5 \, \frac{\partial L}{\partial p}
+# $$
 
 # %%
 rng = torch.Generator().manual_seed(0)
@@ -174,3 +299,7 @@ assert all((predict(x).data > 0) == (t > 0) for x, t in data)
 # %% [markdown]
 # **Next:** `engines-tensor` lifts the same idea from numbers to NumPy arrays, where one node
 # is a whole matrix product and the local derivative becomes a vector–Jacobian product.
+
+# %% [markdown] lang="zh"
+# **下一课：** `engines-tensor` 把同样的思想从单个数推广到 NumPy 数组：一个节点就是一整个
+# 矩阵乘法，局部导数则变成向量-雅可比积（vector–Jacobian product）。

@@ -10,9 +10,52 @@
 # The scalar engine makes one node per number. A tensor engine makes one node per *array
 # operation*: `X @ W` on a (256, 64) and a (64, 256) array is one node, not 4 million. The
 # chain rule is the same, but the local derivative becomes a **vector–Jacobian product
-# (VJP)**: given g = dL/d(out), with out's shape, each op returns dL/d(input) = gᵀ·∂out/∂input
-# with the input's shape, without ever building the Jacobian. For `out = A @ B` that is
-# `g @ Bᵀ` and `Aᵀ @ g`. Everything below is checked against torch.autograd.
+# (VJP)**: given $g = \partial L / \partial\, \text{out}$, with out's shape, each op returns
+# $\partial L / \partial x = g^\top \, \partial\, \text{out} / \partial x$ with the input's
+# shape, without ever building the Jacobian. For `out = A @ B` that is `g @ Bᵀ` and `Aᵀ @ g`.
+# The VJPs of the engine's ops ($\odot$ is the elementwise product; $y$ is the op's output):
+#
+# | op | forward | VJP returned by backward |
+# |---|---|---|
+# | `a + b` | $a + b$ | $g$ and $g$, each unbroadcast to its input's shape |
+# | `a * b` | $a \odot b$ | $g \odot b$ and $g \odot a$ (also unbroadcast) |
+# | `a @ b` | $A B$ | $g B^\top$ and $A^\top g$ |
+# | `exp`, `log` | $e^x$, $\log x$ | $g \odot y$; $g / x$ |
+# | `tanh`, `sigmoid` | $\tanh x$, $\sigma(x)$ | $g \odot (1 - y^2)$; $g \odot y (1 - y)$ |
+# | `relu` | $\max(x, 0)$ | $g \odot [x > 0]$ |
+# | `sum` | $\sum_i x_i$ | $g$ copied to $x$'s shape |
+# | `mean` | $\frac{1}{n} \sum_i x_i$ | $g / n$ copied to $x$'s shape |
+#
+# Everything below is checked against torch.autograd.
+
+# %% [markdown] lang="zh"
+# # 第 1.2 章 · 从零实现 NumPy 张量自动微分引擎（与 torch.autograd 对照）
+#
+# **库文件：** `src/dlfs/autograd/tensor.py`（`Tensor`、反向传播、`no_grad`）、
+# `src/dlfs/autograd/tensor_ops.py`（每个运算及其向量-雅可比积）、
+# `src/dlfs/autograd/tensor_functions.py`（`softmax`、`log_softmax`、`cross_entropy`）、
+# `src/dlfs/autograd/tensor_layers.py`（`Linear`、`MLP`、`SGD`）、`src/dlfs/recipes/numpy_digits.py`、
+# `src/dlfs/autograd/drawing.py`、`src/dlfs/autograd/gradcheck.py`。
+#
+# 标量引擎为每个数建一个节点。张量引擎则为每个*数组运算*建一个节点：(256, 64) 与 (64, 256)
+# 两个数组的 `X @ W` 是一个节点，而不是四百万个。链式法则没有变，但局部导数变成了
+# **向量-雅可比积（VJP）**：给定与 out 形状相同的 $g = \partial L / \partial\, \text{out}$，每个运算
+# 返回与输入形状相同的 $\partial L / \partial x = g^\top \, \partial\, \text{out} / \partial x$，
+# 而从不真正构造出雅可比矩阵。对 `out = A @ B`，这两个 VJP 是 `g @ Bᵀ` 和 `Aᵀ @ g`。
+# 引擎中各运算的 VJP 如下（$\odot$ 为逐元素乘积；$y$ 为该运算的输出）：
+#
+# | 运算 | 前向 | backward 返回的 VJP |
+# |---|---|---|
+# | `a + b` | $a + b$ | $g$ 和 $g$，各自 unbroadcast 成输入的形状 |
+# | `a * b` | $a \odot b$ | $g \odot b$ 和 $g \odot a$（同样要 unbroadcast） |
+# | `a @ b` | $A B$ | $g B^\top$ 和 $A^\top g$ |
+# | `exp`、`log` | $e^x$、$\log x$ | $g \odot y$；$g / x$ |
+# | `tanh`、`sigmoid` | $\tanh x$、$\sigma(x)$ | $g \odot (1 - y^2)$；$g \odot y (1 - y)$ |
+# | `relu` | $\max(x, 0)$ | $g \odot [x > 0]$ |
+# | `sum` | $\sum_i x_i$ | 把 $g$ 复制成 $x$ 的形状 |
+# | `mean` | $\frac{1}{n} \sum_i x_i$ | 把 $g / n$ 复制成 $x$ 的形状 |
+#
+# 下面的一切都与 torch.autograd 对照检验。
 
 # %%
 import numpy as np
@@ -45,8 +88,14 @@ def torch_twin(t: Tensor) -> torch.Tensor:
 
 # %% [markdown]
 # ## 1. The neuron again, now for a batch — three engines agree
-# L = mean_b tanh(X_b · w + c) for X of shape (B, 2). The `Tensor` engine does it with one
-# matmul; the `Value` engine needs a loop over rows; torch does what `Tensor` does.
+# $L = \frac{1}{B} \sum_{b} \tanh(X_b \cdot w + c)$ for X of shape (B, 2). The `Tensor` engine
+# does it with one matmul; the `Value` engine needs a loop over rows; torch does what `Tensor`
+# does.
+
+# %% [markdown] lang="zh"
+# ## 1. 又是那个神经元，这次处理一个批次——三个引擎结果一致
+# 对形状为 (B, 2) 的 X，$L = \frac{1}{B} \sum_{b} \tanh(X_b \cdot w + c)$。`Tensor` 引擎用一次
+# 矩阵乘法完成；`Value` 引擎需要对各行循环；torch 的做法与 `Tensor` 相同。
 
 # %%
 X = Tensor(rng.standard_normal((5, 2)))  # (B, 2), a constant input
@@ -75,7 +124,22 @@ print("graph of L:", [n.op or "leaf" for n in nodes(L)])
 # %% [markdown]
 # ## 2. Broadcasting sends gradients back summed
 # `c` has shape (1,) but was added to a (5, 1) array: it was copied five times, so each copy's
-# gradient flows back and is summed (`unbroadcast`). Same for a bias row over a batch:
+# gradient flows back and is summed (`unbroadcast`). Same for a bias row over a batch: for
+# $L = \sum_{i, j} (x_{ij} + \text{bias}_j)^2$,
+#
+# $$
+# \frac{\partial L}{\partial \text{bias}_j} = \sum_{i} 2 \, (x_{ij} + \text{bias}_j)
+# $$
+
+# %% [markdown] lang="zh"
+# ## 2. 广播把梯度求和后送回
+# `c` 的形状是 (1,)，却被加到了一个 (5, 1) 的数组上：它被复制了五份，所以每一份的梯度都会
+# 流回来并求和（`unbroadcast`）。批量上的偏置行也是一样：对
+# $L = \sum_{i, j} (x_{ij} + \text{bias}_j)^2$，
+#
+# $$
+# \frac{\partial L}{\partial \text{bias}_j} = \sum_{i} 2 \, (x_{ij} + \text{bias}_j)
+# $$
 
 # %%
 x = Tensor(rng.standard_normal((4, 3)), requires_grad=True)  # (B, C)
@@ -90,8 +154,25 @@ assert np.allclose(bias.grad, (2 * (x.data + bias.data)).sum(axis=0))
 
 # %% [markdown]
 # ## 3. Backward of a non-scalar is a VJP; one-hot g's recover the Jacobian
-# `out.backward(g)` computes gᵀJ. With g = e_i (one-hot) it returns row i of the Jacobian J.
-# For softmax the Jacobian is known in closed form: J = diag(s) − s sᵀ.
+# `out.backward(g)` computes $g^\top J$. With $g = e_i$ (one-hot) it returns row i of the
+# Jacobian J. For softmax $s = \mathrm{softmax}(z)$ the Jacobian is known in closed form, and
+# the engine's softmax node returns the VJP directly, without forming J:
+#
+# $$
+# J = \mathrm{diag}(s) - s s^\top, \qquad
+# g^\top J = s \odot \left(g - (g^\top s) \, \mathbf{1}\right)
+# $$
+
+# %% [markdown] lang="zh"
+# ## 3. 非标量的反向传播是 VJP；用 one-hot 的 g 就能还原雅可比矩阵
+# `out.backward(g)` 计算的是 $g^\top J$。取 $g = e_i$（one-hot 向量），它返回的就是雅可比矩阵 J
+# 的第 i 行。对 softmax $s = \mathrm{softmax}(z)$，雅可比矩阵有闭式解，而引擎中的 softmax 节点
+# 不构造 J，直接返回 VJP：
+#
+# $$
+# J = \mathrm{diag}(s) - s s^\top, \qquad
+# g^\top J = s \odot \left(g - (g^\top s) \, \mathbf{1}\right)
+# $$
 
 # %%
 z = Tensor(rng.standard_normal(4), requires_grad=True)
@@ -113,8 +194,15 @@ except RuntimeError as err:
 
 # %% [markdown]
 # ## 4. Indexing scatters gradients back, adding repeats
-# Picking `x[[0, 2, 2]]` uses row 2 twice, so row 2 receives two gradients (`np.add.at`).
+# Picking `x[[0, 2, 2]]` uses row 2 twice, so row 2 receives two gradients (`np.add.at`):
+# for `out = x[idx]`, $\partial L / \partial x_r = \sum_{k \,:\, \text{idx}_k = r} g_k$.
 # Cross-entropy is built exactly this way: log-softmax, then pick each row's target column.
+
+# %% [markdown] lang="zh"
+# ## 4. 索引把梯度散射回去，重复的会相加
+# 取 `x[[0, 2, 2]]` 用到了第 2 行两次，所以第 2 行会收到两份梯度（`np.add.at`）：
+# 对 `out = x[idx]`，有 $\partial L / \partial x_r = \sum_{k \,:\, \text{idx}_k = r} g_k$。
+# 交叉熵正是这样构建的：先做 log-softmax，再在每一行取出目标类别那一列。
 
 # %%
 x = Tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
@@ -124,8 +212,37 @@ assert np.array_equal(x.grad, [[1, 1], [0, 0], [2, 2]])
 
 # %% [markdown]
 # ## 5. Numerically stable softmax and cross-entropy
-# e^1000 overflows float64. Subtracting the row maximum first changes nothing mathematically
-# (softmax(x) = softmax(x − m)) and keeps every exponent ≤ 0.
+# e^1000 overflows float64. Subtracting the row maximum $m = \max_k x_k$ first changes nothing
+# mathematically and keeps every exponent ≤ 0:
+#
+# $$
+# \mathrm{softmax}(x)_i = \frac{e^{x_i - m}}{\sum_k e^{x_k - m}}, \qquad
+# \text{loss} = -\frac{1}{B} \sum_{b} \log \mathrm{softmax}(\text{logits}_b)_{\text{targets}_b}
+# $$
+#
+# and the gradient torch and our engine agree on is
+#
+# $$
+# \frac{\partial\, \text{loss}}{\partial\, \text{logits}}
+# = \frac{1}{B} \left(\mathrm{softmax}(\text{logits}) - \mathrm{onehot}(\text{targets})\right)
+# $$
+
+# %% [markdown] lang="zh"
+# ## 5. 数值稳定的 softmax 与交叉熵
+# e^1000 会让 float64 溢出。先减去每行的最大值 $m = \max_k x_k$，在数学上什么都没改变，却能让
+# 每个指数都 ≤ 0：
+#
+# $$
+# \mathrm{softmax}(x)_i = \frac{e^{x_i - m}}{\sum_k e^{x_k - m}}, \qquad
+# \text{loss} = -\frac{1}{B} \sum_{b} \log \mathrm{softmax}(\text{logits}_b)_{\text{targets}_b}
+# $$
+#
+# torch 与我们的引擎给出一致的梯度：
+#
+# $$
+# \frac{\partial\, \text{loss}}{\partial\, \text{logits}}
+# = \frac{1}{B} \left(\mathrm{softmax}(\text{logits}) - \mathrm{onehot}(\text{targets})\right)
+# $$
 
 # %%
 logits = Tensor([[1000.0, 10.0, -5.0], [0.0, 1.0, 2.0]], requires_grad=True)  # (B=2, C=3)
@@ -147,6 +264,11 @@ assert np.isclose(loss.item(), ref.item()) and np.allclose(logits.grad, t_logits
 # An op on shapes that do not fit names the op and both shapes. `gradcheck` compares the
 # whole Jacobian with central differences, on our engine and on torch alike.
 
+# %% [markdown] lang="zh"
+# ## 6. 能说清错在哪里的错误信息，以及 gradcheck
+# 在形状不匹配的数组上做运算时，错误信息会指出是哪个运算、两个形状分别是什么。`gradcheck`
+# 用中心差分检验整个雅可比矩阵，对我们的引擎和 torch 都适用。
+
 # %%
 try:
     Tensor(np.ones((3, 4))) @ Tensor(np.ones((5, 2)))
@@ -161,7 +283,26 @@ print("gradcheck passed for the Tensor engine and for torch")
 # %% [markdown]
 # ## 7. Train an MLP on the digits with the NumPy engine
 # scikit-learn's 8×8 digits (1797 images, no download), a seeded 80/20 split, standardized.
-# MLP 64 → 64 → ReLU → 10, cross-entropy, SGD with momentum. First its graph for one batch:
+# MLP 64 → 64 → ReLU → 10, cross-entropy, SGD with momentum (learning rate 0.05, momentum 0.9),
+# which keeps a velocity $v$ per parameter $p$:
+#
+# $$
+# v \leftarrow 0.9 \, v + \frac{\partial L}{\partial p}, \qquad p \leftarrow p - 0.05 \, v
+# $$
+#
+# First its graph for one batch:
+
+# %% [markdown] lang="zh"
+# ## 7. 用 NumPy 引擎在 digits 数据集上训练 MLP
+# scikit-learn 的 8×8 手写数字（1797 张图像，无需下载），用固定种子按 80/20 划分，并做标准化。
+# MLP 结构为 64 → 64 → ReLU → 10，使用交叉熵损失函数和带动量的 SGD（学习率 0.05，动量 0.9），
+# 它为每个参数 $p$ 维护一个速度 $v$：
+#
+# $$
+# v \leftarrow 0.9 \, v + \frac{\partial L}{\partial p}, \qquad p \leftarrow p - 0.05 \, v
+# $$
+#
+# 先看一个批次的计算图：
 
 # %%
 data = load_digits_split(seed=0)
@@ -194,6 +335,12 @@ ctx.savefig(fig, "digits_loss.png")
 # One training step each (same sizes, float32), timed in the same run. Both spend most of the
 # time in the same BLAS matrix products; the NumPy engine adds a little Python per node.
 # `python benchmarks/run_all.py --only numpy_engine` measures the 64→256→256→10 MLP properly.
+
+# %% [markdown] lang="zh"
+# ## 8. 和 torch 相比它有多快？
+# 各跑一个训练步（同样的大小，float32），在同一次运行中计时。两者的大部分时间都花在同样的
+# BLAS 矩阵乘法上；NumPy 引擎在每个节点上多了一点 Python 开销。
+# `python benchmarks/run_all.py --only numpy_engine` 会认真测量 64→256→256→10 的 MLP。
 
 # %%
 xb, yb = data.x_train[:256], data.y_train[:256]

@@ -12,6 +12,19 @@
 # 3. **gradcheck:** compare autograd with central finite differences in float64.
 # 4. **Freezing:** `requires_grad_(False)` — no gradient, no update, less memory.
 
+# %% [markdown] lang="zh"
+# # 自动求导 06 · 梯度累积、裁剪、数值检验与冻结
+#
+# **库文件：** `src/dlfs/train/`（训练循环会应用梯度累积和裁剪）、`src/dlfs/autograd/gradcheck.py`
+# （我们自己的有限差分检验）；本课展示它们所依赖的 torch 机制。
+#
+# 1. **梯度累积：** k 个微批次（micro-batch），每个用 `loss / k`，再做一次优化器更新，得到的
+#    梯度（以及整个训练过程）与一个大 k 倍的批次完全相同。
+# 2. **梯度裁剪：** `clip_grad_norm_` 把所有梯度一起按比例缩放，使它们整体的 L2 范数不超过
+#    `max_norm`；`clip_grad_value_` 则逐元素截断。
+# 3. **gradcheck：** 在 float64 下把 autograd 的结果与中心有限差分相比较。
+# 4. **冻结：** `requires_grad_(False)`——没有梯度，不会被更新，还更省内存。
+
 # %%
 import matplotlib.pyplot as plt
 import torch
@@ -35,7 +48,29 @@ loss_fn = nn.BCEWithLogitsLoss()
 # %% [markdown]
 # ## 1. Accumulation equals a large batch
 # Batch 32 in one go vs 4 micro-batches of 8, each loss divided by 4 (the mean over 32 is
-# the mean of 4 means over 8). The gradients match to rounding, and so do whole runs.
+# the mean of 4 means over 8). With $\ell_i$ the loss of example $i$ and $M_m$ the 8 examples
+# of micro-batch $m$:
+#
+# $$
+# \frac{1}{32} \sum_{i=1}^{32} \ell_i
+# = \sum_{m=1}^{4} \frac{1}{4} \left( \frac{1}{8} \sum_{i \in M_m} \ell_i \right)
+# $$
+#
+# and since gradients add up in `.grad`, the gradients are equal too. They match to rounding,
+# and so do whole runs.
+
+# %% [markdown] lang="zh"
+# ## 1. 梯度累积等价于大批次
+# 一次性处理大小为 32 的批次，对比 4 个大小为 8 的微批次、每个的损失除以 4（32 个样本的均值
+# 等于 4 个“8 个样本的均值”的均值）。记 $\ell_i$ 为样本 $i$ 的损失，$M_m$ 为第 $m$ 个微批次中
+# 的 8 个样本：
+#
+# $$
+# \frac{1}{32} \sum_{i=1}^{32} \ell_i
+# = \sum_{m=1}^{4} \frac{1}{4} \left( \frac{1}{8} \sum_{i \in M_m} \ell_i \right)
+# $$
+#
+# 又因为梯度会在 `.grad` 中累加，所以梯度也相等。两者在舍入误差范围内一致，整个训练过程也是。
 
 # %%
 big, small = make_model(), make_model()
@@ -80,7 +115,27 @@ print(f"{steps} SGD steps: batch 32 and 4x8 accumulated give the same losses "
 
 # %% [markdown]
 # ## 2. Clipping by global norm, by hand and by torch
-# total = sqrt(Σ ‖g_p‖²); if total > max_norm every gradient is scaled by max_norm / total.
+# Over all parameters $p$ with gradients $g_p$:
+#
+# $$
+# \text{total} = \sqrt{\sum_{p} \lVert g_p \rVert^2}, \qquad
+# g_p \leftarrow g_p \cdot \min\left(1, \frac{\mathrm{max\_norm}}{\text{total} + 10^{-6}}\right)
+# $$
+#
+# so when total > max_norm every gradient is scaled by max_norm / total. `clip_grad_value_(c)`
+# instead clamps each element to $[-c, c]$.
+
+# %% [markdown] lang="zh"
+# ## 2. 按全局范数裁剪：手算与 torch 对照
+# 对所有带梯度 $g_p$ 的参数 $p$：
+#
+# $$
+# \text{total} = \sqrt{\sum_{p} \lVert g_p \rVert^2}, \qquad
+# g_p \leftarrow g_p \cdot \min\left(1, \frac{\mathrm{max\_norm}}{\text{total} + 10^{-6}}\right)
+# $$
+#
+# 也就是说，当 total > max_norm 时，每个梯度都乘以 max_norm / total。`clip_grad_value_(c)` 则把
+# 每个元素截断到 $[-c, c]$ 内。
 
 # %%
 model = make_model()
@@ -102,7 +157,23 @@ assert all(p.grad.abs().max() <= 0.01 for p in model.parameters())
 # %% [markdown]
 # ## 3. gradcheck: autograd against finite differences
 # `torch.autograd.gradcheck` perturbs each input element by ±eps (float64!) and compares the
-# numerical Jacobian with the analytical one. A wrong backward fails it.
+# numerical Jacobian with the analytical one. A wrong backward fails it. Column $j$ of the
+# numerical Jacobian is
+#
+# $$
+# \frac{\partial f}{\partial x_j}
+# \approx \frac{f(x + \varepsilon e_j) - f(x - \varepsilon e_j)}{2 \varepsilon}
+# $$
+
+# %% [markdown] lang="zh"
+# ## 3. gradcheck：autograd 与有限差分对照
+# `torch.autograd.gradcheck` 把每个输入元素分别扰动 ±eps（必须用 float64！），然后把数值
+# 雅可比矩阵与解析的雅可比矩阵相比较。写错的 backward 过不了这一关。数值雅可比矩阵的第 $j$ 列为
+#
+# $$
+# \frac{\partial f}{\partial x_j}
+# \approx \frac{f(x + \varepsilon e_j) - f(x - \varepsilon e_j)}{2 \varepsilon}
+# $$
 
 # %%
 def smooth(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -140,6 +211,11 @@ assert ok is False
 # Freeze the first layer: it gets no gradient, the optimizer leaves it alone, and only the
 # head trains (the usual fine-tuning setup).
 
+# %% [markdown] lang="zh"
+# ## 4. 冻结参数
+# 冻结第一层：它不会得到梯度，优化器也不会动它，只有最后的输出层（head）在训练（这就是常见的
+# 微调设置）。
+
 # %%
 model = make_model()
 model[0].requires_grad_(False)
@@ -160,6 +236,9 @@ assert not out.requires_grad
 
 # %% [markdown]
 # ## 5. Picture: the two runs of section 1 lie on top of each other
+
+# %% [markdown] lang="zh"
+# ## 5. 图示：第 1 节中的两次训练曲线完全重合
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3.5))

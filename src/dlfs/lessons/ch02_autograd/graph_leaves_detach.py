@@ -10,6 +10,18 @@
 # incoming gradient into `.grad`. We walk that graph, then see what `backward` frees, what
 # `retain_grad`, `retain_graph` and `detach` change, and why `.data` is dangerous.
 
+# %% [markdown] lang="zh"
+# # 自动求导 03 · grad_fn、叶子节点、retain_graph 与 detach
+#
+# **库文件：** `src/dlfs/playground/`（`inspect`）；`src/dlfs/autograd/scalar.py` 亲手构建了
+# 同一类计算图（每个 `Value` 都记得自己的父节点）。
+#
+# 对需要梯度的张量做运算，每个结果都带有一个 `grad_fn`：这个节点知道局部导数，并通过
+# `next_functions` 指向其各个输入的节点。计算图终止于**叶子节点**——也就是你自己创建的
+# 张量——在那里，一个 `AccumulateGrad` 节点把传来的梯度加到 `.grad` 中。我们先遍历这张图，
+# 再看 `backward` 会释放什么，`retain_grad`、`retain_graph` 和 `detach` 各自改变了什么，以及为什么
+# `.data` 是危险的。
+
 # %%
 import warnings
 
@@ -22,7 +34,11 @@ ctx = lesson_context("graph-leaves-detach")
 
 # %% [markdown]
 # ## 1. Walking the graph
-# z = exp(a·b) + a·b for leaves a, b. The product a·b is computed once and used twice.
+# $z = e^{ab} + ab$ for leaves a, b. The product $p = ab$ is computed once and used twice.
+
+# %% [markdown] lang="zh"
+# ## 1. 遍历计算图
+# 对叶子节点 a、b，$z = e^{ab} + ab$。乘积 $p = ab$ 只计算一次，却被使用了两次。
 
 # %%
 a = torch.tensor(0.5, requires_grad=True)
@@ -51,6 +67,9 @@ assert a.is_leaf and b.is_leaf and not p.is_leaf and a.grad_fn is None
 
 # %% [markdown]
 # The tree printout repeats the shared `MulBackward0`; the real graph is a DAG. Drawn:
+
+# %% [markdown] lang="zh"
+# 树形打印会把共享的 `MulBackward0` 重复列出；真正的计算图是一张 DAG。画出来是这样：
 
 # %%
 def _name(fn) -> str:
@@ -107,8 +126,29 @@ ctx.savefig(fig, "graph.png")
 
 # %% [markdown]
 # ## 2. Gradients land on leaves only (unless you ask)
-# dz/da = (exp(ab) + 1)·b. The intermediate p gets no `.grad` — reading it warns —
-# unless `p.retain_grad()` was called before `backward`.
+# By the chain rule through $p = ab$:
+#
+# $$
+# \frac{\partial z}{\partial p} = e^{p} + 1, \qquad
+# \frac{\partial z}{\partial a} = \frac{\partial z}{\partial p} \cdot \frac{\partial p}{\partial a}
+# = (e^{ab} + 1) \, b
+# $$
+#
+# The intermediate p gets no `.grad` — reading it warns — unless `p.retain_grad()` was called
+# before `backward`; then `p.grad` holds $\partial z / \partial p$.
+
+# %% [markdown] lang="zh"
+# ## 2. 梯度只落在叶子节点上（除非你主动要求）
+# 沿 $p = ab$ 应用链式法则：
+#
+# $$
+# \frac{\partial z}{\partial p} = e^{p} + 1, \qquad
+# \frac{\partial z}{\partial a} = \frac{\partial z}{\partial p} \cdot \frac{\partial p}{\partial a}
+# = (e^{ab} + 1) \, b
+# $$
+#
+# 中间结果 p 不会得到 `.grad`——读取它会引发警告——除非在 `backward` 之前调用了
+# `p.retain_grad()`；这时 `p.grad` 中保存的就是 $\partial z / \partial p$。
 
 # %%
 p.retain_grad()
@@ -129,6 +169,11 @@ print("q.grad of a non-leaf without retain_grad: None, with a warning")
 # After a backward the saved tensors (here exp(ab) and a, b for the product) are freed, so a
 # second backward through the same graph fails — unless the first kept them.
 
+# %% [markdown] lang="zh"
+# ## 3. `retain_graph`：backward 会释放它保存的东西
+# 一次 backward 之后，保存下来的张量（这里是 exp(ab)，以及乘法所需的 a、b）就被释放了，所以
+# 第二次沿同一张图做 backward 会失败——除非第一次保留了它们。
+
 # %%
 a.grad = None
 z2 = (a * b).exp()
@@ -148,7 +193,23 @@ assert torch.allclose(a.grad, 2 * first)
 # %% [markdown]
 # ## 4. `detach`: a constant that shares memory
 # `t.detach()` is the same numbers with no history: gradients do not flow into it. A common
-# use: a target built from the model's own output (stop-gradient).
+# use: a target built from the model's own output (stop-gradient). Below, `target` is treated
+# as a constant, so
+#
+# $$
+# \text{loss} = \sum_i (w_i - \text{target}_i)^2, \qquad
+# \frac{\partial\, \text{loss}}{\partial w_i} = 2 \, (w_i - \text{target}_i)
+# $$
+
+# %% [markdown] lang="zh"
+# ## 4. `detach`：一个共享内存的常量
+# `t.detach()` 是同样的数值，但没有历史：梯度不会流进它。常见用法：用模型自己的输出构造
+# 目标值（stop-gradient，停止梯度）。下面的 `target` 被当作常量，所以
+#
+# $$
+# \text{loss} = \sum_i (w_i - \text{target}_i)^2, \qquad
+# \frac{\partial\, \text{loss}}{\partial w_i} = 2 \, (w_i - \text{target}_i)
+# $$
 
 # %%
 w = torch.tensor([1.0, 2.0], requires_grad=True)
@@ -166,6 +227,18 @@ print("detach shares memory and has no grad_fn:", d.grad_fn is None)
 # Autograd keeps a version counter on every tensor. Modifying a saved tensor in place bumps
 # it and the next backward refuses. Going through `.data` hides the change: backward runs
 # and returns a **wrong** gradient silently. Prefer `detach()` and `torch.no_grad()`.
+# Below, $s = \sum_i y_i^2$ with $y = x$ saves $y$ for its backward,
+# $\partial s / \partial x_i = 2 y_i$; after `y.data.add_(1.0)` backward uses $2 (x_i + 1)$
+# instead of the true $2 x_i$.
+
+# %% [markdown] lang="zh"
+# ## 5. 原地修改会被发现——通过 `.data` 的修改则不会
+# autograd 在每个张量上维护一个版本计数器。原地修改一个被保存的张量会让计数器加一，下一次
+# backward 就会拒绝执行。通过 `.data` 修改则会把这一变化藏起来：backward 照常运行，悄无声息地
+# 返回一个**错误**的梯度。应优先使用 `detach()` 和 `torch.no_grad()`。
+# 下面 $s = \sum_i y_i^2$（其中 $y = x$）为反向传播保存了 $y$，
+# $\partial s / \partial x_i = 2 y_i$；执行 `y.data.add_(1.0)` 之后，backward 用的是
+# $2 (x_i + 1)$，而不是正确的 $2 x_i$。
 
 # %%
 x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)

@@ -15,6 +15,23 @@
 #
 # Each `register_*` returns a handle; `handle.remove()` takes the hook away again.
 
+# %% [markdown] lang="zh"
+# # 自动求导 04 · 张量钩子与模块钩子
+#
+# **库文件：** `src/dlfs/playground/`（`model_summary` 用前向钩子记录形状）；
+# `src/dlfs/autograd/tensor.py` 中的 NumPy 引擎也有 `register_hook`。
+#
+# 钩子（hook）是由 autograd 和 `nn.Module` 替你调用的回调函数：
+#
+# | 钩子 | 调用时传入 | 可以返回 |
+# |---|---|---|
+# | `tensor.register_hook(fn)` | 到达该张量的梯度 | 替换后的梯度 |
+# | `module.register_forward_pre_hook(fn)` | `(module, inputs)` | 替换后的输入 |
+# | `module.register_forward_hook(fn)` | `(module, inputs, output)` | 替换后的输出 |
+# | `module.register_full_backward_hook(fn)` | `(module, grad_input, grad_output)` | 新的 grad_input |
+#
+# 每个 `register_*` 都返回一个句柄（handle）；`handle.remove()` 会再把钩子移除。
+
 # %%
 import matplotlib.pyplot as plt
 import torch
@@ -27,8 +44,14 @@ torch.manual_seed(0)
 
 # %% [markdown]
 # ## 1. A tensor hook sees an intermediate gradient
-# y = x², z = sum(3y). The gradient reaching y is 3 everywhere; autograd does not keep it,
-# but a hook can record it.
+# $y = x^2$, $z = \sum_i 3 y_i$. The gradient reaching y is $\partial z / \partial y_i = 3$
+# everywhere; autograd does not keep it, but a hook can record it. Then
+# $\partial z / \partial x_i = 3 \cdot 2 x_i = 6 x_i$.
+
+# %% [markdown] lang="zh"
+# ## 1. 张量钩子能看到中间梯度
+# $y = x^2$，$z = \sum_i 3 y_i$。到达 y 的梯度处处为 $\partial z / \partial y_i = 3$；autograd
+# 不会保留它，但钩子可以把它记录下来。接着 $\partial z / \partial x_i = 3 \cdot 2 x_i = 6 x_i$。
 
 # %%
 x = torch.tensor([1.0, -2.0, 3.0], requires_grad=True)
@@ -43,7 +66,13 @@ handle.remove()
 # %% [markdown]
 # ## 2. A tensor hook can change the gradient
 # Returning a tensor replaces the gradient for everything upstream. Here: clip each element
-# of the gradient to [-1, 1] on its way through y.
+# of the gradient to [-1, 1] on its way through y, so x receives
+# $\mathrm{clamp}(3, -1, 1) \cdot 2 x_i = 2 x_i$ instead of $6 x_i$.
+
+# %% [markdown] lang="zh"
+# ## 2. 张量钩子可以修改梯度
+# 钩子返回一个张量，就会替换掉传往上游所有节点的梯度。这里：梯度经过 y 时，把它的每个元素
+# 截断到 [-1, 1]，于是 x 得到的是 $\mathrm{clamp}(3, -1, 1) \cdot 2 x_i = 2 x_i$，而不是 $6 x_i$。
 
 # %%
 x.grad = None
@@ -61,6 +90,9 @@ assert torch.equal(w.grad, torch.full((2,), 2.0))
 
 # %% [markdown]
 # ## 3. Forward hooks: record every layer's activations and shapes
+
+# %% [markdown] lang="zh"
+# ## 3. 前向钩子：记录每一层的激活值和形状
 
 # %%
 model = nn.Sequential(nn.Linear(8, 32), nn.Tanh(), nn.Linear(32, 32), nn.Tanh(),
@@ -92,6 +124,10 @@ assert activations == {}, "removed hooks no longer run"
 # ## 4. A forward hook can replace an output; a pre-hook can replace the input
 # Replacing the output of a layer is how one "ablates" a unit or patches an activation.
 
+# %% [markdown] lang="zh"
+# ## 4. 前向钩子可以替换输出；前置钩子（pre-hook）可以替换输入
+# 替换某一层的输出，正是“消融”（ablate）某个单元或修补（patch）某个激活值的做法。
+
 # %%
 h = model[1].register_forward_hook(lambda m, inp, o: torch.zeros_like(o))
 ablated = model(batch)
@@ -106,6 +142,22 @@ h.remove()
 # ## 5. Backward hooks on modules: gradient norms per layer
 # `register_full_backward_hook` hands over `grad_output` (the gradient w.r.t. the module's
 # output). Its norm per layer is a quick check for vanishing or exploding gradients.
+# For the loss $L = \frac{1}{\text{numel}} \sum (\text{out} - \text{target})^2$ the last
+# layer's is known by hand:
+#
+# $$
+# \frac{\partial L}{\partial\, \text{out}} = \frac{2 \, (\text{out} - \text{target})}{\text{numel}}
+# $$
+
+# %% [markdown] lang="zh"
+# ## 5. 模块上的反向钩子：逐层的梯度范数
+# `register_full_backward_hook` 会交给你 `grad_output`（损失对模块输出的梯度）。逐层看它的
+# 范数，可以快速检查梯度是否消失或爆炸。对损失 $L = \frac{1}{\text{numel}} \sum (\text{out} - \text{target})^2$，
+# 最后一层的这个梯度可以手算：
+#
+# $$
+# \frac{\partial L}{\partial\, \text{out}} = \frac{2 \, (\text{out} - \text{target})}{\text{numel}}
+# $$
 
 # %%
 grad_norms: dict[str, float] = {}
@@ -134,7 +186,29 @@ for hk in hooks:
 # %% [markdown]
 # ## 6. Picture: activation statistics through a deeper tanh net
 # With a too-small initialisation, activations shrink layer by layer; forward hooks make it
-# visible without touching the model's code.
+# visible without touching the model's code. Each `Linear(64, 64)` has weights of standard
+# deviation $\sigma_W = 0.5 / \sqrt{64}$ and zero bias, and tanh is close to the identity for
+# small inputs, so each layer scales the variance by
+#
+# $$
+# \frac{\mathrm{Var}(W h)}{\mathrm{Var}(h)} = \mathrm{fan\_in} \cdot \sigma_W^2
+# = 64 \cdot \frac{0.25}{64} = 0.25
+# $$
+#
+# that is, it halves the standard deviation.
+
+# %% [markdown] lang="zh"
+# ## 6. 图示：更深的 tanh 网络中的激活值统计
+# 初始化太小时，激活值会一层一层地缩小；前向钩子无需改动模型代码就能把这一点显示出来。
+# 每个 `Linear(64, 64)` 的权重标准差为 $\sigma_W = 0.5 / \sqrt{64}$，偏置为 0，而 tanh 在输入
+# 很小时接近恒等映射，所以每一层都把方差乘以
+#
+# $$
+# \frac{\mathrm{Var}(W h)}{\mathrm{Var}(h)} = \mathrm{fan\_in} \cdot \sigma_W^2
+# = 64 \cdot \frac{0.25}{64} = 0.25
+# $$
+#
+# 也就是把标准差减半。
 
 # %%
 depth = 6 if ctx.quick else 12

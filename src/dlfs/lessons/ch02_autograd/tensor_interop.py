@@ -8,6 +8,15 @@
 # crosses devices, and how to keep gradients flowing through NumPy code. GPU parts run when
 # CUDA (or Apple's MPS) is present and print a note otherwise.
 
+# %% [markdown] lang="zh"
+# # 自动求导 08 · 张量操作、GPU 与 NumPy 互操作
+#
+# **库文件：** `src/dlfs/playground/`（`get_device`、`compare`）；`src/dlfs/autograd/tensor.py`
+# 中的 NumPy 引擎，正是本课第 4 节所构建的那种“带 backward 的 NumPy”。
+#
+# 日常的张量操作在 autograd 下表现如何，计算跨越设备时会发生什么，以及怎样让梯度流过 NumPy
+# 代码。GPU 部分在有 CUDA（或 Apple 的 MPS）时运行，否则打印一条说明。
+
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
@@ -29,6 +38,24 @@ dt = torch.float64
 # | `sum` / `mean` | broadcasts it (times 1/n for mean) |
 # | `max` / `topk` / `sort` | routes it to the selected positions only |
 # | `argmax`, comparisons, `.long()` | no gradient: integer or boolean results |
+#
+# For example, for $x \in \mathbb{R}^n$:
+# $\partial \max_i x_i / \partial x_j = [j = \arg\max_i x_i]$ and
+# $\partial\, \mathrm{mean}(x) / \partial x_j = 1 / n$.
+
+# %% [markdown] lang="zh"
+# ## 1. 梯度如何流过常见操作
+# | 操作 | 反向传播 |
+# |---|---|
+# | `cat` / `stack` | 把梯度切分回各个部分 |
+# | `split` / `chunk` / 索引 | 把梯度散射到一个与输入同形状的零张量中 |
+# | `sum` / `mean` | 把梯度广播回去（mean 再乘以 1/n） |
+# | `max` / `topk` / `sort` | 只把梯度送到被选中的位置 |
+# | `argmax`、比较运算、`.long()` | 没有梯度：结果是整数或布尔值 |
+#
+# 例如，对 $x \in \mathbb{R}^n$：
+# $\partial \max_i x_i / \partial x_j = [j = \arg\max_i x_i]$，
+# $\partial\, \mathrm{mean}(x) / \partial x_j = 1 / n$。
 
 # %%
 a = torch.randn(2, 3, dtype=dt, requires_grad=True)
@@ -65,6 +92,11 @@ except RuntimeError as exc:
 # Tensors in one operation must live on one device; `.to(device)` is differentiable, so
 # a CPU leaf used on the GPU still gets its `.grad` back on the CPU.
 
+# %% [markdown] lang="zh"
+# ## 2. 设备：一次计算只在一个地方进行
+# 参与同一次运算的张量必须位于同一个设备上；`.to(device)` 是可微的，所以一个在 GPU 上被使用的
+# CPU 叶子张量，仍然会在 CPU 上拿回它的 `.grad`。
+
 # %%
 device = get_device()
 print("get_device() ->", device)
@@ -94,7 +126,15 @@ for acc in accelerators:
 # %% [markdown]
 # ## 3. NumPy in the middle of a graph breaks it
 # `.numpy()` refuses tensors that require grad, and `detach().numpy()` gives autograd nothing
-# to follow: whatever NumPy computes arrives as a constant.
+# to follow: whatever NumPy computes arrives as a constant. Below, the sine computed by NumPy
+# is a constant $c = \sin t$, so autograd returns $\frac{\partial}{\partial t} (c \, t) = \sin t$
+# and misses the $t \cos t$ term.
+
+# %% [markdown] lang="zh"
+# ## 3. 计算图中间插进 NumPy 会把图打断
+# `.numpy()` 拒绝需要梯度的张量，而 `detach().numpy()` 让 autograd 无迹可循：NumPy 算出的
+# 任何东西进来时都只是常量。下面由 NumPy 计算的正弦值是常量 $c = \sin t$，所以 autograd 返回
+# $\frac{\partial}{\partial t} (c \, t) = \sin t$，漏掉了 $t \cos t$ 这一项。
 
 # %%
 t = torch.tensor([0.5, 1.0], dtype=dt, requires_grad=True)
@@ -107,7 +147,14 @@ t.grad = None
 # %% [markdown]
 # ## 4. Give NumPy code a backward: a custom Function
 # Forward and backward both in NumPy; autograd only needs the backward rule
-# d sin(x)/dx = cos(x). gradcheck confirms it.
+# $\frac{d}{dx} \sin x = \cos x$. With it the product rule is complete again,
+# $\frac{d}{dt} (\sin t \cdot t) = t \cos t + \sin t$, and gradcheck confirms it.
+
+# %% [markdown] lang="zh"
+# ## 4. 给 NumPy 代码配上 backward：自定义 Function
+# forward 和 backward 都用 NumPy 实现；autograd 只需要反向规则 $\frac{d}{dx} \sin x = \cos x$。
+# 有了它，乘积法则就又完整了，$\frac{d}{dt} (\sin t \cdot t) = t \cos t + \sin t$，gradcheck
+# 也确认了这一点。
 
 # %%
 class NumpySin(torch.autograd.Function):
@@ -132,6 +179,10 @@ print("NumpySin passes gradcheck: NumPy code is part of the graph again")
 # %% [markdown]
 # ## 5. Picture: matmul time by size and device
 # On a GPU, small matrices lose to the CPU (launch overhead); large ones win by far.
+
+# %% [markdown] lang="zh"
+# ## 5. 图示：不同大小、不同设备上的矩阵乘法耗时
+# 在 GPU 上，小矩阵反而比 CPU 慢（内核启动开销）；大矩阵则远远快于 CPU。
 
 # %%
 sizes = [64, 128, 256] if ctx.quick else [64, 128, 256, 512, 1024, 2048]

@@ -10,10 +10,46 @@
 # iterator, the parameters, the model, the loss and the update — then the same with the
 # library, and check that both arrive at the same place. The model is
 #
-#     ŷ = X·w + b,   X (B, 2), w (2, 1), b (1,)  →  ŷ (B, 1)
+# $$
+# \hat{y} = X w + b
+# $$
 #
-# fitted to synthetic data made from w = (2, −3.4), b = 4.2 with Gaussian noise of
-# standard deviation 0.01, so we know the answer.
+# with X (B, 2), w (2, 1), b (1,) → ŷ (B, 1), fitted to synthetic data made from
+# w = (2, −3.4), b = 4.2 with Gaussian noise of standard deviation 0.01, so we know the answer:
+#
+# $$
+# y = X w^{*} + b^{*} + \epsilon, \qquad
+# w^{*} = (2, -3.4)^\top, \quad b^{*} = 4.2, \quad \epsilon \sim \mathcal{N}(0, 0.01^2)
+# $$
+#
+# Zhang, Lipton, Li and Smola, 2023, *Dive into Deep Learning* (section "Linear Regression
+# Implementation from Scratch").
+
+# %% [markdown] lang="zh"
+# # 线性回归：从零实现与简洁实现
+#
+# **库文件：** 简洁实现部分用到 `src/dlfs/data/dataset.py`（`TensorDataset`）、
+# `src/dlfs/data/loader.py`（`DataLoader`）、`src/dlfs/nn/linear.py`、`src/dlfs/nn/init.py`、
+# `src/dlfs/nn/loss.py`（`MSELoss`）、`src/dlfs/optim/sgd.py` 和 `src/dlfs/train/loop.py`
+# （`fit`）；从零实现部分只用张量和 autograd。
+#
+# d2l 学习一个概念的方式：把它构建两遍。先亲手实现每一个部分——批量迭代器、参数、模型、
+# 损失函数和更新——再用库把同样的东西做一遍，并检验两者到达同一个地方。模型是
+#
+# $$
+# \hat{y} = X w + b
+# $$
+#
+# 其中 X (B, 2)、w (2, 1)、b (1,) → ŷ (B, 1)。它被拟合到由 w = (2, −3.4)、b = 4.2 加上标准差
+# 为 0.01 的高斯噪声生成的合成数据上，所以我们事先知道答案：
+#
+# $$
+# y = X w^{*} + b^{*} + \epsilon, \qquad
+# w^{*} = (2, -3.4)^\top, \quad b^{*} = 4.2, \quad \epsilon \sim \mathcal{N}(0, 0.01^2)
+# $$
+#
+# 参考：Zhang, Lipton, Li and Smola, 2023, *Dive into Deep Learning*（“线性回归的从零开始实现”
+# 一节）。
 
 # %%
 from collections.abc import Iterator
@@ -34,6 +70,9 @@ lr, batch_size = 0.03, 10
 # %% [markdown]
 # ## 1. Synthetic data
 
+# %% [markdown] lang="zh"
+# ## 1. 合成数据
+
 # %%
 gen = torch.Generator().manual_seed(0)
 true_w, true_b = torch.tensor([[2.0], [-3.4]]), 4.2
@@ -47,8 +86,31 @@ print(f"MSE of the true parameters (the noise floor): {noise_mse:.2e}")
 # %% [markdown]
 # ## 2. From scratch
 # A generator that shuffles the indices and yields mini-batches; parameters as plain tensors
-# with `requires_grad=True`; the loss ½(ŷ − y)² (the ½ cancels the 2 of the derivative);
-# and the update p ← p − lr · ∂(Σ loss)/∂p / B, done under `torch.no_grad()`.
+# with `requires_grad=True`; the loss $\ell_i = \frac{1}{2} (\hat{y}_i - y_i)^2$ (the ½ cancels
+# the 2 of the derivative); and the update, done under `torch.no_grad()`, with the mean of the
+# batch's gradients:
+#
+# $$
+# p \leftarrow p - \frac{\text{lr}}{B} \,
+# \frac{\partial}{\partial p} \sum_{i \in \text{batch}} \ell_i,
+# \qquad
+# \frac{\partial}{\partial w} \sum_{i} \ell_i = X_{\text{batch}}^\top (\hat{y} - y), \quad
+# \frac{\partial}{\partial b} \sum_{i} \ell_i = \sum_{i} (\hat{y}_i - y_i)
+# $$
+
+# %% [markdown] lang="zh"
+# ## 2. 从零实现
+# 一个打乱下标并逐个产出小批量的生成器；参数就是设置了 `requires_grad=True` 的普通张量；损失
+# $\ell_i = \frac{1}{2} (\hat{y}_i - y_i)^2$（½ 正好抵消求导产生的 2）；以及在 `torch.no_grad()`
+# 下进行的、使用该批次平均梯度的更新：
+#
+# $$
+# p \leftarrow p - \frac{\text{lr}}{B} \,
+# \frac{\partial}{\partial p} \sum_{i \in \text{batch}} \ell_i,
+# \qquad
+# \frac{\partial}{\partial w} \sum_{i} \ell_i = X_{\text{batch}}^\top (\hat{y} - y), \quad
+# \frac{\partial}{\partial b} \sum_{i} \ell_i = \sum_{i} (\hat{y}_i - y_i)
+# $$
 
 # %%
 def data_iter(batch: int, features: torch.Tensor, labels: torch.Tensor,
@@ -96,7 +158,29 @@ assert (w.detach() - true_w).abs().max() < 0.01 and abs(b.item() - true_b) < 0.0
 # `Linear(2, 1)` holds w and b (initialized like ours: weight ~ N(0, 0.01²), bias 0);
 # `MSELoss` averages (ŷ − y)² over the batch; `SGD` does the update; `fit` runs the loop.
 # `MSELoss` has no ½, so its gradient is twice that of ours: lr 0.015 takes the same steps.
+#
+# $$
+# \text{MSE} = \frac{1}{B} \sum_{i} (\hat{y}_i - y_i)^2, \qquad
+# \frac{\partial\, \text{MSE}}{\partial p}
+# = \frac{2}{B} \, \frac{\partial}{\partial p} \sum_{i} \ell_i
+# $$
+#
 # Validation on all 1000 rows gives the same per-epoch MSE we computed by hand.
+
+# %% [markdown] lang="zh"
+# ## 3. 简洁实现
+# 同样的四个部分，换成库里的：`TensorDataset` + `DataLoader` 取代 `data_iter`；`Linear(2, 1)`
+# 持有 w 和 b（初始化方式与我们的相同：权重 ~ N(0, 0.01²)，偏置为 0）；`MSELoss` 对批次内的
+# (ŷ − y)² 取平均；`SGD` 负责更新；`fit` 运行整个循环。`MSELoss` 没有 ½，所以它的梯度是我们的
+# 两倍：学习率取 0.015 就能走出完全相同的步子。
+#
+# $$
+# \text{MSE} = \frac{1}{B} \sum_{i} (\hat{y}_i - y_i)^2, \qquad
+# \frac{\partial\, \text{MSE}}{\partial p}
+# = \frac{2}{B} \, \frac{\partial}{\partial p} \sum_{i} \ell_i
+# $$
+#
+# 在全部 1000 行上做验证，得到的每轮（epoch）MSE 与我们手算的相同。
 
 # %%
 dataset = TensorDataset(X, y)
@@ -118,7 +202,25 @@ assert (w2 - true_w).abs().max() < 0.01 and abs(b2 - true_b) < 0.01
 # %% [markdown]
 # ## 4. Both reach the noise floor
 # Different initial draws and batch orders, same destination: the two final MSEs sit at the
-# noise level and the parameters agree with each other to a few thousandths.
+# noise level and the parameters agree with each other to a few thousandths. That destination
+# is the least-squares solution, which also has a closed form: with
+# $\tilde{X} = [X \;\; \mathbf{1}]$ of shape (N, 3),
+#
+# $$
+# (\hat{w}, \hat{b}) = \arg\min_{w, b} \frac{1}{N} \lVert X w + b - y \rVert^2
+# = (\tilde{X}^\top \tilde{X})^{-1} \tilde{X}^\top y
+# $$
+
+# %% [markdown] lang="zh"
+# ## 4. 两者都到达了噪声下限
+# 初始值的抽取不同，批次顺序也不同，终点却相同：两个最终 MSE 都处于噪声水平，两组参数彼此
+# 相差不过千分之几。这个终点就是最小二乘解，它也有闭式解：记形状为 (N, 3) 的
+# $\tilde{X} = [X \;\; \mathbf{1}]$，
+#
+# $$
+# (\hat{w}, \hat{b}) = \arg\min_{w, b} \frac{1}{N} \lVert X w + b - y \rVert^2
+# = (\tilde{X}^\top \tilde{X})^{-1} \tilde{X}^\top y
+# $$
 
 # %%
 print(f"final MSE: scratch {scratch_epochs[-1]:.3e}, concise {concise_epochs[-1]:.3e}, "

@@ -12,10 +12,17 @@
 # must learn to recognise digits wherever they sit. We train the same MLP on 300 digits
 # with and without random shifts of up to one pixel (on an 8×8 image that is 12 % of its
 # width), and test on the test images as they are and moved by up to one pixel.
+
+# %% [markdown] lang="zh"
+# # 数据增强：随机平移的手写数字
+#
+# **库文件：** `src/dlfs/recipes/mnist.py`（`random_shift`：每张图按各自的随机偏移平移），
+# `src/dlfs/data/transforms.py`（`RandomCrop(padding=…)`，在 `Dataset` 里对单张图做同样的事）。MNIST
+# 配方用到了它：`dlfs train mnist --shift 2`。
 #
 # 一个数字向左移一个像素，仍然是同一个数字；可对一个直接看像素的多层感知机来说，它是另一个输入：分类器
 # 依赖的每个像素都挪了位置。**数据增强**把这条知识放进训练数据里，而不是放进模型里：每一步，每张训练
-# 图都以一个随机的偏移出现，网络只好学会"不管数字在哪儿都认得出"。我们用 300 张数字图训练同一个 MLP，
+# 图都以一个随机的偏移出现，网络只好学会“不管数字在哪儿都认得出”。我们用 300 张数字图训练同一个 MLP，
 # 一次不加平移、一次加最多一个像素的随机平移（对 8×8 的图来说，这是宽度的 12 %），然后分别在原样的
 # 测试图和平移过的测试图上测试。
 
@@ -44,11 +51,30 @@ print(f"train {tuple(x_train.shape)}, test {tuple(x_test.shape)}; {moved:.0%} of
 assert abs(moved - 8 / 9) < 0.04
 
 # %% [markdown]
-# ## 1. What the network sees — 网络看到的是什么
-# The same four training digits at three draws of the augmentation: every step sees a new
-# random offset of each image (and a fraction of draws leaves an image where it was).
+# ## 1. What the network sees
+# `random_shift(x, max_shift=1)` draws an offset $(s_r, s_c)$ per image, each coordinate
+# uniform in $\lbrace -1, 0, 1 \rbrace$, and moves the image by it; pixels that come from
+# outside the image are 0:
 #
-# 同样四个训练数字、三次增强抽样的结果：每一步，每张图都得到一个新的随机偏移（也有一部分抽样让图原地不动）。
+# $$
+# \tilde x_{i,j} = x_{i + s_r, j + s_c}
+# $$
+#
+# Eight of the nine offsets move the image, hence the $8/9$ checked above. The same four
+# training digits at three draws of the augmentation: every step sees a new random offset
+# of each image (and a fraction of draws leaves an image where it was).
+
+# %% [markdown] lang="zh"
+# ## 1. 网络看到的是什么
+# `random_shift(x, max_shift=1)` 为每张图抽一个偏移 $(s_r, s_c)$，两个坐标都均匀取自
+# $\lbrace -1, 0, 1 \rbrace$，再按它平移图像；从图像外面移进来的像素填 0：
+#
+# $$
+# \tilde x_{i,j} = x_{i + s_r, j + s_c}
+# $$
+#
+# 九种偏移里有八种会移动图像，所以上面检验的比例是 $8/9$。下面是同样四个训练数字、三次增强抽样的结果：
+# 每一步，每张图都得到一个新的随机偏移（也有一部分抽样让图原地不动）。
 
 # %%
 torch.manual_seed(0)
@@ -63,11 +89,30 @@ for col, title in enumerate(["original", "draw 1", "draw 2", "draw 3"]):
 ctx.savefig(fig, "shifted_digits.png")
 
 # %% [markdown]
-# ## 2. With and without augmentation — 增强与不增强
+# ## 2. With and without augmentation
 # Full-batch Adam, the same initialisation and the same number of steps; the only
-# difference is `random_shift` applied to the training batch at every step.
+# difference is `random_shift` applied to the training batch at every step. Drawing a fresh
+# offset at every step means the network is trained, on average, on the expected loss over
+# the shifts:
 #
-# 全批量 Adam，相同的初始化、相同的步数；唯一的区别是每一步都对训练批次调用 `random_shift`。
+# $$
+# \min_\theta \frac{1}{N} \sum_{i=1}^{N}
+# \mathbb{E}_{s} \Big[ \ell\big(f_\theta(\mathrm{shift}_s(x_i)), y_i\big) \Big]
+# $$
+#
+# with $\ell$ the cross-entropy and $N = 300$.
+
+# %% [markdown] lang="zh"
+# ## 2. 增强与不增强
+# 全批量 Adam，相同的初始化、相同的步数；唯一的区别是每一步都对训练批次调用 `random_shift`。每一步都
+# 重新抽偏移，意味着网络平均而言是在最小化对平移取期望后的损失：
+#
+# $$
+# \min_\theta \frac{1}{N} \sum_{i=1}^{N}
+# \mathbb{E}_{s} \Big[ \ell\big(f_\theta(\mathrm{shift}_s(x_i)), y_i\big) \Big]
+# $$
+#
+# 其中 $\ell$ 是交叉熵，$N = 300$。
 
 
 # %%
@@ -113,9 +158,10 @@ assert change_plain > -0.08                           # at a small cost, if any,
 # answer — choose ones that hold for the data at test time (a flipped 6 is not a 6; a
 # shifted one is). A convolutional network builds part of this invariance into its
 # architecture instead (`classic-cnns`), and is commonly trained with augmentation as well.
-#
+
+# %% [markdown] lang="zh"
 # 测试集里的数字和训练集一样是居中的，所以在它们上面，不做增强的网络没有什么损失，而在这个小实验里做了
 # 增强的网络反倒让出了一点（它把部分容量和训练步数花在了原样测试集里从不出现的位置上）。而在会移动的数字
-# 上，不做增强的网络错得一塌糊涂，做了增强的网络几乎不受影响。数据增强是在声明"哪些变化不应改变答案"
+# 上，不做增强的网络错得一塌糊涂，做了增强的网络几乎不受影响。数据增强是在声明“哪些变化不应改变答案”
 # ——要选在测试时对数据依然成立的变化（翻转过来的 6 不是 6，平移过的 6 还是 6）。卷积网络则把一部分这样
 # 的不变性直接做进了结构里（`classic-cnns`），通常也同样配合数据增强来训练。

@@ -6,20 +6,43 @@
 # The mechanics — what train and eval mode change — are the lesson `train-eval-modes`; this
 # one measures what dropout does to generalisation.
 #
-# While training, dropout zeroes each hidden unit with probability `p` (and scales the
-# survivors by `1 / (1 - p)`, so the expected activation is unchanged); at evaluation it
-# does nothing. No unit can rely on a particular other unit being present, so the network
-# cannot build the delicate co-adapted features that memorising individual examples needs.
-# We train the same network with `p = 0` and `p = 0.5` and compare the curves. To compare
-# fairly, both training losses are measured in **eval mode** (dropout off) on the training
-# set: the loss printed during training, with dropout on, is higher for `p = 0.5` simply
-# because half the units are missing.
+# While training, dropout zeroes each hidden unit with probability $p$ and scales the
+# survivors by $1 / (1 - p)$, so the expected activation is unchanged; at evaluation it
+# does nothing:
 #
-# 训练时，dropout 以概率 `p` 把每个隐藏单元置零（幸存的单元乘以 `1 / (1 - p)`，使激活的期望不变）；
-# 评估时它什么也不做。没有哪个单元能指望另一个特定单元一定在场，网络也就搭不起死记单个样本所需的那种
-# 精巧的、相互依赖的特征。我们用 `p = 0` 和 `p = 0.5` 训练同一个网络，比较它们的曲线。为了公平，两者的
-# 训练损失都在**评估模式**（关闭 dropout）下在训练集上测量：训练过程中打印的损失是开着 dropout 算的，
-# `p = 0.5` 时它偏高，只是因为一半的单元缺席了。
+# $$
+# \mathrm{dropout}(h)_i = \frac{m_i h_i}{1 - p}, \qquad m_i \sim \mathrm{Bernoulli}(1 - p),
+# \qquad \mathbb{E}\big[\mathrm{dropout}(h)_i\big] = h_i
+# $$
+#
+# No unit can rely on a particular other unit being present, so the network cannot build
+# the delicate co-adapted features that memorising individual examples needs (Srivastava et
+# al., 2014, *Dropout: A Simple Way to Prevent Neural Networks from Overfitting*). We train
+# the same network with $p = 0$ and $p = 0.5$ and compare the curves. To compare fairly,
+# both training losses are measured in **eval mode** (dropout off) on the training set: the
+# loss printed during training, with dropout on, is higher for $p = 0.5$ simply because half
+# the units are missing.
+
+# %% [markdown] lang="zh"
+# # Dropout 作为正则化：训练曲线与验证曲线
+#
+# **库文件：** `src/dlfs/nn/dropout.py`（`Dropout`），`src/dlfs/nn/functional/dropout.py`（掩码以及
+# `1 / (1 - p)` 缩放），`src/dlfs/data/label_noise.py`（`redraw_labels`）。其中的机制——训练模式与评估
+# 模式各改变了什么——见 `train-eval-modes` 一课；这一课测量的是 dropout 对泛化的影响。
+#
+# 训练时，dropout 以概率 $p$ 把每个隐藏单元置零，幸存的单元乘以 $1 / (1 - p)$，使激活的期望不变；
+# 评估时它什么也不做：
+#
+# $$
+# \mathrm{dropout}(h)_i = \frac{m_i h_i}{1 - p}, \qquad m_i \sim \mathrm{Bernoulli}(1 - p),
+# \qquad \mathbb{E}\big[\mathrm{dropout}(h)_i\big] = h_i
+# $$
+#
+# 没有哪个单元能指望另一个特定单元一定在场，网络也就搭不起死记单个样本所需的那种精巧的、相互依赖的
+# 特征（Srivastava et al., 2014, *Dropout: A Simple Way to Prevent Neural Networks from
+# Overfitting*）。我们用 $p = 0$ 和 $p = 0.5$ 训练同一个网络，比较它们的曲线。为了公平，两者的训练损失
+# 都在**评估模式**（关闭 dropout）下在训练集上测量：训练过程中打印的损失是开着 dropout 算的，
+# $p = 0.5$ 时它偏高，只是因为一半的单元缺席了。
 
 # %%
 import matplotlib.pyplot as plt
@@ -65,12 +88,20 @@ def train(model, x, y, x_val, y_val, x_test, y_test, steps: int, every: int = 10
 
 
 # %% [markdown]
-# ## 1. Training labels with mistakes — 带错误标签的训练集
+# ## 1. Training labels with mistakes
 # As in `early-stopping`: 300 training and 300 validation images whose labels were redrawn
-# at random 30 % of the time (`redraw_labels`), and 1197 test images with their true labels.
-#
-# 与 `early-stopping` 一样：300 张训练图和 300 张验证图，标签有 30 % 的概率被重新随机抽取；1197 张测试图
-# 带真实标签。
+# at random 30 % of the time (`redraw_labels`; a redrawn label is right by chance one time
+# in ten, so about $0.3 \times 9/10 = 0.27$ of the labels are wrong), and 1197 test images
+# with their true labels. The losses are the cross-entropy of the logits $z_i$,
+# $-\frac{1}{N} \sum_i \log \mathrm{softmax}(z_i)_{y_i}$, and "gap" below is validation
+# loss minus training loss.
+
+# %% [markdown] lang="zh"
+# ## 1. 带错误标签的训练集
+# 与 `early-stopping` 一样：300 张训练图和 300 张验证图，标签有 30 % 的概率被重新随机抽取
+# （`redraw_labels`；重抽的标签有十分之一的机会碰巧是对的，所以约有 $0.3 \times 9/10 = 0.27$ 的标签
+# 是错的）；1197 张测试图带真实标签。损失是 logits $z_i$ 的交叉熵
+# $-\frac{1}{N} \sum_i \log \mathrm{softmax}(z_i)_{y_i}$，下文的 gap（差距）是验证损失减去训练损失。
 
 # %%
 tr, va, te = order[:300], order[300:600], order[600:]
@@ -103,11 +134,13 @@ for ax in axes:
 ctx.savefig(fig, "dropout_curves.png")
 
 # %% [markdown]
-# ## 2. Clean labels, few examples — 干净的标签，很少的样本
+# ## 2. Clean labels, few examples
 # With correct labels there is less harm in memorising: 100 training images, the rest split
 # into validation and test. Dropout still narrows the gap between training and validation
 # loss; whether that buys accuracy is a measurement, printed rather than promised.
-#
+
+# %% [markdown] lang="zh"
+# ## 2. 干净的标签，很少的样本
 # 标签正确时，死记硬背的危害小一些：100 张训练图，其余的分成验证集和测试集。dropout 依然缩小了训练损失
 # 与验证损失之间的差距；至于能否换来准确率，那是一个测量结果——下面如实打印，不作保证。
 

@@ -9,16 +9,26 @@
 #
 # A network trained long enough fits its training set ever more closely — including the
 # parts that are wrong. Here 30 % of the labels (training and validation alike) were
-# redrawn at random — about 27 % end up wrong — as if careless annotators had been at work.
-# The validation loss first falls while the network learns what digits look like, then
-# rises while it memorises the wrong labels of its training images. **Early stopping**
-# watches the validation loss and stops once it has not improved for `patience` epochs; the
-# weights to keep are those of the best epoch, not the last.
+# redrawn at random — about $0.3 \times 9/10 = 0.27$ end up wrong, since a redrawn label is
+# right by chance one time in ten — as if careless annotators had been at work. The
+# validation loss first falls while the network learns what digits look like, then rises
+# while it memorises the wrong labels of its training images. **Early stopping** watches the
+# validation loss and stops once it has not improved for `patience` epochs; the weights to
+# keep are those of the best epoch, not the last.
+
+# %% [markdown] lang="zh"
+# # 提前停止：训练器回调与恢复最佳权重
+#
+# **库文件：** `src/dlfs/train/callbacks.py`（`EarlyStopping`：连续 `patience` 个 epoch 没有改善就
+# 停止），`src/dlfs/train/best_weights.py`（`RestoreBestWeights`：保存最佳 epoch 的权重，最后再载入），
+# `src/dlfs/train/loop.py`（`fit`，每个 epoch 之后做一次验证），`src/dlfs/data/label_noise.py`
+# （`redraw_labels`）。测试：`tests/basics/test_basics_early_stopping.py`。
 #
 # 网络训练得足够久，就会把训练集拟合得越来越紧——连错的部分也不放过。这里 30 % 的标签（训练集和验证集
-# 都一样）被重新随机抽取——约 27 % 最终是错的——就像标注员一时马虎。验证损失先是下降（网络在学数字
-# 长什么样），随后上升（网络在死记训练图片上的错误标签）。**提前停止**盯着验证损失，一旦它连续 `patience` 个 epoch 没有
-# 改善就停下；要保留的是最佳那个 epoch 的权重，而不是最后的权重。
+# 都一样）被重新随机抽取——重抽的标签有十分之一的机会碰巧是对的，所以约 $0.3 \times 9/10 = 0.27$ 最终
+# 是错的——就像标注员一时马虎。验证损失先是下降（网络在学数字长什么样），随后上升（网络在死记训练图片
+# 上的错误标签）。**提前停止**盯着验证损失，一旦它连续 `patience` 个 epoch 没有改善就停下；要保留的是
+# 最佳那个 epoch 的权重，而不是最后的权重。
 
 # %%
 import matplotlib.pyplot as plt
@@ -37,10 +47,12 @@ from dlfs.train.best_weights import RestoreBestWeights
 ctx = lesson_context("early-stopping")
 
 # %% [markdown]
-# ## 1. Digits with noisy labels — 带噪声标签的手写数字
+# ## 1. Digits with noisy labels
 # 300 training and 300 validation images with redrawn labels; the remaining 1197 images,
 # with their true labels, are the test set that tells who really learned digits.
-#
+
+# %% [markdown] lang="zh"
+# ## 1. 带噪声标签的手写数字
 # 300 张训练图、300 张验证图，标签经过重新抽取；其余 1197 张图带着真实标签，作为测试集，看谁真的
 # 学会了认数字。
 
@@ -74,13 +86,15 @@ def train(model, epochs: int, callbacks=()):
 
 
 # %% [markdown]
-# ## 2. Without stopping: the validation loss turns — 不提前停止：验证损失拐头向上
+# ## 2. Without stopping: the validation loss turns
 # One full-batch step per epoch. The training loss keeps falling towards zero (the network
 # ends up reproducing even the wrong labels); the validation loss reaches its lowest point
 # early and climbs after it.
-#
-# 每个 epoch 一步全批量更新。训练损失一路降向零（网络最后连错误标签也能复现）；验证损失很早就到了最低点，
-# 之后一路攀升。
+
+# %% [markdown] lang="zh"
+# ## 2. 不提前停止：验证损失拐头向上
+# 每个 epoch 一步全批量更新。训练损失一路降向零（网络最后连错误标签也能复现）；验证损失很早就到了
+# 最低点，之后一路攀升。
 
 # %%
 epochs = 60 if ctx.quick else 150
@@ -96,14 +110,32 @@ print(f"best validation loss {val_loss[best_epoch]:.3f} at epoch {best_epoch}; a
 assert val_loss[-1] > 1.3 * val_loss[best_epoch] and train_loss[-1] < train_loss[best_epoch]
 
 # %% [markdown]
-# ## 3. With `EarlyStopping` and `RestoreBestWeights` — 使用 `EarlyStopping` 与 `RestoreBestWeights`
+# ## 3. With `EarlyStopping` and `RestoreBestWeights`
 # The same model, data and seed, so the run is the same epoch for epoch until it stops. With
-# `patience = 5`, it must stop 5 epochs after the last improvement — we can predict the
-# epoch from the long run's curve — and end holding the weights of the best epoch.
+# $L_\text{val}(e)$ the validation loss after epoch $e$, the best epoch so far and the
+# stopping rule are (an improvement means a strictly lower loss)
 #
-# 同样的模型、数据和随机种子，所以在停下之前，这次训练与上面逐个 epoch 完全相同。`patience = 5` 时，
-# 它必须在最后一次改善之后 5 个 epoch 停下——这个 epoch 可以从上面那条曲线预测出来——并且最后拿着最佳
-# epoch 的权重。
+# $$
+# e^\star(e) = \arg\min_{e' \le e} L_\text{val}(e'), \qquad
+# e_\text{stop} = \min \lbrace e : e - e^\star(e) \ge \text{patience} \rbrace
+# $$
+#
+# With `patience = 5`, it must stop 5 epochs after the last improvement — we can predict the
+# epoch from the long run's curve (`predicted_stop`) — and end holding the weights of the
+# best epoch $e^\star(e_\text{stop})$.
+
+# %% [markdown] lang="zh"
+# ## 3. 使用 `EarlyStopping` 与 `RestoreBestWeights`
+# 同样的模型、数据和随机种子，所以在停下之前，这次训练与上面逐个 epoch 完全相同。记 $L_\text{val}(e)$
+# 为第 $e$ 个 epoch 之后的验证损失，到目前为止的最佳 epoch 与停止规则是（“改善”指损失严格下降）：
+#
+# $$
+# e^\star(e) = \arg\min_{e' \le e} L_\text{val}(e'), \qquad
+# e_\text{stop} = \min \lbrace e : e - e^\star(e) \ge \text{patience} \rbrace
+# $$
+#
+# `patience = 5` 时，它必须在最后一次改善之后 5 个 epoch 停下——这个 epoch 可以从上面那条曲线预测出来
+# （`predicted_stop`）——并且最后拿着最佳 epoch $e^\star(e_\text{stop})$ 的权重。
 
 # %%
 patience = 5
@@ -147,7 +179,8 @@ ctx.savefig(fig, "early_stopping.png")
 # stopping at the first uptick would often stop too soon. For a long run or a large model,
 # keep the best weights on disk instead of in memory: `fit(..., checkpoint_dir=...)` writes
 # `best.pt` whenever the monitored metric improves, and survives a resume.
-#
+
+# %% [markdown] lang="zh"
 # `patience` 用一点计算换来稳健：验证损失本身有噪声，一见上升就停，常常停得太早。对长时间训练或大模型，
 # 把最佳权重存在磁盘上而不是内存里：`fit(..., checkpoint_dir=...)` 会在监控指标每次改善时写出
 # `best.pt`，断点续训后也还在。

@@ -7,15 +7,33 @@
 #
 # Train the same network several times from different random initialisations and each run
 # ends somewhere else: the models agree on the easy examples and make partly different
-# mistakes on the hard ones. Averaging their outputs cancels some of those mistakes. We
-# train five small MLPs on 200 digits (seeds 0–4), then compare each alone with their
-# ensemble: accuracy, and the negative log-likelihood (NLL, the cross-entropy on the test
-# set), which also rewards being confident only when right.
+# mistakes on the hard ones. Averaging their outputs cancels some of those mistakes
+# (Lakshminarayanan et al., 2017, *Simple and Scalable Predictive Uncertainty Estimation
+# using Deep Ensembles*). We train five small MLPs on 200 digits (seeds 0–4), then compare
+# each alone with their ensemble: accuracy, and the negative log-likelihood (NLL, the
+# cross-entropy on the $N$ test images with logits $z_i$ and labels $y_i$), which also
+# rewards being confident only when right:
+#
+# $$
+# \text{NLL} = -\frac{1}{N} \sum_{i=1}^{N} \log \mathrm{softmax}(z_i)_{y_i}
+# $$
+
+# %% [markdown] lang="zh"
+# # 模型集成：对独立训练的模型的 logits 取平均
+#
+# **库文件：** `src/dlfs/models/ensemble.py`（`Ensemble`：各成员 logits 的平均；其他组合规则可用
+# `member_logits`）。测试：`tests/basics/test_basics_ensemble.py`。Kaggle 系列课程用的也是这个思路：
+# `kaggle-digits` 对它的 k 个折模型取平均。
 #
 # 从不同的随机初始化把同一个网络训练几遍，每次都会停在不同的地方：这些模型在容易的样本上意见一致，在难的
-# 样本上犯的错误却不尽相同。把它们的输出取平均，能抵消一部分错误。我们在 200 张数字图上训练五个小 MLP
-# （种子 0–4），再把每个单独的模型和它们的集成做比较：看准确率，也看负对数似然（NLL，测试集上的交叉熵），
-# 后者还奖励"只在答对时才有把握"。
+# 样本上犯的错误却不尽相同。把它们的输出取平均，能抵消一部分错误（Lakshminarayanan et al., 2017,
+# *Simple and Scalable Predictive Uncertainty Estimation using Deep Ensembles*）。我们在 200 张数字图上
+# 训练五个小 MLP（种子 0–4），再把每个单独的模型和它们的集成做比较：看准确率，也看负对数似然（NLL，
+# 即 $N$ 张测试图上的交叉熵，$z_i$ 为 logits，$y_i$ 为标签），后者还奖励“只在答对时才有把握”：
+#
+# $$
+# \text{NLL} = -\frac{1}{N} \sum_{i=1}^{N} \log \mathrm{softmax}(z_i)_{y_i}
+# $$
 
 # %%
 import matplotlib.pyplot as plt
@@ -51,10 +69,20 @@ def train_member(seed: int, steps: int) -> dnn.Sequential:
 
 
 # %% [markdown]
-# ## 1. Five members, alone and together — 五个成员：单独与合起来
-# `Ensemble(members)(x)` is `1/M sum_m z^(m)(x)`, the mean of the members' logits `(B, 10)`.
+# ## 1. Five members, alone and together
+# `Ensemble(members)(x)` is the mean of the $M$ members' logits, each of shape `(B, 10)`:
 #
-# `Ensemble(members)(x)` 就是 `1/M sum_m z^(m)(x)`，各成员 logits `(B, 10)` 的平均。
+# $$
+# \bar z(x) = \frac{1}{M} \sum_{m=1}^{M} z^{(m)}(x)
+# $$
+
+# %% [markdown] lang="zh"
+# ## 1. 五个成员：单独与合起来
+# `Ensemble(members)(x)` 就是 $M$ 个成员 logits 的平均，每个的形状都是 `(B, 10)`：
+#
+# $$
+# \bar z(x) = \frac{1}{M} \sum_{m=1}^{M} z^{(m)}(x)
+# $$
 
 # %%
 steps = 120 if ctx.quick else 400
@@ -82,7 +110,8 @@ assert ens_acc >= mean_acc and ens_nll < mean_nll
 # *best* member is not guaranteed (on a test set of this size one member can be luckier),
 # so the line above reports that difference as measured. The members disagree on a
 # minority of test images; that disagreement is where averaging can help.
-#
+
+# %% [markdown] lang="zh"
 # 集成胜过平均水平的成员，这是可以期待的；胜过*最好的*成员则没有保证（在这么大的测试集上，某个成员可能
 # 运气更好），所以上面一行如实报告了测得的差值。各成员只在少数测试图上意见不一；平均能起作用的，正是
 # 这些有分歧的地方。
@@ -97,16 +126,42 @@ print(f"members disagree on {disagree.float().mean():.1%} of the test images; th
 assert 0 < disagree.float().mean() < 0.25 and ens_there > member_there
 
 # %% [markdown]
-# ## 2. Averaging logits or probabilities — 平均 logits 还是平均概率
-# Averaging the probabilities, `p_bar = 1/M sum_m softmax(z^(m))`, comes with a guarantee:
-# `-log` is convex, so by Jensen's inequality `-log p_bar(y) <= 1/M sum_m -log p^(m)(y)` for
-# every example — the ensemble's NLL can never exceed the members' mean. Averaging logits
-# (a geometric mean of the probabilities, renormalised) has no such guarantee but usually
-# behaves alike; both are measured.
+# ## 2. Averaging logits or probabilities
+# Averaging the probabilities comes with a guarantee: $-\log$ is convex, so by Jensen's
+# inequality, for every example with label $y$,
 #
-# 平均概率 `p_bar = 1/M sum_m softmax(z^(m))` 有一个保证：`-log` 是凸函数，由 Jensen 不等式，对每个样本
-# 都有 `-log p_bar(y) <= 1/M sum_m -log p^(m)(y)`——集成的 NLL 永远不会超过各成员 NLL 的平均。平均
-# logits（相当于对概率取几何平均再归一化）没有这样的保证，但通常表现相近；两者都测一下。
+# $$
+# \bar p = \frac{1}{M} \sum_{m=1}^{M} \mathrm{softmax}\big(z^{(m)}\big), \qquad
+# -\log \bar p(y) \le \frac{1}{M} \sum_{m=1}^{M} -\log p^{(m)}(y)
+# $$
+#
+# — the ensemble's NLL can never exceed the members' mean. Averaging logits is a geometric
+# mean of the probabilities, renormalised,
+#
+# $$
+# \mathrm{softmax}(\bar z)_c =
+# \frac{\prod_m \big(p^{(m)}_c\big)^{1/M}}{\sum_{c'} \prod_m \big(p^{(m)}_{c'}\big)^{1/M}}
+# $$
+#
+# which has no such guarantee but usually behaves alike; both are measured.
+
+# %% [markdown] lang="zh"
+# ## 2. 平均 logits 还是平均概率
+# 平均概率有一个保证：$-\log$ 是凸函数，由 Jensen 不等式，对每个标签为 $y$ 的样本都有
+#
+# $$
+# \bar p = \frac{1}{M} \sum_{m=1}^{M} \mathrm{softmax}\big(z^{(m)}\big), \qquad
+# -\log \bar p(y) \le \frac{1}{M} \sum_{m=1}^{M} -\log p^{(m)}(y)
+# $$
+#
+# ——集成的 NLL 永远不会超过各成员 NLL 的平均。平均 logits 相当于对概率取几何平均再归一化：
+#
+# $$
+# \mathrm{softmax}(\bar z)_c =
+# \frac{\prod_m \big(p^{(m)}_c\big)^{1/M}}{\sum_{c'} \prod_m \big(p^{(m)}_{c'}\big)^{1/M}}
+# $$
+#
+# 它没有这样的保证，但通常表现相近；两者都测一下。
 
 # %%
 probs = logits.softmax(-1)                                           # (5, 1597, 10)
@@ -119,10 +174,12 @@ print(f"NLL: mean of members {mean_nll:.4f}, averaged logits {ens_nll:.4f}, aver
 assert (nll_prob_avg <= nll_members + 1e-6).all()                   # Jensen, example by example
 
 # %% [markdown]
-# ## 3. How many members? — 需要几个成员？
+# ## 3. How many members?
 # Each member costs a full training run and a forward pass at test time. The first few
 # bring most of the gain.
-#
+
+# %% [markdown] lang="zh"
+# ## 3. 需要几个成员？
 # 每个成员都要花一次完整的训练，测试时还要多跑一次前向。大部分收益来自前几个成员。
 
 # %%

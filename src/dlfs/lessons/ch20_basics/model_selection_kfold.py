@@ -20,6 +20,13 @@
 # Then the chosen model is refitted on all the training data and evaluated once on the test
 # set. We repeat the whole procedure on 50 independent data sets to see how often each method
 # picks the right degree, and what the choice costs on the test set.
+
+# %% [markdown] lang="zh"
+# # 模型选择：验证集划分与 K 折交叉验证
+#
+# **库文件：** `src/dlfs/recipes/kaggle_digits.py`（`kfold_indices`：用固定种子打乱一次，再切成
+# K 折），`src/dlfs/recipes/titanic.py`（`stratified_folds`，用于分类问题），
+# `src/dlfs/data/preprocessing.py`（`polynomial_features`）。前置课程：`underfit-overfit`。
 #
 # 在 `underfit-overfit` 里我们知道答案（3 次），还有 1000 个全新的验证点。实际中只有手头的数据，比如
 # 20 个点，却要做选择（多项式次数、学习率、权重衰减）。这个选择不能用测试集来做：一个参与了选模型的
@@ -64,11 +71,13 @@ def mse(w: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> float:
 DEGREES = range(11)
 
 # %% [markdown]
-# ## 1. The folds — 折的划分
+# ## 1. The folds
 # `kfold_indices(n, k, seed)` shuffles `0 … n-1` once and cuts the order into `k` folds; the
 # `i`-th pair is (all other folds, fold `i`). The validation folds partition the data:
 # every index appears in exactly one.
-#
+
+# %% [markdown] lang="zh"
+# ## 1. 折的划分
 # `kfold_indices(n, k, seed)` 把 `0 … n-1` 打乱一次，再切成 `k` 折；第 `i` 对是（其余各折，第 `i` 折）。
 # 各验证折恰好划分了全部数据：每个下标只出现在一折里。
 
@@ -80,7 +89,39 @@ assert sorted(torch.cat([v for _, v in folds]).tolist()) == list(range(20))
 assert all(set(a.tolist()).isdisjoint(b.tolist()) for a, b in folds)
 
 # %% [markdown]
-# ## 2. One data set, both methods — 一个数据集，两种方法
+# ## 2. One data set, both methods
+# For each degree $d$, with $\hat w_d^{(S)}$ the least-squares weights fitted on the points
+# $S$ (`fit`) and $\phi_d$ the features of degree $d$: `by_split` scores $d$ on the 5
+# held-out points $V$ of one random 15/5 split, and `by_kfold` averages over the $K$ folds
+# $F_1, \dots, F_K$, each scored by weights fitted without it:
+#
+# $$
+# \text{Val}(d) = \frac{1}{|V|} \sum_{i \in V}
+# \big(\phi_d(x_i)^\top \hat w_d^{(\bar V)} - y_i\big)^2,
+# \qquad
+# \text{CV}(d) = \frac{1}{K} \sum_{k=1}^{K} \frac{1}{|F_k|} \sum_{i \in F_k}
+# \big(\phi_d(x_i)^\top \hat w_d^{(\bar F_k)} - y_i\big)^2
+# $$
+#
+# where $\bar V$ and $\bar F_k$ are the remaining points. Each method picks the degree with
+# the lowest score, $d^\star = \arg\min_d \text{CV}(d)$ (or $\text{Val}(d)$).
+
+# %% [markdown] lang="zh"
+# ## 2. 一个数据集，两种方法
+# 对每个次数 $d$，记 $\hat w_d^{(S)}$ 为在点集 $S$ 上拟合出的最小二乘权重（`fit`），$\phi_d$ 为 $d$ 次
+# 特征：`by_split` 在一次随机 15/5 划分留出的 5 个点 $V$ 上给 $d$ 打分；`by_kfold` 则对 $K$ 折
+# $F_1, \dots, F_K$ 取平均，每一折都用不含它的数据拟合出的权重来打分：
+#
+# $$
+# \text{Val}(d) = \frac{1}{|V|} \sum_{i \in V}
+# \big(\phi_d(x_i)^\top \hat w_d^{(\bar V)} - y_i\big)^2,
+# \qquad
+# \text{CV}(d) = \frac{1}{K} \sum_{k=1}^{K} \frac{1}{|F_k|} \sum_{i \in F_k}
+# \big(\phi_d(x_i)^\top \hat w_d^{(\bar F_k)} - y_i\big)^2
+# $$
+#
+# 其中 $\bar V$ 和 $\bar F_k$ 是其余的点。每种方法都选得分最低的次数，$d^\star = \arg\min_d \text{CV}(d)$
+# （或 $\text{Val}(d)$）。
 
 # %%
 def by_split(x, y, g) -> list[float]:
@@ -104,10 +145,12 @@ for d in DEGREES:
     print(f"{d:6d}   {split_err[d]:16.4g}   {kfold_err[d]:9.4g}")
 
 # %% [markdown]
-# ## 3. Fifty data sets: which degree does each method pick? — 五十个数据集：每种方法选中哪个次数？
+# ## 3. Fifty data sets: which degree does each method pick?
 # On each data set, both methods choose a degree; the chosen model is refitted on all 20
 # points and scored on 2000 test points that played no part in the choice.
-#
+
+# %% [markdown] lang="zh"
+# ## 3. 五十个数据集：每种方法选中哪个次数？
 # 在每个数据集上，两种方法各选一个次数；选中的模型用全部 20 个点重新拟合，再在 2000 个完全没参与选择的
 # 测试点上打分。
 
@@ -139,8 +182,9 @@ assert max(picked["5-fold"]) < max(picked["split"])      # the split sometimes p
 # often. The price is K fits per candidate instead of one — cheap here, expensive for a
 # large network, where a single validation split (with a large validation set) is the usual
 # compromise. For classification, `stratified_folds` keeps each class's share in every fold.
-#
-# 五个验证点是个吵闹的裁判：在某些数据集上，一个高次多项式碰巧从它们附近经过，验证集划分就选中了它。
+
+# %% [markdown] lang="zh"
+# 五个验证点是个不可靠的裁判：在某些数据集上，一个高次多项式碰巧从它们附近经过，验证集划分就选中了它。
 # K 折把全部 20 个点都平均进来，被骗的次数少得多。代价是每个候选要拟合 K 次而不是一次——这里很便宜，
 # 对大型网络就很贵，那时常用的折中是单一划分，但留出一个较大的验证集。分类问题用 `stratified_folds`，
 # 它让每一折里各个类别的比例都保持不变。

@@ -13,6 +13,14 @@
 # batch. We write each from sums, check it against torch, count its floating-point
 # operations (FLOPs), and time it to see where the count predicts the time and where memory
 # does.
+
+# %% [markdown] lang="zh"
+# # 深度学习中的线性代数：范数、乘积及其计算量
+#
+# **库文件：** `src/dlfs/nn/linear.py`（`Linear`：每个批次一次矩阵乘法），
+# `src/dlfs/train/regularization.py`（`l2_penalty`，权重的范数平方）；`torch.utils.flop_counter`
+# 负责统计浮点运算次数。相关课程：`tensor-basics`、`einsum-from-scratch`、`conv-from-scratch`
+# （im2col 把一次卷积变成一次矩阵乘法）。
 #
 # 深度学习用到的线性代数，大半落在三件事上：**范数**衡量向量或矩阵的大小（损失、权重衰减、梯度裁剪
 # 都用它）；**矩阵–向量**乘积是一层网络作用在一个样本上；**矩阵–矩阵**乘积是一层网络作用在一个批次
@@ -36,17 +44,46 @@ torch.manual_seed(0)
 D = torch.float64
 
 # %% [markdown]
-# ## 1. Norms — 范数
-# For a vector `x`: `||x||_1 = sum_i |x_i|`, `||x||_2 = sqrt(sum_i x_i^2)`,
-# `||x||_inf = max_i |x_i|`; for a matrix, the Frobenius norm `||A||_F = sqrt(sum_ij A_ij^2)`
-# is the 2-norm of its entries laid out as one vector. Every norm is zero only at zero,
-# scales with `|a|` (`||a x|| = |a| ||x||`) and obeys the triangle inequality
-# `||x + y|| <= ||x|| + ||y||`; between them `||x||_inf <= ||x||_2 <= ||x||_1`.
+# ## 1. Norms
+# For a vector $x$ (the code computes them as `l1`, `l2`, `linf`, one per row of `x`):
 #
-# 向量 `x` 的几种范数：`||x||_1 = sum_i |x_i|`、`||x||_2 = sqrt(sum_i x_i^2)`、
-# `||x||_inf = max_i |x_i|`；矩阵的 Frobenius 范数 `||A||_F = sqrt(sum_ij A_ij^2)`，就是把所有元素
-# 排成一个向量后的 2-范数。任何范数都只在零处为零，随 `|a|` 缩放（`||a x|| = |a| ||x||`），满足三角
-# 不等式 `||x + y|| <= ||x|| + ||y||`；几种范数之间有 `||x||_inf <= ||x||_2 <= ||x||_1`。
+# $$
+# \lVert x \rVert_1 = \sum_i |x_i|, \qquad
+# \lVert x \rVert_2 = \sqrt{\sum_i x_i^2}, \qquad
+# \lVert x \rVert_\infty = \max_i |x_i|
+# $$
+#
+# and for a matrix, the Frobenius norm
+#
+# $$
+# \lVert A \rVert_F = \sqrt{\sum_{i,j} A_{ij}^2}
+# $$
+#
+# is the 2-norm of its entries laid out as one vector. Every norm is zero only at zero,
+# scales with $|a|$ ($\lVert a x \rVert = |a| \lVert x \rVert$) and obeys the triangle
+# inequality $\lVert x + y \rVert \le \lVert x \rVert + \lVert y \rVert$; between them
+# $\lVert x \rVert_\infty \le \lVert x \rVert_2 \le \lVert x \rVert_1$.
+
+# %% [markdown] lang="zh"
+# ## 1. 范数
+# 向量 $x$ 的几种范数（代码里对 `x` 的每一行分别算出 `l1`、`l2`、`linf`）：
+#
+# $$
+# \lVert x \rVert_1 = \sum_i |x_i|, \qquad
+# \lVert x \rVert_2 = \sqrt{\sum_i x_i^2}, \qquad
+# \lVert x \rVert_\infty = \max_i |x_i|
+# $$
+#
+# 矩阵的 Frobenius 范数
+#
+# $$
+# \lVert A \rVert_F = \sqrt{\sum_{i,j} A_{ij}^2}
+# $$
+#
+# 就是把所有元素排成一个向量后的 2-范数。任何范数都只在零处为零，随 $|a|$ 缩放
+# （$\lVert a x \rVert = |a| \lVert x \rVert$），满足三角不等式
+# $\lVert x + y \rVert \le \lVert x \rVert + \lVert y \rVert$；几种范数之间有
+# $\lVert x \rVert_\infty \le \lVert x \rVert_2 \le \lVert x \rVert_1$。
 
 # %%
 x, y = torch.randn(1000, 7, dtype=D), torch.randn(1000, 7, dtype=D)   # 1000 vector pairs
@@ -68,12 +105,27 @@ for p in (1, 2, float("inf")):
 print("norms from sums == torch.linalg; inf <= 2 <= 1; triangle inequality on 1000 pairs")
 
 # %% [markdown]
-# Weight decay penalises `1/2 ||w||_2^2` summed over the weight tensors, i.e. half the
-# squared Frobenius norm of each matrix (`l2_penalty`); gradient clipping rescales the
-# gradients when their joint 2-norm exceeds a bound (`clip_grad_norm_`).
+# Weight decay penalises half the squared norm of each weight tensor, summed over the
+# tensors — for a matrix $W$, half its squared Frobenius norm (`l2_penalty`):
 #
-# 权重衰减惩罚的是各权重张量的 `1/2 ||w||_2^2` 之和，也就是每个矩阵 Frobenius 范数平方的一半
-# （`l2_penalty`）；梯度裁剪则在所有梯度合起来的 2-范数超过上限时把它们等比缩小（`clip_grad_norm_`）。
+# $$
+# \frac{1}{2} \lVert W \rVert_F^2 = \frac{1}{2} \sum_{i,j} W_{ij}^2
+# $$
+#
+# Gradient clipping rescales the gradients when their joint 2-norm exceeds a bound $c$
+# (`clip_grad_norm_`, with $c$ its `max_norm`): all gradients, seen as one vector $g$, are
+# multiplied by $\min(1, c / \lVert g \rVert_2)$.
+
+# %% [markdown] lang="zh"
+# 权重衰减惩罚的是每个权重张量范数平方的一半，再对各张量求和——对矩阵 $W$，就是它 Frobenius 范数
+# 平方的一半（`l2_penalty`）：
+#
+# $$
+# \frac{1}{2} \lVert W \rVert_F^2 = \frac{1}{2} \sum_{i,j} W_{ij}^2
+# $$
+#
+# 梯度裁剪则在所有梯度合起来的 2-范数超过上限 $c$ 时把它们等比缩小（`clip_grad_norm_`，$c$ 就是它的
+# `max_norm`）：把全部梯度看成一个向量 $g$，统一乘以 $\min(1, c / \lVert g \rVert_2)$。
 
 # %%
 layer = dnn.Linear(3, 5).double()
@@ -81,20 +133,46 @@ torch.testing.assert_close(l2_penalty([layer.weight]),
                            torch.linalg.matrix_norm(layer.weight, "fro") ** 2 / 2)
 
 # %% [markdown]
-# ## 2. Products, and their FLOPs — 乘积及其浮点运算次数
-# A **dot product** `x . y = sum_i x_i y_i` of length `n` takes `n` multiplications and
-# `n - 1` additions: about `2n` FLOPs. A **matrix–vector** product `A x` (`A` is `m x n`) is
-# `m` dot products: `2mn` FLOPs. A **matrix–matrix** product `A B` (`m x n` times `n x k`) is
-# `k` matrix–vector products: `2mnk` FLOPs. We write `A x` with a Python loop of dot products,
-# then as one expression, check both against `@`, and let torch's FLOP counter confirm
-# `2mnk` (it counts only the matrix–matrix family, so a vector is passed as an `n x 1`
-# matrix).
+# ## 2. Products, and their FLOPs
+# A **dot product** of length $n$,
 #
-# 长度为 `n` 的**点积** `x . y = sum_i x_i y_i` 需要 `n` 次乘法和 `n - 1` 次加法：约 `2n` 次浮点运算。
-# **矩阵–向量**乘积 `A x`（`A` 为 `m x n`）是 `m` 个点积：`2mn` 次。**矩阵–矩阵**乘积 `A B`（`m x n`
-# 乘 `n x k`）是 `k` 个矩阵–向量乘积：`2mnk` 次。下面先用 Python 循环逐个点积写出 `A x`，再写成一个
-# 表达式，都与 `@` 对照；最后让 torch 的 FLOP 计数器确认 `2mnk`（它只统计矩阵–矩阵这一类运算，所以
-# 向量要当作 `n x 1` 的矩阵传进去）。
+# $$
+# x \cdot y = \sum_{i=1}^{n} x_i y_i ,
+# $$
+#
+# takes $n$ multiplications and $n - 1$ additions: about $2n$ FLOPs. A **matrix–vector**
+# product $Av$ ($A$ is $m \times n$) is $m$ dot products, $(Av)_i = \sum_j A_{ij} v_j$:
+# $2mn$ FLOPs. A **matrix–matrix** product $AB$ ($m \times n$ times $n \times k$) is $k$
+# matrix–vector products, one per column $b_j$ of $B$ (`B[:, j]`):
+#
+# $$
+# (AB)_{ij} = \sum_{l=1}^{n} A_{il} B_{lj}, \qquad
+# AB = [A b_1, \dots, A b_k] : \quad 2mnk \text{ FLOPs}
+# $$
+#
+# We write $Av$ with a Python loop of dot products, then as one expression, check both
+# against `@`, and let torch's FLOP counter confirm $2mnk$ (it counts only the
+# matrix–matrix family, so a vector is passed as an $n \times 1$ matrix).
+
+# %% [markdown] lang="zh"
+# ## 2. 乘积及其浮点运算次数
+# 长度为 $n$ 的**点积**
+#
+# $$
+# x \cdot y = \sum_{i=1}^{n} x_i y_i ,
+# $$
+#
+# 需要 $n$ 次乘法和 $n - 1$ 次加法：约 $2n$ 次浮点运算。**矩阵–向量**乘积 $Av$（$A$ 为 $m \times n$）
+# 是 $m$ 个点积，$(Av)_i = \sum_j A_{ij} v_j$：$2mn$ 次。**矩阵–矩阵**乘积 $AB$（$m \times n$ 乘
+# $n \times k$）是 $k$ 个矩阵–向量乘积，$B$ 的每一列 $b_j$（`B[:, j]`）一个：
+#
+# $$
+# (AB)_{ij} = \sum_{l=1}^{n} A_{il} B_{lj}, \qquad
+# AB = [A b_1, \dots, A b_k] : \quad 2mnk \text{ FLOPs}
+# $$
+#
+# 下面先用 Python 循环逐个点积写出 $Av$，再写成一个表达式，都与 `@` 对照；最后让 torch 的 FLOP 计数器
+# 确认 $2mnk$（它只统计矩阵–矩阵这一类运算，所以向量要当作 $n \times 1$ 的矩阵传进去）。
 
 # %%
 m, n, k = 30, 40, 50
@@ -119,15 +197,33 @@ print(f"A @ B ({m}x{n} @ {n}x{k}): {flops(lambda: A @ B):,} FLOPs = 2mnk; "
       f"A @ v: {flops(lambda: A @ v[:, None]):,} = 2mn")
 
 # %% [markdown]
-# A `Linear(n_in, n_out)` layer on a batch of `B` examples is one matrix product: `2 B n_in
-# n_out` FLOPs forward. The backward pass needs two more products of the same size (the
-# gradient with respect to the input, and with respect to the weight), so one training step
-# costs about **three times** the forward pass — the reason a transformer with `N` weights
-# costs about `6N` FLOPs per training token (2 forward + 4 backward).
+# A `Linear(n_in, n_out)` layer computes $Y = X W^\top + b$ for a batch $X$ of $B$ examples
+# ($B \times n_\text{in}$, with $W$ of shape $n_\text{out} \times n_\text{in}$): one matrix
+# product, $2 B n_\text{in} n_\text{out}$ FLOPs forward. The backward pass needs two more
+# products of the same size, for the gradient with respect to the input and with respect
+# to the weight (with $G = \partial L / \partial Y$, of shape $B \times n_\text{out}$):
 #
-# 批次大小为 `B` 时，`Linear(n_in, n_out)` 的前向就是一次矩阵乘法：`2 B n_in n_out` 次浮点运算。
-# 反向传播还需要两次同样大小的乘法（对输入的梯度、对权重的梯度），所以一步训练大约是前向的**三倍**
-# ——这也是为什么一个有 `N` 个权重的 Transformer，每个训练 token 约需 `6N` 次浮点运算（前向 2、反向 4）。
+# $$
+# \frac{\partial L}{\partial X} = G W, \qquad \frac{\partial L}{\partial W} = G^\top X
+# $$
+#
+# so one training step costs about **three times** the forward pass — the reason a
+# transformer with $N$ weights costs about $6N$ FLOPs per training token (2 forward + 4
+# backward; Kaplan et al., 2020, *Scaling Laws for Neural Language Models*).
+
+# %% [markdown] lang="zh"
+# `Linear(n_in, n_out)` 对一个含 $B$ 个样本的批次 $X$（$B \times n_\text{in}$，权重 $W$ 的形状为
+# $n_\text{out} \times n_\text{in}$）计算 $Y = X W^\top + b$：一次矩阵乘法，前向需要
+# $2 B n_\text{in} n_\text{out}$ 次浮点运算。反向传播还需要两次同样大小的乘法，分别求对输入的梯度和
+# 对权重的梯度（记 $G = \partial L / \partial Y$，形状为 $B \times n_\text{out}$）：
+#
+# $$
+# \frac{\partial L}{\partial X} = G W, \qquad \frac{\partial L}{\partial W} = G^\top X
+# $$
+#
+# 所以一步训练大约是前向的**三倍**——这也是为什么一个有 $N$ 个权重的 Transformer，每个训练词元
+# （token）约需 $6N$ 次浮点运算（前向 2、反向 4；Kaplan et al., 2020, *Scaling Laws for Neural
+# Language Models*）。
 
 # %%
 batch, n_in, n_out = 64, 128, 256
@@ -140,31 +236,37 @@ print(f"Linear({n_in}, {n_out}) on {batch} examples: forward {forward:,} FLOPs, 
 assert forward == 2 * batch * n_in * n_out and train_step == 3 * forward
 
 # %% [markdown]
-# ## 3. Predicted vs measured: when FLOPs set the time — 预测与实测：什么时候浮点运算次数决定耗时
-# Doubling `n` multiplies the work of an `n x n` matrix product by 8 (`n^3`) and of a
-# matrix–vector product by 4 (`n^2`). We time both (the fastest of several runs, one
-# thread) and fit the slope of `log(time)` against `log(n)`: about 3 and about 2 if the
-# FLOP count sets the time. (The clock is the CPU time of our thread, so other programs
-# on a busy machine do not disturb the measurement much.)
+# ## 3. Predicted vs measured: when FLOPs set the time
+# Doubling $n$ multiplies the work of an $n \times n$ matrix product by 8 ($n^3$) and of a
+# matrix–vector product by 4 ($n^2$). We time both (the fastest of several runs, one
+# thread) and fit the slope $p$ of $\log t$ against $\log n$: if the time follows
+# $t \approx c n^p$, then $\log t = p \log n + \log c$, and $p$ should be about 3 and about
+# 2 if the FLOP count sets the time. (The clock is the CPU time of our thread, so other
+# programs on a busy machine do not disturb the measurement much.)
 #
-# The FLOP *rates* differ even more. A matrix–vector product reads every entry of `A` once
-# and uses it for one multiply-add: it waits on memory. A matrix–matrix product reuses each
-# entry `k` times from the fast caches, and runs many times more FLOPs per second. This is
-# why a batch of examples (one matrix–matrix product) is far cheaper than the same examples
-# one at a time (a loop of matrix–vector products). Memory also shapes the matrix–vector
-# line: once the matrix outgrows the fast per-core caches (a 1024 × 1024 float32 matrix is
-# already 4 MB), its entries come from slower memory; where the line bends depends on the
-# processor and on what else runs on it.
+# The FLOP *rates* differ even more: the code reports $2n^3 / t$ and $2n^2 / t$ FLOP/s. A
+# matrix–vector product reads every entry of $A$ once and uses it for one multiply-add: it
+# waits on memory. A matrix–matrix product reuses each entry $k$ times from the fast caches,
+# and runs many times more FLOPs per second. This is why a batch of examples (one
+# matrix–matrix product) is far cheaper than the same examples one at a time (a loop of
+# matrix–vector products). Memory also shapes the matrix–vector line: once the matrix
+# outgrows the fast per-core caches (a 1024 × 1024 float32 matrix is already 4 MB), its
+# entries come from slower memory; where the line bends depends on the processor and on
+# what else runs on it.
+
+# %% [markdown] lang="zh"
+# ## 3. 预测与实测：什么时候浮点运算次数决定耗时
+# $n$ 翻倍时，$n \times n$ 矩阵乘法的运算量变成 8 倍（$n^3$），矩阵–向量乘积变成 4 倍（$n^2$）。我们给两者
+# 计时（单线程，多次运行取最快一次），拟合 $\log t$ 对 $\log n$ 的斜率 $p$：若耗时满足
+# $t \approx c n^p$，则 $\log t = p \log n + \log c$；若耗时由运算次数决定，$p$ 应分别约为 3 和 2。
+# （计的是本线程占用的 CPU 时间，所以机器上其他程序的干扰不大。）
 #
-# `n` 翻倍时，`n x n` 矩阵乘法的运算量变成 8 倍（`n^3`），矩阵–向量乘积变成 4 倍（`n^2`）。我们给两者
-# 计时（单线程，多次运行取最快一次），拟合 `log(时间)` 对 `log(n)` 的斜率：若耗时由运算次数决定，
-# 斜率应分别约为 3 和 2。（计的是本线程占用的 CPU 时间，所以机器上其他程序的干扰不大。）
-#
-# 两者每秒完成的浮点运算数差得更多。矩阵–向量乘积把 `A` 的每个元素读一次、只做一次乘加：它在等内存。
-# 矩阵–矩阵乘积从高速缓存里把每个元素重复用 `k` 次，每秒能完成多得多的浮点运算。这就是为什么一批样本
-# 一起算（一次矩阵–矩阵乘积）比逐个样本算（一串矩阵–向量乘积）便宜得多。内存也影响矩阵–向量那条线：矩阵一旦
-# 超出每个核心自己的高速缓存（1024 × 1024 的 float32 矩阵就已经有 4 MB），元素就得从更慢的存储层读取；
-# 线在哪里弯折，取决于处理器，也取决于它上面同时在跑什么。
+# 两者每秒完成的浮点运算数差得更多：代码报告的是 $2n^3 / t$ 和 $2n^2 / t$（FLOP/s）。矩阵–向量乘积
+# 把 $A$ 的每个元素读一次、只做一次乘加：它在等内存。矩阵–矩阵乘积从高速缓存里把每个元素重复用 $k$ 次，
+# 每秒能完成多得多的浮点运算。这就是为什么一批样本一起算（一次矩阵–矩阵乘积）比逐个样本算（一串
+# 矩阵–向量乘积）便宜得多。内存也影响矩阵–向量那条线：矩阵一旦超出每个核心自己的高速缓存（1024 × 1024
+# 的 float32 矩阵就已经有 4 MB），元素就得从更慢的存储层读取；线在哪里弯折，取决于处理器，也取决于
+# 它上面同时在跑什么。
 
 # %%
 def fastest(fn, repeats: int) -> float:
@@ -205,9 +307,12 @@ assert 2.2 < slope_mm < 4.0 and 1.5 < slope_mv < 3.0
 assert rate_mm > 2 * rate_mv
 
 # %% [markdown]
-# The same 64 examples through a `512 x 512` layer, one at a time and as one batch:
-#
-# 同样 64 个样本经过一个 `512 x 512` 的层，逐个算与整批算：
+# The same 64 examples through a $512 \times 512$ layer, one at a time ($W x_j$ for each
+# column $x_j$ of `X`) and as one batch ($WX$):
+
+# %% [markdown] lang="zh"
+# 同样 64 个样本经过一个 $512 \times 512$ 的层，逐个算（对 `X` 的每一列 $x_j$ 算 $W x_j$）与整批算
+# （$WX$）：
 
 # %%
 W, X = torch.randn(512, 512), torch.randn(512, 64)

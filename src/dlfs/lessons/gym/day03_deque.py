@@ -3,11 +3,21 @@
 #
 # **Library files:** `src/dlfs/playground/` (`compare`, `time_block`).
 #
-# A Python `list` stores its items in one contiguous array. Adding at the *end* is O(1)
-# (amortized), but `list.insert(0, x)` must shift every item one slot right: O(n).
+# A Python `list` stores its items in one contiguous array. Adding at the *end* is $O(1)$
+# (amortized), but `list.insert(0, x)` must shift every item one slot right: $O(n)$.
 # `collections.deque` is a linked list of fixed-size blocks, so `appendleft` and `popleft`
-# are O(1). We measure it: the cost of one front insertion should grow with n for the list
+# are $O(1)$. We measure it: the cost of one front insertion should grow with n for the list
 # and stay flat for the deque.
+
+# %% [markdown] lang="zh"
+# # 算法健身房第 3 天 · deque：队列、BFS 与滑动窗口
+#
+# **相关库文件：** `src/dlfs/playground/`（`compare`、`time_block`）。
+#
+# Python 的 `list` 把元素存放在一块连续的数组里。在*末尾*追加是 $O(1)$（均摊），但
+# `list.insert(0, x)` 必须把每个元素都向右挪一格：$O(n)$。`collections.deque`
+# 是由固定大小的块组成的链表，所以 `appendleft` 和 `popleft` 都是 $O(1)$。我们来实测：
+# 一次头部插入的开销，对 list 应当随 n 增长，对 deque 则保持不变。
 
 # %%
 from collections import deque
@@ -23,6 +33,10 @@ ctx = lesson_context("gym-deque")
 # ## 1. Same result, different cost
 # Build a sequence by pushing to the front, both ways, and check they agree.
 
+# %% [markdown] lang="zh"
+# ## 1. 结果相同，代价不同
+# 用两种方式依次从头部插入来构建序列，并检查两者一致。
+
 # %%
 items = range(1000)
 as_list: list[int] = []
@@ -36,7 +50,13 @@ print("list.insert(0, x) and deque.appendleft(x) build the same sequence")
 # %% [markdown]
 # ## 2. Cost of one more front insertion into a container of size n
 # We time `k` front insertions into a container that already holds `n` items (and pop
-# them again so the size stays n). Per-operation time ≈ constant for deque, ∝ n for list.
+# them again so the size stays n). Per-operation time: about constant for the deque
+# ($O(1)$), proportional to n for the list ($O(n)$).
+
+# %% [markdown] lang="zh"
+# ## 2. 向大小为 n 的容器再做一次头部插入的代价
+# 我们对已装有 `n` 个元素的容器计时 `k` 次头部插入（随后再把它们弹出，使大小保持为 n）。
+# 单次操作的时间：deque 大致恒定（$O(1)$），list 与 n 成正比（$O(n)$）。
 
 # %%
 sizes = [1_000, 10_000, 50_000] if ctx.quick else [1_000, 10_000, 100_000, 300_000]
@@ -67,6 +87,10 @@ for n in sizes:
 # The list's per-insert time grows with n; the deque's does not. On the largest size the
 # deque must win clearly.
 
+# %% [markdown] lang="zh"
+# ## 3. 数字说明了什么
+# list 每次插入的时间随 n 增长，deque 则不会。在最大的规模上，deque 必须明显胜出。
+
 # %%
 growth_list = per_op["list.insert(0, x)"][-1] / per_op["list.insert(0, x)"][0]
 growth_deque = per_op["deque.appendleft(x)"][-1] / per_op["deque.appendleft(x)"][0]
@@ -86,7 +110,11 @@ ctx.savefig(fig, "front_insertion.png")
 
 # %% [markdown]
 # ## 4. deque in its natural habitat: breadth-first search
-# BFS pops from the front and pushes to the back; with a list, `pop(0)` would be O(n).
+# BFS pops from the front and pushes to the back; with a list, `pop(0)` would be $O(n)$.
+
+# %% [markdown] lang="zh"
+# ## 4. deque 的主场：广度优先搜索
+# BFS 从队头弹出、往队尾压入；如果用 list，`pop(0)` 会是 $O(n)$。
 
 # %%
 grid = [
@@ -129,6 +157,10 @@ assert all(slow[cell] == dist.get(cell, INF) for cell in cells)
 # ## 5. Sliding window with a bounded deque
 # `deque(maxlen=k)` drops the oldest item automatically: a moving average in three lines.
 
+# %% [markdown] lang="zh"
+# ## 5. 用有界 deque 实现滑动窗口
+# `deque(maxlen=k)` 会自动丢弃最旧的元素：三行代码就能算出移动平均。
+
 # %%
 window: deque[float] = deque(maxlen=3)
 averages = []
@@ -147,6 +179,12 @@ DAY = 3
 # solution. Try them yourself first: `dlfs gym new <id>` writes a starter file and
 # `dlfs gym check <id> <file>` judges it (the day is ticked in `dlfs progress --track gym`
 # once both are accepted). Then write the three-line review: `dlfs gym review <id>`.
+
+# %% [markdown] lang="zh"
+# ## 今天的两道题
+# 下面每张题目卡片都是 `dlfs gym show <id> --hint` 的输出，后面附有参考解答。请先自己动手：
+# `dlfs gym new <id>` 会写出一个起始文件，`dlfs gym check <id> <file>` 负责评测（两道题都通过后，
+# `dlfs progress --track gym` 会把这一天记为完成）。然后写三行复盘：`dlfs gym review <id>`。
 
 # %%
 import inspect

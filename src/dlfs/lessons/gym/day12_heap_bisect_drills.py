@@ -7,6 +7,14 @@
 # Two drills where a heap and binary search meet: merging sorted streams, and the k-th
 # smallest element of a sorted matrix found both ways.
 
+# %% [markdown] lang="zh"
+# # 算法健身房第 12 天 · 堆与二分综合训练
+#
+# **相关库文件：** `src/dlfs/gym/templates.py`（`merge_k_sorted`、`running_median`、
+# `first_true`），`src/dlfs/gym/problems/d12_*.py`。
+#
+# 两项让堆与二分查找相遇的训练：合并多个有序流，以及用两种方法求有序矩阵中第 k 小的元素。
+
 # %%
 import heapq
 import random
@@ -27,8 +35,18 @@ print("merge_k_sorted and running_median match their oracles")
 
 # %% [markdown]
 # ## k-th smallest in a matrix with sorted rows and columns
-# Heap: pop k times from a frontier of row heads, O(k log n). Binary search on the value:
-# the answer is the smallest v with count(<= v) >= k, O(n log(range)).
+# The matrix is $n \times n$. Heap: pop k times from a frontier of row heads, $O(k \log n)$.
+# Binary search on the value: the answer is the smallest $v$ with $\mathrm{count}(v) \ge k$,
+# where $\mathrm{count}(v)$ is the number of entries $\le v$. Walking the staircase from a
+# corner counts them in $O(n)$, so the search costs $O(n \log R)$ for values spanning a range
+# $R$; the `count_le` below simply scans all $n^2$ entries, which is plenty for a check.
+
+# %% [markdown] lang="zh"
+# ## 行、列均有序的矩阵中第 k 小的元素
+# 矩阵大小为 $n \times n$。堆：从各行行首组成的“前沿”中弹出 k 次，$O(k \log n)$。对值做二分：
+# 答案是满足 $\mathrm{count}(v) \ge k$ 的最小 $v$，其中 $\mathrm{count}(v)$ 是 $\le v$ 的元素个数。
+# 从一个角出发沿“阶梯”走，$O(n)$ 就能数完，所以值域宽度为 $R$ 时整个查找是 $O(n \log R)$；下面的
+# `count_le` 只是扫描全部 $n^2$ 个元素，用来做检查绰绰有余。
 
 # %%
 n = 6
@@ -67,6 +85,12 @@ print("k-th smallest: heap and binary search agree for every k up to", n * n)
 # solution. Try them yourself first: `dlfs gym new <id>` writes a starter file and
 # `dlfs gym check <id> <file>` judges it (the day is ticked in `dlfs progress --track gym`
 # once both are accepted). Then write the three-line review: `dlfs gym review <id>`.
+
+# %% [markdown] lang="zh"
+# ## 今天的两道题
+# 下面每张题目卡片都是 `dlfs gym show <id> --hint` 的输出，后面附有参考解答。请先自己动手：
+# `dlfs gym new <id>` 会写出一个起始文件，`dlfs gym check <id> <file>` 负责评测（两道题都通过后，
+# `dlfs progress --track gym` 会把这一天记为完成）。然后写三行复盘：`dlfs gym review <id>`。
 
 # %%
 import inspect

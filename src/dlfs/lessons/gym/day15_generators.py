@@ -5,8 +5,17 @@
 #
 # An iterator hands out one item per `next()` and remembers where it is; a generator
 # function (one with `yield`) is the easy way to write one. They are lazy: nothing runs
-# until someone asks, memory stays O(1) however long the stream, and they can be infinite.
+# until someone asks, memory stays $O(1)$ however long the stream, and they can be infinite.
 # `map`, `filter`, `zip`, `enumerate` and `itertools.*` all return iterators.
+
+# %% [markdown] lang="zh"
+# # 算法健身房第 15 天 · 迭代器与生成器（yield/map/filter）
+#
+# **相关库文件：** `src/dlfs/gym/templates.py`（`FastReader`），`src/dlfs/gym/problems/d15_*.py`。
+#
+# 迭代器每次 `next()` 交出一个元素，并记住自己走到了哪里；生成器函数（含有 `yield` 的函数）
+# 是编写迭代器最简单的方式。它们是惰性的：没人索取就什么也不执行，无论数据流多长，内存都保持
+# $O(1)$，而且可以是无限的。`map`、`filter`、`zip`、`enumerate` 和 `itertools.*` 返回的都是迭代器。
 
 # %%
 import sys
@@ -33,6 +42,9 @@ assert first == [1, 9, 25, 49, 81]
 # %% [markdown]
 # ## Laziness in numbers: a list of a million items vs a generator
 
+# %% [markdown] lang="zh"
+# ## 用数字看惰性：一百万个元素的列表与生成器
+
 # %%
 as_list = [v * v for v in range(1_000_000)]
 as_gen = (v * v for v in range(1_000_000))
@@ -43,6 +55,9 @@ assert sum(as_gen) == sum(as_list)
 # %% [markdown]
 # ## An iterator is used up once
 
+# %% [markdown] lang="zh"
+# ## 迭代器只能用一次
+
 # %%
 it = iter([1, 2, 3])
 assert list(it) == [1, 2, 3] and list(it) == []
@@ -50,6 +65,10 @@ assert list(it) == [1, 2, 3] and list(it) == []
 # %% [markdown]
 # ## yield from: recursion that streams
 # Flattening a nested list without building intermediate lists.
+
+# %% [markdown] lang="zh"
+# ## yield from：以流的方式递归
+# 展平嵌套列表，而不构建中间列表。
 
 # %%
 def flatten(x):
@@ -67,6 +86,10 @@ assert list(flatten(nested)) == [1, 2, 3, 4]
 # ## Round-robin with zip_longest and a private sentinel
 # `None` or `0` as the fill value would clash with real data; a fresh `object()` cannot.
 
+# %% [markdown] lang="zh"
+# ## 用 zip_longest 和私有哨兵实现轮流取值
+# 用 `None` 或 `0` 作填充值会与真实数据冲突；新建的 `object()` 则不会。
+
 # %%
 GAP = object()
 lists = [[1, 2], [None, 0, 5], [7]]
@@ -80,6 +103,12 @@ print("round robin:", merged)
 # solution. Try them yourself first: `dlfs gym new <id>` writes a starter file and
 # `dlfs gym check <id> <file>` judges it (the day is ticked in `dlfs progress --track gym`
 # once both are accepted). Then write the three-line review: `dlfs gym review <id>`.
+
+# %% [markdown] lang="zh"
+# ## 今天的两道题
+# 下面每张题目卡片都是 `dlfs gym show <id> --hint` 的输出，后面附有参考解答。请先自己动手：
+# `dlfs gym new <id>` 会写出一个起始文件，`dlfs gym check <id> <file>` 负责评测（两道题都通过后，
+# `dlfs progress --track gym` 会把这一天记为完成）。然后写三行复盘：`dlfs gym review <id>`。
 
 # %%
 import inspect

@@ -4,11 +4,22 @@
 # **Library files:** `src/dlfs/gym/templates.py` (`fast_input`, `read_ints`),
 # `src/dlfs/playground/` (`compare`), `src/dlfs/gym/problems/d17_*.py`.
 #
-# With 10^6 numbers on stdin, *reading* can cost more than solving. `input()` pays a
+# With $10^6$ numbers on stdin, *reading* can cost more than solving. `input()` pays a
 # Python-level call, a decode and a line split per line. `sys.stdin.buffer.read().split()`
 # reads all bytes at once and splits in C; `map(int, ...)` then converts in C as well.
 # We measure both on the same bytes (an in-memory stdin), plus the output side:
 # one `"\n".join` vs one `print` per line.
+
+# %% [markdown] lang="zh"
+# # 算法健身房第 17 天 · 快速 I/O 与常数优化（sys.stdin）
+#
+# **相关库文件：** `src/dlfs/gym/templates.py`（`fast_input`、`read_ints`），
+# `src/dlfs/playground/`（`compare`），`src/dlfs/gym/problems/d17_*.py`。
+#
+# 标准输入上有 $10^6$ 个数时，*读入*的开销可能比解题本身还大。`input()` 每读一行都要付出一次 Python
+# 层面的函数调用、一次解码和一次按行切分。`sys.stdin.buffer.read().split()` 一次读入全部字节并在 C
+# 里切分；接着 `map(int, ...)` 也在 C 里完成转换。我们在同一份字节（内存中的标准输入）
+# 上测量这两种方式，再看输出端：一次 `"\n".join` 对比每行一次 `print`。
 
 # %%
 import io
@@ -53,6 +64,9 @@ assert ratio > 1.5
 # %% [markdown]
 # ## Output: one write instead of n prints
 
+# %% [markdown] lang="zh"
+# ## 输出：一次写入代替 n 次 print
+
 # %%
 small = values[: n // 4]
 
@@ -79,12 +93,24 @@ assert res["one join + write"] < res["print per line"]
 #   comprehension.
 # * Avoid `str +=` in a loop; collect pieces and `"".join` them.
 
+# %% [markdown] lang="zh"
+# ## 其他值得了解的常数因子
+# * 局部变量比全局变量快：把解答包在 `main()` 里。
+# * 热循环中的 `a.append`：预先绑定一次 `push = a.append`（小有收益），或者改用推导式。
+# * 不要在循环里用 `str +=`；把片段收集起来，再用 `"".join` 拼接。
+
 # %% [markdown]
 # ## Today's two problems
 # Each card below is what `dlfs gym show <id> --hint` prints, followed by the reference
 # solution. Try them yourself first: `dlfs gym new <id>` writes a starter file and
 # `dlfs gym check <id> <file>` judges it (the day is ticked in `dlfs progress --track gym`
 # once both are accepted). Then write the three-line review: `dlfs gym review <id>`.
+
+# %% [markdown] lang="zh"
+# ## 今天的两道题
+# 下面每张题目卡片都是 `dlfs gym show <id> --hint` 的输出，后面附有参考解答。请先自己动手：
+# `dlfs gym new <id>` 会写出一个起始文件，`dlfs gym check <id> <file>` 负责评测（两道题都通过后，
+# `dlfs progress --track gym` 会把这一天记为完成）。然后写三行复盘：`dlfs gym review <id>`。
 
 # %%
 import inspect

@@ -4,9 +4,19 @@
 # **Library files:** `src/dlfs/gym/templates.py` (`top_k`, `MaxHeap`, `merge_k_sorted`),
 # `src/dlfs/gym/problems/d25_*.py`.
 #
-# Three heap patterns: keep the k best (a size-k min-heap, O(n log k)); repeatedly combine
-# the two smallest or largest (a greedy simulation); merge sorted streams (a heap of
+# Three heap patterns: keep the k best (a size-k min-heap, $O(n \log k)$); repeatedly
+# combine the two smallest or largest (a greedy simulation); merge sorted streams (a heap of
 # heads). Tie rules are where solutions go wrong, so we state them and test them.
+
+# %% [markdown] lang="zh"
+# # 算法健身房第 25 天 · 堆/Top-K 专题
+#
+# **相关库文件：** `src/dlfs/gym/templates.py`（`top_k`、`MaxHeap`、`merge_k_sorted`），
+# `src/dlfs/gym/problems/d25_*.py`。
+#
+# 堆的三种用法：保留最好的 k 个（大小为 k 的最小堆，$O(n \log k)$）；
+# 反复合并最小或最大的两个（贪心模拟）；合并多个有序流（由各流首元素组成的堆）。
+# 解答最容易在并列规则上出错，所以我们把规则写明并加以测试。
 
 # %%
 import heapq
@@ -23,6 +33,9 @@ rng = random.Random(25)
 # %% [markdown]
 # ## top_k keeps input order among ties, exactly like a stable sort
 
+# %% [markdown] lang="zh"
+# ## top_k 在并列时保持输入顺序，与稳定排序完全一致
+
 # %%
 for _ in range(300):
     a = [(rng.randint(0, 3), i) for i in range(rng.randint(0, 12))]
@@ -32,6 +45,9 @@ print("top_k == sorted(..., reverse=True)[:k] including ties")
 
 # %% [markdown]
 # ## Top-k frequent with an explicit tie rule (smaller value first)
+
+# %% [markdown] lang="zh"
+# ## 带明确并列规则的前 k 个高频元素（值较小者优先）
 
 # %%
 nums = [4, 1, 1, 2, 2, 3, 4]
@@ -43,6 +59,15 @@ print("two most frequent (ties: smaller first):", [v for v, _ in best])
 # %% [markdown]
 # ## Greedy combining: Huffman's rule
 # Joining the two shortest ropes first is optimal; compare with joining in input order.
+# The cost is the sum of the lengths of all joined ropes (Huffman, 1952, *A Method for the
+# Construction of Minimum-Redundancy Codes*). Repeatedly smashing the two heaviest stones
+# works the same way with a `MaxHeap`.
+
+# %% [markdown] lang="zh"
+# ## 贪心合并：Huffman 规则
+# 先连接最短的两根绳子是最优的；与按输入顺序连接比较一下。
+# 总代价是每次连接所得绳子的长度之和（Huffman，1952，*A Method for the Construction of
+# Minimum-Redundancy Codes*）。反复粉碎最重的两块石头也是同样的做法，只是换成 `MaxHeap`。
 
 # %%
 ropes = [8, 4, 6, 12]
@@ -73,6 +98,12 @@ assert mh.pop() == 1
 # solution. Try them yourself first: `dlfs gym new <id>` writes a starter file and
 # `dlfs gym check <id> <file>` judges it (the day is ticked in `dlfs progress --track gym`
 # once both are accepted). Then write the three-line review: `dlfs gym review <id>`.
+
+# %% [markdown] lang="zh"
+# ## 今天的两道题
+# 下面每张题目卡片都是 `dlfs gym show <id> --hint` 的输出，后面附有参考解答。请先自己动手：
+# `dlfs gym new <id>` 会写出一个起始文件，`dlfs gym check <id> <file>` 负责评测（两道题都通过后，
+# `dlfs progress --track gym` 会把这一天记为完成）。然后写三行复盘：`dlfs gym review <id>`。
 
 # %%
 import inspect

@@ -10,6 +10,17 @@
 # the table from *your* files. Here we build a small made-up history in a scratch folder
 # to show how the table is computed (your own data is not touched).
 
+# %% [markdown] lang="zh"
+# # 算法健身房第 28 天 · 错题统计与下阶段规划
+#
+# **相关库文件：** `src/dlfs/gym/journal.py`（`append_review`、`read_reviews`、`topic_stats`），
+# `src/dlfs/gym/judge.py`（判题历史），`src/dlfs/gym/cli.py`（`dlfs gym stats`）。
+#
+# 四周来的 `dlfs gym check` 运行记录和 `dlfs gym review` 复盘，包含了规划下一阶段所需的数据：
+# 哪些主题失败最多，哪些错误反复出现。`dlfs gym stats` 根据*你自己的*文件打印这张表。
+# 这里我们在一个临时文件夹里构造一段小小的虚构历史，
+# 演示这张表是怎么算出来的（不会碰你自己的数据）。
+
 # %%
 import os
 import tempfile
@@ -60,12 +71,25 @@ assert len(reviews) == 2
 # * Repeated mistakes: turn each into a line of your template header ("Edge cases: …").
 # * Everything accepted on the first run: move on to harder variants.
 
+# %% [markdown] lang="zh"
+# ## 下一阶段的计划
+# * 排在表格前面的主题：下周从空白文件开始重做这些题（`dlfs gym new <id> --force`），
+#   再做一道同类型的新题。
+# * 反复出现的错误：把每一条都写成你模板提示里的一行（“Edge cases: …”，即边界情况）。
+# * 第一次运行就通过的：转向更难的变体。
+
 # %% [markdown]
 # ## Today's two problems
 # Each card below is what `dlfs gym show <id> --hint` prints, followed by the reference
 # solution. Try them yourself first: `dlfs gym new <id>` writes a starter file and
 # `dlfs gym check <id> <file>` judges it (the day is ticked in `dlfs progress --track gym`
 # once both are accepted). Then write the three-line review: `dlfs gym review <id>`.
+
+# %% [markdown] lang="zh"
+# ## 今天的两道题
+# 下面每张题目卡片都是 `dlfs gym show <id> --hint` 的输出，后面附有参考解答。请先自己动手：
+# `dlfs gym new <id>` 会写出一个起始文件，`dlfs gym check <id> <file>` 负责评测（两道题都通过后，
+# `dlfs progress --track gym` 会把这一天记为完成）。然后写三行复盘：`dlfs gym review <id>`。
 
 # %%
 import inspect
