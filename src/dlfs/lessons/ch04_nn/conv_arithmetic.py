@@ -9,10 +9,31 @@
 # Along one axis with input size `n`, padding `p` on each side, kernel `k`, dilation `d` and
 # stride `s`, a convolution produces
 #
-# `n_out = floor((n + 2p - d(k - 1) - 1) / s) + 1`
+# $$
+# n_{\text{out}} = \left\lfloor \frac{n + 2p - d(k - 1) - 1}{s} \right\rfloor + 1
+# $$
 #
 # windows: the dilated kernel spans `d(k-1)+1` pixels, and it can start at `0, s, 2s, ...` as
 # long as it still fits in the padded input.
+
+# %% [markdown] lang="zh"
+# # 卷积与池化的尺寸计算：步长、填充、膨胀与 ceil_mode
+#
+# **库文件：** `src/dlfs/nn/functional/conv.py`（`conv2d`、`conv_output_size`、`pad`）、
+# `src/dlfs/nn/functional/im2col.py`（im2col/col2im）、`src/dlfs/nn/functional/pooling.py`
+# （`max_pool2d`、`pool_output_size`），模块在 `src/dlfs/nn/conv.py` 和
+# `src/dlfs/nn/pooling.py` 中；一致性测试见 `tests/nn/test_nn_conv.py` 和
+# `tests/nn/test_nn_pooling.py`。
+#
+# 沿某一个轴，设输入大小为 `n`，两侧各填充 `p`，卷积核大小为 `k`，膨胀（dilation）为 `d`，
+# 步长为 `s`，卷积产生
+#
+# $$
+# n_{\text{out}} = \left\lfloor \frac{n + 2p - d(k - 1) - 1}{s} \right\rfloor + 1
+# $$
+#
+# 个窗口：膨胀后的卷积核覆盖 `d(k-1)+1` 个像素，它可以从 `0, s, 2s, ...` 处开始，只要仍能
+# 放进填充后的输入。
 
 # %%
 import itertools
@@ -31,6 +52,11 @@ torch.manual_seed(0)
 # ## 1. The output-size formula, checked against the layer
 # For every combination below we build a `Conv2d`, run it, and compare the measured output
 # size with the formula (and with torch's own layer).
+
+# %% [markdown] lang="zh"
+# ## 1. 输出尺寸公式，与层的实际输出对照
+# 对下面的每一种组合，我们都搭一个 `Conv2d`，运行它，把测得的输出尺寸与公式（以及 torch 自己
+# 的层）作比较。
 
 # %%
 print(f"{'n':>3} {'k':>2} {'s':>2} {'p':>2} {'d':>2} -> n_out")
@@ -57,7 +83,16 @@ print(f"... formula == measured size for all {checked} combinations")
 #
 # - `k=3, p=1, s=1` keeps the size ("same"); `k=3, p=1, s=2` halves it (rounding up).
 # - `padding="same"` needs total padding `d(k-1)`; for an even kernel that is odd, and the
-#   extra pixel goes to the right/bottom.
+#   extra pixel goes to the right/bottom: $\lfloor d(k-1)/2 \rfloor$ on the left/top,
+#   $\lceil d(k-1)/2 \rceil$ on the right/bottom.
+
+# %% [markdown] lang="zh"
+# 由公式得到的几条经验规则：
+#
+# - `k=3, p=1, s=1` 保持尺寸不变（"same"）；`k=3, p=1, s=2` 把尺寸减半（向上取整）。
+# - `padding="same"` 需要的总填充量是 `d(k-1)`；卷积核为偶数时它是奇数，多出的那个像素
+#   放在右侧/下侧：左侧/上侧填 $\lfloor d(k-1)/2 \rfloor$，右侧/下侧填
+#   $\lceil d(k-1)/2 \rceil$。
 
 # %%
 for n in (31, 32):
@@ -76,6 +111,26 @@ print("padding='same' with a 4x2 kernel pads (top 1, bottom 2, left 0, right 1):
 # %% [markdown]
 # ## 2. What the layer computes: im2col, then one matrix product
 # A naive loop (one dot product per output pixel) next to the library's im2col + matmul.
+# Both compute (a cross-correlation: the kernel is not flipped)
+#
+# $$
+# \text{out}[y, x] = \sum_{i=0}^{k_h - 1} \sum_{j=0}^{k_w - 1} w[i, j]\, \text{img}[y + i, x + j]
+# $$
+#
+# im2col copies each window into one column of `cols`, so the whole layer is one product:
+# `w.reshape(1, -1) @ cols`, of shape `(C_out, C_in*kh*kw) @ (C_in*kh*kw, L)`.
+
+# %% [markdown] lang="zh"
+# ## 2. 层到底在算什么：先 im2col，再做一次矩阵乘法
+# 朴素循环（每个输出像素做一次点积）与库里的 im2col + 矩阵乘法并排对照。两者计算的都是（这是
+# 互相关：卷积核不翻转）
+#
+# $$
+# \text{out}[y, x] = \sum_{i=0}^{k_h - 1} \sum_{j=0}^{k_w - 1} w[i, j]\, \text{img}[y + i, x + j]
+# $$
+#
+# im2col 把每个窗口复制成 `cols` 的一列，于是整个层就是一次矩阵乘法：
+# `w.reshape(1, -1) @ cols`，形状为 `(C_out, C_in*kh*kw) @ (C_in*kh*kw, L)`。
 
 # %%
 img = torch.arange(16.0).reshape(1, 1, 4, 4)
@@ -106,6 +161,24 @@ print("W @ im2col == naive loop == F.conv2d:\n", out[0, 0])
 # Pooling uses the same window arithmetic (stride defaults to the kernel size). With
 # `ceil_mode=True` the division rounds *up*, so a last, partial window is kept, except when
 # that window would start inside the right padding: then it is dropped again.
+#
+# $$
+# n_{\text{out}} = \left\lceil \frac{n + 2p - d(k - 1) - 1}{s} \right\rceil + 1
+# $$
+#
+# and one less when $(n_{\text{out}} - 1)\, s \ge n + p$ (that last window would start in the
+# right padding).
+
+# %% [markdown] lang="zh"
+# ## 3. 池化与 `ceil_mode`
+# 池化使用同样的窗口算术（步长默认等于核大小）。设置 `ceil_mode=True` 时除法*向上*取整，
+# 于是最后一个不完整的窗口也会保留；但如果这个窗口会从右侧填充区内开始，它又会被丢掉。
+#
+# $$
+# n_{\text{out}} = \left\lceil \frac{n + 2p - d(k - 1) - 1}{s} \right\rceil + 1
+# $$
+#
+# 若 $(n_{\text{out}} - 1)\, s \ge n + p$（最后一个窗口会从右侧填充区内开始），再减 1。
 
 # %%
 print(f"{'n':>3} {'k':>2} {'s':>2} {'p':>2}  floor  ceil")
@@ -149,6 +222,24 @@ ctx.savefig(fig, "output_sizes.png")
 # `ConvTranspose2d` maps `n` to `(n - 1)s - 2p + d(k - 1) + output_padding + 1`. A strided
 # convolution maps several sizes to the same `n_out` (31 and 32 both become 16 above), so
 # the transposed layer needs `output_padding` (or `output_size=`) to pick one.
+#
+# $$
+# n_{\text{out}} = (n - 1)\, s - 2p + d(k - 1) + p_{\text{out}} + 1
+# $$
+#
+# with $p_{\text{out}}$ = `output_padding`.
+
+# %% [markdown] lang="zh"
+# ## 4. 转置卷积把尺寸映射反过来
+# `ConvTranspose2d` 把 `n` 映射为 `(n - 1)s - 2p + d(k - 1) + output_padding + 1`。带步长的
+# 卷积会把多个尺寸映射到同一个 `n_out`（上面 31 和 32 都变成了 16），所以转置卷积层需要
+# `output_padding`（或 `output_size=`）来选定其中一个。
+#
+# $$
+# n_{\text{out}} = (n - 1)\, s - 2p + d(k - 1) + p_{\text{out}} + 1
+# $$
+#
+# 其中 $p_{\text{out}}$ = `output_padding`。
 
 # %%
 down = nn.Conv2d(1, 1, 3, stride=2, padding=1)

@@ -14,7 +14,46 @@
 # For plain SGD they are the same thing. For adaptive optimizers they are not: Adam divides
 # the whole gradient — L2 term included — by `sqrt(v)`, the running size of that coordinate's
 # gradient. `torch.optim.Adam(weight_decay=...)` is the L2 version; `AdamW` decouples the
-# decay (Loshchilov & Hutter, "Decoupled Weight Decay Regularization").
+# decay (Loshchilov & Hutter, 2019, *Decoupled Weight Decay Regularization*). With $g$ the
+# gradient of the loss and $m, v, \hat{m}, \hat{v}$ Adam's moments (Day 10):
+#
+# $$
+# \begin{aligned}
+# \text{Adam + L2:} \quad & g \leftarrow g + \lambda\, p, \qquad
+# p \leftarrow p - \mathrm{lr}\, \frac{\hat{m}}{\sqrt{\hat{v}} + \epsilon} \\
+# \text{AdamW:} \quad & p \leftarrow p\, (1 - \mathrm{lr}\, \lambda), \qquad
+# p \leftarrow p - \mathrm{lr}\, \frac{\hat{m}}{\sqrt{\hat{v}} + \epsilon}
+# \end{aligned}
+# $$
+#
+# In Adam + L2 the term $\lambda p$ enters $m$ and $v$; in AdamW the moments see only $g$.
+
+# %% [markdown] lang="zh"
+# # L2 正则与权重衰减：Adam 与 AdamW
+#
+# **库文件：** `src/dlfs/optim/sgd.py`（权重衰减并入梯度）、`src/dlfs/optim/adam.py`（Adam 的
+# L2 项与 AdamW 的解耦衰减，只差一个开关）；一致性测试见 `tests/optim/test_optimizers.py`。
+#
+# 把权重拉向零有两种办法：
+#
+# - **L2 惩罚**：在损失上加 `lambda/2 * ||p||^2`，也就是在梯度上加 `lambda * p`。
+# - **权重衰减**：在梯度步之外直接缩小权重，`p <- p * (1 - lr * lambda)`。
+#
+# 对普通 SGD 来说两者是一回事。对自适应优化器则不然：Adam 会把整个梯度——包括 L2 项——除以
+# `sqrt(v)`，即该坐标梯度的滑动大小。`torch.optim.Adam(weight_decay=...)` 是 L2 版本；`AdamW`
+# 把衰减解耦出来（Loshchilov & Hutter, 2019, *Decoupled Weight Decay Regularization*）。记 $g$
+# 为损失的梯度，$m, v, \hat{m}, \hat{v}$ 为 Adam 的矩估计（第 10 天）：
+#
+# $$
+# \begin{aligned}
+# \text{Adam + L2:} \quad & g \leftarrow g + \lambda\, p, \qquad
+# p \leftarrow p - \mathrm{lr}\, \frac{\hat{m}}{\sqrt{\hat{v}} + \epsilon} \\
+# \text{AdamW:} \quad & p \leftarrow p\, (1 - \mathrm{lr}\, \lambda), \qquad
+# p \leftarrow p - \mathrm{lr}\, \frac{\hat{m}}{\sqrt{\hat{v}} + \epsilon}
+# \end{aligned}
+# $$
+#
+# 在 Adam + L2 中，$\lambda p$ 这一项会进入 $m$ 和 $v$；在 AdamW 中，矩估计只看到 $g$。
 
 # %%
 import matplotlib.pyplot as plt
@@ -32,7 +71,24 @@ lr, lam = 0.01, 0.1
 # %% [markdown]
 # ## 1. With SGD, L2 penalty = weight decay
 # Three runs on the same regression: the penalty written into the loss, `weight_decay=`, and
-# the multiplicative form `p <- (1 - lr lambda) p - lr g`. All three are the same trajectory.
+# the multiplicative form `p <- (1 - lr lambda) p - lr g`. All three are the same trajectory:
+#
+# $$
+# p - \mathrm{lr}\, \nabla\Bigl(L + \frac{\lambda}{2} \|p\|^2\Bigr)
+# = p - \mathrm{lr}\, (g + \lambda p)
+# = (1 - \mathrm{lr}\, \lambda)\, p - \mathrm{lr}\, g
+# $$
+
+# %% [markdown] lang="zh"
+# ## 1. 对 SGD 而言，L2 惩罚 = 权重衰减
+# 在同一个回归问题上跑三次：把惩罚写进损失、使用 `weight_decay=`、以及乘法形式
+# `p <- (1 - lr lambda) p - lr g`。三者走出的是同一条轨迹：
+#
+# $$
+# p - \mathrm{lr}\, \nabla\Bigl(L + \frac{\lambda}{2} \|p\|^2\Bigr)
+# = p - \mathrm{lr}\, (g + \lambda p)
+# = (1 - \mathrm{lr}\, \lambda)\, p - \mathrm{lr}\, g
+# $$
 
 # %%
 torch.manual_seed(0)
@@ -68,8 +124,23 @@ print("SGD: loss + lambda/2 ||w||^2  ==  SGD(weight_decay=lambda)  ==  w *= 1 - 
 #   size 10 it is tiny, so weight 1 hardly decays; next to 0.01 it dominates and the
 #   normalized step is ~`lr` at first, so weight 2 is driven toward 0 (slowing down once
 #   `lambda p` shrinks to the size of the ±0.01 noise): below 0.01 within ~200 steps.
+#   Roughly, $\sqrt{\hat{v}} \approx \sigma$ = `sigma`, so the decay's share of the step is
+#   $\lambda p / \sigma$: $0.1 / 10 = 0.01$ for weight 1, $0.1 / 0.01 = 10$ for weight 2.
 # - **AdamW**: both weights shrink by the same `(1 - lr lambda)` per step, whatever their
-#   gradients.
+#   gradients: after $t$ steps by $(1 - \mathrm{lr}\, \lambda)^t$.
+
+# %% [markdown] lang="zh"
+# ## 2. Adam 的 L2 项会被逐坐标重新缩放
+# 取两个都从 1 开始的权重，它们的数据梯度正负交替（没有净拉力），但大小不同：第一个是
+# `±10`，第二个是 `±0.01`。
+#
+# - **Adam + L2**：`lambda p = 0.1` 这一项会被除以 `sqrt(v)`。在大小为 10 的梯度旁边它微不足道，
+#   所以权重 1 几乎不衰减；在 0.01 旁边它占了主导，归一化后的步长一开始约为 `lr`，于是权重 2
+#   被推向 0（等 `lambda p` 缩小到 ±0.01 噪声的量级时会放慢）：约 200 步内降到 0.01 以下。
+#   粗略地说，$\sqrt{\hat{v}} \approx \sigma$ = `sigma`，所以衰减在步长中所占的分量是
+#   $\lambda p / \sigma$：权重 1 为 $0.1 / 10 = 0.01$，权重 2 为 $0.1 / 0.01 = 10$。
+# - **AdamW**：不管梯度如何，两个权重每一步都按同样的 `(1 - lr lambda)` 缩小：$t$ 步之后缩小为
+#   原来的 $(1 - \mathrm{lr}\, \lambda)^t$。
 
 # %%
 steps = 500
@@ -120,7 +191,29 @@ ctx.savefig(fig, "decay_per_coordinate.png")
 # does not change when a coordinate's gradients are all multiplied by a constant (`m` and
 # `sqrt(v)` both scale), so `lambda = 0.001` and `lambda = 1` give *the same* trajectory
 # (up to Adam's `eps`): the weight walks toward 0 by nearly `lr` per step. AdamW decays it
-# exponentially, at a rate set by `lambda`.
+# exponentially, at a rate set by `lambda`. Multiplying every gradient of a coordinate by
+# $c > 0$ multiplies $\hat{m}$ by $c$ and $\hat{v}$ by $c^2$, so the step is the same (left);
+# with no loss gradient at all, AdamW only shrinks the weight (right):
+#
+# $$
+# \frac{c\, \hat{m}}{\sqrt{c^2\, \hat{v}}} = \frac{\hat{m}}{\sqrt{\hat{v}}},
+# \qquad
+# p_t = (1 - \mathrm{lr}\, \lambda)^t\, p_0
+# $$
+
+# %% [markdown] lang="zh"
+# ## 3. Adam + L2：衰减的强度被归一化抵消了
+# 损失不涉及的权重只会得到 L2 梯度 `lambda p`。某个坐标的梯度全部乘以同一个常数时，Adam 的更新
+# 不变（`m` 和 `sqrt(v)` 同比例缩放），所以 `lambda = 0.001` 和 `lambda = 1` 给出*同一条*轨迹
+# （只差 Adam 的 `eps` 带来的影响）：权重每一步朝 0 走近大约 `lr`。AdamW 则让它指数衰减，衰减
+# 速度由 `lambda` 决定。把某个坐标的所有梯度都乘以 $c > 0$，$\hat{m}$ 变为 $c$ 倍，$\hat{v}$ 变为
+# $c^2$ 倍，所以步长不变（左式）；完全没有损失梯度时，AdamW 只是让权重收缩（右式）：
+#
+# $$
+# \frac{c\, \hat{m}}{\sqrt{c^2\, \hat{v}}} = \frac{\hat{m}}{\sqrt{\hat{v}}},
+# \qquad
+# p_t = (1 - \mathrm{lr}\, \lambda)^t\, p_0
+# $$
 
 # %%
 def untouched(opt_cls, weight_decay: float, n: int = 50) -> torch.Tensor:
@@ -145,9 +238,31 @@ assert abs(weak_w.item() - (1 - lr * 1e-3) ** 50) < 1e-12
 # %% [markdown]
 # ## 4. Where each one converges
 # If it converges, Adam + L2 ends where the gradient of `loss + lambda/2 ||w||^2` is zero: the
-# ridge-regression solution `w* = (2/n X^T X + lambda I)^{-1} 2/n X^T y`. AdamW minimizes no
-# such fixed objective; its end point depends on the adaptive scaling. (A cosine schedule
-# lets both settle.)
+# ridge-regression solution (with the mean-squared loss of the code,
+# $L = \frac{1}{n} \|X w - y\|^2$)
+#
+# $$
+# \frac{2}{n} X^\top (X w - y) + \lambda w = 0
+# \quad\Longleftrightarrow\quad
+# w^* = \Bigl(\frac{2}{n} X^\top X + \lambda I\Bigr)^{-1} \frac{2}{n} X^\top y
+# $$
+#
+# AdamW minimizes no such fixed objective; its end point depends on the adaptive scaling. (A
+# cosine schedule lets both settle.)
+
+# %% [markdown] lang="zh"
+# ## 4. 两者各自收敛到哪里
+# 如果收敛，Adam + L2 会停在 `loss + lambda/2 ||w||^2` 梯度为零的地方：也就是岭回归的解（代码中
+# 用的是均方误差损失 $L = \frac{1}{n} \|X w - y\|^2$）
+#
+# $$
+# \frac{2}{n} X^\top (X w - y) + \lambda w = 0
+# \quad\Longleftrightarrow\quad
+# w^* = \Bigl(\frac{2}{n} X^\top X + \lambda I\Bigr)^{-1} \frac{2}{n} X^\top y
+# $$
+#
+# AdamW 并不最小化任何这样固定的目标函数；它的终点取决于自适应缩放。（余弦调度让两者都能
+# 稳定下来。）
 
 # %%
 torch.manual_seed(1)
@@ -181,8 +296,17 @@ assert gap_l2 < 1e-3 and gap_w > 0.1
 # - `AdamW` (decoupled) is the default for Transformers; its `weight_decay` is a per-step
 #   shrink factor `lr * lambda`, so changing `lr` changes the effective decay too.
 # - Exclude biases and normalization weights from decay with parameter groups (Day 10).
-# - `Adam(weight_decay=...)` is not AdamW; since torch 2.x, `Adam(..., decoupled_weight_decay=True)`
-#   is (ours has the same flag, and the test suite checks both against torch).
+# - `Adam(weight_decay=...)` is not AdamW; since torch 2.x,
+#   `Adam(..., decoupled_weight_decay=True)` is (ours has the same flag, and the test suite
+#   checks both against torch).
+
+# %% [markdown] lang="zh"
+# ## 5. 实践要点
+# - `AdamW`（解耦式）是 Transformer 的默认选择；它的 `weight_decay` 对应每一步的收缩因子
+#   `lr * lambda`，所以改变 `lr` 也会改变实际的衰减强度。
+# - 用参数组把偏置和归一化层的权重排除在衰减之外（第 10 天）。
+# - `Adam(weight_decay=...)` 不是 AdamW；从 torch 2.x 起，`Adam(..., decoupled_weight_decay=True)`
+#   才是（我们的实现也有同样的开关，测试套件会把两者都与 torch 对照检查）。
 
 # %%
 p1, p2 = nn.Parameter(torch.ones(3, dtype=D)), nn.Parameter(torch.ones(3, dtype=D))

@@ -20,6 +20,27 @@
 # sched.step()                    # 5. next learning rate
 # ```
 
+# %% [markdown] lang="zh"
+# # 第 10 天 · 优化器与梯度管理
+#
+# **库文件：** `src/dlfs/optim/optimizer.py`（基类：簿记沿用 torch 的，`update` 是我们自己的）、
+# `src/dlfs/optim/sgd.py`、`adam.py`、`rmsprop.py`、`adagrad.py`、
+# `src/dlfs/optim/lr_scheduler.py`（以及 `onecycle.py`、`plateau.py`）；证明见
+# `tests/optim/test_optimizers.py` 和 `tests/optim/test_lr_scheduler.py`。
+#
+# 优化器把 `p.grad` 变成 `p` 的一次改变；训练步里的其余部分都属于梯度*管理*：清空 `.grad`
+# （`zero_grad`）、限制它的大小（`clip_grad_norm_`）、给不同的参数组各自的超参数，以及随时间
+# 调整学习率（调度器）。后面每一课都用这个循环：
+#
+# ```python
+# opt.zero_grad()                 # 1. 忘掉上一个批次的梯度
+# loss = loss_fn(model(x), y)
+# loss.backward()                 # 2. p.grad += d loss / d p
+# clip_grad_norm_(params, 1.0)    # 3. 可选：限制步长
+# opt.step()                      # 4. p <- update(p, p.grad, state)
+# sched.step()                    # 5. 下一个学习率
+# ```
+
 # %%
 import copy
 
@@ -37,7 +58,50 @@ D = torch.float64
 # %% [markdown]
 # ## 1. One step by hand equals `dlfs.optim` equals `torch.optim`
 # SGD with momentum `mu`: `b <- mu * b + g`, `p <- p - lr * b`. Adam keeps two running
-# moments and divides: `p <- p - lr * m_hat / (sqrt(v_hat) + eps)`.
+# moments and divides: `p <- p - lr * m_hat / (sqrt(v_hat) + eps)`. In symbols, with $g$ the
+# gradient, $t = 1, 2, \dots$ the step and $\beta_1, \beta_2, \epsilon$ = `b1, b2, eps`:
+#
+# $$
+# \text{SGD + momentum:} \quad b \leftarrow \mu\, b + g, \qquad p \leftarrow p - \mathrm{lr}\, b
+# $$
+#
+# $$
+# \begin{aligned}
+# m &\leftarrow \beta_1 m + (1 - \beta_1)\, g, &
+# v &\leftarrow \beta_2 v + (1 - \beta_2)\, g^2, \\
+# \hat{m} &= \frac{m}{1 - \beta_1^{t}}, &
+# \hat{v} &= \frac{v}{1 - \beta_2^{t}}, \qquad
+# p \leftarrow p - \mathrm{lr}\, \frac{\hat{m}}{\sqrt{\hat{v}} + \epsilon}
+# \end{aligned}
+# $$
+#
+# $m$ and $v$ start at 0, so early on they are too small by the factors $1 - \beta_1^t$ and
+# $1 - \beta_2^t$; dividing by them (the *bias correction*) removes that. Kingma & Ba, 2015,
+# *Adam: A Method for Stochastic Optimization*.
+
+# %% [markdown] lang="zh"
+# ## 1. 手算一步 = `dlfs.optim` = `torch.optim`
+# 带动量 `mu` 的 SGD：`b <- mu * b + g`，`p <- p - lr * b`。Adam 维护两个滑动矩估计，再做除法：
+# `p <- p - lr * m_hat / (sqrt(v_hat) + eps)`。用符号写出来，$g$ 是梯度，$t = 1, 2, \dots$ 是
+# 步数，$\beta_1, \beta_2, \epsilon$ = `b1, b2, eps`：
+#
+# $$
+# \text{SGD + momentum:} \quad b \leftarrow \mu\, b + g, \qquad p \leftarrow p - \mathrm{lr}\, b
+# $$
+#
+# $$
+# \begin{aligned}
+# m &\leftarrow \beta_1 m + (1 - \beta_1)\, g, &
+# v &\leftarrow \beta_2 v + (1 - \beta_2)\, g^2, \\
+# \hat{m} &= \frac{m}{1 - \beta_1^{t}}, &
+# \hat{v} &= \frac{v}{1 - \beta_2^{t}}, \qquad
+# p \leftarrow p - \mathrm{lr}\, \frac{\hat{m}}{\sqrt{\hat{v}} + \epsilon}
+# \end{aligned}
+# $$
+#
+# $m$ 和 $v$ 从 0 开始，所以最初几步它们分别偏小了 $1 - \beta_1^t$ 和 $1 - \beta_2^t$ 倍；除以这两个
+# 因子（即*偏差修正*）就消除了这种偏小。参考文献：Kingma & Ba, 2015, *Adam: A Method for
+# Stochastic Optimization*。
 
 # %%
 p0 = torch.tensor([1.0, -2.0], dtype=D)
@@ -80,6 +144,12 @@ assert torch.allclose(p_adam, ours, atol=1e-12) and torch.allclose(ours, ref, at
 # `zero_grad()` sets `.grad` to `None` (the default, `set_to_none=True`), which saves memory
 # and makes "no gradient yet" distinguishable from "gradient zero".
 
+# %% [markdown] lang="zh"
+# ## 2. `zero_grad`：不清空，梯度就一直累加
+# `backward()` 是把梯度*加*进 `.grad`（梯度累积正是靠这一点实现的）。忘了 `zero_grad()`，第二步
+# 用的就是两个批次梯度之和。`zero_grad()` 把 `.grad` 设为 `None`（默认 `set_to_none=True`），
+# 这样既省内存，又能区分“还没有梯度”和“梯度为零”。
+
 # %%
 torch.manual_seed(0)
 model = nn.Linear(3, 1).double()
@@ -100,6 +170,52 @@ print("after opt.zero_grad(): weight.grad is None")
 # `f(u, w) = (u^2 + 25 w^2) / 2`: 25 times steeper across than along. Plain SGD must use a
 # small step (the steep direction diverges when `lr > 2 / 25`) and then crawls along `u`.
 # Momentum builds speed along the valley; RMSprop/Adam/Adagrad rescale each coordinate.
+# The gradient is $(u, 25 w)$, so one plain SGD step multiplies each coordinate by a constant:
+#
+# $$
+# u \leftarrow (1 - \mathrm{lr})\, u, \qquad w \leftarrow (1 - 25\, \mathrm{lr})\, w,
+# \qquad |1 - 25\, \mathrm{lr}| < 1 \iff 0 < \mathrm{lr} < \tfrac{2}{25}
+# $$
+#
+# The other rules, per coordinate ($g$ the gradient, defaults $\alpha = 0.99$,
+# $\epsilon = 10^{-8}$ for RMSprop and $10^{-10}$ for Adagrad):
+#
+# $$
+# \begin{aligned}
+# \text{Nesterov:} \quad & b \leftarrow \mu\, b + g,
+# && p \leftarrow p - \mathrm{lr}\,(g + \mu\, b) \\
+# \text{RMSprop:} \quad & v \leftarrow \alpha\, v + (1 - \alpha)\, g^2,
+# && p \leftarrow p - \mathrm{lr}\, \frac{g}{\sqrt{v} + \epsilon} \\
+# \text{Adagrad:} \quad & s \leftarrow s + g^2,
+# && p \leftarrow p - \mathrm{lr}\, \frac{g}{\sqrt{s} + \epsilon}
+# \end{aligned}
+# $$
+
+# %% [markdown] lang="zh"
+# ## 3. 在病态山谷上比较各种优化器
+# `f(u, w) = (u^2 + 25 w^2) / 2`：横跨山谷的方向比沿山谷的方向陡 25 倍。普通 SGD 只能用很小的
+# 步长（`lr > 2 / 25` 时陡峭方向会发散），于是只能沿 `u` 方向慢慢爬。动量沿山谷方向不断加速；
+# RMSprop/Adam/Adagrad 则对每个坐标分别缩放。梯度是 $(u, 25 w)$，所以普通 SGD 的每一步都把
+# 每个坐标乘以一个常数：
+#
+# $$
+# u \leftarrow (1 - \mathrm{lr})\, u, \qquad w \leftarrow (1 - 25\, \mathrm{lr})\, w,
+# \qquad |1 - 25\, \mathrm{lr}| < 1 \iff 0 < \mathrm{lr} < \tfrac{2}{25}
+# $$
+#
+# 其余几种规则，逐坐标计算（$g$ 为梯度，默认 $\alpha = 0.99$；RMSprop 的 $\epsilon = 10^{-8}$，
+# Adagrad 的为 $10^{-10}$）：
+#
+# $$
+# \begin{aligned}
+# \text{Nesterov:} \quad & b \leftarrow \mu\, b + g,
+# && p \leftarrow p - \mathrm{lr}\,(g + \mu\, b) \\
+# \text{RMSprop:} \quad & v \leftarrow \alpha\, v + (1 - \alpha)\, g^2,
+# && p \leftarrow p - \mathrm{lr}\, \frac{g}{\sqrt{v} + \epsilon} \\
+# \text{Adagrad:} \quad & s \leftarrow s + g^2,
+# && p \leftarrow p - \mathrm{lr}\, \frac{g}{\sqrt{s} + \epsilon}
+# \end{aligned}
+# $$
 
 # %%
 steps = 60 if ctx.quick else 200
@@ -157,7 +273,23 @@ print("momentum ends lower than plain SGD, with a smaller learning rate")
 # `clip_grad_norm_(params, max_norm)` computes the global norm `||g|| = sqrt(sum_p ||g_p||^2)`
 # over all parameters and, if it exceeds `max_norm`, scales every gradient by
 # `max_norm / ||g||` — same direction, bounded length. It returns the norm *before* clipping,
-# which is worth logging.
+# which is worth logging. Exactly (torch adds $10^{-6}$ to avoid dividing by 0):
+#
+# $$
+# \|g\| = \sqrt{\sum_{p} \|g_p\|^2}, \qquad
+# g_p \leftarrow g_p \cdot \min\Bigl(1, \frac{\mathrm{max\_norm}}{\|g\| + 10^{-6}}\Bigr)
+# $$
+
+# %% [markdown] lang="zh"
+# ## 4. 梯度裁剪：别让一个坏批次毁掉整次训练
+# `clip_grad_norm_(params, max_norm)` 在所有参数上计算全局范数 `||g|| = sqrt(sum_p ||g_p||^2)`，
+# 如果它超过 `max_norm`，就把每个梯度都乘以 `max_norm / ||g||`——方向不变，长度有界。它返回
+# 裁剪*之前*的范数，值得记录下来。精确地说（torch 在分母上加 $10^{-6}$，避免除以 0）：
+#
+# $$
+# \|g\| = \sqrt{\sum_{p} \|g_p\|^2}, \qquad
+# g_p \leftarrow g_p \cdot \min\Bigl(1, \frac{\mathrm{max\_norm}}{\|g\| + 10^{-6}}\Bigr)
+# $$
 
 # %%
 torch.manual_seed(1)
@@ -176,6 +308,12 @@ assert torch.allclose(returned, before) and abs(after.item() - 1.0) < 1e-6
 # weight decay on biases and norm weights. Each group is a dict; keys it does not set come
 # from the optimizer's defaults. The state_dict stores groups and per-parameter state under
 # torch's names, so a checkpoint written by `dlfs.optim` loads into `torch.optim`.
+
+# %% [markdown] lang="zh"
+# ## 5. 参数组：一个优化器，多套超参数
+# 典型用法：预训练主干网络的学习率比新加的输出头小；偏置和归一化层的权重不做权重衰减。每个
+# 组是一个 dict；组里没有设置的键取优化器的默认值。state_dict 用 torch 的命名保存各组和每个
+# 参数的状态，所以 `dlfs.optim` 写出的检查点可以加载进 `torch.optim`。
 
 # %%
 torch.manual_seed(2)
@@ -214,7 +352,50 @@ print("torch.optim.AdamW resumed from the dlfs checkpoint and took the same 3 st
 # ## 6. Learning-rate schedules
 # A scheduler rewrites `group['lr']` after each `opt.step()`. Warm-up (start small while
 # Adam's moment estimates settle) followed by cosine decay is the default for Transformers;
-# OneCycle goes up then far down within one run.
+# OneCycle goes up then far down within one run. With $\eta_0$ = 0.1 the optimizer's `lr`,
+# $t$ the step and $T$ = `total` = 100:
+#
+# $$
+# \begin{aligned}
+# \text{StepLR:} \quad & \eta_t = \eta_0 \cdot 0.5^{\lfloor t / 30 \rfloor} \\
+# \text{CosineAnnealingLR:} \quad & \eta_t = \frac{\eta_0}{2}\Bigl(1 + \cos\frac{\pi t}{T}\Bigr) \\
+# \text{warm-up 10 + cosine:} \quad & \eta_t =
+# \begin{cases}
+# \eta_0 \bigl(0.01 + 0.99\, \frac{t}{10}\bigr), & t < 10 \\
+# \frac{\eta_0}{2}\Bigl(1 + \cos\frac{\pi (t - 10)}{T - 10}\Bigr), & t \ge 10
+# \end{cases} \\
+# \text{LambdaLR:} \quad & \eta_t = \eta_0 / \sqrt{1 + t}
+# \end{aligned}
+# $$
+#
+# OneCycleLR (defaults) climbs along a cosine from `max_lr / 25` to `max_lr` over the first
+# 30 % of the steps, then falls along another cosine to `max_lr / 25 / 1e4`. Loshchilov &
+# Hutter, 2017, *SGDR: Stochastic Gradient Descent with Warm Restarts*; Smith & Topin, 2019,
+# *Super-Convergence: Very Fast Training of Neural Networks Using Large Learning Rates*.
+
+# %% [markdown] lang="zh"
+# ## 6. 学习率调度
+# 调度器在每次 `opt.step()` 之后改写 `group['lr']`。先预热（warm-up：在 Adam 的矩估计稳定下来
+# 之前用小学习率），再余弦衰减，这是 Transformer 的默认做法；OneCycle 在一次训练中先升高、再
+# 降到很低。记 $\eta_0$ = 0.1 为优化器的 `lr`，$t$ 为步数，$T$ = `total` = 100：
+#
+# $$
+# \begin{aligned}
+# \text{StepLR:} \quad & \eta_t = \eta_0 \cdot 0.5^{\lfloor t / 30 \rfloor} \\
+# \text{CosineAnnealingLR:} \quad & \eta_t = \frac{\eta_0}{2}\Bigl(1 + \cos\frac{\pi t}{T}\Bigr) \\
+# \text{warm-up 10 + cosine:} \quad & \eta_t =
+# \begin{cases}
+# \eta_0 \bigl(0.01 + 0.99\, \frac{t}{10}\bigr), & t < 10 \\
+# \frac{\eta_0}{2}\Bigl(1 + \cos\frac{\pi (t - 10)}{T - 10}\Bigr), & t \ge 10
+# \end{cases} \\
+# \text{LambdaLR:} \quad & \eta_t = \eta_0 / \sqrt{1 + t}
+# \end{aligned}
+# $$
+#
+# OneCycleLR（默认设置）在前 30% 的步数里沿余弦曲线从 `max_lr / 25` 升到 `max_lr`，然后沿另一段
+# 余弦曲线降到 `max_lr / 25 / 1e4`。参考文献：Loshchilov & Hutter, 2017, *SGDR: Stochastic
+# Gradient Descent with Warm Restarts*；Smith & Topin, 2019, *Super-Convergence: Very Fast
+# Training of Neural Networks Using Large Learning Rates*。
 
 # %%
 total = 100

@@ -11,7 +11,24 @@
 # batches, fetches the samples and *collates* them into tensors with a batch dimension.
 #
 # Vocabulary (Liu Er, lecture 8): one **epoch** is one pass over all N samples; a
-# **batch** holds B samples; an epoch has ceil(N / B) **iterations** (N // B with drop_last).
+# **batch** holds B samples; an epoch has $\lceil N / B \rceil$ **iterations**
+# ($\lfloor N / B \rfloor$ with drop_last).
+
+# %% [markdown] lang="zh"
+# # 第 12 天 · 自定义 Dataset 与 DataLoader
+#
+# **库文件：** `src/dlfs/data/dataset.py`（Dataset、TensorDataset、Subset、random_split、
+# ConcatDataset）、`src/dlfs/data/sampler.py`、`src/dlfs/data/collate.py`、
+# `src/dlfs/data/loader.py`、`src/dlfs/data/formats/image_folder.py`（标签文件）、
+# `src/dlfs/data/datasets/tabular.py`（糖尿病任务）。
+#
+# **Dataset** 回答两个问题：有多少个样本（`len`），第 `i` 个样本是什么（`ds[i]`）。其余的事都由
+# **DataLoader** 来做：它向*采样器*（sampler）要一个顺序，把顺序切成批次，取出样本，再把它们
+# *整理*（collate）成带批量维度的张量。
+#
+# 术语（刘二大人第 8 讲）：一个 **epoch** 是把全部 N 个样本过一遍；一个**批次**（batch）包含
+# B 个样本；一个 epoch 有 $\lceil N / B \rceil$ 次**迭代**（iteration；设置 drop_last 时为
+# $\lfloor N / B \rfloor$）。
 
 # %%
 import math
@@ -46,6 +63,13 @@ torch.manual_seed(0)
 # files, and read them back with `LabelFileDataset` — a Dataset whose `__getitem__` opens
 # one image and its label file.
 
+# %% [markdown] lang="zh"
+# ## 1. 基于图像文件和标签文件的自定义 Dataset
+# 蚂蚁/蜜蜂练习数据集把图像放在 `train/ants_image/` 里，每张图像在 `train/ants_label/` 里对应
+# 一个文本文件，内容是单词 `ants`。我们用合成的形状图像做一个小副本（圆形扮演“蚂蚁”，方形
+# 扮演“蜜蜂”），让 `generate_labels` 写出标签文件，再用 `LabelFileDataset` 读回来——这个
+# Dataset 的 `__getitem__` 会打开一张图像及其标签文件。
+
 # %%
 root = ctx.path("hymenoptera") / "train"
 shutil.rmtree(root, ignore_errors=True)  # start clean: a previous run may have left files
@@ -74,6 +98,12 @@ assert np.array_equal(img, read_image(ants.images[0]))
 # A class with `__init__` (load once), `__getitem__` and `__len__` is all a DataLoader needs.
 # The data: `dlfs.data.datasets.diabetes_binary` (scikit-learn's diabetes table with the
 # target split at its median — the lecture's Pima table is not shipped by any package here).
+
+# %% [markdown] lang="zh"
+# ## 2. 自己写一个 Dataset：糖尿病数据表（刘二大人第 8 讲）
+# 一个带有 `__init__`（只加载一次）、`__getitem__` 和 `__len__` 的类，就是 DataLoader 需要的
+# 全部。数据：`dlfs.data.datasets.diabetes_binary`（scikit-learn 的糖尿病数据表，目标值按中位数
+# 一分为二——课上用的 Pima 数据表在这里没有任何包提供）。
 
 # %%
 class DiabetesDataset(tud.Dataset):
@@ -105,6 +135,12 @@ assert len(DataLoader(train_data, batch_size=32, drop_last=True)) == len(train_d
 # Spelled out by hand, it gives exactly the DataLoader's batches — and torch's DataLoader
 # gives the same ones for the same generator seed.
 
+# %% [markdown] lang="zh"
+# ## 3. DataLoader 一步一步做了什么
+# 采样器（顺序）→ BatchSampler（索引列表）→ 对每个索引取 `dataset[i]` → `default_collate`。
+# 手工逐步写出来，得到的批次与 DataLoader 的完全一样——而对同一个生成器种子，torch 的
+# DataLoader 也给出同样的批次。
+
 # %%
 g = torch.Generator().manual_seed(42)
 torch.empty((), dtype=torch.int64).random_(generator=g)  # a loader first draws a worker seed
@@ -125,6 +161,10 @@ print("by hand == dlfs DataLoader == torch DataLoader: same", len(ours), "batche
 # Collation follows the structure of a sample: tuples become lists of batched tensors,
 # dicts become dicts, strings stay lists of strings.
 
+# %% [markdown] lang="zh"
+# 整理（collate）遵循样本的结构：元组变成由批量张量组成的列表，字典仍是字典，字符串则保持为
+# 字符串列表。
+
 # %%
 samples = [{"x": torch.ones(3), "label": 1, "name": "a"},
            {"x": torch.zeros(3), "label": 0, "name": "b"}]
@@ -138,6 +178,11 @@ assert batch["name"] == ["a", "b"]
 # `random_split` shuffles once and cuts; fractions work too. A `Subset` is just a list of
 # indices into the parent data set.
 
+# %% [markdown] lang="zh"
+# ## 4. 划分与子集
+# `random_split` 先打乱一次再切分；也可以按比例切分。`Subset` 不过是指向父数据集的一个索引
+# 列表。
+
 # %%
 part_a, part_b = random_split(train_data, [0.8, 0.2], generator=torch.Generator().manual_seed(1))
 print("random_split sizes:", len(part_a), len(part_b))
@@ -148,7 +193,26 @@ assert torch.equal(Subset(train_data, [5])[0][0], train_data[5][0])
 # %% [markdown]
 # ## 5. Mini-batch training (Liu Er, lecture 8)
 # A 10 → 6 → 4 → 1 network with sigmoids and binary cross-entropy, trained for a few epochs
-# over the DataLoader: the two nested loops `for epoch` / `for batch`.
+# over the DataLoader: the two nested loops `for epoch` / `for batch`. For a batch of $B$ rows
+# $x_i$ with labels $y_i \in \{0, 1\}$:
+#
+# $$
+# \hat{y}_i = \sigma\Bigl(W_3\, \sigma\bigl(W_2\, \sigma(W_1 x_i + b_1) + b_2\bigr) + b_3\Bigr),
+# \qquad
+# L = -\frac{1}{B} \sum_{i=1}^{B} \bigl(y_i \log \hat{y}_i + (1 - y_i) \log(1 - \hat{y}_i)\bigr)
+# $$
+
+# %% [markdown] lang="zh"
+# ## 5. 小批量训练（刘二大人第 8 讲）
+# 一个 10 → 6 → 4 → 1 的网络，使用 sigmoid 激活和二元交叉熵，在 DataLoader 上训练几个 epoch：
+# 就是 `for epoch` / `for batch` 两层嵌套循环。对一个含 $B$ 行 $x_i$、标签 $y_i \in \{0, 1\}$ 的
+# 批次：
+#
+# $$
+# \hat{y}_i = \sigma\Bigl(W_3\, \sigma\bigl(W_2\, \sigma(W_1 x_i + b_1) + b_2\bigr) + b_3\Bigr),
+# \qquad
+# L = -\frac{1}{B} \sum_{i=1}^{B} \bigl(y_i \log \hat{y}_i + (1 - y_i) \log(1 - \hat{y}_i)\bigr)
+# $$
 
 # %%
 torch.manual_seed(0)
@@ -178,6 +242,11 @@ assert accuracy > 0.65, "well above the 0.5 of guessing"
 # ## 6. Resuming in the middle of an epoch
 # `loader.state_dict()` stores the epoch's order and how many batches were handed out; a new
 # loader that loads it continues with the next batch (this is what a checkpoint saves).
+
+# %% [markdown] lang="zh"
+# ## 6. 在一个 epoch 中途恢复
+# `loader.state_dict()` 保存本 epoch 的顺序以及已经发出了多少个批次；新的 loader 加载它之后，
+# 会从下一个批次接着来（检查点保存的正是这些）。
 
 # %%
 def make_loader():

@@ -15,6 +15,21 @@
 # called. Sort by self time to find the hot kernels, look at total time of the labels to see
 # the forward / backward / optimizer split.
 
+# %% [markdown] lang="zh"
+# # 第 19 天 · 简单的性能分析
+#
+# **库文件：** `src/dlfs/train/profiler.py`（`ProfilerCallback`）、`src/dlfs/train/loop.py` 里的
+# `record_function` 标签（`dlfs/forward`、`dlfs/backward`、`dlfs/optimizer_step`）、
+# `src/dlfs/playground/`（`time_block`）。
+#
+# "训练很慢"没法据此行动；"一步里 60 % 的时间花在某个卷积的反向传播上"才可以。`torch.profiler`
+# 记录每个 aten 算子（在 GPU 上还有每个 CUDA kernel）及其耗时。这个回调在短暂预热之后（最初几步
+# 要付一次性的开销）分析几步，然后给出一张**耗时最多的算子表**和一份 **Chrome trace**，可以在
+# `chrome://tracing` 或 https://ui.perfetto.dev 中打开。
+#
+# 怎么读这张表：*self* 时间是花在算子本身上的时间；*total* 时间还包括它调用的其他算子。按 self
+# 时间排序能找到热点 kernel；看各个标签的 total 时间，能看出前向 / 反向 / 优化器各占多少。
+
 # %%
 import matplotlib.pyplot as plt
 import torch
@@ -50,6 +65,10 @@ def make_cnn():
 # ## 1. Profile three steps of `fit`
 # Schedule: skip 1 step, warm up 1 step, record 3 (`wait=1, warmup=1, active=3`).
 
+# %% [markdown] lang="zh"
+# ## 1. 分析 `fit` 的三步
+# 调度：跳过 1 步，预热 1 步，记录 3 步（`wait=1, warmup=1, active=3`）。
+
 # %%
 model = make_cnn()
 prof = ProfilerCallback(ctx.path("trace.json"), wait=1, warmup=1, active=3, row_limit=12)
@@ -71,6 +90,35 @@ assert prof.trace_path.exists()
 # ops (ReLU, the Adam update) are cheap. We check that a convolution or matmul op is among the
 # top five by self time. Data loading shows up too: many small `aten::select`/`aten::stack`
 # calls are the DataLoader picking samples one by one and collating them (Day 18).
+#
+# Backward usually costs one to three forwards because it computes two gradients per layer
+# where the forward did one product. For a linear layer $Y = X W^\top + b$:
+#
+# $$
+# \frac{\partial L}{\partial X} = \frac{\partial L}{\partial Y} \, W, \qquad
+# \frac{\partial L}{\partial W} = \Big( \frac{\partial L}{\partial Y} \Big)^{\top} X, \qquad
+# \frac{\partial L}{\partial b} = \sum_{i} \frac{\partial L}{\partial Y_{i}}
+# $$
+#
+# two matmuls of the forward's size (a convolution likewise needs one for its input and one
+# for its weights).
+
+# %% [markdown] lang="zh"
+# ## 2. 时间花在哪里
+# 热点算子是卷积、矩阵乘法以及它们的反向 kernel；逐元素算子（ReLU、Adam 更新）很便宜。我们检查
+# 按 self 时间排名前五的算子里有卷积或矩阵乘法。数据加载也会出现在表里：大量小的
+# `aten::select`/`aten::stack` 调用，是 DataLoader 在逐个挑选样本并把它们拼成批次（第 18 天）。
+#
+# 反向传播的开销通常是前向的一到三倍，因为前向每层只做一次乘积，反向却要为每层算两个梯度。对线性
+# 层 $Y = X W^\top + b$：
+#
+# $$
+# \frac{\partial L}{\partial X} = \frac{\partial L}{\partial Y} \, W, \qquad
+# \frac{\partial L}{\partial W} = \Big( \frac{\partial L}{\partial Y} \Big)^{\top} X, \qquad
+# \frac{\partial L}{\partial b} = \sum_{i} \frac{\partial L}{\partial Y_{i}}
+# $$
+#
+# 这是两次与前向同样规模的矩阵乘法（卷积同理：对输入一次，对权重一次）。
 
 # %%
 ops = sorted(((t, k) for k, t in prof.op_totals.items() if k.startswith("aten::")),

@@ -13,6 +13,20 @@
 # 3. What must a checkpoint hold so that a resumed run is *exactly* the run that was
 #    interrupted? Model, optimizer, scheduler, step counters, RNG states and data position.
 
+# %% [markdown] lang="zh"
+# # 第 13 天 · 模型保存、加载与断点续训
+#
+# **库文件：** `src/dlfs/train/checkpoint.py`（原子写入、带校验和的文件）、
+# `src/dlfs/train/rng.py`（把随机数生成器（RNG）状态存成普通数据）、`src/dlfs/train/loop.py`
+# （`fit`，续训）、`src/dlfs/train/resume.py`（挑选最新的完好检查点）。
+#
+# 三个问题：
+# 1. 我该保存什么？`model.state_dict()`（名字 → 张量），而不是整个模型对象。
+# 2. 为什么 `torch.load` 会拒绝加载某些文件？从 torch 2.6 起，它默认以 `weights_only=True` 加载：
+#    只接受张量和普通容器，绝不接受任意 Python 对象（反序列化 unpickle 可能执行代码）。
+# 3. 检查点里必须有什么，续训的运行才能与被中断的那次运行*完全*相同？模型、优化器、学习率调度器、
+#    步数计数器、RNG 状态，以及数据读到的位置。
+
 # %%
 import pickle
 import warnings
@@ -50,6 +64,11 @@ class Net(nn.Module):
 # Parameters and buffers, keyed by their attribute path. Saving it and loading it into a
 # freshly built model of the same class restores the function exactly.
 
+# %% [markdown] lang="zh"
+# ## 1. `state_dict`：名字 → 张量的有序字典
+# 参数和缓冲区（buffer），以它们的属性路径为键。把它保存下来，再加载进一个新建的同类模型，就能
+# 精确地还原同一个函数。
+
 # %%
 model = Net()
 for name, t in model.state_dict().items():
@@ -68,6 +87,11 @@ print("state_dict round trip: identical outputs")
 # The file then names the class by its import path (here `__main__.Net` or the lesson
 # module). Loading needs that class importable under the same name, and with the default
 # `weights_only=True` it is refused outright.
+
+# %% [markdown] lang="zh"
+# ## 2. 保存整个模型的陷阱：`torch.save(model)` 会 pickle 这个对象
+# 文件里于是按导入路径记下类名（这里是 `__main__.Net` 或本课的模块）。加载时需要这个类能以同样
+# 的名字导入，而在默认的 `weights_only=True` 下，加载会被直接拒绝。
 
 # %%
 whole = ctx.path("net_whole.pt")
@@ -89,6 +113,12 @@ print("weights_only=False works, but only load files you trust: unpickling can r
 # The fix is to store plain data (tensors, ints, lists) — `capture_rng_state()` does that
 # for Python's `random`, NumPy and torch.
 
+# %% [markdown] lang="zh"
+# ## 3. 检查点字典里的同一个陷阱
+# `np.random.get_state()` 返回的元组里有一个 NumPy 数组：`weights_only` 会拒绝它。修复办法是只存
+# 普通数据（张量、整数、列表）——`capture_rng_state()` 就是这样为 Python 的 `random`、NumPy 和
+# torch 保存状态的。
+
 # %%
 bad = ctx.path("bad_ckpt.pt")
 torch.save({"model": model.state_dict(), "numpy_rng": np.random.get_state()}, bad)
@@ -105,9 +135,37 @@ print("plain-data RNG state loads fine; numpy keys:", tuple(state["rng"]["numpy"
 
 # %% [markdown]
 # ## 4. Exact resume with `fit`
-# A run of 3 epochs, and a second run stopped after 7 steps (mid-epoch) then resumed from its
-# checkpoint. The model has dropout and the loader shuffles, so both depend on RNG states;
-# the optimizer is Adam (its moments are state too) with a cosine schedule.
+# A run of 3 epochs (10 in full mode), and a second run stopped after 7 steps (mid-epoch)
+# then resumed from its checkpoint. The model has dropout and the loader shuffles, so both
+# depend on RNG states; the optimizer is Adam (its moments are state too) with a cosine
+# schedule. Dropout draws a fresh mask $m_i \sim \mathrm{Bernoulli}(1 - p)$ at every training
+# step and rescales what it keeps, $y_i = \frac{m_i \, x_i}{1 - p}$ (here $p = 0.1$); the
+# schedule's learning rate, with $\eta_0 = 10^{-2}$, $\eta_{\min} = 0$ and $T_{\max} = 100$,
+#
+# $$
+# \eta_t = \eta_{\min} + \frac{1}{2} (\eta_0 - \eta_{\min})
+# \Big( 1 + \cos \frac{\pi t}{T_{\max}} \Big),
+# $$
+#
+# and Adam's bias corrections $1 - \beta_1^t$, $1 - \beta_2^t$ depend on the step count $t$:
+# all of it must be in the checkpoint.
+
+# %% [markdown] lang="zh"
+# ## 4. 用 `fit` 精确续训
+# 一次训练跑 3 个 epoch（完整模式下 10 个）；另一次在 7 步之后（epoch 中途）停下，再从它的
+# 检查点续训。模型里有 dropout，数据加载器会打乱顺序，所以两者都依赖 RNG 状态；优化器是 Adam
+# （它的矩估计也是状态），配合余弦学习率调度。dropout 在每个训练步都抽一个新的掩码
+# $m_i \sim \mathrm{Bernoulli}(1 - p)$，并放大保留下来的值，$y_i = \frac{m_i \, x_i}{1 - p}$
+# （这里 $p = 0.1$）；调度器给出的学习率（取 $\eta_0 = 10^{-2}$、$\eta_{\min} = 0$、
+# $T_{\max} = 100$）
+#
+# $$
+# \eta_t = \eta_{\min} + \frac{1}{2} (\eta_0 - \eta_{\min})
+# \Big( 1 + \cos \frac{\pi t}{T_{\max}} \Big),
+# $$
+#
+# 以及 Adam 的偏差修正 $1 - \beta_1^t$、$1 - \beta_2^t$，都取决于步数 $t$：这些全都必须存进
+# 检查点。
 
 # %%
 g = torch.Generator().manual_seed(0)
@@ -152,6 +210,11 @@ print("resumed run == uninterrupted run, bitwise:", same)
 # Adam's moments restart at zero, the learning rate restarts, the data order and dropout
 # masks change. The result is a *different* run.
 
+# %% [markdown] lang="zh"
+# ## 5. 天真的续训：只重新加载权重
+# 保留模型权重，但新建优化器、新建调度器、使用新的 RNG 状态：Adam 的矩估计从零重新开始，学习率
+# 从头开始，数据顺序和 dropout 掩码也都变了。结果是一次*不同的*训练。
+
 # %%
 torch.manual_seed(0)
 naive = Net()
@@ -170,6 +233,12 @@ assert gap > 0
 # Files are written to a temp file, fsync'ed and renamed, so a crash never leaves half a
 # file under the real name — but disks and copies can still damage one. Each file carries a
 # SHA-256 of its content; a resume skips a bad file with a warning and takes the previous.
+
+# %% [markdown] lang="zh"
+# ## 6. 发现并跳过损坏的检查点
+# 文件先写入一个临时文件，fsync 后再重命名，所以崩溃永远不会在正式文件名下留下半个文件——但磁盘和
+# 复制过程仍可能损坏文件。每个文件都带有其内容的 SHA-256；续训时会跳过损坏的文件并发出警告，改用
+# 前一个检查点。
 
 # %%
 newest = sorted(ckpt_dir.glob("step-*.pt"))[-1]

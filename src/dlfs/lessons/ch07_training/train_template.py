@@ -12,6 +12,19 @@
 # `train()`, for each batch: `zero_grad`, forward, loss, `backward`, `step`; then `eval()`
 # and validation under `no_grad`.
 
+# %% [markdown] lang="zh"
+# # 第 14 天 · 复盘：最小可运行训练模板
+#
+# **库文件：** `src/dlfs/train/loop.py`（`fit`：同样的循环，外面再加上检查点、回调、AMP 和梯度
+# 累积）、`src/dlfs/metrics/classification.py`（`accuracy`）。
+#
+# 下面是一个只用 torch 的完整训练脚本——复制它，换掉数据、模型和损失函数即可。然后用
+# `dlfs.train.fit` 跑同一次训练，并检查两者最终的权重逐位相同：`fit` 就是这个循环，再加上你以后
+# 会添加的那些东西。
+#
+# 骨架按顺序是：种子 → 数据 → 模型 → 损失函数 → 优化器 → 对每个 epoch：`train()`，对每个批次：
+# `zero_grad`、前向传播、计算损失、`backward`、`step`；然后 `eval()`，并在 `no_grad` 下做验证。
+
 # %%
 import matplotlib.pyplot as plt
 import torch
@@ -30,6 +43,30 @@ ctx = lesson_context("train-template")
 # One detail goes beyond the textbook loop: the loader's generator is re-seeded with
 # `SEED + epoch` at the start of every epoch, so each epoch's order depends only on the seed
 # and the epoch number — the property that makes an exact resume possible (Day 13).
+#
+# Each step computes the mean cross-entropy of the batch and one step of SGD with momentum
+# ($\mu = 0.9$, $\eta$ = `LR` = 0.1; torch's form, with $v = g$ at the first step):
+#
+# $$
+# \text{loss} = \frac{1}{B} \sum_{i=1}^{B} \Big( \log \sum_{k} e^{\text{logits}_{ik}} -
+# \text{logits}_{i, y_i} \Big), \qquad
+# v \leftarrow \mu v + g, \qquad w \leftarrow w - \eta v
+# $$
+
+# %% [markdown] lang="zh"
+# ## 1. 模板（只用 torch）
+# 有一个细节超出了教科书里的循环：每个 epoch 开始时，都用 `SEED + epoch` 重新设定数据加载器的
+# 生成器种子，于是每个 epoch 的顺序只取决于种子和 epoch 编号——正是这一性质让精确续训成为可能
+# （第 13 天）。
+#
+# 每一步计算这个批次的平均交叉熵，并做一步带动量的 SGD（$\mu = 0.9$，$\eta$ = `LR` = 0.1；采用
+# torch 的形式，第一步时 $v = g$）：
+#
+# $$
+# \text{loss} = \frac{1}{B} \sum_{i=1}^{B} \Big( \log \sum_{k} e^{\text{logits}_{ik}} -
+# \text{logits}_{i, y_i} \Big), \qquad
+# v \leftarrow \mu v + g, \qquad w \leftarrow w - \eta v
+# $$
 
 # %%
 SEED, EPOCHS, BATCH, LR = 0, (3 if ctx.quick else 30), 64, 0.1
@@ -86,6 +123,11 @@ plain_model, plain_losses, plain_acc = template_run()
 # `fit` does the seeding (`seed=SEED`), the per-epoch re-seeding, the modes and `no_grad`;
 # it returns a History with every step's loss and each epoch's metrics.
 
+# %% [markdown] lang="zh"
+# ## 2. 通过 `fit` 跑同一次训练
+# `fit` 负责设定种子（`seed=SEED`）、每个 epoch 重新设定种子、切换训练/评估模式以及 `no_grad`；
+# 它返回一个 History，里面有每一步的损失和每个 epoch 的指标。
+
 # %%
 model = make_model()
 history = fit(model, DataLoader(train_ds, batch_size=BATCH, shuffle=True,
@@ -99,6 +141,9 @@ for row in history.epochs:
 
 # %% [markdown]
 # ## 3. They are the same computation
+
+# %% [markdown] lang="zh"
+# ## 3. 它们是同一个计算
 
 # %%
 same = all(torch.equal(a, b) for a, b in zip(plain_model.parameters(), model.parameters()))

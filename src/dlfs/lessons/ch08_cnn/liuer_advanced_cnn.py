@@ -11,8 +11,31 @@
 # - **InceptionA**: four branches on the same input — 1×1 (16), 1×1 → 5×5 (24),
 #   1×1 → 3×3 → 3×3 (24), 3×3 average pool → 1×1 (24) — concatenated: 16 + 24 + 24 + 24 = 88
 #   channels, whatever came in.
-# - **ResidualBlock**: y = relu(x + conv2(relu(conv1(x)))), both convs 3×3 with padding 1 so
-#   that x and the branch have the same shape and can be added.
+# - **ResidualBlock**: both convs 3×3 with padding 1 so that x and the branch have the same
+#   shape and can be added,
+#   $y = \mathrm{relu}\big(x + \mathrm{conv}_2(\mathrm{relu}(\mathrm{conv}_1(x)))\big)$.
+#
+# References: Szegedy et al., 2015, *Going Deeper with Convolutions*; He et al., 2016,
+# *Deep Residual Learning for Image Recognition*.
+
+# %% [markdown] lang="zh"
+# # 刘二大人第 11 讲：卷积神经网络（高级篇）
+#
+# **库文件：** `src/dlfs/models/cnn/lecture_nets.py`（InceptionA、ResidualBlock 和两个课上的网络；
+# 还有第 10 讲的 CNN）、`src/dlfs/data/datasets/digits.py`（内置的手写数字数据，放大到 28×28，
+# 这样 MNIST 的代码无需改动就能运行）、`dlfs.optim`。
+# 测试：`tests/models/test_cnn_forward.py`、`tests/models/test_cnn_params.py`。
+#
+# 这一讲亲手搭建了两个模块：
+#
+# - **InceptionA**：在同一个输入上跑四个分支——1×1（16）、1×1 → 5×5（24）、
+#   1×1 → 3×3 → 3×3（24）、3×3 平均池化 → 1×1（24）——再拼接起来：16 + 24 + 24 + 24 = 88 个
+#   通道，与输入有多少通道无关。
+# - **ResidualBlock**：两个卷积都是 3×3、填充 1，使 x 与分支的形状相同，可以相加，
+#   $y = \mathrm{relu}\big(x + \mathrm{conv}_2(\mathrm{relu}(\mathrm{conv}_1(x)))\big)$。
+#
+# 参考文献：Szegedy et al., 2015, *Going Deeper with Convolutions*；He et al., 2016,
+# *Deep Residual Learning for Image Recognition*。
 
 # %%
 import time
@@ -40,7 +63,14 @@ seed_everything(0)
 # %% [markdown]
 # ## 1. InceptionA: 88 channels out, size kept
 # Padding is chosen per kernel (2 for 5×5, 1 for 3×3, none for 1×1; the pool uses stride 1,
-# padding 1), so every branch keeps H×W and `torch.cat(..., dim=1)` can join them.
+# padding 1), so every branch keeps H×W and `torch.cat(..., dim=1)` can join them: with stride
+# 1 and $p = (k - 1) / 2$, $H_{\text{out}} = H + 2p - k + 1 = H$.
+
+# %% [markdown] lang="zh"
+# ## 1. InceptionA：输出 88 个通道，尺寸不变
+# 每种卷积核各自选择填充（5×5 用 2，3×3 用 1，1×1 不填充；池化用步长 1、填充 1），所以每个分支都
+# 保持 H×W 不变，`torch.cat(..., dim=1)` 才能把它们拼起来：步长为 1 且 $p = (k - 1) / 2$ 时，
+# $H_{\text{out}} = H + 2p - k + 1 = H$。
 
 # %%
 block = InceptionA(in_channels=10)
@@ -71,6 +101,12 @@ print("InceptionA(c)(x) has 88 channels for c = 1, 10, 20, 88 and keeps H x W")
 # lecture derives by running a dummy input through the net — which is what `model_summary`
 # does for us.
 
+# %% [markdown] lang="zh"
+# ## 2. 课上的 Inception 网络
+# 5×5 卷积（10）→ 池化 → InceptionA → 5×5 卷积（88 → 20）→ 池化 → InceptionA → 线性层。
+# 28 → 24 → 12 → 8 → 4：线性层看到 88 · 4 · 4 = 1408 个特征。课上是让一个假输入跑一遍网络来得出
+# 这个数的——`model_summary` 替我们做的正是这件事。
+
 # %%
 inception_net = liuer_inception_net()
 summary = model_summary(inception_net, (2, 1, 28, 28), depth=1)
@@ -83,8 +119,28 @@ assert inception_net.fc.in_features == 1408
 # ## 3. ResidualBlock: the input skips ahead
 # With the branch switched off (conv2's weights and bias set to zero) the block returns
 # relu(x): the skip passes the input through untouched. And the gradient of the output with
-# respect to the input always contains that identity path: for x > 0 and a zero branch,
-# d sum(y) / dx = 1 exactly.
+# respect to the input always contains that identity path. With
+# $F(x) = \mathrm{conv}_2(\mathrm{relu}(\mathrm{conv}_1(x)))$ the chain rule gives
+#
+# $$
+# \frac{\partial y}{\partial x} = \mathrm{relu}'\big(x + F(x)\big)
+# \Big( I + \frac{\partial F}{\partial x} \Big),
+# $$
+#
+# so for x > 0 and a zero branch, d sum(y) / dx = 1 exactly.
+
+# %% [markdown] lang="zh"
+# ## 3. ResidualBlock：输入跳过分支直接向前
+# 把分支关掉（conv2 的权重和偏置都置零）之后，这个块返回 relu(x)：跳跃连接把输入原封不动地传了
+# 过去。而且输出对输入的梯度总是包含这条恒等路径。记
+# $F(x) = \mathrm{conv}_2(\mathrm{relu}(\mathrm{conv}_1(x)))$，由链式法则
+#
+# $$
+# \frac{\partial y}{\partial x} = \mathrm{relu}'\big(x + F(x)\big)
+# \Big( I + \frac{\partial F}{\partial x} \Big),
+# $$
+#
+# 所以当 x > 0 且分支为零时，d sum(y) / dx 恰好等于 1。
 
 # %%
 rblock = ResidualBlock(16)
@@ -116,11 +172,15 @@ assert residual_net.fc.in_features == 512
 # epochs of batches of 64 (a few minutes on two cores) and expects at least 93 % (measured:
 # 97.5 %, 95.3 %, 97.5 %, on 1,438 training images). Which net is best is not claimed: on
 # 8×8 digits blown up to 28×28 the three end within a few points of each other.
-#
-# 快速模式每个网络只训练 30 个批次（每批 32 张图，约三分之二个 epoch，共几秒钟），断言测试准确率
-# 至少 60 %（实测：第 10 讲 CNN 80.2 %，Inception 网络 73.0 %，残差网络 83.6 %；随机猜测为
-# 10 %）。完整模式训练 8 个 epoch（批大小 64，双核几分钟），断言至少 93 %（实测 97.5 %、
-# 95.3 %、97.5 %）。本课不断言哪个网络最好：在放大到 28×28 的 8×8 数字上，三者最终只差几个百分点。
+
+# %% [markdown] lang="zh"
+# ## 4. 在手写数字上训练课上的三个网络
+# 课上用 MNIST 训练；这里用 scikit-learn 内置的手写数字数据代替，放大到 28×28（形状相同：
+# (B, 1, 28, 28)，10 个类别）。优化器为 Adam，学习率 3e-3。快速模式下每个网络只训练 30 个批次、
+# 每批 32 张图（约三分之二个 epoch，总共几秒钟），并要求测试准确率至少 60 %（实测：第 10 讲的 CNN
+# 80.2 %，Inception 网络 73.0 %，残差网络 83.6 %；随机猜测为 10 %）。完整模式训练 8 个 epoch，
+# 批大小 64（双核上几分钟），要求至少 93 %（实测：97.5 %、95.3 %、97.5 %，训练图像 1,438 张）。
+# 本课不断言哪个网络最好：在从 8×8 放大到 28×28 的数字上，三者最终只差几个百分点。
 
 # %%
 train_set, test_set = digits("train", size=28), digits("test", size=28)

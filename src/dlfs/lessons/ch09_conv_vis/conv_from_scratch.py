@@ -13,6 +13,21 @@
 # matrix, check both against `dlfs.nn.functional.conv2d` and `torch.nn.functional.conv2d`,
 # and finally measure how far each output pixel "sees" into the input (its receptive field).
 
+# %% [markdown] lang="zh"
+# # 从零实现卷积：滑动点积、im2col 与感受野
+#
+# **库文件：** `src/dlfs/nn/functional/conv.py`（`conv2d`、`unfold`、
+# `conv_output_size`），`src/dlfs/nn/functional/im2col.py`（im2col/col2im 的
+# autograd Function），`src/dlfs/nn/conv.py`（`Conv2d`），`src/dlfs/nn/pooling.py`
+# （`MaxPool2d`、`AvgPool2d`）；与 PyTorch 的一致性测试在 `tests/nn/test_nn_conv.py`，
+# 输出尺寸的性质测试在 `tests/nn/test_conv_property.py`。
+#
+# 输出尺寸公式在 `conv-arithmetic` 一课中讲过。这里我们看卷积层的内部：
+# 它就是卷积核与输入的每一个窗口做点积。我们先把它写成四重循环，
+# 再写成 im2col（“unfold”）矩阵上的一次矩阵乘法，分别与 `dlfs.nn.functional.conv2d`
+# 和 `torch.nn.functional.conv2d` 对照，最后测量每个输出像素能“看到”输入的多大范围
+# （即它的感受野）。
+
 # %%
 import time
 
@@ -36,9 +51,36 @@ seed_everything(0)
 # With input `x` of shape `(B, C_in, H, W)`, weight `W` of shape `(C_out, C_in, kh, kw)`,
 # stride `s` and zero padding `p` (giving the padded input `x_p`):
 #
-# `out[b, o, y, x] = bias[o] + sum_{c, i, j} W[o, c, i, j] * x_p[b, c, y*s + i, x*s + j]`
+# $$
+# \text{out}[b, o, y, x] = \text{bias}[o] + \sum_{c=0}^{C_{in}-1} \sum_{i=0}^{k_h-1}
+# \sum_{j=0}^{k_w-1} W[o, c, i, j]\; x_p[b, c, y s + i, x s + j]
+# $$
 #
-# Deep-learning "convolution" is really cross-correlation: the kernel is not flipped.
+# Deep-learning "convolution" is really cross-correlation: the kernel is not flipped. The
+# output has `Ho` rows and `Wo` columns (`W_in` is the input width in the code):
+#
+# $$
+# H_o = \left\lfloor \frac{H + 2p - k_h}{s} \right\rfloor + 1, \qquad
+# W_o = \left\lfloor \frac{W_{in} + 2p - k_w}{s} \right\rfloor + 1
+# $$
+
+# %% [markdown] lang="zh"
+# ## 1. 卷积就是滑动的点积
+# 设输入 `x` 的形状为 `(B, C_in, H, W)`，权重 `W` 的形状为 `(C_out, C_in, kh, kw)`，
+# 步长为 `s`，零填充为 `p`（填充后的输入记作 `x_p`），则：
+#
+# $$
+# \text{out}[b, o, y, x] = \text{bias}[o] + \sum_{c=0}^{C_{in}-1} \sum_{i=0}^{k_h-1}
+# \sum_{j=0}^{k_w-1} W[o, c, i, j]\; x_p[b, c, y s + i, x s + j]
+# $$
+#
+# 深度学习里的“卷积”其实是互相关：卷积核并不翻转。输出有 `Ho` 行、`Wo` 列
+# （代码中 `W_in` 是输入的宽度）：
+#
+# $$
+# H_o = \left\lfloor \frac{H + 2p - k_h}{s} \right\rfloor + 1, \qquad
+# W_o = \left\lfloor \frac{W_{in} + 2p - k_w}{s} \right\rfloor + 1
+# $$
 
 # %%
 B, C_in, H, W_in, C_out, k, s, p = 2, 3, 5, 6, 4, 3, 2, 1
@@ -82,6 +124,25 @@ print("out[0, 0] =\n", out_loops[0, 0])
 # `unfold` copies every window into a column: `(B, C_in, H, W) -> (B, C_in*kh*kw, L)` with
 # `L = Ho*Wo` windows. The kernel flattened to `(C_out, C_in*kh*kw)` then multiplies all
 # windows at once: `out = W_flat @ cols + bias`, a `(C_out, L)` matrix per image.
+#
+# $$
+# \underbrace{\text{out}[b]}_{C_{out} \times L} =
+# \underbrace{W_{\text{flat}}}_{C_{out} \times C_{in} k_h k_w}\;
+# \underbrace{\text{cols}[b]}_{C_{in} k_h k_w \times L} + \text{bias}\,\mathbf{1}^\top
+# $$
+
+# %% [markdown] lang="zh"
+# ## 2. 换一种写法：im2col + 一次矩阵乘法
+# `unfold` 把每个窗口复制成一列：`(B, C_in, H, W) -> (B, C_in*kh*kw, L)`，
+# 其中 `L = Ho*Wo` 是窗口个数。把卷积核展平成 `(C_out, C_in*kh*kw)` 后，
+# 一次乘法就处理了所有窗口：`out = W_flat @ cols + bias`，每张图得到一个
+# `(C_out, L)` 矩阵。
+#
+# $$
+# \underbrace{\text{out}[b]}_{C_{out} \times L} =
+# \underbrace{W_{\text{flat}}}_{C_{out} \times C_{in} k_h k_w}\;
+# \underbrace{\text{cols}[b]}_{C_{in} k_h k_w \times L} + \text{bias}\,\mathbf{1}^\top
+# $$
 
 # %%
 cols = F.unfold(x, kernel_size=k, padding=p, stride=s)  # (B, C_in*k*k, L)
@@ -113,8 +174,20 @@ print("im2col + matmul == dlfs conv2d == torch conv2d")
 # microseconds of overhead, whatever its size. We count those calls (a `TorchFunctionMode`
 # sees every torch function and tensor method called while it is active) and the
 # multiply-adds of the matrix products (torch's `FlopCounterMode`; one multiply-add is 2
-# FLOPs). Both counts are exact and asserted; the timings are printed for a feel of the
-# difference but not asserted, since on a shared machine they vary from run to run.
+# FLOPs, so $\text{FLOPs} = 2\, B\, C_{out}\, L\, C_{in} k_h k_w$). Both counts are exact and
+# asserted; the timings are printed for a feel of the difference but not asserted, since on
+# a shared machine they vary from run to run.
+
+# %% [markdown] lang="zh"
+# im2col 的代价是内存：每个输入像素最多被复制到 `kh*kw` 列中。换来的是速度：
+# 一次大的矩阵乘法，代替 Python 里 `B*C_out*Ho*Wo` 次小点积。
+# （乘加次数不变，都是 `B*C_out*L*C_in*kh*kw`。）
+#
+# 这里决定速度的是 Python 调用 torch 的次数：每次调用无论大小都有几微秒的额外开销。
+# 我们统计这些调用次数（`TorchFunctionMode` 在激活期间能看到每一次 torch 函数和张量方法调用），
+# 也统计矩阵乘法的乘加次数（用 torch 的 `FlopCounterMode`；一次乘加算 2 个 FLOP，
+# 所以 $\text{FLOPs} = 2\, B\, C_{out}\, L\, C_{in} k_h k_w$）。两个计数都是精确的，
+# 并用断言检查；耗时只打印出来让你感受差距，不做断言，因为在共享机器上每次运行都会波动。
 
 # %%
 big = torch.randn(1, 3, 16, 16, dtype=torch.float64)
@@ -167,10 +240,26 @@ print(f"time (shown, not asserted): loops {t_loops * 1e3:.1f} ms, im2col {t_im2c
 # depends on; `j` (the "jump") is the distance in input pixels between two neighbouring
 # pixels of that layer. A layer with kernel `k`, dilation `d` and stride `s` updates them as
 #
-# `k_eff = d(k - 1) + 1,   r_l = r_{l-1} + (k_eff - 1) * j_{l-1},   j_l = j_{l-1} * s`
+# $$
+# k_{\text{eff}} = d(k - 1) + 1, \qquad r_l = r_{l-1} + (k_{\text{eff}} - 1)\, j_{l-1},
+# \qquad j_l = j_{l-1}\, s
+# $$
 #
-# starting from `r_0 = 1, j_0 = 1`. Stacking 3x3 convs grows `r` by 2 jumps per layer; each
+# starting from $r_0 = 1,\ j_0 = 1$. Stacking 3x3 convs grows `r` by 2 jumps per layer; each
 # pool doubles the jump, so later layers grow `r` faster.
+
+# %% [markdown] lang="zh"
+# ## 3. 感受野的增长
+# 一层的感受野 `r` 是该层一个像素所依赖的输入区域的边长；`j`（“跳距”）是该层两个相邻像素
+# 在输入上相隔的像素数。卷积核为 `k`、膨胀率为 `d`、步长为 `s` 的一层按下式更新它们：
+#
+# $$
+# k_{\text{eff}} = d(k - 1) + 1, \qquad r_l = r_{l-1} + (k_{\text{eff}} - 1)\, j_{l-1},
+# \qquad j_l = j_{l-1}\, s
+# $$
+#
+# 初值为 $r_0 = 1,\ j_0 = 1$。每叠一层 3x3 卷积，`r` 增加 2 个跳距；每个池化层把跳距翻倍，
+# 所以越靠后的层 `r` 增长得越快。
 
 # %%
 STACK = [  # (name, kernel, stride, dilation)
@@ -202,7 +291,14 @@ assert rf_table[-1] == (32, 4)  # the dilated 3x3 acts like a 5x5 at jump 4
 # `(y, x)`, back-propagate it to the input, and look where the gradient is non-zero. With
 # positive weights, positive inputs and average pooling, every input pixel inside the
 # receptive field contributes, so the support of the gradient is exactly the
-# `r x r` square starting at `(y*j, x*j)`.
+# `r x r` square starting at `(y*j, x*j)`: rows $y j \ldots y j + r - 1$, columns
+# $x j \ldots x j + r - 1$.
+
+# %% [markdown] lang="zh"
+# 下面实测：用 `dlfs.nn` 的层搭出这个网络（不填充），取一个输出像素 `(y, x)`，
+# 把它反向传播到输入，看梯度在哪里非零。权重为正、输入为正、用平均池化时，
+# 感受野内的每个输入像素都有贡献，所以梯度的支撑集恰好是从 `(y*j, x*j)` 开始的
+# `r x r` 正方形：第 $y j \ldots y j + r - 1$ 行、第 $x j \ldots x j + r - 1$ 列。
 
 
 # %%
@@ -251,6 +347,11 @@ print(f"non-zero pixels: {int((grad_avg > 0).sum())} = r^2 = {r_final}^2")
 # field, but it is sparser inside it: a max pool passes gradient only to the winner of each
 # window, and a ReLU that is off blocks it. The receptive field is an upper bound on what a
 # pixel *can* see; the "effective" receptive field is what it actually uses.
+
+# %% [markdown] lang="zh"
+# 换成最大池化、权重符号随机时，梯度依然不会越出感受野，但在感受野内部变得稀疏：
+# 最大池化只把梯度传给每个窗口里的最大者，处于关闭状态的 ReLU 也会挡住梯度。
+# 感受野是一个像素*能*看到的范围的上界；“有效”感受野才是它实际用到的部分。
 
 # %%
 max_net = build_stack(nn.MaxPool2d, positive=False).double()

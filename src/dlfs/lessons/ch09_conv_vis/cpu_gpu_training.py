@@ -11,6 +11,18 @@
 # it on the CPU, and runs the GPU part only when a GPU is present (otherwise it says so and
 # skips it).
 
+# %% [markdown] lang="zh"
+# # CPU 与 GPU 训练：`.cuda()` 与 `.to(device)`，设备无关的写法
+#
+# **库文件：** `src/dlfs/playground/`（`get_device`、`seed_everything`），
+# `src/dlfs/train/loop.py`（`fit`，它会替你把模型和批次移到 `device` 上），
+# `src/dlfs/nn/conv.py`、`src/dlfs/nn/linear.py`、`src/dlfs/data/datasets/digits.py`。
+#
+# 原始笔记用三种方式训练同一个 CNN：只在 CPU 上；在模型、损失函数和批次上到处加
+# `.cuda()`；以及只用一个 `device` 变量配合 `.to(device)`。本课讲清每个调用实际做了什么，
+# 把训练循环只写一遍、让它在任何设备上都能跑，先在 CPU 上训练；只有存在 GPU 时才运行
+# GPU 部分（否则会打印说明并跳过）。
+
 # %%
 import time
 
@@ -41,6 +53,16 @@ print("torch", torch.__version__, "| CUDA available:", HAS_CUDA,
 # - `.cuda()` is `.to("cuda")` with the device written into the code; `.cpu()` is
 #   `.to("cpu")`. On a machine without CUDA, `.cuda()` fails.
 
+# %% [markdown] lang="zh"
+# ## 1. `.to()` 对张量和对模块分别做了什么
+# - `tensor.to(device)` **返回**一个位于该设备上的张量，原张量留在原处。
+#   如果什么都不用变，它返回的就是同一个对象（不复制）。
+# - `module.to(device)` **原地**移动参数和缓冲区，并返回模块本身；`Parameter`
+#   对象不变，所以之前创建的优化器仍然持有它们。（不过“先移动模型，再创建优化器”
+#   仍是稳妥的习惯顺序。）
+# - `.cuda()` 就是把设备写死在代码里的 `.to("cuda")`；`.cpu()` 就是 `.to("cpu")`。
+#   在没有 CUDA 的机器上，`.cuda()` 会报错。
+
 # %%
 t = torch.arange(4.0)
 assert t.to("cpu") is t  # already there: the same object
@@ -63,6 +85,11 @@ except (AssertionError, RuntimeError) as exc:
 # the error, with PyTorch's `meta` device (tensors with a shape but no data) standing in for
 # `cuda`: a model on the CPU fed a batch that lives elsewhere refuses to run.
 
+# %% [markdown] lang="zh"
+# 一次运算涉及的所有张量都必须在同一个设备上。没有 GPU 也能演示这个错误：用 PyTorch 的
+# `meta` 设备（只有形状、没有数据的张量）代替 `cuda`——CPU 上的模型收到放在别处的批次时，
+# 会拒绝运行。
+
 # %%
 try:
     model(torch.zeros(5, 3, device="meta"))
@@ -77,6 +104,12 @@ except RuntimeError as exc:
 # The function below mentions no device by name: the model is moved once, each batch on
 # arrival, and `.item()` brings the loss back to Python (a sync point on a GPU, so we call
 # it only to record the curve).
+
+# %% [markdown] lang="zh"
+# ## 2. 一个训练函数，适用于所有设备
+# `get_device()` 依次优先选择 CUDA、Apple 的 MPS、CPU；`get_device("cpu")` 则强制指定。
+# 下面的函数没有点名任何设备：模型只移动一次，每个批次到达时移动，`.item()`
+# 把损失值取回 Python（在 GPU 上这是一个同步点，所以只在记录曲线时调用）。
 
 
 # %%
@@ -132,6 +165,10 @@ assert cpu_acc > 0.9
 # The library's loop does the moving for you: `fit(..., device=...)` puts the model on the
 # device and moves every batch (`device="auto"` asks `get_device()`).
 
+# %% [markdown] lang="zh"
+# 库里的训练循环会替你移动：`fit(..., device=...)` 把模型放到该设备上，并移动每个批次
+# （`device="auto"` 表示交给 `get_device()` 选择）。
+
 # %%
 seed_everything(0)
 net = small_cnn()
@@ -150,6 +187,12 @@ assert sum(hist.step_loss[-5:]) / 5 < hist.step_loss[0] / 4
 # floating-point differences (different kernels sum in a different order), so we compare
 # accuracies loosely, not bit for bit. GPU work is asynchronous: time it after
 # `torch.cuda.synchronize()` (here `.item()` already synchronizes every step).
+
+# %% [markdown] lang="zh"
+# ## 3. 同一个函数跑在 GPU 上（没有 GPU 则跳过）
+# 有 CUDA 时唯一的改动就是参数。结果与 CPU 上的运行只差浮点误差（不同的内核以不同顺序求和），
+# 所以我们只粗略比较准确率，而不逐位比较。GPU 上的计算是异步的：计时要在
+# `torch.cuda.synchronize()` 之后进行（这里 `.item()` 已经在每一步同步了）。
 
 # %%
 gpu_losses: list[float] | None = None

@@ -8,6 +8,25 @@
 # We train LeNet-5 briefly on the scikit-learn digits (upscaled to 28x28), then open it up:
 # forward hooks capture what each stage computes, the first layer's 5x5 kernels are plotted
 # as images, and Grad-CAM shows which pixels the last conv layer relied on for a class.
+#
+# References: LeCun et al., 1998, *Gradient-Based Learning Applied to Document Recognition*;
+# Selvaraju et al., 2017, *Grad-CAM: Visual Explanations from Deep Networks via
+# Gradient-based Localization*.
+
+# %% [markdown] lang="zh"
+# # 训练好的 LeNet 内部：特征图、卷积核与 Grad-CAM
+#
+# **库文件：** `src/dlfs/models/cnn/lenet.py`（`lenet5`），`src/dlfs/nn/conv.py`
+# （`Conv2d`），`src/dlfs/train/loop.py`（`fit`），`src/dlfs/data/datasets/digits.py`
+# （`digits`），`src/dlfs/data/image_ops.py`（`bilinear_resize`）。
+#
+# 我们先在 scikit-learn 的手写数字数据（放大到 28x28）上简短地训练 LeNet-5，再把它拆开来看：
+# 用前向钩子（forward hook）捕获每一级的计算结果，把第一层的 5x5 卷积核画成图像，
+# 再用 Grad-CAM 显示最后一个卷积层在判断某个类别时依赖了哪些像素。
+#
+# 参考文献：LeCun et al., 1998, *Gradient-Based Learning Applied to Document Recognition*；
+# Selvaraju et al., 2017, *Grad-CAM: Visual Explanations from Deep Networks via
+# Gradient-based Localization*。
 
 # %%
 import matplotlib.pyplot as plt
@@ -29,6 +48,11 @@ seed_everything(0)
 # ## 1. Train briefly
 # ReLU activations (the modern reading of LeNet) and Adam; a few hundred steps are enough
 # for a clearly better-than-chance classifier whose filters have structure.
+
+# %% [markdown] lang="zh"
+# ## 1. 简短训练
+# 使用 ReLU 激活（LeNet 的现代写法）和 Adam 优化器；几百步就足以得到一个明显好于随机猜测、
+# 卷积核也有了结构的分类器。
 
 # %%
 train_set, test_set = digits("train", size=28), digits("test", size=28)
@@ -57,6 +81,20 @@ assert accuracy > (0.85 if ctx.quick else 0.96)
 # of that module; we store the outputs of the two ReLUs (after conv1 and conv2) and the two
 # pooling layers. The hooks are removed afterwards (`handle.remove()`), so the model is
 # unchanged.
+#
+# The shapes follow the output-size formula with stride 1, $H_o = H + 2p - k + 1$: conv1
+# (5x5, padding 2) keeps $28 + 2 \cdot 2 - 5 + 1 = 28$, conv2 (5x5, no padding) gives
+# $14 - 5 + 1 = 10$, and each 2x2 pooling halves the side.
+
+# %% [markdown] lang="zh"
+# ## 2. 用前向钩子取出特征图
+# `module.register_forward_hook(fn)` 会在该模块每次前向传播之后调用
+# `fn(module, inputs, output)`；我们保存两个 ReLU（分别在 conv1 和 conv2 之后）
+# 以及两个池化层的输出。用完后移除钩子（`handle.remove()`），模型保持不变。
+#
+# 各形状符合步长为 1 时的输出尺寸公式 $H_o = H + 2p - k + 1$：conv1（5x5，填充 2）保持
+# $28 + 2 \cdot 2 - 5 + 1 = 28$，conv2（5x5，不填充）得到 $14 - 5 + 1 = 10$，
+# 每个 2x2 池化把边长减半。
 
 # %%
 captured: dict[str, torch.Tensor] = {}
@@ -109,7 +147,14 @@ ctx.savefig(fig, "feature_maps.png")
 # %% [markdown]
 # ## 3. First-layer filters
 # conv1 has 6 kernels of shape `(1, 5, 5)`; each is a tiny image the layer slides over the
-# digit. Training moved them away from their random start.
+# digit. Training moved them away from their random start: the relative change
+# $\lVert w - w_{\text{init}} \rVert / \lVert w_{\text{init}} \rVert$ is above 0.1.
+
+# %% [markdown] lang="zh"
+# ## 3. 第一层的卷积核
+# conv1 有 6 个形状为 `(1, 5, 5)` 的卷积核；每个都是一幅小图像，在数字图像上滑动。
+# 训练让它们离开了随机初始值：相对变化
+# $\lVert w - w_{\text{init}} \rVert / \lVert w_{\text{init}} \rVert$ 大于 0.1。
 
 # %%
 w = first_conv.weight.detach()  # (6, 1, 5, 5)
@@ -132,9 +177,29 @@ ctx.savefig(fig, "filters.png")
 # `(B, 16, 10, 10)`) and the score `y_c` of class `c` (a logit). Grad-CAM (Selvaraju et al.,
 # 2017) weighs each channel by its average gradient and keeps the positive part:
 #
-# `alpha_k = mean_{u,v} d y_c / d A[k, u, v],   L_c = ReLU(sum_k alpha_k A[k]),`
+# $$
+# \alpha_k = \frac{1}{h w} \sum_{u=1}^{h} \sum_{v=1}^{w} \frac{\partial y_c}{\partial A[k, u, v]},
+# \qquad L_c = \mathrm{ReLU}\Big(\sum_{k=1}^{K} \alpha_k\, A[k]\Big)
+# $$
 #
-# then upsamples `L_c` from `(h, w)` to the input size to lay it over the image.
+# (in the code: `alpha = dy_dA.mean(dim=(2, 3), keepdim=True)` and
+# `cam = (alpha * A).sum(1, keepdim=True).clamp(min=0)`), then upsamples `L_c` from
+# `(h, w)` to the input size to lay it over the image.
+
+# %% [markdown] lang="zh"
+# ## 4. Grad-CAM
+# 取最后一个卷积层的特征图 `A`，形状为 `(B, K, h, w)`（这里取它的 ReLU 之后：
+# `(B, 16, 10, 10)`），以及类别 `c` 的得分 `y_c`（一个 logit）。Grad-CAM（Selvaraju et al.,
+# 2017）用每个通道的平均梯度作为该通道的权重，加权求和后只保留正的部分：
+#
+# $$
+# \alpha_k = \frac{1}{h w} \sum_{u=1}^{h} \sum_{v=1}^{w} \frac{\partial y_c}{\partial A[k, u, v]},
+# \qquad L_c = \mathrm{ReLU}\Big(\sum_{k=1}^{K} \alpha_k\, A[k]\Big)
+# $$
+#
+# （代码中是 `alpha = dy_dA.mean(dim=(2, 3), keepdim=True)` 和
+# `cam = (alpha * A).sum(1, keepdim=True).clamp(min=0)`），
+# 再把 `L_c` 从 `(h, w)` 上采样到输入尺寸，叠加在图像上显示。
 
 
 # %%
@@ -172,7 +237,13 @@ assert (spread > 0).all()  # no map is constant
 # %% [markdown]
 # A check that the heat map means something: blank out the pixels Grad-CAM ranks highest
 # and the class score drops more than when blanking the same number of the lowest-ranked
-# pixels of the digit.
+# pixels of the digit. The drop is $y_c(x) - y_c(x_{\text{masked}})$, averaged over the
+# images.
+
+# %% [markdown] lang="zh"
+# 检验热力图是否有意义：把 Grad-CAM 排名最高的像素涂黑，类别得分的下降幅度，
+# 要大于把数字笔画上同样数量、排名最低的像素涂黑时的下降幅度。下降幅度是
+# $y_c(x) - y_c(x_{\text{masked}})$ 在各图像上的平均。
 
 # %%
 drops = []

@@ -7,11 +7,44 @@
 #
 # He et al. (2015) observed the *degradation problem*: adding layers to a plain deep network
 # made even its **training** error worse, which overfitting cannot explain. The residual
-# block `y = relu(F(x) + x)` fixes it by giving the gradient a path that skips `F`:
-# `dL/dx = dL/dy * (dF/dx + 1)`. `plainnet18` is `resnet18` with the shortcuts removed; here
+# block $y = \mathrm{relu}(F(x) + x)$ fixes it by giving the gradient a path that skips $F$.
+# With $u = F(x) + x$ the sum before the final ReLU,
+#
+# $$
+# \frac{\partial L}{\partial x} = \frac{\partial L}{\partial u}
+# \left(\frac{\partial F}{\partial x} + I\right)
+# $$
+#
+# so the identity term $I$ passes $\partial L / \partial u$ down whatever $F$ does.
+# `plainnet18` is `resnet18` with the shortcuts removed; here
 # we build both (and a 34-layer pair) narrow (width 8) for the 8x8 digits, and compare
 # (1) how the gradient's size changes from the last layer to the first at initialization,
 # (2) the training loss after the same number of steps.
+#
+# Reference: He et al., 2015, *Deep Residual Learning for Image Recognition*.
+
+# %% [markdown] lang="zh"
+# # ResNet 与 PlainNet 对比：初始化时的梯度与训练曲线
+#
+# **库文件：** `src/dlfs/models/cnn/resnet.py`（`ResNet`、`ResNetConfig`、`BasicBlock`、
+# `resnet18`、`plainnet18`），`src/dlfs/train/loop.py`（`fit`），
+# `src/dlfs/data/datasets/digits.py`（`digits`）。
+#
+# He et al.（2015）观察到了*退化问题*：给普通的深层网络增加层数，连它的**训练**误差都会变差，
+# 这是过拟合解释不了的。残差块 $y = \mathrm{relu}(F(x) + x)$ 给梯度提供了一条绕过 $F$
+# 的通路，从而解决了这个问题。记 $u = F(x) + x$ 为最后一个 ReLU 之前的和，则
+#
+# $$
+# \frac{\partial L}{\partial x} = \frac{\partial L}{\partial u}
+# \left(\frac{\partial F}{\partial x} + I\right)
+# $$
+#
+# 无论 $F$ 做什么，恒等项 $I$ 都会把 $\partial L / \partial u$ 原样传下去。
+# `plainnet18` 就是去掉了捷径连接（shortcut）的 `resnet18`；这里我们为 8x8 的手写数字
+# 构建这两种网络（以及一对 34 层的网络），宽度都很窄（8），并比较：
+# (1) 初始化时梯度的大小从最后一层到第一层如何变化；(2) 训练相同步数后的训练损失。
+#
+# 参考文献：He et al., 2015, *Deep Residual Learning for Image Recognition*。
 
 # %%
 import matplotlib.pyplot as plt
@@ -48,6 +81,11 @@ def weighted_layers(net: ResNet) -> int:
 # The plain net has exactly the residual net's main-path layers; only the shortcuts (and the
 # 1x1 projection convs they need where the shape changes) are gone.
 
+# %% [markdown] lang="zh"
+# ## 1. 同样的层，有无捷径连接
+# 普通网络的层与残差网络主路径上的层完全相同；只是去掉了捷径连接
+# （以及形状改变处捷径所需的 1x1 投影卷积）。
+
 # %%
 seed_everything(0)
 for depth in DEPTHS:
@@ -66,9 +104,19 @@ assert weighted_layers(plainnet18(10, 1, small_input=True)) == 18
 # ## 2. Gradients at initialization
 # One forward/backward pass of a batch of 128 digits through freshly initialized nets (batch
 # norm in training mode). For each main-path conv we record the gradient norm of its
-# weight; the ratio first/last tells how much the gradient changes on its way down. With
+# weight; the ratio first/last,
+# $\lVert \nabla_{W_{\text{first}}} L \rVert / \lVert \nabla_{W_{\text{last}}} L \rVert$,
+# tells how much the gradient changes on its way down. With
 # batch norm, a plain stack does not starve its first layers but *blows up* their
 # gradients; the shortcut keeps the scale far more even.
+
+# %% [markdown] lang="zh"
+# ## 2. 初始化时的梯度
+# 让一个 128 张数字图像的批次在刚初始化的网络中做一次前向和反向传播（批归一化处于训练模式）。
+# 对主路径上的每个卷积层，记录其权重梯度的范数；首层与末层之比
+# $\lVert \nabla_{W_{\text{first}}} L \rVert / \lVert \nabla_{W_{\text{last}}} L \rVert$
+# 说明梯度在向下传递的过程中变化了多少。有批归一化时，普通网络并不会让前几层“饿着”，
+# 反而会让它们的梯度*爆炸*；捷径连接让各层梯度的量级均匀得多。
 
 # %%
 x_all, y_all = digits("train", size=8)[:]  # (1438, 1, 8, 8), (1438,)
@@ -109,6 +157,22 @@ ctx.savefig(fig, "grad_norms_at_init.png")
 # Same data order, optimizer (SGD with momentum 0.9, learning rate 0.05) and number of steps
 # for both nets. Quick mode trains the 18-layer pair for a few steps; full mode the
 # 34-layer pair for a few hundred, where the gap is the degradation problem in miniature.
+# The update (PyTorch's SGD with momentum $\mu = 0.9$, $\eta = 0.05$) is
+#
+# $$
+# b_t = \mu\, b_{t-1} + g_t, \qquad \theta_t = \theta_{t-1} - \eta\, b_t
+# $$
+
+# %% [markdown] lang="zh"
+# ## 3. 训练曲线
+# 两个网络使用相同的数据顺序、相同的优化器（动量 0.9、学习率 0.05 的 SGD）和相同的步数。
+# 快速模式只把 18 层的一对训练几步；完整模式把 34 层的一对训练几百步，
+# 此时两者的差距就是缩小版的退化问题。更新规则（PyTorch 带动量的 SGD，$\mu = 0.9$，
+# $\eta = 0.05$）为
+#
+# $$
+# b_t = \mu\, b_{t-1} + g_t, \qquad \theta_t = \theta_{t-1} - \eta\, b_t
+# $$
 
 # %%
 depth, steps = (18, 15) if ctx.quick else (34, 300)

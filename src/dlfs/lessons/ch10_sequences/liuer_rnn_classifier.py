@@ -13,6 +13,40 @@
 # logging, unittest, xml). Like a surname, a line carries clues in its characters
 # (`await`, `msg[`, `self.assert`, `node.`), and lines have very different lengths — which
 # is what packing is for.
+#
+# The model reads the embedded line $x_1, \ldots, x_L$ (its true length $L$) in both
+# directions and classifies the two final states:
+#
+# $$
+# \text{logits} = \big[\overrightarrow{h}_L \,;\, \overleftarrow{h}_1\big]\, W^\top + b
+# $$
+#
+# where $\overrightarrow{h}_L$ is the forward GRU's state after $x_L$ and
+# $\overleftarrow{h}_1$ the backward GRU's state after reading $x_L, \ldots, x_1$.
+
+# %% [markdown] lang="zh"
+# # 循环神经网络（高级篇）：双向 GRU 与打包序列的分类器
+#
+# **库文件：** `src/dlfs/models/rnn_classifier.py`（`BiGRUClassifier`），
+# `src/dlfs/nn/rnn.py`（`GRU`，双向，接受 `PackedSequence` 输入），
+# `src/dlfs/data/text/batching.py`（`pad_sequences`），`src/dlfs/data/text/source_lines.py`
+# （数据）。测试：`tests/sequences/test_seq_rnn_classifier.py`。
+#
+# 刘二大人第 13 讲逐字符地读姓氏，判断它属于哪个国家。那个数据集在这里无法下载，
+# 所以本课使用一个形式相同、可离线使用的真实替代数据：长度各异的短字符串 -> 少数几个类别之一。
+# 字符串是 Python 源代码的行，类别是它们所属的标准库包（asyncio、email、logging、unittest、xml）。
+# 和姓氏一样，一行代码的字符里藏着线索（`await`、`msg[`、`self.assert`、`node.`），
+# 而且各行长度差别很大——这正是打包（packing）要解决的问题。
+#
+# 模型从两个方向读取嵌入后的一行 $x_1, \ldots, x_L$（$L$ 是它的真实长度），
+# 再用两个方向的最终状态做分类：
+#
+# $$
+# \text{logits} = \big[\overrightarrow{h}_L \,;\, \overleftarrow{h}_1\big]\, W^\top + b
+# $$
+#
+# 其中 $\overrightarrow{h}_L$ 是正向 GRU 读完 $x_L$ 后的状态，
+# $\overleftarrow{h}_1$ 是反向 GRU 依次读完 $x_L, \ldots, x_1$ 后的状态。
 
 # %%
 import matplotlib.pyplot as plt
@@ -33,6 +67,14 @@ torch.manual_seed(0)
 
 # %% [markdown]
 # ## 1. The data, padded, and packed
+# Packing keeps, at each time step t, only the sequences that are still running, so the
+# batch sizes per step add up to the number of real characters:
+# $\sum_t \mathrm{batch\_sizes}[t] = \sum_b L_b$.
+
+# %% [markdown] lang="zh"
+# ## 1. 数据：填充与打包
+# 打包后，每个时间步 t 只保留仍未结束的序列，所以各时间步的批大小之和等于真实字符的总数：
+# $\sum_t \mathrm{batch\_sizes}[t] = \sum_b L_b$。
 
 # %%
 data = load_source_lines(per_class=400 if ctx.quick else 1500, seed=0)
@@ -56,6 +98,11 @@ assert int(packed.batch_sizes.sum()) == int(lengths.sum()) == int(mask.sum())
 # packing they do; running the GRU over the padded tensor instead would feed padding into
 # the backward direction first.
 
+# %% [markdown] lang="zh"
+# ## 2. 为什么要打包：填充不能进入隐状态
+# 单独的一行，和放在填充过的批次里的同一行，必须得到相同的 logits。打包后确实如此；
+# 如果直接在填充后的张量上运行 GRU，反向那一路会最先读到填充符。
+
 # %%
 model = BiGRUClassifier(VOCAB_SIZE, embed=32, hidden=64, num_classes=K)
 batch_logits = model(ids, lengths)
@@ -68,6 +115,9 @@ assert not torch.allclose(padded_run, alone)       # the padding changed the ans
 
 # %% [markdown]
 # ## 3. Train with `dlfs.train.fit`
+
+# %% [markdown] lang="zh"
+# ## 3. 用 `dlfs.train.fit` 训练
 
 # %%
 def collate(pairs):

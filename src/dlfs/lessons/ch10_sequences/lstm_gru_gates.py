@@ -4,16 +4,69 @@
 # **Library files:** `src/dlfs/nn/rnn_cell.py` (`LSTMCell`, `GRUCell`),
 # `src/dlfs/nn/functional/rnn.py` (the gate equations).
 #
-# LSTM (gate order i, f, g, o as in torch):
+# LSTM (gate order i, f, g, o as in torch): the pre-activations are split into four parts,
+# the cell state is an additive path through time:
 #
-#     i, f, o = σ(·),  g = tanh(·)         (each: x W_i·^T + b_i· + h W_h·^T + b_h·)
-#     c_t = f ⊙ c_{t-1} + i ⊙ g            the cell: an additive path through time
-#     h_t = o ⊙ tanh(c_t)
+# $$
+# \begin{aligned}
+# [\,\tilde{i},\ \tilde{f},\ \tilde{g},\ \tilde{o}\,] &= x_t W_{ih}^\top + b_{ih}
+#   + h_{t-1} W_{hh}^\top + b_{hh} \\
+# i = \sigma(\tilde{i}),\quad f = \sigma(\tilde{f}),\quad g &= \tanh(\tilde{g}),\quad
+#   o = \sigma(\tilde{o}) \\
+# c_t &= f \odot c_{t-1} + i \odot g \\
+# h_t &= o \odot \tanh(c_t)
+# \end{aligned}
+# $$
 #
-# GRU (r, z, n):  n = tanh(x W_in^T + b_in + r ⊙ (h W_hn^T + b_hn)),  h_t = (1 − z) ⊙ n + z ⊙ h
+# GRU (r, z, n), with $[x_r, x_z, x_n] = x_t W_{ih}^\top + b_{ih}$ and
+# $[h_r, h_z, h_n] = h_{t-1} W_{hh}^\top + b_{hh}$:
+#
+# $$
+# r = \sigma(x_r + h_r), \quad z = \sigma(x_z + h_z), \quad
+# n = \tanh(x_n + r \odot h_n), \quad h_t = (1 - z) \odot n + z \odot h_{t-1}
+# $$
 #
 # We recompute the gates by hand from the cell's own weights at every step, check that the
 # library's state equals the hand computation, and plot how open each gate is over time.
+#
+# References: Hochreiter & Schmidhuber, 1997, *Long Short-Term Memory*; Cho et al., 2014,
+# *Learning Phrase Representations using RNN Encoder-Decoder for Statistical Machine
+# Translation*.
+
+# %% [markdown] lang="zh"
+# # LSTM 与 GRU 的门控，逐步观察
+#
+# **库文件：** `src/dlfs/nn/rnn_cell.py`（`LSTMCell`、`GRUCell`），
+# `src/dlfs/nn/functional/rnn.py`（各个门的计算公式）。
+#
+# LSTM（门的顺序与 torch 相同：i、f、g、o）：预激活值被切成四份，
+# 细胞状态是一条随时间传递的加法通路：
+#
+# $$
+# \begin{aligned}
+# [\,\tilde{i},\ \tilde{f},\ \tilde{g},\ \tilde{o}\,] &= x_t W_{ih}^\top + b_{ih}
+#   + h_{t-1} W_{hh}^\top + b_{hh} \\
+# i = \sigma(\tilde{i}),\quad f = \sigma(\tilde{f}),\quad g &= \tanh(\tilde{g}),\quad
+#   o = \sigma(\tilde{o}) \\
+# c_t &= f \odot c_{t-1} + i \odot g \\
+# h_t &= o \odot \tanh(c_t)
+# \end{aligned}
+# $$
+#
+# GRU（r、z、n），其中 $[x_r, x_z, x_n] = x_t W_{ih}^\top + b_{ih}$，
+# $[h_r, h_z, h_n] = h_{t-1} W_{hh}^\top + b_{hh}$：
+#
+# $$
+# r = \sigma(x_r + h_r), \quad z = \sigma(x_z + h_z), \quad
+# n = \tanh(x_n + r \odot h_n), \quad h_t = (1 - z) \odot n + z \odot h_{t-1}
+# $$
+#
+# 我们在每一步都用单元自己的权重手动重算各个门，检查库算出的状态与手算结果一致，
+# 并画出每个门随时间打开的程度。
+#
+# 参考文献：Hochreiter & Schmidhuber, 1997, *Long Short-Term Memory*；Cho et al., 2014,
+# *Learning Phrase Representations using RNN Encoder-Decoder for Statistical Machine
+# Translation*。
 
 # %%
 import matplotlib.pyplot as plt
@@ -33,6 +86,9 @@ T, V, H = x.shape[0], tok.vocab_size, 16
 
 # %% [markdown]
 # ## 1. LSTM: gates by hand equal the cell
+
+# %% [markdown] lang="zh"
+# ## 1. LSTM：手算的门与单元的结果一致
 
 # %%
 lstm = nn.LSTMCell(V, H).double()
@@ -56,6 +112,9 @@ print({k: round(sum(v) / len(v), 3) for k, v in gates.items()}, "(mean openness)
 # %% [markdown]
 # ## 2. GRU: the update gate z decides how much of the old state survives
 
+# %% [markdown] lang="zh"
+# ## 2. GRU：更新门 z 决定旧状态保留多少
+
 # %%
 gru = nn.GRUCell(V, H).double()
 h = torch.zeros(H, dtype=torch.float64)
@@ -76,11 +135,24 @@ print("GRU: (1 - z) * n + z * h reproduces the cell at every step")
 
 # %% [markdown]
 # ## 3. The additive cell path: with f = 1 and i = 0 the cell state is carried unchanged
-# This is why gradients survive long spans in an LSTM: ∂c_t/∂c_{t-1} = f, not a product of
+# This is why gradients survive long spans in an LSTM:
+# $\partial c_t / \partial c_{t-1} = \mathrm{diag}(f)$, not a product of
 # weight matrices and tanh slopes. Both halves, checked on the library's cell: autograd's
 # Jacobian of c_t with respect to c_{t-1} (h_{t-1} held fixed) is diag(f) for the random cell
 # above; and when the forget gate is pinned open (bias +40: σ = 1 in float64) and the input
 # gate shut (bias −40), the cell carries c_0 through all T steps while h keeps changing.
+# With $f = 1$ and $i \approx 0$ the update $c_t = f \odot c_{t-1} + i \odot g$ leaves
+# $c_t = c_{t-1}$.
+
+# %% [markdown] lang="zh"
+# ## 3. 加法式的细胞通路：f = 1 且 i = 0 时，细胞状态原样传递
+# 这就是 LSTM 中梯度能跨越很长时间跨度而不消失的原因：
+# $\partial c_t / \partial c_{t-1} = \mathrm{diag}(f)$，而不是一串权重矩阵与 tanh 斜率的乘积。
+# 两点都在库的单元上做了检查：对上面那个随机初始化的单元，autograd 算出的 c_t 对 c_{t-1}
+# 的雅可比矩阵（h_{t-1} 固定）就是 diag(f)；而把遗忘门固定为全开（偏置 +40：在 float64 中
+# σ = 1）、输入门关闭（偏置 −40）时，细胞状态把 c_0 原样带过全部 T 步，而 h 仍在不断变化。
+# 当 $f = 1$、$i \approx 0$ 时，更新式 $c_t = f \odot c_{t-1} + i \odot g$ 给出
+# $c_t = c_{t-1}$。
 
 # %%
 h0, c0 = torch.randn(H, dtype=torch.float64), torch.randn(H, dtype=torch.float64)

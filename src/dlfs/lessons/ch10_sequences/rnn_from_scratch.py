@@ -13,6 +13,21 @@
 # 5. backpropagation through time: the gradient reaching step t is multiplied by `W_hh^T`
 #    once per later step, so it shrinks or explodes geometrically.
 
+# %% [markdown] lang="zh"
+# # 从零实现循环神经网络：把隐状态递推写出来
+#
+# **库文件：** `src/dlfs/nn/functional/rnn.py`（RNN、LSTM、GRU 的单步计算，以及时间循环
+# `recurrent_scan`），`src/dlfs/nn/rnn.py`（`RNN`、`LSTM`、`GRU`：层、方向、参数）；
+# 与 `torch.nn` 的一致性测试在 `tests/nn/test_rnn_parity.py`。
+#
+# 下面这些我们都亲手写出来，并且每次都和库的结果对照：
+# 1. 把递推式 `h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)` 写成循环；
+# 2. 为什么库在进入循环之前，用一次矩阵乘法算出所有 t 的 `x_t W_ih^T`；
+# 3. 深层（堆叠）RNN 与双向 RNN；
+# 4. LSTM 与 GRU 的门控公式；
+# 5. 随时间反向传播（BPTT）：传到第 t 步的梯度，每往后一步就要乘一次 `W_hh^T`，
+#    因此会按几何级数缩小或爆炸。
+
 # %%
 import matplotlib.pyplot as plt
 import torch
@@ -36,6 +51,20 @@ def close(a: torch.Tensor, b: torch.Tensor) -> bool:
 # ## 1. The recurrence as a loop
 # The state starts at zero; each step mixes the new input with the previous state. The
 # output sequence is simply the list of states.
+#
+# $$
+# h_0 = 0, \qquad h_t = \tanh\big(x_t W_{ih}^\top + b_{ih} + h_{t-1} W_{hh}^\top + b_{hh}\big),
+# \qquad \text{out} = (h_1, \ldots, h_T), \quad h_n = h_T
+# $$
+
+# %% [markdown] lang="zh"
+# ## 1. 把递推式写成循环
+# 状态从零开始；每一步把新的输入与上一步的状态混合起来。输出序列就是各步状态组成的列表。
+#
+# $$
+# h_0 = 0, \qquad h_t = \tanh\big(x_t W_{ih}^\top + b_{ih} + h_{t-1} W_{hh}^\top + b_{hh}\big),
+# \qquad \text{out} = (h_1, \ldots, h_T), \quad h_n = h_T
+# $$
 
 # %%
 rnn = nn.RNN(C, H).double()
@@ -60,6 +89,24 @@ print("hand loop == dlfs.nn.RNN: outputs and final state")
 # matmul done before the loop. Inside the loop only `h W_hh^T` is left: T+1 matmul calls
 # instead of 2T, and the big one keeps the CPU busy with a large product. For LSTM the
 # four gates' weights are stacked into one (4H, C) matrix, so it is still one matmul per step.
+# With $X$ the input reshaped to (T*B, C):
+#
+# $$
+# g_x = X W_{ih}^\top + b_{ih}, \qquad
+# h_t = \tanh\big(g_x[t] + h_{t-1} W_{hh}^\top + b_{hh}\big)
+# $$
+
+# %% [markdown] lang="zh"
+# ## 2. 把输入投影提到循环外面
+# `x_t W_ih^T + b_ih` 不依赖 h，所以全部 T 个可以在循环之前用一次 (T*B, C) x (C, H)
+# 的矩阵乘法算完。循环里只剩下 `h W_hh^T`：矩阵乘法调用从 2T 次变成 T+1 次，
+# 而且那一次大乘法能让 CPU 满负荷地算一个大矩阵积。LSTM 把四个门的权重堆叠成一个
+# (4H, C) 矩阵，所以每一步仍然只有一次矩阵乘法。记 $X$ 为变形成 (T*B, C) 的输入：
+#
+# $$
+# g_x = X W_{ih}^\top + b_{ih}, \qquad
+# h_t = \tanh\big(g_x[t] + h_{t-1} W_{hh}^\top + b_{hh}\big)
+# $$
 
 # %%
 gx = (x.reshape(T * B, C) @ W_ih.T + b_ih).reshape(T, B, H)  # (T, B, H): all steps at once
@@ -78,6 +125,34 @@ print("hoisted projection + F.recurrent_scan give the same states")
 # runs a second, independent RNN on the reversed sequence and concatenates the two states at
 # each position, so position t sees both its past and its future. `h_n` stacks the final
 # state of each (layer, direction): forward then reverse, layer by layer.
+#
+# $$
+# \overrightarrow{h}_t = \tanh\big(x_t \overrightarrow{W}_{ih}^\top + \overrightarrow{b}_{ih}
+#   + \overrightarrow{h}_{t-1} \overrightarrow{W}_{hh}^\top + \overrightarrow{b}_{hh}\big),
+# \qquad
+# \overleftarrow{h}_t = \tanh\big(x_t \overleftarrow{W}_{ih}^\top + \overleftarrow{b}_{ih}
+#   + \overleftarrow{h}_{t+1} \overleftarrow{W}_{hh}^\top + \overleftarrow{b}_{hh}\big)
+# $$
+#
+# and the layer's output at position t is $[\overrightarrow{h}_t ; \overleftarrow{h}_t]$
+# (width 2H), the input sequence of the next layer.
+
+# %% [markdown] lang="zh"
+# ## 3. 深层与双向
+# 第二层把第一层的输出序列当作自己的输入。双向层在反转后的序列上再运行一个独立的 RNN，
+# 并在每个位置把两个方向的状态拼接起来，于是位置 t 既能看到过去，也能看到未来。
+# `h_n` 把每个（层，方向）的最终状态堆叠起来：逐层排列，每层先正向、后反向。
+#
+# $$
+# \overrightarrow{h}_t = \tanh\big(x_t \overrightarrow{W}_{ih}^\top + \overrightarrow{b}_{ih}
+#   + \overrightarrow{h}_{t-1} \overrightarrow{W}_{hh}^\top + \overrightarrow{b}_{hh}\big),
+# \qquad
+# \overleftarrow{h}_t = \tanh\big(x_t \overleftarrow{W}_{ih}^\top + \overleftarrow{b}_{ih}
+#   + \overleftarrow{h}_{t+1} \overleftarrow{W}_{hh}^\top + \overleftarrow{b}_{hh}\big)
+# $$
+#
+# 该层在位置 t 的输出是 $[\overrightarrow{h}_t ; \overleftarrow{h}_t]$（宽度 2H），
+# 也就是下一层的输入序列。
 
 # %%
 deep = nn.RNN(C, H, num_layers=2, bidirectional=True).double()
@@ -114,6 +189,36 @@ print("2-layer bidirectional by hand == dlfs.nn.RNN(num_layers=2, bidirectional=
 # order i, f, g, o); the cell state c is updated additively, which lets gradients flow far.
 # GRU: reset r and update z gates; the reset gate scales the recurrent part of the
 # candidate, *including* its bias b_hn; the new state interpolates between candidate and old.
+# With $[i, f, g, o] = x_1 W_{ih}^\top + b_{ih} + h_0 W_{hh}^\top + b_{hh}$ (the code's `pre`):
+#
+# $$
+# \begin{aligned}
+# c_1 &= \sigma(f) \odot c_0 + \sigma(i) \odot \tanh(g), \qquad
+#   h_1 = \sigma(o) \odot \tanh(c_1) \\
+# r &= \sigma(x W_{ir}^\top + b_{ir} + h W_{hr}^\top + b_{hr}), \qquad
+#   z = \sigma(x W_{iz}^\top + b_{iz} + h W_{hz}^\top + b_{hz}) \\
+# n &= \tanh\big(x W_{in}^\top + b_{in} + r \odot (h W_{hn}^\top + b_{hn})\big), \qquad
+#   h' = (1 - z) \odot n + z \odot h
+# \end{aligned}
+# $$
+
+# %% [markdown] lang="zh"
+# ## 4. LSTM 与 GRU 的门
+# LSTM：堆叠在一起的预激活值被切分成输入门、遗忘门、候选细胞和输出门四部分（torch 的顺序为
+# i、f、g、o）；细胞状态 c 以加法方式更新，使梯度能传得很远。GRU：有重置门 r 和更新门 z；
+# 重置门缩放的是候选状态中的循环部分，*连同*它的偏置 b_hn 一起；新状态在候选状态与旧状态之间插值。
+# 记 $[i, f, g, o] = x_1 W_{ih}^\top + b_{ih} + h_0 W_{hh}^\top + b_{hh}$（即代码中的 `pre`）：
+#
+# $$
+# \begin{aligned}
+# c_1 &= \sigma(f) \odot c_0 + \sigma(i) \odot \tanh(g), \qquad
+#   h_1 = \sigma(o) \odot \tanh(c_1) \\
+# r &= \sigma(x W_{ir}^\top + b_{ir} + h W_{hr}^\top + b_{hr}), \qquad
+#   z = \sigma(x W_{iz}^\top + b_{iz} + h W_{hz}^\top + b_{hz}) \\
+# n &= \tanh\big(x W_{in}^\top + b_{in} + r \odot (h W_{hn}^\top + b_{hn})\big), \qquad
+#   h' = (1 - z) \odot n + z \odot h
+# \end{aligned}
+# $$
 
 # %%
 lstm = nn.LSTMCell(C, H).double()
@@ -135,12 +240,38 @@ print("LSTM (i, f, g, o) and GRU (r, z, n) written out == dlfs.nn.LSTMCell / GRU
 
 # %% [markdown]
 # ## 5. Backpropagation through time
-# Take a *linear* recurrence h_t = h_{t-1} W^T + x_t U^T and a loss L = v . h_T. Then
-# dL/dh_t = v W^{T-t}: one factor W per later step. With W = s Q, Q orthogonal, the norm is
-# exactly s^{T-t} |v|: it vanishes for s < 1 and explodes for s > 1. A tanh recurrence
-# multiplies in tanh' <= 1 at every step as well, which only adds to the shrinking. This is
-# why long sequences need gradient clipping (against explosion) and gated cells (against
-# vanishing).
+# Take a *linear* recurrence $h_t = h_{t-1} W^\top + x_t U^\top$ and a loss
+# $L = v \cdot h_T$. Then
+#
+# $$
+# \frac{\partial L}{\partial h_{t-1}} = \frac{\partial L}{\partial h_t}\, W
+# \quad\Longrightarrow\quad \frac{\partial L}{\partial h_t} = v\, W^{T-t}
+# $$
+#
+# one factor W per later step. With $W = s Q$, Q orthogonal, the norm is
+# exactly $\lVert \partial L / \partial h_t \rVert = s^{T-t} \lVert v \rVert$: it vanishes
+# for s < 1 and explodes for s > 1. A tanh recurrence multiplies in tanh' <= 1 at every
+# step as well,
+# $\partial L / \partial h_{t-1} = \big(\partial L / \partial h_t \odot (1 - h_t^2)\big) W$,
+# which only adds to the shrinking. This is why long sequences need gradient clipping
+# (against explosion) and gated cells (against vanishing).
+
+# %% [markdown] lang="zh"
+# ## 5. 随时间反向传播
+# 取一个*线性*递推 $h_t = h_{t-1} W^\top + x_t U^\top$，损失为 $L = v \cdot h_T$。于是
+#
+# $$
+# \frac{\partial L}{\partial h_{t-1}} = \frac{\partial L}{\partial h_t}\, W
+# \quad\Longrightarrow\quad \frac{\partial L}{\partial h_t} = v\, W^{T-t}
+# $$
+#
+# 即之后的每一步贡献一个因子 W。取 $W = s Q$，其中 Q 是正交矩阵，则范数恰好是
+# $\lVert \partial L / \partial h_t \rVert = s^{T-t} \lVert v \rVert$：s < 1 时梯度消失，
+# s > 1 时梯度爆炸。tanh 递推还会在每一步再乘上 tanh' <= 1，
+# 即
+# $\partial L / \partial h_{t-1} = \big(\partial L / \partial h_t \odot (1 - h_t^2)\big) W$，
+# 只会让梯度缩得更小。这就是为什么长序列需要梯度裁剪（对付爆炸）
+# 和门控单元（对付消失）。
 
 # %%
 steps = 40 if ctx.quick else 100

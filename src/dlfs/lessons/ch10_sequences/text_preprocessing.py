@@ -11,6 +11,18 @@
 # sequences but a huge vocabulary with unknown words; byte-level BPE sits in between and
 # never meets an unknown symbol.
 
+# %% [markdown] lang="zh"
+# # 文本预处理：语料、词表与分词器
+#
+# **库文件：** `src/dlfs/data/text/corpus.py`（`load_corpus`），
+# `src/dlfs/data/text/tokenizers.py`（`CharTokenizer`、`WordTokenizer`、`ByteBPETokenizer`）。
+#
+# 序列模型读的是数字，不是文本。预处理就是：加载语料，切分它（这里切成连续的训练 / 验证 /
+# 测试三段），选定*单位*——字符、单词或学到的子词——再把每个单位映射成一个 id。
+# 这个选择是在词表大小与序列长度之间权衡：字符只需要约 100 个 id，但序列很长；
+# 单词让序列变短，但词表巨大，还会遇到未登录词；字节级 BPE 介于两者之间，
+# 而且永远不会遇到未知符号。
+
 # %%
 import matplotlib.pyplot as plt
 
@@ -22,6 +34,9 @@ ctx = lesson_context("text-preprocessing")
 # %% [markdown]
 # ## 1. The corpus and its splits
 
+# %% [markdown] lang="zh"
+# ## 1. 语料及其切分
+
 # %%
 corpus = load_corpus("help")
 print(corpus.describe())
@@ -31,6 +46,9 @@ sample = val[:300] if ctx.quick else val[:2000]
 
 # %% [markdown]
 # ## 2. Characters: tiny vocabulary, one id per character
+
+# %% [markdown] lang="zh"
+# ## 2. 字符：极小的词表，每个字符一个 id
 
 # %%
 chars = CharTokenizer.from_text(corpus.text)
@@ -42,6 +60,11 @@ assert chars.decode(ids) == sample and len(ids) == len(sample)
 # ## 3. Words: short sequences, big vocabulary, and unknown words
 # Words seen fewer than `min_freq` times in training become `<unk>`; validation text then
 # contains words the vocabulary never saw.
+
+# %% [markdown] lang="zh"
+# ## 3. 单词：序列短、词表大，还有未登录词
+# 在训练集中出现次数少于 `min_freq` 的单词会变成 `<unk>`；于是验证集文本中
+# 会出现词表从未见过的单词。
 
 # %%
 vocab_sizes = {}
@@ -59,7 +82,28 @@ assert vocab_sizes[3] < vocab_sizes[1], "a frequency cut-off shrinks it, at the 
 # %% [markdown]
 # ## 4. Byte-level BPE: learn merges, measure compression
 # Each merge replaces the most frequent adjacent pair by a new token; more merges, fewer
-# tokens per text. Compression = characters per token on *validation* text.
+# tokens per text. Compression = characters per token on *validation* text:
+#
+# $$
+# (a, b)^\ast = \arg\max_{(a, b)} \mathrm{count}(a\,b), \qquad
+# \text{compression} = \frac{\text{len(val)}}{\text{len(tokens)}}
+# $$
+#
+# Reference: Sennrich, Haddow & Birch, 2016, *Neural Machine Translation of Rare Words with
+# Subword Units*.
+
+# %% [markdown] lang="zh"
+# ## 4. 字节级 BPE：学习合并规则，测量压缩率
+# 每次合并都把出现最频繁的相邻词元对替换成一个新词元；合并越多，同一段文本的词元就越少。
+# 压缩率 = *验证集*文本上平均每个词元对应的字符数：
+#
+# $$
+# (a, b)^\ast = \arg\max_{(a, b)} \mathrm{count}(a\,b), \qquad
+# \text{compression} = \frac{\text{len(val)}}{\text{len(tokens)}}
+# $$
+#
+# 参考文献：Sennrich, Haddow & Birch, 2016, *Neural Machine Translation of Rare Words with
+# Subword Units*。
 
 # %%
 text_for_bpe = train[:60_000] if ctx.quick else train
@@ -85,6 +129,9 @@ ctx.savefig(fig, "bpe_compression.png")
 
 # %% [markdown]
 # ## 5. Unknown symbols: characters fail loudly, bytes never fail
+
+# %% [markdown] lang="zh"
+# ## 5. 未知符号：字符分词器会明确报错，字节永远不会失败
 
 # %%
 try:

@@ -21,6 +21,29 @@
 #
 # Legend: B batch, T query length, S key length, C channels/width, H heads, D head size.
 
+# %% [markdown] lang="zh"
+# # 模型架构：注意力、位置编码、残差通路与归一化层
+#
+# **库文件：** `src/dlfs/nn/functional/attention.py`（`scaled_dot_product_attention`、
+# `causal_mask`），`src/dlfs/nn/attention.py`（`MultiheadAttention`），
+# `src/dlfs/nn/positional.py`（`SinusoidalPositionalEncoding`、`LearnedPositionalEmbedding`、
+# `RotaryEmbedding`），`src/dlfs/models/cnn/resnet.py`（`BasicBlock`、`resnet18`），
+# `src/dlfs/nn/normalization.py`（`BatchNorm2d`、`LayerNorm`、`GroupNorm`、
+# `InstanceNorm2d`、`RMSNorm`）。
+#
+# 这是架构系列的总览图：每一节用库检查一个事实，并指出深入讲解它的那一课（`dlfs run <id>`）。
+#
+# | 构件 | 本课检查的内容 | 深入讲解的课 |
+# |---|---|---|
+# | 缩放点积注意力、因果掩码、多头 | 与 torch 结果一致 | `self-attention` |
+# | 正弦 / 可学习 / 旋转位置编码 | RoPE 的得分只取决于 m - n | `embedding-positional` |
+# | 残差通路、投影捷径 | 深层堆叠输入端的梯度 | `residual-vs-plain` |
+# | Post-LN 与 Pre-LN | （见对应课程） | `transformer-block`、`vanilla-transformer` |
+# | RMSNorm | 不做去均值 | `llm-components` |
+# | BatchNorm / LayerNorm / GroupNorm / InstanceNorm | 统计量的轴 | `train-eval-modes`（BN） |
+#
+# 记号：B 批大小，T 查询长度，S 键长度，C 通道数/宽度，H 头数，D 每个头的维度。
+
 # %%
 import matplotlib.pyplot as plt
 import torch
@@ -43,9 +66,29 @@ def n_params(module: nn.Module) -> int:
 
 # %% [markdown]
 # ## 1. Attention in one call, and the module that wraps it
-# softmax(Q K^T / sqrt(D) + mask) V. `is_causal=True` is the lower-triangular mask: query t
-# sees keys s <= t. `dlfs.nn.MultiheadAttention` keeps torch's parameter names, so one
-# state_dict loads into both with `strict=True` and the outputs agree.
+# softmax(Q K^T / sqrt(D) + mask) V, below. `is_causal=True` is the lower-triangular mask:
+# query t sees keys s <= t. `dlfs.nn.MultiheadAttention` keeps torch's parameter names, so
+# one state_dict loads into both with `strict=True` and the outputs agree.
+#
+# $$
+# \mathrm{Attention}(Q, K, V) = \mathrm{softmax}\Big(\frac{Q K^\top}{\sqrt{D}} + M\Big) V,
+# \qquad M_{ts} = \begin{cases} 0 & s \le t \\ -\infty & s > t \end{cases}
+# $$
+#
+# Reference: Vaswani et al., 2017, *Attention Is All You Need*.
+
+# %% [markdown] lang="zh"
+# ## 1. 一次调用完成注意力，以及封装它的模块
+# softmax(Q K^T / sqrt(D) + mask) V，公式见下。`is_causal=True` 就是下三角掩码：
+# 查询 t 只能看到 s <= t 的键。`dlfs.nn.MultiheadAttention` 沿用了 torch 的参数名，
+# 所以同一个 state_dict 可以用 `strict=True` 同时加载进两者，输出也一致。
+#
+# $$
+# \mathrm{Attention}(Q, K, V) = \mathrm{softmax}\Big(\frac{Q K^\top}{\sqrt{D}} + M\Big) V,
+# \qquad M_{ts} = \begin{cases} 0 & s \le t \\ -\infty & s > t \end{cases}
+# $$
+#
+# 参考文献：Vaswani et al., 2017, *Attention Is All You Need*。
 
 # %%
 B, H, T, D = 2, 4, 6, 8
@@ -83,7 +126,25 @@ print(f"MultiheadAttention({C}, {H}): state_dict {list(ours.state_dict())} loads
 # - **learned**: a trained (T_max, C) table added to the input, T_max·C parameters;
 # - **rotary (RoPE)**: rotate q and k by position-dependent angles inside attention, 0
 #   parameters. A rotation by angle m·θ dotted with one by n·θ only sees (m - n)·θ, so the
-#   whole (T, T) score matrix of a repeated query and key is constant along each diagonal.
+#   whole (T, T) score matrix of a repeated query and key is constant along each diagonal:
+#
+# $$
+# \langle R_{m\theta}\, q,\ R_{n\theta}\, k \rangle = q^\top R_{m\theta}^\top R_{n\theta}\, k
+# = q^\top R_{(n-m)\theta}\, k
+# $$
+
+# %% [markdown] lang="zh"
+# ## 2. 告诉模型词元位置的三种方式
+# - **正弦**：一张固定的 (T_max, C) 表，加到输入上，0 个参数；
+# - **可学习**：一张训练得到的 (T_max, C) 表，加到输入上，T_max·C 个参数；
+# - **旋转（RoPE）**：在注意力内部把 q 和 k 按与位置相关的角度旋转，0 个参数。
+#   转过 m·θ 的向量与转过 n·θ 的向量做点积，只能看到 (m - n)·θ，
+#   所以同一个查询和键在各位置重复时，整个 (T, T) 得分矩阵沿每条对角线都是常数：
+#
+# $$
+# \langle R_{m\theta}\, q,\ R_{n\theta}\, k \rangle = q^\top R_{m\theta}^\top R_{n\theta}\, k
+# = q^\top R_{(n-m)\theta}\, k
+# $$
 
 # %%
 C, T_max = 16, 64
@@ -108,13 +169,41 @@ print(f"RoPE: the ({T}, {T}) score matrix is constant along every diagonal (depe
 
 # %% [markdown]
 # ## 3. The residual path carries the gradient
-# For y = x + f(x), dL/dx = dL/dy (I + df/dx): the identity term delivers the output
-# gradient to the input whatever f does. A plain stack y = f(x) multiplies L Jacobians;
-# with the default init of `Linear` + ReLU each one shrinks the gradient, so after L layers
-# almost nothing is left. We measure ||dL/dh_l|| at every depth l at initialization. (With
+# For $y = x + f(x)$,
+# $\partial L / \partial x = \partial L / \partial y \, (I + \partial f / \partial x)$:
+# the identity term delivers the output gradient to the input whatever f does. A plain
+# stack y = f(x) multiplies L Jacobians; with the default init of `Linear` + ReLU each one
+# shrinks the gradient, so after L layers almost nothing is left. We measure ||dL/dh_l|| at
+# every depth l at initialization. (With
 # shortcuts the gradient even grows on its way down, each layer adding its own term; ResNets
 # keep that in check with BatchNorm, GPT-2 by initializing the layers that write into the
-# residual stream 1/sqrt(number of such layers) smaller.)
+# residual stream 1/sqrt(number of such layers) smaller.) With $J_l$ the Jacobian of layer l,
+# the plain stack (left) and the residual stack (right) give
+#
+# $$
+# \frac{\partial L}{\partial h_0} = \frac{\partial L}{\partial h_L}
+# \prod_{l=L}^{1} J_l, \qquad
+# \frac{\partial L}{\partial h_0} = \frac{\partial L}{\partial h_L}
+# \prod_{l=L}^{1} \big(I + J_l\big), \qquad J_l = \frac{\partial f_l}{\partial h_{l-1}}
+# $$
+
+# %% [markdown] lang="zh"
+# ## 3. 残差通路负责传递梯度
+# 对于 $y = x + f(x)$，
+# $\partial L / \partial x = \partial L / \partial y \, (I + \partial f / \partial x)$：
+# 无论 f 做什么，恒等项都会把输出端的梯度送到输入端。普通堆叠 y = f(x) 要连乘 L 个雅可比矩阵；
+# 在 `Linear` + ReLU 的默认初始化下，每一个都会让梯度变小，所以经过 L 层之后几乎什么都不剩。
+# 我们在初始化时测量每个深度 l 处的 ||dL/dh_l||。（有捷径连接时，梯度在向下传的过程中甚至会变大，
+# 因为每一层都加上了自己的一项；ResNet 靠 BatchNorm 控制这一点，GPT-2 则把写入残差流的那些层
+# 的初始化缩小为原来的 1/sqrt(这类层的层数)。）记 $J_l$ 为第 l 层的雅可比矩阵，
+# 普通堆叠（左）与残差堆叠（右）分别给出
+#
+# $$
+# \frac{\partial L}{\partial h_0} = \frac{\partial L}{\partial h_L}
+# \prod_{l=L}^{1} J_l, \qquad
+# \frac{\partial L}{\partial h_0} = \frac{\partial L}{\partial h_L}
+# \prod_{l=L}^{1} \big(I + J_l\big), \qquad J_l = \frac{\partial f_l}{\partial h_{l-1}}
+# $$
 
 # %%
 L, C = (24, 64) if ctx.quick else (48, 128)
@@ -151,10 +240,27 @@ ctx.savefig(fig, "residual_gradient_flow.png")
 
 # %% [markdown]
 # ## 4. BasicBlock and its projection shortcut
-# y = relu(F(x) + shortcut(x)). When the block halves H, W and changes the channel count, x
-# no longer fits F(x); the shortcut becomes a 1x1 conv with stride 2 plus BatchNorm
+# $y = \mathrm{relu}(F(x) + \mathrm{shortcut}(x))$. When the block halves H, W and changes the
+# channel count, x no longer fits F(x); the shortcut becomes a 1x1 conv with stride 2 plus BatchNorm
 # (`downsample`). A 1x1 stride-2 conv reads every other pixel and mixes channels: nothing
 # more. See `residual-vs-plain` for ResNet-18 trained with and without shortcuts.
+#
+# $$
+# y = \mathrm{relu}\big(F(x) + \mathrm{BN}(\mathrm{conv}(x))\big), \qquad
+# \mathrm{conv}(x)[b, o, h, w] = \sum_{i} W[o, i]\; x[b, i, 2h, 2w]
+# $$
+
+# %% [markdown] lang="zh"
+# ## 4. BasicBlock 及其投影捷径
+# $y = \mathrm{relu}(F(x) + \mathrm{shortcut}(x))$。当残差块把 H、W 减半并改变通道数时，
+# x 的形状就与 F(x) 对不上了；此时捷径变成一个步长为 2 的 1x1 卷积再加 BatchNorm（`downsample`）。
+# 步长为 2 的 1x1 卷积只是隔一个像素取一个并混合各通道，仅此而已。有无捷径连接的 ResNet-18
+# 训练对比见 `residual-vs-plain`。
+#
+# $$
+# y = \mathrm{relu}\big(F(x) + \mathrm{BN}(\mathrm{conv}(x))\big), \qquad
+# \mathrm{conv}(x)[b, o, h, w] = \sum_{i} W[o, i]\; x[b, i, 2h, 2w]
+# $$
 
 # %%
 same = BasicBlock(32, 32).double()
@@ -185,15 +291,48 @@ print(f"resnet18: projection shortcuts only in {projections}: {proj_total} of "
 
 # %% [markdown]
 # ## 5. Post-LN vs Pre-LN
-# Post-LN h = LN(x + SA(x)) normalizes the residual stream itself; Pre-LN h = x + SA(LN(x))
-# leaves an untouched identity path from the output down to the embeddings, which is why
-# deep Pre-LN stacks train without warmup. `transformer-block` rebuilds both and measures
-# gradients per layer; `vanilla-transformer` trains both.
+# Post-LN $h = \mathrm{LN}(x + \mathrm{SA}(x))$ normalizes the residual stream itself; Pre-LN
+# $h = x + \mathrm{SA}(\mathrm{LN}(x))$ leaves an untouched identity path from the output
+# down to the embeddings, which is why deep Pre-LN stacks train without warmup.
+# `transformer-block` rebuilds both and measures gradients per layer; `vanilla-transformer`
+# trains both.
 #
 # ## 6. RMSNorm: scale without re-centring
-# LayerNorm: (x - mean) / sqrt(var + eps) · γ + β, 2C parameters. RMSNorm:
-# x / sqrt(mean(x²) + eps) · γ, C parameters. Shift the input by a constant: LayerNorm does
+# LayerNorm re-centres and rescales, with 2C parameters (γ, β); RMSNorm only rescales by the
+# root mean square, with C parameters (γ). Shift the input by a constant: LayerNorm does
 # not notice, RMSNorm does.
+#
+# $$
+# \mathrm{LayerNorm}(x) = \frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}} \odot \gamma + \beta,
+# \qquad
+# \mathrm{RMSNorm}(x) = \frac{x}{\sqrt{\frac{1}{C} \sum_{c=1}^{C} x_c^2 + \epsilon}} \odot \gamma
+# $$
+#
+# with $\mu$ and $\sigma^2$ the mean and (biased) variance of the C features of one token.
+# References: Xiong et al., 2020, *On Layer Normalization in the Transformer Architecture*;
+# Zhang & Sennrich, 2019, *Root Mean Square Layer Normalization*.
+
+# %% [markdown] lang="zh"
+# ## 5. Post-LN 与 Pre-LN
+# Post-LN 的 $h = \mathrm{LN}(x + \mathrm{SA}(x))$ 对残差流本身做归一化；Pre-LN 的
+# $h = x + \mathrm{SA}(\mathrm{LN}(x))$ 则保留了一条从输出一直通到嵌入层、
+# 未经任何改动的恒等通路，这就是深层 Pre-LN 堆叠不需要学习率预热也能训练的原因。
+# `transformer-block` 重建了两者并逐层测量梯度；`vanilla-transformer` 把两者都训练了一遍。
+#
+# ## 6. RMSNorm：只缩放，不去均值
+# LayerNorm 既去均值又缩放，有 2C 个参数（γ、β）；
+# RMSNorm 只按均方根缩放，有 C 个参数（γ）。
+# 把输入整体平移一个常数：LayerNorm 察觉不到，RMSNorm 则会受影响。
+#
+# $$
+# \mathrm{LayerNorm}(x) = \frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}} \odot \gamma + \beta,
+# \qquad
+# \mathrm{RMSNorm}(x) = \frac{x}{\sqrt{\frac{1}{C} \sum_{c=1}^{C} x_c^2 + \epsilon}} \odot \gamma
+# $$
+#
+# 其中 $\mu$ 和 $\sigma^2$ 是一个词元的 C 个特征的均值和（有偏）方差。
+# 参考文献：Xiong et al., 2020, *On Layer Normalization in the Transformer Architecture*；
+# Zhang & Sennrich, 2019, *Root Mean Square Layer Normalization*。
 
 # %%
 C = 32
@@ -211,8 +350,16 @@ print(f"x + 3: LayerNorm output unchanged; RMSNorm output has rms 1 but mean "
 
 # %% [markdown]
 # ## 7. Four normalizations, one (B, C, H, W) tensor
-# All four compute x_hat = (x - mean) / sqrt(var + eps) (biased var), then a per-channel
-# γ, β (identity at init). They differ only in which elements share one mean and variance:
+# All four normalize with a mean and a biased variance, then apply a per-channel γ, β
+# (identity at init). For the set $S$ of elements that share one statistic:
+#
+# $$
+# \mu = \frac{1}{|S|} \sum_{i \in S} x_i, \qquad
+# \sigma^2 = \frac{1}{|S|} \sum_{i \in S} (x_i - \mu)^2, \qquad
+# \hat{x} = \frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}}, \qquad y = \gamma\, \hat{x} + \beta
+# $$
+#
+# They differ only in which elements share one mean and variance:
 #
 # | layer | averages over | one statistic per |
 # |---|---|---|
@@ -222,6 +369,28 @@ print(f"x + 3: LayerNorm output unchanged; RMSNorm output has rms 1 but mean "
 # | GroupNorm(G, C) | C/G channels, H, W | (sample, group) |
 #
 # First the means and variances written out per axes, checked against each layer.
+
+# %% [markdown] lang="zh"
+# ## 7. 四种归一化，同一个 (B, C, H, W) 张量
+# 四者都先用均值和有偏方差做归一化，再乘加逐通道的 γ、β（初始化时为恒等变换）。
+# 对共享同一统计量的元素集合 $S$：
+#
+# $$
+# \mu = \frac{1}{|S|} \sum_{i \in S} x_i, \qquad
+# \sigma^2 = \frac{1}{|S|} \sum_{i \in S} (x_i - \mu)^2, \qquad
+# \hat{x} = \frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}}, \qquad y = \gamma\, \hat{x} + \beta
+# $$
+#
+# 它们唯一的区别在于哪些元素共享同一组均值和方差：
+#
+# | 层 | 在哪些轴上求平均 | 每个统计量对应 |
+# |---|---|---|
+# | BatchNorm2d(C) | B, H, W | 一个通道 |
+# | LayerNorm((C, H, W)) | C, H, W | 一个样本 |
+# | InstanceNorm2d(C) | H, W | （样本，通道） |
+# | GroupNorm(G, C) | C/G 个通道, H, W | （样本，组） |
+#
+# 先把按各轴计算的均值和方差写出来，逐一与各层对照。
 
 # %%
 B, C, H, W, G = 4, 6, 3, 3, 3
@@ -264,6 +433,11 @@ print("GroupNorm(1, C) == LayerNorm((C, H, W));  GroupNorm(C, C) == InstanceNorm
 # Backpropagate from a single output element (sample 1, channel 2, pixel (0, 0)): the inputs
 # with a non-zero gradient are exactly the ones that share its statistics. Always all of
 # H, W; along B and C it is the region of the table above.
+
+# %% [markdown] lang="zh"
+# ### 一个输出看的是哪些输入？
+# 从单个输出元素（样本 1、通道 2、像素 (0, 0)）反向传播：梯度非零的输入恰好就是与它共享统计量
+# 的那些元素。H、W 方向总是全部；沿 B 和 C 方向则是上表所列的区域。
 
 # %%
 b0, c0 = 1, 2
@@ -312,7 +486,35 @@ print("gradient regions: BN = one channel over the batch, LN = one sample, "
 # moves. In eval mode BatchNorm uses its running statistics (the running mean moved 10% of
 # the way to the batch mean during the train step) and becomes a fixed per-channel affine
 # map, so it stops depending on the batch too. `train-eval-modes` follows the running
-# statistics over many steps.
+# statistics over many steps. With momentum 0.1, $n$ values per channel and the batch's
+# $\mu_B$, $\sigma_B^2$:
+#
+# $$
+# \mu_{\text{run}} \leftarrow 0.9\, \mu_{\text{run}} + 0.1\, \mu_B, \qquad
+# \sigma^2_{\text{run}} \leftarrow 0.9\, \sigma^2_{\text{run}} + 0.1\, \frac{n}{n-1}\, \sigma_B^2,
+# \qquad
+# y_{\text{eval}} = \gamma\, \frac{x - \mu_{\text{run}}}{\sqrt{\sigma^2_{\text{run}} + \epsilon}}
+# + \beta
+# $$
+#
+# (the running variance uses the unbiased estimate; here $\gamma = 1$, $\beta = 0$ at init).
+
+# %% [markdown] lang="zh"
+# ### 训练模式与评估模式，以及批次的影响
+# 只有训练模式下的 BatchNorm 会把样本混在一起：改变样本 1..B-1，样本 0 的输出就会变。
+# 在评估模式下，BatchNorm 使用滑动统计量（在训练那一步里，滑动均值向批次均值移动了 10%），
+# 变成一个固定的逐通道仿射变换，于是它也不再依赖批次。`train-eval-modes` 会在许多步中
+# 跟踪滑动统计量的变化。设动量为 0.1，每个通道有 $n$ 个值，批次统计量为 $\mu_B$、$\sigma_B^2$：
+#
+# $$
+# \mu_{\text{run}} \leftarrow 0.9\, \mu_{\text{run}} + 0.1\, \mu_B, \qquad
+# \sigma^2_{\text{run}} \leftarrow 0.9\, \sigma^2_{\text{run}} + 0.1\, \frac{n}{n-1}\, \sigma_B^2,
+# \qquad
+# y_{\text{eval}} = \gamma\, \frac{x - \mu_{\text{run}}}{\sqrt{\sigma^2_{\text{run}} + \epsilon}}
+# + \beta
+# $$
+#
+# （滑动方差用的是无偏估计；这里初始化时 $\gamma = 1$、$\beta = 0$。）
 
 # %%
 others_changed = x.clone()
@@ -343,8 +545,17 @@ print("train mode: only BatchNorm's output for sample 0 depends on the other sam
 # ### When to use which
 # The "batch-dependent" column is the measurement above; the other columns are facts the
 # cell checks: InstanceNorm wipes out each image's per-channel scale and offset (its
-# "style"); LayerNorm over C treats every token on its own, so padding a sequence does not
-# change the real tokens; BatchNorm cannot train on one value per channel.
+# "style"), $\mathrm{IN}(a \odot x + b) = \mathrm{IN}(x)$ up to $\epsilon$ for a per-image,
+# per-channel $a > 0$ and $b$; LayerNorm over C treats every token on its own, so padding a
+# sequence does not change the real tokens; BatchNorm cannot train on one value per channel.
+
+# %% [markdown] lang="zh"
+# ### 何时用哪一种
+# “batch-dependent”（是否依赖批次）一列就是上面的测量结果；其余几列是本单元检查的事实：
+# InstanceNorm 会抹掉每张图像逐通道的缩放和偏移（即它的“风格”），对每张图、每个通道的
+# $a > 0$ 和 $b$，在不计 $\epsilon$ 的意义下 $\mathrm{IN}(a \odot x + b) = \mathrm{IN}(x)$；
+# 在 C 上做的 LayerNorm 对每个词元单独处理，所以给序列补齐填充不会改变真实词元的输出；
+# BatchNorm 无法在每个通道只有一个值的情况下训练。
 
 # %%
 scale = torch.rand(B, C, 1, 1, dtype=f64) + 0.5                      # per image, per channel

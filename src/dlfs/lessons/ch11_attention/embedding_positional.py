@@ -17,6 +17,38 @@
 # | ALiBi (Press et al. 2022) | bias on the attention scores | no |
 #
 # Legend: B batch, T length, C width, H heads, V vocabulary.
+#
+# References: Vaswani et al., 2017, *Attention Is All You Need*; Radford et al., 2019,
+# *Language Models are Unsupervised Multitask Learners* (GPT-2); Su et al., 2021,
+# *RoFormer: Enhanced Transformer with Rotary Position Embedding*; Press, Smith & Lewis,
+# 2022, *Train Short, Test Long: Attention with Linear Biases Enables Input Length
+# Extrapolation*.
+
+# %% [markdown] lang="zh"
+# # 第 22 天 · 词嵌入与位置编码
+#
+# **库文件：** `src/dlfs/nn/embedding.py`（`Embedding`），`src/dlfs/nn/positional.py`
+# （`sinusoidal_table`、`SinusoidalPositionalEncoding`、`LearnedPositionalEmbedding`、
+# `RotaryEmbedding`、`alibi_bias`）。
+#
+# Transformer 读入词元（token）id，把每个 id 变成一个向量（即嵌入），而且必须*明确告诉*它
+# 每个词元在什么位置：注意力本身把输入当作一个集合。本课先检验这两个事实，
+# 再介绍加入位置信息的四种方法：
+#
+# | 方法 | 作用位置 | 是否可学习 |
+# |---|---|---|
+# | 正弦编码（Vaswani et al. 2017） | 加到输入上，(T, C) 的表 | 否 |
+# | 可学习编码（GPT-2） | 加到输入上，(T_max, C) 的参数 | 是 |
+# | RoPE（Su et al. 2021） | 在注意力内部旋转 q 和 k | 否 |
+# | ALiBi（Press et al. 2022） | 加在注意力得分上的偏置 | 否 |
+#
+# 记号：B 批大小，T 长度，C 宽度，H 头数，V 词表大小。
+#
+# 参考文献：Vaswani et al., 2017, *Attention Is All You Need*；Radford et al., 2019,
+# *Language Models are Unsupervised Multitask Learners*（GPT-2）；Su et al., 2021,
+# *RoFormer: Enhanced Transformer with Rotary Position Embedding*；Press, Smith & Lewis,
+# 2022, *Train Short, Test Long: Attention with Linear Biases Enables Input Length
+# Extrapolation*。
 
 # %%
 import math
@@ -32,7 +64,13 @@ torch.manual_seed(0)
 
 # %% [markdown]
 # ## 1. An embedding is a table lookup, which equals one-hot times the table
-# `Embedding(V, C)` holds a (V, C) matrix; row `i` is the vector of token `i`.
+# `Embedding(V, C)` holds a (V, C) matrix; row `i` is the vector of token `i`:
+# $\mathrm{Embedding}(i) = W[i] = \mathrm{onehot}(i)\, W$, with $W \in \mathbb{R}^{V \times C}$.
+
+# %% [markdown] lang="zh"
+# ## 1. 嵌入就是查表，等价于独热向量乘以这张表
+# `Embedding(V, C)` 持有一个 (V, C) 矩阵；第 `i` 行就是词元 `i` 的向量：
+# $\mathrm{Embedding}(i) = W[i] = \mathrm{onehot}(i)\, W$，其中 $W \in \mathbb{R}^{V \times C}$。
 
 # %%
 V, C = 10, 8
@@ -47,7 +85,13 @@ print(f"ids {tuple(ids.shape)} -> vectors {tuple(vectors.shape)}; lookup == one_
 # %% [markdown]
 # ## 2. Attention alone cannot see order
 # Shuffle the tokens and self-attention's outputs are shuffled the same way
-# (*permutation-equivariant*). Add positions and that symmetry is gone.
+# (*permutation-equivariant*): $\mathrm{SA}(P X) = P\, \mathrm{SA}(X)$ for every permutation
+# matrix $P$. Add positions and that symmetry is gone.
+
+# %% [markdown] lang="zh"
+# ## 2. 仅凭注意力看不出顺序
+# 打乱词元的顺序，自注意力的输出也会以同样的方式被打乱（*置换等变*）：对任意置换矩阵 $P$，
+# $\mathrm{SA}(P X) = P\, \mathrm{SA}(X)$。加上位置信息后，这种对称性就消失了。
 
 # %%
 mha = dnn.MultiheadAttention(C, 2, batch_first=True)
@@ -65,9 +109,34 @@ print("without positions: shuffled input -> shuffled output; with positions: not
 
 # %% [markdown]
 # ## 3. The sinusoidal table
-# PE[p, 2i] = sin(p·w_i), PE[p, 2i+1] = cos(p·w_i), w_i = 10000^(-2i/C): one frequency per
-# pair of columns, from 1 radian per step down to 1/10000. Written as a plain loop first,
-# then compared with the library.
+# One frequency per pair of columns, from 1 radian per step down to 1/10000:
+#
+# $$
+# PE[p, 2i] = \sin(p\, w_i), \qquad PE[p, 2i+1] = \cos(p\, w_i), \qquad w_i = 10000^{-2i/C}
+# $$
+#
+# Written as a plain loop first, then compared with the library. Since
+# $\sin a \sin b + \cos a \cos b = \cos(a - b)$, the dot product of two rows depends only on
+# the distance:
+#
+# $$
+# PE[p] \cdot PE[q] = \sum_{i=0}^{C/2-1} \cos\big((p - q)\, w_i\big)
+# $$
+
+# %% [markdown] lang="zh"
+# ## 3. 正弦位置编码表
+# 每两列共用一个频率，从每步 1 弧度一直降到 1/10000 弧度：
+#
+# $$
+# PE[p, 2i] = \sin(p\, w_i), \qquad PE[p, 2i+1] = \cos(p\, w_i), \qquad w_i = 10000^{-2i/C}
+# $$
+#
+# 先用朴素的循环写出来，再与库的结果对照。由于
+# $\sin a \sin b + \cos a \cos b = \cos(a - b)$，两行的点积只取决于它们的距离：
+#
+# $$
+# PE[p] \cdot PE[q] = \sum_{i=0}^{C/2-1} \cos\big((p - q)\, w_i\big)
+# $$
 
 # %%
 T, C = (48, 32) if ctx.quick else (128, 64)
@@ -100,7 +169,14 @@ ctx.savefig(fig, "sinusoidal.png")
 # %% [markdown]
 # ## 4. Learned positions
 # GPT-2 simply learns a (T_max, C) table. It costs T_max·C parameters and cannot go beyond
-# T_max; each training step only updates the rows of the positions it saw.
+# T_max; each training step only updates the rows of the positions it saw. The output at
+# position $t$ is $x_t + P[t]$, with $P \in \mathbb{R}^{T_{max} \times C}$.
+
+# %% [markdown] lang="zh"
+# ## 4. 可学习的位置编码
+# GPT-2 直接学习一张 (T_max, C) 的表。它需要 T_max·C 个参数，而且无法超出 T_max；
+# 每个训练步只会更新它见过的那些位置对应的行。位置 $t$ 的输出是 $x_t + P[t]$，
+# 其中 $P \in \mathbb{R}^{T_{max} \times C}$。
 
 # %%
 learned = dnn.LearnedPositionalEmbedding(max_len=32, d_model=8)
@@ -116,7 +192,29 @@ print(f"learned table {tuple(learned.weight.shape)} = {learned.weight.numel()} p
 # RoPE turns each feature pair (x_{2i}, x_{2i+1}) of a query or key by the angle p·θ_i. As a
 # complex number z_i = x_{2i} + j·x_{2i+1} that is z_i · e^{j p θ_i}. A rotation keeps the
 # length, and the dot product of two rotated vectors only sees the *difference* of their
-# angles, so q·k depends on the distance m - n, never on m and n themselves.
+# angles, so q·k depends on the distance m - n, never on m and n themselves:
+#
+# $$
+# z_i \mapsto z_i\, e^{\,j p \theta_i}, \quad \theta_i = 10000^{-2i/D}, \qquad
+# \langle \mathrm{RoPE}(q, m), \mathrm{RoPE}(k, n) \rangle
+# = \mathrm{Re} \sum_{i} q_i\, \overline{k_i}\, e^{\,j (m - n) \theta_i}
+# $$
+#
+# where $q_i$, $k_i$ are the complex pairs of q and k.
+
+# %% [markdown] lang="zh"
+# ## 5. RoPE：旋转，而不是相加
+# RoPE 把查询或键的每一对特征 (x_{2i}, x_{2i+1}) 旋转 p·θ_i 的角度。写成复数
+# z_i = x_{2i} + j·x_{2i+1}，就是 z_i · e^{j p θ_i}。旋转不改变长度，而两个旋转后的向量的点积
+# 只看得到它们角度的*差*，所以 q·k 只取决于距离 m - n，而与 m 和 n 本身无关：
+#
+# $$
+# z_i \mapsto z_i\, e^{\,j p \theta_i}, \quad \theta_i = 10000^{-2i/D}, \qquad
+# \langle \mathrm{RoPE}(q, m), \mathrm{RoPE}(k, n) \rangle
+# = \mathrm{Re} \sum_{i} q_i\, \overline{k_i}\, e^{\,j (m - n) \theta_i}
+# $$
+#
+# 其中 $q_i$、$k_i$ 是 q 和 k 的各个复数对。
 
 # %%
 D = 8
@@ -161,6 +259,21 @@ ctx.savefig(fig, "rope.png")
 # ## 6. ALiBi: a distance penalty per head
 # ALiBi adds -m_h·|i - j| to head h's scores. With 8 heads the slopes are 1/2, 1/4, ...,
 # 1/256: the first head looks very locally, the last one almost uniformly.
+#
+# $$
+# \text{scores}_h[i, j] = \frac{q_i \cdot k_j}{\sqrt{D}} - m_h\, |i - j|, \qquad
+# m_h = 2^{-8h/H}, \quad h = 1, \ldots, H
+# $$
+
+# %% [markdown] lang="zh"
+# ## 6. ALiBi：每个头一个距离惩罚
+# ALiBi 在第 h 个头的得分上加上 -m_h·|i - j|。8 个头时斜率依次为 1/2、1/4、……、1/256：
+# 第一个头只看很近的位置，最后一个头几乎均匀地看所有位置。
+#
+# $$
+# \text{scores}_h[i, j] = \frac{q_i \cdot k_j}{\sqrt{D}} - m_h\, |i - j|, \qquad
+# m_h = 2^{-8h/H}, \quad h = 1, \ldots, H
+# $$
 
 # %%
 H, T = 8, 12

@@ -15,10 +15,45 @@
 # writes the target one character at a time, looking at its own past (causal
 # self-attention) and at the encoding (cross-attention):
 #
-#     memory = Encoder(Emb(src) * sqrt(C) + PE)                     (B, S, C)
-#     logits = W_out Decoder(Emb(tgt_in) * sqrt(C) + PE, memory)     (B, T, V)
+# $$
+# \begin{aligned}
+# \text{memory} &= \mathrm{Encoder}\big(\mathrm{Emb}(\text{src}) \sqrt{C} + PE\big)
+#   && (B, S, C) \\
+# \text{logits} &= W_{\text{out}}\, \mathrm{Decoder}\big(\mathrm{Emb}(\mathrm{tgt\_in}) \sqrt{C}
+#   + PE,\ \text{memory}\big) && (B, T, V)
+# \end{aligned}
+# $$
 #
 # Legend: B batch, S source length, T target length, C width, H heads, V vocabulary.
+# Reference: Vaswani et al., 2017, *Attention Is All You Need*.
+
+# %% [markdown] lang="zh"
+# # 原始 Transformer：编码器–解码器（日期规范化与排序）
+#
+# **库文件：** `src/dlfs/models/transformer_seq2seq.py`（`TransformerSeq2Seq`：嵌入乘以
+# sqrt(C)、正弦位置编码、`dlfs.nn.Transformer`、掩码、贪心解码与束搜索解码、交叉注意力图），
+# `src/dlfs/data/text/toy_seq.py`（复制/排序任务），`src/dlfs/data/text/dates.py`（日期），
+# `src/dlfs/generate/beam.py`（与模型无关的束搜索核心），
+# `src/dlfs/recipes/seq2seq_transformer.py`（用 `dlfs.train.fit` 训练、预热 + 余弦衰减、
+# 完全匹配率），`src/dlfs/recipes/ln_stability.py`（Post-LN 与 Pre-LN）。
+# 测试：`tests/sequences/test_transformer_seq2seq.py`；作为记录的图表：
+# `python benchmarks/bench_transformer_seq2seq.py`。
+#
+# `transformer-block` 一课研究了单个块及其初始化时的梯度。这里训练的是 2017 年的完整模型：
+# 编码器读入源字符，解码器一次写出一个目标字符，它既看自己已写出的部分（因果自注意力），
+# 也看编码结果（交叉注意力）：
+#
+# $$
+# \begin{aligned}
+# \text{memory} &= \mathrm{Encoder}\big(\mathrm{Emb}(\text{src}) \sqrt{C} + PE\big)
+#   && (B, S, C) \\
+# \text{logits} &= W_{\text{out}}\, \mathrm{Decoder}\big(\mathrm{Emb}(\mathrm{tgt\_in}) \sqrt{C}
+#   + PE,\ \text{memory}\big) && (B, T, V)
+# \end{aligned}
+# $$
+#
+# 记号：B 批大小，S 源序列长度，T 目标序列长度，C 宽度，H 头数，V 词表大小。
+# 参考文献：Vaswani et al., 2017, *Attention Is All You Need*。
 
 # %%
 import dataclasses
@@ -49,6 +84,12 @@ torch.manual_seed(0)
 # "2021-03-03". All three give `train`/`test` pairs of strings (test sources never occur in
 # training), a character vocabulary with `<pad>=0 <bos>=1 <eos>=2`, and `batch(pairs)`.
 
+# %% [markdown] lang="zh"
+# ## 1. 三个任务，同一种容器
+# 复制和排序作用于随机的数字串；日期任务把 "3 de marzo de 2021" 变成 "2021-03-03"。
+# 三个任务都提供由字符串对组成的 `train`/`test`（测试集的源串从不出现在训练集中）、
+# 一个包含 `<pad>=0 <bos>=1 <eos>=2` 的字符词表，以及 `batch(pairs)`。
+
 # %%
 SORT = ({"n_train": 3_000, "n_test": 200, "max_src_len": 6, "model.d_model": 32,
          "model.nhead": 2, "model.num_layers": 1, "model.dim_feedforward": 64,
@@ -71,6 +112,10 @@ print("tgt_in = <bos> + target, tgt_out = target + <eos>: the same string shifte
 # ## 2. The model, tensor by tensor
 # `encode` runs the encoder once; `decode` runs the decoder over a whole target prefix.
 
+# %% [markdown] lang="zh"
+# ## 2. 逐个张量地看模型
+# `encode` 运行一次编码器；`decode` 在整个目标前缀上运行解码器。
+
 # %%
 model = TransformerSeq2Seq(sort_recipe.model_config(len(task.vocab))).eval()
 memory, src_pad = model.encode(b.src)                            # (B, S, C), (B, S)
@@ -87,6 +132,10 @@ assert torch.equal(src_pad, b.src == 0)
 # Two masks keep the model honest. The padding mask: extra `<pad>` columns in the source
 # change nothing. The causal mask: changing target token t changes no logit before t.
 
+# %% [markdown] lang="zh"
+# 两个掩码让模型“守规矩”。填充掩码：源序列里多出的 `<pad>` 列不会改变任何结果。
+# 因果掩码：改变第 t 个目标词元，不会改变 t 之前的任何 logit。
+
 # %%
 with torch.no_grad():
     padded = torch.cat([b.src, torch.zeros(B, 3, dtype=torch.long)], 1)  # (B, S + 3)
@@ -100,6 +149,34 @@ print("3 extra <pad> columns: same logits; a changed token 2: same logits at 0 a
 # ## 3. Train on sort
 # Teacher forcing, Adam with a linear warmup then cosine decay, gradient clipping.
 # Exact match counts a test string only if every character and the length are right.
+# The loss is the cross-entropy of the next character, with `<pad>` targets left out, and
+# the learning rate after step $s$ ($W$ warmup steps, $S$ steps in all) is
+#
+# $$
+# \mathcal{L} = -\frac{1}{N} \sum_{(b, t):\ y_{b,t} \ne \text{pad}}
+# \log p_\theta\big(y_{b,t} \mid \mathrm{tgt\_in}_{b, \le t},\ \text{src}_b\big), \qquad
+# \eta(s) = \eta_{\max} \cdot \begin{cases} \dfrac{s + 1}{W} & s < W \\[4pt]
+# 0.1 + 0.9 \cdot \tfrac{1}{2}\Big(1 + \cos\big(\pi\, \tfrac{s - W}{S - W}\big)\Big) & s \ge W
+# \end{cases}
+# $$
+#
+# where $y = \mathrm{tgt\_out}$ and $N$ is the number of non-pad targets.
+
+# %% [markdown] lang="zh"
+# ## 3. 在排序任务上训练
+# 教师强制、先线性预热再余弦衰减的 Adam、梯度裁剪。完全匹配只在测试串的每个字符和长度
+# 都正确时才计数。损失是下一个字符的交叉熵（不计目标为 `<pad>` 的位置），
+# 第 $s$ 步之后的学习率（$W$ 为预热步数，$S$ 为总步数）为
+#
+# $$
+# \mathcal{L} = -\frac{1}{N} \sum_{(b, t):\ y_{b,t} \ne \text{pad}}
+# \log p_\theta\big(y_{b,t} \mid \mathrm{tgt\_in}_{b, \le t},\ \text{src}_b\big), \qquad
+# \eta(s) = \eta_{\max} \cdot \begin{cases} \dfrac{s + 1}{W} & s < W \\[4pt]
+# 0.1 + 0.9 \cdot \tfrac{1}{2}\Big(1 + \cos\big(\pi\, \tfrac{s - W}{S - W}\big)\Big) & s \ge W
+# \end{cases}
+# $$
+#
+# 其中 $y = \mathrm{tgt\_out}$，$N$ 是非填充目标的个数。
 
 # %%
 model, history = train_transformer(sort_recipe, task)
@@ -113,8 +190,30 @@ assert greedy.exact_match >= (0.5 if ctx.quick else 0.9), greedy.exact_match
 # %% [markdown]
 # ## 4. Greedy vs beam search
 # Greedy keeps the single best token at each step. Beam search keeps the `k` most probable
-# prefixes and ranks finished ones by log P(Y) / lp(Y), lp(Y) = ((5 + |Y|) / 6)^alpha
-# (GNMT). With k = 1 it *is* greedy; with k > 1 it finds sequences at least as probable.
+# prefixes and ranks finished ones by their length-normalized log-probability (GNMT). With
+# k = 1 it *is* greedy; with k > 1 it finds sequences at least as probable.
+#
+# $$
+# \text{score}(Y) = \frac{\log P(Y \mid X)}{\mathrm{lp}(Y)}, \qquad
+# \mathrm{lp}(Y) = \Big(\frac{5 + |Y|}{6}\Big)^{\alpha}
+# $$
+#
+# Reference: Wu et al., 2016, *Google's Neural Machine Translation System: Bridging the Gap
+# between Human and Machine Translation*.
+
+# %% [markdown] lang="zh"
+# ## 4. 贪心解码与束搜索
+# 贪心解码在每一步只保留最好的一个词元。束搜索保留概率最高的 `k` 个前缀，
+# 并按长度归一化后的对数概率给已结束的序列排序（GNMT）。k = 1 时它*就是*贪心解码；
+# k > 1 时它找到的序列概率至少一样高。
+#
+# $$
+# \text{score}(Y) = \frac{\log P(Y \mid X)}{\mathrm{lp}(Y)}, \qquad
+# \mathrm{lp}(Y) = \Big(\frac{5 + |Y|}{6}\Big)^{\alpha}
+# $$
+#
+# 参考文献：Wu et al., 2016, *Google's Neural Machine Translation System: Bridging the Gap
+# between Human and Machine Translation*。
 
 # %%
 bos, eos, max_len = task.vocab.BOS, task.vocab.EOS, target_len(task)
@@ -142,7 +241,28 @@ for i in (differ or range(3))[:4]:
 # `need_weights=True, average_attn_weights=False` and checks the re-run equals what the layer
 # used. Row t of a map: the weights over the source while predicting output character t.
 # To sort, the model must find each output digit in the source: we measure how much weight
-# (averaged over heads) falls on source positions that hold the digit being written.
+# (averaged over heads) falls on source positions that hold the digit being written,
+#
+# $$
+# \text{mass}_{b,t} = \sum_{s} \Big(\frac{1}{H} \sum_{h=1}^{H} A_{b,h,t,s}\Big)\,
+# \big[\text{src}_{b,s} = \mathrm{tgt\_out}_{b,t}\big]
+# $$
+#
+# and compare it with the share uniform attention over the non-pad source would give.
+
+# %% [markdown] lang="zh"
+# ## 5. 解码器在看哪里：逐头的交叉注意力
+# `cross_attention_maps` 给每个解码器层的交叉注意力挂上钩子，用
+# `need_weights=True, average_attn_weights=False` 重新运行一遍，并检查重跑的结果与该层实际
+# 使用的一致。图中第 t 行：预测第 t 个输出字符时在源序列上的权重。要排序，模型必须在源序列中
+# 找到每个输出数字：我们测量（对各头取平均后）有多少权重落在存放着当前所写数字的源位置上，
+#
+# $$
+# \text{mass}_{b,t} = \sum_{s} \Big(\frac{1}{H} \sum_{h=1}^{H} A_{b,h,t,s}\Big)\,
+# \big[\text{src}_{b,s} = \mathrm{tgt\_out}_{b,t}\big]
+# $$
+#
+# 并把它与在非填充源位置上均匀分配注意力时得到的份额作比较。
 
 # %%
 b = task.batch(task.test[:64])
@@ -177,7 +297,9 @@ ctx.savefig(fig, "cross_attention_heads.png")
 # match). The full run is the default `dlfs train transformer` (1,000 steps, about 1.5
 # minutes on one CPU core) and asserts at least 90 % exact match on unseen dates (measured:
 # 99 %); `make test-full` runs it.
-#
+
+# %% [markdown] lang="zh"
+# ## 6. 日期
 # 同一配方用于日期任务。快速模式只是 50 步（宽度 32）的冒烟运行：只断言损失降到一半以下，
 # 此时还没有一个日期完全正确（完全匹配率 0 %）。完整模式即默认的 `dlfs train transformer`
 # （1,000 步，单核约 1.5 分钟），断言在未见过的日期上完全匹配率至少 90 %（实测 99 %）；
@@ -211,13 +333,26 @@ if not ctx.quick:
 # guessing (about log 11), while Post-LN with 100 warmup steps and Pre-LN with or without
 # warmup all learn. The effect needs depth and a large rate: with 2+2 layers at width 32,
 # or at lr 3e-3, every variant learned; at lr 3e-2 Post-LN failed even with the warmup and
-# Pre-LN still learned (more slowly without warmup).
+# Pre-LN still learned (more slowly without warmup). Guessing uniformly among the 11
+# possible targets (10 digits and `<eos>`) costs
+# $\mathcal{L} = -\log \frac{1}{11} = \log 11 \approx 2.398$.
 #
 # Asserted in both modes: the gradient norms grow toward the output with Post-LN and shrink
 # with Pre-LN, and Post-LN without warmup ends more than twice as high as the others. Quick
 # mode (50 steps) also asserts that it is still within 10 % of log 11 while the other three
 # are below half of it; the full run, that it is within 0.1 of log 11 and the others below
 # 0.5 (`make test-full`).
+
+# %% [markdown] lang="zh"
+# ## 7. Post-LN 与 Pre-LN：需要预热吗？
+# 相同的数据、随机种子和峰值学习率（很大：Adam 配 1e-2，不做梯度裁剪），分别带和不带线性预热。
+# 先看初始化时每一层的梯度范数，再看损失曲线（快速模式：宽度 32，50 步）。完整模式
+# （4+4 层，宽度 64，200 步）的实测结果：不带预热的 Post-LN 始终降不到均匀瞎猜的损失
+# （约 log 11）以下，而带 100 步预热的 Post-LN，以及带或不带预热的 Pre-LN，都能学会。
+# 这个效应需要足够的深度和很大的学习率：2+2 层、宽度 32 时，或学习率为 3e-3 时，每种变体都学会了；
+# 学习率为 3e-2 时，Post-LN 即使预热也失败了，而 Pre-LN 仍然能学会（不预热时学得更慢）。
+# 在 11 个可能的目标（10 个数字和 `<eos>`）中均匀瞎猜的损失为
+# $\mathcal{L} = -\log \frac{1}{11} = \log 11 \approx 2.398$。
 #
 # 两种模式都断言：Post-LN 的梯度范数越靠近输出越大，Pre-LN 则相反；不加预热的 Post-LN
 # 最终损失是其他三种的两倍以上。快速模式（50 步）还断言它仍在 log 11 的 10 % 以内，而其他三种

@@ -20,6 +20,27 @@
 # | Q18 | Pre-LN vs Post-LN | the identity path through a silenced block |
 # | Q41 | beam search length penalty | which hypothesis wins for α = 0 and α = 1 |
 
+# %% [markdown] lang="zh"
+# # 第 26 天 · 理论面试题准备：限时自测
+#
+# **库文件：** `src/dlfs/nn/functional/attention.py`（缩放点积注意力、因果掩码），
+# `src/dlfs/optim/adam.py`，`src/dlfs/nn/normalization.py`，
+# `src/dlfs/nn/transformer.py`，`src/dlfs/generate/beam.py`。
+# **配合阅读：** `docs/interview_questions.md`（中文版：`docs/interview_questions.zh-CN.md`）。
+#
+# 题库共有 48 道题，每题附简短答案。本练习从中选出六道：每道题先打印题目，留给你片刻时间大声作答，
+# 然后用库来*证明*答案：给出你能读懂的数字，并为每个论断写一个 `assert`。
+# 如果你能在读到数字下方的注释之前解释出打印的每个数字，你就准备好了。
+#
+# | # | 题目 | 本练习测量的内容 |
+# |---|---|---|
+# | Q28 | 为什么注意力要乘以 1/√D？ | logit 的方差与 softmax 的尖锐程度，缩放与不缩放对比 |
+# | Q8 | Adam 的偏差修正 | 有无偏差修正时的第一步 |
+# | Q15 | BatchNorm 的训练与评估模式 | 批次统计量与滑动统计量 |
+# | Q29 | 因果掩码 | 未来位置发生变化时，之前的输出保持不动 |
+# | Q18 | Pre-LN 与 Post-LN | 子层被“静音”的块中的恒等通路 |
+# | Q41 | 束搜索的长度惩罚 | α = 0 与 α = 1 时哪个候选胜出 |
+
 # %%
 import math
 import random
@@ -74,6 +95,29 @@ def ask(n: int) -> None:
 # A softmax over logits that spread out that much is almost one-hot, and its gradient
 # p(1 − p) almost vanishes. We measure both, for several head sizes, through
 # `scaled_dot_product_attention` with `scale=1.0` (unscaled) and the default 1/√D.
+#
+# $$
+# \mathrm{Var}(q \cdot k) = \sum_{d=1}^{D} \mathrm{Var}(q_d\, k_d) = D, \qquad
+# \mathrm{Var}\Big(\frac{q \cdot k}{\sqrt{D}}\Big) = 1, \qquad
+# \frac{\partial p_i}{\partial z_i} = p_i (1 - p_i)
+# $$
+#
+# Reference: Vaswani et al., 2017, *Attention Is All You Need*.
+
+# %% [markdown] lang="zh"
+# ## Q28 · 为什么是 1/√D？
+# 若 q 和 k 的方差为 1，q·k 是 D 个方差为 1 的乘积之和，所以它的方差为 D。
+# 对如此分散的 logits 做 softmax，结果几乎是独热的，它的梯度 p(1 − p) 几乎消失。
+# 我们通过 `scaled_dot_product_attention` 在几种头维度下测量这两点：`scale=1.0`（不缩放）
+# 与默认的 1/√D。
+#
+# $$
+# \mathrm{Var}(q \cdot k) = \sum_{d=1}^{D} \mathrm{Var}(q_d\, k_d) = D, \qquad
+# \mathrm{Var}\Big(\frac{q \cdot k}{\sqrt{D}}\Big) = 1, \qquad
+# \frac{\partial p_i}{\partial z_i} = p_i (1 - p_i)
+# $$
+#
+# 参考文献：Vaswani et al., 2017, *Attention Is All You Need*。
 
 # %%
 ask(28)
@@ -103,9 +147,49 @@ ctx.savefig(fig, "attention_scaling.png")
 
 # %% [markdown]
 # ## Q8 · Adam's first step
+# Adam keeps moving averages of the gradient and its square and corrects their bias towards
+# the zero start:
+#
+# $$
+# m_t = \beta_1 m_{t-1} + (1 - \beta_1) g_t, \quad
+# v_t = \beta_2 v_{t-1} + (1 - \beta_2) g_t^2, \quad
+# \hat{m}_t = \frac{m_t}{1 - \beta_1^t}, \quad \hat{v}_t = \frac{v_t}{1 - \beta_2^t}, \quad
+# \theta_t = \theta_{t-1} - \text{lr}\, \frac{\hat{m}_t}{\sqrt{\hat{v}_t} + \epsilon}
+# $$
+#
 # With m̂ = g and v̂ = g² at t = 1, the first step is lr·g/(|g| + ε) ≈ lr in every
 # coordinate, whatever the gradient's scale. Without bias correction it would be
-# (1 − β1)/√(1 − β2) ≈ 3.16 times that.
+# (1 − β1)/√(1 − β2) ≈ 3.16 times that:
+#
+# $$
+# \text{lr}\, \frac{(1 - \beta_1)\, g}{\sqrt{1 - \beta_2}\, |g| + \epsilon}
+# \approx \frac{0.1}{\sqrt{0.001}}\, \text{lr}\, \mathrm{sign}(g)
+# \approx 3.16\, \text{lr}\, \mathrm{sign}(g)
+# $$
+#
+# Reference: Kingma & Ba, 2015, *Adam: A Method for Stochastic Optimization*.
+
+# %% [markdown] lang="zh"
+# ## Q8 · Adam 的第一步
+# Adam 维护梯度及其平方的滑动平均，并修正它们因从零开始而产生的偏差：
+#
+# $$
+# m_t = \beta_1 m_{t-1} + (1 - \beta_1) g_t, \quad
+# v_t = \beta_2 v_{t-1} + (1 - \beta_2) g_t^2, \quad
+# \hat{m}_t = \frac{m_t}{1 - \beta_1^t}, \quad \hat{v}_t = \frac{v_t}{1 - \beta_2^t}, \quad
+# \theta_t = \theta_{t-1} - \text{lr}\, \frac{\hat{m}_t}{\sqrt{\hat{v}_t} + \epsilon}
+# $$
+#
+# 在 t = 1 时 m̂ = g、v̂ = g²，所以第一步是 lr·g/(|g| + ε)，无论梯度的量级如何，
+# 每个坐标上都约等于 lr。若不做偏差修正，这一步会是它的 (1 − β1)/√(1 − β2) ≈ 3.16 倍：
+#
+# $$
+# \text{lr}\, \frac{(1 - \beta_1)\, g}{\sqrt{1 - \beta_2}\, |g| + \epsilon}
+# \approx \frac{0.1}{\sqrt{0.001}}\, \text{lr}\, \mathrm{sign}(g)
+# \approx 3.16\, \text{lr}\, \mathrm{sign}(g)
+# $$
+#
+# 参考文献：Kingma & Ba, 2015, *Adam: A Method for Stochastic Optimization*。
 
 # %%
 ask(8)
@@ -128,6 +212,42 @@ assert torch.allclose(uncorrected / step, torch.full((3,), 0.1 / math.sqrt(0.001
 # ## Q15 · BatchNorm in train and eval mode
 # Training normalises with the batch's own mean and biased variance and nudges the running
 # statistics by momentum 0.1 (with the unbiased variance); eval uses only the running ones.
+# With $n$ values per channel in the batch:
+#
+# $$
+# \begin{aligned}
+# \text{train:}\quad y &= \gamma\, \frac{x - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}} + \beta, \qquad
+#   \mu_{\text{run}} \leftarrow 0.9\, \mu_{\text{run}} + 0.1\, \mu_B, \qquad
+#   \sigma^2_{\text{run}} \leftarrow
+#   0.9\, \sigma^2_{\text{run}} + 0.1\, \frac{n}{n-1}\, \sigma_B^2 \\
+# \text{eval:}\quad y &=
+#   \gamma\, \frac{x - \mu_{\text{run}}}{\sqrt{\sigma^2_{\text{run}} + \epsilon}} + \beta
+# \end{aligned}
+# $$
+#
+# Starting from 0, after $N$ batches of mean 7 the running mean is about $7\,(1 - 0.9^N)$.
+# Reference: Ioffe & Szegedy, 2015, *Batch Normalization: Accelerating Deep Network
+# Training by Reducing Internal Covariate Shift*.
+
+# %% [markdown] lang="zh"
+# ## Q15 · BatchNorm 的训练模式与评估模式
+# 训练时用批次自身的均值和有偏方差做归一化，并以动量 0.1 更新滑动统计量（使用无偏方差）；
+# 评估时只用滑动统计量。设批次中每个通道有 $n$ 个值：
+#
+# $$
+# \begin{aligned}
+# \text{train:}\quad y &= \gamma\, \frac{x - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}} + \beta, \qquad
+#   \mu_{\text{run}} \leftarrow 0.9\, \mu_{\text{run}} + 0.1\, \mu_B, \qquad
+#   \sigma^2_{\text{run}} \leftarrow
+#   0.9\, \sigma^2_{\text{run}} + 0.1\, \frac{n}{n-1}\, \sigma_B^2 \\
+# \text{eval:}\quad y &=
+#   \gamma\, \frac{x - \mu_{\text{run}}}{\sqrt{\sigma^2_{\text{run}} + \epsilon}} + \beta
+# \end{aligned}
+# $$
+#
+# 滑动均值从 0 开始，经过 $N$ 个均值为 7 的批次后约为 $7\,(1 - 0.9^N)$。
+# 参考文献：Ioffe & Szegedy, 2015, *Batch Normalization: Accelerating Deep Network
+# Training by Reducing Internal Covariate Shift*。
 
 # %%
 ask(15)
@@ -154,6 +274,23 @@ print("eval mode: the output of one sample is the same alone or in a batch of 5"
 # ## Q29 · The causal mask
 # −∞ before the softmax gives future keys weight exactly 0 and keeps every row summing to 1.
 # Scramble the keys and values from position 5 on: outputs 0–4 must not move.
+#
+# $$
+# w_{ts} = \frac{\exp(z_{ts} + M_{ts})}{\sum_{s'} \exp(z_{ts'} + M_{ts'})}, \qquad
+# M_{ts} = \begin{cases} 0 & s \le t \\ -\infty & s > t \end{cases}
+# \;\Rightarrow\; w_{ts} = 0 \ (s > t), \quad \sum_s w_{ts} = 1
+# $$
+
+# %% [markdown] lang="zh"
+# ## Q29 · 因果掩码
+# 在 softmax 之前加上 −∞，会让未来的键得到恰好为 0 的权重，同时每一行的和仍然为 1。
+# 把位置 5 及之后的键和值打乱：输出 0–4 必须保持不动。
+#
+# $$
+# w_{ts} = \frac{\exp(z_{ts} + M_{ts})}{\sum_{s'} \exp(z_{ts'} + M_{ts'})}, \qquad
+# M_{ts} = \begin{cases} 0 & s \le t \\ -\infty & s > t \end{cases}
+# \;\Rightarrow\; w_{ts} = 0 \ (s > t), \quad \sum_s w_{ts} = 1
+# $$
 
 # %%
 ask(29)
@@ -175,7 +312,16 @@ assert torch.all(moved[:5] == 0) and torch.all(moved[5:] > 0)
 # ## Q18 · Pre-LN vs Post-LN
 # Silence both residual branches of an encoder layer (zero the output projections). A Pre-LN
 # layer then is exactly the identity — the clean residual path that makes deep Pre-LN stacks
-# easy to train — while a Post-LN layer still normalises the stream twice.
+# easy to train — while a Post-LN layer still normalises the stream twice:
+# with $\mathrm{SA} = \mathrm{FFN} = 0$, Pre-LN gives $y = x + 0 + 0 = x$ and Post-LN gives
+# $y = \mathrm{LN}(\mathrm{LN}(x))$.
+
+# %% [markdown] lang="zh"
+# ## Q18 · Pre-LN 与 Post-LN
+# 把编码器层的两个残差分支都“静音”（把输出投影置零）。这时 Pre-LN 层恰好是恒等映射——
+# 正是这条干净的残差通路让深层 Pre-LN 堆叠容易训练——而 Post-LN 层仍然会对残差流做两次归一化：
+# 当 $\mathrm{SA} = \mathrm{FFN} = 0$ 时，Pre-LN 给出 $y = x + 0 + 0 = x$，Post-LN 给出
+# $y = \mathrm{LN}(\mathrm{LN}(x))$。
 
 # %%
 ask(18)
@@ -198,8 +344,32 @@ for norm_first in (True, False):
 
 # %% [markdown]
 # ## Q41 · The GNMT length penalty
-# score = log P / ((5 + |Y|)/6)^α. Without the penalty the shorter hypothesis wins because
-# every extra token lowers log P; with α = 1 the longer, more complete one can win.
+# Hypotheses are ranked by a length-normalized log-probability. Without the penalty the
+# shorter hypothesis wins because every extra token lowers log P; with α = 1 the longer,
+# more complete one can win. For the two hypotheses below (log P = −4.5 with 5 tokens,
+# −6.0 with 10 tokens):
+#
+# $$
+# \text{score} = \frac{\log P}{\big((5 + |Y|)/6\big)^{\alpha}}, \qquad
+# \alpha = 1:\ \frac{-4.5}{10/6} = -2.70 \;<\; \frac{-6.0}{15/6} = -2.40
+# $$
+#
+# Reference: Wu et al., 2016, *Google's Neural Machine Translation System: Bridging the Gap
+# between Human and Machine Translation*.
+
+# %% [markdown] lang="zh"
+# ## Q41 · GNMT 长度惩罚
+# 候选按长度归一化后的对数概率排序。不加惩罚时，较短的候选会胜出，因为每多一个词元 log P
+# 就会降低；α = 1 时，较长、更完整的候选就可能胜出。对下面两个候选（5 个词元，log P = −4.5；
+# 10 个词元，log P = −6.0）：
+#
+# $$
+# \text{score} = \frac{\log P}{\big((5 + |Y|)/6\big)^{\alpha}}, \qquad
+# \alpha = 1:\ \frac{-4.5}{10/6} = -2.70 \;<\; \frac{-6.0}{15/6} = -2.40
+# $$
+#
+# 参考文献：Wu et al., 2016, *Google's Neural Machine Translation System: Bridging the Gap
+# between Human and Machine Translation*。
 
 # %%
 ask(41)
@@ -218,6 +388,11 @@ for alpha in (0.0, 0.6, 1.0):
 # ## Your turn
 # In full mode the drill draws five more questions from the bank for you to answer aloud,
 # then check against the docs (and run their code blocks: they assert the answers too).
+
+# %% [markdown] lang="zh"
+# ## 轮到你了
+# 在完整模式下，本练习会再从题库中随机抽出五道题，请你先大声作答，再对照文档检查
+# （也可以运行文档中的代码块：它们同样用断言检验答案）。
 
 # %%
 rest = sorted(set(bank) - set(TITLES))

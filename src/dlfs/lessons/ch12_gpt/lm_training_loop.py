@@ -17,6 +17,37 @@
 # The loss has a natural yardstick: a model that knows nothing predicts every token with
 # probability 1/V, so its loss is ln V. Perplexity = exp(loss) is the "effective number of
 # choices" per token.
+#
+# $$
+# \text{loss} = -\frac{1}{BT} \sum_{b=1}^{B} \sum_{t=1}^{T}
+# \log \mathrm{softmax}(\text{logits}_{b,t})_{y_{b,t}}, \qquad
+# -\log \frac{1}{V} = \ln V, \qquad \text{PPL} = e^{\text{loss}}
+# $$
+
+# %% [markdown] lang="zh"
+# # 第 25 天 · 语言模型训练闭环
+#
+# **库文件：** `src/dlfs/recipes/gpt.py`（`GPTRecipe`、`warmup_cosine`），
+# `src/dlfs/recipes/lm.py`（`next_token_loss`、`estimate_loss`），`src/dlfs/data/text/`
+# （语料、分词器，以及 `batching.py` 中的 `TokenWindows`），`src/dlfs/models/gpt.py`，
+# `src/dlfs/train/loop.py`（`fit`），`src/dlfs/generate/sampling.py`。
+#
+# 语言模型学习的是 p(下一个词元 | 之前的词元)。整个闭环是：
+#
+# 1. 文本 → 词元 id（分词器）；
+# 2. id → 窗口：输入 x = ids[i : i+T]，目标 y = ids[i+1 : i+T+1]（x 向后错开一位）；
+# 3. model(x) → logits (B, T, V)；损失 = logits 相对 y 的平均交叉熵；
+# 4. 反向传播、梯度裁剪、AdamW 更新、学习率调度（先预热，再余弦衰减）；
+# 5. 时不时在留出的文本上计算验证损失；最后采样生成文本。
+#
+# 损失有一个天然的参照：一无所知的模型给每个词元的预测概率都是 1/V，所以它的损失是 ln V。
+# 困惑度 = exp(损失)，是每个词元的“等效候选数”。
+#
+# $$
+# \text{loss} = -\frac{1}{BT} \sum_{b=1}^{B} \sum_{t=1}^{T}
+# \log \mathrm{softmax}(\text{logits}_{b,t})_{y_{b,t}}, \qquad
+# -\log \frac{1}{V} = \ln V, \qquad \text{PPL} = e^{\text{loss}}
+# $$
 
 # %%
 import math
@@ -34,6 +65,9 @@ ctx = lesson_context("lm-training-loop")
 
 # %% [markdown]
 # ## 1. Text → ids → (x, y) windows
+
+# %% [markdown] lang="zh"
+# ## 1. 文本 → id → (x, y) 窗口
 
 # %%
 recipe = GPTRecipe(
@@ -56,6 +90,25 @@ assert tok.decode(tok.encode("The ")) == "The "
 
 # %% [markdown]
 # ## 2. The learning-rate schedule: linear warm-up, then cosine decay to `min_lr`
+# With $\eta_{\max}$ = `recipe.lr`, $\eta_{\min}$ = `recipe.min_lr`, $W$ warm-up steps and
+# $S$ = `recipe.max_steps`, the rate at step $s$ is
+#
+# $$
+# \eta(s) = \begin{cases} \eta_{\max}\, \dfrac{s + 1}{W} & s < W \\[6pt]
+# \eta_{\min} + (\eta_{\max} - \eta_{\min})\, \tfrac{1}{2}
+# \Big(1 + \cos\big(\pi\, \tfrac{s - W}{S - W}\big)\Big) & W \le s \le S \end{cases}
+# $$
+
+# %% [markdown] lang="zh"
+# ## 2. 学习率调度：线性预热，然后余弦衰减到 `min_lr`
+# 记 $\eta_{\max}$ = `recipe.lr`，$\eta_{\min}$ = `recipe.min_lr`，预热步数为 $W$，
+# $S$ = `recipe.max_steps`，则第 $s$ 步的学习率为
+#
+# $$
+# \eta(s) = \begin{cases} \eta_{\max}\, \dfrac{s + 1}{W} & s < W \\[6pt]
+# \eta_{\min} + (\eta_{\max} - \eta_{\min})\, \tfrac{1}{2}
+# \Big(1 + \cos\big(\pi\, \tfrac{s - W}{S - W}\big)\Big) & W \le s \le S \end{cases}
+# $$
 
 # %%
 factor = warmup_cosine(recipe)
@@ -71,6 +124,35 @@ ctx.savefig(fig, "lr_schedule.png")
 
 # %% [markdown]
 # ## 3. Train with the one loop (`dlfs.train.fit`), watching train and validation loss
+# Each step clips the gradient and takes an AdamW step ($\beta_1 = 0.9$, $\beta_2 = 0.99$;
+# weight decay $\lambda = 0.1$ on matrices and embeddings, none on biases and norm gains):
+#
+# $$
+# \begin{aligned}
+# m_t &= \beta_1 m_{t-1} + (1 - \beta_1)\, g_t, \qquad
+#   v_t = \beta_2 v_{t-1} + (1 - \beta_2)\, g_t^2, \qquad
+#   \hat{m}_t = \frac{m_t}{1 - \beta_1^t}, \quad \hat{v}_t = \frac{v_t}{1 - \beta_2^t} \\
+# \theta_t &= \theta_{t-1} (1 - \eta \lambda) - \eta\, \frac{\hat{m}_t}{\sqrt{\hat{v}_t} + \epsilon}
+# \end{aligned}
+# $$
+#
+# Reference: Loshchilov & Hutter, 2019, *Decoupled Weight Decay Regularization*.
+
+# %% [markdown] lang="zh"
+# ## 3. 用统一的训练循环（`dlfs.train.fit`）训练，同时观察训练损失和验证损失
+# 每一步先裁剪梯度，再做一次 AdamW 更新（$\beta_1 = 0.9$，$\beta_2 = 0.99$；
+# 权重衰减 $\lambda = 0.1$ 只作用于矩阵和嵌入，不作用于偏置和归一化层的增益）：
+#
+# $$
+# \begin{aligned}
+# m_t &= \beta_1 m_{t-1} + (1 - \beta_1)\, g_t, \qquad
+#   v_t = \beta_2 v_{t-1} + (1 - \beta_2)\, g_t^2, \qquad
+#   \hat{m}_t = \frac{m_t}{1 - \beta_1^t}, \quad \hat{v}_t = \frac{v_t}{1 - \beta_2^t} \\
+# \theta_t &= \theta_{t-1} (1 - \eta \lambda) - \eta\, \frac{\hat{m}_t}{\sqrt{\hat{v}_t} + \epsilon}
+# \end{aligned}
+# $$
+#
+# 参考文献：Loshchilov & Hutter, 2019, *Decoupled Weight Decay Regularization*。
 
 # %%
 chance = math.log(tok.vocab_size)
@@ -95,7 +177,14 @@ ctx.savefig(fig, "loss.png")
 
 # %% [markdown]
 # ## 4. Sample
-# The sample starts from a prompt and adds one token at a time (temperature 0.8).
+# The sample starts from a prompt and adds one token at a time (temperature 0.8): the next
+# token is drawn from $p_i = \exp(z_i / 0.8) / \sum_j \exp(z_j / 0.8)$, with $z$ the
+# last position's logits.
+
+# %% [markdown] lang="zh"
+# ## 4. 采样
+# 采样从一个提示（prompt）开始，每次添加一个词元（温度 0.8）：下一个词元从
+# $p_i = \exp(z_i / 0.8) / \sum_j \exp(z_j / 0.8)$ 中抽取，$z$ 是最后一个位置的 logits。
 
 # %%
 print(run.sample)

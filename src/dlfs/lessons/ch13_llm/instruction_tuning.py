@@ -14,11 +14,23 @@
 # tokens**. This lesson builds both pieces, checks the mask to the last gradient, and
 # measures what a small SFT run changes: the exact-answer accuracy on questions the model
 # never saw.
+# Ouyang et al., 2022, *Training language models to follow instructions with human
+# feedback* (SFT is the first of its three stages).
+
+# %% [markdown] lang="zh"
+# # 指令微调：对话模板与掩码损失
 #
-# 预训练的语言模型只会续写文本，不会回答问题。监督微调（SFT）用固定**对话模板**写成的对话来
-# 训练它——特殊词元标出谁在说话——而损失**只计算回答部分的词元**。本课把这两部分都搭起来，
-# 把掩码一直检查到梯度，并测量一次小规模 SFT 带来的变化：在模型从未见过的问题上，答案完全
-# 正确的比例。
+# **库文件：** `src/dlfs/data/text/instructions.py`（指令集、`ChatTokenizer`、`format_chat`、
+# `sft_example`、`collate_sft`、`sft_loss`）、`src/dlfs/models/chat.py`（`ChatModel`、
+# `extend_vocabulary`）、`src/dlfs/recipes/sft.py`（`dlfs train sft`、`accuracy`）。测试：
+# `tests/llm/test_instructions.py`、`tests/llm/test_sft_dpo.py`、`tests/llm/test_chat.py`。命令行：
+# `dlfs train sft [--quick]`，然后 `dlfs chat --run runs/sft --once "What is 17 + 25?"`。
+#
+# 预训练的语言模型只会续写文本，不会回答问题。监督微调（SFT）用按固定**对话模板**写成的对话来训练
+# 它——特殊词元标出谁在说话——而损失**只计算回答部分的词元**。本课把这两部分都搭起来，
+# 把掩码一直检查到梯度，并测量一次小规模 SFT 带来的变化：在模型从未见过的问题上，
+# 答案完全正确的比例。Ouyang et al., 2022, *Training language models to follow instructions with
+# human feedback*（SFT 是其三个阶段中的第一个）。
 
 # %%
 import random
@@ -57,17 +69,19 @@ torch.manual_seed(0)
 torch.set_num_threads(1)   # tiny matrices: one thread is fastest on a shared 2-core machine
 
 # %% [markdown]
-# ## 1. An instruction set with exact answers — 有标准答案的指令集
+# ## 1. An instruction set with exact answers
 # Five families of questions, made deterministically from what ships with Python: sums of
 # two numbers, words of the help topics reversed or capitalised, calendar days rewritten or
 # named by month. Every question has one right answer, so "correct" is a rule, not a judge.
 # The splits are made by *item*: a number pair, a word or a day is in exactly one of
 # train / dpo / test, so the held-out questions are truly unseen.
-#
-# 五类问题，全部由 Python 自带的内容确定性地生成：两数之和、帮助文档里的单词倒写或大写、
-# 日期改写或说出月份。每道题只有一个正确答案，所以“对不对”由规则判定，而不是靠评委。划分按
-# *条目* 进行：一个数对、一个单词或一天只属于 train / dpo / test 之一，因此留出的问题是真正
-# 没见过的。
+
+# %% [markdown] lang="zh"
+# ## 1. 有标准答案的指令集
+# 五类问题，全部由 Python 自带的内容确定性地生成：两数之和、帮助主题里的单词倒写或大写、
+# 日历日期改写或说出所在月份。每道题只有一个正确答案，所以“对不对”由规则判定，而不是靠评委。
+# 划分按*条目*进行：一个数对、一个单词或一天只属于 train / dpo / test 之一，
+# 因此留出的问题是真正没见过的。
 
 # %%
 data = make_instructions()
@@ -80,15 +94,17 @@ assert not any(i.prompt in train_words for i in data.test if i.family == "revers
 assert make_instructions() == data                       # the same set every time
 
 # %% [markdown]
-# ## 2. The chat template — 对话模板
+# ## 2. The chat template
 # `<|user|>question<|end|><|assistant|>answer<|end|>`. The three markers are *single*
 # tokens appended after the character vocabulary, so a model pre-trained on characters
 # keeps every id it knows (`extend_vocabulary` gives it three new embedding rows). At chat
 # time the prompt ends with `<|assistant|>` and the model writes until it emits `<|end|>`.
-#
-# 三个标记都是*单个*词元，排在字符词表之后，所以在字符上预训练的模型认识的编号一个不变
-# （`extend_vocabulary` 给它加三行新的嵌入）。对话时，提示以 `<|assistant|>` 结尾，模型一直
-# 生成到输出 `<|end|>` 为止。
+
+# %% [markdown] lang="zh"
+# ## 2. 对话模板
+# `<|user|>question<|end|><|assistant|>answer<|end|>`。三个标记都是*单个*词元，排在字符词表之后，
+# 所以在字符上预训练的模型认识的编号一个不变（`extend_vocabulary` 给它加三行新的嵌入）。对话时，
+# 提示以 `<|assistant|>` 结尾，模型一直生成到输出 `<|end|>` 为止。
 
 # %%
 tok = ChatTokenizer(CharTokenizer.from_text(data.text()))
@@ -103,16 +119,30 @@ assert tok.decode(ids) == turn and parse_chat(turn) == (question, answer)
 assert len(ids) == len(turn) - sum(len(s) - 1 for s in tok.specials) - (len(END) - 1)
 
 # %% [markdown]
-# ## 3. The loss mask — 损失掩码
+# ## 3. The loss mask
 # The input is the turn without its last token, the label at position t is token t + 1.
 # Where that next token still belongs to the prompt the label is `-100` (`IGNORE_INDEX`):
 # the loss averages `-log p(label)` over the other positions only — the answer and its
-# `<|end|>`. So the model is never trained to predict the user's words, and the logits at
-# prompt positions get a gradient of exactly zero.
+# `<|end|>`. With $m_t = 1$ where $\text{label}_t \neq -100$ and 0 elsewhere:
 #
-# 输入是去掉最后一个词元的整轮对话，位置 t 的标签是第 t + 1 个词元。如果这个下一个词元仍属于
-# 提示，标签就是 `-100`（`IGNORE_INDEX`）：损失只在其余位置——回答及其 `<|end|>`——上对
-# `-log p(标签)` 取平均。于是模型从不被训练去预测用户的话，提示位置的 logits 梯度恰好为零。
+# $$
+# \mathcal{L} = \frac{\sum_t m_t \cdot \big(-\log p_t(\text{label}_t)\big)}{\sum_t m_t}
+# $$
+#
+# So the model is never trained to predict the user's words, and the logits at
+# prompt positions get a gradient of exactly zero (each term's gradient carries its $m_t$).
+
+# %% [markdown] lang="zh"
+# ## 3. 损失掩码
+# 输入是去掉最后一个词元的整轮对话，位置 t 的标签是第 t + 1 个词元。如果这个下一个词元仍属于提示，
+# 标签就是 `-100`（`IGNORE_INDEX`）：损失只在其余位置——回答及其 `<|end|>`——上对 `-log p(label)`
+# 取平均。记 $\text{label}_t \neq -100$ 处 $m_t = 1$，其余处为 0：
+#
+# $$
+# \mathcal{L} = \frac{\sum_t m_t \cdot \big(-\log p_t(\text{label}_t)\big)}{\sum_t m_t}
+# $$
+#
+# 于是模型从不被训练去预测用户的话，提示位置的 logits 梯度恰好为零（每一项的梯度都带着它的 $m_t$）。
 
 # %%
 x, labels = sft_example(tok, question, answer)
@@ -134,16 +164,18 @@ print(f"sft_loss {loss.item():.6f} = torch cross_entropy(ignore_index=-100) "
 assert torch.allclose(loss, torch_loss) and (logits.grad[0, :P - 1] == 0).all()
 
 # %% [markdown]
-# ## 4. Before and after a small SFT run — 一次小规模 SFT 的前后对比
+# ## 4. Before and after a small SFT run
 # A fresh GPT learns the template from scratch here (the `dlfs train sft` recipe starts from
 # the pre-trained capstone GPT instead). Quick mode keeps two families, a 2-layer model and
 # 180 steps; the full run takes all five families and the capstone's size. Accuracy counts
 # an answer right only when it is exactly the expected text, decoded greedily with the KV
 # cache and stopped at `<|end|>` (`ChatModel`).
-#
+
+# %% [markdown] lang="zh"
+# ## 4. 一次小规模 SFT 的前后对比
 # 这里一个全新的 GPT 从零学会模板（`dlfs train sft` 配方则从预训练好的毕业项目 GPT 开始）。
-# 快速模式只保留两类问题、2 层模型和 180 步；完整模式用全部五类和毕业项目的模型大小。只有
-# 答案与期望文本完全一致才算对；解码用贪心法和 KV 缓存，遇到 `<|end|>` 停止（`ChatModel`）。
+# 快速模式只保留两类问题、2 层模型和 180 步；完整模式用全部五类问题和毕业项目的模型大小。
+# 只有答案与期望文本完全一致才算对；解码用贪心法和 KV 缓存，遇到 `<|end|>` 停止（`ChatModel`）。
 
 # %%
 families = ("date", "month") if ctx.quick else FAMILIES
@@ -184,7 +216,7 @@ ax2.legend()
 ctx.savefig(fig, "sft_before_after.png")
 
 # %% [markdown]
-# ## 5. The same, on the command line — 命令行上的同一件事
+# ## 5. The same, on the command line
 # `dlfs train sft` runs the whole pipeline on the capstone: it pre-trains the GPT of
 # `dlfs train gpt` (or takes `--base DIR`), extends its vocabulary by the three special
 # tokens, measures the held-out accuracy of the pre-trained model alone (0 %: it does not
@@ -194,11 +226,13 @@ ctx.savefig(fig, "sft_before_after.png")
 # With the defaults (1500 pre-training steps, 1000 SFT steps of 32 turns) our run went from
 # 0 % to 68.8 % of the 250 held-out questions: dates and months 100 %, reversed words 92 %,
 # capitals 46 %, sums 6 % — copying is learned quickly, two-digit addition is not.
-#
-# `dlfs train sft` 在毕业项目上跑完整条流水线：预训练 `dlfs train gpt` 的 GPT（或用
-# `--base DIR` 指定），给词表加上三个特殊词元，先测只经过预训练的模型在留出集上的准确率
-# （0 %：它不认识模板），再在训练器下（检查点、`--resume`、TensorBoard）用这个掩码损失微调，
-# 然后再测一次。之后 `dlfs chat --run runs/sft` 就能回答问题；`dlfs train dpo --from runs/sft`
-# 接着做下一课 `dpo-alignment` 的内容。用默认设置（预训练 1500 步、SFT 1000 步、每步 32 轮对话），
-# 我们的运行在 250 道留出题上从 0 % 提高到 68.8 %：日期和月份 100 %，倒写单词 92 %，大写 46 %，
-# 两数相加 6 %——复制类任务学得很快，两位数加法却学不会。
+
+# %% [markdown] lang="zh"
+# ## 5. 命令行上的同一件事
+# `dlfs train sft` 在毕业项目上跑完整条流水线：预训练 `dlfs train gpt` 的 GPT（或用 `--base DIR`
+# 指定），给词表加上三个特殊词元，先测只经过预训练的模型在留出集上的准确率（0 %：它不认识模板），
+# 再在训练器下（检查点、`--resume`、TensorBoard）用这个掩码损失微调，然后再测一次。之后
+# `dlfs chat --run runs/sft` 就能回答问题；`dlfs train dpo --from runs/sft` 接着做下一课
+# `dpo-alignment` 的内容。用默认设置（预训练 1500 步、SFT 1000 步、每步 32 轮对话），我们的运行在
+# 250 道留出题上从 0 % 提高到 68.8 %：日期和月份 100 %，倒写单词 92 %，大写 46 %，两数相加
+# 6 %——复制类任务学得很快，两位数加法却学不会。

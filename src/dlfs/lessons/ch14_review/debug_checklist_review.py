@@ -11,6 +11,18 @@
 # item), **fix** (change one thing and assert it works). The checklist document gives the
 # long version and the lesson behind each item; this is the drill you can rerun in seconds.
 
+# %% [markdown] lang="zh"
+# # 第 21 天 · 复盘：逐条过一遍调试清单，完善 debug_checklist.md
+#
+# **库文件：** `src/dlfs/playground/`（`inspect`、`model_summary`、`seed_everything`、
+# `get_device`）、`src/dlfs/nn/`（出错时经过的各个层和损失函数）、`src/dlfs/train/`（`fit`、
+# `NaNGuard`、`find_max_batch_size`）、`src/dlfs/data/`（`DataLoader`）。
+# **文档：** `docs/debug_checklist.md`（中文: `docs/debug_checklist.zh-CN.md`）。
+#
+# 一共十二条，每条都分三步：**症状**（故意制造这个故障，读一读错误信息）、**确认**（用库里的
+# 工具做一次探查，确定就是这一条）、**修复**（只改一处，并断言它已经好了）。清单文档给出详细
+# 版本以及每一条背后的那一课；这里则是几秒钟就能重跑一遍的演练。
+
 # %%
 import math
 
@@ -44,7 +56,14 @@ def failure(fn, *expected: type[BaseException]) -> str:
 # %% [markdown]
 # ## 1. Shape mismatch
 # `Linear` acts on the **last** dimension; `Conv1d` wants `(B, C, T)`. A `(B, C, T)` tensor fed
-# to a Linear that expects `C` features fails with the matmul shapes in the message.
+# to a Linear that expects `C` features fails with the matmul shapes in the message: the layer
+# computes $y = x W^\top + b$ with $W$ of shape `(5, C)`, so the last dimension of $x$ must be `C`.
+
+# %% [markdown] lang="zh"
+# ## 1. 形状不匹配
+# `Linear` 作用在**最后**一维上；`Conv1d` 要的是 `(B, C, T)`。把 `(B, C, T)` 的张量喂给期望 `C`
+# 个特征的 Linear，会报错，错误信息里写着矩阵乘法的两个形状：这个层计算 $y = x W^\top + b$，
+# $W$ 的形状是 `(5, C)`，所以 $x$ 的最后一维必须是 `C`。
 
 # %%
 B, T, C = 4, 10, 8
@@ -69,6 +88,11 @@ assert torch.equal(xt.contiguous().view(2, 12), xt.reshape(2, 12))  # fix
 # NumPy floats are float64, parameters float32; class targets must be int64. `dlfs`'s own
 # `cross_entropy` says so in words.
 
+# %% [markdown] lang="zh"
+# ## 2. dtype 不匹配
+# NumPy 的浮点数是 float64，参数是 float32；类别目标必须是 int64。`dlfs` 自己的
+# `cross_entropy` 会用文字把这一点讲清楚。
+
 # %%
 features = np.random.default_rng(0).normal(size=(5, 3))
 lin = nn.Linear(3, 2)
@@ -91,6 +115,12 @@ assert torch.allclose(loss, torch.nn.functional.cross_entropy(logits, labels.lon
 # it: `meta` (shapes, no data). On a GPU the message reads "Expected all tensors to be on the
 # same device"; the confirm step and the fix are the same.
 
+# %% [markdown] lang="zh"
+# ## 3. 设备不匹配
+# 一次运算，张量却在两个设备上。只有 CPU 的机器可以用第二个“设备” `meta`（只有形状，没有
+# 数据）来演示。在 GPU 上，错误信息是 "Expected all tensors to be on the same device"；确认
+# 步骤和修复方法都一样。
+
 # %%
 lin = nn.Linear(3, 2)
 msg = failure(lambda: lin(torch.randn(5, 3, device="meta")), RuntimeError)
@@ -104,6 +134,11 @@ assert lin(torch.randn(5, 3).to(device)).device.type == device.type   # fix: one
 # ## 4. Loss not decreasing
 # No error, a flat loss. A classic cause: the optimizer holds the parameters of *another*
 # model instance (built before a re-initialization). Confirm by overfitting one batch.
+
+# %% [markdown] lang="zh"
+# ## 4. 损失不下降
+# 没有报错，只是损失一动不动。一个经典原因：优化器持有的是*另一个*模型实例的参数（在重新初始化
+# 之前构造的）。通过对单个批次过拟合来确认。
 
 # %%
 data = [(torch.randn(16, 20), torch.randint(0, 3, (16,)))]      # one batch, 20 features
@@ -121,7 +156,27 @@ assert hist.step_loss[-1] < 0.5 * hist.step_loss[0]       # one batch: must over
 # %% [markdown]
 # ## 5. NaN / loss explosion
 # `log(softmax(z))` underflows: a probability of exactly 0 gives `log(0) = -inf`. The guard
-# stops the run and names the module; `log_softmax` computes the same thing stably.
+# stops the run and names the module; `log_softmax` computes the same thing stably, with
+# $m = \max_j z_j$:
+#
+# $$
+# \log \mathrm{softmax}(z)_i = (z_i - m) - \log \sum_j e^{z_j - m}
+# $$
+#
+# For `z = [0, 200]`, $\mathrm{softmax}(z)_0 = e^{-200}$ rounds to 0 in float32, while
+# $\log \mathrm{softmax}(z)_0 = -200 - \log(1 + e^{-200}) \approx -200$ stays finite.
+
+# %% [markdown] lang="zh"
+# ## 5. NaN / 损失爆炸
+# `log(softmax(z))` 会下溢：概率恰好为 0 时得到 `log(0) = -inf`。NaN 守卫会停止运行并指出是哪个
+# 模块；`log_softmax` 以稳定的方式计算同一个量，其中 $m = \max_j z_j$：
+#
+# $$
+# \log \mathrm{softmax}(z)_i = (z_i - m) - \log \sum_j e^{z_j - m}
+# $$
+#
+# 对 `z = [0, 200]`，$\mathrm{softmax}(z)_0 = e^{-200}$ 在 float32 中舍入为 0，而
+# $\log \mathrm{softmax}(z)_0 = -200 - \log(1 + e^{-200}) \approx -200$ 仍是有限值。
 
 # %%
 class LogProbs(nn.Module):
@@ -155,6 +210,11 @@ assert torch.allclose(F.log_softmax(z, -1), torch.log_softmax(z, -1))
 # A CPU does not raise CUDA's OOM, so the budget is set by hand: measure the bytes of one
 # training step per batch size and take the largest that fits; accumulate for a larger one.
 
+# %% [markdown] lang="zh"
+# ## 6. 内存不足
+# CPU 不会抛出 CUDA 那样的 OOM，所以这里手工设定预算：测量每种批量大小下一个训练步所需的字节
+# 数，取放得下的最大批量；想要更大的批量就用梯度累积。
+
 # %%
 mlp = nn.Sequential(nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 10))
 
@@ -177,6 +237,11 @@ assert found.batch_size < 64 and bytes_64 > found.bytes_used  # fix: smaller B (
 # BatchNorm in training mode needs more than one value per channel; at inference one sample
 # at a time fails — and in training mode it would also move the running statistics.
 
+# %% [markdown] lang="zh"
+# ## 7. 忘了切换 train/eval 模式
+# 训练模式下的 BatchNorm 要求每个通道不止一个值；推理时一次送一个样本就会失败——而且在训练
+# 模式下，它还会改动滑动统计量。
+
 # %%
 net = nn.Sequential(nn.Linear(4, 6), nn.BatchNorm1d(6), nn.Dropout(0.5))
 msg = failure(lambda: net(torch.randn(1, 4)), ValueError)
@@ -190,7 +255,13 @@ assert torch.equal(net[1].running_mean, before)             # and statistics are
 
 # %% [markdown]
 # ## 8. zero_grad forgotten
-# `backward()` adds into `.grad`. Two backwards of the same loss give twice the gradient.
+# `backward()` adds into `.grad`. Two backwards of the same loss give twice the gradient:
+# each call does $\texttt{p.grad} \leftarrow \texttt{p.grad} + \partial L / \partial p$.
+
+# %% [markdown] lang="zh"
+# ## 8. 忘了 zero_grad
+# `backward()` 是把梯度加进 `.grad`。对同一个损失做两次反向传播，得到两倍的梯度：每次调用都执行
+# $\texttt{p.grad} \leftarrow \texttt{p.grad} + \partial L / \partial p$。
 
 # %%
 lin = nn.Linear(3, 1)
@@ -206,7 +277,14 @@ assert torch.allclose(lin.weight.grad, g1)
 
 # %% [markdown]
 # ## 9. In-place op breaks autograd
-# `exp` saves its output for the backward; an in-place `+=` on that output changes it.
+# `exp` saves its output for the backward; an in-place `+=` on that output changes it. The
+# backward of $h = e^{w}$ is $\partial L / \partial w = \partial L / \partial h \cdot h$: it
+# needs the saved $h$ unchanged.
+
+# %% [markdown] lang="zh"
+# ## 9. 原地操作破坏自动求导
+# `exp` 会为反向传播保存自己的输出；对这个输出做原地 `+=` 就改掉了它。$h = e^{w}$ 的反向传播是
+# $\partial L / \partial w = \partial L / \partial h \cdot h$：它需要保存下来的 $h$ 保持不变。
 
 # %%
 w = torch.randn(3, requires_grad=True)
@@ -232,6 +310,10 @@ assert torch.allclose(w.grad, w.exp().detach())
 # ## 10. Graph cut by `.detach()` / `.item()`
 # A loss rebuilt from a Python float has no `grad_fn`: nothing to differentiate.
 
+# %% [markdown] lang="zh"
+# ## 10. 计算图被 `.detach()` / `.item()` 切断
+# 由 Python 浮点数重新构造出来的损失没有 `grad_fn`：没有东西可以求导。
+
 # %%
 lin = nn.Linear(3, 1)
 xb, yb = torch.randn(8, 3), torch.randn(8, 1)
@@ -246,7 +328,13 @@ assert lin.weight.grad is not None
 
 # %% [markdown]
 # ## 11. Non-scalar loss
-# `reduction="none"` keeps one loss per sample; `backward()` needs a scalar.
+# `reduction="none"` keeps one loss per sample; `backward()` needs a scalar, e.g. the mean
+# $L = \frac{1}{B} \sum_{i=1}^{B} \ell_i$.
+
+# %% [markdown] lang="zh"
+# ## 11. 损失不是标量
+# `reduction="none"` 为每个样本保留一个损失；`backward()` 需要一个标量，例如取平均
+# $L = \frac{1}{B} \sum_{i=1}^{B} \ell_i$。
 
 # %%
 z = torch.randn(4, 3, requires_grad=True)
@@ -262,6 +350,12 @@ assert z.grad.shape == (4, 3)
 # A sample that raises inside a worker comes back wrapped with the worker's traceback; with
 # `num_workers=0` the plain error appears in your own process. Samples of different lengths
 # need a `collate_fn` that pads.
+
+# %% [markdown] lang="zh"
+# ## 12. DataLoader 工作进程报错
+# 在工作进程里抛出异常的样本，会连同该工作进程的调用栈一起被包装后传回来；设置
+# `num_workers=0` 时，原始错误直接出现在你自己的进程里。长度不同的样本需要一个负责填充的
+# `collate_fn`。
 
 # %%
 class Records(Dataset):
@@ -305,6 +399,10 @@ assert lengths.tolist() == [3, 2, 1]
 # %% [markdown]
 # ## Before you debug: the toolbox in one cell
 # `model_summary` prints every layer's output shape: the first place to look for items 1, 6, 7.
+
+# %% [markdown] lang="zh"
+# ## 调试之前：一个单元格里的工具箱
+# `model_summary` 打印每一层的输出形状：排查第 1、6、7 条时首先要看的地方。
 
 # %%
 cnn = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(256, 10))

@@ -6,13 +6,56 @@
 # taken here by hand is what autograd (`dlfs run autograd-basics`) computes for us.
 #
 # Exhaustive search (lecture 2) does not scale past two parameters. Instead, follow the slope:
-# for ŷ = w·x and cost(w) = (1/N) Σ (w·xᵢ − yᵢ)², the derivative is
+# for $\hat{y} = w \cdot x$ and the MSE cost, the derivative is
 #
-#     d cost / dw = (1/N) Σ 2·xᵢ·(w·xᵢ − yᵢ)
+# $$
+# \text{cost}(w) = \frac{1}{N} \sum_{i=1}^{N} (w \cdot x_i - y_i)^2,
+# \qquad
+# \frac{d\,\text{cost}}{dw} = \frac{1}{N} \sum_{i=1}^{N} 2 x_i (w \cdot x_i - y_i)
+# $$
 #
-# and **gradient descent (GD)** repeats w ← w − α · d cost/dw, one update per pass over all
-# N points. **Stochastic gradient descent (SGD)** updates after every single point with that
-# point's own gradient 2·xᵢ·(w·xᵢ − yᵢ): N cheap, noisy updates per pass.
+# and **gradient descent (GD)** repeats the update below with step size $\alpha$ (`alpha` in
+# the code), one update per pass over all N points:
+#
+# $$
+# w \leftarrow w - \alpha \, \frac{d\,\text{cost}}{dw}
+# $$
+#
+# **Stochastic gradient descent (SGD)** updates after every single point $i$ with that
+# point's own gradient: N cheap, noisy updates per pass,
+#
+# $$
+# w \leftarrow w - \alpha \cdot 2 x_i (w \cdot x_i - y_i) .
+# $$
+
+# %% [markdown] lang="zh"
+# # 刘二大人第 3 讲：梯度下降与随机梯度下降
+#
+# **库文件：** 暂无——这里手写的更新规则，就是从第 5 讲起由 `dlfs.optim.SGD`
+# （`src/dlfs/optim/sgd.py`）自动完成的事；这里手算的导数，就是自动求导（autograd，见
+# `dlfs run autograd-basics`）替我们算的东西。
+#
+# 穷举搜索（第 2 讲）超过两个参数就行不通了。换个办法：顺着斜率走。对 $\hat{y} = w \cdot x$
+# 和均方误差代价，导数为
+#
+# $$
+# \text{cost}(w) = \frac{1}{N} \sum_{i=1}^{N} (w \cdot x_i - y_i)^2,
+# \qquad
+# \frac{d\,\text{cost}}{dw} = \frac{1}{N} \sum_{i=1}^{N} 2 x_i (w \cdot x_i - y_i)
+# $$
+#
+# **梯度下降（GD）** 以步长 $\alpha$（代码里的 `alpha`）反复执行下面的更新，每遍历全部 N
+# 个点才更新一次：
+#
+# $$
+# w \leftarrow w - \alpha \, \frac{d\,\text{cost}}{dw}
+# $$
+#
+# **随机梯度下降（SGD）** 每看一个点 $i$ 就用该点自己的梯度更新一次：每遍 N 次廉价而带噪声的更新，
+#
+# $$
+# w \leftarrow w - \alpha \cdot 2 x_i (w \cdot x_i - y_i) .
+# $$
 
 # %%
 import matplotlib.pyplot as plt
@@ -26,6 +69,10 @@ epochs = 40 if ctx.quick else 100
 # %% [markdown]
 # ## 1. The hand-derived gradient, checked against autograd
 # On the lecture's data (y = 2x exactly), at a few values of w.
+
+# %% [markdown] lang="zh"
+# ## 1. 手推的梯度，与自动求导对照
+# 在课上的数据（恰好 y = 2x）上，取几个不同的 w 值来比较。
 
 # %%
 x = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)
@@ -46,9 +93,16 @@ assert gradient(2.0, x, y) == 0.0  # the slope vanishes at the minimum
 
 # %% [markdown]
 # ## 2. Both methods on noisy data
-# 30 points of y = 2x + noise. The best w is now the least-squares w* = Σxy / Σx², which GD
+# 30 points of y = 2x + noise. The best w is now the least-squares
+# $w^* = \sum_i x_i y_i / \sum_i x_i^2$ (`w_star`), which GD
 # approaches steadily. SGD's single-point gradients disagree with each other, so with a
 # fixed step size it keeps jumping around w* instead of settling exactly on it.
+
+# %% [markdown] lang="zh"
+# ## 2. 两种方法用在带噪声的数据上
+# 30 个点，y = 2x 加噪声。此时最好的 w 是最小二乘解 $w^* = \sum_i x_i y_i / \sum_i x_i^2$
+# （`w_star`），GD 稳步逼近它。SGD 的单点梯度彼此不一致，所以在固定步长下，它一直在 w*
+# 附近跳来跳去，而不会恰好停在上面。
 
 # %%
 gen = torch.Generator().manual_seed(0)
@@ -92,6 +146,11 @@ assert band < 0.25, "SGD stays in a small neighbourhood of w*"
 # GD's cost never goes up: every step moves w straight towards w*. SGD's cost, measured on
 # all the data after each single-point update, goes up whenever a point pulls w away. But
 # SGD makes N updates per pass, so after ONE pass it is already much closer than GD.
+
+# %% [markdown] lang="zh"
+# ## 3. 用数字说明“噪声更大”是什么意思
+# GD 的代价从不上升：每一步都把 w 径直推向 w*。SGD 的代价（每次单点更新后在全部数据上测量）
+# 只要某个点把 w 拉偏就会上升。但 SGD 每遍做 N 次更新，所以仅仅一遍之后，它就已经比 GD 接近得多。
 
 # %%
 gd_up = sum(b > a + 1e-15 for a, b in zip(gd_costs, gd_costs[1:]))

@@ -14,6 +14,21 @@
 # 3. **loss and optimizer** — `MSELoss`, and an optimizer that owns `model.parameters()`;
 # 4. **the loop** — forward, loss, `zero_grad()`, `backward()`, `step()`.
 
+# %% [markdown] lang="zh"
+# # 刘二大人第 5 讲：用 PyTorch 实现线性回归
+#
+# **库文件：** `src/dlfs/nn/linear.py`（`Linear`）、`src/dlfs/nn/loss.py`（`MSELoss`）、
+# `src/dlfs/optim/sgd.py`、`adam.py`、`adagrad.py`、`rmsprop.py`（本仓库重新实现的优化器）。与
+# `torch.nn` / `torch.optim` 的一致性测试见 `tests/nn/test_nn_linear.py`、`tests/nn/test_losses.py`
+# 和 `tests/optim/test_optimizers.py`。
+#
+# 第 2–4 讲手写了模型、损失、梯度和更新。库把它们各自封装好，于是每个训练脚本都变成同样的四步：
+#
+# 1. **数据**——形状为 (N, features) 的张量：批量维永远是第 0 维；
+# 2. **模型**——一个 `Module`，它的 `forward` 把 x (N, 1) 映射为 ŷ (N, 1)；
+# 3. **损失函数和优化器**——`MSELoss`，以及一个掌管 `model.parameters()` 的优化器；
+# 4. **循环**——前向传播、算损失、`zero_grad()`、`backward()`、`step()`。
+
 # %%
 import matplotlib.pyplot as plt
 import torch
@@ -29,6 +44,24 @@ epochs = 300 if ctx.quick else 1000
 # ## 1. The four steps
 # The lecture sums the squared errors (`MSELoss(reduction="sum")`, written
 # `size_average=False` in old PyTorch), so the gradient is 3× that of the mean here.
+# With $\hat{y}_i = w x_i + b$ and the SGD step of learning rate 0.01:
+#
+# $$
+# \text{loss} = \sum_{i=1}^{N} (\hat{y}_i - y_i)^2, \qquad
+# w \leftarrow w - 0.01 \, \frac{\partial\,\text{loss}}{\partial w}, \qquad
+# b \leftarrow b - 0.01 \, \frac{\partial\,\text{loss}}{\partial b}
+# $$
+
+# %% [markdown] lang="zh"
+# ## 1. 四个步骤
+# 课上把平方误差求和（`MSELoss(reduction="sum")`，旧版 PyTorch 写作 `size_average=False`），
+# 所以这里的梯度是取平均时的 3 倍。记 $\hat{y}_i = w x_i + b$，SGD 的学习率为 0.01：
+#
+# $$
+# \text{loss} = \sum_{i=1}^{N} (\hat{y}_i - y_i)^2, \qquad
+# w \leftarrow w - 0.01 \, \frac{\partial\,\text{loss}}{\partial w}, \qquad
+# b \leftarrow b - 0.01 \, \frac{\partial\,\text{loss}}{\partial b}
+# $$
 
 # %%
 x_data = torch.tensor([[1.0], [2.0], [3.0]])  # (N, 1)                         step 1: data
@@ -69,6 +102,10 @@ assert abs(w - 2) < 0.02 and abs(b) < 0.05 and abs(y_test - 8) < 0.02
 # The same four steps with `torch.nn.Linear`, `torch.nn.MSELoss` and `torch.optim.SGD`,
 # from the same starting weights, retrace the same losses: the `dlfs` pieces are drop-in.
 
+# %% [markdown] lang="zh"
+# 用 `torch.nn.Linear`、`torch.nn.MSELoss` 和 `torch.optim.SGD` 走同样的四步，从相同的初始权重出发，
+# 得到的损失一模一样：`dlfs` 的组件可以直接替换。
+
 # %%
 ref = torch.nn.Linear(1, 1)
 ref.load_state_dict({k.removeprefix("linear."): v for k, v in start_state.items()})
@@ -93,6 +130,16 @@ print("torch.nn + torch.optim from the same start: the same losses, step for ste
 #
 # First the homework as usually set: the same lr = 0.01 for everyone (LBFGS keeps its own
 # default lr = 1, which scales a quasi-Newton step rather than a gradient).
+
+# %% [markdown] lang="zh"
+# ## 2. 课后作业：八个优化器解同一个问题
+# Adagrad、Adam、RMSprop 和 SGD 来自 `dlfs.optim`；Adamax、ASGD、LBFGS 和 Rprop 本仓库没有重新实现，
+# 所以取自 `torch.optim`（两者共用 `Optimizer` 接口，循环并不在乎）。LBFGS 需要一个重新计算损失的*闭
+# 包*（closure），因为一次 `step` 要多次求损失（这里最多 20 次）；这个闭包对其他优化器同样适用。
+# 所有优化器都从相同的权重出发。
+#
+# 先按通常的布置来做：所有优化器都用同样的 lr = 0.01（LBFGS 保留它自己的默认 lr = 1，
+# 它缩放的是拟牛顿步，而不是梯度）。
 
 # %%
 OPTIMIZERS = {
@@ -136,9 +183,54 @@ assert max(curves, key=lambda name: curves[name][-1]) == "Adagrad"
 # to reach 2 they are still on their way. Adagrad divides by the root of the *sum* of all
 # past squared gradients, so its steps keep shrinking — the slowest of all.
 #
+# The four rules of `dlfs.optim`, for a parameter $p$ with gradient $g$ at step $t$ (RMSprop's
+# decay $\rho = 0.99$, Adam's $\beta_1 = 0.9$, $\beta_2 = 0.999$, a small $\epsilon$):
+#
+# $$
+# \begin{aligned}
+# \text{SGD:}\quad & p \leftarrow p - \text{lr}\, g \\
+# \text{Adagrad:}\quad & s \leftarrow s + g^2, \qquad
+#   p \leftarrow p - \text{lr}\, \frac{g}{\sqrt{s} + \epsilon} \\
+# \text{RMSprop:}\quad & v \leftarrow \rho\, v + (1 - \rho)\, g^2, \qquad
+#   p \leftarrow p - \text{lr}\, \frac{g}{\sqrt{v} + \epsilon} \\
+# \text{Adam:}\quad & m \leftarrow \beta_1 m + (1 - \beta_1)\, g, \qquad
+#   v \leftarrow \beta_2 v + (1 - \beta_2)\, g^2, \\
+# & p \leftarrow p - \frac{\text{lr}}{1 - \beta_1^t} \cdot
+# \frac{m}{\sqrt{v} / \sqrt{1 - \beta_2^t} + \epsilon}
+# \end{aligned}
+# $$
+#
 # So the adaptive methods want a larger lr. With lr chosen for them they get close too.
 # (Close, not exact: near the minimum RMSprop's normalized step stays about lr in size, so
 # with a fixed lr it keeps hovering around the minimum instead of settling on it.)
+
+# %% [markdown] lang="zh"
+# SGD 和 ASGD（在开始取平均之前，它走的就是普通 SGD 步）每步把 w 移动 lr × 梯度，
+# 而这里的梯度很大。Rprop 只用梯度的*符号*，只要符号不变就放大自己的步长；LBFGS 构建一个曲率模型，
+# 走几步就够。Adam、Adamax 和 RMSprop 把梯度除以它的滑动幅度，所以每一步大约把权重移动 lr = 0.01：w
+# 从 0 附近出发、需要到达 2，它们还在半路上。Adagrad 除以过去所有梯度平方之*和*的平方根，
+# 所以步长越来越小——是最慢的一个。
+#
+# `dlfs.optim` 中的四条更新规则，对参数 $p$、它在第 $t$ 步的梯度 $g$（RMSprop 的衰减
+# $\rho = 0.99$，Adam 的 $\beta_1 = 0.9$、$\beta_2 = 0.999$，$\epsilon$ 是一个小数）：
+#
+# $$
+# \begin{aligned}
+# \text{SGD:}\quad & p \leftarrow p - \text{lr}\, g \\
+# \text{Adagrad:}\quad & s \leftarrow s + g^2, \qquad
+#   p \leftarrow p - \text{lr}\, \frac{g}{\sqrt{s} + \epsilon} \\
+# \text{RMSprop:}\quad & v \leftarrow \rho\, v + (1 - \rho)\, g^2, \qquad
+#   p \leftarrow p - \text{lr}\, \frac{g}{\sqrt{v} + \epsilon} \\
+# \text{Adam:}\quad & m \leftarrow \beta_1 m + (1 - \beta_1)\, g, \qquad
+#   v \leftarrow \beta_2 v + (1 - \beta_2)\, g^2, \\
+# & p \leftarrow p - \frac{\text{lr}}{1 - \beta_1^t} \cdot
+# \frac{m}{\sqrt{v} / \sqrt{1 - \beta_2^t} + \epsilon}
+# \end{aligned}
+# $$
+#
+# 所以自适应方法需要更大的 lr。给它们选合适的 lr 后，它们也能接近最优。（是接近而非精确：
+# 在最小值附近，RMSprop 归一化后的步长仍约为 lr，所以在固定 lr 下它会一直在最小值周围徘徊，
+# 而停不下来。）
 
 # %%
 tuned = {"Adagrad": 1.0, "Adam": 0.1, "Adamax": 0.3, "RMSprop": 0.1}

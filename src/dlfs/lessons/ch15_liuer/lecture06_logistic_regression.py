@@ -7,15 +7,42 @@
 # `tests/nn/test_nn_activation.py`.
 #
 # The question changes from "how many points?" to "pass or fail?". A linear score
-# z = w·x + b can be any number; the logistic function squashes it into a probability
+# $z = w \cdot x + b$ can be any number; the logistic function squashes it into a probability
 #
-#     σ(z) = 1 / (1 + e^(−z)),     P(pass | x) = σ(w·x + b)
+# $$
+# \sigma(z) = \frac{1}{1 + e^{-z}}, \qquad P(\text{pass} \mid x) = \sigma(w \cdot x + b)
+# $$
 #
-# and the loss is the binary cross-entropy (the negative log-likelihood of the labels)
+# and the loss is the binary cross-entropy (the negative log-likelihood of the labels
+# $y_i \in \{0, 1\}$, with $p_i$ the predicted probabilities)
 #
-#     BCE = −(1/N) Σ [ yᵢ·log pᵢ + (1 − yᵢ)·log(1 − pᵢ) ].
+# $$
+# \text{BCE} = -\frac{1}{N} \sum_{i=1}^{N} \big[\, y_i \log p_i + (1 - y_i) \log(1 - p_i) \,\big] .
+# $$
 #
-# The decision boundary is where P = 0.5, i.e. where z = 0: x* = −b / w.
+# The decision boundary is where P = 0.5, i.e. where z = 0: $x^* = -b / w$.
+
+# %% [markdown] lang="zh"
+# # 刘二大人第 6 讲：逻辑斯蒂回归
+#
+# **库文件：** `src/dlfs/nn/activation.py`（`Sigmoid`）、`src/dlfs/nn/loss.py`（`BCELoss`、
+# `BCEWithLogitsLoss`）、`src/dlfs/nn/linear.py`（`Linear`）、`src/dlfs/optim/sgd.py`；一致性测试见
+# `tests/nn/test_losses.py` 和 `tests/nn/test_nn_activation.py`。
+#
+# 问题从“考多少分？”变成了“过还是不过？”。线性得分 $z = w \cdot x + b$ 可以是任意实数；逻辑斯蒂函数
+# （logistic function）把它压缩成一个概率
+#
+# $$
+# \sigma(z) = \frac{1}{1 + e^{-z}}, \qquad P(\text{pass} \mid x) = \sigma(w \cdot x + b)
+# $$
+#
+# 损失函数是二元交叉熵（即标签 $y_i \in \{0, 1\}$ 的负对数似然，$p_i$ 是预测概率）
+#
+# $$
+# \text{BCE} = -\frac{1}{N} \sum_{i=1}^{N} \big[\, y_i \log p_i + (1 - y_i) \log(1 - p_i) \,\big] .
+# $$
+#
+# 决策边界在 P = 0.5 处，也就是 z = 0 处：$x^* = -b / w$。
 
 # %%
 import matplotlib.pyplot as plt
@@ -32,9 +59,16 @@ steps = 300 if ctx.quick else 1000
 
 # %% [markdown]
 # ## 1. A tiny data set: hours studied → pass
-# 40 students, hours uniform in [0, 6]. Each passes with probability σ(2·(hours − 2.5)), so
+# 40 students, hours uniform in [0, 6]. Each passes with probability
+# $\sigma(2 \cdot (\text{hours} - 2.5))$, so
 # the "true" boundary is 2.5 hours; the labels are drawn from that with a fixed seed, so a
 # few students who studied little pass and a few who studied a lot fail.
+
+# %% [markdown] lang="zh"
+# ## 1. 一个很小的数据集：学习时长 → 是否通过
+# 40 名学生，学习时长在 [0, 6] 上均匀分布。每人以概率 $\sigma(2 \cdot (\text{hours} - 2.5))$ 通过，
+# 所以“真实”边界是 2.5 小时；标签按这个概率用固定种子抽取，因此有几个学得少的学生通过了，
+# 也有几个学得多的没通过。
 
 # %%
 gen = torch.Generator().manual_seed(0)
@@ -48,6 +82,24 @@ assert passed.dtype == torch.float32 and set(passed.unique().tolist()) == {0.0, 
 
 # %% [markdown]
 # ## 2. Sigmoid and BCE, by hand and from the library
+# `BCEWithLogitsLoss` takes the score z instead of the probability and never forms
+# $\log p$ directly: per sample it computes
+#
+# $$
+# \ell(z, y) = (1 - y)\, z - \log \sigma(z),
+# $$
+#
+# which equals the BCE term above with $p = \sigma(z)$, and uses a stable $\log \sigma$.
+
+# %% [markdown] lang="zh"
+# ## 2. Sigmoid 与 BCE：手算与库函数
+# `BCEWithLogitsLoss` 接收得分 z 而不是概率，也从不直接计算 $\log p$：它对每个样本计算
+#
+# $$
+# \ell(z, y) = (1 - y)\, z - \log \sigma(z),
+# $$
+#
+# 在 $p = \sigma(z)$ 时它等于上面 BCE 中的那一项，而且 $\log \sigma$ 用的是数值稳定的算法。
 
 # %%
 z = torch.linspace(-6, 6, 13)
@@ -64,8 +116,31 @@ print(f"BCE of random guesses: {by_hand.item():.4f} (library agrees)")
 # %% [markdown]
 # ## 3. The model and the four steps of lecture 5
 # Full-batch gradient descent with momentum (lr 0.5, momentum 0.9) converges in a few
-# hundred steps. Where to? Logistic regression has no closed form, but scikit-learn's solver
+# hundred steps. With $p_i = \sigma(w x_i + b)$ the gradient of the BCE is simply
+#
+# $$
+# \frac{\partial\,\text{BCE}}{\partial w} = \frac{1}{N} \sum_{i=1}^{N} (p_i - y_i)\, x_i, \qquad
+# \frac{\partial\,\text{BCE}}{\partial b} = \frac{1}{N} \sum_{i=1}^{N} (p_i - y_i),
+# $$
+#
+# and SGD with momentum keeps a buffer $m$ per parameter: $m \leftarrow 0.9\, m + g$,
+# then $\theta \leftarrow \theta - 0.5\, m$.
+# Where to? Logistic regression has no closed form, but scikit-learn's solver
 # finds the maximum-likelihood (w, b) to high precision: ours must arrive at the same place.
+
+# %% [markdown] lang="zh"
+# ## 3. 模型，以及第 5 讲的四个步骤
+# 带动量的全批量梯度下降（lr 0.5，动量 0.9）几百步就能收敛。记 $p_i = \sigma(w x_i + b)$，BCE
+# 的梯度非常简洁：
+#
+# $$
+# \frac{\partial\,\text{BCE}}{\partial w} = \frac{1}{N} \sum_{i=1}^{N} (p_i - y_i)\, x_i, \qquad
+# \frac{\partial\,\text{BCE}}{\partial b} = \frac{1}{N} \sum_{i=1}^{N} (p_i - y_i),
+# $$
+#
+# 带动量的 SGD 为每个参数保留一个缓冲 $m$：$m \leftarrow 0.9\, m + g$，然后
+# $\theta \leftarrow \theta - 0.5\, m$。收敛到哪里？逻辑斯蒂回归没有闭式解，但 scikit-learn
+# 的求解器能高精度地找到最大似然的 (w, b)：我们的结果必须落在同一个地方。
 
 # %%
 class LogisticRegressionModel(nn.Module):
@@ -100,6 +175,11 @@ assert abs(w - w_ref) < 0.01 and abs(b - b_ref) < 0.03
 
 # %% [markdown]
 # ## 4. The decision boundary and the probability curve
+# At $x^* = -b / w$ the score is 0, so the model says exactly $\sigma(0) = 0.5$ there.
+
+# %% [markdown] lang="zh"
+# ## 4. 决策边界与概率曲线
+# 在 $x^* = -b / w$ 处得分为 0，所以模型在那里给出的恰好是 $\sigma(0) = 0.5$。
 
 # %%
 boundary = -b / w

@@ -9,7 +9,11 @@
 # Lecture 6 had one feature per sample. With F features, a sample is a row of F numbers and
 # the data is a matrix X (N, F); a linear layer computes all N outputs in one product
 #
-#     Z = X·Wᵀ + b,   X (N, F), W (out, F), b (out,)  →  Z (N, out),
+# $$
+# Z = X W^\top + b, \qquad X \in \mathbb{R}^{N \times F},\;
+# W \in \mathbb{R}^{\text{out} \times F},\; b \in \mathbb{R}^{\text{out}}
+# \;\longrightarrow\; Z \in \mathbb{R}^{N \times \text{out}},
+# $$
 #
 # and stacking such layers, each followed by a sigmoid, gives a network that can bend its
 # decision boundary.
@@ -20,6 +24,30 @@
 # (age, sex, body-mass index, blood pressure, six blood-serum measurements), label 1 when
 # the disease progressed more than the median after a year. The lecture's 8 → 6 → 4 → 1
 # network therefore becomes **10 → 6 → 4 → 1** here: only the input width changes.
+
+# %% [markdown] lang="zh"
+# # 刘二大人第 7 讲：处理多维特征的输入
+#
+# **库文件：** `src/dlfs/data/datasets/tabular.py`（`diabetes_binary`：数据从哪来、
+# 如何划分和标准化）、`src/dlfs/nn/linear.py`（`Linear`）、`src/dlfs/nn/activation.py`
+# （`Sigmoid`）、`src/dlfs/nn/loss.py`（`BCELoss`）、`src/dlfs/optim/adam.py`。
+#
+# 第 6 讲每个样本只有一个特征。有 F 个特征时，一个样本就是一行 F 个数，数据是一个矩阵 X (N, F)；
+# 线性层用一次矩阵乘法算出全部 N 个输出
+#
+# $$
+# Z = X W^\top + b, \qquad X \in \mathbb{R}^{N \times F},\;
+# W \in \mathbb{R}^{\text{out} \times F},\; b \in \mathbb{R}^{\text{out}}
+# \;\longrightarrow\; Z \in \mathbb{R}^{N \times \text{out}},
+# $$
+#
+# 把这样的层堆叠起来、每层后面接一个 sigmoid，就得到一个能把决策边界弯曲的网络。
+#
+# **关于数据，实话实说：** 课上用的是皮马印第安人糖尿病数据表（768 行，8 个特征）。
+# 没有哪个已安装的包自带它，所以 `dlfs.data.datasets.diabetes_binary` 是用 scikit-learn 的 diabetes
+# 数据做的替身：442 名患者，10 个标准化特征（年龄、性别、体重指数、血压、六项血清指标），
+# 一年后病情进展超过中位数时标签为 1。因此课上的 8 → 6 → 4 → 1 网络在这里变成 **10 → 6 → 4 → 1**：
+# 只有输入宽度变了。
 
 # %%
 import matplotlib.pyplot as plt
@@ -36,7 +64,13 @@ epochs = 200 if ctx.quick else 400
 # %% [markdown]
 # ## 1. The data: a matrix of features, a column of labels
 # `split="train"` and `"test"` are a fixed 80 / 20 split; the features are standardized
-# with the mean and standard deviation of the training rows only.
+# with the mean and standard deviation of the training rows only, column by column:
+# $x' = (x - \mu_{\text{train}}) / \sigma_{\text{train}}$.
+
+# %% [markdown] lang="zh"
+# ## 1. 数据：一个特征矩阵，一列标签
+# `split="train"` 和 `"test"` 是固定的 80 / 20 划分；特征只用训练行的均值和标准差逐列标准化：
+# $x' = (x - \mu_{\text{train}}) / \sigma_{\text{train}}$。
 
 # %%
 x_train, y_train = diabetes_binary("train")[:]
@@ -55,7 +89,25 @@ print(f"majority-class baseline on test: {baseline:.3f} ({y_train.mean().item():
 
 # %% [markdown]
 # ## 2. The network: 10 → 6 → 4 → 1 with sigmoids
-# Each `Linear` maps a whole batch at once; the shapes show how each layer narrows a row.
+# Each `Linear` maps a whole batch at once; the shapes show how each layer narrows a row:
+#
+# $$
+# \hat{y} = \sigma\Big( \sigma\big( \sigma(X W_1^\top + b_1)\, W_2^\top + b_2 \big)\,
+# W_3^\top + b_3 \Big),
+# \qquad W_1 \in \mathbb{R}^{6 \times 10},\; W_2 \in \mathbb{R}^{4 \times 6},\;
+# W_3 \in \mathbb{R}^{1 \times 4}
+# $$
+
+# %% [markdown] lang="zh"
+# ## 2. 网络：带 sigmoid 的 10 → 6 → 4 → 1
+# 每个 `Linear` 一次处理整个批次；打印的形状显示每一层如何把一行变窄：
+#
+# $$
+# \hat{y} = \sigma\Big( \sigma\big( \sigma(X W_1^\top + b_1)\, W_2^\top + b_2 \big)\,
+# W_3^\top + b_3 \Big),
+# \qquad W_1 \in \mathbb{R}^{6 \times 10},\; W_2 \in \mathbb{R}^{4 \times 6},\;
+# W_3 \in \mathbb{R}^{1 \times 4}
+# $$
 
 # %%
 torch.manual_seed(0)
@@ -80,6 +132,11 @@ assert sum(p.numel() for p in model.parameters()) == 99
 # Lecture 7 feeds all rows in every step (lecture 8 adds mini-batches). Plain SGD with
 # sigmoids everywhere learns very slowly (the lecture's lr = 0.1 barely moves the loss in a
 # hundred epochs), so we use Adam with lr = 0.01.
+
+# %% [markdown] lang="zh"
+# ## 3. 一次在整张表上训练
+# 第 7 讲每一步都喂入全部行（第 8 讲才引入小批量）。到处都是 sigmoid 时，普通 SGD 学得非常慢（课上的
+# lr = 0.1 训练一百个 epoch，损失几乎不动），所以我们用 lr = 0.01 的 Adam。
 
 # %%
 def train(net: torch.nn.Module, n_epochs: int) -> list[float]:
@@ -112,6 +169,11 @@ assert train_acc > baseline + 0.15 and test_acc > baseline + 0.15
 # The same training for a single `Linear(10, 1)` + sigmoid (logistic regression on all ten
 # features). On this small table the two end up close: the deeper network fits the
 # training rows better, which does not necessarily carry over to the test rows.
+
+# %% [markdown] lang="zh"
+# ## 4. 这里值得加深度吗？
+# 对单个 `Linear(10, 1)` + sigmoid（即在全部十个特征上做逻辑斯蒂回归）做同样的训练。
+# 在这张小表上两者最终很接近：更深的网络对训练行拟合得更好，但这不一定能带到测试行上。
 
 # %%
 torch.manual_seed(0)

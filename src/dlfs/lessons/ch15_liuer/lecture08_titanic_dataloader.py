@@ -11,10 +11,17 @@
 # that homework, end to end: a `Dataset` over the passenger table, a `DataLoader`, a small
 # network trained epoch by epoch on mini-batches, a validation split to see what it learned,
 # and a `submission.csv` scored offline exactly as Kaggle scores it.
+
+# %% [markdown] lang="zh"
+# # 刘二大人第 8 讲：加载数据集（泰坦尼克号作业）
+#
+# **库文件：** `src/dlfs/data/dataset.py`（`Dataset`）、`src/dlfs/data/loader.py`（`DataLoader`）、
+# `src/dlfs/data/datasets/titanic.py`（`load_titanic`、`score_submission`：离线附带的 Kaggle
+# 数据文件，以及排行榜的评分方式）、`src/dlfs/nn/linear.py`、`src/dlfs/optim/adam.py`。
 #
 # 本讲把一张表包装成 `Dataset`（只要 `__len__` 和 `__getitem__` 两个方法），再由 `DataLoader`
-# 把它切成打乱顺序的小批量；课后作业就是 Kaggle 的泰坦尼克号。下面把作业完整做一遍：
-# 用 `Dataset` 包装乘客表、`DataLoader` 取小批量、逐个 epoch 训练一个小网络、用验证集看它学到了什么，
+# 把它切成打乱顺序的小批量；课后作业就是 Kaggle 的泰坦尼克号。下面把作业完整做一遍：用 `Dataset`
+# 包装乘客表、`DataLoader` 取小批量、逐个 epoch 在小批量上训练一个小网络、用验证集看它学到了什么，
 # 最后写出 `submission.csv` 并像 Kaggle 那样离线评分。
 
 # %%
@@ -38,7 +45,24 @@ epochs = 30 if ctx.quick else 100
 # Six columns the lecture's homework suggests: class, sex, age, siblings/spouses, parents/
 # children, fare. Two of them have holes (age: 177 of 891 missing in train; fare: 1 in test),
 # filled with the **training** median, and every column is standardized with the training
-# mean and deviation — the test rows never shape the preprocessing.
+# mean and deviation (`mean`, `std`: computed after the filling over all 891 rows of
+# `train.csv`, the validation rows of section 2 included) — the test rows never shape the
+# preprocessing:
+#
+# $$
+# x' = \frac{x - \text{mean}}{\text{std}}
+# $$
+
+# %% [markdown] lang="zh"
+# ## 1. 从文本行到数值矩阵
+# 采用课后作业建议的六列：舱位、性别、年龄、同行的兄弟姐妹/配偶数、同行的父母/子女数、票价。
+# 其中两列有缺失（年龄：训练集 891 行中缺 177 个；票价：测试集缺 1 个），用**训练集**的中位数填补；
+# 每一列再用训练集的均值和标准差（`mean`、`std`：填补之后在 `train.csv` 的全部 891 行上计算，包括第
+# 2 节划出的验证行）标准化——测试行从不参与预处理：
+#
+# $$
+# x' = \frac{x - \text{mean}}{\text{std}}
+# $$
 
 # %%
 train, test = load_titanic()
@@ -80,6 +104,11 @@ assert np.allclose(x_all.mean(0), 0) and np.allclose(x_all.std(0), 1)
 # `__len__` says how many samples there are; `__getitem__(i)` returns sample `i` as
 # `(features, label)`. Everything else — batching, shuffling, stacking — is the loader's job.
 
+# %% [markdown] lang="zh"
+# ## 2. Dataset：两个方法
+# `__len__` 说明有多少个样本；`__getitem__(i)` 以 `(features, label)` 的形式返回样本 `i`。
+# 其余的一切——分批、打乱、堆叠——都是加载器（loader）的事。
+
 # %%
 class TitanicDataset(Dataset):
     """Passengers as (x (6,) float32, y (1,) float32) pairs."""
@@ -108,7 +137,12 @@ assert len(fit_set) == 712 and len(val_set) == 179 and x0.shape == (6,) and y0.s
 # %% [markdown]
 # ## 3. The DataLoader: shuffled mini-batches
 # `batch_size=32, shuffle=True`: each epoch visits every sample once in a new order, in
-# ⌈712 / 32⌉ = 23 batches (the last one has 712 − 22·32 = 8 samples).
+# $\lceil 712 / 32 \rceil = 23$ batches (the last one has $712 - 22 \cdot 32 = 8$ samples).
+
+# %% [markdown] lang="zh"
+# ## 3. DataLoader：打乱的小批量
+# `batch_size=32, shuffle=True`：每个 epoch 以新的顺序把每个样本访问一次，共
+# $\lceil 712 / 32 \rceil = 23$ 个批次（最后一批有 $712 - 22 \cdot 32 = 8$ 个样本）。
 
 # %%
 loader = DataLoader(fit_set, batch_size=32, shuffle=True,
@@ -124,7 +158,25 @@ print("two epochs: the same samples, in a different order")
 # %% [markdown]
 # ## 4. The model and the training loop over mini-batches
 # 6 → 8 → 1 with a sigmoid output and binary cross-entropy, as in lectures 6–7; the only
-# new thing is the inner loop over the loader's batches.
+# new thing is the inner loop over the loader's batches. Each step minimizes the BCE of one
+# batch $\mathcal{B}$; the printed epoch loss $\bar{L}$ is the size-weighted mean over the batches:
+#
+# $$
+# \text{loss}_{\mathcal{B}} = -\frac{1}{|\mathcal{B}|} \sum_{i \in \mathcal{B}}
+# \big[\, y_i \log p_i + (1 - y_i) \log(1 - p_i) \,\big], \qquad
+# \bar{L} = \frac{1}{712} \sum_{\mathcal{B}} |\mathcal{B}|\, \text{loss}_{\mathcal{B}}
+# $$
+
+# %% [markdown] lang="zh"
+# ## 4. 模型，以及在小批量上的训练循环
+# 6 → 8 → 1，sigmoid 输出加二元交叉熵，与第 6–7 讲相同；唯一的新东西是内层对加载器各批次的循环。
+# 每一步最小化一个批次 $\mathcal{B}$ 的 BCE；打印的 epoch 损失 $\bar{L}$ 是各批次按大小加权的平均：
+#
+# $$
+# \text{loss}_{\mathcal{B}} = -\frac{1}{|\mathcal{B}|} \sum_{i \in \mathcal{B}}
+# \big[\, y_i \log p_i + (1 - y_i) \log(1 - p_i) \,\big], \qquad
+# \bar{L} = \frac{1}{712} \sum_{\mathcal{B}} |\mathcal{B}|\, \text{loss}_{\mathcal{B}}
+# $$
 
 # %%
 model = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 1), nn.Sigmoid())
@@ -165,6 +217,11 @@ assert val_acc >= gender_val - 0.02 and val_acc > 0.75
 # against the answer key shipped with the package (`score_submission`). Kaggle's own
 # gender-only sample submission scores 0.76555 there, as on the leaderboard.
 
+# %% [markdown] lang="zh"
+# ## 5. 提交文件，像 Kaggle 那样评分
+# 预测 418 名测试乘客，写出 Kaggle 要求的两列，再用包里附带的答案离线给文件评分
+# （`score_submission`）。Kaggle 自带的只按性别预测的样例提交在这里得 0.76555，与排行榜上一样。
+
 # %%
 with torch.no_grad():
     survived = (model(torch.as_tensor(x_test, dtype=torch.float32)) > 0.5).int()[:, 0]
@@ -181,12 +238,16 @@ assert score > 0.74
 print(f"the gender-only baseline scores {gender_score:.5f}")
 
 # %% [markdown]
-# **Takeaways · 要点**
+# **Takeaways**
 # - A `Dataset` answers two questions — how many samples, and what is sample `i`; the
-#   `DataLoader` does the batching and the shuffling. · `Dataset` 只回答两个问题：有多少样本、
-#   第 i 个样本是什么；分批和打乱交给 `DataLoader`。
-# - Fit every preprocessing step (medians, means, deviations) on the training rows only. ·
-#   所有预处理（中位数、均值、标准差）只在训练数据上拟合。
+#   `DataLoader` does the batching and the shuffling.
+# - Fit every preprocessing step (medians, means, deviations) on the training rows only.
 # - For the full Kaggle treatment — engineered features, k-fold CV, an ensemble — see the
-#   "Kaggle · Titanic" lesson and `dlfs train kaggle-titanic`. · 完整的 Kaggle 流程见
-#   “Kaggle · Titanic” 一课和 `dlfs train kaggle-titanic`。
+#   "Kaggle · Titanic" lesson and `dlfs train kaggle-titanic`.
+
+# %% [markdown] lang="zh"
+# **要点**
+# - `Dataset` 只回答两个问题：有多少样本、第 `i` 个样本是什么；分批和打乱交给 `DataLoader`。
+# - 所有预处理（中位数、均值、标准差）只在训练行上拟合。
+# - 完整的 Kaggle 流程——工程特征、k 折交叉验证、集成——见“Kaggle · Titanic”一课和
+#   `dlfs train kaggle-titanic`。

@@ -9,11 +9,32 @@
 # 891 passengers with a label, 418 without: predict who survived. The table is small, so the
 # work is in the *features* and in *measuring honestly*: every choice below is judged by
 # stratified 5-fold cross-validation, where each fold fits everything it learns — age
-# medians, fare bins, standardisation, the model — on its own training rows only.
+# medians, fare bins, standardisation, the model — on its own training rows only. The CV
+# score is the mean (± the standard deviation) of the k = 5 fold accuracies, each measured on
+# the fold's validation rows $V_f$:
 #
-# 891 名有标签的乘客，418 名没有：预测谁幸存。数据很小，功夫在**特征**和**诚实的评估**上：
-# 下面每个选择都用分层 5 折交叉验证来评判，每一折学到的东西（年龄中位数、票价分箱、标准化、
-# 模型）都只来自它自己的训练行。
+# $$
+# \text{CV} = \frac{1}{k} \sum_{f=1}^{k} \text{acc}_f, \qquad
+# \text{acc}_f = \frac{1}{|V_f|} \sum_{i \in V_f} [\hat{y}_i = y_i]
+# $$
+
+# %% [markdown] lang="zh"
+# # 泰坦尼克号生存预测
+#
+# **库文件：** `src/dlfs/recipes/titanic.py`（特征、分层折、用 `dlfs.nn` 写的模型、提交文件）、
+# `src/dlfs/data/datasets/titanic.py`（附带的 CSV 文件和离线评分器）。测试：
+# `tests/recipes/test_kaggle_titanic.py`。命令行：
+# `dlfs train kaggle-titanic [--model logreg|mlp|ensemble] [--quick]`。
+#
+# 891 名有标签的乘客，418 名没有：预测谁幸存。数据表很小，所以功夫在*特征*和*诚实的评估*上：
+# 下面每个选择都用分层 5 折交叉验证来评判，每一折学到的一切——年龄中位数、票价分箱、标准化、
+# 模型——都只在它自己的训练行上拟合。CV 分数是 k = 5 个折准确率的平均值（± 标准差），
+# 每个折准确率都在该折的验证行 $V_f$ 上测得：
+#
+# $$
+# \text{CV} = \frac{1}{k} \sum_{f=1}^{k} \text{acc}_f, \qquad
+# \text{acc}_f = \frac{1}{|V_f|} \sum_{i \in V_f} [\hat{y}_i = y_i]
+# $$
 
 # %%
 from dataclasses import replace
@@ -49,12 +70,17 @@ print(f"{folder}: train {len(train)} rows, test {len(test)} rows; "
 assert len(train) == 891 and len(test) == 418 and 0.38 < y.mean() < 0.39
 
 # %% [markdown]
-# ## Explore: who survived? — 探索：谁活了下来？
+# ## Explore: who survived?
 # "Women and children first" is visible in the raw table: most women survived and most men
 # did not; first class did far better than third; children under 14 better than adults.
-#
-# “妇女和儿童优先”在原始表格里一目了然：大多数女性幸存、大多数男性遇难；头等舱远好于三等舱；
-# 14 岁以下的孩子好于成年人。
+# The survival rate of a group $G$ of passengers is the mean of their labels,
+# $\frac{1}{|G|} \sum_{i \in G} y_i$.
+
+# %% [markdown] lang="zh"
+# ## 探索：谁活了下来？
+# “妇女和儿童优先”在原始表格里一目了然：大多数女性幸存，大多数男性遇难；头等舱远好于三等舱；14
+# 岁以下的孩子好于成年人。一组乘客 $G$ 的生存率就是他们标签的平均值
+# $\frac{1}{|G|} \sum_{i \in G} y_i$。
 
 # %%
 def rate(mask: np.ndarray) -> float:
@@ -82,7 +108,7 @@ axes[0].set_ylabel("survival rate")
 ctx.savefig(fig, "survival_by_group.png")
 
 # %% [markdown]
-# ## Features, one at a time — 逐个加入特征
+# ## Features, one at a time
 # The raw columns (class, sex, age, siblings/spouses, parents/children, fare, port) give a
 # baseline. Then each engineered group is added **alone** to that baseline:
 #
@@ -92,11 +118,31 @@ ctx.savefig(fig, "survival_by_group.png")
 # - `deck`: the deck letter of the cabin (or U for unknown);
 # - `fare_pp`, `fare_bin`: the fare shared over the family, and its quartile on the fold;
 # - `ticket_group`: how the *other* passengers on the same ticket (or of the same surname
-#   and fare) fared — families and travel groups tended to live or die together.
+#   and fare) fared — families and travel groups tended to live or die together. With
+#   $G_i$ the training passengers who share passenger $i$'s ticket (or surname and fare),
+#   the feature leaves $i$ out (leave-one-out) and is 0.5 when no one else is known:
 #
-# 先用原始列做基线，再把每组工程特征**单独**加到基线上：称谓（“Master”标出男孩，年龄常缺失
-# 做不到）、家庭规模、甲板、人均票价及其分位箱、同票（或同姓同票价）**其他**乘客的生存情况
-# ——同行的家人往往同生共死。
+# $$
+# s_i = \frac{1}{|G_i \setminus \{i\}|} \sum_{j \in G_i,\, j \neq i} y_j
+# $$
+
+# %% [markdown] lang="zh"
+# ## 逐个加入特征
+# 原始列（舱位、性别、年龄、兄弟姐妹/配偶数、父母/子女数、票价、登船港口）给出一个基线。
+# 然后把每组工程特征**单独**加到这个基线上：
+#
+# - `title`：从姓名中取出的称谓 Mr / Mrs / Miss / Master / Rare——“Master”标出男孩，而单靠年龄
+#   （又常常缺失）做不到；
+# - `family`：家庭人数、是否独自出行、是否大家庭（5 人以上）；
+# - `deck`：客舱号里的甲板字母（未知则为 U）；
+# - `fare_pp`、`fare_bin`：按家庭人数分摊后的票价，以及它在本折上的四分位箱；
+# - `ticket_group`：同一张船票（或同姓且同票价）的*其他*乘客的结局——家人和旅伴往往同生共死。记 $G_i$
+#   为与乘客 $i$ 同票（或同姓同票价）的训练乘客，这个特征把 $i$ 自己排除在外（留一法），
+#   没有其他已知乘客时取 0.5：
+#
+# $$
+# s_i = \frac{1}{|G_i \setminus \{i\}|} \sum_{j \in G_i,\, j \neq i} y_j
+# $$
 
 # %%
 row = train[7]      # Palsson, Master. Gosta Leonard: a boy of 2 in a family of 5
@@ -128,13 +174,18 @@ assert all(abs(gain[g]) < 0.01 for g in ("deck", "fare_pp", "fare_bin"))
 # 已经包含了它们的大部分信息）。所以默认的 `--features selected` 只保留舱位、性别、年龄、
 # 称谓、家庭和同票群体——比全部用上还好：
 
+# %% [markdown] lang="zh"
+# 称谓、家庭、同票群体各提升 1 到 3 个百分点；甲板和两个票价特征各自不到 1 个百分点
+# （舱位和原始票价已经包含了它们的大部分信息）。所以配方的默认设置 `--features selected`
+# 只保留舱位、性别、年龄、称谓、家庭和同票群体——而且比全部用上还要好：
+
 # %%
 selected, everything = cv(SELECTED_GROUPS), cv(RAW_GROUPS + ENGINEERED_GROUPS)
 print(f"selected features {selected:.4f}, every feature {everything:.4f}")
 assert selected > 0.84 and selected >= everything
 
 # %% [markdown]
-# ## Leakage — 数据泄漏
+# ## Leakage
 # **The imputer.** Fitting the age medians (and the standardisation) on all 891 rows before
 # splitting lets the validation rows shape what the model is trained with. On this data it
 # hardly matters: medians of ~700 rows and of 891 rows are nearly the same, and the CV
@@ -142,19 +193,22 @@ assert selected > 0.84 and selected >= everything
 # worth the name. The rule still holds, because the next leak is not small.
 #
 # **A label in a feature.** The ticket-group feature is a mean of *labels*. If a row's own
-# `Survived` is let in (no leave-one-out), then fold-honest CV *drops* — the model learns
+# `Survived` is let in (no leave-one-out), i.e. $s_i = \frac{1}{|G_i|} \sum_{j \in G_i} y_j$
+# contains $y_i$, then fold-honest CV *drops* — the model learns
 # to trust a feature that is always right on its training rows and cannot be on new ones —
 # while the same features fitted on all rows make CV soar towards 98 %: each validation
 # row's answer is in its own input. Kaggle's test set would expose that at once.
-#
-# **插补器。** 在切分之前用全部 891 行拟合年龄中位数（和标准化），会让验证行影响训练所用的
-# 数值。在这份数据上几乎没有影响：约 700 行与 891 行的中位数差不多，CV 准确率变动不到半个
-# 百分点（随运行时高时低），谈不上虚高。但规矩照样要守，因为下面这个泄漏可不小。
+
+# %% [markdown] lang="zh"
+# ## 数据泄漏
+# **插补器。** 在切分之前用全部 891 行拟合年龄中位数（以及标准化），会让验证行影响模型训练时所用的数
+# 值。在这份数据上这几乎无关紧要：约 700 行和 891 行的中位数相差无几，CV 准确率变动不到半个百分点
+# （随运行时高时低）——谈不上什么虚高。但规矩照样要守，因为下一个泄漏可不小。
 #
 # **特征里藏着标签。** 同票群体特征是*标签*的平均。如果让一行自己的 `Survived` 也算进去
-# （不做留一），诚实的分折 CV 反而**下降**——模型学会信任一个在训练行上永远正确、在新行上
-# 却做不到的特征；而在全部行上拟合同样的特征，CV 会飙到近 98 %：每个验证行的答案就在它自己
-# 的输入里。Kaggle 的测试集会立刻揭穿它。
+# （不用留一法），即 $s_i = \frac{1}{|G_i|} \sum_{j \in G_i} y_j$ 里含有 $y_i$，那么诚实的分折 CV
+# 反而*下降*——模型学会信任一个在训练行上永远正确、在新行上却做不到的特征；而在全部行上拟合同样的特
+# 征，CV 会飙升到接近 98 %：每个验证行的答案就在它自己的输入里。Kaggle 的测试集会立刻揭穿这一点。
 
 # %%
 imputer_leak = cv(RAW_GROUPS + ("title", "family"), fit_features_on="all") \
@@ -168,14 +222,30 @@ assert abs(imputer_leak) < 0.005
 assert own_label_fold < selected - 0.03 and own_label_all > 0.95
 
 # %% [markdown]
-# ## Calibration — 校准
-# The out-of-fold probabilities of the selected model, in five bins: in each bin the mean
-# predicted probability is close to the share that actually survived (within 5 points), so
-# "0.9" means about nine in ten. A logistic regression trained on log-loss tends to be
-# calibrated; this checks it.
+# ## Calibration
+# The out-of-fold probabilities $p_i$ of the selected model, in five bins $B_b$ of width 0.2:
+# in each bin the mean predicted probability is close to the share that actually survived
+# (within 5 points),
 #
-# 选定模型的折外概率分成五个区间：每个区间里平均预测概率与实际幸存比例相差不到 5 个百分点，
-# 所以“0.9”大约就是十中有九。用对数损失训练的逻辑回归往往是校准的，这里验证了这一点。
+# $$
+# \Big|\, \frac{1}{|B_b|} \sum_{i \in B_b} p_i \;-\; \frac{1}{|B_b|} \sum_{i \in B_b} y_i \,\Big|
+# < 0.05,
+# $$
+#
+# so "0.9" means about nine in ten. A logistic regression trained on log-loss tends to be
+# calibrated; this checks it.
+
+# %% [markdown] lang="zh"
+# ## 校准
+# 把选定模型的折外概率 $p_i$ 分进宽度为 0.2 的五个区间 $B_b$：每个区间里的平均预测概率与实际幸存的比
+# 例都很接近（相差不到 5 个百分点），
+#
+# $$
+# \Big|\, \frac{1}{|B_b|} \sum_{i \in B_b} p_i \;-\; \frac{1}{|B_b|} \sum_{i \in B_b} y_i \,\Big|
+# < 0.05,
+# $$
+#
+# 所以“0.9”大约就是十中有九。用对数损失训练的逻辑斯蒂回归往往是校准良好的；这里验证了这一点。
 
 # %%
 final = cross_validate(recipe, train, test)
@@ -200,17 +270,35 @@ ax.legend()
 ctx.savefig(fig, "reliability.png")
 
 # %% [markdown]
-# ## The submission and its offline score — 提交文件与离线评分
-# The five fold models' probabilities are averaged on `test.csv`; `submission.csv` has
+# ## The submission and its offline score
+# The five fold models' probabilities are averaged on `test.csv`, and a passenger is
+# predicted to survive when that average exceeds 0.5:
+#
+# $$
+# p_i^{\text{test}} = \frac{1}{5} \sum_{f=1}^{5} p_i^{(f)}, \qquad
+# \hat{y}_i = [\, p_i^{\text{test}} > 0.5 \,]
+# $$
+#
+# `submission.csv` has
 # `PassengerId,Survived`. The offline scorer compares it with the rebuilt test labels, the
 # way Kaggle's leaderboard would. Kaggle's own sample, "every woman survives", scores
 # 0.7655; the selected model scores 0.789 (330/418) with 100 or 300 epochs — about
 # five points below its CV accuracy, the usual gap on Titanic (the test passengers differ a
 # little from the training ones).
+
+# %% [markdown] lang="zh"
+# ## 提交文件与离线评分
+# 五个折模型在 `test.csv` 上的概率取平均，平均值超过 0.5 的乘客预测为幸存：
 #
-# 五个折模型在 `test.csv` 上的概率取平均，写成 `PassengerId,Survived`。离线评分器用重建的
-# 测试标签打分，与 Kaggle 排行榜一致。Kaggle 自带的“所有女性幸存”样例得 0.7655；选定模型
-# 得 0.789（330/418）——比 CV 低约五个百分点，这是泰坦尼克上常见的差距。
+# $$
+# p_i^{\text{test}} = \frac{1}{5} \sum_{f=1}^{5} p_i^{(f)}, \qquad
+# \hat{y}_i = [\, p_i^{\text{test}} > 0.5 \,]
+# $$
+#
+# `submission.csv` 包含 `PassengerId,Survived` 两列。离线评分器把它与重建的测试标签比对，方式与
+# Kaggle 排行榜相同。Kaggle 自带的样例“所有女性都幸存”得 0.7655；选定模型无论训练 100 还是 300 个
+# epoch 都得 0.789（330/418）——比它的 CV 准确率低约五个百分点，这是泰坦尼克号上常见的差距
+# （测试集的乘客与训练集的略有不同）。
 
 # %%
 path = write_submission(ctx.path("submission.csv"), [r["PassengerId"] for r in test],

@@ -5,27 +5,69 @@
 # `src/dlfs/nn/functional/loss.py` (`binary_cross_entropy_with_logits` with `pos_weight`).
 # Tests: `tests/nn/test_focal_and_smoothing.py`.
 #
-# When one class is rare, a classifier trained with plain cross-entropy sees mostly easy
-# negatives. Each of them costs little, but there are so many that together they steer the
-# training, and the rare class ends up under-predicted. Two classic remedies:
+# When one class is rare, a classifier trained with plain cross-entropy sees mostly easy negatives.
+# Each of them costs little, but there are so many that together they steer the training, and the
+# rare class ends up under-predicted. Two classic remedies:
 #
 # - **class weights**: multiply the loss of the rare class (here `pos_weight = 20`);
-# - **focal loss** (Lin et al. 2017): `FL = -alpha_t (1 - p_t)^gamma log p_t`, which shrinks
-#   the loss of examples the model already gets right (`p_t` near 1), whatever their class.
+# - **focal loss** (Lin et al. 2017): multiply each example's cross-entropy by $(1 - p_t)^\gamma$,
+#   which shrinks the loss of examples the model already gets right ($p_t$ near 1), whatever their
+#   class.
 #
-# We build a 1:20 task from the handwritten digits — "is it an 8?" with only one 8 for every
-# twenty other digits in training — and compare recall on the rare class and the area under
-# the precision-recall curve (average precision).
+# For one binary decision with logit $z$, target $y \in \{0, 1\}$ and $p = \sigma(z)$, $p_t$ is the
+# probability the model gives to the true class and $\alpha_t$ weighs positives by `alpha` and
+# negatives by `1 - alpha`:
+#
+# $$
+# p_t = p\,y + (1 - p)(1 - y), \qquad \alpha_t = \alpha\,y + (1 - \alpha)(1 - y)
+# $$
+#
+# $$
+# \mathrm{FL}(p_t) = -\alpha_t\,(1 - p_t)^\gamma \log p_t
+# $$
+#
+# With $\gamma = 0$ and no $\alpha$ this is the binary cross-entropy $-\log p_t$. Class weights
+# instead scale the positive term only: $\ell = -\left[w\,y \log p + (1 - y) \log(1 - p)\right]$
+# with $w$ = `pos_weight`.
+#
+# We build a 1:20 task from the handwritten digits — "is it an 8?" with only one 8 for every twenty
+# other digits in training — and compare recall on the rare class and the area under the
+# precision-recall curve (average precision).
+#
+# Reference: Lin et al., 2017, *Focal Loss for Dense Object Detection*.
+
+# %% [markdown] lang="zh"
+# # 类别不平衡任务上的 Focal Loss
+#
+# **库文件：** `src/dlfs/nn/functional/focal.py`（`sigmoid_focal_loss`、`focal_loss`），
+# `src/dlfs/nn/functional/loss.py`（带 `pos_weight` 的 `binary_cross_entropy_with_logits`）。
+# 测试：`tests/nn/test_focal_and_smoothing.py`。
 #
 # 当某一类很稀少时，用普通交叉熵训练的分类器看到的大多是容易的负样本。每个负样本的损失都很小，
 # 但数量太多，加起来就左右了训练，稀有类于是被少报。两种经典办法：
 #
 # - **类别权重**：放大稀有类的损失（这里 `pos_weight = 20`）；
-# - **Focal loss**（Lin 等，2017）：`FL = -alpha_t (1 - p_t)^gamma log p_t`，不论类别，
-#   模型已经判对的样本（`p_t` 接近 1）损失都被压小。
+# - **Focal loss**（Lin 等，2017）：把每个样本的交叉熵乘上 $(1 - p_t)^\gamma$，不论类别，
+#   模型已经判对的样本（$p_t$ 接近 1）损失都被压小。
 #
-# 我们用手写数字造一个 1:20 的任务——“这是 8 吗？”，训练集里每二十个其他数字才有一个 8——
-# 比较稀有类的召回率和精确率-召回率曲线下面积（平均精度，AP）。
+# 对一个二分类判断，记 logit 为 $z$、目标为 $y \in \{0, 1\}$、$p = \sigma(z)$；$p_t$ 是模型给真实类
+# 别的概率，$\alpha_t$ 给正样本权重 `alpha`、给负样本权重 `1 - alpha`：
+#
+# $$
+# p_t = p\,y + (1 - p)(1 - y), \qquad \alpha_t = \alpha\,y + (1 - \alpha)(1 - y)
+# $$
+#
+# $$
+# \mathrm{FL}(p_t) = -\alpha_t\,(1 - p_t)^\gamma \log p_t
+# $$
+#
+# 当 $\gamma = 0$ 且不加 $\alpha$ 时，它就是二元交叉熵 $-\log p_t$。类别权重则只放大正样本那一项：
+# $\ell = -\left[w\,y \log p + (1 - y) \log(1 - p)\right]$，其中 $w$ 即 `pos_weight`。
+#
+# 我们用手写数字造一个 1:20 的任务——“这是 8 吗？”，训练集里每二十个其他数字才有一个 8——比较稀有类的
+# 召回率和精确率-召回率曲线下面积（平均精度，AP）。
+#
+# 参考文献：Lin 等，2017，*Focal Loss for Dense Object Detection*。
 
 # %%
 import matplotlib
@@ -56,12 +98,18 @@ print(f"training: {n_pos} eights (of {len(all_positives)}) vs {len(negatives)} o
 assert len(negatives) / n_pos >= RATIO
 
 # %% [markdown]
-# ## What the modulating factor does — 调制因子做了什么
-# At `p_t = 0.9` (an easy, correct example) `(1 - p_t)^2` keeps 1 % of the cross-entropy;
-# at `p_t = 0.1` (a bad mistake) it keeps 81 %. `gamma = 0` is the cross-entropy itself.
-#
-# 当 `p_t = 0.9`（容易且判对的样本），`(1 - p_t)^2` 只保留交叉熵的 1 %；当 `p_t = 0.1`
-# （严重的错误）保留 81 %。`gamma = 0` 就是交叉熵本身。
+# ## What the modulating factor does
+# At $p_t = 0.9$ (an easy, correct example) the factor $(1 - p_t)^2 = 0.01$ keeps 1 % of the
+# cross-entropy; at $p_t = 0.1$ (a bad mistake) $(1 - p_t)^2 = 0.81$ keeps 81 %. $\gamma = 0$ is the
+# cross-entropy itself. The curves below use `alpha=None` (no class weight), so they plot
+# $-(1 - p_t)^\gamma \log p_t$ for several $\gamma$.
+
+# %% [markdown] lang="zh"
+# ## 调制因子做了什么
+# 当 $p_t = 0.9$（容易且判对的样本），因子 $(1 - p_t)^2 = 0.01$ 只保留交叉熵的 1 %；
+# 当 $p_t = 0.1$（严重的错误），$(1 - p_t)^2 = 0.81$ 保留 81 %。$\gamma = 0$ 就是交叉熵本身。
+# 下面的曲线用的是 `alpha=None`（不加类别权重），画的是不同 $\gamma$ 下的
+# $-(1 - p_t)^\gamma \log p_t$。
 
 # %%
 p_t = torch.linspace(0.01, 0.99, 99, dtype=torch.float64)
@@ -82,13 +130,31 @@ ctx.savefig(fig, "focal_curves.png")
 plt.close(fig)
 
 # %% [markdown]
-# The same factor works with a softmax over `C` classes: `focal_loss(logits, target, gamma,
-# alpha)` multiplies each row's cross-entropy by `(1 - p_{i,y_i})^gamma`, with `alpha` a
-# per-class weight like `cross_entropy`'s `weight`. At `gamma = 0` it *is* `cross_entropy`.
+# The same factor works with a softmax over `C` classes. `focal_loss(logits, target, gamma, alpha)`
+# multiplies each row's cross-entropy by the factor, with `alpha` a per-class weight like the
+# `weight` of `cross_entropy`; `'mean'` divides by the summed weights of the targets, as
+# `cross_entropy` does:
 #
-# 同一个因子也适用于 `C` 类的 softmax：`focal_loss(logits, target, gamma, alpha)` 把每一行的
-# 交叉熵乘上 `(1 - p_{i,y_i})^gamma`，`alpha` 是类似 `cross_entropy` 中 `weight` 的逐类权重。
-# `gamma = 0` 时它*就是* `cross_entropy`。
+# $$
+# \ell_i = -\alpha_{y_i}\,(1 - p_{i,y_i})^\gamma \log p_{i,y_i}, \qquad
+# p_i = \mathrm{softmax}(\text{logits}_i), \qquad
+# L = \frac{\sum_i \ell_i}{\sum_i \alpha_{y_i}}
+# $$
+#
+# At $\gamma = 0$ it *is* `cross_entropy`.
+
+# %% [markdown] lang="zh"
+# 同一个因子也适用于 `C` 类的 softmax。`focal_loss(logits, target, gamma, alpha)` 把每一行的交叉熵乘
+# 上这个因子，`alpha` 是逐类权重，类似 `cross_entropy` 的 `weight`；`'mean'` 除以各目标权重之和，
+# 与 `cross_entropy` 的做法相同：
+#
+# $$
+# \ell_i = -\alpha_{y_i}\,(1 - p_{i,y_i})^\gamma \log p_{i,y_i}, \qquad
+# p_i = \mathrm{softmax}(\text{logits}_i), \qquad
+# L = \frac{\sum_i \ell_i}{\sum_i \alpha_{y_i}}
+# $$
+#
+# $\gamma = 0$ 时它*就是* `cross_entropy`。
 
 # %%
 z10 = torch.randn(6, 10, generator=torch.Generator().manual_seed(0), dtype=torch.float64) * 3
@@ -104,15 +170,27 @@ print("share of CE kept:   ", [round(v, 2) for v in rows.tolist()])
 torch.testing.assert_close(rows, (1 - p_true) ** 2)
 
 # %% [markdown]
-# ## Average precision, written out — 手写平均精度
-# Sort the test images by score, highest first. At each distinct score, precision is the
-# share of eights among those ranked above, recall the share of all eights found so far.
-# Average precision is `AP = sum_k (R_k - R_{k-1}) P_k` — the area under the precision-recall
-# steps. Unlike accuracy, it is not fooled by a model that says "not an 8" to everything.
+# ## Average precision, written out
+# Sort the test images by score, highest first. At each distinct score $k$, precision $P_k$ is the
+# share of eights among those ranked above, recall $R_k$ the share of all eights found so far.
+# Average precision is the area under the precision-recall steps:
 #
-# 按分数从高到低给测试图片排序。在每个不同的分数处，精确率是排在前面的图片里 8 的比例，
-# 召回率是已经找到的 8 占全部 8 的比例。平均精度 `AP = sum_k (R_k - R_{k-1}) P_k`，就是
-# 精确率-召回率阶梯下的面积。和准确率不同，一个对所有图片都说“不是 8”的模型骗不过它。
+# $$
+# \mathrm{AP} = \sum_k (R_k - R_{k-1})\,P_k, \qquad R_0 = 0
+# $$
+#
+# Unlike accuracy, it is not fooled by a model that says "not an 8" to everything.
+
+# %% [markdown] lang="zh"
+# ## 手写平均精度
+# 按分数从高到低给测试图片排序。在每个不同的分数 $k$ 处，精确率 $P_k$ 是排在前面的图片里 8 的比例，
+# 召回率 $R_k$ 是已经找到的 8 占全部 8 的比例。平均精度就是精确率-召回率阶梯下的面积：
+#
+# $$
+# \mathrm{AP} = \sum_k (R_k - R_{k-1})\,P_k, \qquad R_0 = 0
+# $$
+#
+# 和准确率不同，一个对所有图片都说“不是 8”的模型骗不过它。
 
 # %%
 
@@ -134,17 +212,24 @@ assert abs(average_precision(demo_scores, demo_labels)
 print("average_precision equals scikit-learn's average_precision_score (ties included)")
 
 # %% [markdown]
-# ## Three losses, same model, same data — 三种损失，同样的模型和数据
-# A small MLP (64 → 32 → 1) trained full-batch with Adam, once per loss and per seed (each
-# seed also draws which eights are kept):
+# ## Three losses, same model, same data
+# A small MLP (64 → 32 → 1) trained full-batch with Adam, once per loss and per seed (each seed also
+# draws which eights are kept):
 #
 # - `bce`: plain binary cross-entropy;
 # - `weighted`: `pos_weight = 20`, the eights count as much as all the others together;
 # - `focal a=.25`: `gamma = 2`, `alpha = 0.25` — the default of the detection paper;
 # - `focal a=.75`: `gamma = 2`, `alpha = 0.75` — alpha on the side of the rare class.
+
+# %% [markdown] lang="zh"
+# ## 三种损失，同样的模型和数据
+# 一个小 MLP（64 → 32 → 1），用 Adam 全批量训练；每种损失、每个随机种子各训练一次（种子也决定保留哪
+# 些 8）：
 #
-# 一个小 MLP（64 → 32 → 1），用 Adam 全批量训练；每种损失、每个随机种子各训练一次（种子也决定
-# 保留哪些 8）。`alpha = 0.25` 是检测论文的默认值；`alpha = 0.75` 则偏向稀有类。
+# - `bce`：普通的二元交叉熵；
+# - `weighted`：`pos_weight = 20`，所有 8 加起来与其他全部数字分量相当；
+# - `focal a=.25`：`gamma = 2`、`alpha = 0.25`——检测论文的默认值；
+# - `focal a=.75`：`gamma = 2`、`alpha = 0.75`——alpha 偏向稀有类。
 
 # %%
 LOSSES = {
@@ -190,25 +275,30 @@ for name, (rec, prec, ap) in mean.items():
     print(f"{name:<12} {rec:7.3f} {prec:9.3f} {ap:6.3f}")
 
 # %% [markdown]
-# ## What the numbers say — 数字说明了什么
+# ## What the numbers say
 # Measured here, and asserted below:
 #
 # - plain cross-entropy misses many eights at the 0.5 threshold;
-# - class weights and focal loss with `alpha = 0.75` both raise the recall a lot, and the
-#   area under the precision-recall curve with it;
-# - focal loss with the detection default `alpha = 0.25` does **not** help: that alpha
-#   *down*-weights the positives (it was tuned for detection together with `gamma = 2`,
-#   where the focusing already removes most of the easy negatives' weight);
+# - class weights and focal loss with `alpha = 0.75` both raise the recall a lot, and the area under
+#   the precision-recall curve with it;
+# - focal loss with the detection default `alpha = 0.25` does **not** help: that alpha *down*
+#   -weights the positives (it was tuned for detection together with `gamma = 2`, where the focusing
+#   already removes most of the easy negatives' weight);
 # - focal (`alpha = 0.75`) does not beat plain class weights on AP — they land within a few
-#   hundredths — but it keeps a higher precision at the same threshold: class weights shift
-#   every score towards "8", focal loss mostly stops pushing the easy ones.
+#   hundredths — but it keeps a higher precision at the same threshold: class weights shift every
+#   score towards "8", focal loss mostly stops pushing the easy ones.
+
+# %% [markdown] lang="zh"
+# ## 数字说明了什么
+# 这里测得、并在下面断言的结论：
 #
-# 这里测得、并在下面断言的结论：普通交叉熵在 0.5 阈值下漏掉很多 8；类别权重和
-# `alpha = 0.75` 的 focal loss 都大幅提高了召回率，PR 曲线下面积也随之提高；采用检测论文默认值
-# `alpha = 0.25` 的 focal loss **没有**帮助——这个 alpha 反而*降低*了正样本的权重（它是在检测
-# 任务中和 `gamma = 2` 一起调出来的，那里聚焦作用已经去掉了大部分容易负样本的权重）；
-# `alpha = 0.75` 的 focal 在 AP 上并没有胜过简单的类别权重——两者只差百分之几——但在同一阈值下
-# 精确率更高：类别权重把所有分数都推向“是 8”，而 focal loss 主要是不再推那些容易的样本。
+# - 普通交叉熵在 0.5 阈值下漏掉很多 8；
+# - 类别权重和 `alpha = 0.75` 的 focal loss 都大幅提高了召回率，PR 曲线下面积也随之提高；
+# - 采用检测论文默认值 `alpha = 0.25` 的 focal loss **没有**帮助：这个 alpha 反而*降低*了正样本的权
+#   重（它是在检测任务中和 `gamma = 2` 一起调出来的，那里聚焦作用已经去掉了大部分容易负样本的权
+#   重）；
+# - `alpha = 0.75` 的 focal 在 AP 上并没有胜过简单的类别权重——两者只差百分之几——但在同一阈值下精确率
+#   更高：类别权重把所有分数都推向“是 8”，而 focal loss 主要是不再推那些容易的样本。
 
 # %%
 rec, prec, ap = ({k: v[i] for k, v in mean.items()} for i in range(3))
@@ -219,15 +309,17 @@ assert abs(ap["focal a=.75"] - ap["weighted"]) < 0.03
 assert prec["focal a=.75"] > prec["weighted"]
 
 # %% [markdown]
-# ## Where the loss comes from — 损失来自哪里
-# On the training set of the last run, the *easy negatives* (other digits the BCE model
-# already rejects with `p_t > 0.9`) are about nine in ten of the examples. Under
-# cross-entropy they still carry about a tenth of the total loss, a push in the same direction
+# ## Where the loss comes from
+# On the training set of the last run, the *easy negatives* (other digits the BCE model already
+# rejects with $p_t > 0.9$, where $p_t = e^{-\mathrm{CE}}$) are about nine in ten of the examples.
+# Under cross-entropy they still carry about a tenth of the total loss, a push in the same direction
 # on every step; under the focal loss, a thousandth.
-#
-# 在最后一次运行的训练集上，*容易的负样本*（BCE 模型已经以 `p_t > 0.9` 拒绝的其他数字）占了
-# 样本的九成左右。在交叉熵下它们仍然贡献了总损失的约十分之一，每一步都朝同一个方向推；
-# 在 focal loss 下只有千分之一左右。
+
+# %% [markdown] lang="zh"
+# ## 损失来自哪里
+# 在最后一次运行的训练集上，*容易的负样本*（BCE 模型已经以 $p_t > 0.9$ 拒绝的其他数字，
+# 其中 $p_t = e^{-\mathrm{CE}}$）占了样本的九成左右。在交叉熵下它们仍然贡献了总损失的约十分之一，
+# 每一步都朝同一个方向推；在 focal loss 下只有千分之一左右。
 
 # %%
 model, x, y = trained["bce"]

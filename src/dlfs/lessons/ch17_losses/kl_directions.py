@@ -4,22 +4,44 @@
 # **Library files:** `src/dlfs/nn/functional/loss.py` (`kl_div`, torch's argument order),
 # `src/dlfs/optim/adam.py` (`Adam`). Tests: `tests/nn/test_losses.py`.
 #
-# The KL divergence is not symmetric, and which way round you minimise it decides what a
-# too-simple model does. Here the target `p` has two well separated bumps and the model `q`
-# is a single Gaussian `N(mu, sigma^2)`, fitted by gradient descent on a grid:
+# The KL divergence is not symmetric, and which way round you minimise it decides what a too-simple
+# model does. Here the target $p$ has two well separated bumps and the model $q$ is a single
+# Gaussian, fitted by gradient descent on a grid:
 #
-# - **forward** `KL(p || q) = ∫ p log(p / q)` (maximum likelihood, distillation): wherever
-#   `p` has mass, `q` must too, or `log(p / q)` explodes — `q` stretches over both bumps;
-# - **reverse** `KL(q || p) = ∫ q log(q / p)` (variational inference, some RL objectives):
-#   wherever `q` puts mass, `p` must have some — `q` hides inside one bump.
+# $$
+# p(x) = \tfrac{1}{2}\,\mathcal{N}(x; -M, S^2) + \tfrac{1}{2}\,\mathcal{N}(x; M, S^2), \qquad
+# q(x) = \mathcal{N}(x; \mu, \sigma^2)
+# $$
 #
-# KL 散度不对称；朝哪个方向最小化，决定了一个过于简单的模型会怎么做。这里目标分布 `p` 有两个
-# 分得很开的峰，模型 `q` 是单个高斯 `N(mu, sigma^2)`，在网格上用梯度下降拟合：
+# with `M = 3` and `S = 0.8` in the code.
 #
-# - **前向** `KL(p || q) = ∫ p log(p / q)`（最大似然、蒸馏）：凡是 `p` 有质量的地方，`q` 也必须
-#   有，否则 `log(p / q)` 会爆掉——于是 `q` 铺开，盖住两个峰；
-# - **反向** `KL(q || p) = ∫ q log(q / p)`（变分推断、一些强化学习目标）：凡是 `q` 放了质量的
-#   地方，`p` 也必须有——于是 `q` 躲进其中一个峰。
+# - **forward** $\mathrm{KL}(p \,\|\, q) = \int p(x) \log \frac{p(x)}{q(x)}\,dx$ (maximum
+#   likelihood, distillation): wherever $p$ has mass, $q$ must too, or $\log(p / q)$ explodes — $q$
+#   stretches over both bumps;
+# - **reverse** $\mathrm{KL}(q \,\|\, p) = \int q(x) \log \frac{q(x)}{p(x)}\,dx$ (variational
+#   inference, some RL objectives): wherever $q$ puts mass, $p$ must have some — $q$ hides inside
+#   one bump.
+
+# %% [markdown] lang="zh"
+# # 前向与反向 KL：求均值与求众数
+#
+# **库文件：** `src/dlfs/nn/functional/loss.py`（`kl_div`，参数顺序与 torch 相同），
+# `src/dlfs/optim/adam.py`（`Adam`）。测试：`tests/nn/test_losses.py`。
+#
+# KL 散度不对称；朝哪个方向最小化，决定了一个过于简单的模型会怎么做。这里目标分布 $p$ 有两个分得很开
+# 的峰，模型 $q$ 是单个高斯，在网格上用梯度下降拟合：
+#
+# $$
+# p(x) = \tfrac{1}{2}\,\mathcal{N}(x; -M, S^2) + \tfrac{1}{2}\,\mathcal{N}(x; M, S^2), \qquad
+# q(x) = \mathcal{N}(x; \mu, \sigma^2)
+# $$
+#
+# 代码中 `M = 3`、`S = 0.8`。
+#
+# - **前向** $\mathrm{KL}(p \,\|\, q) = \int p(x) \log \frac{p(x)}{q(x)}\,dx$（最大似然、蒸馏）：
+#   凡是 $p$ 有质量的地方，$q$ 也必须有，否则 $\log(p / q)$ 会爆掉——于是 $q$ 铺开，盖住两个峰；
+# - **反向** $\mathrm{KL}(q \,\|\, p) = \int q(x) \log \frac{q(x)}{p(x)}\,dx$（变分推断、
+#   一些强化学习目标）：凡是 $q$ 放了质量的地方，$p$ 也必须有——于是 $q$ 躲进其中一个峰。
 
 # %%
 import math
@@ -52,17 +74,34 @@ print(f"grid of {len(x)} points, mass of p on it: {float(log_p.exp().sum() * dx)
 assert abs(float(log_p.exp().sum() * dx) - 1) < 1e-9
 
 # %% [markdown]
-# ## Both directions with one library function — 用同一个库函数算两个方向
-# `kl_div(input, target)` follows torch: `input` is the *model's* log-probability and
-# `target` the *reference*; it computes `target * (log target - input)` pointwise. With
-# `log_target=True` both are logs. On the grid, a sum times `dx` is the integral, so
+# ## Both directions with one library function
+# `kl_div(input, target)` follows torch: `input` is the *model's* log-probability and `target` the
+# *reference*; it computes `target * (log target - input)` pointwise. With `log_target=True` both
+# are logs. On the grid of spacing $\Delta x$ (`dx`), a sum times $\Delta x$ is the integral, so
 #
 # - forward `KL(p || q)` = `kl_div(log q, log p, log_target=True).sum() * dx`,
-# - reverse `KL(q || p)` = `kl_div(log p, log q, log_target=True).sum() * dx`.
+# - reverse `KL(q || p)` = `kl_div(log p, log q, log_target=True).sum() * dx`,
 #
-# `kl_div(input, target)` 沿用 torch 的约定：`input` 是**模型**的对数概率，`target` 是**参考**
-# 分布；逐点计算 `target * (log target - input)`。`log_target=True` 时两者都是对数。在网格上，
-# 求和再乘 `dx` 就是积分，所以前向与反向 KL 分别如上。
+# that is, with $x_g$ the grid points:
+#
+# $$
+# \mathrm{KL}(a \,\|\, b) \approx \sum_g a(x_g)\,\bigl(\log a(x_g) - \log b(x_g)\bigr)\,\Delta x
+# $$
+
+# %% [markdown] lang="zh"
+# ## 用同一个库函数算两个方向
+# `kl_div(input, target)` 沿用 torch 的约定：`input` 是**模型**的对数概率，`target` 是**参考**分布；
+# 逐点计算 `target * (log target - input)`。`log_target=True` 时两者都是对数。在间距为 $\Delta x$
+# （`dx`）的网格上，求和再乘 $\Delta x$ 就是积分，所以
+#
+# - 前向 `KL(p || q)` = `kl_div(log q, log p, log_target=True).sum() * dx`，
+# - 反向 `KL(q || p)` = `kl_div(log p, log q, log_target=True).sum() * dx`，
+#
+# 也就是说，记网格点为 $x_g$：
+#
+# $$
+# \mathrm{KL}(a \,\|\, b) \approx \sum_g a(x_g)\,\bigl(\log a(x_g) - \log b(x_g)\bigr)\,\Delta x
+# $$
 
 # %%
 
@@ -96,28 +135,39 @@ for name, (mu, sigma, value) in fits.items():
 fwd, rev, rev_left, rev_mid = fits.values()
 
 # %% [markdown]
-# ## What the optimum looks like — 最优解长什么样
-# **Forward KL matches moments.** For a Gaussian `q`, minimising `KL(p || q)` over `mu` and
-# `sigma` sets them to the mean and standard deviation of `p`: `mu = 0` and
-# `sigma^2 = S^2 + M^2 = 0.64 + 9` — a wide Gaussian whose peak sits in the empty gap
-# between the bumps, where `p` is almost zero.
+# ## What the optimum looks like
+# **Forward KL matches moments.** For a Gaussian $q$, minimising $\mathrm{KL}(p \,\|\, q)$ over
+# $\mu$ and $\sigma$ sets them to the mean and standard deviation of $p$:
 #
-# **Reverse KL picks a mode.** Started near a bump, `q` settles on it (`mu ≈ ±3`,
-# `sigma ≈ 0.8`). Its value is then about `log 2`: `q` matches one component of the mixture,
-# which has half the mass, so `log(q / p) ≈ log 2` wherever `q` lives. Started in the gap
-# (`mu = 0.5`), it finds a *local* optimum instead: a wide Gaussian straddling both bumps,
-# with a reverse KL of 1.57, far worse than `log 2` — the reverse KL of a mixture is not
-# convex, and which mode (if any) you get depends on where you start.
+# $$
+# \mu = \mathbb{E}_p[x] = 0, \qquad \sigma^2 = \mathrm{Var}_p[x] = S^2 + M^2 = 0.64 + 9
+# $$
 #
-# **前向 KL 匹配矩。** 对高斯 `q`，关于 `mu`、`sigma` 最小化 `KL(p || q)`，结果就是 `p` 的均值和
-# 标准差：`mu = 0`，`sigma^2 = S^2 + M^2 = 0.64 + 9`——一个很宽的高斯，峰值恰好落在两峰之间
-# 几乎没有概率的空隙里。
+# — a wide Gaussian whose peak sits in the empty gap between the bumps, where $p$ is almost zero.
 #
-# **反向 KL 选一个众数。** 从某个峰附近出发，`q` 就停在那个峰上（`mu ≈ ±3`，`sigma ≈ 0.8`）。
-# 此时 KL 约为 `log 2`：`q` 与混合分布的一个分量吻合，而该分量只占一半质量，所以在 `q` 所在之处
-# `log(q / p) ≈ log 2`。若从两峰之间的空隙出发（`mu = 0.5`），它会落入一个**局部**最优：一个横跨
-# 两峰的宽高斯，反向 KL 为 1.57，比 `log 2` 差得多——混合分布的反向 KL 不是凸的，得到哪个峰
-# （甚至得不到峰）取决于起点。
+# **Reverse KL picks a mode.** Started near a bump, $q$ settles on it ($\mu \approx \pm 3$,
+# $\sigma \approx 0.8$). Its value is then about $\log 2$: $q$ matches one component of the mixture,
+# which has half the mass, so $\log(q / p) \approx \log 2$ wherever $q$ lives. Started in the gap
+# ($\mu = 0.5$), it finds a *local* optimum instead: a wide Gaussian straddling both bumps, with a
+# reverse KL of 1.57, far worse than $\log 2$ — the reverse KL of a mixture is not convex, and which
+# mode (if any) you get depends on where you start.
+
+# %% [markdown] lang="zh"
+# ## 最优解长什么样
+# **前向 KL 匹配矩。** 对高斯 $q$，关于 $\mu$、$\sigma$ 最小化 $\mathrm{KL}(p \,\|\, q)$，
+# 结果就是 $p$ 的均值和标准差：
+#
+# $$
+# \mu = \mathbb{E}_p[x] = 0, \qquad \sigma^2 = \mathrm{Var}_p[x] = S^2 + M^2 = 0.64 + 9
+# $$
+#
+# ——一个很宽的高斯，峰值恰好落在两峰之间几乎没有概率的空隙里。
+#
+# **反向 KL 选一个众数。** 从某个峰附近出发，$q$ 就停在那个峰上（$\mu \approx \pm 3$，
+# $\sigma \approx 0.8$）。此时 KL 约为 $\log 2$：$q$ 与混合分布的一个分量吻合，而该分量只占一半质
+# 量，所以在 $q$ 所在之处 $\log(q / p) \approx \log 2$。若从两峰之间的空隙出发（$\mu = 0.5$），
+# 它会落入一个**局部**最优：一个横跨两峰的宽高斯，反向 KL 为 1.57，比 $\log 2$ 差得多——混合分布的反
+# 向 KL 不是凸的，得到哪个峰（甚至得不到峰）取决于起点。
 
 # %%
 sigma_moments = math.sqrt(S ** 2 + M ** 2)
@@ -136,11 +186,12 @@ print({k: round(v, 3) for k, v in cross.items()})
 assert cross["forward fit, reverse KL"] > rev[2] and cross["reverse fit, forward KL"] > fwd[2]
 
 # %% [markdown]
-# Which one to use is a modelling choice. Maximum likelihood and distillation are forward
-# KL: the student is punished for missing anything the teacher allows, so it covers
-# everything (and may blur). Variational inference minimises the reverse KL: the
-# approximation is punished for inventing mass, so it is sharp but may ignore whole modes.
-#
+# Which one to use is a modelling choice. Maximum likelihood and distillation are forward KL: the
+# student is punished for missing anything the teacher allows, so it covers everything (and may
+# blur). Variational inference minimises the reverse KL: the approximation is punished for inventing
+# mass, so it is sharp but may ignore whole modes.
+
+# %% [markdown] lang="zh"
 # 用哪个方向是建模上的选择。最大似然和知识蒸馏是前向 KL：学生漏掉老师允许的任何东西都要受罚，
 # 所以它会覆盖全部（可能变得模糊）。变分推断最小化反向 KL：近似分布凭空放出质量要受罚，
 # 所以它很尖锐，却可能整块忽略某些峰。
