@@ -363,3 +363,17 @@ def test_periodic_eval_rows_reports_and_resume(tmp_path):
     assert all(len(r) == 4 and r[3] >= 0 for r in reports)    # step, train, value, seconds
     again = run(8, True)
     assert [row[0] for row in again.evals] == [2, 4, 5, 6, 8]  # the curve continues
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf"), None])
+def test_the_finite_check_sees_nan_inf_and_lets_huge_finite_values_pass(bad):
+    """The guard's check: finite norms settle it; a norm that overflows on huge *finite*
+    values (3e38 squared) is confirmed exactly and passes; NaN and ±Inf anywhere fail."""
+    from dlfs.train.nan_guard import _all_finite
+
+    tensors = [torch.randn(3, 4), torch.full((5,), 3e38), torch.zeros(2, dtype=torch.int64)]
+    assert _all_finite(tensors)
+    if bad is not None:
+        tensors[0][1, 2] = bad
+        assert not _all_finite(tensors)
+    assert _all_finite([]) and _all_finite([torch.empty(0)])

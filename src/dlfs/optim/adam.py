@@ -41,7 +41,7 @@ class Adam(Optimizer):
     def __init__(self, params: Iterable[Any], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False,
-                 decoupled_weight_decay: bool = False) -> None:
+                 decoupled_weight_decay: bool = False, foreach: bool | None = None) -> None:
         check_non_negative(**{"learning rate": lr, "epsilon": eps,
                               "weight_decay": weight_decay})
         for i, beta in enumerate(betas):
@@ -49,17 +49,22 @@ class Adam(Optimizer):
                 raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
         defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
                     "amsgrad": amsgrad, "maximize": maximize,
-                    "decoupled_weight_decay": decoupled_weight_decay}
+                    "decoupled_weight_decay": decoupled_weight_decay, "foreach": foreach}
         super().__init__(params, defaults)
+
+    @staticmethod
+    def update_init(p: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
+        """A parameter's state before its first step: zero moments and step count."""
+        state["step"] = scalar_step()
+        state["exp_avg"] = torch.zeros_like(p)
+        state["exp_avg_sq"] = torch.zeros_like(p)
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = torch.zeros_like(p)
 
     def update(self, p: Tensor, grad: Tensor, state: dict[str, Any],
                group: dict[str, Any]) -> None:
         if not state:
-            state["step"] = scalar_step()
-            state["exp_avg"] = torch.zeros_like(p)
-            state["exp_avg_sq"] = torch.zeros_like(p)
-            if group["amsgrad"]:
-                state["max_exp_avg_sq"] = torch.zeros_like(p)
+            self.update_init(p, state, group)
         lr, (beta1, beta2), lam = group["lr"], group["betas"], group["weight_decay"]
         g = -grad if group["maximize"] else grad
         state["step"] += 1
@@ -78,6 +83,46 @@ class Adam(Optimizer):
         denom = (v.sqrt() / (1 - beta2**t) ** 0.5).add_(group["eps"])
         p.addcdiv_(m, denom, value=-step_size)
 
+    def update_group(self, params: list[Tensor], group: dict[str, Any]) -> bool:
+        """:meth:`update` for the whole group with ``torch._foreach_*`` ops (``foreach=True``):
+        the same operations in the same order, so the same numbers, with one call per
+        operation instead of one per parameter (the capstone GPT has 48 tensors)."""
+        states = [self.state[p] for p in params]
+        if any(not s for s in states) and not all(not s for s in states):
+            return False                       # some new, some not: per tensor
+        for p, s in zip(params, states):
+            if not s:
+                self.update_init(p, s, group)
+        steps = [s["step"] for s in states]
+        counts = torch.stack(steps)
+        if not bool((counts == counts[0]).all()):  # steps differ (a parameter joined late)
+            return False
+        torch._foreach_add_(steps, 1)
+        t = steps[0].item()
+        lr, (beta1, beta2), lam = group["lr"], group["betas"], group["weight_decay"]
+        grads = [p.grad for p in params]
+        if group["maximize"]:
+            grads = torch._foreach_neg(grads)
+        if lam != 0:
+            if group["decoupled_weight_decay"]:
+                torch._foreach_mul_(params, 1 - lr * lam)
+            else:
+                grads = torch._foreach_add(grads, params, alpha=lam)
+        m = [s["exp_avg"] for s in states]
+        v = [s["exp_avg_sq"] for s in states]
+        torch._foreach_lerp_(m, grads, 1 - beta1)
+        torch._foreach_mul_(v, beta2)
+        torch._foreach_addcmul_(v, grads, grads, value=1 - beta2)
+        if group["amsgrad"]:
+            v_max = [s["max_exp_avg_sq"] for s in states]
+            torch._foreach_maximum_(v_max, v)
+            v = v_max
+        denom = torch._foreach_sqrt(v)
+        torch._foreach_div_(denom, (1 - beta2**t) ** 0.5)
+        torch._foreach_add_(denom, group["eps"])
+        torch._foreach_addcdiv_(params, m, denom, value=-lr / (1 - beta1**t))
+        return True
+
 
 class AdamW(Adam):
     """Mirror of ``torch.optim.AdamW``: Adam with decoupled weight decay (default 1e-2)."""
@@ -85,11 +130,12 @@ class AdamW(Adam):
     def __init__(self, params: Iterable[Any], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 1e-2, amsgrad: bool = False, *,
-                 maximize: bool = False) -> None:
+                 maximize: bool = False, foreach: bool | None = None) -> None:
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
-                         decoupled_weight_decay=True)
+                         decoupled_weight_decay=True, foreach=foreach)
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)
         for group in self.param_groups:
             group["decoupled_weight_decay"] = True
+            group.setdefault("foreach", None)          # a state saved before the option

@@ -38,13 +38,21 @@ class Optimizer(torch.optim.Optimizer):
             with torch.enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
+            params = [p for p in group["params"] if p.grad is not None]
+            for p in params:
                 if p.grad.is_sparse:
                     raise RuntimeError(f"{type(self).__name__} does not support sparse gradients")
+            if group.get("foreach") and params and self.update_group(params, group):
+                continue
+            for p in params:
                 self.update(p, p.grad, self.state[p], group)
         return loss
+
+    def update_group(self, params: list[Tensor], group: dict[str, Any]) -> bool:
+        """Optionally, the same update for all of a group's ``params`` at once with torch's
+        multi-tensor ops (``torch._foreach_*``: one call per operation for the whole list
+        instead of one per tensor). Return False to fall back to :meth:`update` per tensor."""
+        return False
 
     def update(self, p: Tensor, grad: Tensor, state: dict[str, Any],
                group: dict[str, Any]) -> None:

@@ -2,8 +2,8 @@
 it began.
 
 Detecting is cheap and runs at every step: the loss of each micro-batch, every parameter
-gradient before the optimizer step and every parameter after it are checked (their minimum
-and maximum must be finite): 1.5 ms of the capstone GPT's 100 ms step on one CPU thread.
+gradient before the optimizer step and every parameter after it are checked (their norms
+must be finite; see ``_all_finite``): well under 1 ms of the capstone GPT's step.
 Only when something is non-finite does the guard look for its origin, by *replaying* the
 bad micro-batch(es) — same weights, same batch, same random state — with hooks on every
 module:
@@ -75,15 +75,19 @@ def _finite(t: torch.Tensor) -> bool:
 
 
 def _all_finite(tensors: list[torch.Tensor]) -> bool:
-    """Whether every floating-point tensor is free of NaN/Inf, with one synchronisation.
+    """Whether every floating-point tensor is free of NaN/Inf.
 
-    Each tensor's (min, max) is checked: NaN propagates into both and an infinity is one of
-    them; ``aminmax`` reads each value once and, unlike a sum or a norm, cannot overflow
-    (7x faster than ``isfinite(t).all()``, which builds a boolean tensor first).
+    First one multi-tensor call, ``torch._foreach_norm``: a NaN or an infinity anywhere
+    makes that tensor's norm non-finite, so finite norms settle it (the usual case, 0.2 ms for
+    the capstone GPT's 52 tensors). A norm can also overflow from huge *finite* values, so a
+    non-finite norm is confirmed exactly: each tensor's (min, max) — NaN propagates into
+    both, an infinity is one of them, and ``aminmax`` cannot overflow.
     """
-    ends = [torch.stack(torch.aminmax(t.detach())).float() for t in tensors
-            if t.is_floating_point() and t.numel()]
-    return not ends or bool(torch.isfinite(torch.cat(ends)).all())
+    floats = [t.detach() for t in tensors if t.is_floating_point() and t.numel()]
+    if not floats or bool(torch.isfinite(torch.stack(torch._foreach_norm(floats))).all()):
+        return True
+    ends = [torch.stack(torch.aminmax(t)).float() for t in floats]
+    return bool(torch.isfinite(torch.cat(ends)).all())
 
 
 def first_nonfinite_param(model: nn.Module) -> str | None:
