@@ -388,7 +388,7 @@ print(f"x + 3: LayerNorm output unchanged; RMSNorm output has rms 1 but mean "
 # | BatchNorm2d(C) | B, H, W | 一个通道 |
 # | LayerNorm((C, H, W)) | C, H, W | 一个样本 |
 # | InstanceNorm2d(C) | H, W | （样本，通道） |
-# | GroupNorm(G, C) | C/G 个通道, H, W | （样本，组） |
+# | GroupNorm(G, C) | C/G 个通道、H、W | （样本，组） |
 #
 # 先把按各轴计算的均值和方差写出来，逐一与各层对照。
 
