@@ -203,3 +203,4 @@ def test_lessons_that_check_library_messages_pass_in_chinese(zh, lesson_id):
 
     result = run_lesson(get_lesson(lesson_id), quick=True)
     assert result.ok, result.error
+

@@ -77,3 +77,30 @@ def test_jupytext_reads_the_twin_marker_as_cell_metadata():
     cells = jupytext.reads(GOOD, fmt="py:percent").cells
     assert [c.metadata.get("lang") for c in cells if c.cell_type == "markdown"] == \
         [None, "zh", None, "zh"]
+
+
+def test_savefig_shows_the_figure_in_a_kernel_and_only_there(monkeypatch, tmp_path, capsys):
+    """In a Jupyter kernel the figure is displayed (executed pages show it); in a terminal
+    it is only written. The kernel is faked: IPython with a shell that has a kernel."""
+    import sys
+    import types
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from dlfs.curriculum.context import LessonContext
+
+    shown = []
+    ctx = LessonContext("savefig-test", quick=True)
+    fig = plt.figure()
+    ctx.savefig(fig, "a.png")
+    assert ctx.path("a.png").is_file() and shown == []
+    shell = types.SimpleNamespace(kernel=object())
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: shell))
+    monkeypatch.setitem(sys.modules, "IPython.display",
+                        types.SimpleNamespace(display=shown.append))
+    fig = plt.figure()
+    ctx.savefig(fig, "b.png")
+    assert shown == [fig] and ctx.path("b.png").is_file()

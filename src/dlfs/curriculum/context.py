@@ -25,6 +25,13 @@ from ..paths import runs_dir
 MODE_ENV = "DLFS_LESSON_MODE"
 
 
+def _in_kernel() -> bool:
+    """Whether this code runs in a Jupyter kernel (an executed notebook or docs page)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return getattr(shell, "kernel", None) is not None
+
+
 def _mode_from_environment() -> str:
     mode = os.environ.get(MODE_ENV)
     if mode is None:
@@ -58,11 +65,17 @@ class LessonContext:
         return self.out_dir / name
 
     def savefig(self, fig: Any, name: str) -> Path:
-        """Save a matplotlib figure as ``runs/<lesson-id>/<name>``, close it, print the path."""
+        """Save a matplotlib figure as ``runs/<lesson-id>/<name>``, show it when the lesson
+        runs in a notebook kernel (executed pages and notebooks then hold the image), close
+        it, print the path."""
         import matplotlib.pyplot as plt
 
         target = self.path(name)
         fig.savefig(target, dpi=110, bbox_inches="tight")
+        if _in_kernel():
+            from IPython.display import display
+
+            display(fig)
         plt.close(fig)
         print(f"[figure] {target}")
         return target
