@@ -1,14 +1,17 @@
 """`dlfs gym …` in Chinese (DLFS_LANG=zh): every label, status, heading, summary, explanation,
 prompt and error is Chinese; ids, code, numbers, paths and verdict codes stay as they are.
 
-Problem data that exists in English only (input/output formats, the hint header, "similar
-to" names) and the English statement (printed unless ``--lang`` picks one) are taken out
-before the scan: they are the problem, not the interface.
+Every problem has its title, statement, input and output formats, hint header and "similar
+to" name in Chinese as well. ``dlfs gym show`` prints both versions of the problem unless
+``--lang`` picks one; the English version is taken out before the scan (it is the problem,
+not the interface), and what is left must be Chinese but for names, code and sample data.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections import Counter
 
 import pytest
 
@@ -16,7 +19,9 @@ from dlfs import i18n, sandbox
 from dlfs.cli import main
 from dlfs.gym.execution import classify
 from dlfs.gym.judge import JudgeReport, describe_source, read_history
+from dlfs.gym.problem import Problem
 from dlfs.gym.problems import PROBLEMS, get_problem, problems_for_day
+from dlfs.gym.starter import render_problem
 from dlfs.i18n import gym as gym_messages
 from dlfs.textui import display_width
 
@@ -24,8 +29,22 @@ from dlfs.textui import display_width
 PYTHON_NAMES = {"Counter", "defaultdict", "deque", "heapq", "bisect", "itertools", "functools",
                 "groupby", "LeetCode"}
 ALLOWED = i18n.LATIN_OK | gym_messages.LATIN_OK | PYTHON_NAMES
+#: Names of algorithms, and the functions of complexity formulas (O(n log n), O(n·min(k, n))),
+#: which the Chinese hints keep.
+ALGORITHM_NAMES = {"BFS", "DFS", "KMP", "Kadane", "Kahn", "Dijkstra", "log", "min", "max"}
+#: Identifiers a Chinese statement keeps as they are (names in the input, key letters).
+STATEMENT_NAMES = {
+    "pair-sum-sorted": {"target"},
+    "phone-words": {"abc", "def", "ghi", "jkl", "mno", "pqrs", "tuv", "wxyz"},
+    "count-in-range": {"lo", "hi"},
+    "range-sum-queries": {"lo", "hi"},
+    "climb-stairs": {"sm"},        # s1, …, sm
+    "ship-capacity": {"wn"},       # w1..wn
+    "big-sum": {"input"},          # input()
+    "decode-string": {"code"},     # k[code]
+}
 
-_CODE = re.compile(r"`[^`]*`|--?[a-z][a-z0-9-]*|<[^<>]*>|[A-Za-z0-9_.~-]*/[A-Za-z0-9_./~-]*"
+_CODE = re.compile(r"`[^`]*`|--?[a-z][a-z0-9-]*|<[^<>`\n]*>|[A-Za-z0-9_.~-]*/[A-Za-z0-9_./~-]*"
                    r"|\b[a-z0-9]+(?:[-_:.][a-z0-9]+)+\b")
 
 _IDS = re.compile(r"\b(?:" + "|".join(re.escape(p.id) for p in PROBLEMS) + r")\b")
@@ -42,9 +61,24 @@ def english_words(text: str, *data: str) -> list[str]:
     return [w for w in re.findall(r"[A-Za-z]{2,}", text) if w not in ALLOWED]
 
 
-def problem_data(p) -> tuple[str, ...]:
-    return (p.title_en, p.statement_en, p.input_format, p.output_format, p.header,
-            p.similar_to)
+def english_version(p: Problem) -> tuple[str, ...]:
+    """What ``gym show`` prints of the problem's English version when no ``--lang`` picks one:
+    the title, the statement and the formats with their English labels."""
+    labels = {key: i18n.catalogue()[f"gym.show.{key}"][0] for key in ("input", "output")}
+    return (p.title_en, p.statement_en, labels["input"].format(text=p.input_format),
+            labels["output"].format(text=p.output_format))
+
+
+def problem_names(p: Problem) -> set[str]:
+    """Latin words a Chinese problem text may keep: sample data, the statement's
+    identifiers, algorithm names."""
+    samples = " ".join(inp + out for inp, out in p.examples)
+    return (set(re.findall(r"[A-Za-z]{2,}", samples)) | STATEMENT_NAMES.get(p.id, set())
+            | ALGORITHM_NAMES)
+
+
+def has_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 @pytest.fixture(autouse=True)
@@ -88,8 +122,11 @@ def test_show_in_chinese(capsys):
                  "限制：每个测试 3 秒，512 MB，仅限标准库", "--- 样例 1 输入 ---",
                  "--- 样例 1 输出 ---", "提示（复杂度与边界情况）：", "开始：", "检查："):
         assert text in out, text
-    assert p.statement_zh in out and p.statement_en in out  # no --lang: both statements
-    assert english_words(out, *problem_data(p)) == []
+    # DLFS_LANG=zh chose the language: the Chinese version only (no choice shows both)
+    assert p.statement_zh in out and p.statement_en not in out
+    assert p.input_format_zh in out and p.input_format not in out
+    assert p.header_zh in out and p.header not in out
+    assert english_words(out) == []
 
 
 def test_show_lang_flag_picks_the_statement_and_the_interface(capsys):
@@ -185,3 +222,65 @@ def test_report_summaries_and_explanations_in_chinese():
         assert outcome.status == status and text in outcome.detail, outcome
         note = outcome.detail.split("\n")[0]
         assert english_words(note) == [], note
+
+
+# -- the problems themselves in Chinese
+
+
+@pytest.mark.parametrize("problem", PROBLEMS, ids=lambda p: p.id)
+def test_problem_texts_in_chinese(problem):
+    """Formats, hint and "similar to" name exist in Chinese, keep every number of the
+    English text, and leave no English words but names and code in backticks."""
+    names = problem_names(problem)
+    for name in ("input_format_zh", "output_format_zh", "header_zh"):
+        text = getattr(problem, name)
+        assert text.strip() and has_chinese(text), name
+        assert [w for w in english_words(text) if w not in names] == [], (name, text)
+        english = getattr(problem, name.removesuffix("_zh"))
+        missing = Counter(re.findall(r"\d+", english)) - Counter(re.findall(r"\d+", text))
+        assert not missing, (name, sorted(missing.elements()))
+    assert "Edge cases:" in problem.header and "边界情况：" in problem.header_zh
+    similar = problem.similar("zh")
+    assert bool(similar) == bool(problem.similar_to)
+    assert english_words(similar) == [], similar  # "LeetCode 347" stays, words are translated
+    assert [w for w in english_words(problem.statement_zh) if w not in names] == []
+
+
+@pytest.mark.parametrize("problem", PROBLEMS, ids=lambda p: p.id)
+def test_show_every_problem_in_chinese(capsys, problem):
+    names = problem_names(problem)
+    code, out, err = run(capsys, "gym", "show", problem.id, "--hint")
+    assert code == 0 and err == ""
+    for text in (problem.statement_zh, problem.input_format_zh, problem.output_format_zh,
+                 problem.header_zh, problem.similar("zh")):
+        assert text in out, text
+    assert [w for w in english_words(out, *english_version(problem)) if w not in names] == []
+
+    code, out, err = run(capsys, "gym", "show", problem.id, "--hint", "--lang", "zh")
+    assert code == 0 and err == ""
+    assert problem.input_format_zh in out and problem.input_format not in out
+    assert [w for w in english_words(out) if w not in names] == []  # nothing taken out
+
+
+def test_a_problem_without_its_chinese_texts_is_refused():
+    base = get_problem("house-robber")
+    for name in ("input_format_zh", "output_format_zh", "header_zh"):
+        with pytest.raises(ValueError, match=name):
+            dataclasses.replace(base, **{name: ""})
+        with pytest.raises(ValueError, match=name):
+            dataclasses.replace(base, **{name: "  "})
+    with pytest.raises(ValueError, match="similar_to_zh"):
+        dataclasses.replace(base, similar_to="", similar_to_zh="打家劫舍")
+    assert dataclasses.replace(base, similar_to_zh="").similar("zh") == base.similar_to
+
+
+def test_the_scan_catches_an_untranslated_format():
+    """A Chinese field left in English is caught, in the field and on the card, even with
+    the English version taken out (it is taken out with its label, as printed)."""
+    p = get_problem("window-max")
+    untranslated = dataclasses.replace(p, input_format_zh=p.input_format)
+    assert english_words(untranslated.input_format_zh) == ["Line", "Line", "integers"]
+    for lang in ("zh", None):
+        card = render_problem(untranslated, lang=lang, hint=True)
+        assert english_words(card, *english_version(p)) == ["Line", "Line", "integers"]
+    assert english_words(render_problem(p, hint=True), *english_version(p)) == []

@@ -30,7 +30,7 @@ def test_reference_matches_brute_and_examples(problem: Problem):
 @pytest.mark.parametrize("problem", PROBLEMS, ids=lambda p: p.id)
 def test_problem_texts_are_complete(problem: Problem):
     for name in ("statement_en", "statement_zh", "input_format", "output_format", "header",
-                 "title_en", "title_zh"):
+                 "title_en", "title_zh", "input_format_zh", "output_format_zh", "header_zh"):
         assert len(getattr(problem, name).strip()) >= 2, name
     assert any("\u4e00" <= ch <= "\u9fff" for ch in problem.statement_zh)
     assert problem.check_examples() == []
@@ -67,8 +67,9 @@ def test_unknown_problem_suggests_closest():
 
 def test_problem_validates_itself():
     kw = dict(id="x", day=1, topic="t", title_en="a", title_zh="b", statement_en="s",
-              statement_zh="s", input_format="i", output_format="o", examples=(("1", "1"),),
-              header="h", solve=str, brute=str, generate=lambda rng: "1\n")
+              statement_zh="s", input_format="i", output_format="o", input_format_zh="入",
+              output_format_zh="出", examples=(("1", "1"),), header="h", header_zh="提示",
+              solve=str, brute=str, generate=lambda rng: "1\n")
     Problem(**kw)
     with pytest.raises(ValueError, match="day"):
         Problem(**{**kw, "day": 29})

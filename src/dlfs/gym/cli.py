@@ -60,7 +60,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     _use_lang(args)
     p = get_problem(args.id)
-    print(render_problem(p, lang=args.lang, hint=args.hint))
+    print(render_problem(p, lang=args.lang or i18n.chosen_lang(), hint=args.hint))
     print("\n" + t("gym.show.next", id=p.id))
     return 0
 

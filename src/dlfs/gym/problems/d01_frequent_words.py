@@ -53,10 +53,15 @@ PROBLEM = Problem(
         "排列。k 不超过不同单词的个数。"),
     input_format="Line 1: n k. Line 2: n lowercase words separated by spaces.",
     output_format="k lines: `word count`.",
+    input_format_zh="第 1 行：n k。第 2 行：n 个以空格分隔的小写单词。",
+    output_format_zh="k 行，每行 `word count`（单词及其次数）。",
     examples=(("7 2\nto be or not to be ok\n", "be 2\nto 2\n"),
               ("3 3\nb a b\n", "b 2\na 1\n")),
     similar_to="LeetCode 692",
     header=("Counter + sort by (-count, word): O(n + u log u) for u distinct words. "
             "Edge cases: ties broken alphabetically; k equal to the number of distinct words."),
+    header_zh=(
+        "`Counter` 计数，再按 `(-count, word)` 排序：O(n + u log u)，u 为不同单词的个数。边界情况："
+        "次数相同时按字母序决定先后；k 等于不同单词的个数。"),
     solve=solve, brute=brute, generate=generate,
 )

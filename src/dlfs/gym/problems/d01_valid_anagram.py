@@ -51,9 +51,14 @@ PROBLEM = Problem(
     statement_zh="两个单词若字母相同且每个字母出现次数相同，则互为异位词。对 q 组单词逐组判断。",
     input_format="Line 1: q. Next q lines: two non-empty lowercase words a b.",
     output_format="q lines, each YES or NO.",
+    input_format_zh="第 1 行：q。接下来 q 行：每行两个非空小写单词 a b。",
+    output_format_zh="q 行，每行 `YES` 或 `NO`。",
     examples=(("3\nlisten silent\nab abb\nrat tar\n", "YES\nNO\nYES\n"),),
     similar_to="LeetCode 242",
     header=("Compare Counter(a) == Counter(b): O(|a| + |b|) per pair. "
             "Edge cases: different lengths; repeated letters (ab vs abb)."),
+    header_zh=(
+        "比较 `Counter(a) == Counter(b)`：每组 O(|a| + |b|)。边界情况：长度不同；"
+        "字母重复（`ab` 与 `abb`）。"),
     solve=solve, brute=brute, generate=generate,
 )

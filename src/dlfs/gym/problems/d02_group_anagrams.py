@@ -56,9 +56,14 @@ PROBLEM = Problem(
         "出现的先后，组内单词保持输入顺序（重复单词保留）。"),
     input_format="Line 1: n. Line 2: n lowercase words.",
     output_format="One line per group: its words separated by spaces.",
+    input_format_zh="第 1 行：n。第 2 行：n 个小写单词。",
+    output_format_zh="每组一行：该组的单词，以空格分隔。",
     examples=(("6\neat tea tan ate nat bat\n", "eat tea ate\ntan nat\nbat\n"),),
     similar_to="LeetCode 49",
     header=("defaultdict(list) keyed by the sorted letters: O(n · L log L). "
             "Edge cases: duplicate words; one-letter words; a single group."),
+    header_zh=(
+        "用 `defaultdict(list)`，以排序后的字母为键：O(n · L log L)。边界情况：重复的单词；"
+        "只有一个字母的单词；所有单词同属一组。"),
     solve=solve, brute=brute, generate=generate,
 )

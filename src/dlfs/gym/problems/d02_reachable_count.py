@@ -48,8 +48,13 @@ PROBLEM = Problem(
         "最终有多少个其他人会收到？关系可能重复，也可能自己指向自己。"),
     input_format="Line 1: n m s. Next m lines: u v.",
     output_format="One integer: the number of people other than s that get the message.",
+    input_format_zh="第 1 行：n m s。接下来 m 行：每行 u v。",
+    output_format_zh="一个整数：除 s 以外收到消息的人数。",
     examples=(("5 4 1\n1 2\n2 3\n4 5\n3 1\n", "2\n"), ("3 0 2\n", "0\n")),
     header=("Build adjacency lists with defaultdict(list), then BFS: O(n + m). "
             "Edge cases: no links; self-loops; cycles back to s; isolated s."),
+    header_zh=(
+        "用 `defaultdict(list)` 建邻接表，再做 BFS：O(n + m)。边界情况：没有任何转发关系；自环；"
+        "绕回 s 的环；s 是孤立的（没有人可转发）。"),
     solve=solve, brute=brute, generate=generate,
 )

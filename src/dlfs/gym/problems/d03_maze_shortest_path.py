@@ -62,9 +62,15 @@ PROBLEM = Problem(
         "相邻的可走格子。输出从 S 到 E 的最少步数，无法到达则输出 -1。"),
     input_format="Line 1: r c. Next r lines: c characters from . # S E (one S, one E).",
     output_format="One integer.",
+    input_format_zh=(
+        "第 1 行：r c。接下来 r 行：每行 c 个字符，取自 . # S E（恰有一个 S、一个 E）。"),
+    output_format_zh="一个整数。",
     examples=(("3 4\nS.#.\n.##.\n...E\n", "5\n"), ("1 3\nS#E\n", "-1\n")),
     similar_to="LeetCode 1091",
     header=("BFS with collections.deque: every cell enters the queue once, O(r·c). "
             "Edge cases: E unreachable (-1); S next to E; a single row."),
+    header_zh=(
+        "用 `collections.deque` 做 BFS：每个格子只入队一次，O(r·c)。边界情况：E 不可达（-1）；"
+        "S 与 E 相邻；只有一行。"),
     solve=solve, brute=brute, generate=generate,
 )

@@ -45,9 +45,14 @@ PROBLEM = Problem(
         "值。"),
     input_format="Line 1: n k (1 <= k <= n <= 2·10^5). Line 2: n integers.",
     output_format="One line: n - k + 1 integers.",
+    input_format_zh="第 1 行：n k（1 <= k <= n <= 2·10^5）。第 2 行：n 个整数。",
+    output_format_zh="一行：n - k + 1 个整数。",
     examples=(("8 3\n1 3 -1 -3 5 3 6 7\n", "3 3 5 5 6 7\n"), ("1 1\n-4\n", "-4\n")),
     similar_to="LeetCode 239",
     header=("Deque of indices with decreasing values; each index is pushed and popped once: "
             "O(n). Edge cases: k = 1; k = n; equal values; negative numbers."),
+    header_zh=(
+        "用双端队列（`deque`）存下标，对应的值单调递减；每个下标只入队、出队各一次：O(n)。"
+        "边界情况：k = 1；k = n；相等的值；负数。"),
     solve=solve, brute=brute, generate=generate, large=large,
 )

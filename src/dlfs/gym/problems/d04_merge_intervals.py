@@ -60,9 +60,14 @@ PROBLEM = Problem(
         "输出结果。"),
     input_format="Line 1: n. Next n lines: a b.",
     output_format="One line per merged interval: a b, in increasing order.",
+    input_format_zh="第 1 行：n。接下来 n 行：每行 a b。",
+    output_format_zh="每个合并后的区间一行：a b，按从小到大的顺序。",
     examples=(("4\n1 3\n8 10\n2 6\n15 18\n", "1 6\n8 10\n15 18\n"), ("2\n1 4\n4 5\n", "1 5\n")),
     similar_to="LeetCode 56",
     header=("Sort by start, then extend the last merged interval while starts <= its end: "
             "O(n log n). Edge cases: touching ends; an interval inside another; a = b."),
+    header_zh=(
+        "按起点排序，只要下一个区间的起点 <= 最后一个已合并区间的终点，就延长该区间：O(n log n)。"
+        "边界情况：首尾相接；一个区间包含在另一个之内；a = b。"),
     solve=solve, brute=brute, generate=generate,
 )

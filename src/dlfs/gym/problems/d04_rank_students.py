@@ -60,8 +60,13 @@ PROBLEM = Problem(
         "名字母序。"),
     input_format="Line 1: n. Next n lines: name score age.",
     output_format="n lines: the names in ranking order.",
+    input_format_zh="第 1 行：n。接下来 n 行：每行 `name score age`（姓名、分数、年龄）。",
+    output_format_zh="n 行：按排名顺序输出姓名。",
     examples=(("4\nann 90 20\nbob 95 21\ncat 90 19\ndan 90 19\n", "bob\ncat\ndan\nann\n"),),
     header=("One sort with key=(-score, age, name): O(n log n). "
             "Edge cases: all scores equal; compare numbers as ints, not strings."),
+    header_zh=(
+        "用 `key=(-score, age, name)` 排序一次：O(n log n)。边界情况：所有分数都相同；"
+        "数字要按整数比较，不能按字符串比较。"),
     solve=solve, brute=brute, generate=generate,
 )

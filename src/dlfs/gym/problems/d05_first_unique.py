@@ -38,9 +38,14 @@ PROBLEM = Problem(
         "1。"),
     input_format="One line: a non-empty lowercase word.",
     output_format="One integer.",
+    input_format_zh="一行：一个非空的小写单词。",
+    output_format_zh="一个整数。",
     examples=(("leetcode\n", "0\n"), ("loveleetcode\n", "2\n"), ("aabb\n", "-1\n")),
     similar_to="LeetCode 387",
     header=("Count once with Counter, then scan for the first count of 1: O(n). "
             "Edge cases: all letters repeated; a one-letter word."),
+    header_zh=(
+        "先用 `Counter` 计数一遍，再从左往右找第一个次数为 1 的字母：O(n)。边界情况："
+        "所有字母都重复；只有一个字母的单词。"),
     solve=solve, brute=brute, generate=generate,
 )

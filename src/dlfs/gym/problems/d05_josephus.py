@@ -44,9 +44,15 @@ PROBLEM = Problem(
         "。按出圈顺序输出编号。"),
     input_format="One line: n k (n >= 1, k >= 1).",
     output_format="One line: n integers.",
+    input_format_zh="一行：n k（n >= 1，k >= 1）。",
+    output_format_zh="一行：n 个整数。",
     examples=(("5 2\n", "2 4 1 5 3\n"), ("3 1\n", "1 2 3\n")),
     similar_to="the Josephus problem",
+    similar_to_zh="约瑟夫问题",
     header=("deque.rotate(-(k-1)) then popleft: O(n·min(k, n)). "
             "Edge cases: k = 1; k larger than n (count wraps around several times)."),
+    header_zh=(
+        "先 `deque.rotate(-(k-1))`，再 `popleft()`：O(n·min(k, n))。边界情况：k = 1；"
+        "k 大于 n（报数要绕好几圈）。"),
     solve=solve, brute=brute, generate=generate,
 )

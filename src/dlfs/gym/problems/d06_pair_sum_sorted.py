@@ -51,9 +51,14 @@ PROBLEM = Problem(
         "最小的，i 相同时取 j 最大的；没有则输出 -1。"),
     input_format="Line 1: n target (n <= 2·10^5). Line 2: n sorted integers.",
     output_format="One line: i j, or -1.",
+    input_format_zh="第 1 行：`n target`（n <= 2·10^5）。第 2 行：n 个已排好序的整数。",
+    output_format_zh="一行：i j，或 -1。",
     examples=(("4 9\n2 7 11 15\n", "1 2\n"), ("5 4\n1 2 2 3 3\n", "1 5\n"), ("1 2\n1\n", "-1\n")),
     similar_to="LeetCode 167",
     header=("Two pointers from both ends, moving the one that fixes the sum: O(n), O(1) "
             "memory. Edge cases: n = 1; duplicates; negative numbers; no pair."),
+    header_zh=(
+        "双指针从两端向中间走，每次移动能修正和的那一个：时间 O(n)，内存 O(1)。边界情况：n = 1；"
+        "重复值；负数；不存在这样的一对。"),
     solve=solve, brute=brute, generate=generate, large=large,
 )

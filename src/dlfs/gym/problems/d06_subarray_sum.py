@@ -41,9 +41,14 @@ PROBLEM = Problem(
     statement_zh="统计整数数组（可含负数和 0）中元素之和恰为 k 的非空连续子数组的个数。",
     input_format="Line 1: n k (n <= 2·10^5). Line 2: n integers.",
     output_format="One integer.",
+    input_format_zh="第 1 行：n k（n <= 2·10^5）。第 2 行：n 个整数。",
+    output_format_zh="一个整数。",
     examples=(("3 2\n1 1 1\n", "2\n"), ("4 0\n0 0 1 -1\n", "6\n")),
     similar_to="LeetCode 560",
     header=("Running prefix sum; add how many earlier prefixes equal sum - k (Counter seeded "
             "with {0: 1}): O(n). Edge cases: zeros and negatives (sliding windows fail); k = 0."),
+    header_zh=(
+        "维护前缀和；每一步加上此前有多少个前缀和等于 `sum - k`（`Counter` 初始为 `{0: 1}`）："
+        "O(n)。边界情况：0 和负数（滑动窗口会失效）；k = 0。"),
     solve=solve, brute=brute, generate=generate, large=large,
 )

@@ -48,9 +48,14 @@ PROBLEM = Problem(
         "。空列表输出 0。"),
     input_format="Line 1: n. Line 2: n integers (may be empty when n = 0).",
     output_format="One integer.",
+    input_format_zh="第 1 行：n。第 2 行：n 个整数（n = 0 时该行可能为空）。",
+    output_format_zh="一个整数。",
     examples=(("6\n100 4 200 1 3 2\n", "4\n"), ("0\n\n", "0\n")),
     similar_to="LeetCode 128",
     header=("Put values in a set and walk only from run starts (v-1 absent): O(n). "
             "Edge cases: n = 0; duplicates; negative values."),
+    header_zh=(
+        "把所有值放进集合，只从连续段的起点（v-1 不在集合中）开始往后数：O(n)。边界情况：n = 0；"
+        "重复值；负数。"),
     solve=solve, brute=brute, generate=generate,
 )

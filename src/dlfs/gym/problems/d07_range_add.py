@@ -46,9 +46,14 @@ PROBLEM = Problem(
         "输出最终数组。"),
     input_format="Line 1: n q. Next q lines: l r d with 1 <= l <= r <= n.",
     output_format="One line: n integers.",
+    input_format_zh="第 1 行：n q。接下来 q 行：每行 l r d，满足 1 <= l <= r <= n。",
+    output_format_zh="一行：n 个整数。",
     examples=(("5 3\n1 3 2\n2 4 3\n5 5 -1\n", "2 5 5 3 -1\n"), ("2 0\n", "0 0\n")),
     similar_to="LeetCode 370",
     header=("Difference array: +d at l, -d after r, one prefix sum at the end: O(n + q). "
             "Edge cases: q = 0; r = n (the -d falls off the end); negative d."),
+    header_zh=(
+        "差分数组：在 l 处 +d，在 r 之后 -d，最后求一次前缀和：O(n + q)。边界情况：q = 0；"
+        "r = n（-d 落在数组末尾之外）；d 为负数。"),
     solve=solve, brute=brute, generate=generate,
 )

@@ -41,9 +41,14 @@ PROBLEM = Problem(
         "行输出一个。"),
     input_format="One line: a word of 1 to 8 lowercase letters.",
     output_format="Line 1: the count c. Next c lines: the strings in order.",
+    input_format_zh="一行：一个由 1 到 8 个小写字母组成的单词。",
+    output_format_zh="第 1 行：个数 c。接下来 c 行：按字母序每行一个字符串。",
     examples=(("aab\n", "3\naab\naba\nbaa\n"), ("z\n", "1\nz\n")),
     similar_to="LeetCode 47",
     header=("set of itertools.permutations, then sorted: O(n! · n). Edge cases: repeated "
             "letters (dedupe); the count is n! / (c1!·c2!·…)."),
+    header_zh=(
+        "把 `itertools.permutations` 的结果放进集合去重，再排序：O(n! · n)。边界情况："
+        "字母重复（需要去重）；个数为 n! / (c1!·c2!·…)。"),
     solve=solve, brute=brute, generate=generate,
 )

@@ -39,9 +39,14 @@ PROBLEM = Problem(
         "数字串，按字母序输出它能拼出的所有字母串。"),
     input_format="One line: 1 to 8 digits from 2..9.",
     output_format="One line: all strings separated by spaces, in alphabetical order.",
+    input_format_zh="一行：1 到 8 个数字，每个取自 2..9。",
+    output_format_zh="一行：所有字母串，以空格分隔，按字母序排列。",
     examples=(("23\n", "ad ae af bd be bf cd ce cf\n"), ("7\n", "p q r s\n")),
     similar_to="LeetCode 17",
     header=("itertools.product over the letter groups yields them already in order: "
             "O(4^n · n). Edge cases: 7 and 9 have four letters; a single digit."),
+    header_zh=(
+        "对各数字的字母组做 `itertools.product`，产出的顺序本身就是字母序：O(4^n · n)。边界情况："
+        "7 和 9 各有四个字母；只有一个数字。"),
     solve=solve, brute=brute, generate=generate,
 )

@@ -37,9 +37,14 @@ PROBLEM = Problem(
     statement_zh="把单词中每段连续相同字母替换为“字母 + 段长”，例如 aaabcc 变为 a3b1c2。",
     input_format="One line: a non-empty lowercase word.",
     output_format="One line: the encoding.",
+    input_format_zh="一行：一个非空的小写单词。",
+    output_format_zh="一行：编码结果。",
     examples=(("aaabcc\n", "a3b1c2\n"), ("aaaaaaaaaaaa\n", "a12\n")),
     similar_to="LeetCode 443",
     header=("itertools.groupby yields each block once: O(n). Edge cases: blocks of 10 or more "
             "(multi-digit counts); a single letter."),
+    header_zh=(
+        "`itertools.groupby` 对每一段只产出一次：O(n)。边界情况："
+        "长度为 10 及以上的段（段长是多位数）；只有一个字母。"),
     solve=solve, brute=brute, generate=generate,
 )

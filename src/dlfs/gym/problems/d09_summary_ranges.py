@@ -48,9 +48,14 @@ PROBLEM = Problem(
         "段以逗号分隔。"),
     input_format="Line 1: n (>= 1). Line 2: n strictly increasing integers.",
     output_format="One line, e.g. 0->2,4->5,7.",
+    input_format_zh="第 1 行：n（>= 1）。第 2 行：n 个严格递增的整数。",
+    output_format_zh="一行，例如 `0->2,4->5,7`。",
     examples=(("6\n0 1 2 4 5 7\n", "0->2,4->5,7\n"), ("3\n-2 -1 3\n", "-2->-1,3\n")),
     similar_to="LeetCode 228",
     header=("In a run of consecutive values, value - index is constant: groupby on it: O(n). "
             "Edge cases: negative values; single-value segments."),
+    header_zh=(
+        "在一段连续的值中，`value - index` 保持不变：按它做 `groupby`：O(n)。边界情况：负数；"
+        "只含一个值的段。"),
     solve=solve, brute=brute, generate=generate,
 )

@@ -39,9 +39,14 @@ PROBLEM = Problem(
     statement_zh="给定 n 个整点，按到原点的距离从近到远输出最近的 k 个；距离相同的按输入顺序。",
     input_format="Line 1: n k (1 <= k <= n). Next n lines: x y.",
     output_format="k lines: x y.",
+    input_format_zh="第 1 行：n k（1 <= k <= n）。接下来 n 行：每行 x y。",
+    output_format_zh="k 行：每行 x y。",
     examples=(("3 2\n3 3\n5 -1\n-2 4\n", "3 3\n-2 4\n"), ("2 1\n1 0\n0 1\n", "1 0\n")),
     similar_to="LeetCode 973",
     header=("Compare squared distances (no sqrt, exact ints); heapq.nsmallest with the index "
             "as tie-break: O(n log k). Edge cases: ties; duplicate points; k = n."),
+    header_zh=(
+        "比较距离的平方（不开方，全是精确的整数）；用 `heapq.nsmallest`，距离相同时以下标决定先后："
+        "O(n log k)。边界情况：距离相同；重复的点；k = n。"),
     solve=solve, brute=brute, generate=generate,
 )

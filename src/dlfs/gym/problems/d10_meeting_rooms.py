@@ -50,9 +50,14 @@ PROBLEM = Problem(
         "下一场即可开始。最少需要几个会议室？"),
     input_format="Line 1: n. Next n lines: s e.",
     output_format="One integer.",
+    input_format_zh="第 1 行：n。接下来 n 行：每行 s e。",
+    output_format_zh="一个整数。",
     examples=(("3\n0 30\n5 10\n15 20\n", "2\n"), ("2\n1 5\n5 9\n", "1\n")),
     similar_to="LeetCode 253",
     header=("Sort by start; a min-heap holds the end times of busy rooms; reuse the room that "
             "frees first: O(n log n). Edge cases: back-to-back meetings share a room."),
+    header_zh=(
+        "按开始时间排序；用最小堆保存正在使用的会议室的结束时间；复用最早空出的那间：O(n log n)。"
+        "边界情况：首尾相接的两场会议可以共用一间会议室。"),
     solve=solve, brute=brute, generate=generate,
 )

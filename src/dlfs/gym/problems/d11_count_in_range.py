@@ -56,9 +56,14 @@ PROBLEM = Problem(
         "0。"),
     input_format="Line 1: n q (both <= 10^5). Line 2: n integers. Next q lines: lo hi.",
     output_format="q lines, one count each.",
+    input_format_zh="第 1 行：n q（均 <= 10^5）。第 2 行：n 个整数。接下来 q 行：每行 `lo hi`。",
+    output_format_zh="q 行，每行一个计数。",
     examples=(("5 3\n1 5 2 5 9\n2 5\n6 8\n9 1\n", "3\n0\n0\n"),),
     header=("Sort once, then bisect_right(hi) - bisect_left(lo) per question: "
             "O((n + q) log n). Edge cases: lo > hi makes the difference negative, clamp it "
             "at 0; duplicates on the borders."),
+    header_zh=(
+        "先排序一次，每个询问计算 `bisect_right(hi) - bisect_left(lo)`：O((n + q) log n)。"
+        "边界情况：`lo > hi` 时差为负数，要截为 0；边界上的重复值。"),
     solve=solve, brute=brute, generate=generate, large=large,
 )

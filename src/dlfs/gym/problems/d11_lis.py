@@ -45,9 +45,14 @@ PROBLEM = Problem(
         "。"),
     input_format="Line 1: n (1 <= n <= 10^5). Line 2: n integers.",
     output_format="One integer.",
+    input_format_zh="第 1 行：n（1 <= n <= 10^5）。第 2 行：n 个整数。",
+    output_format_zh="一个整数。",
     examples=(("8\n10 9 2 5 3 7 101 18\n", "4\n"), ("3\n7 7 7\n", "1\n")),
     similar_to="LeetCode 300",
     header=("tails[L] = smallest tail of an increasing run of length L+1; bisect_left keeps it "
             "strict: O(n log n). Edge cases: equal values do not count (use bisect_left)."),
+    header_zh=(
+        "`tails[L]` = 长度为 L+1 的递增子序列的最小结尾值；用 `bisect_left` 保证严格递增："
+        "O(n log n)。边界情况：相等的值不算递增（要用 `bisect_left`）。"),
     solve=solve, brute=brute, generate=generate, large=large,
 )

@@ -45,9 +45,14 @@ PROBLEM = Problem(
         "给定 k 个非降序列表（可能为空），把所有值合并成一个有序列表输出；全为空时输出空行。"),
     input_format="Line 1: k. Next k lines: m followed by m sorted integers.",
     output_format="One line: all values in non-decreasing order.",
+    input_format_zh="第 1 行：k。接下来 k 行：每行先是 m，后跟 m 个已排好序的整数。",
+    output_format_zh="一行：按非降序排列的所有值。",
     examples=(("3\n3 1 4 5\n3 1 3 4\n2 2 6\n", "1 1 2 3 4 4 5 6\n"), ("2\n0\n0\n", "\n")),
     similar_to="LeetCode 23",
     header=("A heap holding the head of each list: O(N log k). Edge cases: empty lists; all "
             "lists empty; duplicates across lists."),
+    header_zh=(
+        "用一个堆保存每个列表当前的首元素：O(N log k)（N 为值的总数）。边界情况：空列表；"
+        "所有列表都为空；不同列表之间的重复值。"),
     solve=solve, brute=brute, generate=generate,
 )

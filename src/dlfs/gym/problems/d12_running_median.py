@@ -49,9 +49,14 @@ PROBLEM = Problem(
         "平均值。保留一位小数。"),
     input_format="Line 1: n (n <= 10^5). Line 2: n integers.",
     output_format="One line: n medians such as 2.0 2.5.",
+    input_format_zh="第 1 行：n（n <= 10^5）。第 2 行：n 个整数。",
+    output_format_zh="一行：n 个中位数，形如 2.0 2.5。",
     examples=(("4\n5 15 1 3\n", "5.0 10.0 5.0 4.0\n"), ("2\n-1 -2\n", "-1.0 -1.5\n")),
     similar_to="LeetCode 295",
     header=("A max-heap for the lower half and a min-heap for the upper half, sizes differ by "
             "at most one: O(log n) per number. Edge cases: negative halves like -1.5."),
+    header_zh=(
+        "较小的一半放进最大堆，较大的一半放进最小堆，两堆大小最多相差一：每个数 O(log n)。"
+        "边界情况：结果为负的半整数，如 -1.5。"),
     solve=solve, brute=brute, generate=generate, large=large, float_tol=1e-6,
 )

@@ -49,9 +49,15 @@ PROBLEM = Problem(
         "环会超时。"),
     input_format="Line 1: n t (n <= 2·10^5). Line 2: n integers (|v| <= 10^9).",
     output_format="One integer.",
+    input_format_zh="第 1 行：n t（n <= 2·10^5）。第 2 行：n 个整数（|v| <= 10^9）。",
+    output_format_zh="一个整数。",
     examples=(("5 6\n1 5 7 -1 5\n", "3\n"), ("4 2\n1 1 1 1\n", "6\n")),
     similar_to="a counting variant of LeetCode 1",
+    similar_to_zh="LeetCode 1 的计数版本",
     header=("One pass: add how many earlier values equal t - v, then count v: O(n). "
             "Edge cases: v = t - v (count pairs, not values twice); many duplicates."),
+    header_zh=(
+        "扫描一遍：先加上此前有多少个值等于 t - v，再把 v 计入：O(n)。边界情况："
+        "v = t - v（统计的是位置对，同一个值不能算两次）；大量重复值。"),
     solve=solve, brute=brute, generate=generate, large=large,
 )

@@ -54,9 +54,14 @@ PROBLEM = Problem(
         "整数运算。"),
     input_format="Line 1: q (q <= 10^4). Line 2: q integers x (0 <= x <= 10^18).",
     output_format="q lines, one r each.",
+    input_format_zh="第 1 行：q（q <= 10^4）。第 2 行：q 个整数 x（0 <= x <= 10^18）。",
+    output_format_zh="q 行，每行一个 r。",
     examples=(("4\n0 8 9 1000000\n", "0\n2\n3\n1000\n"),),
     similar_to="LeetCode 69",
     header=("first_true on r in [0, x]: the predicate (r+1)^2 > x is false…true: O(log x). "
             "Edge cases: x = 0 and 1; perfect squares; 10^18 - 1 (float sqrt rounds up)."),
+    header_zh=(
+        "在 [0, x] 上对 r 用 `first_true`：谓词 (r+1)^2 > x 先假后真：O(log x)。边界情况："
+        "x = 0 和 1；完全平方数；10^18 - 1（浮点开方会向上舍入）。"),
     solve=solve, brute=brute, generate=generate, large=large,
 )

@@ -40,9 +40,14 @@ PROBLEM = Problem(
     statement_zh="若把数组从大到小排序，输出第 k 个位置上的值（重复值分别计数）。",
     input_format="Line 1: n k (1 <= k <= n). Line 2: n integers.",
     output_format="One integer.",
+    input_format_zh="第 1 行：n k（1 <= k <= n）。第 2 行：n 个整数。",
+    output_format_zh="一个整数。",
     examples=(("6 2\n3 2 1 5 6 4\n", "5\n"), ("4 3\n2 2 2 1\n", "2\n")),
     similar_to="LeetCode 215",
     header=("Keep the k largest in a min-heap; its root is the answer: O(n log k). "
             "Edge cases: duplicates; k = n (the minimum); k = 1 (the maximum)."),
+    header_zh=(
+        "用最小堆保留最大的 k 个数，堆顶就是答案：O(n log k)。边界情况：重复值；k = n（即最小值）；"
+        "k = 1（即最大值）。"),
     solve=solve, brute=brute, generate=generate,
 )

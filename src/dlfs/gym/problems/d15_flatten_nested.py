@@ -78,9 +78,14 @@ PROBLEM = Problem(
         "所有整数；第二行输出每个整数乘以其深度（最外层深度为 1）后的总和。"),
     input_format="One line: the nested list, no spaces.",
     output_format="Line 1: the integers (empty if none). Line 2: the weighted sum.",
+    input_format_zh="一行：嵌套列表，不含空格。",
+    output_format_zh="第 1 行：所有整数（没有则为空行）。第 2 行：加权和。",
     examples=(("[1,[2,[3]],4]\n", "1 2 3 4\n18\n"), ("[[],[-1]]\n", "-1\n-2\n")),
     similar_to="LeetCode 341 / 339",
     header=("Parse with a stack, walk with a recursive generator (yield from): O(length). "
             "Edge cases: empty inner lists; negative numbers; no integers at all."),
+    header_zh=(
+        "用栈解析，再用递归生成器（`yield from`）遍历：O(输入长度)。边界情况：空的内层列表；负数；"
+        "完全没有整数。"),
     solve=solve, brute=brute, generate=generate,
 )

@@ -54,10 +54,16 @@ PROBLEM = Problem(
         "。按取出顺序输出。"),
     input_format="Line 1: k. Next k lines: m followed by m integers.",
     output_format="One line: all values in round-robin order.",
+    input_format_zh="第 1 行：k。接下来 k 行：每行先是 m，后跟 m 个整数。",
+    output_format_zh="一行：按轮流顺序排列的所有值。",
     examples=(("3\n2 1 2\n4 3 4 5 6\n1 7\n", "1 3 7 2 4 5 6\n"),),
     similar_to="LeetCode 281",
     header=("zip_longest with a sentinel fill, chain.from_iterable, filter the sentinel; all "
             "lazy: O(total). Edge cases: empty lists; a value equal to a naive fill value "
             "(use a private sentinel object, not None or 0)."),
+    header_zh=(
+        "`zip_longest` 用哨兵值填充，`chain.from_iterable` 串起来，再滤掉哨兵；全程惰性求值："
+        "O(值的总数)。边界情况：空列表；某个值恰好等于随手选的填充值（要用私有的哨兵对象，"
+        "不要用 `None` 或 0）。"),
     solve=solve, brute=brute, generate=generate,
 )

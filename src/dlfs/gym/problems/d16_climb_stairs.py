@@ -59,10 +59,16 @@ PROBLEM = Problem(
         "输出对 1 000 000 007 取模的结果（n 最大 10^4；n = 0 时算 1 种）。"),
     input_format="Line 1: n m (n <= 10^4, m <= 10). Line 2: m distinct positive step sizes.",
     output_format="One integer.",
+    input_format_zh="第 1 行：n m（n <= 10^4，m <= 10）。第 2 行：m 个互不相同的正整数步长。",
+    output_format_zh="一个整数。",
     examples=(("4 2\n1 2\n", "5\n"), ("3 1\n2\n", "0\n"), ("0 1\n1\n", "1\n")),
     similar_to="LeetCode 70",
     header=("ways(n) = sum of ways(n - s): memoize with functools.lru_cache, O(n·m). "
             "Edge cases: n = 0; unreachable n (0 ways); deep recursion (raise the limit or "
             "fill the cache bottom-up); take the modulus."),
+    header_zh=(
+        "`ways(n)` = 所有 `ways(n - s)` 之和：用 `functools.lru_cache` 记忆化，O(n·m)。边界情况："
+        "n = 0；无法恰好到达的 n（0 种走法）；递归过深（调高递归上限，或自底向上填满缓存）；"
+        "别忘了取模。"),
     solve=solve, brute=brute, generate=generate, large=large,
 )

@@ -58,9 +58,14 @@ PROBLEM = Problem(
         "。"),
     input_format="Line 1: text m. Line 2: m distinct dictionary words.",
     output_format="One integer.",
+    input_format_zh="第 1 行：`text m`。第 2 行：m 个互不相同的词典单词。",
+    output_format_zh="一个整数。",
     examples=(("catsanddog 5\ncat cats and sand dog\n", "2\n"), ("aaa 2\na aa\n", "3\n")),
     similar_to="LeetCode 139 / 140",
     header=("ways(i) = sum over words matching at i of ways(i + len(w)), memoized: "
             "O(n · m · L). Edge cases: overlapping words (a, aa); no split (0)."),
+    header_zh=(
+        "`ways(i)` = 对所有在位置 i 处匹配的单词 w，求 `ways(i + len(w))` 之和，加记忆化："
+        "O(n · m · L)。边界情况：相互重叠的单词（`a`、`aa`）；无法切分（0）。"),
     solve=solve, brute=brute, generate=generate,
 )

@@ -53,8 +53,13 @@ PROBLEM = Problem(
         "有实测）。"),
     input_format="Line 1: n (1 <= n <= 10^6). Then n integers separated by spaces or newlines.",
     output_format="One line: sum max.",
+    input_format_zh="第 1 行：n（1 <= n <= 10^6）。之后是 n 个整数，以空格或换行分隔。",
+    output_format_zh="一行：`sum max`（和与最大值）。",
     examples=(("5\n3 -1\n4\n1 5\n", "12 5\n"),),
     header=("data = sys.stdin.buffer.read().split(); map(int, ...): O(total bytes). "
             "Edge cases: numbers split across lines; all negative (max < 0); big sums."),
+    header_zh=(
+        "`data = sys.stdin.buffer.read().split()`；`map(int, ...)`：O(输入字节数)。边界情况："
+        "数分布在多行；全是负数（`max < 0`）；很大的和。"),
     solve=solve, brute=brute, generate=generate, large=large,
 )

@@ -60,9 +60,14 @@ PROBLEM = Problem(
         "大 2·10^5：每个询问 O(1) 回答，并一次性输出所有结果。"),
     input_format="Line 1: n q (both <= 2·10^5). Line 2: n integers. Next q lines: lo hi.",
     output_format="q lines.",
+    input_format_zh="第 1 行：n q（均 <= 2·10^5）。第 2 行：n 个整数。接下来 q 行：每行 `lo hi`。",
+    output_format_zh="q 行，每行一个区间和。",
     examples=(("5 3\n1 2 3 4 5\n1 5\n2 3\n4 4\n", "15\n5\n4\n"),),
     similar_to="LeetCode 303",
     header=("Prefix sums p with p[0] = 0; answer p[hi] - p[lo-1]; collect answers and join "
             "once: O(n + q). Edge cases: lo = hi; lo = 1; negative values."),
+    header_zh=(
+        "前缀和 p，`p[0] = 0`；答案为 `p[hi] - p[lo-1]`；先收集所有答案，最后一次性拼接输出："
+        "O(n + q)。边界情况：`lo = hi`；`lo = 1`；负数。"),
     solve=solve, brute=brute, generate=generate, large=large,
 )

@@ -69,10 +69,15 @@ PROBLEM = Problem(
         "除法向零取整。保证不会除以零。"),
     input_format="One line: the expression.",
     output_format="One integer.",
+    input_format_zh="一行：表达式。",
+    output_format_zh="一个整数。",
     examples=(("3+2*2\n", "7\n"), (" 14 - 3 / 2 \n", "13\n"), ("1-7/2*3\n", "-8\n")),
     similar_to="LeetCode 227",
     header=("One pass with a stack: push +v / -v, fold * and / into the top: O(n). "
             "Edge cases: spaces; multi-digit numbers; division of a negative intermediate "
             "rounds toward zero (Python's // does not)."),
+    header_zh=(
+        "用栈扫描一遍：压入 +v 或 -v，遇到 * 和 / 就与栈顶合并：O(n)。边界情况：空格；多位数；"
+        "负的中间结果做除法要向零取整（Python 的 `//` 不是这样）。"),
     solve=solve, brute=brute, generate=generate,
 )

@@ -59,10 +59,15 @@ PROBLEM = Problem(
         "全展开后的文本。"),
     input_format="One line: a valid code.",
     output_format="One line: the expansion.",
+    input_format_zh="一行：一个合法的编码。",
+    output_format_zh="一行：展开后的文本。",
     examples=(("3[a]2[bc]\n", "aaabcbc\n"), ("3[a2[c]]\n", "accaccacc\n"),
               ("2[abc]3[cd]ef\n", "abcabccdcdcdef\n")),
     similar_to="LeetCode 394",
     header=("Push (text so far, k) at '[' and pop at ']': O(output). "
             "Edge cases: multi-digit k (10[a]); nesting; letters after the last group."),
+    header_zh=(
+        "遇到 '[' 时压入二元组（已有的文本，k），遇到 ']' 时弹出：O(输出长度)。边界情况："
+        "多位数的 k（`10[a]`）；嵌套；最后一组之后还有字母。"),
     solve=solve, brute=brute, generate=generate,
 )

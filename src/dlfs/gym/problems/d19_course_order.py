@@ -59,10 +59,15 @@ PROBLEM = Problem(
         "若有多个，输出逐项比较最小的那个；若规则成环，输出 IMPOSSIBLE。"),
     input_format="Line 1: n m. Next m lines: a b.",
     output_format="One line: n course numbers, or IMPOSSIBLE.",
+    input_format_zh="第 1 行：n m。接下来 m 行：每行 a b。",
+    output_format_zh="一行：n 个课程编号，或 `IMPOSSIBLE`。",
     examples=(("4 3\n3 1\n1 2\n4 2\n", "3 1 4 2\n"), ("2 2\n1 2\n2 1\n", "IMPOSSIBLE\n")),
     similar_to="LeetCode 210",
     header=("Kahn's algorithm with a min-heap of ready courses gives the smallest order: "
             "O((n + m) log n). Edge cases: a cycle (fewer than n courses come out); "
             "a rule a a; repeated rules."),
+    header_zh=(
+        "Kahn 算法，用最小堆存放当前可学的课程，得到的就是最小的顺序：O((n + m) log n)。边界情况："
+        "有环（输出的课程少于 n 门）；规则 a a；重复的规则。"),
     solve=solve, brute=brute, generate=generate,
 )

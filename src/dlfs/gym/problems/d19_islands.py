@@ -70,10 +70,15 @@ PROBLEM = Problem(
         "。共有多少个岛屿？"),
     input_format="Line 1: r c. Next r lines: c characters 0 or 1.",
     output_format="One integer.",
+    input_format_zh="第 1 行：r c。接下来 r 行：每行 c 个字符，为 0 或 1。",
+    output_format_zh="一个整数。",
     examples=(("4 5\n11000\n11000\n00100\n00011\n", "3\n"), ("2 2\n10\n01\n", "2\n")),
     similar_to="LeetCode 200",
     header=("Flood-fill each unseen land cell with BFS (or union-find): O(r·c). "
             "Edge cases: diagonal neighbours do not connect; all water; recursion depth of a "
             "recursive DFS on a big island."),
+    header_zh=(
+        "对每个尚未访问的陆地格子用 BFS（或并查集）做洪水填充：O(r·c)。边界情况：对角相邻不算连通；"
+        "全是水；在大岛上递归 DFS 时的递归深度。"),
     solve=solve, brute=brute, generate=generate,
 )

@@ -56,9 +56,14 @@ PROBLEM = Problem(
         "）。s 在时刻 0 发出信号，所有节点何时都能收到？若有节点收不到，输出 -1。"),
     input_format="Line 1: n m s. Next m lines: u v w.",
     output_format="One integer.",
+    input_format_zh="第 1 行：n m s。接下来 m 行：每行 u v w。",
+    output_format_zh="一个整数。",
     examples=(("4 3 2\n2 1 1\n2 3 1\n3 4 1\n", "2\n"), ("2 1 2\n1 2 1\n", "-1\n")),
     similar_to="LeetCode 743",
     header=("Dijkstra with a heap, answer = the largest distance: O((n + m) log n). "
             "Edge cases: unreachable node (-1); zero-weight links; parallel links; n = 1 (0)."),
+    header_zh=(
+        "用堆实现 Dijkstra 算法，答案 = 最大的最短距离：O((n + m) log n)。边界情况："
+        "有节点不可达（-1）；权重为 0 的链路；平行链路；n = 1（答案为 0）。"),
     solve=solve, brute=brute, generate=generate,
 )

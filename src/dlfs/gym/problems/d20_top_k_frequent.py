@@ -43,9 +43,14 @@ PROBLEM = Problem(
         "值的个数。"),
     input_format="Line 1: n k. Line 2: n integers.",
     output_format="One line: k values.",
+    input_format_zh="第 1 行：n k。第 2 行：n 个整数。",
+    output_format_zh="一行：k 个值。",
     examples=(("6 2\n1 1 1 2 2 3\n", "1 2\n"), ("4 2\n5 -1 5 -1\n", "-1 5\n")),
     similar_to="LeetCode 347",
     header=("Counter, then a size-k heap over (count, value) items: O(n + u log k). "
             "Edge cases: ties (here: smaller value first); negative values."),
+    header_zh=(
+        "先用 `Counter` 计数，再对 `(count, value)` 项维护大小为 k 的堆：O(n + u log k)。边界情况："
+        "次数相同（本题规定数值小的在前）；负数。"),
     solve=solve, brute=brute, generate=generate,
 )

@@ -66,10 +66,15 @@ PROBLEM = Problem(
         "`same a b` 询问两人是否同组；`size a` 询问 a 所在组的人数。"),
     input_format="Line 1: n q. Next q lines: link a b | same a b | size a.",
     output_format="One line per same (YES/NO) or size (an integer) command.",
+    input_format_zh="第 1 行：n q。接下来 q 行：每行一条命令，`link a b`、`same a b` 或 `size a`。",
+    output_format_zh="每条 `same` 命令（`YES`/`NO`）或 `size` 命令（一个整数）输出一行。",
     examples=(("4 5\nlink 1 2\nsame 1 3\nlink 3 2\nsame 1 3\nsize 2\n", "NO\nYES\n3\n"),),
     similar_to="LeetCode 547",
     header=("Union-find with path compression and union by size: nearly O(1) per command. "
             "Edge cases: link a a; linking two people already in one group; size of a "
             "loner is 1."),
+    header_zh=(
+        "并查集，带路径压缩和按大小合并：每条命令近乎 O(1)。边界情况：`link a a`；"
+        "连接两个已在同一组的人；独自一人的组大小为 1。"),
     solve=solve, brute=brute, generate=generate,
 )

@@ -60,11 +60,17 @@ PROBLEM = Problem(
         "`count p` 询问有多少个已存单词以 p 开头（单词本身也算以自己开头）。"),
     input_format="Line 1: q. Next q lines: add w | has w | count p (lowercase words).",
     output_format="One line per has (YES/NO) or count (an integer) command.",
+    input_format_zh=(
+        "第 1 行：q。接下来 q 行：每行一条命令，`add w`、`has w` 或 `count p`（均为小写单词）。"),
+    output_format_zh="每条 `has` 命令（`YES`/`NO`）或 `count` 命令（一个整数）输出一行。",
     examples=(("6\nadd apple\nadd app\ncount ap\nhas ap\nadd apple\ncount apple\n",
                "2\nNO\n1\n"),),
     similar_to="LeetCode 208",
     header=("A trie whose nodes count the words below them: O(len) per command. "
             "Edge cases: duplicate adds; a prefix that is itself a stored word; has on a "
             "prefix that is not a word."),
+    header_zh=(
+        "字典树，每个节点记录经过它的单词数：每条命令 O(单词长度)。边界情况：重复的 `add`；"
+        "本身就是已存单词的前缀；对不是单词的前缀执行 `has`。"),
     solve=solve, brute=brute, generate=generate,
 )

@@ -38,10 +38,15 @@ PROBLEM = Problem(
     statement_zh="输出单词中不含重复字母的最长连续片段的长度。",
     input_format="One line: a non-empty word of at most 2·10^5 letters and digits.",
     output_format="One integer.",
+    input_format_zh="一行：一个非空单词，由至多 2·10^5 个字母和数字组成。",
+    output_format_zh="一个整数。",
     examples=(("abcabcbb\n", "3\n"), ("bbbbb\n", "1\n"), ("pwwkew\n", "3\n")),
     similar_to="LeetCode 3",
     header=("Window [left, right]: remember each letter's last position and jump left past "
             "it: O(n). Edge cases: the repeat is before left (do not move left backwards); "
             "all letters equal."),
+    header_zh=(
+        "窗口 `[left, right]`：记住每个字母上次出现的位置，让 `left` 直接跳到它之后：O(n)。"
+        "边界情况：重复的字母在 `left` 之前（`left` 不能往回移）；所有字母都相同。"),
     solve=solve, brute=brute, generate=generate, large=large,
 )

@@ -43,10 +43,16 @@ PROBLEM = Problem(
         "的；不存在则输出 -。"),
     input_format="One line: s t (non-empty words).",
     output_format="One line: the piece or -.",
+    input_format_zh="一行：s t（均为非空单词）。",
+    output_format_zh="一行：找到的片段，或 `-`。",
     examples=(("ADOBECODEBANC ABC\n", "BANC\n"), ("a aa\n", "-\n")),
     similar_to="LeetCode 76",
     header=("Expand right until all counts are met, then shrink left while still valid; "
             "a 'missing' counter makes the check O(1): O(|s| + |t|). Edge cases: repeated "
             "letters in t; t longer than s."),
+    header_zh=(
+        "右端不断扩展，直到所有字母的次数都满足，再在仍满足时收缩左端；"
+        "用一个“还缺几个”计数器（`missing`）让检查变成 O(1)：O(|s| + |t|)。边界情况："
+        "t 中有重复字母；t 比 s 长。"),
     solve=solve, brute=brute, generate=generate,
 )

@@ -47,9 +47,14 @@ PROBLEM = Problem(
         "小时内（h >= n）吃完的最小整数速度 k。"),
     input_format="Line 1: n h. Line 2: n positive pile sizes.",
     output_format="One integer.",
+    input_format_zh="第 1 行：n h。第 2 行：n 个正整数，即各堆的大小。",
+    output_format_zh="一个整数。",
     examples=(("4 8\n3 6 7 11\n", "4\n"), ("5 5\n30 11 23 4 20\n", "30\n")),
     similar_to="LeetCode 875",
     header=("hours(k) = sum of ceil(p / k) falls as k grows: binary search k in [1, max]: "
             "O(n log max). Edge cases: h = n (answer max); ceil with (p + k - 1) // k."),
+    header_zh=(
+        "`hours(k)` = 所有 `ceil(p / k)` 之和，随 k 增大而减小：在 `[1, max]` 上二分 k："
+        "`O(n log max)`。边界情况：h = n（答案为 `max`）；用 `(p + k - 1) // k` 向上取整。"),
     solve=solve, brute=brute, generate=generate,
 )

@@ -51,10 +51,15 @@ PROBLEM = Problem(
         " d 天内运完的最小运载能力是多少？"),
     input_format="Line 1: n d (1 <= d <= n). Line 2: n positive weights.",
     output_format="One integer.",
+    input_format_zh="第 1 行：n d（1 <= d <= n）。第 2 行：n 个正整数重量。",
+    output_format_zh="一个整数。",
     examples=(("10 5\n1 2 3 4 5 6 7 8 9 10\n", "15\n"), ("4 3\n3 2 2 4\n", "4\n")),
     similar_to="LeetCode 1011",
     header=("days_needed(cap) only falls as cap grows: binary search cap in "
             "[max(w), sum(w)]: O(n log sum). Edge cases: lower bound is max(w), not 1; d = n; "
             "d = 1 (answer sum)."),
+    header_zh=(
+        "`days_needed(cap)` 随 `cap` 增大只减不增：在 `[max(w), sum(w)]` 上二分 `cap`："
+        "`O(n log sum)`。边界情况：下界是 `max(w)`，不是 1；d = n；d = 1（答案为 `sum(w)`）。"),
     solve=solve, brute=brute, generate=generate,
 )

@@ -43,9 +43,14 @@ PROBLEM = Problem(
     statement_zh="对每天的温度，输出还要等几天才会出现严格更高的温度；之后没有更暖的日子则输出 0。",
     input_format="Line 1: n (n <= 10^5). Line 2: n integers.",
     output_format="One line: n integers.",
+    input_format_zh="第 1 行：n（n <= 10^5）。第 2 行：n 个整数。",
+    output_format_zh="一行：n 个整数。",
     examples=(("8\n73 74 75 71 69 72 76 73\n", "1 1 4 2 1 1 0 0\n"),),
     similar_to="LeetCode 739",
     header=("A stack of days still waiting, temperatures decreasing; a warmer day pops and "
             "answers them: O(n). Edge cases: equal temperatures are not warmer."),
+    header_zh=(
+        "栈中保存仍在等待的日子，温度从栈底到栈顶递减；更暖的一天到来时把它们弹出并给出答案：O(n)。"
+        "边界情况：温度相同不算更暖。"),
     solve=solve, brute=brute, generate=generate, large=large,
 )

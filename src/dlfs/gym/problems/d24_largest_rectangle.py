@@ -44,9 +44,14 @@ PROBLEM = Problem(
     statement_zh="n 根宽为 1 的柱子并排而立，高度给定。能放进柱状图内部的最大矩形面积是多少？",
     input_format="Line 1: n (n <= 10^5). Line 2: n non-negative heights.",
     output_format="One integer.",
+    input_format_zh="第 1 行：n（n <= 10^5）。第 2 行：n 个非负整数高度。",
+    output_format_zh="一个整数。",
     examples=(("6\n2 1 5 6 2 3\n", "10\n"), ("3\n0 0 0\n", "0\n")),
     similar_to="LeetCode 84",
     header=("Stack of bars with increasing heights; popping a bar fixes its widest extent: "
             "O(n). Edge cases: a sentinel 0 at the end flushes the stack; zero heights."),
+    header_zh=(
+        "栈中柱子的高度递增；弹出一根柱子时，它能向两侧延伸的最大宽度就确定了：O(n)。边界情况："
+        "末尾加一个高度为 0 的哨兵把栈清空；高度为 0 的柱子。"),
     solve=solve, brute=brute, generate=generate, large=large,
 )

@@ -55,10 +55,16 @@ PROBLEM = Problem(
         "每次可以把两根绳子接成一根，代价为两者长度之和。把 n 根绳子接成一根，求最小总代价。"),
     input_format="Line 1: n. Line 2: n positive lengths.",
     output_format="One integer.",
+    input_format_zh="第 1 行：n。第 2 行：n 个正整数长度。",
+    output_format_zh="一个整数。",
     examples=(("4\n4 3 2 6\n", "29\n"), ("1\n5\n", "0\n")),
     similar_to="LeetCode 1167 (Huffman coding)",
+    similar_to_zh="LeetCode 1167（哈夫曼编码）",
     header=("Always join the two shortest (Huffman's argument): a min-heap, O(n log n). "
             "Edge cases: a single rope costs 0; sorting once is not enough (joined ropes "
             "re-enter the pool)."),
+    header_zh=(
+        "每次都连接最短的两根（与哈夫曼编码同样的论证）：用最小堆，O(n log n)。边界情况："
+        "只有一根绳子时代价为 0；只排序一次不够（接成的绳子要放回去重新参与挑选）。"),
     solve=solve, brute=brute, generate=generate,
 )

@@ -46,9 +46,14 @@ PROBLEM = Problem(
         "剩一块，输出其重量（没有则输出 0）。"),
     input_format="Line 1: n. Line 2: n positive weights.",
     output_format="One integer.",
+    input_format_zh="第 1 行：n。第 2 行：n 个正整数重量。",
+    output_format_zh="一个整数。",
     examples=(("6\n2 7 4 1 8 1\n", "1\n"), ("2\n3 3\n", "0\n")),
     similar_to="LeetCode 1046",
     header=("A max-heap (heapq with negated values or dlfs MaxHeap): O(n log n). "
             "Edge cases: all stones destroyed (0); a single stone."),
+    header_zh=(
+        "最大堆（对取负后的值用 `heapq`，或用 dlfs 的 `MaxHeap`）：O(n log n)。边界情况："
+        "石头全部粉碎（0）；只有一块石头。"),
     solve=solve, brute=brute, generate=generate,
 )

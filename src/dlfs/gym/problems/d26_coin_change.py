@@ -46,10 +46,16 @@ PROBLEM = Problem(
     input_format=("Line 1: n amount (n <= 10, amount <= 10^4). "
                   "Line 2: n distinct positive coin values."),
     output_format="One integer.",
+    input_format_zh=(
+        "第 1 行：`n amount`（n <= 10，`amount <= 10^4`）。第 2 行：n 个互不相同的正整数面值。"),
+    output_format_zh="一个整数。",
     examples=(("3 11\n1 2 5\n", "3\n"), ("1 3\n2\n", "-1\n"), ("1 0\n7\n", "0\n")),
     similar_to="LeetCode 322",
     header=("best[a] = 1 + min over coins of best[a - c]: O(n · amount). Edge cases: "
             "amount 0 needs 0 coins; impossible amounts; greedy by largest coin is wrong "
             "(coins 1 3 4, amount 6)."),
+    header_zh=(
+        "`best[a]` = 1 + 对所有面值 c 取 `best[a - c]` 的最小值：`O(n · amount)`。边界情况："
+        "金额为 0 时需要 0 枚硬币；凑不出的金额；总拿最大面值的贪心是错的（面值 1 3 4，金额 6）。"),
     solve=solve, brute=brute, generate=generate, large=large,
 )

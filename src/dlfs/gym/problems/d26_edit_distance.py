@@ -42,9 +42,14 @@ PROBLEM = Problem(
     statement_zh="一次编辑可以插入、删除或替换一个字母。把单词 a 变成单词 b 最少需要多少次编辑？",
     input_format="One line: a b (non-empty words).",
     output_format="One integer.",
+    input_format_zh="一行：a b（均为非空单词）。",
+    output_format_zh="一个整数。",
     examples=(("horse ros\n", "3\n"), ("intention execution\n", "5\n"), ("same same\n", "0\n")),
     similar_to="LeetCode 72",
     header=("d[i][j] = edits between prefixes a[:i] and b[:j], one row at a time: "
             "O(|a|·|b|). Edge cases: equal words; one word a prefix of the other."),
+    header_zh=(
+        "`d[i][j]` = 前缀 `a[:i]` 与 `b[:j]` 之间的编辑距离，一次算一行：O(|a|·|b|)。边界情况："
+        "两个单词相同；一个单词是另一个的前缀。"),
     solve=solve, brute=brute, generate=generate,
 )

@@ -45,10 +45,18 @@ PROBLEM = Problem(
         "清楚：状态、转移、循环顺序。"),
     input_format="Line 1: n capacity. Next n lines: weight value.",
     output_format="One integer.",
+    input_format_zh=(
+        "第 1 行：`n capacity`（物品数与容量）。接下来 n 行：每行 `weight value`（重量与价值）。"),
+    output_format_zh="一个整数。",
     examples=(("3 4\n1 15\n3 20\n4 30\n", "35\n"), ("1 0\n1 5\n", "0\n")),
     similar_to="the classic 0/1 knapsack",
+    similar_to_zh="经典的 0/1 背包问题",
     header=("best[c] over capacities, items outer, capacity loop downwards so each item is "
             "used once: O(n · capacity). Edge cases: capacity 0; an upward loop silently "
             "solves the unbounded version instead."),
+    header_zh=(
+        "对各个容量 c 维护 `best[c]`，外层循环物品，内层容量从大到小循环，使每件物品只用一次："
+        "`O(n · capacity)`。边界情况：容量为 0；若容量从小到大循环，"
+        "会悄悄变成求解每件物品可选无限次的完全背包。"),
     solve=solve, brute=brute, generate=generate,
 )

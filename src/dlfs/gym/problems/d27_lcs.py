@@ -37,9 +37,15 @@ PROBLEM = Problem(
         "的长度。模拟面试时先说出递推式再写代码。"),
     input_format="One line: a b (non-empty words).",
     output_format="One integer.",
+    input_format_zh="一行：a b（均为非空单词）。",
+    output_format_zh="一个整数。",
     examples=(("abcde ace\n", "3\n"), ("abc def\n", "0\n")),
     similar_to="LeetCode 1143",
     header=("L[i][j] = L[i-1][j-1] + 1 if a[i] = b[j] else max(L[i-1][j], L[i][j-1]): "
             "O(|a|·|b|). Edge cases: no common letter (0); identical words."),
+    header_zh=(
+        "若 a[i] = b[j]，则 `L[i][j] = L[i-1][j-1] + 1`，"
+        "否则 `L[i][j] = max(L[i-1][j], L[i][j-1])`：O(|a|·|b|)。边界情况：没有公共字母（0）；"
+        "两个单词完全相同。"),
     solve=solve, brute=brute, generate=generate,
 )

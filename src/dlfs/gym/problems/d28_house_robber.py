@@ -42,9 +42,14 @@ PROBLEM = Problem(
         "一排房子各有一定金额。可以从任意一组房子取钱，但不能选相邻的两间。最多能拿到多少？"),
     input_format="Line 1: n (>= 1). Line 2: n non-negative integers.",
     output_format="One integer.",
+    input_format_zh="第 1 行：n（>= 1）。第 2 行：n 个非负整数。",
+    output_format_zh="一个整数。",
     examples=(("5\n2 7 9 3 1\n", "12\n"), ("1\n4\n", "4\n")),
     similar_to="LeetCode 198",
     header=("take/skip pair rolled along the row: O(n) time, O(1) memory. "
             "Edge cases: n = 1; zeros; taking every other house is not always best (2 1 1 2)."),
+    header_zh=(
+        "沿着这排房子滚动维护 `take`/`skip` 两个值：时间 O(n)，内存 O(1)。边界情况：n = 1；"
+        "金额为 0 的房子；隔一间取一间并不总是最优（2 1 1 2）。"),
     solve=solve, brute=brute, generate=generate,
 )

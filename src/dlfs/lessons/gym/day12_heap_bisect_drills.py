@@ -98,9 +98,10 @@ import inspect
 from dlfs.gym.problem import outputs_match
 from dlfs.gym.problems import problems_for_day
 from dlfs.gym.starter import render_problem
+from dlfs.i18n import chosen_lang
 
 for problem in problems_for_day(DAY):
-    print(render_problem(problem, lang="en", hint=True))
+    print(render_problem(problem, lang=chosen_lang(), hint=True))
     print("\nReference solution:\n" + inspect.getsource(problem.solve))
     for inp, out in problem.examples:
         assert outputs_match(problem.solve(inp), out, problem.float_tol)
