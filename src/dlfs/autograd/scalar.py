@@ -11,7 +11,8 @@ Nodes only point *backwards* (to their parents) and store plain floats, never cl
 refer to themselves, so a graph holds no reference cycles: it is freed by reference counting
 as soon as the last name for it goes away, and Python's cyclic garbage collector has nothing
 to do. (An engine whose nodes keep a closure capturing the node itself builds one cycle per
-node, and then spends most of a training step in the garbage collector.)
+node, and then spends most of a training step in the garbage collector: ``classic_scalar.py``.
+Since ours has no cycles, :func:`collector_paused` can switch that collector off for a step.)
 
 Three things keep it fast without changing that design: ``__slots__`` (no ``__dict__`` per
 node); ops build their result with :func:`_node`, which skips the public constructor's
@@ -28,11 +29,14 @@ checks; and ``backward`` needs no depth-first search: every node gets a creation
 
 from __future__ import annotations
 
+import gc
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from itertools import count
 from operator import attrgetter
 
-__all__ = ["Value"]
+__all__ = ["Value", "collector_paused"]
 
 Number = int | float
 
@@ -222,3 +226,29 @@ def _node(
 def _lift(x: Value | Number) -> Value:
     """Wrap a plain number as a constant leaf."""
     return x if isinstance(x, Value) else Value(x)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Switch Python's cyclic garbage collector off for the block, then back to how it was.
+
+    CPython frees most objects by reference counting; the cyclic collector exists only for
+    reference cycles, which counting can never free. It starts whenever allocations outnumber
+    deallocations by a threshold (700 by default), whether or not any cycle exists, and then
+    walks the tracked objects that are still alive: a training step that builds ~65k live
+    ``Value`` nodes sets it off some 200 times, one or two of them full collections of every
+    tracked object, and those walks can take most of the step while finding nothing (lesson
+    ``engines-scalar``, section 7). A ``Value`` graph holds no cycles (nodes point only to their
+    parents), so pausing the collector around a step leaks nothing: the graph is freed by
+    reference counting when its last name goes away. It is **not** safe for code that makes
+    cycles (e.g. :class:`~dlfs.autograd.classic_scalar.ClassicValue`): their garbage piles up
+    until the collector runs again. Never calls ``gc.collect()``; restores the previous state
+    even when the block raises, and nests.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
