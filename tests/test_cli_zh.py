@@ -204,3 +204,11 @@ def test_lessons_that_check_library_messages_pass_in_chinese(zh, lesson_id):
     result = run_lesson(get_lesson(lesson_id), quick=True)
     assert result.ok, result.error
 
+
+
+def test_the_captioners_own_lang_option_does_not_switch_the_interface():
+    """`dlfs train captioner --lang zh` sets the caption language, not the interface's."""
+    from dlfs.i18n import lang_from_argv
+
+    assert lang_from_argv(["train", "captioner", "--lang", "zh"]) is None
+    assert lang_from_argv(["--lang", "zh", "train", "captioner", "--lang", "en"]) == "zh"

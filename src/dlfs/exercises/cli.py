@@ -12,6 +12,7 @@ from ..curriculum import get_track
 from ..curriculum.progress import ProgressStore
 from ..errors import DlfsError
 from ..i18n import t
+from ..recipes.options import DisplayWidthFormatter
 from ..textui import table
 from .bank import all_exercises, get_exercise
 from .schema import Exercise
@@ -157,32 +158,34 @@ def cmd_reset(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``dlfs exercise ...`` to the ``dlfs`` parser."""
-    help_ = "write the pieces yourself, graded offline · 亲手实现，离线评分"
-    parser = sub.add_parser("exercise", help=help_, description=help_)
+    help_ = t("exercises.help")
+    parser = sub.add_parser("exercise", help=help_, description=help_,
+                            formatter_class=DisplayWidthFormatter)
     parser.set_defaults(func=lambda args: parser.print_help() or 2)
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
 
     def add(name: str, fn, text: str, with_id: bool = True) -> argparse.ArgumentParser:
-        p = actions.add_parser(name, help=text, description=text)
+        p = actions.add_parser(name, help=text, description=text,
+                               formatter_class=DisplayWidthFormatter)
         p.set_defaults(func=fn)
         if with_id:
-            p.add_argument("exercise", help="exercise id, e.g. linear (see dlfs exercise list)")
+            p.add_argument("exercise", help=t("exercises.help.exercise_id"))
         return p
 
     def workspace(p: argparse.ArgumentParser) -> None:
         p.add_argument("--workspace", metavar="DIR",
-                       help="your folder (default: $DLFS_WORKSPACE or ./dlfs-work)")
+                       help=t("exercises.help.workspace"))
 
-    p = add("list", cmd_list, "every exercise and its status", with_id=False)
-    p.add_argument("--track", help="only this roadmap: pytorch, book, autograd, gym, ...")
-    p.add_argument("--day", metavar="KEY", help="only this day / chapter / part (e.g. 23)")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    workspace(add("start", cmd_start, "write the stub into your workspace (never overwrites)"))
-    workspace(add("check", cmd_check, "grade your file (in a sandbox) and record the attempt"))
-    add("hint", cmd_hint, "the next hint (English and Chinese)")
-    p = add("solution", cmd_solution, "print the library's own code; marks it revealed")
-    p.add_argument("--reveal", action="store_true", help="yes, show it")
-    workspace(add("reset", cmd_reset, "a fresh stub; your file is kept as <id>.py.bak"))
+    p = add("list", cmd_list, t("exercises.help.list"), with_id=False)
+    p.add_argument("--track", help=t("exercises.help.list.track"))
+    p.add_argument("--day", metavar="KEY", help=t("exercises.help.list.day"))
+    p.add_argument("--json", action="store_true", help=t("exercises.help.list.json"))
+    workspace(add("start", cmd_start, t("exercises.help.start")))
+    workspace(add("check", cmd_check, t("exercises.help.check")))
+    add("hint", cmd_hint, t("exercises.help.hint"))
+    p = add("solution", cmd_solution, t("exercises.help.solution"))
+    p.add_argument("--reveal", action="store_true", help=t("exercises.help.solution.reveal"))
+    workspace(add("reset", cmd_reset, t("exercises.help.reset")))
 
 
 def main(argv: Sequence[str] | None = None) -> int:  # pragma: no cover - via dlfs.cli

@@ -21,6 +21,7 @@ from .. import i18n, sandbox
 from ..curriculum import ProgressStore
 from ..errors import DlfsError
 from ..i18n import t
+from ..recipes.options import DisplayWidthFormatter
 from ..textui import display_width, table
 from .execution import read_solution
 from .journal import FIELDS, append_review, journal_path, read_reviews, topic_stats
@@ -182,9 +183,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add ``gym`` and its sub-commands to the ``dlfs`` parser."""
-    gym = subparsers.add_parser("gym", help="the Python algorithm gym: problems and a judge",
-                                description="The Python algorithm gym (Track B): problems, "
-                                            "an offline judge, reviews and statistics.")
+    gym = subparsers.add_parser("gym", help=t("gym.help"), description=t("gym.help.description"),
+                                formatter_class=DisplayWidthFormatter)
 
     def no_command(args: argparse.Namespace) -> int:
         gym.print_help()
@@ -194,34 +194,33 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     sub = gym.add_subparsers(dest="gym_command", metavar="GYM_COMMAND")
 
     def add(name: str, fn, help_: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_, description=help_)
+        p = sub.add_parser(name, help=help_, description=help_,
+                           formatter_class=DisplayWidthFormatter)
         p.set_defaults(func=fn)
         return p
 
-    p = add("list", cmd_list, "list the problems with their status")
-    p.add_argument("--day", type=int, help="only this day (1-28)")
-    p.add_argument("--lang", choices=["en", "zh"], help="titles in one language only")
-    p = add("show", cmd_show, "print a problem's statement, format, limits and examples")
+    p = add("list", cmd_list, t("gym.help.list"))
+    p.add_argument("--day", type=int, help=t("gym.help.list.day"))
+    p.add_argument("--lang", choices=["en", "zh"], help=t("gym.help.list.lang"))
+    p = add("show", cmd_show, t("gym.help.show"))
     p.add_argument("id")
-    p.add_argument("--lang", choices=["en", "zh"], help="statement in one language only")
-    p.add_argument("--hint", action="store_true", help="also print complexity and edge cases")
-    p = add("new", cmd_new, "write a starter solution file")
+    p.add_argument("--lang", choices=["en", "zh"], help=t("gym.help.show.lang"))
+    p.add_argument("--hint", action="store_true", help=t("gym.help.show.hint"))
+    p = add("new", cmd_new, t("gym.help.new"))
     p.add_argument("id")
-    p.add_argument("--dir", default="gym", help="folder for the file (default: ./gym)")
-    p.add_argument("--force", action="store_true", help="overwrite an existing file")
-    p = add("check", cmd_check,
-            "judge a solution file (AC/WA/TLE/RE/MLE/OLE) in a sandbox and record it")
+    p.add_argument("--dir", default="gym", help=t("gym.help.new.dir"))
+    p.add_argument("--force", action="store_true", help=t("gym.help.new.force"))
+    p = add("check", cmd_check, t("gym.help.check"))
     p.add_argument("id")
     p.add_argument("file")
-    p.add_argument("--tests", type=int, default=30, help="generated tests (default 30)")
-    p.add_argument("--large", type=int, default=2,
-                   help="tests at the stated limits, where the problem has them (default 2)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the generated tests")
+    p.add_argument("--tests", type=int, default=30, help=t("gym.help.check.tests"))
+    p.add_argument("--large", type=int, default=2, help=t("gym.help.check.large"))
+    p.add_argument("--seed", type=int, default=0, help=t("gym.help.check.seed"))
     p.add_argument("--time-limit", type=float, default=None, dest="time_limit",
-                   help="seconds per test (default: the problem's limit)")
-    p = add("review", cmd_review, "append the three-line review to your journal")
+                   help=t("gym.help.check.time_limit"))
+    p = add("review", cmd_review, t("gym.help.review"))
     p.add_argument("id")
     for name in FIELDS:
-        p.add_argument(f"--{name}", help=f"the '{name}' line (asked for when omitted)")
-    add("stats", cmd_stats, "per-topic table of judge verdicts and reviews (Day 28)")
+        p.add_argument(f"--{name}", help=t("gym.help.review.field", name=name))
+    add("stats", cmd_stats, t("gym.help.stats"))
     return gym

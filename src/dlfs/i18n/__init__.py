@@ -131,14 +131,17 @@ def install_argparse() -> None:
 
 
 def lang_from_argv(argv: list[str]) -> str | None:
-    """``--lang X`` / ``--lang=X`` anywhere before ``--``, read before the parser is built so
-    that its help texts are in that language too.
+    """``--lang X`` / ``--lang=X`` before ``--`` and before ``train``'s recipe options (the
+    captioner has its own ``--lang``, the language of its captions), read before the parser is
+    built so that its help texts are in that language too.
 
     >>> lang_from_argv(["list", "--lang", "zh"]), lang_from_argv(["--lang=en", "tour"])
     ('zh', 'en')
+    >>> lang_from_argv(["train", "captioner", "--lang", "zh"]) is None
+    True
     """
     for i, arg in enumerate(argv):
-        if arg == "--":
+        if arg in ("--", "train"):
             break
         if arg == "--lang" and i + 1 < len(argv):
             return argv[i + 1]

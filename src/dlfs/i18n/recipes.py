@@ -2,11 +2,13 @@
 ``dlfs caption`` and the generated recipe options): key → (English, Chinese).
 See :mod:`dlfs.i18n`."""
 
-#: names a Chinese recipe message may keep: models and layers (LeNet, U-Net, Q-Former,
-#: BatchNorm …), a Kaggle competition, a key, units (GiB, nats)
+#: names a Chinese recipe message (or option help) may keep: models and layers (LeNet, U-Net,
+#: Q-Former, BatchNorm …), a Kaggle competition, a key, units (GiB, nats), terms of the field
+#: (logits, GNMT), a library (torchvision)
 LATIN_OK = frozenset("""
     BatchNorm BPE Ctrl DCGAN Digit Dropout EMA Former GiB LeNet Linear MLM Net nats ReLU
     Recognizer softmax Transformer
+    BLIP FFN GNMT GroupNorm ISO LayerNorm logit logits torchvision Wasserstein
 """.split())
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -1126,4 +1128,132 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the held-out loss is {value} although the weights are finite (too large for a "
         "forward pass?)",
         "权重都是有限值，留出集损失却为 {value}（权重大到前向计算溢出了？）"),
+
+    # ---- `dlfs train/sample/caption/chat --help` (recipes/cli.py, registry.py, options.py);
+    #      the options' own help texts are the fields' "help" / "help_zh" metadata
+    "recipes.help.option.on_by_default": (" (on by default; this flag turns it off)",
+                                          "（默认开启；此选项将其关闭）"),
+    "recipes.help.option.default": (" (default: {value})", "（默认：{value}）"),
+    "recipes.help.option.default_or_none": (" (default: {value}; 'none' turns it off)",
+                                            "（默认：{value}；`none` 表示关闭）"),
+    "recipes.help.option.quick": (" [--quick: {value}]", " [--quick：{value}]"),
+    "recipes.help.value.on": ("on", "开"),
+    "recipes.help.value.off": ("off", "关"),
+    # a recipe's one line (English: RecipeEntry.help, which a test keeps equal)
+    "recipes.help.recipe.gpt": (
+        "the capstone: the from-scratch GPT on a text corpus, then a sample",
+        "毕业项目：在文本语料上训练从零实现的 GPT，最后采样一段"),
+    "recipes.help.recipe.charrnn": ("character-level RNN / LSTM / GRU language models",
+                                    "字符级 RNN / LSTM / GRU 语言模型"),
+    "recipes.help.recipe.transformer": (
+        "the encoder-decoder Transformer on dates, sort or copy",
+        "编码器-解码器 Transformer，任务为日期转换、排序或复制"),
+    "recipes.help.recipe.mnist": ("the documented CNN on the four MNIST IDX files",
+                                  "文档中讲解的 CNN，数据为四个 MNIST IDX 文件"),
+    "recipes.help.recipe.finetune": (
+        "transfer learning: a frozen zoo CNN backbone, a new head",
+        "迁移学习：冻结的模型库 CNN 骨干网络，加一个新分类头"),
+    "recipes.help.recipe.kaggle-digits": (
+        "Kaggle's Digit Recognizer: CSVs in, k-fold LeNet-5, submission.csv out",
+        "Kaggle 的 Digit Recognizer：读入 CSV，k 折训练 LeNet-5，输出 submission.csv"),
+    "recipes.help.recipe.kaggle-titanic": (
+        "Kaggle's Titanic: engineered features, stratified k-fold logistic regression / MLP, "
+        "submission.csv out",
+        "Kaggle 的 Titanic：特征工程，分层 k 折逻辑回归 / MLP，输出 submission.csv"),
+    "recipes.help.recipe.vae": (
+        "a convolutional VAE on the digits (beta as an option), then a sample grid",
+        "数字图像上的卷积 VAE（`beta` 可调），最后生成一张样本网格"),
+    "recipes.help.recipe.ddpm": (
+        "a DDPM with a small U-Net, classifier-free guidance and DDIM sampling, on the digits",
+        "数字图像上的 DDPM：小型 U-Net、无分类器引导和 DDIM 采样"),
+    "recipes.help.recipe.gan": ("a DCGAN on the digits, non-saturating or WGAN-GP loss",
+                                "数字图像上的 DCGAN，用非饱和损失或 WGAN-GP 损失"),
+    "recipes.help.recipe.clip": (
+        "a CLIP-style dual encoder on digits with English and Chinese captions; zero-shot "
+        "accuracy",
+        "CLIP 式双编码器，数字图像配中英文描述；报告零样本准确率"),
+    "recipes.help.recipe.captioner": (
+        "a frozen GPT captions digits through a trained Q-Former (a miniature BLIP-2)",
+        "冻结的 GPT 借助训练好的 Q-Former 为数字图像生成描述（迷你版 BLIP-2）"),
+    "recipes.help.recipe.vit": (
+        "a Vision Transformer on the digits, beside a CNN of similar size",
+        "数字图像上的视觉 Transformer（ViT），与一个大小相近的 CNN 对照"),
+    "recipes.help.recipe.bert": (
+        "BERT: masked-language-model pre-training, then fine-tuning a classifier (compared "
+        "with training from scratch)",
+        "BERT：先做掩码语言模型预训练，再微调一个分类器（与从零训练对比）"),
+    "recipes.help.recipe.sft": (
+        "instruction tuning of the capstone GPT on offline instructions, with a chat template",
+        "在离线指令数据上对毕业项目的 GPT 做指令微调，使用对话模板"),
+    "recipes.help.recipe.dpo": (
+        "DPO on preference pairs ranked by a verifiable rule, from an SFT run",
+        "从一次 SFT 运行出发，在按可验证规则排序的偏好对上做 DPO"),
+    # dlfs train
+    "recipes.help.train": ("train a model (the capstone: `dlfs train gpt`)",
+                           "训练一个模型（毕业项目：`dlfs train gpt`）"),
+    "recipes.help.train.description": (
+        "Train a model with one of the recipes:\n\n{listing}\n\n`dlfs train RECIPE --help` "
+        "lists the recipe's options and their defaults.",
+        "用下列配方之一训练模型：\n\n{listing}\n\n`dlfs train RECIPE --help` 列出该配方的"
+        "选项及其默认值。"),
+    "recipes.help.train.recipe": ("what to train: {names}", "要训练什么：{names}"),
+    "recipes.help.train.options": ("the recipe's options (see `dlfs train RECIPE --help`)",
+                                   "配方的选项（见 `dlfs train RECIPE --help`）"),
+    # dlfs train <recipe> (registry.recipe_parser)
+    "recipes.help.parser.description": ("Train {what}.", "{what}。"),
+    "recipes.help.parser.epilog": ("Every option sets the recipe field of the same name ({cls}).",
+                                   "每个选项设置配方中同名的字段（{cls}）。"),
+    "recipes.help.parser.quick": ("a seconds-long smoke run: {preset}",
+                                  "几秒钟的冒烟运行：{preset}"),
+    # dlfs sample
+    "recipes.help.sample": ("sample text from a GPT run, or images from a vae/ddpm/gan run",
+                            "从 GPT 运行中采样文本，或从 vae/ddpm/gan 运行中采样图像"),
+    "recipes.help.sample.description": (
+        "Continue a prompt with a run of `dlfs train gpt`, or draw a grid of images from a run "
+        "of `dlfs train vae|ddpm|gan` (its directory, or a checkpoint file inside it).",
+        "用 `dlfs train gpt` 的运行续写提示词，或用 `dlfs train vae|ddpm|gan` 的运行画一张图像"
+        "网格（给出运行目录，或其中的检查点文件）。"),
+    "recipes.help.sample.run": ("run directory or checkpoint file (default: 'runs/gpt')",
+                                "运行目录或检查点文件（默认：`runs/gpt`）"),
+    "recipes.help.sample.images": ("image runs (vae, ddpm, gan)",
+                                   "图像运行（`vae`、`ddpm`、`gan`）"),
+    "recipes.help.sample.n_images": ("how many images (default 64); their quality is printed",
+                                     "图像张数（默认 64）；会打印它们的质量"),
+    "recipes.help.sample.digit": ("the digit to draw (the class-conditional DDPM, guided)",
+                                  "要画的数字（类别条件 DDPM，带引导）"),
+    "recipes.help.sample.steps": ("DDPM sampling steps (fewer than training's T: DDIM)",
+                                  "DDPM 采样步数（少于训练时的 T 步则用 DDIM）"),
+    "recipes.help.sample.grid": (
+        "where to write the grid (default: <run>/sample.png, or <run>/sample-digit7.png with "
+        "--digit 7)",
+        "网格图的写入位置（默认：`<run>/sample.png`；给了 --digit 7 时为 "
+        "`<run>/sample-digit7.png`）"),
+    # dlfs caption
+    "recipes.help.caption": ("caption a held-out digit image with a captioner run",
+                             "用 `captioner` 运行为一张留出的数字图像生成描述"),
+    "recipes.help.caption.description": (
+        "Write the caption of one held-out digit image with a run of `dlfs train captioner` "
+        "(a frozen GPT prompted by a trained Q-Former).",
+        "用 `dlfs train captioner` 的运行为一张留出的数字图像写出描述（由训练好的 Q-Former "
+        "提示一个冻结的 GPT）。"),
+    "recipes.help.caption.run": ("run directory (default: 'runs/captioner')",
+                                 "运行目录（默认：`runs/captioner`）"),
+    "recipes.help.caption.index": (
+        "which held-out image (0-based index into the 359 test images)",
+        "哪一张留出图像（在 359 张测试图像中的下标，从 0 开始）"),
+    "recipes.help.caption.split": ("the images to index (default: the held-out test split)",
+                                   "下标所指的图像集（默认：留出的测试集）"),
+    # dlfs chat
+    "recipes.help.chat": ("talk to an instruction-tuned GPT (dlfs train sft / dpo)",
+                          "与指令微调过的 GPT 对话（`dlfs train sft` / `dpo`）"),
+    "recipes.help.chat.description": (
+        "Ask an instruction-tuned run questions: one with --once, or type them at the prompt "
+        "(an empty line or Ctrl-D ends).",
+        "向指令微调过的运行提问：用 --once 问一个问题，或在提示符下逐个输入（空行或 Ctrl-D "
+        "结束）。"),
+    "recipes.help.chat.run": (
+        "run directory of `dlfs train sft` or `dlfs train dpo` (default: 'runs/sft')",
+        "`dlfs train sft` 或 `dlfs train dpo` 的运行目录（默认：`runs/sft`）"),
+    "recipes.help.chat.once": ("answer this one question and exit (for scripts and tests)",
+                               "回答这一个问题后退出（供脚本和测试使用）"),
 }

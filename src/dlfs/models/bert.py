@@ -48,19 +48,27 @@ class BertConfig:
     pad_id: int = field(default=0, metadata={
         "help": "the [PAD] id, masked out of attention", "internal": "set from the vocabulary"})
     max_len: int = field(default=64, metadata={
-        "help": "T, the most tokens per line ([CLS] included); longer lines are cut"})
-    d_model: int = field(default=64, metadata={"help": "C, the width of every token vector"})
-    n_layer: int = field(default=2, metadata={"help": "encoder layers"})
+        "help": "T, the most tokens per line ([CLS] included); longer lines are cut",
+        "help_zh": "T，每行最多的词元数（含 `[CLS]`）；更长的行会被截断"})
+    d_model: int = field(default=64, metadata={"help": "C, the width of every token vector",
+                                               "help_zh": "C，每个词元向量的宽度"})
+    n_layer: int = field(default=2, metadata={"help": "encoder layers",
+                                              "help_zh": "编码器层数"})
     n_head: int = field(default=4, metadata={
-        "help": "attention heads per layer (must divide d_model)"})
+        "help": "attention heads per layer (must divide d_model)",
+        "help_zh": "每层的注意力头数（必须整除 d_model）"})
     dim_feedforward: int = field(default=256, metadata={
-        "help": "hidden width of each layer's feed-forward net"})
+        "help": "hidden width of each layer's feed-forward net",
+        "help_zh": "每层前馈网络的隐藏宽度"})
     dropout: float = field(default=0.0, metadata={
         "help": "dropout on the embeddings, attention weights, sublayer outputs and the "
                 "pooled [CLS] vector (BERT: 0.1; off by default, as the (B, H, T, T) "
-                "attention masks cost a fifth of a small model's step)"})
+                "attention masks cost a fifth of a small model's step)",
+        "help_zh": "嵌入、注意力权重、子层输出和池化后 `[CLS]` 向量上的 Dropout（BERT 用 0.1；"
+                   "这里默认关闭，因为 (B, H, T, T) 的注意力掩码要占小模型每步五分之一的时间）"})
     norm_first: bool = field(default=False, metadata={
-        "help": "Pre-LN layers (LayerNorm before each sublayer) instead of BERT's Post-LN"})
+        "help": "Pre-LN layers (LayerNorm before each sublayer) instead of BERT's Post-LN",
+        "help_zh": "用 `Pre-LN` 层（每个子层之前做 LayerNorm），而不是 BERT 的 `Post-LN`"})
 
     def __post_init__(self) -> None:
         names = ("max_len", "d_model", "n_layer", "n_head", "dim_feedforward")

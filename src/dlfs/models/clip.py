@@ -182,25 +182,35 @@ class ClipConfig:
     vocab_size: int | None = field(default=None, metadata={
         "help": "V, the number of token ids", "internal": "set from the tokenizer"})
     context_length: int = field(default=64, metadata={
-        "help": "T, the longest caption the text encoder reads (characters + <eos>)"})
+        "help": "T, the longest caption the text encoder reads (characters + <eos>)",
+        "help_zh": "T，文本编码器能读的最长描述（字符数加 `<eos>`）"})
     embed_dim: int = field(default=64, metadata={
-        "help": "E, the size of the shared image-text space"})
+        "help": "E, the size of the shared image-text space",
+        "help_zh": "E，图文共享空间的维数"})
     image_width: int = field(default=32, metadata={
-        "help": "w, channels of the CNN's first stage (then 2w and 4w)"})
+        "help": "w, channels of the CNN's first stage (then 2w and 4w)",
+        "help_zh": "w，CNN 第一阶段的通道数（之后为 2w 和 4w）"})
     text_width: int = field(default=64, metadata={
-        "help": "C, the width of the text Transformer"})
-    text_layers: int = field(default=2, metadata={"help": "text Transformer layers"})
+        "help": "C, the width of the text Transformer",
+        "help_zh": "C，文本 Transformer 的宽度"})
+    text_layers: int = field(default=2, metadata={"help": "text Transformer layers",
+                                                  "help_zh": "文本 Transformer 的层数"})
     text_heads: int = field(default=4, metadata={
-        "help": "attention heads per text layer (must divide text_width)"})
+        "help": "attention heads per text layer (must divide text_width)",
+        "help_zh": "每个文本层的注意力头数（必须整除 text_width）"})
     dropout: float = field(default=0.0, metadata={
-        "help": "dropout probability inside the text Transformer"})
+        "help": "dropout probability inside the text Transformer",
+        "help_zh": "文本 Transformer 内部的 Dropout 概率"})
     init_temperature: float = field(default=0.07, metadata={
-        "help": "the softmax temperature 1/s at the start (the paper's 0.07)"})
+        "help": "the softmax temperature 1/s at the start (the paper's 0.07)",
+        "help_zh": "初始的 softmax 温度 1/s（论文中为 0.07）"})
     max_logit_scale: float = field(default=100.0, metadata={
-        "help": "the clamp of the learned scale s = exp(t) (the paper's 100)"})
+        "help": "the clamp of the learned scale s = exp(t) (the paper's 100)",
+        "help_zh": "学到的缩放 `s = exp(t)` 的上限（论文中为 100）"})
     fused: bool = field(default=False, metadata={
         "help": "the convolutions call torch's kernel (faster on a CPU; same results up "
-                "to float rounding)"})
+                "to float rounding)",
+        "help_zh": "卷积调用 torch 的内核（在 CPU 上更快；结果只差浮点舍入）"})
 
     def __post_init__(self) -> None:
         names = ("context_length", "embed_dim", "image_width", "text_width", "text_layers",

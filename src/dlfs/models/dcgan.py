@@ -50,23 +50,31 @@ class DCGANConfig:
     """
 
     image_size: int = field(default=16, metadata={
-        "help": "S, the height and width of the images (8, 16, 32, ...)"})
+        "help": "S, the height and width of the images (8, 16, 32, ...)",
+        "help_zh": "S，图像的高和宽（8、16、32……）"})
     channels: int = field(default=1, metadata={"help": "C, channels of an image",
                                                "internal": "set by the data"})
-    z_dim: int = field(default=32, metadata={"help": "size of the noise vector z"})
+    z_dim: int = field(default=32, metadata={"help": "size of the noise vector z",
+                                             "help_zh": "噪声向量 z 的维数"})
     g_width: int = field(default=64, metadata={
-        "help": "channels of the generator's first 4x4 map (halved at each upsampling)"})
+        "help": "channels of the generator's first 4x4 map (halved at each upsampling)",
+        "help_zh": "生成器第一张 4x4 特征图的通道数（每次上采样减半）"})
     d_width: int = field(default=32, metadata={
-        "help": "channels of the discriminator's first conv (doubled at each downsampling)"})
+        "help": "channels of the discriminator's first conv (doubled at each downsampling)",
+        "help_zh": "判别器第一个卷积的通道数（每次下采样翻倍）"})
     g_norm: Literal["batch", "none"] = field(default="batch", metadata={
-        "help": "normalization in the generator: BatchNorm or none"})
+        "help": "normalization in the generator: BatchNorm or none",
+        "help_zh": "生成器中的归一化：BatchNorm 或 `none`"})
     d_norm: Literal["group", "none"] = field(default="none", metadata={
         "help": "normalization in the discriminator/critic: GroupNorm (per sample) or none; "
                 "never BatchNorm (it would couple the samples the gradient penalty treats "
-                "one by one)"})
+                "one by one)",
+        "help_zh": "判别器/评论器中的归一化：GroupNorm（逐样本）或 `none`；"
+                   "绝不用 BatchNorm（它会把梯度惩罚逐个处理的样本耦合在一起）"})
     fused: bool = field(default=False, metadata={
         "help": "the discriminator's convolutions call torch's kernel (faster, same "
-                "results up to float rounding)"})
+                "results up to float rounding)",
+        "help_zh": "判别器的卷积调用 torch 的内核（更快，结果只差浮点舍入）"})
 
     def __post_init__(self) -> None:
         for name in ("image_size", "channels", "z_dim", "g_width", "d_width"):

@@ -51,25 +51,36 @@ class GPTConfig:
     vocab_size: int | None = field(default=None, metadata={
         "help": "V, the number of token ids", "internal": "set from the tokenizer"})
     block_size: int = field(default=64, metadata={
-        "help": "T, the context: the most tokens the model sees at once"})
-    n_layer: int = field(default=4, metadata={"help": "Transformer blocks"})
+        "help": "T, the context: the most tokens the model sees at once",
+        "help_zh": "T，上下文长度：模型一次最多看到的词元数"})
+    n_layer: int = field(default=4, metadata={"help": "Transformer blocks",
+                                              "help_zh": "Transformer 块的个数"})
     n_head: int = field(default=4, metadata={
-        "help": "H, attention heads per block (must divide n_embd)"})
+        "help": "H, attention heads per block (must divide n_embd)",
+        "help_zh": "H，每个块的注意力头数（必须整除 n_embd）"})
     n_embd: int = field(default=128, metadata={
-        "help": "C, the width of the residual stream (embedding size)"})
+        "help": "C, the width of the residual stream (embedding size)",
+        "help_zh": "C，残差流的宽度（嵌入维度）"})
     dropout: float = field(default=0.0, metadata={
-        "help": "dropout probability on embeddings, attention weights and sublayer outputs"})
+        "help": "dropout probability on embeddings, attention weights and sublayer outputs",
+        "help_zh": "嵌入、注意力权重和子层输出上的 Dropout 概率"})
     bias: bool = field(default=True, metadata={
-        "help": "bias vectors in the Linear and LayerNorm layers"})
+        "help": "bias vectors in the Linear and LayerNorm layers",
+        "help_zh": "Linear 层和 LayerNorm 层中的偏置向量"})
     tie_weights: bool = field(default=True, metadata={
-        "help": "the output layer shares the token-embedding matrix"})
+        "help": "the output layer shares the token-embedding matrix",
+        "help_zh": "输出层与词元嵌入共用同一个矩阵"})
     fused: bool = field(default=False, metadata={
         "help": "torch's fused attention / LayerNorm / GELU kernels instead of the "
-                "from-scratch layers (faster, same results up to float rounding)"})
+                "from-scratch layers (faster, same results up to float rounding)",
+        "help_zh": "用 torch 的融合注意力 / LayerNorm / GELU "
+                   "内核代替从零实现的层（更快，结果只差浮点舍入）"})
     grad_checkpoint: bool = field(default=False, metadata={
         "help": "gradient checkpointing: keep only each block's input while training and "
                 "recompute its activations in backward (less memory, one more forward per "
-                "block, same gradients)"})
+                "block, same gradients)",
+        "help_zh": "梯度检查点：训练时只保存每个块的输入，"
+                   "反向传播时重算其激活（省内存，每块多一次前向，梯度不变）"})
 
     def __post_init__(self) -> None:
         names = ("block_size", "n_layer", "n_head", "n_embd")

@@ -108,13 +108,18 @@ class QFormerConfig:
     """
 
     n_queries: int = field(default=8, metadata={
-        "help": "N, learned queries: the image becomes N prefix vectors for the GPT"})
-    d_model: int = field(default=64, metadata={"help": "width of the queries"})
+        "help": "N, learned queries: the image becomes N prefix vectors for the GPT",
+        "help_zh": "N，可学习的查询数：图像变成 GPT 的 N 个前缀向量"})
+    d_model: int = field(default=64, metadata={"help": "width of the queries",
+                                               "help_zh": "查询向量的宽度"})
     n_layers: int = field(default=2, metadata={
-        "help": "layers of query self-attention, cross-attention to the image, FFN"})
-    n_heads: int = field(default=4, metadata={"help": "attention heads (must divide d_model)"})
+        "help": "layers of query self-attention, cross-attention to the image, FFN",
+        "help_zh": "层数（每层：查询自注意力、对图像的交叉注意力、FFN）"})
+    n_heads: int = field(default=4, metadata={"help": "attention heads (must divide d_model)",
+                                              "help_zh": "注意力头数（必须整除 d_model）"})
     dropout: float = field(default=0.0, metadata={
-        "help": "dropout on the attention weights", "min": 0, "below": 1})
+        "help": "dropout on the attention weights",
+        "help_zh": "注意力权重上的 Dropout", "min": 0, "below": 1})
 
     def __post_init__(self) -> None:
         for name in ("n_queries", "d_model", "n_layers", "n_heads"):

@@ -44,18 +44,26 @@ class TransformerSeq2SeqConfig:
 
     vocab_size: int | None = field(default=None, metadata={
         "help": "V, the number of token ids", "internal": "set from the task's vocabulary"})
-    d_model: int = field(default=64, metadata={"help": "C, the width of the model"})
+    d_model: int = field(default=64, metadata={"help": "C, the width of the model",
+                                               "help_zh": "C，模型的宽度"})
     nhead: int = field(default=4, metadata={
-        "help": "H, attention heads per layer (must divide d_model)"})
+        "help": "H, attention heads per layer (must divide d_model)",
+        "help_zh": "H，每层的注意力头数（必须整除 d_model）"})
     num_layers: int = field(default=2, metadata={
-        "help": "encoder layers (the decoder has as many)"})
+        "help": "encoder layers (the decoder has as many)",
+        "help_zh": "编码器层数（解码器层数与之相同）"})
     dim_feedforward: int = field(default=256, metadata={
-        "help": "hidden width of each feed-forward sublayer"})
-    dropout: float = field(default=0.1, metadata={"help": "dropout probability"})
+        "help": "hidden width of each feed-forward sublayer",
+        "help_zh": "每个前馈子层的隐藏宽度"})
+    dropout: float = field(default=0.1, metadata={"help": "dropout probability",
+                                                  "help_zh": "Dropout 概率"})
     norm_first: bool = field(default=True, metadata={
-        "help": "Pre-LN, LayerNorm before each sublayer; off: Post-LN, the 2017 paper's"})
+        "help": "Pre-LN, LayerNorm before each sublayer; off: Post-LN, the 2017 paper's",
+        "help_zh": "`Pre-LN`，在每个子层之前做 LayerNorm；"
+                   "关闭则为 `Post-LN`（2017 年原论文的做法）"})
     max_len: int = field(default=128, metadata={
-        "help": "length of the sinusoidal position table (the longest sequence)"})
+        "help": "length of the sinusoidal position table (the longest sequence)",
+        "help_zh": "正弦位置编码表的长度（即最长序列）"})
     pad_id: int = field(default=0, metadata={
         "help": "id of <pad>", "internal": "fixed by the task vocabularies (<pad> = 0)"})
 

@@ -66,23 +66,32 @@ class UNetConfig:
     defaults are ``dlfs train ddpm``'s: 8x8 digits, widths 16 and 32, ~125 K parameters."""
 
     image_size: int = field(default=8, metadata={
-        "help": "side of the square images (8: scikit-learn's digits at their own size)"})
-    in_channels: int = field(default=1, metadata={"help": "image channels"})
+        "help": "side of the square images (8: scikit-learn's digits at their own size)",
+        "help_zh": "方形图像的边长（8：scikit-learn `digits` 的原始尺寸）"})
+    in_channels: int = field(default=1, metadata={"help": "image channels",
+                                                  "help_zh": "图像通道数"})
     width: int = field(default=16, metadata={
-        "help": "channels of the first level; level l has width * 2^l"})
+        "help": "channels of the first level; level l has width * 2^l",
+        "help_zh": "第一层级的通道数；第 l 层级有 `width * 2^l` 个"})
     levels: int = field(default=2, metadata={
-        "help": "resolutions (each halves the previous one)"})
+        "help": "resolutions (each halves the previous one)",
+        "help_zh": "分辨率层级数（每级是上一级的一半）"})
     blocks: int = field(default=1, metadata={
-        "help": "residual blocks per level on the way down and on the way up"})
-    groups: int = field(default=8, metadata={"help": "GroupNorm groups (must divide width)"})
-    dropout: float = field(default=0.0, metadata={"help": "dropout inside the residual blocks"})
+        "help": "residual blocks per level on the way down and on the way up",
+        "help_zh": "下采样和上采样路径上每个层级的残差块数"})
+    groups: int = field(default=8, metadata={"help": "GroupNorm groups (must divide width)",
+                                             "help_zh": "GroupNorm 的组数（必须整除 `width`）"})
+    dropout: float = field(default=0.0, metadata={"help": "dropout inside the residual blocks",
+                                                  "help_zh": "残差块内部的 Dropout"})
     num_classes: int = field(default=10, metadata={
         "internal": "set by the recipe's --guidance / --no-guidance",
         "help": "classes of the class embedding (0: unconditional); index num_classes is "
                 "the null class of classifier-free guidance"})
     fused: bool = field(default=False, metadata={
         "help": "the convolutions call torch's kernel instead of im2col + matmul (about 2x "
-                "faster steps on a CPU; same results up to rounding)"})
+                "faster steps on a CPU; same results up to rounding)",
+        "help_zh": "卷积调用 torch 的内核，而不是 `im2col` + matmul（在 "
+                   "CPU 上每步约快 2 倍；结果只差舍入误差）"})
 
     def __post_init__(self) -> None:
         for name in ("image_size", "in_channels", "width", "levels", "blocks", "groups"):

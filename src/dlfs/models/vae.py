@@ -43,15 +43,19 @@ class ConvVAEConfig:
     """
 
     image_size: int = field(default=16, metadata={
-        "help": "S, the side of the square images (a multiple of 2**depth)"})
+        "help": "S, the side of the square images (a multiple of 2**depth)",
+        "help_zh": "S，方形图像的边长（须是 `2**depth` 的倍数）"})
     channels: int = field(default=1, metadata={
         "help": "C, image channels", "internal": "the digit images have one channel"})
     latent_dim: int = field(default=16, metadata={
-        "help": "D, dimensions of the latent code z"})
+        "help": "D, dimensions of the latent code z",
+        "help_zh": "D，隐变量 z 的维数"})
     width: int = field(default=32, metadata={
-        "help": "channels of the first conv block; each further block doubles them"})
+        "help": "channels of the first conv block; each further block doubles them",
+        "help_zh": "第一个卷积块的通道数；之后每个块翻倍"})
     depth: int = field(default=2, metadata={
-        "help": "stride-2 conv blocks in the encoder (and transposed ones in the decoder)"})
+        "help": "stride-2 conv blocks in the encoder (and transposed ones in the decoder)",
+        "help_zh": "编码器中步幅为 2 的卷积块数（解码器中有同样多的转置卷积块）"})
 
     def __post_init__(self) -> None:
         for name in ("image_size", "channels", "latent_dim", "width", "depth"):

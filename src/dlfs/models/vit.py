@@ -45,25 +45,33 @@ class ViTConfig:
     """
 
     image_size: int = field(default=16, metadata={
-        "help": "H = W, the side of the (square) input images"})
+        "help": "H = W, the side of the (square) input images",
+        "help_zh": "H = W，（方形）输入图像的边长"})
     patch_size: int = field(default=4, metadata={
-        "help": "P, the side of a patch; the image becomes (H/P)^2 tokens"})
+        "help": "P, the side of a patch; the image becomes (H/P)^2 tokens",
+        "help_zh": "P，图像块的边长；图像变成 (H/P)^2 个词元"})
     in_channels: int = field(default=1, metadata={
         "help": "Cin, channels of the images", "internal": "set from the data"})
     num_classes: int = field(default=10, metadata={
         "help": "K, the classes", "internal": "set from the data"})
     d_model: int = field(default=32, metadata={
-        "help": "C, the width of every token vector"})
-    n_layer: int = field(default=2, metadata={"help": "L, Pre-LN encoder layers"})
+        "help": "C, the width of every token vector",
+        "help_zh": "C，每个词元向量的宽度"})
+    n_layer: int = field(default=2, metadata={"help": "L, Pre-LN encoder layers",
+                                              "help_zh": "L，`Pre-LN` 编码器的层数"})
     n_head: int = field(default=4, metadata={
-        "help": "attention heads per layer (must divide d_model)"})
+        "help": "attention heads per layer (must divide d_model)",
+        "help_zh": "每层的注意力头数（必须整除 d_model）"})
     dim_feedforward: int = field(default=80, metadata={
-        "help": "hidden width of each layer's MLP"})
+        "help": "hidden width of each layer's MLP",
+        "help_zh": "每层 MLP 的隐藏宽度"})
     dropout: float = field(default=0.0, metadata={
-        "help": "dropout on the token embeddings, attention weights and sublayer outputs"})
+        "help": "dropout on the token embeddings, attention weights and sublayer outputs",
+        "help_zh": "词元嵌入、注意力权重和子层输出上的 Dropout"})
     patch_embedding: Literal["conv", "unfold"] = field(default="conv", metadata={
         "help": "how patches become vectors: a strided convolution, or unfold + Linear "
-                "(the same map)"})
+                "(the same map)",
+        "help_zh": "图像块如何变成向量：带步幅的卷积，或 `unfold` + Linear（同一个映射）"})
 
     def __post_init__(self) -> None:
         for name in ("image_size", "patch_size", "in_channels", "num_classes", "d_model",

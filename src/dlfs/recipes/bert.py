@@ -84,58 +84,85 @@ class BertRecipe:
 
     stage: Literal["both", "pretrain", "finetune"] = field(default="both", metadata={
         "help": "what to run: pre-training, fine-tuning (from the newest pre-training "
-                "checkpoint in the run directory), or both in turn"})
+                "checkpoint in the run directory), or both in turn",
+        "help_zh": "运行什么：预训练、微调（从运行目录中最新的预训练检查点开始），或依次两者都做"})
     model: BertConfig = field(default_factory=BertConfig, metadata={
-        "help": "the network (vocabulary: the BPE tokens, [PAD], [CLS], [MASK])"})
+        "help": "the network (vocabulary: the BPE tokens, [PAD], [CLS], [MASK])",
+        "help_zh": "网络结构（词表：BPE 词元以及 `[PAD]`、`[CLS]`、`[MASK]`）"})
     bpe_vocab_size: int = field(default=1024, metadata={
         "help": "BPE tokens learned on the pre-training text (256 bytes + merges); the "
-                "three special ids come on top", "min": 257})
+                "three special ids come on top",
+        "help_zh": "在预训练文本上学到的 BPE 词元数（256 "
+                   "个字节加上合并规则）；另加三个特殊 id", "min": 257})
     pretrain_data: Literal["packages", "stdlib"] = field(default="packages", metadata={
         "help": "the unlabelled text: the source of the five packages of the task, or of "
-                "the whole standard library (test lines of the task always left out)"})
+                "the whole standard library (test lines of the task always left out)",
+        "help_zh": "无标注文本：任务中五个包的源码，"
+                   "或整个标准库的源码（任务的测试行始终排除在外）"})
     pretrain_chars: int | None = field(default=None, metadata={
         "help": "read only about this many characters of that source (default: all)",
+        "help_zh": "只读取该源码的大约这么多个字符（默认：全部）",
         "min": 1000})
     batch_size: int = field(default=64, metadata={
-        "help": "chunks of text per pre-training step", "min": 1})
+        "help": "chunks of text per pre-training step",
+        "help_zh": "每个预训练步的文本块数", "min": 1})
     max_steps: int = field(default=2000, metadata={
-        "help": "pre-training steps", "aliases": ("--steps",), "min": 1})
+        "help": "pre-training steps",
+        "help_zh": "预训练步数", "aliases": ("--steps",), "min": 1})
     lr: float = field(default=1e-3, metadata={
-        "help": "pre-training learning rate (AdamW) after the warm-up", "above": 0})
+        "help": "pre-training learning rate (AdamW) after the warm-up",
+        "help_zh": "预热之后的预训练学习率（AdamW）", "above": 0})
     warmup_steps: int = field(default=200, metadata={
-        "help": "steps of linear warm-up of the pre-training learning rate", "min": 0})
+        "help": "steps of linear warm-up of the pre-training learning rate",
+        "help_zh": "预训练学习率线性预热的步数", "min": 0})
     weight_decay: float = field(default=0.01, metadata={
         "help": "AdamW weight decay of the matrices (pre-training and fine-tuning)",
+        "help_zh": "矩阵的 AdamW 权重衰减（预训练和微调都用）",
         "min": 0})
     mask_prob: float = field(default=0.15, metadata={
         "help": "share of the characters chosen for prediction (of those: 80 % [MASK], "
-                "10 % a random character, 10 % unchanged)", "above": 0, "max": 1})
+                "10 % a random character, 10 % unchanged)",
+        "help_zh": "被选中用于预测的字符比例（其中 80 % 换成 `[MASK]`，10 "
+                   "% 换成随机字符，10 % 保持不变）", "above": 0, "max": 1})
     eval_every: int = field(default=500, metadata={
-        "help": "pre-training steps between held-out MLM losses (and checkpoints)", "min": 1})
+        "help": "pre-training steps between held-out MLM losses (and checkpoints)",
+        "help_zh": "每隔多少个预训练步计算一次留出集 MLM 损失（并保存检查点）", "min": 1})
     labelled_per_class: int = field(default=20, metadata={
         "help": "labelled training lines per package for fine-tuning (the test set is "
-                "always the same 300 per package)", "min": 1, "max": 1200})
+                "always the same 300 per package)",
+        "help_zh": "微调时每个包的带标注训练行数（测试集始终是每"
+                   "个包同样的 300 行）", "min": 1, "max": 1200})
     finetune_steps: int = field(default=300, metadata={
-        "help": "optimizer steps of each classifier (fine-tuned and from scratch)", "min": 1})
+        "help": "optimizer steps of each classifier (fine-tuned and from scratch)",
+        "help_zh": "每个分类器（微调的和从零训练的）的优化步数", "min": 1})
     finetune_lr: float = field(default=1e-3, metadata={
-        "help": "learning rate of both classifiers", "above": 0})
+        "help": "learning rate of both classifiers",
+        "help_zh": "两个分类器的学习率", "above": 0})
     finetune_batch_size: int = field(default=32, metadata={
-        "help": "labelled lines per fine-tuning step", "min": 1})
+        "help": "labelled lines per fine-tuning step",
+        "help_zh": "每个微调步的带标注行数", "min": 1})
     finetune_dropout: float = field(default=0.1, metadata={
         "help": "dropout of both classifiers (their bodies and the pooled [CLS])",
+        "help_zh": "两个分类器的 Dropout（主体和池化后的 `[CLS]`）",
         "min": 0, "below": 1})
     seed: int = field(default=0, metadata={
-        "help": "seed of the initializations, the batch order and the masks", "min": 0,
+        "help": "seed of the initializations, the batch order and the masks",
+        "help_zh": "初始化、批次顺序和掩码的随机种子", "min": 0,
         "below": 2**32})
     out_dir: str = field(default="runs/bert", metadata={
         "help": "run directory: pretrain/, finetuned/, scratch/ (checkpoints, TensorBoard "
-                "logs) and run.json", "aliases": ("--out",), "metavar": "DIR",
+                "logs) and run.json",
+        "help_zh": "运行目录：`pretrain/`、`finetuned/`、`scratch/`（检查点、TensorBoard "
+                   "日志）和 run.json", "aliases": ("--out",), "metavar": "DIR",
         "path": "out-dir"})
     resume: bool = field(default=False, metadata={
         "help": "continue pre-training from the newest good checkpoint in the run directory "
                 "(refused when there is none or when a model or data setting differs; a "
                 "changed --lr or --max-steps is applied from the resumed step on). "
-                "Fine-tuning always starts afresh"})
+                "Fine-tuning always starts afresh",
+        "help_zh": "从运行目录中最新的完好检查点继续预训练（若没有检查点，"
+                   "或模型、数据的某项设置不同，则拒绝；改动的 --lr 或 "
+                   "--max-steps 从恢复的那一步起生效）。微调总是从头开始"})
 
     def __post_init__(self) -> None:
         check_fields(self)

@@ -75,6 +75,11 @@ RESUME_HELP_CAPTIONER = (
     "data differs from the saved run, or when a stage-1 setting changes once stage 2 has "
     "begun; changed step counts and learning rates (--gpt-steps, --qformer-steps, --gpt-lr, "
     "--qformer-lr, --warmup-steps) are applied from the resumed step on and reported")
+RESUME_HELP_CAPTIONER_ZH = (
+    "在 --out 中继续这次运行：第 1 阶段若被中断则继续第 1 阶段，否则继续第 2 阶段。若没有检查点、"
+    "模型或数据的某项设置与保存的运行不同，或第 2 阶段开始后又改动了第 1 阶段的设置，则在写入任何"
+    "内容之前拒绝；改动的步数和学习率（--gpt-steps、--qformer-steps、--gpt-lr、--qformer-lr、"
+    "--warmup-steps）从恢复的那一步起生效，并会报告出来")
 
 
 # ---- which digit does a caption name? ----------------------------------------------------
@@ -134,47 +139,67 @@ class CaptionerRecipe:
 
     lang: Literal["en", "zh"] = field(default="en", metadata={
         "help": "the captions' language (training templates only; the test images are "
-                "held out)"})
+                "held out)",
+        "help_zh": "描述文本的语言（仅训练模板；测试图像是留出的）"})
     gpt: GPTConfig = field(default_factory=_default_gpt, metadata={
         "prefix": "gpt_", "help": "the language model (stage 1, then frozen); vocab_size "
-                                  "comes from the characters of the captions"})
+                                  "comes from the characters of the captions",
+        "help_zh": "语言模型（第 1 阶段训练，之后冻结）；vocab_size 由描述文本中的字符决定"})
     qformer: QFormerConfig = field(default_factory=_default_qformer, metadata={
-        "prefix": "qformer_", "help": "the Q-Former (stage 2, trained with the projection)"})
+        "prefix": "qformer_", "help": "the Q-Former (stage 2, trained with the projection)",
+        "help_zh": "Q-Former（第 2 阶段，与投影层一起训练）"})
     gpt_steps: int = field(default=1500, metadata={
-        "help": "stage 1: optimizer steps of the GPT on caption documents", "min": 1})
+        "help": "stage 1: optimizer steps of the GPT on caption documents",
+        "help_zh": "第 1 阶段：GPT 在描述文档上的优化步数", "min": 1})
     qformer_steps: int = field(default=1500, metadata={
-        "help": "stage 2: optimizer steps of the Q-Former and the projection", "min": 1})
+        "help": "stage 2: optimizer steps of the Q-Former and the projection",
+        "help_zh": "第 2 阶段：Q-Former 和投影层的优化步数", "min": 1})
     gpt_batch_size: int = field(default=32, metadata={
-        "help": "stage 1: windows of text per step", "min": 1})
+        "help": "stage 1: windows of text per step",
+        "help_zh": "第 1 阶段：每步的文本窗口数", "min": 1})
     qformer_batch_size: int = field(default=64, metadata={
-        "help": "stage 2: image-caption pairs per step", "min": 1})
+        "help": "stage 2: image-caption pairs per step",
+        "help_zh": "第 2 阶段：每步的图文对数", "min": 1})
     gpt_lr: float = field(default=3e-3, metadata={"help": "stage 1 learning rate (AdamW)",
+                                                  "help_zh": "第 1 阶段的学习率（AdamW）",
                                                    "above": 0})
     qformer_lr: float = field(default=3e-3, metadata={
-        "help": "stage 2 learning rate (AdamW)", "above": 0})
+        "help": "stage 2 learning rate (AdamW)",
+        "help_zh": "第 2 阶段的学习率（AdamW）", "above": 0})
     warmup_steps: int = field(default=50, metadata={
         "help": "steps of linear warm-up at the start of each stage (then constant)",
+        "help_zh": "每个阶段开始时线性预热的步数（之后保持不变）",
         "min": 0})
     documents: int = field(default=6000, metadata={
         "help": "caption documents in the stage-1 text (2-4 captions of one digit each)",
+        "help_zh": "第 1 阶段文本中的描述文档数（每篇含同一个数字的 2-4 条描述）",
         "min": 10})
     eval_every: int = field(default=300, metadata={
-        "help": "steps between progress lines (and checkpoints) in each stage", "min": 1})
+        "help": "steps between progress lines (and checkpoints) in each stage",
+        "help_zh": "每个阶段中每隔多少步打印进度（并保存检查点）", "min": 1})
     test_images: int | None = field(default=None, metadata={
         "help": "caption only the first N held-out images at the end (default: all 359)",
+        "help_zh": "结束时只为前 N 张留出图像生成描述（默认：全部 359 张）",
         "min": 1})
     examples: int = field(default=6, metadata={
-        "help": "held-out captions printed at the end", "min": 0})
+        "help": "held-out captions printed at the end",
+        "help_zh": "结束时打印的留出图像描述条数", "min": 0})
     seed: int = field(default=0, metadata={
-        "help": "seed of the initialization, the text, the batch order", "min": 0,
+        "help": "seed of the initialization, the text, the batch order",
+        "help_zh": "初始化、文本和批次顺序的随机种子", "min": 0,
         "below": 2**32})
     threads: int = field(default=1, metadata={
         "help": "torch CPU threads (the matrices are tiny: one thread was about 3x faster "
-                "than two on a busy 2-core machine)", "min": 1})
+                "than two on a busy 2-core machine)",
+        "help_zh": "torch 的 CPU 线程数（矩阵很小：在繁忙的双核机器上，"
+                   "一个线程比两个快约 3 倍）", "min": 1})
     out_dir: str = field(default="runs/captioner", metadata={
         "help": "run directory: checkpoints and TensorBoard logs of each stage, run.json, "
-                "captioner.pt", "aliases": ("--out",), "metavar": "DIR", "path": "out-dir"})
-    resume: bool = field(default=False, metadata={"help": RESUME_HELP_CAPTIONER})
+                "captioner.pt",
+        "help_zh": "运行目录：各阶段的检查点和 TensorBoard 日志、run.json、"
+                   "captioner.pt", "aliases": ("--out",), "metavar": "DIR", "path": "out-dir"})
+    resume: bool = field(default=False, metadata={"help": RESUME_HELP_CAPTIONER,
+                                                  "help_zh": RESUME_HELP_CAPTIONER_ZH})
 
     def __post_init__(self) -> None:
         check_fields(self)

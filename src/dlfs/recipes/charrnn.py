@@ -36,6 +36,7 @@ from .options import check_fields, flat_values
 from .registry import RecipeCommand
 from .resume import (
     RESUME_HELP,
+    RESUME_HELP_ZH,
     RecordRecipe,
     ResumePlan,
     ResumePolicy,
@@ -54,42 +55,63 @@ class CharRNNRecipe:
     """One character-LM run. Defaults: a 1-layer width-256 LSTM, 35-character windows."""
 
     cell: Literal["rnn", "lstm", "gru", "all"] = field(default="lstm", metadata={
-        "help": "the recurrent layer; 'all' trains one model per cell and compares them"})
+        "help": "the recurrent layer; 'all' trains one model per cell and compares them",
+        "help_zh": "循环层类型；`all` 表示每种单元各训练一个模型并加以比较"})
     hidden: int = field(default=256, metadata={
-        "help": "H, the width of the hidden state (and of the character embedding)"})
-    layers: int = field(default=1, metadata={"help": "stacked recurrent layers"})
+        "help": "H, the width of the hidden state (and of the character embedding)",
+        "help_zh": "H，隐藏状态的宽度（也是字符嵌入的宽度）"})
+    layers: int = field(default=1, metadata={"help": "stacked recurrent layers",
+                                             "help_zh": "堆叠的循环层数"})
     num_steps: int = field(default=35, metadata={
-        "help": "T, characters per training window (steps of backpropagation through time)"})
-    batch_size: int = field(default=32, metadata={"help": "windows per optimizer step"})
+        "help": "T, characters per training window (steps of backpropagation through time)",
+        "help_zh": "T，每个训练窗口的字符数（随时间反向传播的步数）"})
+    batch_size: int = field(default=32, metadata={"help": "windows per optimizer step",
+                                                  "help_zh": "每个优化步的窗口数"})
     max_steps: int = field(default=1500, metadata={
-        "help": "optimizer steps", "aliases": ("--steps",)})
-    lr: float = field(default=2e-3, metadata={"help": "learning rate", "above": 0})
+        "help": "optimizer steps",
+        "help_zh": "优化步数", "aliases": ("--steps",)})
+    lr: float = field(default=2e-3, metadata={"help": "learning rate",
+                                              "help_zh": "学习率", "above": 0})
     optimizer: Literal["adam", "sgd"] = field(default="adam", metadata={
-        "help": "Adam, or plain SGD (exploding gradients show)"})
+        "help": "Adam, or plain SGD (exploding gradients show)",
+        "help_zh": "Adam，或朴素 SGD（可以看到梯度爆炸）"})
     grad_clip: float | None = field(default=1.0, metadata={
-        "help": "clip the global gradient norm to this", "above": 0})
+        "help": "clip the global gradient norm to this",
+        "help_zh": "把全局梯度范数裁剪到这个值", "above": 0})
     eval_every: int = field(default=100, metadata={
-        "help": "steps between validation losses (and checkpoints)"})
+        "help": "steps between validation losses (and checkpoints)",
+        "help_zh": "每隔多少步计算一次验证损失（并保存检查点）"})
     eval_batches: int = field(default=8, metadata={
-        "help": "batches of validation windows per validation loss"})
+        "help": "batches of validation windows per validation loss",
+        "help_zh": "每次验证损失用多少批验证窗口"})
     data: str = field(default="help", metadata={
         "help": "the text: 'help' (Python's help topics), 'stdlib' (its source code) or "
-                "a UTF-8 text file", "metavar": "CORPUS"})
+                "a UTF-8 text file",
+        "help_zh": "训练文本：`help`（Python 的帮助主题）、`stdlib`（标准库"
+                   "源码）或一个 UTF-8 文本文件", "metavar": "CORPUS"})
     max_chars: int | None = field(default=None, metadata={"min": 1,
-        "help": "use only the first N characters of the text"})
+        "help": "use only the first N characters of the text",
+        "help_zh": "只使用文本的前 N 个字符"})
     seed: int = field(default=0, metadata={
         "help": "seed of the initialization, the batch order and the final sample",
+        "help_zh": "初始化、批次顺序和最终采样的随机种子",
         "min": 0, "below": 2**32})
     out_dir: str = field(default="runs/charrnn", metadata={
         "help": "run directory (one subdirectory per cell: checkpoints, TensorBoard logs)",
+        "help_zh": "运行目录（每种单元一个子目录：检查点、TensorBoard 日志）",
         "aliases": ("--out",), "metavar": "DIR", "path": "out-dir"})
-    resume: bool = field(default=False, metadata={"help": RESUME_HELP + " (each cell its own)"})
+    resume: bool = field(default=False, metadata={
+        "help": RESUME_HELP + " (each cell its own)",
+        "help_zh": RESUME_HELP_ZH + "（每种单元各自恢复）"})
     deterministic: bool = field(default=True, metadata={
         "help": "bitwise-repeatable training on any fixed number of threads: torch's "
                 "deterministic kernels (on the CPU only the embedding's backward changes; "
-                "measured no slower)"})
+                "measured no slower)",
+        "help_zh": "在任意固定线程数下逐位可复现的训练：使用 torch "
+                   "的确定性内核（在 CPU 上只改变嵌入层的反向传播；实测不更慢）"})
     sample: SamplingConfig = field(default_factory=SamplingConfig, metadata={
-        "prefix": "sample_", "help": "the sample printed at the end of each run"})
+        "prefix": "sample_", "help": "the sample printed at the end of each run",
+        "help_zh": "每次运行结束时打印的采样"})
 
     def __post_init__(self) -> None:
         check_fields(self)

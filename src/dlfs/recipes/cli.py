@@ -15,7 +15,14 @@ from typing import Any
 
 from ..errors import DlfsError
 from ..i18n import t
-from .options import HelpFormatter, add_options, check_paths, given_options
+from ..textui import table
+from .options import (
+    DisplayWidthFormatter,
+    HelpFormatter,
+    add_options,
+    check_paths,
+    given_options,
+)
 from .registry import RECIPES, get_recipe, recipe_from_args, recipe_parser
 from .sampling import SamplingConfig
 
@@ -178,61 +185,52 @@ def _sample_images(args: argparse.Namespace, kind: str, sampling: SamplingConfig
     return 0
 
 
+class _RawDescriptionFormatter(DisplayWidthFormatter):
+    """The description as written (the recipe listing keeps its lines), the help of the
+    arguments wrapped by display width."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "".join(indent + line for line in text.splitlines(keepends=True))
+
+
 def register(sub: Any) -> None:
     """Add `train` and `sample` to the `dlfs` sub-command parser."""
-    listing = "\n".join(f"  {e.name:<14} {e.help}" for e in RECIPES)
-    p = sub.add_parser("train", help="train a model (the capstone: `dlfs train gpt`)",
-                       formatter_class=argparse.RawDescriptionHelpFormatter,
-                       description=f"Train a model with one of the recipes:\n\n{listing}\n\n"
-                                   "`dlfs train RECIPE --help` lists the recipe's options "
-                                   "and their defaults.")
+    listing = "\n".join(table([[e.name, e.describe()] for e in RECIPES], indent="  ", gap=1))
+    p = sub.add_parser("train", help=t("recipes.help.train"),
+                       formatter_class=_RawDescriptionFormatter,
+                       description=t("recipes.help.train.description", listing=listing))
     p.set_defaults(func=cmd_train)
     p.add_argument("recipe", choices=[e.name for e in RECIPES], metavar="RECIPE",
-                   help="what to train: " + ", ".join(e.name for e in RECIPES))
+                   help=t("recipes.help.train.recipe",
+                          names=", ".join(e.name for e in RECIPES)))
     rest = p.add_argument("options", nargs=argparse.REMAINDER,
-                          help="the recipe's options (see `dlfs train RECIPE --help`)")
+                          help=t("recipes.help.train.options"))
     rest.required = False                 # `dlfs train gpt` alone is fine: the defaults
 
-    p = sub.add_parser("sample", help="sample text from a GPT run, or images from a "
-                       "vae/ddpm/gan run", formatter_class=HelpFormatter,
-                       description="Continue a prompt with a run of `dlfs train gpt`, or draw "
-                                   "a grid of images from a run of `dlfs train vae|ddpm|gan` "
-                                   "(its directory, or a checkpoint file inside it).")
+    p = sub.add_parser("sample", help=t("recipes.help.sample"), formatter_class=HelpFormatter,
+                       description=t("recipes.help.sample.description"))
     p.set_defaults(func=cmd_sample)
-    p.add_argument("--run", default="runs/gpt", metavar="DIR",
-                   help="run directory or checkpoint file (default: 'runs/gpt')")
+    p.add_argument("--run", default="runs/gpt", metavar="DIR", help=t("recipes.help.sample.run"))
     add_options(p, SamplingConfig)
-    images = p.add_argument_group("image runs (vae, ddpm, gan)")
+    images = p.add_argument_group(t("recipes.help.sample.images"))
     images.add_argument("--n-images", type=int, metavar="N",
-                        help="how many images (default 64); their quality is printed")
-    images.add_argument("--digit", type=int, metavar="D",
-                        help="the digit to draw (the class-conditional DDPM, guided)")
-    images.add_argument("--steps", type=int, metavar="K",
-                        help="DDPM sampling steps (fewer than training's T: DDIM)")
-    images.add_argument("--grid", metavar="PNG",
-                        help="where to write the grid (default: <run>/sample.png, or "
-                        "<run>/sample-digit7.png with --digit 7)")
+                        help=t("recipes.help.sample.n_images"))
+    images.add_argument("--digit", type=int, metavar="D", help=t("recipes.help.sample.digit"))
+    images.add_argument("--steps", type=int, metavar="K", help=t("recipes.help.sample.steps"))
+    images.add_argument("--grid", metavar="PNG", help=t("recipes.help.sample.grid"))
 
-    p = sub.add_parser("caption", help="caption a held-out digit image with a captioner run",
-                       formatter_class=HelpFormatter,
-                       description="Write the caption of one held-out digit image with a run "
-                                   "of `dlfs train captioner` (a frozen GPT prompted by a "
-                                   "trained Q-Former).")
+    p = sub.add_parser("caption", help=t("recipes.help.caption"), formatter_class=HelpFormatter,
+                       description=t("recipes.help.caption.description"))
     p.set_defaults(func=cmd_caption)
     p.add_argument("--run", default="runs/captioner", metavar="DIR",
-                   help="run directory (default: 'runs/captioner')")
+                   help=t("recipes.help.caption.run"))
     p.add_argument("index", type=int, metavar="IMAGE_INDEX",
-                   help="which held-out image (0-based index into the 359 test images)")
+                   help=t("recipes.help.caption.index"))
     p.add_argument("--split", choices=("test", "train"), default="test",
-                   help="the images to index (default: the held-out test split)")
+                   help=t("recipes.help.caption.split"))
 
-    p = sub.add_parser("chat", help="talk to an instruction-tuned GPT (dlfs train sft / dpo)",
-                       formatter_class=HelpFormatter,
-                       description="Ask an instruction-tuned run questions: one with --once, "
-                                   "or type them at the prompt (an empty line or Ctrl-D ends).")
+    p = sub.add_parser("chat", help=t("recipes.help.chat"), formatter_class=HelpFormatter,
+                       description=t("recipes.help.chat.description"))
     p.set_defaults(func=cmd_chat)
-    p.add_argument("--run", default="runs/sft", metavar="DIR",
-                   help="run directory of `dlfs train sft` or `dlfs train dpo` "
-                        "(default: 'runs/sft')")
-    p.add_argument("--once", metavar="QUESTION",
-                   help="answer this one question and exit (for scripts and tests)")
+    p.add_argument("--run", default="runs/sft", metavar="DIR", help=t("recipes.help.chat.run"))
+    p.add_argument("--once", metavar="QUESTION", help=t("recipes.help.chat.once"))

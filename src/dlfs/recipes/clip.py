@@ -52,6 +52,7 @@ from .options import check_fields, flat_values
 from .registry import RecipeCommand
 from .resume import (
     RESUME_HELP,
+    RESUME_HELP_ZH,
     RecordRecipe,
     ResumePlan,
     ResumePolicy,
@@ -74,38 +75,52 @@ class ClipRecipe:
     """
 
     model: ClipConfig = field(default_factory=ClipConfig, metadata={
-        "help": "the two encoders; vocab_size comes from the tokenizer"})
+        "help": "the two encoders; vocab_size comes from the tokenizer",
+        "help_zh": "两个编码器；vocab_size 由分词器决定"})
     langs: str = field(default="en,zh", metadata={
         "help": "caption languages, comma-separated: en (English), zh (Chinese)",
+        "help_zh": "描述文本的语言，用逗号分隔：`en`（英文）、`zh`（中文）",
         "metavar": "LANGS"})
     image_size: int = field(default=16, metadata={
-        "help": "images are size x size pixels (the digits are 8x8, upsampled)", "min": 8,
+        "help": "images are size x size pixels (the digits are 8x8, upsampled)",
+        "help_zh": "图像为 `size x size` 像素（数字原图为 8x8，上采样得到）", "min": 8,
         "max": 64})
     batch_size: int = field(default=128, metadata={
         "help": "B, image-caption pairs per step (each pair's negatives are the other B-1)",
+        "help_zh": "B，每步的图文对数（每一对的负样本是其余 B-1 对）",
         "min": 1})
     max_steps: int = field(default=600, metadata={
-        "help": "optimizer steps", "aliases": ("--steps",), "min": 1})
+        "help": "optimizer steps",
+        "help_zh": "优化步数", "aliases": ("--steps",), "min": 1})
     lr: float = field(default=1e-3, metadata={"help": "peak learning rate (AdamW)",
+                                              "help_zh": "峰值学习率（AdamW）",
                                               "above": 0})
     min_lr: float = field(default=1e-4, metadata={
-        "help": "learning rate at the end of the cosine decay", "above": 0})
+        "help": "learning rate at the end of the cosine decay",
+        "help_zh": "余弦衰减结束时的学习率", "above": 0})
     warmup_steps: int = field(default=50, metadata={"help": "steps of linear warm-up",
+                                                    "help_zh": "线性预热的步数",
                                                     "min": 0})
     weight_decay: float = field(default=0.1, metadata={
         "help": "AdamW weight decay of the matrices and embeddings (not of biases, norms "
-                "or the logit scale)", "min": 0})
+                "or the logit scale)",
+        "help_zh": "矩阵和嵌入的 AdamW 权重衰减（偏置、归一化层和 logit 缩放不衰减）", "min": 0})
     grad_clip: float | None = field(default=1.0, metadata={
-        "help": "clip the global gradient norm to this", "above": 0})
+        "help": "clip the global gradient norm to this",
+        "help_zh": "把全局梯度范数裁剪到这个值", "above": 0})
     eval_every: int = field(default=100, metadata={
-        "help": "steps between zero-shot evaluations (and checkpoints)", "min": 1})
+        "help": "steps between zero-shot evaluations (and checkpoints)",
+        "help_zh": "每隔多少步做一次零样本评估（并保存检查点）", "min": 1})
     seed: int = field(default=0, metadata={
         "help": "seed of the initialization, the batch order and the held-out pairs",
+        "help_zh": "初始化、批次顺序和留出样本对的随机种子",
         "min": 0, "below": 2**32})
     out_dir: str = field(default="runs/clip", metadata={
         "help": "run directory: checkpoints, TensorBoard logs, run.json",
+        "help_zh": "运行目录：检查点、TensorBoard 日志、run.json",
         "aliases": ("--out",), "metavar": "DIR", "path": "out-dir"})
-    resume: bool = field(default=False, metadata={"help": RESUME_HELP})
+    resume: bool = field(default=False, metadata={"help": RESUME_HELP,
+                                                  "help_zh": RESUME_HELP_ZH})
 
     def __post_init__(self) -> None:
         check_fields(self)

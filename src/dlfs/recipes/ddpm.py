@@ -67,6 +67,7 @@ from .options import check_fields, command_line, flat_values, replace_nested
 from .registry import RecipeCommand
 from .resume import (
     RESUME_HELP,
+    RESUME_HELP_ZH,
     RecordRecipe,
     ResumePlan,
     ResumePolicy,
@@ -89,53 +90,79 @@ class DDPMRecipe:
 
     data: str | None = field(default=None, metadata={
         "help": "folder with the four MNIST IDX files (default: scikit-learn's digits, "
-                "built in)", "metavar": "DIR", "path": "in-dir"})
+                "built in)",
+        "help_zh": "存放四个 MNIST IDX 文件的文件夹（默认：内置的 scikit-learn"
+                   " `digits` 数据集）", "metavar": "DIR", "path": "in-dir"})
     model: UNetConfig = field(default_factory=UNetConfig, metadata={
-        "help": "the noise-predicting U-Net (the images are resized to its image_size)"})
+        "help": "the noise-predicting U-Net (the images are resized to its image_size)",
+        "help_zh": "预测噪声的 U-Net（图像会缩放到它的 image_size）"})
     schedule: Literal["linear", "cosine"] = field(default="cosine", metadata={
         "help": "the noise schedule beta_t: linear (DDPM's 1e-4..0.02, scaled by 1000/T) or "
-                "cosine (alpha_bar a squared cosine)"})
+                "cosine (alpha_bar a squared cosine)",
+        "help_zh": "噪声调度 beta_t：`linear`（DDPM 的 1e-4..0.02，按 "
+                   "1000/T 缩放）或 `cosine`（alpha_bar 为余弦的平方）"})
     timesteps: int = field(default=1000, metadata={
-        "help": "T, the number of diffusion steps", "min": 2})
+        "help": "T, the number of diffusion steps",
+        "help_zh": "T，扩散步数", "min": 2})
     guidance: bool = field(default=True, metadata={
         "help": "the U-Net is class-conditional (10 digits + a null class), trained with "
                 "label dropout and sampled with classifier-free guidance; --no-guidance "
-                "trains an unconditional one"})
+                "trains an unconditional one",
+        "help_zh": "U-Net 以类别为条件（10 个数字加一个空类别），训练时随机丢弃标签，"
+                   "采样时用无分类器引导；--no-guidance 则训练一个无条件模型"})
     p_uncond: float = field(default=0.2, metadata={
         "help": "probability that a training label is replaced by the null class",
+        "help_zh": "训练标签被替换为空类别的概率",
         "min": 0, "below": 1})
     guidance_weight: float = field(default=1.0, metadata={
         "help": "w of the guided noise (1 + w) eps(x, c) - w eps(x, null) when sampling "
-                "(0: the plain conditional model)", "min": 0})
+                "(0: the plain conditional model)",
+        "help_zh": "采样时引导噪声 `(1 + w) eps(x, c) - w eps(x, "
+                   "null)` 中的 w（0：普通的条件模型）", "min": 0})
     sample_steps: int | None = field(default=50, metadata={
         "help": "DDIM steps of the samples (evaluation grids, samples.png, the quality "
-                "lines); T or 'none': the ancestral sampler, all T steps", "min": 1})
+                "lines); T or 'none': the ancestral sampler, all T steps",
+        "help_zh": "采样用的 DDIM 步数（评估网格、samples.png、质量报告行）"
+                   "；T 或 `none`：祖先采样器，走完全部 T 步", "min": 1})
     batch_size: int = field(default=64, metadata={"help": "images per optimizer step",
+                                                  "help_zh": "每个优化步的图像数",
                                                   "min": 1})
     max_steps: int = field(default=2000, metadata={
-        "help": "optimizer steps", "aliases": ("--steps",), "min": 1})
+        "help": "optimizer steps",
+        "help_zh": "优化步数", "aliases": ("--steps",), "min": 1})
     lr: float = field(default=2e-3, metadata={
-        "help": "learning rate (Adam), constant after the warm-up", "above": 0})
+        "help": "learning rate (Adam), constant after the warm-up",
+        "help_zh": "学习率（Adam），预热之后保持不变", "above": 0})
     warmup_steps: int = field(default=100, metadata={
-        "help": "steps of linear learning-rate warm-up", "min": 0})
+        "help": "steps of linear learning-rate warm-up",
+        "help_zh": "学习率线性预热的步数", "min": 0})
     grad_clip: float | None = field(default=1.0, metadata={
-        "help": "clip the global gradient norm to this", "above": 0})
+        "help": "clip the global gradient norm to this",
+        "help_zh": "把全局梯度范数裁剪到这个值", "above": 0})
     ema: float | None = field(default=0.995, metadata={
         "help": "decay of the exponential moving average of the weights that sampling "
-                "uses (off: sample with the trained weights)", "min": 0, "below": 1})
+                "uses (off: sample with the trained weights)",
+        "help_zh": "采样所用权重的指数移动平均（EMA）衰减率（关闭："
+                   "直接用训练出的权重采样）", "min": 0, "below": 1})
     quality_samples: int = field(default=360, metadata={
         "help": "samples scored at the end (digits-FD, coverage, accuracy on the requested "
-                "digits); 360, the held-out size, is what reported figures use", "min": 10})
+                "digits); 360, the held-out size, is what reported figures use",
+        "help_zh": "结束时评分的样本数（`digits-FD`、覆盖率、指定数字上的准确率）"
+                   "；报告中的数字用的是留出集大小 360", "min": 10})
     eval_every: int = field(default=500, metadata={
         "help": "steps between held-out losses, TensorBoard sample grids and checkpoints",
+        "help_zh": "每隔多少步计算留出集损失、写 TensorBoard 样本网格并保存检查点",
         "min": 1})
     seed: int = field(default=0, metadata={
         "help": "seed of the initialization, the batch order, the noise and the final "
-                "samples", "min": 0, "below": 2**32})
+                "samples",
+        "help_zh": "初始化、批次顺序、噪声和最终样本的随机种子", "min": 0, "below": 2**32})
     out_dir: str = field(default="runs/ddpm", metadata={
         "help": "run directory: checkpoints, TensorBoard logs, run.json, samples.png",
+        "help_zh": "运行目录：检查点、TensorBoard 日志、run.json、samples.png",
         "aliases": ("--out",), "metavar": "DIR", "path": "out-dir"})
-    resume: bool = field(default=False, metadata={"help": RESUME_HELP})
+    resume: bool = field(default=False, metadata={"help": RESUME_HELP,
+                                                  "help_zh": RESUME_HELP_ZH})
 
     def __post_init__(self) -> None:
         check_fields(self)

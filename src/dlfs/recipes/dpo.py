@@ -50,7 +50,7 @@ from ..train.checkpoint import atomic_write_text
 from .chat import load_chat_run, read_chat_info
 from .options import check_fields, command_line, flat_values, replace_nested
 from .registry import RecipeCommand
-from .resume import RESUME_HELP, RecordRecipe, ResumePlan, ResumePolicy, plan_resume
+from .resume import RESUME_HELP, RESUME_HELP_ZH, RecordRecipe, ResumePlan, ResumePolicy, plan_resume
 from .sft import (
     EVAL_TOKENS,
     Accuracy,
@@ -74,43 +74,62 @@ class DPORecipe:
 
     from_dir: str = field(default="runs/sft", metadata={
         "help": "the `dlfs train sft` run to align (its model is the policy's start and the "
-                "frozen reference)", "aliases": ("--from",), "metavar": "DIR",
+                "frozen reference)",
+        "help_zh": "要对齐的 `dlfs train sft` 运行（它的模型既是策略的起点，"
+                   "也是冻结的参考模型）", "aliases": ("--from",), "metavar": "DIR",
         "path": "in-dir"})
     questions: int = field(default=200, metadata={
         "help": "DPO questions per family to sample answers for (the instruction set keeps "
-                "200 per family for DPO, never trained on by SFT)", "min": 1, "max": 200})
+                "200 per family for DPO, never trained on by SFT)",
+        "help_zh": "每类要采样回答的 DPO 问题数（指令集为 DPO 每类保留 "
+                   "200 题，SFT 从不在它们上训练）", "min": 1, "max": 200})
     samples: int = field(default=8, metadata={
-        "help": "answers sampled per DPO question to rank into pairs", "min": 2})
+        "help": "answers sampled per DPO question to rank into pairs",
+        "help_zh": "每个 DPO 问题采样的回答数，排序后组成偏好对", "min": 2})
     temperature: float = field(default=1.0, metadata={
-        "help": "sampling temperature of those answers", "above": 0})
+        "help": "sampling temperature of those answers",
+        "help_zh": "采样这些回答时的温度", "above": 0})
     gold_fallback: bool = field(default=False, metadata={
         "help": "when none of a question's samples is right, pair the rule's answer (as the "
                 "chosen one) with a wrong sample; by default such questions are skipped, so "
-                "both answers of every pair are the model's own"})
+                "both answers of every pair are the model's own",
+        "help_zh": "当一个问题的采样回答都不对时，把规则给出的答案（作为选中回答）"
+                   "与一个错误样本配对；默认跳过这类问题，这样每一对里的两个回答都出自模型本身"})
     beta: float = field(default=0.1, metadata={
         "help": "DPO's beta: the scale of the implicit reward; larger keeps the policy "
-                "closer to the SFT model", "above": 0})
+                "closer to the SFT model",
+        "help_zh": "DPO 的 `beta`：隐式奖励的尺度；越大，策略离 SFT 模型越近", "above": 0})
     nll_weight: float = field(default=1.0, metadata={
         "help": "weight of an extra loss term: the chosen answers' negative log-likelihood "
                 "per token (0: pure DPO, which lowered the held-out accuracy in our runs)",
+        "help_zh": "额外损失项的权重：选中回答每个词元的负对数似然（"
+                   "0：纯 DPO，在我们的运行中它降低了留出集准确率）",
         "min": 0})
     batch_size: int = field(default=16, metadata={"help": "pairs per optimizer step",
+                                                  "help_zh": "每个优化步的样本对数",
                                                   "min": 1})
     max_steps: int = field(default=80, metadata={
-        "help": "optimizer steps", "aliases": ("--steps",), "min": 1})
+        "help": "optimizer steps",
+        "help_zh": "优化步数", "aliases": ("--steps",), "min": 1})
     lr: float = field(default=1e-5, metadata={"help": "learning rate (AdamW, constant)",
+                                              "help_zh": "学习率（AdamW，保持不变）",
                                               "above": 0})
     grad_clip: float | None = field(default=1.0, metadata={
-        "help": "clip the global gradient norm to this", "above": 0})
+        "help": "clip the global gradient norm to this",
+        "help_zh": "把全局梯度范数裁剪到这个值", "above": 0})
     eval_every: int = field(default=40, metadata={
-        "help": "steps between held-out accuracies (and checkpoints)", "min": 1})
+        "help": "steps between held-out accuracies (and checkpoints)",
+        "help_zh": "每隔多少步计算一次留出集准确率（并保存检查点）", "min": 1})
     seed: int = field(default=1337, metadata={
-        "help": "seed of the sampled answers and the batch order", "min": 0,
+        "help": "seed of the sampled answers and the batch order",
+        "help_zh": "采样回答和批次顺序的随机种子", "min": 0,
         "below": 2**32})
     out_dir: str = field(default="runs/dpo", metadata={
         "help": "run directory: pairs.json, checkpoints, TensorBoard logs, run.json",
+        "help_zh": "运行目录：pairs.json、检查点、TensorBoard 日志、run.json",
         "aliases": ("--out",), "metavar": "DIR", "path": "out-dir"})
-    resume: bool = field(default=False, metadata={"help": RESUME_HELP})
+    resume: bool = field(default=False, metadata={"help": RESUME_HELP,
+                                                  "help_zh": RESUME_HELP_ZH})
 
     def __post_init__(self) -> None:
         check_fields(self)

@@ -64,24 +64,35 @@ class FinetuneRecipe:
     """One fine-tuning run (defaults: a ResNet-18 backbone pretrained here, 1,500 images)."""
 
     arch: str = field(default="resnet18", metadata={
-        "help": "the zoo model", "choices": tuple(HEADS)})
+        "help": "the zoo model",
+        "help_zh": "模型库中的模型", "choices": tuple(HEADS)})
     weights: str | None = field(default=None, metadata={
         "help": "a torchvision-format state_dict for the backbone (default: pretrain it "
-                "here on task A)", "metavar": "FILE", "path": "in-file"})
+                "here on task A)",
+        "help_zh": "骨干网络的 torchvision 格式 state_dict（默认：在这里先用任务 "
+                   "A 预训练）", "metavar": "FILE", "path": "in-file"})
     n: int = field(default=1500, metadata={"help": "shapes images (80 % train, 20 % test)",
+                                           "help_zh": "形状图像的数量（80 % 训练，20 % 测试）",
                                            "min": 10})
-    epochs: int = field(default=20, metadata={"help": "epochs of training the new head"})
+    epochs: int = field(default=20, metadata={"help": "epochs of training the new head",
+                                              "help_zh": "训练新分类头的轮数"})
     pretrain_epochs: int = field(default=8, metadata={
-        "help": "epochs of pretraining the backbone on task A (without --weights)"})
+        "help": "epochs of pretraining the backbone on task A (without --weights)",
+        "help_zh": "在任务 A 上预训练骨干网络的轮数（不给 --weights 时）"})
     image_size: int = field(default=64, metadata={
-        "help": "input size for a --weights backbone (a pretrained-here one takes 32)"})
+        "help": "input size for a --weights backbone (a pretrained-here one takes 32)",
+        "help_zh": "用 --weights 骨干网络时的输入尺寸（在这里预训练的骨干网络用 32）"})
     lr: float = field(default=1e-2, metadata={"help": "learning rate of the new head",
+                                              "help_zh": "新分类头的学习率",
                                               "above": 0})
-    batch_size: int = field(default=64, metadata={"help": "feature rows per optimizer step"})
+    batch_size: int = field(default=64, metadata={"help": "feature rows per optimizer step",
+                                                  "help_zh": "每个优化步的特征行数"})
     seed: int = field(default=0, metadata={"help": "seed of the initialization and batches",
+                                           "help_zh": "初始化和批次的随机种子",
                                            "min": 0, "below": 2**32})
     out_dir: str = field(default="runs/finetune", metadata={
-        "help": "where the fine-tuned state_dict is saved", "aliases": ("--out",),
+        "help": "where the fine-tuned state_dict is saved",
+        "help_zh": "微调后 state_dict 的保存位置", "aliases": ("--out",),
         "metavar": "DIR", "path": "out-dir"})
 
     def __post_init__(self) -> None:

@@ -56,7 +56,14 @@ from ..train.run_report import CURVES_FILE, add_grid, curves_line, save_curves, 
 from ..train.tensorboard import write_layout
 from .options import check_fields, flat_values
 from .registry import RecipeCommand
-from .resume import RESUME_HELP, ResumePlan, ResumePolicy, check_state_shapes, plan_resume
+from .resume import (
+    RESUME_HELP,
+    RESUME_HELP_ZH,
+    ResumePlan,
+    ResumePolicy,
+    check_state_shapes,
+    plan_resume,
+)
 
 __all__ = ["COMMAND", "QUICK", "RESUME_POLICY", "GANRecipe", "GANRun", "build_models",
            "generate", "run_gan", "train_gan"]
@@ -73,34 +80,50 @@ class GANRecipe:
 
     loss: Literal["ns", "wgan-gp"] = field(default="ns", metadata={
         "help": "ns: the non-saturating GAN (a discriminator with logits); wgan-gp: the "
-                "Wasserstein critic with the gradient penalty"})
+                "Wasserstein critic with the gradient penalty",
+        "help_zh": "`ns`：非饱和 GAN（输出 logits 的判别器）；"
+                   "`wgan-gp`：带梯度惩罚的 Wasserstein 评论器"})
     model: DCGANConfig = field(default_factory=DCGANConfig, metadata={
-        "help": "the generator and the discriminator/critic"})
+        "help": "the generator and the discriminator/critic",
+        "help_zh": "生成器和判别器/评论器"})
     n_critic: int | None = field(default=None, metadata={"min": 1,
-        "help": "critic steps per generator step (default: 1 for ns, 5 for wgan-gp)"})
+        "help": "critic steps per generator step (default: 1 for ns, 5 for wgan-gp)",
+        "help_zh": "每个生成器步对应的评论器步数（默认：`ns` 为 1，`wgan-gp` 为 5）"})
     gp_weight: float = field(default=10.0, metadata={"min": 0,
-        "help": "lambda, the weight of the gradient penalty (wgan-gp)"})
+        "help": "lambda, the weight of the gradient penalty (wgan-gp)",
+        "help_zh": "`lambda`，梯度惩罚的权重（wgan-gp）"})
     lr: float = field(default=2e-4, metadata={"above": 0,
-        "help": "Adam learning rate of both networks"})
+        "help": "Adam learning rate of both networks",
+        "help_zh": "两个网络的 Adam 学习率"})
     beta1: float = field(default=0.5, metadata={"min": 0, "below": 1,
-        "help": "Adam's beta1 (momentum); GANs train better with little of it"})
+        "help": "Adam's beta1 (momentum); GANs train better with little of it",
+        "help_zh": "Adam 的 `beta1`（动量）；GAN 用较小的动量训练得更好"})
     beta2: float = field(default=0.9, metadata={"min": 0, "below": 1,
-        "help": "Adam's beta2"})
+        "help": "Adam's beta2",
+        "help_zh": "Adam 的 `beta2`"})
     max_steps: int = field(default=3000, metadata={"min": 1, "aliases": ("--steps",),
         "help": "generator steps. A wgan-gp step (5 critic steps with a double backward) "
-                "costs about 4.5 ns steps: 500 of them already cover all 10 digits"})
+                "costs about 4.5 ns steps: 500 of them already cover all 10 digits",
+        "help_zh": "生成器步数。一个 wgan-gp 步（5 个评论器步，含二阶反向传播）"
+                   "约等于 4.5 个 `ns` 步：500 步就已覆盖全部 10 个数字"})
     batch_size: int = field(default=64, metadata={"min": 1,
-        "help": "real (and fake) images per critic step"})
+        "help": "real (and fake) images per critic step",
+        "help_zh": "每个评论器步的真实（及生成）图像数"})
     eval_every: int = field(default=500, metadata={"min": 1,
-        "help": "steps between progress lines, TensorBoard sample grids and checkpoints"})
+        "help": "steps between progress lines, TensorBoard sample grids and checkpoints",
+        "help_zh": "每隔多少步打印进度、写 TensorBoard 样本网格并保存检查点"})
     seed: int = field(default=0, metadata={"min": 0, "below": 2**32,
-        "help": "seed of the initialization, the batches, z and the penalty's eps"})
+        "help": "seed of the initialization, the batches, z and the penalty's eps",
+        "help_zh": "初始化、批次、z 以及梯度惩罚中 `eps` 的随机种子"})
     data: str | None = field(default=None, metadata={"metavar": "DIR", "path": "in-dir",
-        "help": "a folder with the four MNIST IDX files (default: scikit-learn's digits)"})
+        "help": "a folder with the four MNIST IDX files (default: scikit-learn's digits)",
+        "help_zh": "存放四个 MNIST IDX 文件的文件夹（默认：scikit-learn 的 `digits` 数据集）"})
     out_dir: str = field(default="runs/gan", metadata={"aliases": ("--out",),
         "metavar": "DIR", "path": "out-dir",
-        "help": "run directory: checkpoints, TensorBoard logs, run.json, samples.png"})
-    resume: bool = field(default=False, metadata={"help": RESUME_HELP})
+        "help": "run directory: checkpoints, TensorBoard logs, run.json, samples.png",
+        "help_zh": "运行目录：检查点、TensorBoard 日志、run.json、samples.png"})
+    resume: bool = field(default=False, metadata={"help": RESUME_HELP,
+                                                  "help_zh": RESUME_HELP_ZH})
 
     def __post_init__(self) -> None:
         check_fields(self)

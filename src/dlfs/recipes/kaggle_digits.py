@@ -306,25 +306,37 @@ class KaggleDigitsRecipe:
 
     data: str | None = field(default=None, metadata={
         "help": "folder with Kaggle's train.csv and test.csv (default: data/digit-recognizer "
-                "when both are there, else the offline stand-in)", "metavar": "DIR",
+                "when both are there, else the offline stand-in)",
+        "help_zh": "存放 Kaggle 的 train.csv 和 test.csv 的文件夹（默认：两者都在时用 "
+                   "data/digit-recognizer，否则用离线替代数据）", "metavar": "DIR",
         "path": "in-dir"})
-    folds: int = field(default=5, metadata={"help": "k of k-fold cross-validation"})
-    epochs: int = field(default=10, metadata={"help": "epochs per fold"})
+    folds: int = field(default=5, metadata={"help": "k of k-fold cross-validation",
+                                            "help_zh": "k 折交叉验证的 k"})
+    epochs: int = field(default=10, metadata={"help": "epochs per fold",
+                                              "help_zh": "每折的训练轮数"})
     max_train: int | None = field(default=None, metadata={"min": 2,
-        "help": "use only the first N rows of train.csv (default: all)"})
+        "help": "use only the first N rows of train.csv (default: all)",
+        "help_zh": "只使用 train.csv 的前 N 行（默认：全部）"})
     lr: float = field(default=3e-3, metadata={
-        "help": "peak learning rate of the one-cycle schedule (AdamW)", "above": 0})
+        "help": "peak learning rate of the one-cycle schedule (AdamW)",
+        "help_zh": "单周期（one-cycle）调度的峰值学习率（AdamW）", "above": 0})
     seed: int = field(default=0, metadata={"help": "seed of the folds and of the training",
+                                           "help_zh": "折划分和训练的随机种子",
                                            "min": 0, "below": 2**32})
-    threads: int = field(default=2, metadata={"help": "torch CPU threads", "min": 1,
+    threads: int = field(default=2, metadata={"help": "torch CPU threads",
+                                              "help_zh": "torch 的 CPU 线程数", "min": 1,
                                               "max": 256})
     out_dir: str = field(default="runs/kaggle-digits", metadata={
         "help": "run directory (submission.csv; the stand-in's CSVs in data/)",
+        "help_zh": "运行目录（submission.csv；替代数据的 CSV 在 `data/` 下）",
         "aliases": ("--out",), "metavar": "DIR", "path": "out-dir"})
     score: str | None = field(default=None, metadata={
         "help": "do not train: score this submission.csv (ImageId,Label) on the offline "
                 "stand-in's held-out labels, the 20 % of the digits in its test.csv and never "
                 "in its train.csv; prints the accuracy and correct/total",
+        "help_zh": "不训练：用离线替代数据的留出标签为这个 submission.csv（`Imag"
+                   "eId,Label`）评分，这些标签属于只在其 test.csv 中、从不在其 "
+                   "train.csv 中出现的那 20 % 数字；打印准确率和“正确数/总数”",
         "metavar": "FILE", "path": "in-file"})
 
     def __post_init__(self) -> None:

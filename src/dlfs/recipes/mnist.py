@@ -50,25 +50,36 @@ class MNISTRecipe:
     """One MNIST run (the defaults: the documented recipe, 10 epochs on all 60,000 images)."""
 
     data: str | None = field(default=None, metadata={
-        "help": "folder with the four IDX files (default: data/mnist)", "metavar": "DIR",
+        "help": "folder with the four IDX files (default: data/mnist)",
+        "help_zh": "存放四个 IDX 文件的文件夹（默认：data/mnist）", "metavar": "DIR",
         "path": "in-dir"})
-    epochs: int = field(default=10, metadata={"help": "passes over the training images"})
+    epochs: int = field(default=10, metadata={"help": "passes over the training images",
+                                              "help_zh": "遍历训练图像的轮数"})
     n_train: int | None = field(default=None, metadata={
-        "help": "use only the first N training images (default: all)"})
+        "help": "use only the first N training images (default: all)",
+        "help_zh": "只使用前 N 张训练图像（默认：全部）"})
     n_test: int | None = field(default=None, metadata={
-        "help": "use only the first N test images (default: all)"})
-    batch_size: int = field(default=64, metadata={"help": "images per optimizer step"})
+        "help": "use only the first N test images (default: all)",
+        "help_zh": "只使用前 N 张测试图像（默认：全部）"})
+    batch_size: int = field(default=64, metadata={"help": "images per optimizer step",
+                                                  "help_zh": "每个优化步的图像数"})
     lr: float = field(default=3e-3, metadata={"above": 0,
-        "help": "peak learning rate of the one-cycle schedule (AdamW)"})
-    weight_decay: float = field(default=1e-4, metadata={"help": "AdamW weight decay", "min": 0})
+        "help": "peak learning rate of the one-cycle schedule (AdamW)",
+        "help_zh": "单周期（one-cycle）调度的峰值学习率（AdamW）"})
+    weight_decay: float = field(default=1e-4, metadata={"help": "AdamW weight decay",
+                                                        "help_zh": "AdamW 权重衰减", "min": 0})
     shift: int = field(default=2, metadata={"min": 0, "max": 27,
-        "help": "random shifts of up to this many pixels (0 turns the augmentation off)"})
+        "help": "random shifts of up to this many pixels (0 turns the augmentation off)",
+        "help_zh": "随机平移的最大像素数（0 表示关闭这项数据增强）"})
     seed: int = field(default=0, metadata={"min": 0, "below": 2**32,
-        "help": "seed of the initialization, the batch order and the shifts"})
+        "help": "seed of the initialization, the batch order and the shifts",
+        "help_zh": "初始化、批次顺序和平移的随机种子"})
     fused: bool = field(default=False, metadata={
-        "help": "the convolutions call torch's kernel (2-3x faster steps on a CPU)"})
+        "help": "the convolutions call torch's kernel (2-3x faster steps on a CPU)",
+        "help_zh": "卷积调用 torch 的内核（在 CPU 上每步快 2-3 倍）"})
     out_dir: str = field(default="runs/mnist", metadata={
         "help": "where the trained state_dict is saved (mnist_cnn.pt)",
+        "help_zh": "训练好的 state_dict 的保存位置（mnist_cnn.pt）",
         "aliases": ("--out",), "metavar": "DIR", "path": "out-dir"})
 
     def __post_init__(self) -> None:

@@ -9,6 +9,8 @@ setting has one name and one default, from the flag to the layer.
 Field metadata (``field(default=..., metadata={...})``), every key optional:
 
     help      what the setting does, for ``--help``
+    help_zh   the same in Chinese (``dlfs --lang zh``); every option has one, see
+              :func:`help_problems`
     aliases   extra flags a learner types daily, e.g. ``("--steps",)`` for ``max_steps``
     choices   the allowed values (a ``Literal[...]`` annotation gives them too)
     metavar   the placeholder in ``--help`` (default: N, X or TEXT, from the type)
@@ -41,11 +43,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import i18n
 from ..i18n import t
+from ..textui import display_width
 
-__all__ = ["HelpFormatter", "OneLineErrorParser", "Option", "add_options", "check_bounds",
-           "check_choices", "check_fields", "check_paths", "command_line", "flat_values",
-           "from_dict", "given_options", "internal_fields", "recipe_options", "replace_nested"]
+__all__ = ["DisplayWidthFormatter", "HelpFormatter", "OneLineErrorParser", "Option",
+           "add_options", "check_bounds", "check_choices", "check_fields", "check_paths",
+           "command_line", "flat_values", "from_dict", "given_options", "help_problems",
+           "internal_fields", "recipe_options", "replace_nested", "wrap_display"]
 
 _METAVARS = {int: "N", float: "X", str: "TEXT"}
 
@@ -59,11 +64,77 @@ class OneLineErrorParser(argparse.ArgumentParser):
         self.exit(2, t("recipes.options.usage_error", prog=self.prog, message=message) + "\n")
 
 
-class HelpFormatter(argparse.HelpFormatter):
-    """argparse's formatter, but a line never breaks inside a flag (``--dim-feedforward``)."""
+#: no line starts with these (they stay with the character before) …
+_NO_LINE_START = set("，。；：、！？）》」』”’.,;:!?)]")
+#: … and no line ends with these (they stay with the character after)
+_NO_LINE_END = set("（《「『“‘([")
+
+
+def _narrow(text: str) -> bool:
+    """Every character one column wide (English): argparse's own wrapping is right."""
+    return display_width(text) == len(text)
+
+
+def wrap_display(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` terminal columns, a Chinese character counting
+    two: lines break at spaces or between Chinese characters, never inside a latin word or
+    before a closing mark (，。）…).
+
+    >>> wrap_display("用 `dlfs train gpt` 训练，然后采样。", 16)
+    ['用 `dlfs train', 'gpt` 训练，然后', '采样。']
+    """
+    units: list[str] = []                  # unbreakable pieces; " " marks a space
+    for word in text.split(" "):
+        if units:
+            units.append(" ")
+        for ch in word:
+            glue = units and units[-1] != " " and (
+                ch in _NO_LINE_START or units[-1][-1] in _NO_LINE_END
+                or (display_width(ch) == 1 and display_width(units[-1][-1]) == 1))
+            if glue:
+                units[-1] += ch
+            else:
+                units.append(ch)
+    lines: list[str] = []
+    line = ""
+    for unit in units:
+        if unit == " ":
+            line += " " if line else ""
+            continue
+        if line and display_width(line + unit) > width:
+            lines.append(line.rstrip())
+            line = ""
+        line += unit
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
+
+
+class DisplayWidthFormatter(argparse.HelpFormatter):
+    """argparse's formatter, but a help text or description with Chinese in it wraps by
+    terminal columns (argparse counts characters, so Chinese lines came out twice too wide);
+    an English text is wrapped exactly as argparse does."""
 
     def _split_lines(self, text: str, width: int) -> list[str]:
-        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+        if _narrow(text):
+            return super()._split_lines(text, width)
+        return wrap_display(" ".join(text.split()), width)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if _narrow(text):
+            return super()._fill_text(text, width, indent)
+        return "\n".join(indent + line
+                         for line in wrap_display(" ".join(text.split()), width - len(indent)))
+
+
+class HelpFormatter(DisplayWidthFormatter):
+    """:class:`DisplayWidthFormatter`, but a line never breaks inside a flag
+    (``--dim-feedforward``)."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        if _narrow(text):
+            return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+        return super()._split_lines(text, width)
 
 
 @dataclass(frozen=True)
@@ -137,7 +208,7 @@ def recipe_options(cls: type) -> list[Option]:
                             "the command line cannot give (int, float, str, bool, Literal)")
         flag = "--" + ("no-" if kind is bool and default else "") + name.replace("_", "-")
         option = Option(path, (flag, *f.metadata.get("aliases", ())), kind, optional,
-                        choices, default, f.metadata.get("help", ""),
+                        choices, default, _field_help(f.metadata),
                         f.metadata.get("metavar"))
         for flag in option.flags:
             if flag in seen:
@@ -147,21 +218,53 @@ def recipe_options(cls: type) -> list[Option]:
     return options
 
 
+def _field_help(metadata: Mapping[str, Any]) -> str:
+    """A field's help in the current language: ``help_zh`` in Chinese (when it has one)."""
+    if i18n.lang() == "zh" and metadata.get("help_zh"):
+        return metadata["help_zh"]
+    return metadata.get("help", "")
+
+
+def help_problems(cls: type) -> list[str]:
+    """What is wrong with the Chinese help of ``cls``'s options and sections (nested
+    dataclasses): a missing ``help_zh``, one without Chinese in it, English words left in it
+    (the rules of :func:`dlfs.i18n.problems`). Empty when every option can be shown in
+    Chinese."""
+    import re
+
+    texts: dict[str, tuple[str, str]] = {}
+
+    def walk(c: type, prefix: str) -> None:
+        hints = typing.get_type_hints(c)
+        for f in dataclasses.fields(c):
+            if not f.metadata.get("internal"):
+                texts[prefix + f.name] = (f.metadata.get("help", ""),
+                                          f.metadata.get("help_zh", ""))
+                if dataclasses.is_dataclass(hints[f.name]):
+                    walk(hints[f.name], f"{prefix}{f.name}.")
+
+    walk(cls, f"{cls.__name__}.")
+    out = i18n.problems(texts)
+    out += [f"{key}: no Chinese in the Chinese text" for key, (_, zh) in texts.items()
+            if zh.strip() and not re.search(r"[\u4e00-\u9fff]", zh)]
+    return out
+
+
 def _show(value: Any) -> str:
     if isinstance(value, bool):
-        return "on" if value else "off"
+        return t("recipes.help.value.on") if value else t("recipes.help.value.off")
     return repr(value) if isinstance(value, str) else str(value)
 
 
 def _help(option: Option, quick: Mapping[str, Any]) -> str:
     text = option.help
     if option.kind is bool:
-        text += " (on by default; this flag turns it off)" if option.default else ""
+        text += t("recipes.help.option.on_by_default") if option.default else ""
     elif option.default is not None:
-        text += f" (default: {_show(option.default)}"
-        text += "; 'none' turns it off)" if option.optional else ")"
+        text += t("recipes.help.option.default_or_none" if option.optional
+                  else "recipes.help.option.default", value=_show(option.default))
     if option.path in quick:
-        text += f" [--quick: {_show(quick[option.path])}]"
+        text += t("recipes.help.option.quick", value=_show(quick[option.path]))
     return text.replace("%", "%%")                      # argparse formats help with %
 
 
@@ -189,7 +292,7 @@ def _groups(parser: argparse.ArgumentParser, cls: type) -> dict[str, Any]:
         if dataclasses.is_dataclass(kind):
             title = f"{f.name} ({kind.__module__}.{kind.__name__})"
             groups[f.name] = parser.add_argument_group(
-                title, f.metadata.get("help", "").replace("%", "%%") or None)
+                title, _field_help(f.metadata).replace("%", "%%") or None)
     return groups
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import DlfsError, UnknownNameError, closest
+from ..i18n import t
 from .options import (
     HelpFormatter,
     OneLineErrorParser,
@@ -50,6 +51,13 @@ class RecipeEntry:
     name: str
     help: str
     module: str
+
+    def describe(self) -> str:
+        """The line of help in the current language (``help`` is the English one)."""
+        try:
+            return t(f"recipes.help.recipe.{self.name}")
+        except KeyError:                  # a recipe without a catalogue line: the English one
+            return self.help
 
     def load(self) -> RecipeCommand:
         """Import the recipe's module (and torch with it) and return its ``COMMAND``."""
@@ -104,10 +112,11 @@ def get_recipe(name: str) -> RecipeEntry:
 def recipe_parser(entry: RecipeEntry, command: RecipeCommand) -> argparse.ArgumentParser:
     """``dlfs train <name>``'s own parser: one option per recipe setting, plus ``--quick``."""
     parser = OneLineErrorParser(
-        prog=f"dlfs train {entry.name}", description=f"Train {entry.help}.",
+        prog=f"dlfs train {entry.name}",
+        description=t("recipes.help.parser.description", what=entry.describe()),
         formatter_class=HelpFormatter,
-        epilog="Every option sets the recipe field of the same name "
-               f"({command.recipe.__module__}.{command.recipe.__name__}).")
+        epilog=t("recipes.help.parser.epilog",
+                 cls=f"{command.recipe.__module__}.{command.recipe.__name__}"))
     options = add_options(parser, command.recipe, command.quick)
     flags = {o.path: o.flags[0] for o in options}
     if set(command.quick) - set(flags):
@@ -115,7 +124,7 @@ def recipe_parser(entry: RecipeEntry, command: RecipeCommand) -> argparse.Argume
                         f"{sorted(set(command.quick) - set(flags))}")
     preset = ", ".join(f"{flags[path]} {value}" for path, value in command.quick.items())
     parser.add_argument("--quick", action="store_true",
-                        help=f"a seconds-long smoke run: {preset}".replace("%", "%%"))
+                        help=t("recipes.help.parser.quick", preset=preset).replace("%", "%%"))
     return parser
 
 

@@ -38,8 +38,8 @@ from .options import recipe_options
 if TYPE_CHECKING:
     from torch import nn
 
-__all__ = ["RESUME_HELP", "RecordRecipe", "ResumePlan", "ResumePolicy", "check_state_shapes",
-           "plan_resume"]
+__all__ = ["RESUME_HELP", "RESUME_HELP_ZH", "RecordRecipe", "ResumePlan", "ResumePolicy",
+           "check_state_shapes", "plan_resume"]
 
 #: the help of a recipe's ``resume`` field: what is refused, what is applied
 RESUME_HELP = ("continue from the newest good checkpoint in the run directory. Refused, "
@@ -47,6 +47,9 @@ RESUME_HELP = ("continue from the newest good checkpoint in the run directory. R
                "model, the data or the batches differs from the saved run; changed "
                "optimizer and schedule settings (such as --lr and --max-steps) are "
                "applied from the resumed step on and reported")
+RESUME_HELP_ZH = ("从运行目录中最新的完好检查点继续训练。若没有检查点，或模型、数据、批次的某项设置"
+                  "与保存的运行不同，则在写入任何内容之前拒绝；改动的优化器和调度设置（如 --lr 和 "
+                  "--max-steps）从恢复的那一步起生效，并会报告出来")
 
 
 @dataclass(frozen=True)

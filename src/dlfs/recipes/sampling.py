@@ -36,16 +36,22 @@ class SamplingConfig:
     ValueError: SamplingConfig: top_p must be in (0, 1], got 1.5
     """
 
-    prompt: str = field(default="The ", metadata={"help": "text the sample starts from"})
-    tokens: int = field(default=300, metadata={"help": "tokens to generate"})
+    prompt: str = field(default="The ", metadata={"help": "text the sample starts from",
+                                                  "help_zh": "采样的起始文本"})
+    tokens: int = field(default=300, metadata={"help": "tokens to generate",
+                                               "help_zh": "生成的词元数"})
     temperature: float = field(default=0.8, metadata={
-        "help": "divide the logits by this before the softmax; 0 means greedy"})
+        "help": "divide the logits by this before the softmax; 0 means greedy",
+        "help_zh": "softmax 之前把 logits 除以这个值；0 表示贪心解码"})
     top_k: int | None = field(default=None, metadata={
-        "help": "sample only among the k most likely tokens"})
+        "help": "sample only among the k most likely tokens",
+        "help_zh": "只在概率最高的 k 个词元中采样"})
     top_p: float | None = field(default=None, metadata={
-        "help": "sample only among the most likely tokens whose probabilities add up to p"})
+        "help": "sample only among the most likely tokens whose probabilities add up to p",
+        "help_zh": "只在累计概率达到 p 的最可能词元中采样"})
     seed: int | None = field(default=None, metadata={
-        "help": "seed of the sampler's random generator (default: the run's seed)"})
+        "help": "seed of the sampler's random generator (default: the run's seed)",
+        "help_zh": "采样器随机数生成器的种子（默认：运行的种子）"})
 
     def __post_init__(self) -> None:
         if self.tokens < 0 or self.temperature < 0:

@@ -43,42 +43,61 @@ class TransformerRecipe:
     99% exact match on unseen dates, measured)."""
 
     task: Literal["dates", "sort", "copy"] = field(default="dates", metadata={
-        "help": "free-form dates to ISO dates, or sorting / copying digit strings"})
+        "help": "free-form dates to ISO dates, or sorting / copying digit strings",
+        "help_zh": "把自由格式的日期转成 ISO 日期，或对数字串排序 / 复制"})
     model: TransformerSeq2SeqConfig = field(default_factory=TransformerSeq2SeqConfig,
                                             metadata={"help": "the network; vocab_size comes "
-                                                      "from the task"})
-    n_train: int = field(default=20_000, metadata={"help": "training pairs"})
+                                                      "from the task",
+                                                      "help_zh": "网络结构；vocab_size 由任务决定"})
+    n_train: int = field(default=20_000, metadata={"help": "training pairs",
+                                                   "help_zh": "训练样本对数"})
     n_test: int = field(default=1_000, metadata={"min": 1,
-        "help": "test pairs (their sources never occur in training)"})
+        "help": "test pairs (their sources never occur in training)",
+        "help_zh": "测试样本对数（其源序列从不出现在训练中）"})
     min_src_len: int = field(default=3, metadata={"help": "sort/copy: the shortest source",
+                                                  "help_zh": "sort/copy 任务：源序列的最短长度",
                                                   "min": 1})
-    max_src_len: int = field(default=12, metadata={"help": "sort/copy: the longest source"})
+    max_src_len: int = field(default=12, metadata={"help": "sort/copy: the longest source",
+                                                   "help_zh": "sort/copy 任务：源序列的最长长度"})
     batch_size: int = field(default=64, metadata={"help": "pairs per optimizer step",
+                                                  "help_zh": "每个优化步的样本对数",
                                                   "min": 1})
     max_steps: int = field(default=1_000, metadata={
-        "help": "optimizer steps", "aliases": ("--steps",)})
-    lr: float = field(default=2e-3, metadata={"help": "peak learning rate (Adam)"})
+        "help": "optimizer steps",
+        "help_zh": "优化步数", "aliases": ("--steps",)})
+    lr: float = field(default=2e-3, metadata={"help": "peak learning rate (Adam)",
+                                              "help_zh": "峰值学习率（Adam）"})
     warmup_steps: int | None = field(default=None, metadata={
         "help": "steps of linear warm-up before the cosine decay (default: a fifth of "
-                "max_steps, at most 150)"})
+                "max_steps, at most 150)",
+        "help_zh": "余弦衰减之前线性预热的步数（默认：max_steps 的五分之一，最多 150）"})
     label_smoothing: float = field(default=0.0, metadata={"min": 0, "max": 1,
-        "help": "label smoothing of the cross-entropy"})
+        "help": "label smoothing of the cross-entropy",
+        "help_zh": "交叉熵的标签平滑系数"})
     grad_clip: float | None = field(default=1.0, metadata={"above": 0,
-        "help": "clip the global gradient norm to this"})
+        "help": "clip the global gradient norm to this",
+        "help_zh": "把全局梯度范数裁剪到这个值"})
     beam_width: int = field(default=4, metadata={"help": "beams of the beam search",
+                                                 "help_zh": "束搜索的束宽",
                                                  "min": 1})
     alpha: float = field(default=0.6, metadata={"min": 0, "max": 10,
-        "help": "exponent of the GNMT length penalty of the beam search"})
+        "help": "exponent of the GNMT length penalty of the beam search",
+        "help_zh": "束搜索中 GNMT 长度惩罚的指数"})
     beam_eval: int = field(default=200, metadata={"min": 0,
-        "help": "test pairs scored with beam search (it is slower)"})
+        "help": "test pairs scored with beam search (it is slower)",
+        "help_zh": "用束搜索评分的测试样本对数（束搜索更慢）"})
     seed: int = field(default=0, metadata={"min": 0, "below": 2**32,
-        "help": "seed of the data, the initialization and the batch order"})
+        "help": "seed of the data, the initialization and the batch order",
+        "help_zh": "数据、初始化和批次顺序的随机种子"})
     deterministic: bool = field(default=True, metadata={
         "help": "bitwise-repeatable training on any fixed number of threads: torch's "
                 "deterministic kernels (on the CPU only the embeddings' backward changes; "
-                "measured no slower)"})
+                "measured no slower)",
+        "help_zh": "在任意固定线程数下逐位可复现的训练：使用 torch "
+                   "的确定性内核（在 CPU 上只改变各嵌入层的反向传播；实测不更慢）"})
     out_dir: str = field(default="runs/transformer", metadata={
-        "help": "where the model is saved (as <task>.pt)", "aliases": ("--out",),
+        "help": "where the model is saved (as <task>.pt)",
+        "help_zh": "模型的保存位置（保存为 `<task>.pt`）", "aliases": ("--out",),
         "metavar": "DIR", "path": "out-dir"})
 
     def __post_init__(self) -> None:

@@ -51,7 +51,7 @@ from ..train import Callback, RunReport, TensorBoardLogger, fit, log_scalar
 from ..train.checkpoint import atomic_write_text
 from .options import check_fields, command_line, flat_values, replace_nested
 from .registry import RecipeCommand
-from .resume import RESUME_HELP, RecordRecipe, ResumePlan, ResumePolicy, plan_resume
+from .resume import RESUME_HELP, RESUME_HELP_ZH, RecordRecipe, ResumePlan, ResumePolicy, plan_resume
 from .sampling import SamplingConfig
 
 __all__ = ["COMMAND", "QUICK", "RESUME_POLICY", "Accuracy", "HeldOutAccuracy", "SFTRecipe",
@@ -71,40 +71,58 @@ class SFTRecipe:
     base: str | None = field(default=None, metadata={
         "help": "a finished `dlfs train gpt` run (character tokenizer) to start from; "
                 "default: pre-train one first, inside this run (<out>/pretrain)",
+        "help_zh": "作为起点的一次已完成的 `dlfs train gpt` 运行（字符分词器）"
+                   "；默认：先在本次运行里预训练一个（`<out>/pretrain`）",
         "metavar": "DIR", "path": "in-dir"})
     pretrain_data: str = field(default="help", metadata={
         "help": "the pre-training text without --base: 'help', 'stdlib' or a UTF-8 file "
-                "(it must contain every character of the instructions)", "metavar": "CORPUS"})
+                "(it must contain every character of the instructions)",
+        "help_zh": "不给 --base 时的预训练文本：`help`、`stdlib` 或一个 UTF-8 "
+                   "文件（必须包含指令中的每个字符）", "metavar": "CORPUS"})
     pretrain_steps: int = field(default=1500, metadata={
-        "help": "pre-training steps (the capstone recipe) without --base", "min": 1})
+        "help": "pre-training steps (the capstone recipe) without --base",
+        "help_zh": "不给 --base 时的预训练步数（用毕业项目的配方）", "min": 1})
     model: GPTConfig = field(default_factory=GPTConfig, metadata={
-        "help": "the network pre-trained here (a --base run brings its own)"})
+        "help": "the network pre-trained here (a --base run brings its own)",
+        "help_zh": "在这里预训练的网络（--base 运行自带网络）"})
     n_train: int = field(default=2000, metadata={
         "help": "training questions per instruction family (at most; five families)",
+        "help_zh": "每类指令的训练问题数（上限；共五类）",
         "min": 1})
     batch_size: int = field(default=32, metadata={"help": "turns per optimizer step",
+                                                  "help_zh": "每个优化步的对话轮数",
                                                   "min": 1})
     max_steps: int = field(default=1000, metadata={
-        "help": "SFT optimizer steps", "aliases": ("--steps",), "min": 1})
+        "help": "SFT optimizer steps",
+        "help_zh": "SFT 优化步数", "aliases": ("--steps",), "min": 1})
     lr: float = field(default=1e-3, metadata={"help": "peak learning rate (AdamW)",
+                                              "help_zh": "峰值学习率（AdamW）",
                                               "above": 0})
     min_lr: float = field(default=1e-4, metadata={
-        "help": "learning rate at the end of the cosine decay", "above": 0})
+        "help": "learning rate at the end of the cosine decay",
+        "help_zh": "余弦衰减结束时的学习率", "above": 0})
     warmup_steps: int = field(default=30, metadata={"help": "steps of linear warm-up",
+                                                    "help_zh": "线性预热的步数",
                                                     "min": 0})
     weight_decay: float = field(default=0.0, metadata={
-        "help": "AdamW weight decay of the matrices and embeddings", "min": 0})
+        "help": "AdamW weight decay of the matrices and embeddings",
+        "help_zh": "矩阵和嵌入的 AdamW 权重衰减", "min": 0})
     grad_clip: float | None = field(default=1.0, metadata={
-        "help": "clip the global gradient norm to this", "above": 0})
+        "help": "clip the global gradient norm to this",
+        "help_zh": "把全局梯度范数裁剪到这个值", "above": 0})
     eval_every: int = field(default=250, metadata={
-        "help": "steps between held-out accuracies (and checkpoints)", "min": 1})
+        "help": "steps between held-out accuracies (and checkpoints)",
+        "help_zh": "每隔多少步计算一次留出集准确率（并保存检查点）", "min": 1})
     seed: int = field(default=1337, metadata={
         "help": "seed of the pre-training (initialization, batches) and of the SFT batch "
-                "order", "min": 0, "below": 2**32})
+                "order",
+        "help_zh": "预训练（初始化、批次）和 SFT 批次顺序的随机种子", "min": 0, "below": 2**32})
     out_dir: str = field(default="runs/sft", metadata={
         "help": "run directory: checkpoints, TensorBoard logs, run.json (and pretrain/)",
+        "help_zh": "运行目录：检查点、TensorBoard 日志、run.json（以及 `pretrain/`）",
         "aliases": ("--out",), "metavar": "DIR", "path": "out-dir"})
-    resume: bool = field(default=False, metadata={"help": RESUME_HELP})
+    resume: bool = field(default=False, metadata={"help": RESUME_HELP,
+                                                  "help_zh": RESUME_HELP_ZH})
 
     def __post_init__(self) -> None:
         check_fields(self)

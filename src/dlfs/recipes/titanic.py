@@ -404,35 +404,51 @@ class KaggleTitanicRecipe:
 
     model: Literal["logreg", "mlp", "ensemble"] = field(default="logreg", metadata={
         "help": "logreg (one dlfs.nn.Linear), mlp (a small dlfs.nn MLP) or ensemble (the mean "
-                "of both probabilities)"})
+                "of both probabilities)",
+        "help_zh": "`logreg`（一个 dlfs.nn.Linear）、`mlp`（一个用 "
+                   "dlfs.nn 搭的小 MLP）或 `ensemble`（两者概率的平均）"})
     features: Literal["selected", "all", "raw"] = field(default="selected", metadata={
         "help": "selected (class, sex, age, title, family, ticket group), all (every "
-                "engineered feature too) or raw (the CSV's own columns only)"})
+                "engineered feature too) or raw (the CSV's own columns only)",
+        "help_zh": "`selected`（舱位等级、性别、年龄、称谓、家庭、同票号分组）、"
+                   "`all`（再加上所有构造的特征）或 `raw`（只用 CSV 自带的列）"})
     folds: int = field(default=5, metadata={"help": "k of stratified k-fold cross-validation",
+                                            "help_zh": "分层 k 折交叉验证的 k",
                                             "min": 2, "max": 100})
     epochs: int = field(default=300, metadata={
-        "help": "full-batch epochs per model and fold (one AdamW step each)", "min": 1,
+        "help": "full-batch epochs per model and fold (one AdamW step each)",
+        "help_zh": "每个模型每折的全批量训练轮数（每轮一个 AdamW 步）", "min": 1,
         "max": 100_000})
-    lr: float = field(default=0.03, metadata={"help": "AdamW learning rate", "above": 0})
+    lr: float = field(default=0.03, metadata={"help": "AdamW learning rate",
+                                              "help_zh": "AdamW 学习率", "above": 0})
     weight_decay: float = field(default=0.01, metadata={
-        "help": "AdamW weight decay (on the logistic regression too)", "min": 0, "max": 10})
+        "help": "AdamW weight decay (on the logistic regression too)",
+        "help_zh": "AdamW 权重衰减（逻辑回归也用）", "min": 0, "max": 10})
     hidden: int = field(default=32, metadata={"help": "width of the MLP's hidden layer",
+                                              "help_zh": "MLP 隐藏层的宽度",
                                               "min": 1, "max": 4096})
     dropout: float = field(default=0.3, metadata={"help": "dropout of the MLP's hidden layer",
+                                                  "help_zh": "MLP 隐藏层的 Dropout",
                                                   "min": 0, "below": 1})
     seed: int = field(default=0, metadata={"help": "seed of the folds and of the training",
+                                           "help_zh": "折划分和训练的随机种子",
                                            "min": 0, "below": 2**32})
     threads: int = field(default=1, metadata={
-        "help": "torch CPU threads (one is fastest: the matrices are tiny)", "min": 1,
+        "help": "torch CPU threads (one is fastest: the matrices are tiny)",
+        "help_zh": "torch 的 CPU 线程数（矩阵很小，一个线程最快）", "min": 1,
         "max": 256})
     data: str | None = field(default=None, metadata={
         "help": "folder with train.csv and test.csv (default: the copy shipped with dlfs)",
+        "help_zh": "存放 train.csv 和 test.csv 的文件夹（默认：dlfs 自带的那份）",
         "metavar": "DIR", "path": "in-dir"})
     score: str | None = field(default=None, metadata={
         "help": "score this submission.csv against the rebuilt test labels and stop (no "
-                "training)", "metavar": "FILE", "path": "in-file"})
+                "training)",
+        "help_zh": "用重建的测试标签为这个 submission.csv "
+                   "评分后停止（不训练）", "metavar": "FILE", "path": "in-file"})
     out_dir: str = field(default="runs/kaggle-titanic", metadata={
-        "help": "run directory (submission.csv)", "aliases": ("--out",), "metavar": "DIR",
+        "help": "run directory (submission.csv)",
+        "help_zh": "运行目录（submission.csv）", "aliases": ("--out",), "metavar": "DIR",
         "path": "out-dir"})
 
     def __post_init__(self) -> None:

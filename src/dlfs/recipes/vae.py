@@ -45,6 +45,7 @@ from .options import check_fields, command_line, flat_values, replace_nested
 from .registry import RecipeCommand
 from .resume import (
     RESUME_HELP,
+    RESUME_HELP_ZH,
     RecordRecipe,
     ResumePlan,
     ResumePolicy,
@@ -71,29 +72,41 @@ class VAERecipe:
 
     data: str | None = field(default=None, metadata={
         "help": "folder with the four MNIST IDX files (default: scikit-learn's digits, "
-                "built in)", "metavar": "DIR", "path": "in-dir"})
+                "built in)",
+        "help_zh": "存放四个 MNIST IDX 文件的文件夹（默认：内置的 scikit-learn"
+                   " `digits` 数据集）", "metavar": "DIR", "path": "in-dir"})
     model: ConvVAEConfig = field(default_factory=ConvVAEConfig, metadata={
-        "help": "the network (the images are resized to its image_size)"})
+        "help": "the network (the images are resized to its image_size)",
+        "help_zh": "网络结构（图像会缩放到它的 image_size）"})
     beta: float = field(default=0.5, metadata={
         "help": "weight of the KL term: loss = recon + beta * kl (1: the ELBO itself; "
                 "smaller: codes that carry more, sharper samples; larger: a smoother latent "
-                "space, blurrier images)", "min": 0})
+                "space, blurrier images)",
+        "help_zh": "KL 项的权重：`loss = recon + beta * kl`（1：就是 ELBO 本身；更小："
+                   "编码携带更多信息，样本更清晰；更大：隐空间更平滑，图像更模糊）", "min": 0})
     batch_size: int = field(default=64, metadata={"help": "images per optimizer step",
+                                                  "help_zh": "每个优化步的图像数",
                                                   "min": 1})
     max_steps: int = field(default=3000, metadata={
-        "help": "optimizer steps", "aliases": ("--steps",), "min": 1})
+        "help": "optimizer steps",
+        "help_zh": "优化步数", "aliases": ("--steps",), "min": 1})
     lr: float = field(default=2e-3, metadata={"help": "learning rate (Adam), constant",
+                                              "help_zh": "学习率（Adam），保持不变",
                                               "above": 0})
     eval_every: int = field(default=500, metadata={
         "help": "steps between held-out losses, TensorBoard sample grids and checkpoints",
+        "help_zh": "每隔多少步计算留出集损失、写 TensorBoard 样本网格并保存检查点",
         "min": 1})
     seed: int = field(default=0, metadata={
         "help": "seed of the initialization, the batch order, the latent noise and the "
-                "final samples", "min": 0, "below": 2**32})
+                "final samples",
+        "help_zh": "初始化、批次顺序、隐空间噪声和最终样本的随机种子", "min": 0, "below": 2**32})
     out_dir: str = field(default="runs/vae", metadata={
         "help": "run directory: checkpoints, TensorBoard logs, run.json, samples.png",
+        "help_zh": "运行目录：检查点、TensorBoard 日志、run.json、samples.png",
         "aliases": ("--out",), "metavar": "DIR", "path": "out-dir"})
-    resume: bool = field(default=False, metadata={"help": RESUME_HELP})
+    resume: bool = field(default=False, metadata={"help": RESUME_HELP,
+                                                  "help_zh": RESUME_HELP_ZH})
 
     def __post_init__(self) -> None:
         check_fields(self)

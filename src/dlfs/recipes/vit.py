@@ -71,35 +71,51 @@ class ViTRecipe:
 
     data: str | None = field(default=None, metadata={
         "help": "folder with the four MNIST IDX files (default: scikit-learn's digits, "
-                "built in)", "metavar": "DIR", "path": "in-dir"})
+                "built in)",
+        "help_zh": "存放四个 MNIST IDX 文件的文件夹（默认：内置的 scikit-learn"
+                   " `digits` 数据集）", "metavar": "DIR", "path": "in-dir"})
     models: Literal["both", "vit", "cnn"] = field(default="both", metadata={
-        "help": "which to train: the ViT, the CNN, or both (then the table compares them)"})
+        "help": "which to train: the ViT, the CNN, or both (then the table compares them)",
+        "help_zh": "训练哪个：ViT、CNN，或两者都训（此时用表格比较）"})
     model: ViTConfig = field(default_factory=ViTConfig, metadata={
-        "help": "the Vision Transformer (the images are resized to its image_size)"})
+        "help": "the Vision Transformer (the images are resized to its image_size)",
+        "help_zh": "视觉 Transformer（图像会缩放到它的 image_size）"})
     batch_size: int = field(default=64, metadata={"help": "images per optimizer step",
+                                                  "help_zh": "每个优化步的图像数",
                                                   "min": 1})
     max_steps: int = field(default=3000, metadata={
-        "help": "optimizer steps of each model", "aliases": ("--steps",), "min": 1})
+        "help": "optimizer steps of each model",
+        "help_zh": "每个模型的优化步数", "aliases": ("--steps",), "min": 1})
     lr: float = field(default=3e-3, metadata={
-        "help": "learning rate (AdamW) after the warm-up", "above": 0})
+        "help": "learning rate (AdamW) after the warm-up",
+        "help_zh": "预热之后的学习率（AdamW）", "above": 0})
     warmup_steps: int = field(default=100, metadata={
-        "help": "steps of linear warm-up of the learning rate", "min": 0})
+        "help": "steps of linear warm-up of the learning rate",
+        "help_zh": "学习率线性预热的步数", "min": 0})
     weight_decay: float = field(default=0.01, metadata={
         "help": "AdamW weight decay of the matrices (not of biases, gains, the class token "
-                "or the positions)", "min": 0})
+                "or the positions)",
+        "help_zh": "矩阵的 AdamW 权重衰减（偏置、增益、类别词元和位置编码不衰减）", "min": 0})
     eval_every: int = field(default=500, metadata={
-        "help": "steps between held-out accuracies (and checkpoints)", "min": 1})
+        "help": "steps between held-out accuracies (and checkpoints)",
+        "help_zh": "每隔多少步计算一次留出集准确率（并保存检查点）", "min": 1})
     seed: int = field(default=0, metadata={
-        "help": "seed of the initialization and the batch order", "min": 0, "below": 2**32})
+        "help": "seed of the initialization and the batch order",
+        "help_zh": "初始化和批次顺序的随机种子", "min": 0, "below": 2**32})
     out_dir: str = field(default="runs/vit", metadata={
         "help": "run directory: <out>/vit and <out>/cnn (checkpoints, TensorBoard logs), "
-                "run.json", "aliases": ("--out",), "metavar": "DIR", "path": "out-dir"})
+                "run.json",
+        "help_zh": "运行目录：`<out>/vit` 和 `<out>/cnn`（检查点、TensorBoard 日志）、"
+                   "run.json", "aliases": ("--out",), "metavar": "DIR", "path": "out-dir"})
     resume: bool = field(default=False, metadata={
         "help": "continue each model from the newest good checkpoint in its folder of the run "
                 "directory. Refused, before anything is written, when there is none or when a "
                 "setting of the model, the data or the batches differs from the saved run; a "
                 "changed --lr, --max-steps or --weight-decay is applied from the resumed step "
-                "on and reported"})
+                "on and reported",
+        "help_zh": "让每个模型从运行目录中各自文件夹里最新的完好检查点继续训练。若没有检查点，"
+                   "或模型、数据、批次的某项设置与保存的运行不同，则在写入任何内容之前拒绝；改动的 "
+                   "--lr、--max-steps 或 --weight-decay 从恢复的那一步起生效，并会报告出来"})
 
     def __post_init__(self) -> None:
         check_fields(self)
