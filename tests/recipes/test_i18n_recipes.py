@@ -29,6 +29,7 @@ def english_words(text: str, allowed: set[str] = IDS) -> list[str]:
     """The English words left in ``text`` once commands (``dlfs train gpt``), code, paths,
     ids, flags, metavars (``RECIPE``) and quoted values are set aside (the catalogue
     checker's rules)."""
+    text = re.sub(r"[!-~]*/[!-~]*", " ", text)     # paths (any case: /tmp/tmp.AkAB7Mgz/…)
     text = re.sub(r"dlfs [a-z]+(?: [a-z][a-z-]*)?", " ", text)
     text = re.sub(r"'[^']*'|\b[A-Z][A-Z_]+\b", " ", text)
     words = []
