@@ -63,7 +63,7 @@ from ..optim import Adam
 from ..optim.lr_scheduler import LambdaLR, warmup_constant_factor
 from ..train import Callback, CheckpointManager, RunReport, TensorBoardLogger, fit, log_scalar
 from ..train.checkpoint import atomic_write_text
-from .options import check_fields, command_line, flat_values, replace_nested
+from .options import check_fields, command_line, flat_values, print_next, replace_nested
 from .registry import RecipeCommand
 from .resume import (
     RESUME_HELP,
@@ -639,9 +639,7 @@ def run_ddpm(recipe: DDPMRecipe, quick: bool = False) -> int:
         g = run.guided
         print(t("recipes.ddpm.guided_samples", n=n, each=n // NUM_DIGITS, sampler=sampler,
                 seconds=g.seconds, quality=g.quality.describe()))
-    print(t("recipes.next"))
-    for command, why in next_commands(recipe, quick):
-        print(f"  {command:<44} # {why}")
+    print_next(next_commands(recipe, quick))
     return 0
 
 

@@ -48,7 +48,7 @@ from ..runtime import eval_mode
 from ..train import Callback, RunReport, TensorBoardLogger, fit, log_scalar
 from ..train.checkpoint import atomic_write_text
 from .chat import load_chat_run, read_chat_info
-from .options import check_fields, command_line, flat_values, replace_nested
+from .options import check_fields, command_line, flat_values, print_next, replace_nested
 from .registry import RecipeCommand
 from .resume import RESUME_HELP, RESUME_HELP_ZH, RecordRecipe, ResumePlan, ResumePolicy, plan_resume
 from .sft import (
@@ -499,9 +499,7 @@ def run_dpo(recipe: DPORecipe, quick: bool = False) -> int:
     print(t("recipes.dpo.accuracy", n=run.accuracy.n, pre=pre_text,
             sft=run.sft_accuracy.overall, dpo=run.accuracy.overall))
     print(t("recipes.dpo.margin", margin=run.margin, won=run.margin_won, kl=run.kl))
-    print(t("recipes.next"))
-    for command, why in next_commands(recipe, quick):
-        print(f"  {command:<48} # {why}")
+    print_next(next_commands(recipe, quick))
     return 0
 
 

@@ -46,7 +46,7 @@ from ..optim.lr_scheduler import LambdaLR, warmup_cosine_factor
 from ..train import Callback, PeriodicEval, RunReport, TensorBoardLogger, fit
 from ..train.checkpoint import atomic_write_text
 from .lm import check_windows_fit, estimate_loss, lm_forward, next_token_loss
-from .options import check_fields, command_line, flat_values, replace_nested
+from .options import check_fields, command_line, flat_values, print_next, replace_nested
 from .registry import RecipeCommand
 from .resume import (
     RESUME_HELP,
@@ -469,9 +469,8 @@ def _run_gpt(recipe: GPTRecipe, quick: bool) -> int:
                    time=_minutes(run.seconds), rate=rate))
     print(t("recipes.gpt.sample", temperature=recipe.sample.temperature, prompt=run.prompt))
     print(run.sample)
-    print("---\n" + t("recipes.next"))
-    for command, why in next_commands(recipe, run, quick):
-        print(f"  {command:<44} # {why}")
+    print("---")
+    print_next(next_commands(recipe, run, quick))
     return 0
 
 

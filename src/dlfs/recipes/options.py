@@ -352,6 +352,16 @@ def _get(obj: Any, path: str) -> Any:
     return obj
 
 
+def print_next(commands: Sequence[tuple[str, str]]) -> None:
+    """The "Next:" block of a recipe: one pasteable command per line and, after ``#``, why;
+    the comments line up by display width whatever the commands' lengths."""
+    from ..textui import table
+
+    print(t("recipes.next"))
+    print("\n".join(table([[command, f"# {why}"] for command, why in commands],
+                           indent="  ", gap=1)))
+
+
 def command_line(words: Sequence[str], recipe: Any, base: Any) -> str:
     """The command that rebuilds ``recipe`` from ``base`` (the default recipe, or the
     ``--quick`` one when ``words`` end in ``--quick``): ``words`` then one flag per setting

@@ -49,7 +49,7 @@ from ..optim import AdamW
 from ..optim.lr_scheduler import LambdaLR, warmup_cosine_factor
 from ..train import Callback, RunReport, TensorBoardLogger, fit, log_scalar
 from ..train.checkpoint import atomic_write_text
-from .options import check_fields, command_line, flat_values, replace_nested
+from .options import check_fields, command_line, flat_values, print_next, replace_nested
 from .registry import RecipeCommand
 from .resume import RESUME_HELP, RESUME_HELP_ZH, RecordRecipe, ResumePlan, ResumePolicy, plan_resume
 from .sampling import SamplingConfig
@@ -459,9 +459,7 @@ def run_sft(recipe: SFTRecipe, quick: bool = False) -> int:
     for item in run.instructions.test[::N_TEST][:5]:
         print(t("recipes.sft.example", prompt=item.prompt,
                 answer=run.chat.answer(item.prompt), expected=item.answer))
-    print(t("recipes.next"))
-    for command, why in next_commands(recipe, quick):
-        print(f"  {command:<48} # {why}")
+    print_next(next_commands(recipe, quick))
     return 0
 
 

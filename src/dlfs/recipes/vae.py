@@ -41,7 +41,7 @@ from ..models.vae import ConvVAE, ConvVAEConfig
 from ..optim import Adam
 from ..train import Callback, CheckpointManager, RunReport, TensorBoardLogger, fit, log_scalar
 from ..train.checkpoint import atomic_write_text
-from .options import check_fields, command_line, flat_values, replace_nested
+from .options import check_fields, command_line, flat_values, print_next, replace_nested
 from .registry import RecipeCommand
 from .resume import (
     RESUME_HELP,
@@ -397,9 +397,7 @@ def run_vae(recipe: VAERecipe, quick: bool = False) -> int:
                    cpu=run.cpu_seconds))
     print(t("recipes.samples", path=run.out_dir / "samples.png"))
     print(t("recipes.vae.quality", n=QUALITY_SAMPLES, quality=run.quality.describe()))
-    print(t("recipes.next"))
-    for command, why in next_commands(recipe, quick):
-        print(f"  {command:<44} # {why}")
+    print_next(next_commands(recipe, quick))
     return 0
 
 

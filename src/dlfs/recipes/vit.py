@@ -43,7 +43,7 @@ from ..textui import table
 from ..train import Callback, PeriodicEval, fit
 from ..train.checkpoint import atomic_write_text
 from ..train.run_report import run_logging
-from .options import check_fields, command_line, flat_values, replace_nested
+from .options import check_fields, command_line, flat_values, print_next, replace_nested
 from .registry import RecipeCommand
 from .resume import (
     RecordRecipe,
@@ -328,9 +328,7 @@ def run_vit(recipe: ViTRecipe, quick: bool = False) -> int:
                     resume=resume)
     print()
     print(comparison_table(run.results))
-    print(t("recipes.next"))
-    for command, why in next_commands(recipe, quick):
-        print(f"  {command:<44} # {why}")
+    print_next(next_commands(recipe, quick))
     return 0
 
 
