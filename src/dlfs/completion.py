@@ -15,6 +15,7 @@ The script is static: regenerate it after an upgrade that adds lessons or option
 from __future__ import annotations
 
 import argparse
+from functools import cache
 
 import shtab
 
@@ -28,18 +29,19 @@ def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.Argument
     return {}
 
 
-def _ids(kind: str) -> list[str]:
+@cache
+def _ids(kind: str) -> tuple[str, ...]:
     if kind == "lessons":
         from .curriculum import all_lessons
 
-        return [x.id for x in all_lessons()]
+        return tuple(x.id for x in all_lessons())
     if kind == "exercises":
         from .exercises.bank import all_exercises
 
-        return [x.id for x in all_exercises()]
+        return tuple(x.id for x in all_exercises())
     from .gym.problems import PROBLEMS
 
-    return [p.id for p in PROBLEMS]
+    return tuple(p.id for p in PROBLEMS)
 
 
 def _complete_ids(action: argparse.Action, kind: str) -> None:

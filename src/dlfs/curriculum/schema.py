@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..i18n import t
+
 _ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _PLACE_RE = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9.-]+$")
 
@@ -45,8 +47,6 @@ class Track:
 
     def label(self, key: str) -> str:
         """Human label of an entry in the learner's language, e.g. ``Day 3`` / ``第 3 天``."""
-        from ..i18n import t
-
         return t(f"unit.{self.unit.lower()}", key=key)
 
 

@@ -64,7 +64,14 @@ from ..train.checkpoint import atomic_write_text
 from ..train.run_report import run_logging
 from .options import check_fields, flat_values, recipe_options
 from .registry import RecipeCommand
-from .resume import RecordRecipe, ResumePlan, ResumePolicy, check_state_shapes, plan_resume
+from .resume import (
+    RecordRecipe,
+    ResumePlan,
+    ResumePolicy,
+    check_state_shapes,
+    plan_resume,
+    resume_field,
+)
 
 __all__ = ["COMMAND", "QUICK", "RESUME_POLICY", "BertRecipe", "FinetuneResult", "PretrainResult",
            "PretrainText", "Pretrained", "finetune_bert", "held_out_mlm", "load_pretrained",
@@ -155,14 +162,14 @@ class BertRecipe:
         "help_zh": "运行目录：`pretrain/`、`finetuned/`、`scratch/`（检查点、TensorBoard "
                    "日志）和 run.json", "aliases": ("--out",), "metavar": "DIR",
         "path": "out-dir"})
-    resume: bool = field(default=False, metadata={
-        "help": "continue pre-training from the newest good checkpoint in the run directory "
-                "(refused when there is none or when a model or data setting differs; a "
-                "changed --lr or --max-steps is applied from the resumed step on). "
-                "Fine-tuning always starts afresh",
-        "help_zh": "从运行目录中最新的完好检查点继续预训练（若没有检查点，"
-                   "或模型、数据的某项设置不同，则拒绝；改动的 --lr 或 "
-                   "--max-steps 从恢复的那一步起生效）。微调总是从头开始"})
+    resume: bool = resume_field(
+        "continue pre-training from the newest good checkpoint in the run directory "
+        "(refused when there is none or when a model or data setting differs; a "
+        "changed --lr or --max-steps is applied from the resumed step on). "
+        "Fine-tuning always starts afresh",
+        "从运行目录中最新的完好检查点继续预训练（若没有检查点，"
+        "或模型、数据的某项设置不同，则拒绝；改动的 --lr 或 "
+        "--max-steps 从恢复的那一步起生效）。微调总是从头开始")
 
     def __post_init__(self) -> None:
         check_fields(self)

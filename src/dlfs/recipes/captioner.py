@@ -58,7 +58,7 @@ from ..train.run_report import run_logging
 from .lm import estimate_loss, lm_forward, next_token_loss
 from .options import check_fields, flat_values, recipe_options
 from .registry import RecipeCommand
-from .resume import RecordRecipe, ResumePolicy
+from .resume import RecordRecipe, ResumePolicy, resume_field
 
 __all__ = ["COMMAND", "QUICK", "RESUME_POLICY", "CaptionerRecipe", "CaptionerResume",
            "CaptionerRun", "build_captioner", "caption_corpus", "caption_image",
@@ -198,8 +198,9 @@ class CaptionerRecipe:
                 "captioner.pt",
         "help_zh": "运行目录：各阶段的检查点和 TensorBoard 日志、run.json、"
                    "captioner.pt", "aliases": ("--out",), "metavar": "DIR", "path": "out-dir"})
-    resume: bool = field(default=False, metadata={"help": RESUME_HELP_CAPTIONER,
-                                                  "help_zh": RESUME_HELP_CAPTIONER_ZH})
+    resume: bool = resume_field(
+        RESUME_HELP_CAPTIONER,
+        RESUME_HELP_CAPTIONER_ZH)
 
     def __post_init__(self) -> None:
         check_fields(self)

@@ -42,6 +42,7 @@ from .resume import (
     ResumePolicy,
     check_state_shapes,
     plan_resume,
+    resume_field,
 )
 from .sampling import SamplingConfig, diverged_model_errors
 
@@ -100,9 +101,9 @@ class CharRNNRecipe:
         "help": "run directory (one subdirectory per cell: checkpoints, TensorBoard logs)",
         "help_zh": "运行目录（每种单元一个子目录：检查点、TensorBoard 日志）",
         "aliases": ("--out",), "metavar": "DIR", "path": "out-dir"})
-    resume: bool = field(default=False, metadata={
-        "help": RESUME_HELP + " (each cell its own)",
-        "help_zh": RESUME_HELP_ZH + "（每种单元各自恢复）"})
+    resume: bool = resume_field(
+        RESUME_HELP + " (each cell its own)",
+        RESUME_HELP_ZH + "（每种单元各自恢复）")
     deterministic: bool = field(default=True, metadata={
         "help": "bitwise-repeatable training on any fixed number of threads: torch's "
                 "deterministic kernels (on the CPU only the embedding's backward changes; "

@@ -51,13 +51,12 @@ from ..train.checkpoint import atomic_write_text
 from .options import check_fields, flat_values
 from .registry import RecipeCommand
 from .resume import (
-    RESUME_HELP,
-    RESUME_HELP_ZH,
     RecordRecipe,
     ResumePlan,
     ResumePolicy,
     check_state_shapes,
     plan_resume,
+    resume_field,
 )
 
 __all__ = ["COMMAND", "QUICK", "RESUME_POLICY", "ClipData", "ClipRecipe", "ClipReport",
@@ -119,8 +118,7 @@ class ClipRecipe:
         "help": "run directory: checkpoints, TensorBoard logs, run.json",
         "help_zh": "运行目录：检查点、TensorBoard 日志、run.json",
         "aliases": ("--out",), "metavar": "DIR", "path": "out-dir"})
-    resume: bool = field(default=False, metadata={"help": RESUME_HELP,
-                                                  "help_zh": RESUME_HELP_ZH})
+    resume: bool = resume_field()
 
     def __post_init__(self) -> None:
         check_fields(self)

@@ -66,13 +66,12 @@ from ..train.checkpoint import atomic_write_text
 from .options import check_fields, command_line, flat_values, print_next, replace_nested
 from .registry import RecipeCommand
 from .resume import (
-    RESUME_HELP,
-    RESUME_HELP_ZH,
     RecordRecipe,
     ResumePlan,
     ResumePolicy,
     check_state_shapes,
     plan_resume,
+    resume_field,
 )
 
 __all__ = ["COMMAND", "QUICK", "RESUME_POLICY", "DDPMRecipe", "DDPMRun", "Denoiser",
@@ -161,8 +160,7 @@ class DDPMRecipe:
         "help": "run directory: checkpoints, TensorBoard logs, run.json, samples.png",
         "help_zh": "运行目录：检查点、TensorBoard 日志、run.json、samples.png",
         "aliases": ("--out",), "metavar": "DIR", "path": "out-dir"})
-    resume: bool = field(default=False, metadata={"help": RESUME_HELP,
-                                                  "help_zh": RESUME_HELP_ZH})
+    resume: bool = resume_field()
 
     def __post_init__(self) -> None:
         check_fields(self)

@@ -50,7 +50,13 @@ from ..train.checkpoint import atomic_write_text
 from .chat import load_chat_run, read_chat_info
 from .options import check_fields, command_line, flat_values, print_next, replace_nested
 from .registry import RecipeCommand
-from .resume import RESUME_HELP, RESUME_HELP_ZH, RecordRecipe, ResumePlan, ResumePolicy, plan_resume
+from .resume import (
+    RecordRecipe,
+    ResumePlan,
+    ResumePolicy,
+    plan_resume,
+    resume_field,
+)
 from .sft import (
     EVAL_TOKENS,
     Accuracy,
@@ -128,8 +134,7 @@ class DPORecipe:
         "help": "run directory: pairs.json, checkpoints, TensorBoard logs, run.json",
         "help_zh": "运行目录：pairs.json、检查点、TensorBoard 日志、run.json",
         "aliases": ("--out",), "metavar": "DIR", "path": "out-dir"})
-    resume: bool = field(default=False, metadata={"help": RESUME_HELP,
-                                                  "help_zh": RESUME_HELP_ZH})
+    resume: bool = resume_field()
 
     def __post_init__(self) -> None:
         check_fields(self)

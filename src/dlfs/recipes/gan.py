@@ -57,12 +57,11 @@ from ..train.tensorboard import write_layout
 from .options import check_fields, flat_values
 from .registry import RecipeCommand
 from .resume import (
-    RESUME_HELP,
-    RESUME_HELP_ZH,
     ResumePlan,
     ResumePolicy,
     check_state_shapes,
     plan_resume,
+    resume_field,
 )
 
 __all__ = ["COMMAND", "QUICK", "RESUME_POLICY", "GANRecipe", "GANRun", "build_models",
@@ -122,8 +121,7 @@ class GANRecipe:
         "metavar": "DIR", "path": "out-dir",
         "help": "run directory: checkpoints, TensorBoard logs, run.json, samples.png",
         "help_zh": "运行目录：检查点、TensorBoard 日志、run.json、samples.png"})
-    resume: bool = field(default=False, metadata={"help": RESUME_HELP,
-                                                  "help_zh": RESUME_HELP_ZH})
+    resume: bool = resume_field()
 
     def __post_init__(self) -> None:
         check_fields(self)

@@ -49,13 +49,12 @@ from .lm import check_windows_fit, estimate_loss, lm_forward, next_token_loss
 from .options import check_fields, command_line, flat_values, print_next, replace_nested
 from .registry import RecipeCommand
 from .resume import (
-    RESUME_HELP,
-    RESUME_HELP_ZH,
     RecordRecipe,
     ResumePlan,
     ResumePolicy,
     check_state_shapes,
     plan_resume,
+    resume_field,
 )
 from .sampling import SamplingConfig, read_run_info, sample_text
 
@@ -135,8 +134,7 @@ class GPTRecipe:
         "help": "run directory: checkpoints, TensorBoard logs, run.json",
         "help_zh": "运行目录：检查点、TensorBoard 日志、run.json",
         "aliases": ("--out",), "metavar": "DIR", "path": "out-dir"})
-    resume: bool = field(default=False, metadata={"help": RESUME_HELP,
-                                                  "help_zh": RESUME_HELP_ZH})
+    resume: bool = resume_field()
     deterministic: bool = field(default=True, metadata={
         "help": "bitwise-repeatable training on any fixed number of threads: torch's "
                 "deterministic kernels, which on the CPU change only the embedding's backward "

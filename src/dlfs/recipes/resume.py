@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from torch import nn
 
 __all__ = ["RESUME_HELP", "RESUME_HELP_ZH", "RecordRecipe", "ResumePlan", "ResumePolicy",
-           "check_state_shapes", "plan_resume"]
+           "check_state_shapes", "plan_resume", "resume_field"]
 
 #: the help of a recipe's ``resume`` field: what is refused, what is applied
 RESUME_HELP = ("continue from the newest good checkpoint in the run directory. Refused, "
@@ -50,6 +50,11 @@ RESUME_HELP = ("continue from the newest good checkpoint in the run directory. R
 RESUME_HELP_ZH = ("从运行目录中最新的完好检查点继续训练。若没有检查点，或模型、数据、批次的某项设置"
                   "与保存的运行不同，则在写入任何内容之前拒绝；改动的优化器和调度设置（如 --lr 和 "
                   "--max-steps）从恢复的那一步起生效，并会报告出来")
+
+
+def resume_field(help: str = RESUME_HELP, help_zh: str = RESUME_HELP_ZH) -> Any:
+    """A recipe's ``resume`` option (off by default), with its help in both languages."""
+    return field(default=False, metadata={"help": help, "help_zh": help_zh})
 
 
 @dataclass(frozen=True)

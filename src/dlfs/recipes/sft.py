@@ -51,7 +51,13 @@ from ..train import Callback, RunReport, TensorBoardLogger, fit, log_scalar
 from ..train.checkpoint import atomic_write_text
 from .options import check_fields, command_line, flat_values, print_next, replace_nested
 from .registry import RecipeCommand
-from .resume import RESUME_HELP, RESUME_HELP_ZH, RecordRecipe, ResumePlan, ResumePolicy, plan_resume
+from .resume import (
+    RecordRecipe,
+    ResumePlan,
+    ResumePolicy,
+    plan_resume,
+    resume_field,
+)
 from .sampling import SamplingConfig
 
 __all__ = ["COMMAND", "QUICK", "RESUME_POLICY", "Accuracy", "HeldOutAccuracy", "SFTRecipe",
@@ -121,8 +127,7 @@ class SFTRecipe:
         "help": "run directory: checkpoints, TensorBoard logs, run.json (and pretrain/)",
         "help_zh": "运行目录：检查点、TensorBoard 日志、run.json（以及 `pretrain/`）",
         "aliases": ("--out",), "metavar": "DIR", "path": "out-dir"})
-    resume: bool = field(default=False, metadata={"help": RESUME_HELP,
-                                                  "help_zh": RESUME_HELP_ZH})
+    resume: bool = resume_field()
 
     def __post_init__(self) -> None:
         check_fields(self)

@@ -51,6 +51,7 @@ from .resume import (
     ResumePolicy,
     check_state_shapes,
     plan_resume,
+    resume_field,
 )
 
 __all__ = ["COMMAND", "MODELS", "QUICK", "RESUME_POLICY", "ModelResult", "ViTRecipe",
@@ -107,15 +108,15 @@ class ViTRecipe:
                 "run.json",
         "help_zh": "运行目录：`<out>/vit` 和 `<out>/cnn`（检查点、TensorBoard 日志）、"
                    "run.json", "aliases": ("--out",), "metavar": "DIR", "path": "out-dir"})
-    resume: bool = field(default=False, metadata={
-        "help": "continue each model from the newest good checkpoint in its folder of the run "
-                "directory. Refused, before anything is written, when there is none or when a "
-                "setting of the model, the data or the batches differs from the saved run; a "
-                "changed --lr, --max-steps or --weight-decay is applied from the resumed step "
-                "on and reported",
-        "help_zh": "让每个模型从运行目录中各自文件夹里最新的完好检查点继续训练。若没有检查点，"
-                   "或模型、数据、批次的某项设置与保存的运行不同，则在写入任何内容之前拒绝；改动的 "
-                   "--lr、--max-steps 或 --weight-decay 从恢复的那一步起生效，并会报告出来"})
+    resume: bool = resume_field(
+        "continue each model from the newest good checkpoint in its folder of the run "
+        "directory. Refused, before anything is written, when there is none or when a "
+        "setting of the model, the data or the batches differs from the saved run; a "
+        "changed --lr, --max-steps or --weight-decay is applied from the resumed step "
+        "on and reported",
+        "让每个模型从运行目录中各自文件夹里最新的完好检查点继续训练。若没有检查点，"
+        "或模型、数据、批次的某项设置与保存的运行不同，则在写入任何内容之前拒绝；改动的 "
+        "--lr、--max-steps 或 --weight-decay 从恢复的那一步起生效，并会报告出来")
 
     def __post_init__(self) -> None:
         check_fields(self)
