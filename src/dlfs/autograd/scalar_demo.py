@@ -126,13 +126,15 @@ class EngineTimes:
         return self.ms["classic, collector off"] / self.ms["ours, collector paused"]
 
     def table(self) -> str:
-        lines = [f"demo step: MLP {'-'.join(map(str, SIZES))}, {self.n_points} two-moons "
-                 "points, hinge + L2, SGD (best of the repeats)",
-                 f"{'configuration':<26}{'ms/step':>10}"]
-        lines += [f"{name:<26}{ms:>10.1f}" for name, ms in self.ms.items()]
-        lines += [f"{'classic on / ours paused':<26}{self.speedup_shipped:>9.1f}x",
-                  f"{'classic off / ours paused':<26}{self.speedup_no_collector:>9.2f}x"]
-        return "\n".join(lines)
+        from ..textui import table
+
+        rows = [["configuration", "ms/step"]]
+        rows += [[name, f"{ms:.1f}"] for name, ms in self.ms.items()]
+        rows += [["classic on / ours paused", f"{self.speedup_shipped:.1f}x"],
+                 ["classic off / ours paused", f"{self.speedup_no_collector:.2f}x"]]
+        return "\n".join([f"demo step: MLP {'-'.join(map(str, SIZES))}, {self.n_points} "
+                          "two-moons points, hinge + L2, SGD (best of the repeats)",
+                          *table(rows, align="<>")])
 
 
 def time_engines(n_points: int = 100, repeats: int = 3, lr: float = LR) -> EngineTimes:
