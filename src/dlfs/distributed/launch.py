@@ -86,18 +86,25 @@ def _worker(rank: int, world: int, rendezvous: str, fn: Callable[..., Any],
 
 
 def run_processes(fn: Callable[..., Any], world: int, *args: Any,
-                  start_method: str = "fork", timeout: float = 300) -> list[Any]:
+                  start_method: str | None = None, timeout: float = 300) -> list[Any]:
     """Run ``fn(rank, world, *args)`` in ``world`` processes on this machine, each in a gloo
     process group (one torch thread each); return their return values by rank — what
     ``torch.multiprocessing.spawn`` does, plus the results. A failing rank raises a
     RuntimeError carrying its traceback.
 
-    ``"fork"`` starts in ~0.1 s (the processes inherit the imported torch); use ``"spawn"``
-    (a fresh interpreter, ~10 s; ``fn`` must be importable) from a process that runs
-    threads of its own.
+    ``"fork"`` starts in ~0.1 s (the processes inherit the imported torch); ``"spawn"``
+    starts a fresh interpreter (~10 s; ``fn`` must be importable). The default is fork,
+    except on a machine with CUDA: there a backward pass in this process starts autograd's
+    device threads, after which a forked child cannot run backward (torch refuses, "autograd's
+    threading in combination with fork-based multiprocessing" — seen on an H200), so spawn.
+    Use spawn too from a process that runs threads of its own.
     """
     if isinstance(world, bool) or not isinstance(world, int) or world < 1:
         raise ValueError(f"run_processes: world must be an int >= 1, got {world!r}")
+    if start_method is None:
+        import torch
+
+        start_method = "spawn" if torch.cuda.is_available() else "fork"
     ctx = mp.get_context(start_method)
     results = ctx.Queue()
     with tempfile.TemporaryDirectory() as tmp:

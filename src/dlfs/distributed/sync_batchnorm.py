@@ -52,7 +52,7 @@ class SyncBatchNorm(dnn.BatchNorm2d):
         C = input.shape[1]
         dims = [0, *range(2, input.dim())]                  # every axis but the channel
         shape = [1, C] + [1] * (input.dim() - 2)             # (1, C, 1, …) for broadcasting
-        count = torch.tensor([input.numel() // C], dtype=torch.float64)
+        count = torch.tensor([input.numel() // C], dtype=torch.float64, device=input.device)
         dist.all_reduce(count)                               # n, all ranks (no gradient)
         n = float(count.item())
         mu = _sum_over_ranks(input.sum(dims)) / n                          # (C,)

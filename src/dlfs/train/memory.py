@@ -31,7 +31,9 @@ allocator keeps no statistics, so the finder *counts bytes*: parameters, their g
 batch, and every tensor the forward pass saves for backward (seen through
 ``torch.autograd.graph.saved_tensors_hooks``, each storage counted once) — the memory held at
 the end of the forward, the usual peak. That estimate misses short-lived temporaries and the
-optimizer state, so leave some headroom in the budget.
+optimizer state, so leave some headroom in the budget: measured once on an H200
+(``scripts/gpu_check.py``), a 1024→4096→1 MLP at batch 512 counted 42.1 MiB on the CPU and
+peaked at 107.1 MiB on CUDA (backward's temporaries and cuBLAS's workspace).
 """
 
 from __future__ import annotations

@@ -42,7 +42,9 @@ def capture_rng_state() -> dict[str, Any]:
         "torch": torch.get_rng_state(),
         "cuda": None,
     }
-    if torch.cuda.is_available():
+    # only once CUDA is in use: asking earlier would start it (and, in a process forked
+    # after the parent started CUDA, fail: CUDA cannot be re-initialized in a fork)
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
         state["cuda"] = list(torch.cuda.get_rng_state_all())
     return state
 

@@ -124,7 +124,7 @@ assert torch.allclose(weights.sum(-1), torch.ones(B, H, T))
 
 ref = torch.nn.MultiheadAttention(C, H, kdim=64, vdim=64, batch_first=True).eval()
 ref.load_state_dict(xattn.attn.state_dict())                 # torch's layer, our weights
-assert torch.allclose(ref(text, context, context)[0], out, atol=1e-6)
+assert torch.allclose(ref(text, context, context)[0], out, atol=1e-5)  # float32 sums
 print("by hand == CrossAttention == torch.nn.MultiheadAttention(kdim=64, vdim=64)")
 
 # %% [markdown]
