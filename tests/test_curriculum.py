@@ -195,13 +195,17 @@ def test_lesson_status_values(tmp_path, monkeypatch):
     assert lesson_status(missing, store) == "not written yet"
 
 
-def test_lessons_convert_to_notebooks(tmp_path):
+def test_lessons_convert_to_notebooks(tmp_path, monkeypatch):
     nbformat = pytest.importorskip("nbformat")
     pytest.importorskip("jupytext")
     from dlfs.curriculum.notebooks import main
 
     assert main([str(tmp_path), "env-setup"]) == 0
     nb = nbformat.read(tmp_path / "env-setup.ipynb", as_version=4)
+    # an option is no output folder (once, `--help` made a folder named "--help")
+    monkeypatch.chdir(tmp_path)
+    assert main(["--help"]) == 0 and main(["--out"]) == 2
+    assert not (tmp_path / "--help").exists() and not (tmp_path / "--out").exists()
     kinds = [cell.cell_type for cell in nb.cells]
     assert kinds[0] == "markdown" and "code" in kinds
     assert "环境搭建" in nb.cells[0].source

@@ -103,6 +103,51 @@ def pairing_problems(source: str, name: str = "lesson") -> list[str]:
     return out
 
 
+_FENCE = re.compile(r"^```([\w+-]*)[^\n]*\n(.*?)^```", re.S | re.M)
+_HEADING = re.compile(r"^(#{1,6}) ", re.M)
+
+
+def _code_only(block: str) -> list[str]:
+    """The lines of a code block without comments and blank lines (comments are translated,
+    the code is not). Python's tokenizer finds the comments; a block it cannot read (shell,
+    output) is compared as it is."""
+    import io
+    import tokenize
+
+    lines = block.splitlines()
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(block).readline):
+            if tok.type == tokenize.COMMENT:
+                row, col = tok.start
+                lines[row - 1] = lines[row - 1][:col]
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        lines = block.splitlines()
+    return [line.rstrip() for line in lines if line.strip()]
+
+
+def doc_pairing_problems(en: str, zh: str, name: str = "doc") -> list[str]:
+    """Why an English markdown document and its Chinese version (``docs/X.md`` and
+    ``docs/X.zh-CN.md``) do not pair up: different heading structure, a code block more or
+    less, code that differs (comments aside), or a "translation" with no Chinese in it."""
+    out = []
+    prose_en, prose_zh = _FENCE.sub("", en), _FENCE.sub("", zh)
+    levels_en = [len(h) for h in _HEADING.findall(prose_en)]
+    levels_zh = [len(h) for h in _HEADING.findall(prose_zh)]
+    if levels_en != levels_zh:
+        out.append(f"{name}: the headings differ (English {len(levels_en)}, Chinese "
+                   f"{len(levels_zh)}, or at other levels)")
+    blocks_en, blocks_zh = _FENCE.findall(en), _FENCE.findall(zh)
+    if len(blocks_en) != len(blocks_zh):
+        out.append(f"{name}: {len(blocks_en)} code blocks in English, {len(blocks_zh)} in "
+                   "Chinese")
+    for i, ((lang_en, code_en), (lang_zh, code_zh)) in enumerate(zip(blocks_en, blocks_zh), 1):
+        if lang_en != lang_zh or _code_only(code_en) != _code_only(code_zh):
+            out.append(f"{name}: code block {i} differs between the languages")
+    if not _CJK.search(prose_zh):
+        out.append(f"{name}: the Chinese version has no Chinese text")
+    return out
+
+
 def lesson_problems(path: Path) -> list[str]:
     """:func:`pairing_problems` of a lesson file."""
     return pairing_problems(path.read_text(encoding="utf-8"), path.name)

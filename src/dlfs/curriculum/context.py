@@ -73,9 +73,11 @@ class LessonContext:
         target = self.path(name)
         fig.savefig(target, dpi=110, bbox_inches="tight")
         if _in_kernel():
-            from IPython.display import display
+            from IPython.display import Image, display
 
-            display(fig)
+            # the saved PNG itself: a Figure object shows as an image only under the inline
+            # backend, not with Agg (what the site's kernels and MPLBACKEND=Agg give)
+            display(Image(filename=str(target)))
         plt.close(fig)
         print(f"[figure] {target}")
         return target

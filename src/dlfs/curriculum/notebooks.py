@@ -56,10 +56,10 @@ def lesson_to_notebook(lesson: Lesson, out_dir: Path) -> Path:
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry: OUT_DIR followed by optional lesson ids (default: all)."""
     args = sys.argv[1:] if argv is None else argv
-    if not args:
+    if not args or args[0].startswith("-"):   # --help is no output folder
         print("usage: python -m dlfs.curriculum.notebooks OUT_DIR [lesson-id ...]",
               file=sys.stderr)
-        return 2
+        return 0 if args and args[0] in ("-h", "--help") else 2
     out_dir, ids = Path(args[0]), args[1:]
     lessons = [get_lesson(i) for i in ids] if ids else list(all_lessons())
     for lesson in lessons:

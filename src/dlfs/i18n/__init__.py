@@ -30,7 +30,7 @@ from ..errors import DlfsError
 
 LANGS = ("en", "zh")
 #: Catalogue modules under ``dlfs.i18n``; each defines ``MESSAGES``.
-AREAS = ("core", "gym", "exercises", "recipes", "train", "library", "argparse_zh")
+AREAS = ("core", "gym", "exercises", "recipes", "train", "library", "site", "argparse_zh")
 
 _chosen: str | None = None
 
