@@ -95,7 +95,7 @@ def generate(src: Path, lang: str, lesson_ids: list[str] | None) -> int:
             next(c.text for c in pages.read_cells(lesson_file(x).read_text(encoding="utf-8"))
                  if c.kind == "markdown")) if page})
     for package in packages:
-        wanted[f"api/{package}.md"] = pages.api_page(package)
+        wanted[f"api/{package}.rst"] = pages.api_page(package)
     wanted["api/index.md"] = pages.api_index(lang, packages)
     wanted["index.md"] = pages.index_page(lang, tracks, ids, guides=guides, gym=True, api=True)
     for rel, text in wanted.items():

@@ -262,13 +262,15 @@ def api_packages(roots: Iterable[str] = API_ROOTS) -> list[str]:
 
 
 def api_page(package: str) -> str:
-    """One package: its docstring, then each of its modules (not subpackages) with members."""
+    """One package as reStructuredText (the docstrings are reST): its docstring, then each
+    of its modules (not subpackages) with their members."""
     module = importlib.import_module(package)
     modules = [info.name for info in pkgutil.iter_modules(module.__path__, prefix=package + ".")
                if not info.ispkg and not info.name.rsplit(".", 1)[1].startswith("_")]
-    lines = [f"# `{package}`", "", f":::{{automodule}} {package}", ":no-members:", ":::", ""]
+    lines = [package, "=" * len(package), "", f".. automodule:: {package}", "   :no-members:",
+             ""]
     for name in modules:
-        lines += [f"## `{name}`", "", f":::{{automodule}} {name}", ":members:", ":::", ""]
+        lines += [name, "-" * len(name), "", f".. automodule:: {name}", "   :members:", ""]
     return "\n".join(lines)
 
 
@@ -276,5 +278,5 @@ def api_index(lang: str, packages: Sequence[str]) -> str:
     in_lang(lang)
     heading = t("site.api")
     return "\n".join([f"# {heading}", "", t("site.api.intro"), "",
-                      *[f"- [`{p}`]({p}.md)" for p in packages], "", ":::{toctree}",
+                      *[f"- [`{p}`]({p}.rst)" for p in packages], "", ":::{toctree}",
                       ":hidden:", "", *packages, ":::", ""])

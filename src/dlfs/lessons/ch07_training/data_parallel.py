@@ -149,8 +149,8 @@ assert buckets[0][0] == len(grads) - 1 and sorted(sum(buckets, [])) == list(rang
 # 用 gloo 后端，同样的代码可以在多个 CPU 进程上运行。
 
 # %%
-# with GPUs, DataParallel wants the model and the batch on the first one (cuda:0); here that
-# copy is the CPU model itself
+# with GPUs, DataParallel wants the model and the batch on the first one (cuda:0); without
+# them it is handed the CPU model itself
 gpu_model = copy.deepcopy(model).to("cuda:0") if torch.cuda.is_available() else model
 dp = nn.DataParallel(gpu_model)
 X_dp = X.to(next(gpu_model.parameters()).device)

@@ -38,12 +38,25 @@ values = [(i * 7919) % 1_000_003 - 500_000 for i in range(n)]
 data = (f"{n}\n" + "\n".join(map(str, values)) + "\n").encode()
 
 
+def stdin_line() -> str:
+    """What input() does when stdin is not a terminal: one readline, newline stripped."""
+    line = sys.stdin.readline()
+    if not line:
+        raise EOFError
+    return line.removesuffix("\n")
+
+
+# a notebook kernel replaces input() by a prompt in the notebook; there the same work is done
+# by stdin_line (in a terminal, input() itself reads the redirected sys.stdin)
+read_line = stdin_line if "ipykernel" in sys.modules else input
+
+
 def with_input() -> list[int]:
     old = sys.stdin
     sys.stdin = io.TextIOWrapper(io.BytesIO(data))
     try:
-        count = int(input())
-        return [int(input()) for _ in range(count)]
+        count = int(read_line())
+        return [int(read_line()) for _ in range(count)]
     finally:
         sys.stdin = old
 
