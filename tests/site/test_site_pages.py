@@ -208,3 +208,13 @@ def test_the_jupytext_check_sees_the_trap():
     source = "# %%\n# copy the model first\nx = 1\n"
     ours = [c.text for c in read_cells(source) if c.kind == "code"]
     assert _code_lines(ours) != _code_lines(_jupytext_code(source))
+
+
+def test_an_unknown_lesson_is_one_line_and_writes_nothing(tmp_path, capsys):
+    pytest.importorskip("sphinx")
+    from dlfs.site.build import main
+
+    assert main([str(tmp_path / "site"), "--lessons", "broadcastin"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "broadcastin" in err and "broadcasting" in err and "\n" not in err
+    assert list(tmp_path.iterdir()) == []

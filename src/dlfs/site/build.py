@@ -58,12 +58,12 @@ def notebook_text(lesson, lang: str) -> str:
     return jupytext.writes(notebook, fmt="ipynb")
 
 
-def generate(src: Path, lang: str, lesson_ids: list[str] | None) -> int:
+def generate(src: Path, lang: str, lesson_ids: list[str] | None, fingerprint: str) -> int:
     """Write the page sources of one language under ``src``; delete stale ones. Returns the
-    number of lesson pages."""
+    number of lesson pages. ``fingerprint`` (of the library) is computed once per build, so
+    both languages carry the same code and share the execution cache."""
     lessons = list(all_lessons()) if lesson_ids is None else [get_lesson(x) for x in lesson_ids]
     ids = {x.id for x in lessons}
-    fingerprint = pages.library_fingerprint()
     wanted: dict[str, str] = {}
     for lesson in lessons:
         wanted[f"lessons/{lesson.id}.py"] = pages.lesson_page(lesson, lang, fingerprint)
@@ -213,6 +213,8 @@ def build(out: Path, lesson_ids: list[str] | None = None, langs: tuple[str, ...]
     """Generate and build the site under ``out``; returns the seconds it took. Lessons run
     ``jobs`` at a time (default: one per core)."""
     jobs = jobs or os.cpu_count() or 1
+    for lesson_id in lesson_ids or ():    # an unknown id fails before anything is written
+        get_lesson(lesson_id)
     """Generate and build the site under ``out``; returns the seconds it took."""
     for name in ("sphinx", "myst_nb", "jupytext", "sphinx_book_theme"):
         try:
@@ -229,9 +231,10 @@ def build(out: Path, lesson_ids: list[str] | None = None, langs: tuple[str, ...]
                DLFS_RUNS_DIR=str(side / f"{out.name}-runs"), MPLBACKEND="Agg",
                PYTHONHASHSEED="0", PYDEVD_DISABLE_FILE_VALIDATION="1")
     env.pop("DLFS_LANG", None)   # lessons print their notes in both languages
+    fingerprint = pages.library_fingerprint()
     for lang in langs:
         src = side / f"{out.name}-src" / lang
-        generate(src, lang, lesson_ids)
+        generate(src, lang, lesson_ids, fingerprint)
         if lang == langs[0]:   # the code is the same in both languages: run it once
             with _environment(env):
                 failures = execute_pending(sorted((src / "lessons").glob("*.py")),
