@@ -120,6 +120,8 @@ class FlashAttentionFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, query: Tensor, key: Tensor, value: Tensor, is_causal: bool,
                 scale: float, block_q: int, block_k: int) -> Tensor:
+        """The tiled forward, without a graph; saves Q, K, V, O and L (each row's
+        log-sum-exp of the scores) for :meth:`backward`."""
         with torch.no_grad():
             out, lse = tiled_attention(query, key, value, is_causal=is_causal, scale=scale,
                                        block_q=block_q, block_k=block_k)

@@ -2,7 +2,7 @@
 
 All are :class:`~.causal_self_attention.CausalSelfAttention` layers (B, T, C) -> (B, T, C)
 with H query heads of size D = C / H and the same attention (``_attend``); they differ in
-how k and v are made and what a decoding step must remember per past token (per layer):
+how k and v are made and what a decoding step must remember per past token (per layer)::
 
     MHA  multi-head            every head its own k, v           2 * H * D      numbers
     GQA  grouped-query         G = n_kv_heads groups share k, v  2 * G * D

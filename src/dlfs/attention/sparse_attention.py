@@ -5,8 +5,11 @@ T * visible blocks) instead of T * T. Each has a ``*_mask`` function that builds
 pattern as a dense boolean (T, S) mask (True = may attend); the tests check the sparse
 computation against ``scaled_dot_product_attention`` with that mask.
 
-Sliding window of width w:   causal:      s visible from t  iff  0 <= t - s < w
-                             non-causal:  s visible from t  iff  |t - s| < w
+Sliding window of width w::
+
+    causal:      s visible from t  iff  0 <= t - s < w
+    non-causal:  s visible from t  iff  |t - s| < w
+
 Block-sparse: positions fall into blocks of ``block_size``; a boolean ``layout`` (nT, nS)
 says which query block sees which key block (optionally also causal inside).
 

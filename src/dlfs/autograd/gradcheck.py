@@ -166,11 +166,15 @@ def gradcheck(fn: Callable[..., Any], *inputs: Any, eps: float = 1e-6, atol: flo
     Args:
         fn: a function of ``inputs`` returning a Value, a dlfs Tensor or a torch tensor (any
             shape: every output element is checked).
+
         inputs: Values, Tensors or torch tensors (one engine per call). Floating-point ones
             are differentiated (as float64 copies; the originals are not touched); anything
             else (integer targets, numbers) is passed through unchanged.
+
         eps: the finite-difference step.
-        atol, rtol: a derivative passes when |analytical - numerical| <= atol + rtol |numerical|.
+
+        atol, rtol: a derivative passes when
+            ``|analytical - numerical| <= atol + rtol |numerical|``.
 
     Returns:
         True when every derivative passes.

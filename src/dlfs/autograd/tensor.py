@@ -51,10 +51,12 @@ class Tensor(Node):
     Args:
         data: anything ``np.asarray`` accepts. The dtype is kept (a Python list of floats
             becomes float64, a float32 array stays float32).
+
         requires_grad: record operations on this tensor so that ``backward`` fills ``.grad``.
 
     Attributes:
         data: the ``np.ndarray`` (same shape as the tensor).
+
         grad: ``dL/dself`` as an array of the same shape, or None before any backward;
             filled for leaves (and for tensors that called :meth:`retain_grad`).
     """

@@ -72,9 +72,11 @@ def one_hot_columns(values: Sequence[str], categories: Sequence[str] | None = No
 
     Args:
         values: the column, one string per row; an empty (or blank) string is a missing cell.
+
         categories: the names to encode, e.g. those returned for the training rows (the
             order of the columns). ``None``: the sorted distinct non-empty values, plus
             :data:`MISSING` when ``dummy_na``.
+
         dummy_na: add an indicator column :data:`MISSING` for empty cells (only used when
             ``categories`` is None); without it an empty cell is a row of zeros.
 

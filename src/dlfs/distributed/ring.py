@@ -1,7 +1,7 @@
 """Ring all-reduce over point-to-point ``send``/``recv``: reduce-scatter, then all-gather.
 
 N ranks sit on a ring (rank r sends to r+1 and receives from r-1, mod N). Each splits its
-tensor of n elements into N chunks c_0 … c_{N-1} of about n/N elements.
+tensor of n elements into N chunks c_0 … c_{N-1} of about n/N elements. ::
 
     reduce-scatter, steps s = 0 … N-2:  send c[(r - s) % N],      receive c[(r - s - 1) % N]
                                         and add it to the own copy of that chunk

@@ -1,6 +1,6 @@
 """Sharding the data among processes: each rank reads a disjoint slice of every epoch.
 
-With N processes (ranks 0 … N-1) and a data set of n samples, every epoch
+With N processes (ranks 0 … N-1) and a data set of n samples, every epoch ::
 
     order   = a permutation of 0 … n-1 drawn from seed + epoch   (or 0 … n-1 unshuffled)
     order   = order repeated until it has N * m entries           (m = ceil(n / N))

@@ -66,11 +66,14 @@ class ZeroRedundancyOptimizer:
 
     Args:
         params: parameters or param groups, as for the optimizer itself.
+
         optimizer_class: the optimizer to shard.
+
         rank, world_size: default: the process group's (give both to inspect one rank of a
             world without processes, e.g. its state size; :meth:`step` then needs no group
             only if ``world_size`` is 1 — use :meth:`local_step`).
-        **defaults: the optimizer's settings (``lr``, ``betas``, ``weight_decay`` …).
+
+        ``**defaults``: the optimizer's settings (``lr``, ``betas``, ``weight_decay`` …).
 
     Use it like the optimizer: ``loss.backward()`` (gradients averaged over the ranks, e.g.
     by DDP), ``zopt.step()``, ``zopt.zero_grad()``. ``param_groups`` are the shard's groups,

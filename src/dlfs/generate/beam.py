@@ -2,7 +2,7 @@
 
 Beam search keeps the ``beam_width`` best partial sequences by total log-probability,
 extends each by every token, and keeps the best again. Finished sequences (ending in
-``eos_id``, or at ``max_new_tokens``) are ranked by
+``eos_id``, or at ``max_new_tokens``) are ranked by ::
 
     score(Y) = log P(Y) / lp(Y),    lp(Y) = ((5 + |Y|) / 6) ** alpha        (GNMT)
 
@@ -35,7 +35,7 @@ __all__ = ["Hypothesis", "NextLogProbs", "beam_search", "diverse_beam_search",
 
 
 def length_penalty(length: int, alpha: float) -> float:
-    """GNMT's lp(Y) = ((5 + |Y|) / 6) ** alpha.
+    """GNMT's ``lp(Y) = ((5 + |Y|) / 6) ** alpha``.
 
     >>> length_penalty(1, 0.6), round(length_penalty(7, 1.0), 4)
     (1.0, 2.0)

@@ -1,5 +1,7 @@
 """The images every generative recipe trains on, in the range the models want.
 
+::
+
     scikit-learn digits (1797 images, 8x8, values 0..16)          default
     MNIST IDX files in a folder (``--data DIR``)                   when present
         --> float32 (N, 1, size, size) in [-1, 1]  (background -1, ink +1), labels (N,) int64

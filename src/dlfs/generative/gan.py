@@ -29,7 +29,7 @@ For the 2-D experiments (mode collapse): :func:`ring_mixture` samples the classi
 Gaussians, :func:`mode_coverage` counts how many of its modes a generator's samples reach.
 
 Every loss takes the logits/scores as ``(B,)`` or ``(B, 1)`` and returns a scalar mean.
-log D = log sigmoid(d) is computed from exp(-|d|) <= 1, finite for any d
+log D = log sigmoid(d) is computed from ``exp(-|d|) <= 1``, finite for any d
 (``dlfs.nn.functional.logsigmoid``),
 and log(1 - D) = log sigmoid(-d) (because 1 - sigmoid(d) = sigmoid(-d)).
 """

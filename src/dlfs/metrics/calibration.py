@@ -7,7 +7,7 @@ when, among the examples predicted with confidence about ``c``, a fraction ``c``
 * :func:`reliability_bins` sorts the confidences into ``M`` equal-width bins
   ``B_m = ((m - 1)/M, m/M]`` and gives each bin's count, mean confidence ``conf(B_m)`` and
   accuracy ``acc(B_m)``; :func:`reliability_diagram` draws them.
-* :func:`expected_calibration_error` (Naeini et al. 2015; Guo et al. 2017):
+* :func:`expected_calibration_error` (Naeini et al. 2015; Guo et al. 2017)::
 
       ECE = sum_m |B_m| / N * |acc(B_m) - conf(B_m)|
 

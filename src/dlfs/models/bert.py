@@ -1,6 +1,8 @@
 """BERT: an encoder-only Transformer, pre-trained as a masked language model and fine-tuned as a
 classifier, built from ``dlfs.nn``.
 
+::
+
     embed     h_0 = LN(E_tok[x] + E_pos[0..T-1]),  dropout          (no segment embedding:
                                                                      one segment, no NSP task)
     encoder   h_L = Encoder(h_0), [PAD] keys masked out             dlfs.nn.TransformerEncoder

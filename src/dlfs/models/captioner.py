@@ -1,6 +1,8 @@
 """A miniature BLIP-2 / LLaVA captioner: a frozen image encoder and a frozen GPT, joined by
 the only parts that train — a Q-Former and a linear projection.
 
+::
+
     f = E(image)                          (B, S, C_img)  frozen encoder: S = 16 patch vectors
     z = QFormer(f)                        (B, N, C_q)    trained: N learned queries read f
     p = z W_proj^T + b                    (B, N, C)      trained: N "soft tokens" in the GPT's

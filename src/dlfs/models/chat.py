@@ -1,5 +1,7 @@
 """A chat model: the from-scratch GPT behind the chat template, answering one turn at a time.
 
+::
+
     question --format_prompt--> <|user|>question<|end|><|assistant|> --encode--> ids (1, P)
     --GPT with a KV cache, one token per step--> answer ids ... <|end|> --decode--> answer
 

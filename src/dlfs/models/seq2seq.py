@@ -3,7 +3,7 @@
 Encoder: ids (B, S) -> Embedding -> GRU (packed, so padding never enters the state)
     -> outputs h_1..h_S (B, S, H) and the final state h_S (B, H).
 
-Decoder, one step t (the same code for training and for decoding):
+Decoder, one step t (the same code for training and for decoding)::
 
     without attention:  c_t = h_S                                   the whole source in one vector
     with attention:     e_ti = v^T tanh(W s_{t-1} + U h_i)          additive score (B, S)

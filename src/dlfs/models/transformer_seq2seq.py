@@ -1,5 +1,7 @@
 """The encoder-decoder Transformer of "Attention Is All You Need" for character tasks.
 
+::
+
     x_src = Emb_src(src) * sqrt(C) + PE          (B, S, C)   sinusoidal positions
     x_tgt = Emb_tgt(tgt_in) * sqrt(C) + PE       (B, T, C)   tgt_in = <bos> + target
     h     = Transformer(x_src, x_tgt)            (B, T, C)   encoder, then decoder with

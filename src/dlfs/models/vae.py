@@ -1,5 +1,7 @@
 """A convolutional variational autoencoder (VAE) built from ``dlfs.nn`` layers.
 
+::
+
     encoder   x (B, C, S, S) --[Conv3x3 stride 2 -> SiLU] x depth--> (B, w_L, s, s)
               --Flatten--> fc_mu, fc_logvar --> mu, logvar (B, D)
     sample    z = mu + exp(logvar / 2) * eps,  eps ~ N(0, I)       (reparameterisation)

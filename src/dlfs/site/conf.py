@@ -10,7 +10,8 @@ project = "Deep Learning From Scratch" if _lang == "en" else "从零实现深度
 author = "dlfs"
 language = "en" if _lang == "en" else "zh_CN"   # zh_CN: Sphinx indexes Chinese words (jieba)
 
-extensions = ["myst_nb", "sphinx.ext.autodoc", "sphinx.ext.mathjax", "dlfs.site.sphinx_ext"]
+extensions = ["myst_nb", "sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphinx.ext.mathjax",
+              "dlfs.site.sphinx_ext"]   # napoleon: the docstrings' Args: sections
 exclude_patterns = ["notebooks/**"]
 
 # lessons are py:percent files, read through jupytext, executed in quick mode; the cache is

@@ -65,7 +65,7 @@ def broadcast_shape(*shapes: Sequence[int]) -> tuple[int, ...]:
     """The shape that broadcasting ``shapes`` against each other produces.
 
     Args:
-        *shapes: any number of shapes (tuples/lists of ints, ``torch.Size``, or a bare int).
+        ``*shapes``: any number of shapes (tuples/lists of ints, ``torch.Size``, or a bare int).
 
     Returns:
         The broadcast shape as a tuple (``()`` when no shape is given).

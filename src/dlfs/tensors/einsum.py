@@ -223,7 +223,8 @@ def einsum(equation: str, *operands: torch.Tensor) -> torch.Tensor:
     Args:
         equation: e.g. ``"ij,jk->ik"``; spaces are ignored; without ``->`` the output is
             every letter used exactly once, sorted.
-        *operands: one tensor per input term (same dtype for two or more).
+
+        ``*operands``: one tensor per input term (same dtype for two or more).
 
     Returns:
         A tensor whose dimensions follow the output labels, equal to ``torch.einsum``.

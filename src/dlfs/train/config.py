@@ -26,26 +26,39 @@ class TrainConfig:
 
     Attributes:
         epochs: passes over the training data; ``None`` means "until ``max_steps``".
+
         max_steps: stop after this many optimizer steps (counted over the whole run,
             including steps done before a resume).
+
         device: ``"auto"`` (CUDA, then MPS, then CPU) or a device name like ``"cpu"``.
+
         grad_accum_steps: micro-batches whose gradients are summed before one optimizer
             step; the loss of each is divided by this number, so 4 micro-batches of 8 give
             the gradient of one batch of 32.
+
         clip_grad_norm: if set, rescale all gradients so their global L2 norm is at most this.
+
         amp: ``None`` (full precision), ``"bf16"`` (autocast to bfloat16; the CPU choice) or
             ``"fp16"`` (autocast to float16 with a dynamic loss scaler; on CPU too, where it
             is slower than bf16 and is there to learn loss scaling).
+
         log_dir: TensorBoard event files go here (adds a TensorBoardLogger).
+
         checkpoint_dir: checkpoints go here (``step-000012.pt`` files and ``best.pt``).
+
         checkpoint_every: also checkpoint every this many optimizer steps (``None``: only
             at the end of each epoch and when training stops).
+
         keep_last: how many ``step-*.pt`` files to keep (older ones are deleted).
+
         monitor: the epoch metric that picks ``best.pt`` (``None``: ``"val/loss"`` when
             there is validation data, else ``"train/loss"``).
+
         monitor_mode: ``"min"`` or ``"max"``: which direction is better for ``monitor``.
+
         resume: ``False``; ``True`` (continue from the newest good checkpoint in
             ``checkpoint_dir`` when there is one); or the path of a checkpoint file.
+
         resume_hparams: on resume, whose hyper-parameters the optimizer and scheduler keep:
             ``"checkpoint"`` (the saved ones, as ``optimizer.load_state_dict`` does) or
             ``"given"`` (those of the optimizer and scheduler passed to ``fit`` — learning
@@ -53,16 +66,21 @@ class TrainConfig:
             as Adam's moments and the schedule's position, comes from the checkpoint; so a
             run can continue with a lower learning rate). Changes are noted in
             ``History.events``.
+
         seed: seeds Python, NumPy and torch at the start of a fresh run, and fixes the data
             order of epoch ``e`` to ``seed + e`` for loaders that have a ``generator``.
+
         scheduler_interval: call ``scheduler.step()`` after every optimizer ``"step"`` or
             once per ``"epoch"``.
+
         log_every: record the step loss in callbacks' step logs every this many steps
             (the History keeps every step).
+
         nan_guard: stop at the first non-finite loss, gradient or weight with a
             :class:`~dlfs.train.NonFiniteError` naming the module where it began (adds a
             :class:`~dlfs.train.NaNGuard` first, unless one is given). Its checks cost
             under 2 % of a step; the module is found by replaying the bad batch.
+
         deterministic: run under :func:`dlfs.runtime.deterministic_algorithms`, so two runs
             with the same seed are bitwise equal on any (fixed) number of threads. On the
             CPU this only changes the backward of indexing with repeated indices (embedding

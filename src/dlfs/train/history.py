@@ -14,8 +14,11 @@ class History:
 
     Attributes:
         step_loss: training loss of each optimizer step (mean over its micro-batches).
+
         step_lr: learning rate of the first parameter group used by each step.
+
         epochs: one dict per finished epoch: ``{"epoch", "step", "train/loss", "val/loss", …}``.
+
         events: notes about the run a user should know (resumed from …, skipped a corrupt
             checkpoint …).
 

@@ -39,6 +39,7 @@ class ProgressBar(Callback):
     Args:
         enabled: ``None`` (default) shows the bar only when ``file`` is a terminal, so logs
             and test output stay clean; ``True``/``False`` force it.
+
         file: where the bar is drawn (default ``sys.stderr``).
     """
 

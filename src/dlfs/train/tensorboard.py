@@ -9,7 +9,8 @@ The tags every ``dlfs`` run writes (``fit`` with ``log_dir``, and the recipes' o
 ``loss/train_epoch``  the epoch mean of the training loss
 ``opt/lr``            the learning rate of the first parameter group, exactly
 ``opt/grad_norm``     the total gradient norm before clipping
-``perf/samples_per_s`` or ``perf/tokens_per_s``: training throughput (all processes)
+``perf/<unit>_per_s`` training throughput (all processes): ``perf/samples_per_s`` or
+                      ``perf/tokens_per_s``
 ``val/<metric>``      validation metrics (``val/accuracy`` …); ``train/<metric>`` likewise
 ``<recipe>/<name>``   what one recipe adds (``vae/kl``, ``dpo/reward_margin`` …)
 ``samples/text``      sampled text at each evaluation (the TEXT tab)
@@ -125,12 +126,17 @@ class TensorBoardLogger(Callback):
 
     Args:
         log_dir: directory of the event files.
+
         throughput: ``"samples"`` or ``"tokens"``: what ``perf/<unit>_per_s`` counts.
+
         count: ``fn(batch) -> int``, the units in a micro-batch (default: the first tensor's
             leading size, or its number of elements for tokens; see :func:`count_units`).
+
         histogram_every: steps between weight/gradient histograms (``None``: never).
+
         image_fn: ``fn(trainer) -> {tag: image (C, H, W) or batch (N, C, H, W)}`` called at
             each epoch end (e.g. sample images, reconstructions, filters).
+
         graph_input: an example input; if given, the model graph is traced once at the start.
     """
 

@@ -1,19 +1,19 @@
 """Real data sets read from ``dlfs.paths.data_dir()`` (``./data`` by default), with stand-ins.
 
-=====================  ===============================================  =======================
-function               files looked for                                 stand-in when missing
-=====================  ===============================================  =======================
-``mnist``              ``data/mnist/{train,t10k}-{images-idx3,          digits upscaled to
-                       labels-idx1}-ubyte[.gz]``                        28×28 (1797 images)
-``mnist(kind=          ``data/fashion-mnist/`` (same names)             the same digits
-"fashion-mnist")``
-``cifar10``            ``data/cifar10/[cifar-10-batches-py/]``          synthetic shapes,
-                       ``data_batch_1…5``, ``test_batch``               3 classes
-``digit_recognizer``   ``data/digit-recognizer/{train,test}.csv``       digits 28×28
-``ants_bees``          ``data/hymenoptera_data/{train,val}/`` with      circles as "ants",
-                       ``ants/``, ``bees/`` or ``ants_image/`` +        squares as "bees"
-                       ``ants_label/`` (and the same for bees)          (shapes)
-=====================  ===============================================  =======================
+===============================  ==========================================  =====================
+function                         files looked for                            stand-in when missing
+===============================  ==========================================  =====================
+``mnist``                        ``data/mnist/{train,t10k}-{images-idx3,     digits upscaled to
+                                 labels-idx1}-ubyte[.gz]``                   28×28 (1797 images)
+``mnist(kind="fashion-mnist")``  ``data/fashion-mnist/`` (same names)        the same digits
+``cifar10``                      ``data/cifar10/[cifar-10-batches-py/]``     synthetic shapes,
+                                 ``data_batch_1…5``, ``test_batch``          3 classes
+``digit_recognizer``             ``data/digit-recognizer/{train,test}.csv``  digits 28×28
+``ants_bees``                    ``data/hymenoptera_data/{train,val}/``      circles as "ants",
+                                 with ``ants/``, ``bees/`` or                squares as "bees"
+                                 ``ants_image/`` + ``ants_label/`` (and the  (shapes)
+                                 same for bees)
+===============================  ==========================================  =====================
 
 Nothing is downloaded. When files are missing, one :class:`~dlfs.data.DataFallbackWarning`
 says where to put them and which stand-in is used; the returned data set's ``source``

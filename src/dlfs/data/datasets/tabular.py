@@ -5,13 +5,13 @@ for one part of a seeded split (``split="train" | "test" | "all"``, ``test_fract
 rows in test). With ``standardize=True`` every feature is shifted and scaled by the mean and
 standard deviation of the TRAIN rows only, so no test information leaks into training.
 
-==================  =====  ========  =========================================================
-function            rows   features  target
-==================  =====  ========  =========================================================
-``iris``            150    4         3 species
-``breast_cancer``   569    30        0 malignant, 1 benign
-``diabetes_binary`` 442    10        1 if disease progression after a year is above the median
-==================  =====  ========  =========================================================
+===================  =====  ========  =========================================================
+function             rows   features  target
+===================  =====  ========  =========================================================
+``iris``             150    4         3 species
+``breast_cancer``    569    30        0 malignant, 1 benign
+``diabetes_binary``  442    10        1 if disease progression after a year is above the median
+===================  =====  ========  =========================================================
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 [MASK], the unlabelled source lines it pre-trains on and the labelled ones it fine-tunes on.
 
 The masking rule (Devlin et al., 2018). Among the positions that hold an ordinary token
-(never [PAD], [CLS], [MASK] or another special id):
+(never [PAD], [CLS], [MASK] or another special id)::
 
     chosen_t ~ Bernoulli(p)                                   p = 0.15 by default
     if chosen:   input_t = [MASK]          with probability 0.8
