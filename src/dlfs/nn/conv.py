@@ -1,9 +1,10 @@
 """Convolution modules: ``Conv1d``, ``Conv2d`` and ``ConvTranspose2d`` hold the kernel
-(C_out, C_in/groups, *k) and bias (C_out,) and call ``dlfs.nn.functional`` (im2col + matmul).
+``(C_out, C_in/groups, *k)`` and bias ``(C_out,)`` and call ``dlfs.nn.functional``
+(im2col + matmul).
 
 Initialization as torch: W ~ kaiming_uniform(a=sqrt(5)) and b ~ U(-1/sqrt(fan_in),
 1/sqrt(fan_in)), fan_in = C_in/groups * prod(k) (for the transposed conv, computed from its
-weight layout (C_in, C_out/groups, *k) the same way torch does).
+weight layout ``(C_in, C_out/groups, *k)`` the same way torch does).
 """
 
 from __future__ import annotations

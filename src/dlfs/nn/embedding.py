@@ -14,7 +14,7 @@ __all__ = ["Embedding"]
 
 class Embedding(nn.Module):
     """out = weight[ids]; weight ~ N(0, 1) with the ``padding_idx`` row zeroed, and that row
-    never receives a gradient. Shapes: ids (*) int64 -> (*, embedding_dim).
+    never receives a gradient. Shapes: ids ``(*)`` int64 -> ``(*, embedding_dim)``.
 
     >>> emb = Embedding(10, 4, padding_idx=0)
     >>> emb(torch.tensor([[0, 3]])).shape, bool((emb.weight[0] == 0).all())

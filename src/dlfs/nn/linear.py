@@ -66,7 +66,7 @@ class Bilinear(nn.Module):
     """y_o = x1^T A_o x2 + b_o with A (out_features, in1_features, in2_features).
 
     Init as torch: A, b ~ U(-1/sqrt(in1_features), 1/sqrt(in1_features)).
-    Shapes: (*, in1), (*, in2) -> (*, out).
+    Shapes: ``(*, in1), (*, in2) -> (*, out)``.
     """
 
     def __init__(self, in1_features: int, in2_features: int, out_features: int,

@@ -184,10 +184,10 @@ def alibi_slopes(n_heads: int) -> Tensor:
 
 def alibi_bias(n_heads: int, T: int, S: int | None = None, device: Any = None,
                dtype: torch.dtype | None = None) -> Tensor:
-    """Additive attention bias (H, T, S): bias[h, t, s] = -m_h * |(t + S - T) - s|.
+    """Additive attention bias (H, T, S): ``bias[h, t, s] = -m_h * |(t + S - T) - s|``.
 
     Queries are the last T of the S positions (bottom-right aligned, as with a KV cache),
-    so with S = T the distance is just |t - s|. Add it to the scores (it is a float mask
+    so with S = T the distance is just ``|t - s|``. Add it to the scores (it is a float mask
     for ``scaled_dot_product_attention``); combine with a causal mask for a decoder.
 
     >>> alibi_bias(2, 3)[0]

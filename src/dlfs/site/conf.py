@@ -36,6 +36,7 @@ html_css_files = ["dlfs.css"]
 autodoc_member_order = "bysource"
 autodoc_default_options = {"undoc-members": False}
 autodoc_typehints = "description"
+autodoc_inherit_docstrings = False   # a Function.forward shows its own text, not torch's
 
 html_theme = "sphinx_book_theme"
 html_title = project

@@ -1,4 +1,4 @@
-"""Two ``torch.autograd.Function``s whose backward is written by hand — the pattern of the
+"""Two ``torch.autograd.Function`` classes whose backward is written by hand — the pattern of the
 autograd series' part 07:
 
 * :class:`ReLUFunction`: the backward is the true derivative, ``g · [x > 0]`` (0 at the kink,
@@ -38,7 +38,7 @@ class ReLUFunction(torch.autograd.Function):
 
 
 class RoundSTE(torch.autograd.Function):
-    """y = round(clamp(x, -1, 1) · levels) / levels; dL/dx = dL/dy · [|x| <= 1] (the
+    """y = round(clamp(x, -1, 1) · levels) / levels; dL/dx = dL/dy · ``[|x| <= 1]`` (the
     straight-through estimator, passing gradients only inside the clipping range)."""
 
     @staticmethod

@@ -12,7 +12,7 @@ __all__ = ["embedding", "one_hot"]
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """out[..., k] = 1 if tensor[...] == k else 0, as int64.
 
-    Shapes: (*) int64 -> (*, num_classes); ``num_classes=-1`` means max + 1.
+    Shapes: ``(*)`` int64 -> ``(*, num_classes)``; ``num_classes=-1`` means max + 1.
 
     >>> one_hot(torch.tensor([0, 2]))
     tensor([[1, 0, 0],
@@ -45,7 +45,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
               scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """out[...] = weight[input[...]]; the row ``padding_idx`` receives no gradient.
 
-    Shapes: input (*) int64, weight (V, D) -> (*, D).
+    Shapes: input ``(*)`` int64, weight (V, D) -> ``(*, D)``.
 
     >>> embedding(torch.tensor([[1, 0]]), torch.eye(3)).shape
     torch.Size([1, 2, 3])

@@ -31,7 +31,8 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
              ) -> Tensor:
     """y_o = sum_ij x1_i A_oij x2_j + b_o.
 
-    Shapes: input1 (*, in1), input2 (*, in2), weight (out, in1, in2), bias (out,) -> (*, out).
+    Shapes: input1 ``(*, in1)``, input2 ``(*, in2)``, weight (out, in1, in2), bias (out,)
+    -> ``(*, out)``.
 
     >>> bilinear(torch.ones(5, 2), torch.ones(5, 3), torch.ones(4, 2, 3)).shape
     torch.Size([5, 4])

@@ -79,10 +79,11 @@ def lstm_step(gx: Tensor, h: Tensor, c: Tensor, w_hh: Tensor, b_hh: Tensor | Non
 
 
 def gru_step(gx: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
-    """One GRU step; the recurrent part of all three gates from one matmul.
+    """One GRU step; the recurrent part of all three gates from one matmul::
 
         r = sigmoid(x_r + h_r),  z = sigmoid(x_z + h_z),  n = tanh(x_n + r * h_n)
         h' = (1 - z) * n + z * h
+
     with (x_r, x_z, x_n) = gx = x W_ih^T + b_ih and (h_r, h_z, h_n) = h W_hh^T + b_hh.
 
     Shapes: gx (B, 3H), h (B, H), w_hh (3H, H) -> (B, H).
