@@ -31,8 +31,7 @@ def browser():
     if executable is None:
         reason = ("no chromium on this machine: `make test-browser` (or .ci/run) installs it "
                   "with apt-get (chromium, fonts-wqy-microhei)")
-        print(f"\nSKIP browser tests: {reason}")
-        pytest.skip(reason)
+        pytest.skip(reason)   # `-rs` (in addopts) prints the reason in the summary
     sync_api = pytest.importorskip("playwright.sync_api",
                                    reason="playwright is not installed (the docs extra)")
     with sync_api.sync_playwright() as p:

@@ -20,6 +20,11 @@ from dlfs.paths import repo_root
 pytestmark = pytest.mark.xdist_group("site")
 
 
+@pytest.fixture(autouse=True)
+def _browser_first(browser):
+    """Without a browser, skip before the site is built (autouse fixtures come first)."""
+
+
 @pytest.fixture(scope="module")
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
