@@ -108,6 +108,8 @@ def test_gym_pages_in_both_languages():
     assert "Fewest coins" in en["gym/coin-change.md"] or "coin" in en["gym/coin-change.md"]
     assert CJK.search(zh["gym/coin-change.md"]) and "dlfs gym new coin-change" in zh[
         "gym/coin-change.md"]
+    # the commands are the ones that work: `gym new` writes gym/<id>.py, `gym check ID FILE`
+    assert "dlfs gym check coin-change gym/coin_change.py" in en["gym/coin-change.md"]
 
 
 def test_api_pages_cover_the_library_packages():

@@ -36,17 +36,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "site.lesson.tracks": ("On the roadmap", "所在路线"),
     "site.gym": ("The Python gym", "Python 刷题营"),
     "site.gym.intro": (
-        "Algorithm problems with an offline judge. Start one with `dlfs gym new ID`, check it "
-        "with `dlfs gym check FILE`.",
-        "带离线评测的算法题。用 `dlfs gym new ID` 开始一道题，用 `dlfs gym check FILE` 评测。"),
+        "Algorithm problems with an offline judge. Start one with `dlfs gym new ID` (it writes "
+        "`gym/ID.py`), check it with `dlfs gym check ID FILE`.",
+        "带离线评测的算法题。用 `dlfs gym new ID` 开始一道题（生成 `gym/ID.py`），"
+        "用 `dlfs gym check ID FILE` 评测。"),
     "site.gym.day": ("Day {day}", "第 {day} 天"),
     "site.gym.statement": ("Statement", "题目"),
     "site.gym.input": ("Input", "输入"),
     "site.gym.output": ("Output", "输出"),
     "site.gym.limits": ("Limits: {time_s} s, {memory_mb} MB", "限制：{time_s} 秒，{memory_mb} MB"),
     "site.gym.example": ("Example {i}", "样例 {i}"),
-    "site.gym.try": ("Try it: `dlfs gym new {id}`, then `dlfs gym check {file}`",
-                     "动手：`dlfs gym new {id}`，然后 `dlfs gym check {file}`"),
+    "site.gym.try": ("Try it: `dlfs gym new {id}`, then `dlfs gym check {id} {file}`",
+                     "动手：`dlfs gym new {id}`，然后 `dlfs gym check {id} {file}`"),
     "site.api": ("API reference", "API 参考"),
     "site.api.intro": (
         "Generated from the docstrings of the library (shapes and equations included). "

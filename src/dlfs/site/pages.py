@@ -242,9 +242,10 @@ def problem_page(p, lang: str) -> str:
              t("site.gym.limits", time_s=p.limits.time_s, memory_mb=p.limits.memory_mb), ""]
     for i, (inp, out) in enumerate(p.examples, 1):
         example = t("site.gym.example", i=i)
-        lines += [f"**{example}**", "", "```text", inp.rstrip(), "```", "",
-                  "```text", out.rstrip(), "```", ""]
-    lines += [t("site.gym.try", id=p.id, file=p.id.replace("-", "_") + ".py"), ""]
+        lines += [f"**{example}**", "", f"*{inp_label}*", "", "```text", inp.rstrip(), "```",
+                  "", f"*{out_label}*", "", "```text", out.rstrip(), "```", ""]
+    starter = "gym/" + p.id.replace("-", "_") + ".py"    # where `dlfs gym new` writes it
+    lines += [t("site.gym.try", id=p.id, file=starter), ""]
     return "\n".join(lines)
 
 
