@@ -12,14 +12,16 @@ torch's kernels are fused. On these VMs a fresh allocation costs ~1.6 us per 4 K
 glibc hands large blocks back to the OS on free, so the 75 MB im2col buffer of the Conv2d
 case is page-faulted in again at every step. Under
 ``MALLOC_MMAP_THRESHOLD_=17179869184 MALLOC_TRIM_THRESHOLD_=17179869184`` (memory kept for
-reuse) the Conv2d ratio drops from ~2.9x to ~1.7x. LayerNorm stays ~2.5-3.7x either way:
-its hand-derived forward + backward is ~15 elementwise/reduction ops, each a full pass over
-16 MB tensors that do not stay in the 32 MB L3 cache, against torch's fused kernel that
-reads x and dy about twice. Two rewrites were measured (2026-11-23, same shapes) and not
-kept: processing 1024-row blocks so each op hits the cache, 2.6x; ``torch.compile`` of the
-plain formula ``(x - mu) * rsqrt(var + eps) * w + b``, 2.2x. Only a fused kernel reaches
-1.5x: the ``LayerNorm(fused=True)`` row, the off-by-default fast path the nn contract allows
-"where it helps a benchmark" (it calls torch's kernel, so it measures our module overhead).
+reuse) the Conv2d ratio drops from ~2.9x to ~1.7x. LayerNorm: its hand-derived forward +
+backward is ~15 elementwise/reduction ops, against torch's fused kernel that reads x and dy
+about twice. Run over whole 16 MB tensors (which do not stay in the 32 MB L3 cache), each op
+is a pass over memory: 3.2-3.7x. Walking the rows in ~2 MB blocks, so that only the first op
+on a block reads memory (``norm_backward._row_blocks``), gives 2.0-2.2x (2026-12-04; median
+of three runs 3.34x -> 2.12x); rebuilding x_hat in backward instead of saving it, 2.1-2.2x;
+``torch.compile`` of the plain formula ``(x - mu) * rsqrt(var + eps) * w + b``, 2.2x
+(2026-11-23). Only a fused kernel reaches 1.5x: the ``LayerNorm(fused=True)`` row, the
+off-by-default fast path the nn contract allows "where it helps a benchmark" (it calls
+torch's kernel, so it measures our module overhead).
 
     python benchmarks/bench_nn_modules.py [--quick]
 """

@@ -74,6 +74,31 @@ def test_sdpa_float32_loose():
                      q, k, v, kwargs={"is_causal": True})
 
 
+@pytest.mark.parametrize("mask", [None, "causal", "bool (B, 1, T, S)", "additive (T, S)"])
+def test_sdpa_hand_written_backward_equals_recorded_ops(mask):
+    """The one-node attention (its backward written out) against the same expression
+    through autograd's recorded ops (attention_weights @ v), first and second derivatives."""
+    q, k, v = rand(2, 3, 5, 4), rand(2, 3, 6, 4, seed=1), rand(2, 3, 6, 3, seed=2)
+    m = {None: None, "causal": F.causal_mask(5, 6), "additive (T, S)": rand(5, 6, seed=3),
+         "bool (B, 1, T, S)": F.causal_mask(5, 6, offset=1).expand(2, 1, 5, 6)}[mask]
+    if mask == "additive (T, S)":
+        m.requires_grad_(True)
+    inputs = (q, k, v) if mask != "additive (T, S)" else (q, k, v, m)
+
+    def fast(q, k, v, *bias):
+        out = F.scaled_dot_product_attention(q, k, v, attn_mask=bias[0] if bias else m)
+        assert type(out.grad_fn).__name__ == "_AttentionBackward"
+        return out
+
+    def recorded(q, k, v, *bias):
+        return F.attention_weights(q, k, bias[0] if bias else m) @ v
+
+    assert_fn_parity(fast, recorded, *inputs)
+    for t in inputs:
+        t.requires_grad_(True)
+    assert torch.autograd.gradgradcheck(fast, inputs)
+
+
 def test_sdpa_dropout_statistics():
     torch.manual_seed(0)
     q = torch.zeros(1, 1, 200, 4)

@@ -131,6 +131,20 @@ def test_layer_norm(normalized, shape, kwargs):
     check_module(lambda: make(dnn), lambda: make(nn), _x(*shape))
 
 
+@pytest.mark.parametrize("kwargs", [{}, {"elementwise_affine": False}, {"bias": False}])
+def test_layer_norm_in_row_blocks(monkeypatch, kwargs):
+    """Rows walked in blocks (here of 3 rows of 5 float64, the last one of 2 rows) give
+    the same values and gradients as torch."""
+    from dlfs.nn.functional import norm_backward
+    monkeypatch.setattr(norm_backward, "_BLOCK_BYTES", 3 * 5 * 8)
+
+    def make(m):
+        mod = m.LayerNorm(5, **kwargs)
+        _randomize(mod)
+        return mod
+    check_module(lambda: make(dnn), lambda: make(nn), _x(2, 4, 5))
+
+
 def test_layer_norm_checks_shape():
     with pytest.raises(ValueError, match="normalized_shape"):
         F.layer_norm(torch.zeros(2, 3), (4,))

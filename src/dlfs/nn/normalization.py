@@ -139,10 +139,11 @@ class InstanceNorm2d(_NormBase):
 
 class LayerNorm(nn.Module):
     """Normalize over the trailing ``normalized_shape`` of each sample; elementwise weight
-    (ones) and bias (zeros) of that shape. (*, *normalized_shape) -> same shape.
+    (ones) and bias (zeros) of that shape. ``(*, *normalized_shape)`` -> same shape.
 
     ``fused=True`` (not in torch) calls torch's fused kernel instead of ours: ours makes
-    several passes over memory and is ~3x slower on CPU (benchmarks/bench_nn_modules.py).
+    several passes over each block of rows and is ~2x slower on CPU
+    (benchmarks/bench_nn_modules.py).
     """
 
     def __init__(self, normalized_shape: int | list[int] | tuple[int, ...], eps: float = 1e-5,
@@ -188,7 +189,7 @@ class LayerNorm(nn.Module):
 
 class GroupNorm(nn.Module):
     """Split C channels into ``num_groups`` groups and normalize each group of each sample;
-    per-channel weight (ones) and bias (zeros). (B, C, *) -> same shape."""
+    per-channel weight (ones) and bias (zeros). ``(B, C, *)`` -> same shape."""
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
                  affine: bool = True, device: Any = None, dtype: torch.dtype | None = None,
@@ -221,7 +222,8 @@ class GroupNorm(nn.Module):
 
 class RMSNorm(nn.Module):
     """y = x / sqrt(mean(x^2) + eps) * weight over the trailing ``normalized_shape``;
-    ``eps=None`` uses the dtype's machine epsilon. (*, *normalized_shape) -> same shape."""
+    ``eps=None`` uses the dtype's machine epsilon. ``(*, *normalized_shape)`` -> same
+    shape."""
 
     def __init__(self, normalized_shape: int | list[int] | tuple[int, ...],
                  eps: float | None = None, elementwise_affine: bool = True,

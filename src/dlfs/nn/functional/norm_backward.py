@@ -15,6 +15,8 @@ kernels in tests/nn/test_nn_normalization.py. They are differentiable once.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import torch
 from torch import Tensor
 from torch.autograd.function import FunctionCtx, once_differentiable
@@ -72,45 +74,75 @@ class BatchNormTrain(torch.autograd.Function):
         return dx, dw, db, None
 
 
-class LayerNormRows(torch.autograd.Function):
-    """Layer norm of the rows of x (N, D): y = x_hat * w + b, statistics per row.
+#: rows of a layer norm are processed in blocks of about this many bytes, so that every
+#: pass after the first over a block reads it from the cache instead of from memory
+_BLOCK_BYTES = 2 << 20
 
-    The row means mean(dy * w) and mean(dy * w * x_hat) are matrix-vector products with w;
-    dw and db are column sums.
+
+def _row_blocks(*tensors: Tensor) -> Iterator[tuple[Tensor, ...]]:
+    """The same rows of each of ``tensors`` (N, ...), ~_BLOCK_BYTES of the first at a time,
+    as views; all of them at once when they fit."""
+    first = tensors[0]
+    step = max(1, _BLOCK_BYTES // max(1, first[0].numel() * first.element_size()))
+    if first.shape[0] <= step:
+        yield tensors
+        return
+    for i in range(0, first.shape[0], step):
+        yield tuple(t[i:i + step] for t in tensors)
+
+
+class LayerNormRows(torch.autograd.Function):
+    """Layer norm of the rows of x (*, D) (all leading dims read as N rows), with weight and
+    bias (D,) or None: y = x_hat * w + b, statistics per row. The reshapes happen inside,
+    where autograd does not record them.
+
+    Both passes walk the rows in ~2 MB blocks (``_row_blocks``) and write into whole
+    outputs, so of the elementwise passes over a block only the first reads memory and the
+    rest hit the cache (on (8192, 512): 3.3x -> 2.1x torch's fused kernel,
+    benchmarks/bench_nn_modules.py). The row means mean(dy * w) and mean(dy * w * x_hat)
+    are matrix products with -w / D; dw and db are column sums.
     """
 
     @staticmethod
-    def forward(ctx: FunctionCtx, x: Tensor, weight: Tensor | None, bias: Tensor | None,
+    def forward(ctx: FunctionCtx, input: Tensor, weight: Tensor | None, bias: Tensor | None,
                 eps: float) -> Tensor:
-        D = x.shape[-1]
-        x_hat = x - x.mean(-1, keepdim=True)  # (N, D), first new tensor
-        var = torch.linalg.vector_norm(x_hat, dim=-1, keepdim=True).square_().div_(D)
-        r = torch.rsqrt(var + eps)  # (N, 1)
-        x_hat.mul_(r)
+        D = input.shape[-1]
+        x = input.reshape(-1, D)  # (N, D)
+        x_hat, r = torch.empty_like(x), x.new_empty(x.shape[0], 1)  # (N, D), (N, 1)
+        y = x_hat if weight is None and bias is None else torch.empty_like(x)
+        for xb, hb, rb, yb in _row_blocks(x, x_hat, r, y):
+            torch.sub(xb, xb.mean(-1, keepdim=True), out=hb)  # x - mu
+            torch.linalg.vector_norm(hb, dim=-1, keepdim=True, out=rb)
+            hb.mul_(rb.square_().div_(D).add_(eps).rsqrt_())  # x_hat = (x - mu) r
+            if weight is not None and bias is not None:
+                torch.addcmul(bias, hb, weight, out=yb)
+            elif weight is not None:
+                torch.mul(hb, weight, out=yb)
+            elif bias is not None:
+                torch.add(hb, bias, out=yb)
         ctx.save_for_backward(x_hat, r, weight)
         ctx.has_bias = bias is not None
-        if weight is None:
-            return x_hat if bias is None else x_hat + bias
-        if bias is None:
-            return x_hat * weight
-        return torch.addcmul(bias, x_hat, weight)  # (N, D), second new tensor
+        return y.view(input.shape)
 
     @staticmethod
     @once_differentiable
     def backward(ctx: FunctionCtx, dy: Tensor) -> tuple[Tensor | None, ...]:
         x_hat, r, w = ctx.saved_tensors
-        D = x_hat.shape[-1]
-        p = dy * x_hat  # (N, D), the one new tensor
-        dw = p.sum(0) if w is not None else None
-        db = dy.sum(0) if ctx.has_bias else None
-        if w is None:
-            m1, m2 = dy.mean(-1, keepdim=True), p.mean(-1, keepdim=True)  # (N, 1)
-        else:
-            m1 = (dy @ w).unsqueeze(-1) / D  # (N, 1): mean(dy * w)
-            m2 = (p @ w).unsqueeze(-1) / D  # (N, 1): mean(dy * w * x_hat)
-        dx = None
-        if ctx.needs_input_grad[0]:
-            dx = torch.mul(x_hat, -m2, out=p).sub_(m1)  # reuses p
-            dx = dx.add_(dy) if w is None else dx.addcmul_(dy, w)
-            dx.mul_(r)  # (N, D)
-        return dx, dw, db, None
+        D = x_hat.shape[1]
+        shape, dy = dy.shape, dy.reshape(-1, D)  # (N, D)
+        dx = torch.empty_like(x_hat)  # (N, D), the one new tensor
+        # -w / D as a column: one matrix product gives the row mean -mean(dy * w) (n, 1)
+        w_col = (w if w is not None else x_hat.new_ones(D)).div(-D).unsqueeze_(1)  # (D, 1)
+        dw = db = None
+        for hb, dyb, dxb, rb in _row_blocks(x_hat, dy, dx, r):
+            p = torch.mul(dyb, hb, out=dxb)  # dy * x_hat, in dx's block for now
+            if w is not None:  # column sums, block by block
+                dw = p.sum(0) if dw is None else dw.add_(p.sum(0))
+            if ctx.has_bias:
+                db = dyb.sum(0) if db is None else db.add_(dyb.sum(0))
+            m1 = dyb @ w_col  # (n, 1): -mean(dy * w)
+            m2 = p @ w_col  # (n, 1): -mean(dy * w * x_hat)
+            dxb = torch.mul(hb, m2, out=dxb).add_(m1)  # -(m1 + x_hat m2)
+            dxb = dxb.add_(dyb) if w is None else dxb.addcmul_(dyb, w)
+            dxb.mul_(rb)  # r (dy w - m1 - x_hat m2)
+        return (dx.view(shape) if ctx.needs_input_grad[0] else None), dw, db, None

@@ -2,8 +2,9 @@
 
     y = (x - mean) / sqrt(var + eps) * weight + bias      (var is the biased variance)
 
-batch_norm: over (B, *spatial) per channel;  layer_norm: over the trailing normalized_shape;
-group_norm: over (channels of one group, *spatial) per sample;  instance_norm: over *spatial
+batch_norm: over ``(B, *spatial)`` per channel;  layer_norm: over the trailing
+normalized_shape; group_norm: over ``(channels of one group, *spatial)`` per sample;
+instance_norm: over ``*spatial``
 per sample and channel;  rms_norm: no mean, y = x / sqrt(mean(x^2) + eps) * weight.
 
 Running statistics (batch_norm, instance_norm) are updated in place, outside autograd:
@@ -54,7 +55,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
     """Normalize each channel with the batch statistics (training) or the running ones (eval).
 
-    Shapes: input (B, C) or (B, C, *); running_mean, running_var, weight, bias (C,).
+    Shapes: input (B, C) or ``(B, C, *)``; running_mean, running_var, weight, bias (C,).
 
     >>> y = batch_norm(torch.randn(8, 3), None, None, training=True)
     >>> bool(y.mean(0).abs().max() < 1e-6)
@@ -84,27 +85,28 @@ def layer_norm(input: Tensor, normalized_shape: list[int] | tuple[int, ...],
                ) -> Tensor:
     """Normalize over the last ``len(normalized_shape)`` dims of each sample.
 
-    Shapes: input (*, *normalized_shape); weight, bias normalized_shape.
+    Shapes: input ``(*, *normalized_shape)``; weight, bias normalized_shape.
     """
     dims = tuple(range(-len(normalized_shape), 0))
     if tuple(input.shape[input.dim() - len(dims):]) != tuple(normalized_shape):
         raise ValueError(f"layer_norm: input {tuple(input.shape)} does not end with "
                          f"normalized_shape {tuple(normalized_shape)}")
+    if len(normalized_shape) == 1:  # the common case: no reshape for autograd to record
+        return LayerNormRows.apply(input, weight, bias, eps)  # (*, D)
     D = 1
     for size in normalized_shape:
         D *= size
-    rows = input.reshape(-1, D)  # (N, D)
+    rows = input.reshape(*input.shape[:-len(normalized_shape)], D)  # (*, D)
     w = weight.reshape(D) if weight is not None else None
     b = bias.reshape(D) if bias is not None else None
-    y = LayerNormRows.apply(rows, w, b, eps)  # (N, D)
-    return y.reshape(input.shape)
+    return LayerNormRows.apply(rows, w, b, eps).reshape(input.shape)
 
 
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalize each group of C / num_groups channels of each sample together.
 
-    Shapes: input (B, C, *); weight, bias (C,).
+    Shapes: input ``(B, C, *)``; weight, bias (C,).
     """
     B, C = input.shape[:2]
     if C % num_groups:
@@ -122,7 +124,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
     """Normalize each (sample, channel) over its spatial positions.
 
     Running statistics, when given, move towards the batch average of the per-instance
-    mean and unbiased variance. Shapes: input (B, C, *); the rest (C,).
+    mean and unbiased variance. Shapes: input ``(B, C, *)``; the rest (C,).
     """
     shape = _channel_shape(input)
     if use_input_stats:
