@@ -346,7 +346,8 @@ def train_gpt(recipe: GPTRecipe, *, prepared: PreparedText | None = None,
     no_decay = [p for p in model.parameters() if p.dim() < 2]     # biases and norm gains
     optimizer = AdamW([{"params": decay, "weight_decay": recipe.weight_decay},
                        {"params": no_decay, "weight_decay": 0.0}],
-                      lr=recipe.lr, betas=(0.9, 0.99))
+                      lr=recipe.lr, betas=(0.9, 0.99),
+                      foreach=True)   # one _foreach_ call per operation, the same numbers
     scheduler = LambdaLR(optimizer, warmup_cosine(recipe))
     val_windows = TokenWindows(prepared.val_ids, T)
     evaluator = PeriodicEval(recipe.eval_every, lambda m: estimate_loss(
