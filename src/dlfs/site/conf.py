@@ -37,6 +37,7 @@ autodoc_member_order = "bysource"
 autodoc_default_options = {"undoc-members": False}
 autodoc_typehints = "description"
 autodoc_inherit_docstrings = False   # a Function.forward shows its own text, not torch's
+napoleon_use_ivar = True   # "Attributes:" as fields, not a second description of each field
 
 html_theme = "sphinx_book_theme"
 html_title = project
