@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..curriculum.bilingual import narrative
 from ..curriculum.notebooks import your_turn_markdown
-from ..curriculum.registry import all_lessons, all_tracks, get_lesson, lesson_file
+from ..curriculum.registry import all_lessons, get_lesson, lesson_file
 from ..errors import DlfsError
 from ..i18n import set_lang, t
 from ..paths import repo_root
@@ -68,8 +68,7 @@ def generate(src: Path, lang: str, lesson_ids: list[str] | None, fingerprint: st
     for lesson in lessons:
         wanted[f"lessons/{lesson.id}.py"] = pages.lesson_page(lesson, lang, fingerprint)
         wanted[f"notebooks/{lesson.id}.ipynb"] = notebook_text(lesson, lang)
-    tracks = [tr for tr in all_tracks()
-              if any(x.id in ids for e in tr.entries for x in pages.lessons_at(tr.id, e.key))]
+    tracks = pages.tracks_with(ids)
     for track in tracks:
         wanted[f"tracks/{track.id}.md"] = pages.track_page(track, lang, ids)
     root = repo_root()
@@ -91,9 +90,8 @@ def generate(src: Path, lang: str, lesson_ids: list[str] | None, fingerprint: st
     if lesson_ids is None:
         packages = pages.api_packages()
     else:   # a subset: the API pages its lessons link to
-        packages = sorted({page for x in lessons for _, _, page in pages.library_files(
-            next(c.text for c in pages.read_cells(lesson_file(x).read_text(encoding="utf-8"))
-                 if c.kind == "markdown")) if page})
+        packages = sorted({page for x in lessons
+                           for _, _, page in pages.lesson_library_files(x) if page})
     for package in packages:
         wanted[f"api/{package}.rst"] = pages.api_page(package)
     wanted["api/index.md"] = pages.api_index(lang, packages)
@@ -251,7 +249,7 @@ def build(out: Path, lesson_ids: list[str] | None = None, langs: tuple[str, ...]
             raise DlfsError(t("site.err.sphinx", lang=lang, code=code))
     write_if_changed(out / "index.html", landing_page())
     if set(langs) == set(pages.LANGS):   # each language links to the other
-        problems = check.offline_problems(out) + check.broken_links(out)
+        problems = check.site_problems(out)
         if problems:
             raise DlfsError(t("site.err.check", n=len(problems),
                               problems="\n".join(problems[:20])))

@@ -57,53 +57,83 @@ def _parse(text: str) -> _Page:
     return page
 
 
+class _Site:
+    """The pages of a built site, each read and parsed once however many checks ask, and
+    where each relative link leads (a sidebar repeats the same links on every page)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.pages: dict[Path, _Page] = {}
+        self.targets: dict[tuple[Path, str], Path] = {}
+
+    def page(self, path: Path) -> _Page:
+        if path not in self.pages:
+            self.pages[path] = _parse(path.read_text(encoding="utf-8", errors="replace"))
+        return self.pages[path]
+
+    def target(self, page_dir: Path, link_path: str) -> Path:
+        """The file a relative link from ``page_dir`` names (a folder: its index.html)."""
+        key = (page_dir, link_path)
+        if key not in self.targets:
+            target = (page_dir / unquote(link_path)).resolve()
+            if link_path.endswith("/") or target.is_dir():
+                target = target / "index.html"
+            self.targets[key] = target
+        return self.targets[key]
+
+
 def offline_problems_in_html(text: str, name: str) -> list[str]:
     """What one HTML page loads from the network (scripts, styles, fonts, images …)."""
-    return [f"{name}: loads {url} ({what})" for what, url in _parse(text).loads
+    return _remote_loads(_parse(text), name)
+
+
+def _remote_loads(page: _Page, name: str) -> list[str]:
+    return [f"{name}: loads {url} ({what})" for what, url in page.loads
             if _REMOTE.match(url.strip())]
 
 
-def offline_problems(root: Path) -> list[str]:
+def offline_problems(root: Path, site: _Site | None = None) -> list[str]:
     """Every network load in the site under ``root``: HTML tags that load a remote URL, and
     CSS ``url(...)`` / ``@import`` of remote styles and fonts."""
+    site = site or _Site(root)
     out = []
     for path in sorted(root.rglob("*.html")):   # _static's template fragments included
-        out += offline_problems_in_html(path.read_text(encoding="utf-8", errors="replace"),
-                                        path.relative_to(root).as_posix())
+        out += _remote_loads(site.page(path), path.relative_to(root).as_posix())
     for path in sorted(root.rglob("*.css")):
         for url in _CSS_REMOTE.findall(path.read_text(encoding="utf-8", errors="replace")):
             out.append(f"{path.relative_to(root).as_posix()}: loads {url} (css)")
     return out
 
 
-def broken_links(root: Path) -> list[str]:
+def broken_links(root: Path, site: _Site | None = None) -> list[str]:
     """Internal links and resources of the site under ``root`` that lead nowhere: a missing
     file, or a ``#fragment`` that is no id of the target page."""
-    pages: dict[Path, _Page] = {}
-
-    def page_of(path: Path) -> _Page:
-        if path not in pages:
-            pages[path] = _parse(path.read_text(encoding="utf-8", errors="replace"))
-        return pages[path]
-
+    site = site or _Site(root)
+    exists: dict[Path, bool] = {}
     out = []
     for path in sorted(root.rglob("*.html")):
         if "_static" in path.relative_to(root).parts:   # the theme's template fragments
             continue
-        for what, url in page_of(path).links:
+        for what, url in site.page(path).links:
             parts = urlsplit(url)
             if parts.scheme or parts.netloc or url.startswith(("#", "javascript:")):
                 if url.startswith("#") and len(url) > 1 and \
-                        unquote(url[1:]) not in page_of(path).ids:
+                        unquote(url[1:]) not in site.page(path).ids:
                     out.append(f"{path.relative_to(root).as_posix()}: {url} (no such id)")
                 continue
-            target = (path.parent / unquote(parts.path)).resolve()
-            if parts.path.endswith("/") or target.is_dir():
-                target = target / "index.html"
+            target = site.target(path.parent, parts.path)
             where = f"{path.relative_to(root).as_posix()}: {url} ({what})"
-            if not target.is_file():
+            if target not in exists:
+                exists[target] = target.is_file()
+            if not exists[target]:
                 out.append(f"{where}: no such file")
             elif parts.fragment and target.suffix == ".html" and \
-                    unquote(parts.fragment) not in page_of(target).ids:
+                    unquote(parts.fragment) not in site.page(target).ids:
                 out.append(f"{where}: no such id")
     return out
+
+
+def site_problems(root: Path) -> list[str]:
+    """:func:`offline_problems` and :func:`broken_links`, reading each page once."""
+    site = _Site(root)
+    return offline_problems(root, site) + broken_links(root, site)

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from ..curriculum.bilingual import read_cells
-from ..curriculum.registry import all_tracks, lesson_file, lessons_at
+from ..curriculum.registry import all_tracks, get_track, lesson_file, lessons_at, lessons_in
 from ..curriculum.schema import Lesson, Track
 from ..i18n import set_lang, t
 from ..paths import PACKAGE_DIR
@@ -59,13 +59,15 @@ def library_fingerprint() -> str:
 # -- lessons ------------------------------------------------------------------------------
 
 def places_of(lesson: Lesson) -> list[tuple[Track, str]]:
-    """Every (track, entry key) the lesson fills, in track order."""
-    out = []
-    for track in all_tracks():
-        for entry in track.entries:
-            if lesson in lessons_at(track.id, entry.key):
-                out.append((track, entry.key))
-    return out
+    """Every (track, entry key) the lesson fills (its ``at``), in track order."""
+    order = {track.id: i for i, track in enumerate(all_tracks())}
+    return sorted(((get_track(track_id), key) for track_id, key in lesson.places),
+                  key=lambda place: order[place[0].id])
+
+
+def tracks_with(lesson_ids: set[str]) -> list[Track]:
+    """The tracks that hold at least one of these lessons, in display order."""
+    return [tr for tr in all_tracks() if any(x.id in lesson_ids for x in lessons_in(tr.id))]
 
 
 def api_page_of(module: str) -> str | None:
@@ -79,6 +81,15 @@ def api_page_of(module: str) -> str | None:
     if path.with_suffix(".py").is_file():
         return ".".join(parts[:-1])
     return None
+
+
+def lesson_library_files(lesson: Lesson, source: str | None = None
+                         ) -> list[tuple[str, str, str | None]]:
+    """:func:`library_files` of the lesson's first markdown cell (its "Library files" line;
+    ``source``: the lesson's text when the caller has read it already)."""
+    if source is None:
+        source = lesson_file(lesson).read_text(encoding="utf-8")
+    return library_files(next(c.text for c in read_cells(source) if c.kind == "markdown"))
 
 
 def library_files(markdown: str) -> list[tuple[str, str, str | None]]:
@@ -103,16 +114,14 @@ def lesson_page(lesson: Lesson, lang: str, fingerprint: str) -> str:
     and how to run it; then the rest of the lesson (markdown of ``lang``, all code), then its
     exercises. A hidden first cell sets quick mode and carries the library fingerprint."""
     in_lang(lang)
-    cells = [c for c in read_cells(lesson_file(lesson).read_text(encoding="utf-8"))
-             if c.kind == "code" or (c.lang or "en") == lang]
-    english_first = next(c for c in read_cells(lesson_file(lesson).read_text(encoding="utf-8"))
-                         if c.kind == "markdown")
+    source = lesson_file(lesson).read_text(encoding="utf-8")
+    cells = [c for c in read_cells(source) if c.kind == "code" or (c.lang or "en") == lang]
     other = lesson.title_zh if lang == "en" else lesson.title_en
     places = ", ".join(
         f"[{track.label(key)} · {track.title_zh if lang == 'zh' else track.title_en}]"
         f"(../tracks/{track.id}.md)" for track, key in places_of(lesson))
     files = ", ".join(_api_link(module, page)
-                      for _, module, page in library_files(english_first.text))
+                      for _, module, page in lesson_library_files(lesson, source))
     other_title = t("site.lesson.other_title", title=other)
     on_roadmap, library, run_it = (t("site.lesson.tracks"), t("site.lesson.files"),
                                    t("site.lesson.run"))
@@ -156,15 +165,14 @@ def track_page(track: Track, lang: str, lesson_ids: set[str]) -> str:
     """A track's page: its entries in order, each with its lessons (those being built)."""
     in_lang(lang)
     title = track.title_en if lang == "en" else track.title_zh
-    rows, toc = [], []
+    rows = []
     for entry in track.entries:
-        lessons = [x for x in lessons_at(track.id, entry.key) if x.id in lesson_ids]
-        for lesson in lessons:
-            name = lesson.title_en if lang == "en" else lesson.title_zh
-            rows.append(f"| {track.label(entry.key)} | [{_cell(name)}](../lessons/{lesson.id}.py) "
-                        f"| `{lesson.id}` |")
-            if lesson.id not in toc:
-                toc.append(lesson.id)
+        for lesson in lessons_at(track.id, entry.key):
+            if lesson.id in lesson_ids:
+                name = lesson.title_en if lang == "en" else lesson.title_zh
+                rows.append(f"| {track.label(entry.key)} | [{_cell(name)}](../lessons/"
+                            f"{lesson.id}.py) | `{lesson.id}` |")
+    toc = [x.id for x in lessons_in(track.id) if x.id in lesson_ids]
     lines = [f"# {title}", "", t("site.track.lessons", n=len(toc)), "",
              "| | | |", "|---|---|---|", *rows, "", ":::{toctree}", ":hidden:", ":maxdepth: 1",
              "", *[f"../lessons/{x}" for x in toc], ":::", ""]
@@ -179,13 +187,12 @@ def index_page(lang: str, tracks: Sequence[Track], lesson_ids: set[str], *,
                guides: Iterable[str], gym: bool, api: bool) -> str:
     """The home page: what the book is, then the tracks and the other sections."""
     in_lang(lang)
-    used = [tr for tr in tracks
-            if any(x.id in lesson_ids for e in tr.entries for x in lessons_at(tr.id, e.key))]
+    holding = tracks_with(lesson_ids)
+    used = [tr for tr in tracks if tr in holding]
     heading, paths, more_heading = t("site.title"), t("site.tracks"), t("site.more")
     lines = [f"# {heading}", "", t("site.intro"), "", t("site.start"), "", f"## {paths}", ""]
     for track in used:
-        n = len({x.id for e in track.entries for x in lessons_at(track.id, e.key)
-                 if x.id in lesson_ids})
+        n = sum(x.id in lesson_ids for x in lessons_in(track.id))
         title = track.title_en if lang == "en" else track.title_zh
         count = t("site.track.lessons", n=n)
         lines.append(f"- [{title}](tracks/{track.id}.md) — {count}")
