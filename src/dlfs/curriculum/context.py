@@ -54,6 +54,12 @@ class LessonContext:
     quick: bool
 
     @property
+    def in_kernel(self) -> bool:
+        """Whether the lesson runs in a Jupyter kernel (a notebook or a page of the site),
+        where figures are displayed and ``input()`` is a prompt in the notebook."""
+        return _in_kernel()
+
+    @property
     def out_dir(self) -> Path:
         """``runs/<lesson-id>/``, created on first use."""
         path = runs_dir() / self.lesson_id
@@ -72,7 +78,7 @@ class LessonContext:
 
         target = self.path(name)
         fig.savefig(target, dpi=110, bbox_inches="tight")
-        if _in_kernel():
+        if self.in_kernel:
             from IPython.display import Image, display
 
             # the saved PNG itself: a Figure object shows as an image only under the inline

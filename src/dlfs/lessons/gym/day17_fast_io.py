@@ -48,7 +48,7 @@ def stdin_line() -> str:
 
 # a notebook kernel replaces input() by a prompt in the notebook; there the same work is done
 # by stdin_line (in a terminal, input() itself reads the redirected sys.stdin)
-read_line = stdin_line if "ipykernel" in sys.modules else input
+read_line = stdin_line if ctx.in_kernel else input
 
 
 def with_input() -> list[int]:
