@@ -27,19 +27,19 @@ RESULTS: list[tuple[str, bool, str]] = []
 
 
 def check(name):
-    def wrap(fn):
+    """Run the decorated function now, as one named check: one line, ok or FAIL (a failure
+    is reported and the next check still runs)."""
+    def run(fn):
         start = time.perf_counter()
         try:
-            detail = fn() or ""
-            RESULTS.append((name, True, detail))
+            ok, detail = True, fn() or ""
         except Exception:  # noqa: BLE001 — report every failure, then go on
-            detail = traceback.format_exc(limit=4)
-            RESULTS.append((name, False, detail))
-        ok, what = RESULTS[-1][1], RESULTS[-1][2]
-        print(f"[{'ok' if ok else 'FAIL'}] {name} ({time.perf_counter() - start:.1f} s) {what}",
+            ok, detail = False, traceback.format_exc(limit=4)
+        RESULTS.append((name, ok, detail))
+        print(f"[{'ok' if ok else 'FAIL'}] {name} ({time.perf_counter() - start:.1f} s) {detail}",
               flush=True)
         return fn
-    return wrap
+    return run
 
 
 def tiny_regression(device: str):
