@@ -357,3 +357,34 @@ def test_cross_entropy_hand_written_backward_twice_differentiable(shape):
     (h,) = torch.autograd.grad((g * v).sum(), x)
     (h_ref,) = torch.autograd.grad((g_ref * v).sum(), x)
     torch.testing.assert_close(h, h_ref, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", CLASS_SHAPES)
+def test_cross_entropy_common_case_skips_the_mask_and_matches_torch(shape, monkeypatch):
+    """Unweighted, no target ignored: cross_entropy builds no mask or weight tensor (the
+    general path is made to fail to show it is not taken) and still equals torch, values and
+    gradients, once differentiable and twice."""
+    from dlfs.nn.functional import class_losses
+
+    def general_path(*args, **kwargs):
+        raise AssertionError("the general path was taken")
+
+    x, t, _ = _class_data(shape, seed=11)
+    monkeypatch.setattr(class_losses, "_class_targets", general_path)
+    for reduction in REDUCTIONS:
+        assert_fn_parity(DF.cross_entropy, TF.cross_entropy, x, t,
+                         kwargs={"reduction": reduction}, grad_kwargs=NO_GRAD_KW)
+    x = x.detach().requires_grad_()
+    assert torch.autograd.gradgradcheck(lambda x: DF.cross_entropy(x, t), (x,))
+    for target in (t.clone().fill_(x.shape[0 if x.dim() == 1 else 1]),   # out of range
+                   t.clone().fill_(1)):                                  # ignore_index=1
+        with pytest.raises(AssertionError, match="general path"):
+            DF.cross_entropy(x, target, ignore_index=1)
+
+
+def test_cross_entropy_out_of_range_target_is_still_reported():
+    x = torch.randn(3, 4)
+    with pytest.raises(DlfsError, match="4"):
+        DF.cross_entropy(x, torch.tensor([0, 4, 1]))
+    with pytest.raises(DlfsError, match="-1"):
+        DF.cross_entropy(x, torch.tensor([0, -1, 1]))

@@ -64,6 +64,7 @@ def _pick(x: Tensor, target: Tensor, weight: Tensor | None,
 class _SoftmaxCrossEntropy(torch.autograd.Function):
     """Per-target loss ``l_i = w_i (logsumexp_c x_ic - x_{i, y_i})`` with the gradient written
     out: ``dl_i / dx_ic = w_i (softmax(x_i)_c - [c = y_i])`` — "softmax minus one-hot".
+    ``w`` None means every weight is 1 (no product at all).
 
     Autograd through logsumexp and gather builds two full ``(B, C)`` gradients (one from the
     exp, one scattered from the gather) and adds them; here one ``(B, C)`` tensor is written
@@ -71,22 +72,22 @@ class _SoftmaxCrossEntropy(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, x: Tensor, y: Tensor, w: Tensor,  # type: ignore[override]
+    def forward(ctx, x: Tensor, y: Tensor, w: Tensor | None,  # type: ignore[override]
                 class_dim: int) -> Tensor:
         m = x.amax(dim=class_dim, keepdim=True)                      # (B, 1, d1, ...)
         e = (x - m).exp_()                                           # (B, C, d1, ...)
         s = e.sum(dim=class_dim, keepdim=True)                       # (B, 1, d1, ...)
         y1 = y.unsqueeze(class_dim)                                  # (B, 1, d1, ...)
-        raw = (s.log() + m - x.gather(class_dim, y1)).squeeze(class_dim)  # (B, d1, ...)
+        raw = s.log().add_(m).sub_(x.gather(class_dim, y1)).squeeze(class_dim)  # (B, d1, ...)
         ctx.save_for_backward(x, e, s, y1, w, raw)
         ctx.class_dim = class_dim
-        return raw * w
+        return raw if w is None else raw * w
 
     @staticmethod
     def backward(ctx, g: Tensor) -> tuple[Tensor | None, ...]:  # type: ignore[override]
         x, e, s, y1, w, raw = ctx.saved_tensors
         d = ctx.class_dim
-        gw = (g * w).unsqueeze(d)                                    # (B, 1, d1, ...)
+        gw = (g if w is None else g * w).unsqueeze(d)                # (B, 1, d1, ...)
         dx = dw = None
         if ctx.needs_input_grad[0]:
             if torch.is_grad_enabled():   # double backward: softmax rebuilt from x, recorded
@@ -97,6 +98,16 @@ class _SoftmaxCrossEntropy(torch.autograd.Function):
         if ctx.needs_input_grad[2]:
             dw = g * raw
         return dx, None, dw, None
+
+
+def _every_target_counts(target: Tensor, n_classes: int, ignore_index: int) -> bool:
+    """True when every target is a class in [0, n_classes) and none can be ``ignore_index``
+    (the usual case, with the default -100): then no mask or weight tensor is needed. One
+    pass over the targets (their min and max) instead of the general path's five."""
+    if target.numel() == 0 or 0 <= ignore_index < n_classes:
+        return False
+    lo, hi = torch.aminmax(target)
+    return int(lo) >= 0 and int(hi) < n_classes
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -140,6 +151,10 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     _check_class_target(input, target)
     class_dim = 0 if input.dim() == 1 else 1
     if label_smoothing == 0.0:
+        if weight is None and _every_target_counts(target, input.shape[class_dim],
+                                                   ignore_index):
+            nll = _SoftmaxCrossEntropy.apply(input, target.long(), None, class_dim)
+            return _reduce(nll, reduction)            # every weight is 1: the mean is a mean
         safe, w, _ = _class_targets(input, target, weight, ignore_index)
         nll = _SoftmaxCrossEntropy.apply(input, safe, w, class_dim)   # (B, d1, ...)
         return nll.sum() / w.sum() if reduction == "mean" else _reduce(nll, reduction)

@@ -54,7 +54,11 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
         raise NotImplementedError("embedding: scale_grad_by_freq and sparse are not supported")
     if max_norm is not None:
         _renorm_rows(weight, input, max_norm, norm_type)
-    out = weight[input]  # (*, D)
+    # the rows picked with index_select, not weight[input]: the same values, but its backward
+    # adds the gradient rows with index_add_, where advanced indexing's backward is a general
+    # accumulating index_put_ (forward + backward on the capstone GPT's (12, 64) ids into a
+    # (100, 128) table: 0.22 ms instead of 0.45 ms, one thread; F.embedding: 0.26 ms)
+    out = weight.index_select(0, input.reshape(-1)).view(*input.shape, weight.shape[1])
     if padding_idx is not None:
         if padding_idx < 0:
             padding_idx += weight.shape[0]
