@@ -271,3 +271,36 @@ def test_move_to_keeps_namedtuple_batches():
     moved = move_to(Batch(torch.ones(2), {"m": torch.zeros(1)}), torch.device("cpu"))
     assert isinstance(moved, Batch) and torch.equal(moved.x, torch.ones(2))
     assert torch.equal(moved.y["m"], torch.zeros(1))
+
+
+# ---- compile=True -----------------------------------------------------------------------------
+
+def test_compile_runs_only_the_training_forward_through_torch_compile(monkeypatch):
+    """fit(compile=True) trains through torch.compile(model) and evaluates with the model
+    itself. torch.compile is replaced by a wrapper that counts its calls (a real compile
+    takes tens of seconds; tests/recipes/test_gpt_compile.py does one, marked slow)."""
+    torch.manual_seed(0)
+    model = nn.Linear(3, 1)
+    calls = {"compiled": 0}
+
+    class Counting(nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, x):
+            calls["compiled"] += 1
+            return self.inner(x)
+
+    wrapped = []
+    monkeypatch.setattr(torch, "compile", lambda m: wrapped.append(m) or Counting(m))
+    data = [(torch.randn(4, 3), torch.randn(4, 1)) for _ in range(5)]
+    history = fit(model, data, val_loader=data[:2], loss_fn=nn.functional.mse_loss,
+                  optimizer=_sgd(model), epochs=2, device="cpu", compile=True)
+    assert wrapped == [model]                       # compiled once, the model itself
+    assert calls["compiled"] == 10                  # every training step, no evaluation
+    assert len(history.epochs) == 2 and "val/loss" in history.epochs[-1]
+    calls["compiled"] = 0
+    fit(model, data, loss_fn=nn.functional.mse_loss, optimizer=_sgd(model), epochs=1,
+        device="cpu")
+    assert calls["compiled"] == 0                   # off by default

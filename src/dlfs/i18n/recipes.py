@@ -310,6 +310,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "recipes.gpt.fused": ("fused torch kernels", "torch 融合算子"),
     "recipes.gpt.from_scratch": ("from-scratch layers", "从零实现的层"),
     "recipes.gpt.grad_checkpoint": (", gradient checkpointing", "，梯度检查点"),
+    "recipes.gpt.compile": (
+        "torch.compile: the first step compiles the model (about a minute on 2 cores; its "
+        "kernels are kept in {cache} for the next run)",
+        "torch.compile：第一步编译模型（2 核上约一分钟；生成的内核保存在 {cache}，"
+        "供下次运行使用）"),
     "recipes.gpt.split": (", split over {world} processes", "，分给 {world} 个进程"),
     "recipes.gpt.training": (
         "training {max_steps} steps, batch {batch_size} x {block_size} tokens{split}; "

@@ -86,6 +86,14 @@ class TrainConfig:
             CPU this only changes the backward of indexing with repeated indices (embedding
             lookups), which otherwise adds with thread-timing-dependent atomic adds.
 
+        compile: train through ``torch.compile`` of the model (TorchInductor; on the CPU it
+            writes and builds C++ kernels, so a compiler must be installed). The first step
+            traces and compiles (tens of seconds; ``TORCHINDUCTOR_CACHE_DIR`` keeps the
+            kernels for later runs), the following ones run the compiled graph. Only the
+            training forward and backward are compiled: evaluation, the NaN guard's replay,
+            checkpoints and everything after ``fit`` use the model itself, whose weights the
+            compiled one shares.
+
     >>> TrainConfig(epochs=2).grad_accum_steps
     1
     >>> TrainConfig()
@@ -113,6 +121,7 @@ class TrainConfig:
     resume_hparams: str = "checkpoint"
     nan_guard: bool = False
     deterministic: bool = False
+    compile: bool = False
 
     def __post_init__(self) -> None:
         for name in ("log_dir", "checkpoint_dir"):

@@ -200,6 +200,8 @@ class Trainer:
             if not self._load_resume():
                 seed_everything(self.config.seed)
             self.train_model = self._data_parallel()
+            if self.config.compile:  # the training forward only; see TrainConfig.compile
+                self.train_model = torch.compile(self.train_model)
             self.optimizer.zero_grad(set_to_none=True)
             self.callbacks.on_train_begin(self)
             try:

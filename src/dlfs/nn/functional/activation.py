@@ -96,8 +96,8 @@ class _GeluExact(torch.autograd.Function):
     made five + seven passes. phi's exp is computed as exp2 (torch's exp2 kernel is about
     twice as fast as its exp on the CPUs measured). torch's ``erf`` alone takes longer than
     its whole fused GELU (0.90 vs 0.50 ms on the capstone's (768, 512) activations, one
-    thread, AMD EPYC), so this stays ~1.5-2x the fused kernel. Under ``create_graph=True`` backward uses recorded
-    ops, so second derivatives are right too.
+    thread, AMD EPYC), so this stays ~1.5-2x the fused kernel. Under ``create_graph=True``
+    backward uses recorded ops, so second derivatives are right too.
     """
 
     @staticmethod
