@@ -16,6 +16,9 @@ forward/backward/AdamW steps on random ids) does not give.
     TensorBoard logging, deterministic kernels.
 (c) the same with ``--fused`` (``GPTConfig.fused=True``: torch's attention, LayerNorm and
     GELU kernels in the from-scratch model).
+(d) (b) with ``--compile`` (``torch.compile`` of the from-scratch model for the training
+    forward; its first step compiles, which the timed window leaves out and the notes give
+    separately: cold in the first round, from the kernel cache in the second).
 
 Steps per second of the loop, evaluation excluded: the time from the end of the first step
 to the end of the last (a ``Callback`` passed to ``train_gpt`` stamps (b) and (c) at each
@@ -162,14 +165,18 @@ class _StepClock(Callback):
         self.stamps.append(time.perf_counter())
 
 
-def _recipe_loop(recipe: GPTRecipe, prepared: PreparedText) -> tuple[list[float], float]:
-    """``train_gpt`` into a temporary folder; the step-end times and the final val loss."""
+def _recipe_loop(recipe: GPTRecipe, prepared: PreparedText, root: str
+                 ) -> tuple[list[float], float, float]:
+    """``train_gpt`` into a new folder under ``root`` (``--compile`` keeps its kernel cache
+    in ``root/compile-cache``); the step-end times, the final val loss and the seconds from
+    the call to the end of the first step."""
     clock = _StepClock()
-    with tempfile.TemporaryDirectory() as out_dir:
-        run = train_gpt(dataclasses.replace(recipe, out_dir=out_dir), prepared=prepared,
-                        callbacks=[clock])
+    out_dir = tempfile.mkdtemp(dir=root)
+    called = time.perf_counter()
+    run = train_gpt(dataclasses.replace(recipe, out_dir=out_dir), prepared=prepared,
+                    callbacks=[clock])
     assert len(run.evals) == 1 and run.evals[0][0] == recipe.max_steps, run.evals
-    return clock.stamps, run.val_loss
+    return clock.stamps, run.val_loss, clock.stamps[0] - called
 
 
 def run(quick: bool = False) -> list[dict]:
@@ -179,27 +186,38 @@ def run(quick: bool = False) -> list[dict]:
                        sample=SamplingConfig(tokens=0))
     prepared = prepare_text(recipe)
     val = TokenWindows(prepared.val_ids, recipe.model.block_size)
-    fused = dataclasses.replace(recipe, model=dataclasses.replace(recipe.model, fused=True))
+    recipes = {"b": recipe,
+               "c": dataclasses.replace(recipe, model=dataclasses.replace(recipe.model,
+                                                                          fused=True)),
+               "d": dataclasses.replace(recipe, compile=True)}
     names = {"a": "(a) nanoGPT-style torch reference", "b": "(b) dlfs train gpt",
-             "c": "(c) dlfs train gpt --fused"}
+             "c": "(c) dlfs train gpt --fused", "d": "(d) dlfs train gpt --compile"}
+    root = tempfile.TemporaryDirectory()
 
-    def variant(key: str) -> tuple[list[float], float]:
+    def variant(key: str) -> tuple[list[float], float, float]:
         if key == "a":
             stamps, model = _reference(recipe, prepared)
             return stamps, estimate_loss(model, val, batches=recipe.eval_batches,
-                                         batch_size=recipe.batch_size)
-        return _recipe_loop(recipe if key == "b" else fused, prepared)
+                                         batch_size=recipe.batch_size), 0.0
+        if key == "d":   # forget this process's compiled graphs: later rounds compile again,
+            torch._dynamo.reset()   # from the kernels the first one left in the disk cache
+        return _recipe_loop(recipes[key], prepared, root.name)
 
     seconds: dict[str, list[float]] = {k: [] for k in names}   # per round: steps 2..N
     medians: dict[str, list[float]] = {k: [] for k in names}
+    first_step: list[float] = []                                # (d), per round
     val_loss: dict[str, float] = {}
-    for r in range(rounds):
-        for key in ("abc" if r % 2 == 0 else "cba"):
-            stamps, loss = variant(key)
-            assert len(stamps) == steps, (key, len(stamps))
-            seconds[key].append(stamps[-1] - stamps[0])
-            medians[key].append(statistics.median(b - a for a, b in zip(stamps, stamps[1:])))
-            val_loss.setdefault(key, loss)                   # the first round's
+    with root:
+        for r in range(rounds):
+            for key in ("abcd" if r % 2 == 0 else "dcba"):
+                stamps, loss, first = variant(key)
+                assert len(stamps) == steps, (key, len(stamps))
+                seconds[key].append(stamps[-1] - stamps[0])
+                medians[key].append(statistics.median(b - a for a, b in zip(stamps,
+                                                                             stamps[1:])))
+                val_loss.setdefault(key, loss)               # the first round's
+                if key == "d":
+                    first_step.append(first)
 
     threads = torch.get_num_threads()
     setting = (f"{'quick: ' if quick else ''}{steps} steps, {threads} torch threads, "
@@ -212,16 +230,21 @@ def run(quick: bool = False) -> list[dict]:
                      "note": f"{1e3 / sps[key]:.1f} ms/step mean over steps 2-{steps}, "
                              f"median step {1e3 * min(medians[key]):.1f} ms; evaluation "
                              f"excluded; {setting}"})
-    for key in ("b", "c"):
+    for key in ("b", "c", "d"):
         rows.append({"name": f"{names[key]} / (a): speed", "value": round(sps[key] / sps["a"], 3),
                      "unit": "x",
                      "note": "steps/s ratio (below 1: slower than the reference)"})
-    for key in ("a", "b", "c"):
+    warm = (f", {first_step[1]:.1f} s in the next round (a new compile in the same process, "
+            "TorchInductor's kernels read from its disk cache)" if len(first_step) > 1 else "")
+    rows.append({"name": f"{names['d']}: first step", "value": round(first_step[0], 1),
+                 "unit": "s", "note": f"from the train_gpt call to the end of the first step, "
+                                      f"compiling (cold cache){warm}; not in steps/s"})
+    for key in ("a", "b", "c", "d"):
         rows.append({"name": f"{names[key]}: val loss at step {steps}",
                      "value": round(val_loss[key], 4), "unit": "loss",
                      "note": f"estimate_loss on {recipe.eval_batches} x {recipe.batch_size} "
                              "evenly spaced validation windows, the same for all; same seed, "
-                             "different batch order ((a) random offsets, (b)/(c) shuffled "
+                             "different batch order ((a) random offsets, (b)-(d) shuffled "
                              "windows)"})
     return rows
 

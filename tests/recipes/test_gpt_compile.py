@@ -23,6 +23,19 @@ def test_the_compile_cache_sits_beside_the_run_directory(tmp_path):
     assert GPTRecipe().compile is False
 
 
+def test_compile_without_a_cpp_compiler_is_refused_before_anything_is_written(
+        tmp_path, monkeypatch, capsys):
+    from dlfs.cli import main
+
+    monkeypatch.delenv("CXX", raising=False)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    out = tmp_path / "run"
+    assert main(["train", "gpt", "--quick", "--compile", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "--compile needs a C++ compiler" in err and "g++, c++, clang++" in err
+    assert len(err.strip().splitlines()) == 1 and not out.exists()
+
+
 @pytest.mark.slow
 def test_compiled_training_gives_the_eager_losses(tmp_path, monkeypatch):
     if shutil.which(os.environ.get("CXX", "g++")) is None and shutil.which("c++") is None:
