@@ -21,10 +21,10 @@ forward/backward/AdamW steps on random ids) does not give.
     separately: cold in the first round, from the kernel cache in the second).
 
 Steps per second of the loop, evaluation excluded: the time from the end of the first step
-to the end of the last (a ``Callback`` passed to ``train_gpt`` stamps (b) and (c) at each
+to the end of the last (a ``Callback`` passed to ``train_gpt`` stamps (b)-(d) at each
 step's end; the reference stamps the same point), so every step after the first is counted
-whole — data, forward, backward, clipping, optimizer, schedule, logging. All three run
-``rounds`` times, interleaved (a b c, then c b a), and the fastest round of each is kept; the
+whole — data, forward, backward, clipping, optimizer, schedule, logging. All four run
+``rounds`` times, interleaved (a b c d, then d c b a), and the fastest round of each is kept; the
 ratios are the figures to quote. Validation loss after the same number of steps, by the
 recipe's ``estimate_loss`` (the same evenly spaced validation windows for every variant).
 Threads: torch's default (the recipe sets none); the notes say how many. While another
@@ -192,25 +192,24 @@ def run(quick: bool = False) -> list[dict]:
                "d": dataclasses.replace(recipe, compile=True)}
     names = {"a": "(a) nanoGPT-style torch reference", "b": "(b) dlfs train gpt",
              "c": "(c) dlfs train gpt --fused", "d": "(d) dlfs train gpt --compile"}
-    root = tempfile.TemporaryDirectory()
 
-    def variant(key: str) -> tuple[list[float], float, float]:
+    def variant(key: str, root: str) -> tuple[list[float], float, float]:
         if key == "a":
             stamps, model = _reference(recipe, prepared)
             return stamps, estimate_loss(model, val, batches=recipe.eval_batches,
                                          batch_size=recipe.batch_size), 0.0
         if key == "d":   # forget this process's compiled graphs: later rounds compile again,
             torch._dynamo.reset()   # from the kernels the first one left in the disk cache
-        return _recipe_loop(recipes[key], prepared, root.name)
+        return _recipe_loop(recipes[key], prepared, root)
 
     seconds: dict[str, list[float]] = {k: [] for k in names}   # per round: steps 2..N
     medians: dict[str, list[float]] = {k: [] for k in names}
     first_step: list[float] = []                                # (d), per round
     val_loss: dict[str, float] = {}
-    with root:
+    with tempfile.TemporaryDirectory() as root:   # the runs' folders and compile-cache/
         for r in range(rounds):
             for key in ("abcd" if r % 2 == 0 else "dcba"):
-                stamps, loss, first = variant(key)
+                stamps, loss, first = variant(key, root)
                 assert len(stamps) == steps, (key, len(stamps))
                 seconds[key].append(stamps[-1] - stamps[0])
                 medians[key].append(statistics.median(b - a for a, b in zip(stamps,
