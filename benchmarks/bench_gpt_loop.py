@@ -25,13 +25,15 @@ to the end of the last (a ``Callback`` passed to ``train_gpt`` stamps (b)-(d) at
 step's end; the reference stamps the same point), so every step after the first is counted
 whole — data, forward, backward, clipping, optimizer, schedule, logging. All four run
 ``rounds`` times, interleaved (a b c d, then d c b a), and the fastest round of each is kept; the
-ratios are the figures to quote. Validation loss after the same number of steps, by the
-recipe's ``estimate_loss`` (the same evenly spaced validation windows for every variant).
+ratios are the figures to quote. Each round uses its own seed (1337, 1338, 1339: the
+initial weights and the batch order), so the validation loss after the same number of steps,
+by the recipe's ``estimate_loss`` (the same evenly spaced validation windows for every
+variant), is reported as a mean over three seeds instead of one draw of the data order.
 Threads: torch's default (the recipe sets none); the notes say how many. While another
 job holds one of 2 cores, 2 threads oversubscribe and every step is ~20x slower (measured
 1.3-1.7 s against 62-81 ms); run with ``OMP_NUM_THREADS=1`` then.
 
-    python benchmarks/run_all.py --only gpt_loop       # a few minutes on 2 shared cores
+    python benchmarks/run_all.py --only gpt_loop       # ~8 minutes on 2 cores
 """
 
 from __future__ import annotations
@@ -180,41 +182,42 @@ def _recipe_loop(recipe: GPTRecipe, prepared: PreparedText, root: str
 
 
 def run(quick: bool = False) -> list[dict]:
-    steps, rounds = (20, 1) if quick else (300, 2)
+    steps, rounds = (20, 1) if quick else (500, 3)
     # the default recipe; evaluation (and so checkpointing) only after the last step, no sample
-    recipe = GPTRecipe(max_steps=steps, eval_every=steps + 1,
-                       sample=SamplingConfig(tokens=0))
-    prepared = prepare_text(recipe)
-    val = TokenWindows(prepared.val_ids, recipe.model.block_size)
-    recipes = {"b": recipe,
-               "c": dataclasses.replace(recipe, model=dataclasses.replace(recipe.model,
-                                                                          fused=True)),
-               "d": dataclasses.replace(recipe, compile=True)}
+    base = GPTRecipe(max_steps=steps, eval_every=steps + 1, sample=SamplingConfig(tokens=0))
+    prepared = prepare_text(base)
+    val = TokenWindows(prepared.val_ids, base.model.block_size)
     names = {"a": "(a) nanoGPT-style torch reference", "b": "(b) dlfs train gpt",
              "c": "(c) dlfs train gpt --fused", "d": "(d) dlfs train gpt --compile"}
 
-    def variant(key: str, root: str) -> tuple[list[float], float, float]:
+    def variant(key: str, seed: int, root: str) -> tuple[list[float], float, float]:
+        recipe = dataclasses.replace(base, seed=seed)
         if key == "a":
             stamps, model = _reference(recipe, prepared)
             return stamps, estimate_loss(model, val, batches=recipe.eval_batches,
                                          batch_size=recipe.batch_size), 0.0
+        if key == "c":
+            recipe = dataclasses.replace(recipe, model=dataclasses.replace(recipe.model,
+                                                                           fused=True))
         if key == "d":   # forget this process's compiled graphs: later rounds compile again,
             torch._dynamo.reset()   # from the kernels the first one left in the disk cache
-        return _recipe_loop(recipes[key], prepared, root)
+            recipe = dataclasses.replace(recipe, compile=True)
+        return _recipe_loop(recipe, prepared, root)
 
     seconds: dict[str, list[float]] = {k: [] for k in names}   # per round: steps 2..N
     medians: dict[str, list[float]] = {k: [] for k in names}
+    val_loss: dict[str, list[float]] = {k: [] for k in names}   # per round (= per seed)
     first_step: list[float] = []                                # (d), per round
-    val_loss: dict[str, float] = {}
+    seeds = [base.seed + r for r in range(rounds)]
     with tempfile.TemporaryDirectory() as root:   # the runs' folders and compile-cache/
-        for r in range(rounds):
+        for r, seed in enumerate(seeds):
             for key in ("abcd" if r % 2 == 0 else "dcba"):
-                stamps, loss, first = variant(key, root)
+                stamps, loss, first = variant(key, seed, root)
                 assert len(stamps) == steps, (key, len(stamps))
                 seconds[key].append(stamps[-1] - stamps[0])
                 medians[key].append(statistics.median(b - a for a, b in zip(stamps,
                                                                              stamps[1:])))
-                val_loss.setdefault(key, loss)               # the first round's
+                val_loss[key].append(loss)
                 if key == "d":
                     first_step.append(first)
 
@@ -239,12 +242,22 @@ def run(quick: bool = False) -> list[dict]:
                  "unit": "s", "note": f"from the train_gpt call to the end of the first step, "
                                       f"compiling (cold cache){warm}; not in steps/s"})
     for key in ("a", "b", "c", "d"):
+        per_seed = ", ".join(f"{loss:.3f}" for loss in val_loss[key])
+        over = f"seed {seeds[0]}" if rounds == 1 else f"seeds {seeds[0]}-{seeds[-1]}"
         rows.append({"name": f"{names[key]}: val loss at step {steps}",
-                     "value": round(val_loss[key], 4), "unit": "loss",
-                     "note": f"estimate_loss on {recipe.eval_batches} x {recipe.batch_size} "
-                             "evenly spaced validation windows, the same for all; same seed, "
+                     "value": round(statistics.mean(val_loss[key]), 4), "unit": "loss",
+                     "note": f"mean over {over} ({per_seed}); estimate_loss on "
+                             f"{base.eval_batches} x {base.batch_size} evenly spaced validation "
+                             "windows, the same for all; one seed per round for every variant, "
                              "different batch order ((a) random offsets, (b)-(d) shuffled "
                              "windows)"})
+    wins = sum(b <= a for a, b in zip(val_loss["a"], val_loss["b"]))
+    rows.append({"name": f"(b) - (a): val loss at step {steps}",
+                 "value": round(statistics.mean(val_loss["b"]) - statistics.mean(val_loss["a"]),
+                                4), "unit": "loss",
+                 "note": f"mean difference (<= 0: dlfs train gpt reaches the reference's loss "
+                         f"at step {steps} no later than the reference); (b) at or below (a) "
+                         f"for {wins} of {rounds} seeds"})
     return rows
 
 
