@@ -12,7 +12,9 @@ LESSONS: tuple[Lesson, ...] = (
         title_zh="语言模型训练闭环",
         path="ch12_gpt/lm_training_loop.py",
         at=("pytorch:25",),
-        checks=("tests/recipes/test_gpt_recipe.py", "tests/text/test_tokenizers.py"),
+        checks=("tests/recipes/test_gpt_recipe.py", "tests/text/test_tokenizers.py",
+                "tests/nn/test_nn_normalization.py", "tests/nn/test_nn_activation.py",
+                "tests/nn/test_attention_parity.py"),
     ),
     Lesson(
         id="capstone-shapes",
