@@ -311,9 +311,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "recipes.gpt.from_scratch": ("from-scratch layers", "从零实现的层"),
     "recipes.gpt.grad_checkpoint": (", gradient checkpointing", "，梯度检查点"),
     "recipes.gpt.compile": (
-        "torch.compile: the first step compiles the model (35-65 s measured on 2 cores; its "
+        "torch.compile: the first step compiles the model (29-65 s measured on 2 cores; its "
         "kernels are kept in {cache} for the next run)",
-        "torch.compile：第一步编译模型（2 核上实测 35–65 秒；生成的内核保存在 {cache}，"
+        "torch.compile：第一步编译模型（2 核上实测 29–65 秒；生成的内核保存在 {cache}，"
         "供下次运行使用）"),
     "recipes.gpt.no_compiler": (
         "--compile needs a C++ compiler to build TorchInductor's CPU kernels and none of "

@@ -147,12 +147,12 @@ class GPTRecipe:
                    "；实测不更慢（2 线程：默认模型每步 63.3 ms，不开启时 64.0）"})
     compile: bool = field(default=False, metadata={
         "help": "train through torch.compile of the model (C++ kernels built by TorchInductor; "
-                "needs a C++ compiler): the first step compiles (35-65 s measured on 2 "
-                "cores, 7-15 s once the kernels are cached in compile-cache/ beside the run "
+                "needs a C++ compiler): the first step compiles (29-65 s measured on 2 "
+                "cores, 5-15 s once the kernels are cached in compile-cache/ beside the run "
                 "directory), later steps are faster; evaluation and sampling stay eager",
         "help_zh": "用 `torch.compile` 编译后的模型训练（`TorchInductor` 生成并编译 C++ "
-                   "内核，需要 C++ 编译器）：第一步用来编译（2 核上实测 35–65 秒，内核缓存到"
-                   "运行目录旁的 compile-cache/ 之后 7–15 秒），之后每步更快；"
+                   "内核，需要 C++ 编译器）：第一步用来编译（2 核上实测 29–65 秒，内核缓存到"
+                   "运行目录旁的 compile-cache/ 之后 5–15 秒），之后每步更快；"
                    "验证和采样仍用未编译的模型"})
     explain_shapes: bool = field(default=False, metadata={
         "help": "first print every tensor's shape in one forward pass",
