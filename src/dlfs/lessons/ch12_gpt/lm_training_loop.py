@@ -6,7 +6,8 @@
 # (corpus, tokenizer, `TokenWindows` in `batching.py`), `src/dlfs/models/gpt.py`,
 # `src/dlfs/train/loop.py` (`fit`), `src/dlfs/generate/sampling.py`; for section 5,
 # `src/dlfs/nn/functional/norm_backward.py` and `src/dlfs/nn/functional/activation.py`
-# (our LayerNorm and GELU) and `benchmarks/bench_gpt_loop.py`.
+# (our LayerNorm and GELU), `src/dlfs/playground/timing.py` (`bench`) and
+# `benchmarks/bench_gpt_loop.py`.
 #
 # A language model learns p(next token | previous tokens). The whole loop is:
 #
@@ -34,7 +35,8 @@
 # （语料、分词器，以及 `batching.py` 中的 `TokenWindows`），`src/dlfs/models/gpt.py`，
 # `src/dlfs/train/loop.py`（`fit`），`src/dlfs/generate/sampling.py`；第 5 节还用到
 # `src/dlfs/nn/functional/norm_backward.py` 和 `src/dlfs/nn/functional/activation.py`
-# （我们的 LayerNorm 和 GELU）以及 `benchmarks/bench_gpt_loop.py`。
+# （我们的 LayerNorm 和 GELU）、`src/dlfs/playground/timing.py`（`bench`）以及
+# `benchmarks/bench_gpt_loop.py`。
 #
 # 语言模型学习的是 p(下一个词元 | 之前的词元)。整个闭环是：
 #
@@ -231,8 +233,8 @@ assert len(tok.encode(run.sample)) == len(tok.encode(run.prompt)) + recipe.sampl
 # What is asserted: the outputs and all gradients agree, every fused layer runs fewer kernels
 # and fewer full-size passes than ours, and torch's LayerNorm and GELU are exactly one kernel
 # forward and one backward. The counts are the same on every run. The times are medians of
-# interleaved repeats on your machine, printed and not asserted: they move with whatever else
-# the machine is doing.
+# repeated calls on your machine (`dlfs.playground.bench`), printed and not asserted: they
+# move with whatever else the machine is doing.
 
 # %% [markdown] lang="zh"
 # ## 5. 一步的时间花在哪里：从零实现的层 vs torch 的融合内核
@@ -262,19 +264,20 @@ assert len(tok.encode(run.sample)) == len(tok.encode(run.prompt)) + recipe.sampl
 # 自己的一个更便宜的近似来计算 erf；下面最后一行会在你的机器上测量这两者。
 #
 # 断言检查的是：输出和所有梯度一致；每个融合层的内核数和全尺寸遍历数都少于我们的；torch 的
-# LayerNorm 和 GELU 前向、反向各恰好一个内核。计数每次运行都一样。耗时是在你的机器上交错重复
-# 测量的中位数，只打印、不断言：它会随着机器上同时在做的其他事情而变化。
+# LayerNorm 和 GELU 前向、反向各恰好一个内核。计数每次运行都一样。耗时是在你的机器上重复调用
+# 测得的中位数（`dlfs.playground.bench`），只打印、不断言：它会随着机器上同时在做的其他事情而
+# 变化。
 
 # %%
-import statistics
-import time
 from collections import Counter
+from functools import partial
 
 from torch.nn import functional as TF
 from torch.utils._python_dispatch import TorchDispatchMode  # where torch keeps the class
 
 from dlfs import nn as dnn
 from dlfs.attention import CausalSelfAttention
+from dlfs.playground import bench
 
 
 class KernelLog(TorchDispatchMode):
@@ -323,18 +326,6 @@ def count_kernels(layer, x, dy):
     return forward, backward
 
 
-def median_ms(calls, repeats):
-    """Median milliseconds of each call ``(fn, *args)``, the calls made in turn (interleaved:
-    a busy moment of the machine slows all of them alike)."""
-    seconds = [[] for _ in calls]
-    for _ in range(repeats):
-        for (fn, *args), times in zip(calls, seconds):
-            start = time.perf_counter()
-            fn(*args)
-            times.append(time.perf_counter() - start)
-    return [1e3 * statistics.median(times) for times in seconds]
-
-
 defaults = GPTRecipe()                     # the sizes `dlfs train gpt` trains at
 capstone = defaults.model
 B, T, C = defaults.batch_size, capstone.block_size, capstone.n_embd
@@ -364,8 +355,8 @@ for name, (make, shape) in layers.items():
     kernels = {key: sum(f.kernels.values()) + sum(b.kernels.values())
                for key, (f, b) in logs.items()}
     passes = {key: f.passes + b.passes for key, (f, b) in logs.items()}
-    ms = median_ms([(forward_backward, ours, x, dy), (forward_backward, theirs, x, dy)],
-                   repeats)
+    ms = [1e3 * bench(partial(forward_backward, m, x, dy), repeat=repeats).median
+          for m in (ours, theirs)]
     print(f"{name:<10} {kernels['ours']:>7}{kernels['torch']:>7} {passes['ours']:>11}"
           f"{passes['torch']:>7} {ms[0]:>10.3f}{ms[1]:>8.3f}{ms[0] / ms[1]:>10.1f}x")
     assert kernels["torch"] < kernels["ours"] and passes["torch"] < passes["ours"], name
@@ -381,7 +372,8 @@ for name in ONE_EACH_WAY:
 print("(pow_ is x.square_(), exp2_ is 2^x, mm a matrix product, addcmul a + b * c)")
 
 g = torch.randn(B * T, 4 * C)                              # GELU's input, as rows
-erf_ms, gelu_ms = median_ms([(torch.erf, g), (TF.gelu, g)], repeats)
+erf_ms, gelu_ms = (1e3 * bench(partial(f, g), repeat=repeats).median
+                   for f in (torch.erf, TF.gelu))
 print(f"on GELU's input {tuple(g.shape)}: torch.erf {erf_ms:.3f} ms, torch's whole GELU "
       f"forward {gelu_ms:.3f} ms (measured, not asserted)")
 
